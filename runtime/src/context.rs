@@ -1,0 +1,89 @@
+//! Per-call context injected into tools that take a [`Context`] parameter.
+
+use serde_json::{json, Value};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// Where a tool call came from and how to talk back to the caller while it runs.
+///
+/// Add a parameter of type `Context` to a `#[tool]` function to receive it; it does not appear in
+/// the tool's input schema.
+///
+/// ```
+/// use sturdy_runtime::Context;
+/// let ctx = Context::detached();
+/// assert_eq!(ctx.client_id(), "default");
+/// assert!(!ctx.is_cancelled());
+/// ```
+#[derive(Clone, Debug)]
+pub struct Context {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    client_id: String,
+    progress_token: Option<Value>,
+    outbound: Option<mpsc::Sender<Vec<u8>>>,
+    cancel: CancellationToken,
+}
+
+impl Context {
+    /// A context that belongs to no connection: client `"default"`, progress goes nowhere.
+    /// Useful to call tools from tests or from plain Rust code.
+    pub fn detached() -> Self {
+        Self::new("default".into(), None, None, CancellationToken::new())
+    }
+
+    pub(crate) fn new(
+        client_id: String,
+        progress_token: Option<Value>,
+        outbound: Option<mpsc::Sender<Vec<u8>>>,
+        cancel: CancellationToken,
+    ) -> Self {
+        Context {
+            inner: Arc::new(Inner {
+                client_id,
+                progress_token,
+                outbound,
+                cancel,
+            }),
+        }
+    }
+
+    /// The caller's identity: the authenticated principal where there is one, else the session,
+    /// else the self-reported client name (which a client can spoof), else `"default"`.
+    pub fn client_id(&self) -> &str {
+        &self.inner.client_id
+    }
+
+    /// True once the client has cancelled this call.
+    pub fn is_cancelled(&self) -> bool {
+        self.inner.cancel.is_cancelled()
+    }
+
+    /// Completes when the client cancels this call.
+    pub async fn cancelled(&self) {
+        self.inner.cancel.cancelled().await
+    }
+
+    /// Reports progress to the client (`notifications/progress`), if it asked for progress by
+    /// sending a progress token. Does nothing otherwise.
+    pub async fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
+        let (Some(token), Some(out)) = (&self.inner.progress_token, &self.inner.outbound) else {
+            return;
+        };
+        let mut params = json!({ "progressToken": token, "progress": progress });
+        if let Some(total) = total {
+            params["total"] = json!(total);
+        }
+        if let Some(message) = message {
+            params["message"] = json!(message);
+        }
+        let note =
+            json!({ "jsonrpc": "2.0", "method": "notifications/progress", "params": params });
+        // A closed connection means nobody is listening any more; progress is best effort.
+        let _ = out.send(note.to_string().into_bytes()).await;
+    }
+}

@@ -1,0 +1,101 @@
+//! The error type tools return and the runtime produces (bad arguments, panics, ...).
+
+use serde_json::{json, Value};
+use std::fmt;
+use std::time::Duration;
+
+/// Why a tool call failed. Every variant becomes a tool result with `isError: true`, a readable text
+/// and structured fields (`{"error": <kind>, "message": …, "retry_after": …}`), so that the model
+/// calling the tool can see what happened and react.
+///
+/// ```
+/// use sturdy_runtime::ToolError;
+/// let err = ToolError::new("upstream returned 503");
+/// assert_eq!(err.kind(), "failed");
+/// assert_eq!(err.to_string(), "upstream returned 503");
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ToolError {
+    /// The tool ran and failed; the message is shown to the caller.
+    Failed(String),
+    /// The arguments did not match the tool's input schema. Never retried.
+    InvalidArguments(String),
+    /// The tool panicked; the server caught it and keeps serving.
+    Panicked(String),
+    /// The call was cancelled by the client. Never retried.
+    Cancelled,
+}
+
+impl ToolError {
+    /// A plain failure with a message.
+    pub fn new(message: impl Into<String>) -> Self {
+        ToolError::Failed(message.into())
+    }
+
+    /// Invalid arguments (bad type, missing required argument, unknown argument).
+    pub fn invalid_arguments(message: impl Into<String>) -> Self {
+        ToolError::InvalidArguments(message.into())
+    }
+
+    /// A stable machine-readable name of the error kind, sent as the `error` field.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ToolError::Failed(_) => "failed",
+            ToolError::InvalidArguments(_) => "invalid_arguments",
+            ToolError::Panicked(_) => "panicked",
+            ToolError::Cancelled => "cancelled",
+        }
+    }
+
+    /// How long the caller should wait before trying again, when the error says so.
+    pub fn retry_after(&self) -> Option<Duration> {
+        None
+    }
+
+    /// The structured fields sent as `structuredContent` of the error result.
+    pub fn to_json(&self) -> Value {
+        let mut v = json!({ "error": self.kind(), "message": self.to_string() });
+        if let Some(after) = self.retry_after() {
+            v["retry_after"] = json!(after.as_secs_f64());
+        }
+        v
+    }
+}
+
+impl fmt::Display for ToolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ToolError::Failed(m) => f.write_str(m),
+            ToolError::InvalidArguments(m) => write!(f, "invalid arguments: {m}"),
+            ToolError::Panicked(m) => write!(f, "the tool panicked: {m}"),
+            ToolError::Cancelled => f.write_str("the call was cancelled"),
+        }
+    }
+}
+
+impl std::error::Error for ToolError {}
+
+impl From<String> for ToolError {
+    fn from(m: String) -> Self {
+        ToolError::Failed(m)
+    }
+}
+
+impl From<&str> for ToolError {
+    fn from(m: &str) -> Self {
+        ToolError::Failed(m.to_owned())
+    }
+}
+
+impl From<std::io::Error> for ToolError {
+    fn from(e: std::io::Error) -> Self {
+        ToolError::Failed(e.to_string())
+    }
+}
+
+impl From<serde_json::Error> for ToolError {
+    fn from(e: serde_json::Error) -> Self {
+        ToolError::Failed(e.to_string())
+    }
+}

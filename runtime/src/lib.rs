@@ -1,0 +1,23 @@
+//! Runtime of [sturdy](https://docs.rs/sturdy): the tool registry filled at link time, JSON Schemas
+//! generated from tool signatures, and an MCP server that serves the registry.
+//!
+//! Users normally depend on the `sturdy` facade and import `sturdy::prelude::*`; everything here is
+//! re-exported there.
+
+pub mod app;
+pub mod context;
+pub mod error;
+pub mod mcp;
+pub mod output;
+pub mod registry;
+pub mod schema;
+pub mod transport;
+
+#[doc(hidden)]
+pub mod private;
+
+pub use app::App;
+pub use context::Context;
+pub use error::ToolError;
+pub use mcp::{Server, ServerInfo};
+pub use registry::{Registry, RegistryError, ToolInfo};

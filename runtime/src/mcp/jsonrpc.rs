@@ -1,0 +1,75 @@
+//! JSON-RPC 2.0 framing: error codes and response encoding.
+
+use serde_json::{json, value::RawValue, Value};
+
+pub const PARSE_ERROR: i64 = -32700;
+pub const INVALID_REQUEST: i64 = -32600;
+pub const METHOD_NOT_FOUND: i64 = -32601;
+pub const INVALID_PARAMS: i64 = -32602;
+pub const INTERNAL_ERROR: i64 = -32603;
+/// 2026-07-28: the request's protocol version is not supported.
+pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
+
+/// A JSON-RPC error object, ready to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RpcError {
+    pub code: i64,
+    pub message: String,
+    pub data: Option<Value>,
+}
+
+impl RpcError {
+    pub fn new(code: i64, message: impl Into<String>) -> Self {
+        RpcError {
+            code,
+            message: message.into(),
+            data: None,
+        }
+    }
+
+    pub fn with_data(mut self, data: Value) -> Self {
+        self.data = Some(data);
+        self
+    }
+
+    fn to_json(&self) -> Value {
+        let mut e = json!({ "code": self.code, "message": self.message });
+        if let Some(d) = &self.data {
+            e["data"] = d.clone();
+        }
+        e
+    }
+}
+
+/// `{"jsonrpc":"2.0","id":…,"result":…}`.
+pub fn result_response(id: &Value, result: &Value) -> Vec<u8> {
+    let mut out = Vec::with_capacity(128);
+    out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+    serde_json::to_writer(&mut out, id).expect("a JSON value serialises");
+    out.extend_from_slice(br#","result":"#);
+    serde_json::to_writer(&mut out, result).expect("a JSON value serialises");
+    out.push(b'}');
+    out
+}
+
+/// A result response whose result was serialised ahead of time (e.g. `tools/list` pages).
+pub fn raw_result_response(id: &Value, result: &RawValue) -> Vec<u8> {
+    let raw = result.get();
+    let mut out = Vec::with_capacity(raw.len() + 48);
+    out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+    serde_json::to_writer(&mut out, id).expect("a JSON value serialises");
+    out.extend_from_slice(br#","result":"#);
+    out.extend_from_slice(raw.as_bytes());
+    out.push(b'}');
+    out
+}
+
+/// An error response. When the request's id could not be read the `id` member is left out: MCP's
+/// schemas allow that, while they reject the `null` id of plain JSON-RPC.
+pub fn error_response(id: Option<&Value>, error: &RpcError) -> Vec<u8> {
+    let mut v = json!({ "jsonrpc": "2.0", "error": error.to_json() });
+    if let Some(id) = id {
+        v["id"] = id.clone();
+    }
+    serde_json::to_vec(&v).expect("a JSON value serialises")
+}

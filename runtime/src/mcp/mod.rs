@@ -1,0 +1,80 @@
+//! The MCP protocol: JSON-RPC framing, revision negotiation and request dispatch. Transport-agnostic:
+//! a transport hands each incoming message to [`Server::handle`] and writes back what it returns.
+
+mod dispatch;
+pub mod jsonrpc;
+mod session;
+mod tools_list;
+pub mod version;
+
+pub use session::Session;
+pub use version::Version;
+
+use crate::registry::{Registry, RegistryError};
+use std::sync::Arc;
+use tools_list::ToolLists;
+
+/// Name, version and instructions the server announces to clients.
+#[derive(Debug, Clone)]
+pub struct ServerInfo {
+    pub name: String,
+    pub version: String,
+    /// Guidance for the model using this server (sent in `initialize` / `server/discover`).
+    pub instructions: Option<String>,
+}
+
+impl ServerInfo {
+    pub fn new(name: impl Into<String>, version: impl Into<String>) -> Self {
+        ServerInfo {
+            name: name.into(),
+            version: version.into(),
+            instructions: None,
+        }
+    }
+}
+
+/// An MCP server over a tool registry. Cheap to share: wrap it in an `Arc` and hand it to as many
+/// transports and sessions as needed.
+pub struct Server {
+    registry: Arc<Registry>,
+    info: ServerInfo,
+    lists: ToolLists,
+}
+
+/// Tools per `tools/list` page.
+pub const DEFAULT_PAGE_SIZE: usize = 100;
+
+impl Server {
+    /// A server for `registry`.
+    pub fn new(registry: impl Into<Arc<Registry>>, info: ServerInfo) -> Self {
+        Self::with_page_size(registry, info, DEFAULT_PAGE_SIZE)
+    }
+
+    /// A server whose `tools/list` returns at most `page_size` tools per page.
+    pub fn with_page_size(
+        registry: impl Into<Arc<Registry>>,
+        info: ServerInfo,
+        page_size: usize,
+    ) -> Self {
+        let registry = registry.into();
+        let lists = ToolLists::new(&registry, page_size);
+        Server {
+            registry,
+            info,
+            lists,
+        }
+    }
+
+    /// A server for every `#[tool]` linked into this binary.
+    pub fn from_inventory(info: ServerInfo) -> Result<Self, RegistryError> {
+        Ok(Self::new(Registry::from_inventory()?, info))
+    }
+
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    pub fn info(&self) -> &ServerInfo {
+        &self.info
+    }
+}

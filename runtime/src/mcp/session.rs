@@ -1,0 +1,98 @@
+//! What a server remembers about one connection (stdio) or session (HTTP).
+
+use super::version::Version;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// One client connection or session: the negotiated revision, who the client is, the channel for
+/// notifications to it, and its in-flight requests (for cancellation).
+#[derive(Debug, Default)]
+pub struct Session {
+    outbound: Option<mpsc::Sender<Vec<u8>>>,
+    principal: Option<String>,
+    state: Mutex<State>,
+    inflight: Mutex<HashMap<String, CancellationToken>>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    version: Option<Version>,
+    client_name: Option<String>,
+}
+
+impl Session {
+    /// A session whose notifications (progress, ...) are sent on `outbound`.
+    pub fn new(outbound: Option<mpsc::Sender<Vec<u8>>>) -> Self {
+        Session {
+            outbound,
+            ..Default::default()
+        }
+    }
+
+    /// Sets the authenticated identity of the client (e.g. a bearer token's subject).
+    pub fn with_principal(mut self, principal: impl Into<String>) -> Self {
+        self.principal = Some(principal.into());
+        self
+    }
+
+    /// The revision agreed in `initialize`, if any.
+    pub fn version(&self) -> Option<Version> {
+        self.state.lock().expect("session lock").version
+    }
+
+    pub(crate) fn initialized(&self, version: Version, client_name: Option<String>) {
+        let mut s = self.state.lock().expect("session lock");
+        s.version = Some(version);
+        s.client_name = client_name;
+    }
+
+    /// Identity used for per-client policies: principal, else self-reported client name.
+    pub(crate) fn client_id(&self, request_client: Option<&str>) -> String {
+        if let Some(p) = &self.principal {
+            return p.clone();
+        }
+        if let Some(c) = request_client {
+            return c.to_owned();
+        }
+        self.state
+            .lock()
+            .expect("session lock")
+            .client_name
+            .clone()
+            .unwrap_or_else(|| "default".to_owned())
+    }
+
+    pub(crate) fn outbound(&self) -> Option<mpsc::Sender<Vec<u8>>> {
+        self.outbound.clone()
+    }
+
+    pub(crate) fn track(&self, id: &Value) -> CancellationToken {
+        let token = CancellationToken::new();
+        self.inflight
+            .lock()
+            .expect("inflight lock")
+            .insert(id.to_string(), token.clone());
+        token
+    }
+
+    pub(crate) fn untrack(&self, id: &Value) {
+        self.inflight
+            .lock()
+            .expect("inflight lock")
+            .remove(&id.to_string());
+    }
+
+    pub(crate) fn cancel(&self, id: &Value) {
+        if let Some(t) = self
+            .inflight
+            .lock()
+            .expect("inflight lock")
+            .get(&id.to_string())
+        {
+            t.cancel();
+        }
+    }
+}

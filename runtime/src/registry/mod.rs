@@ -1,0 +1,319 @@
+//! The tool registry: every `#[tool]` linked into the binary, collected once at start-up.
+
+mod def;
+
+pub use def::{Annotations, Args, CallFuture, ParamDef, ToolDef};
+
+use crate::context::Context;
+use crate::error::ToolError;
+use crate::output::ToolOutput;
+use crate::schema;
+use futures_util::FutureExt;
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::fmt;
+use std::panic::AssertUnwindSafe;
+
+/// Everything a client (or a person running `--list-tools`) learns about a tool.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolInfo {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    pub description: String,
+    pub input_schema: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_schema: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<Value>,
+}
+
+/// The outcome of [`Registry::call`], in MCP `CallToolResult` form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallResult {
+    /// The text content (JSON text for structured results, the message for errors).
+    pub text: Option<String>,
+    pub structured: Option<Value>,
+    pub is_error: bool,
+}
+
+impl CallResult {
+    /// The MCP `CallToolResult` object.
+    pub fn to_json(&self) -> Value {
+        let content = match &self.text {
+            Some(t) => json!([{ "type": "text", "text": t }]),
+            None => json!([]),
+        };
+        let mut v = json!({ "content": content });
+        if let Some(s) = &self.structured {
+            v["structuredContent"] = s.clone();
+        }
+        if self.is_error {
+            v["isError"] = Value::Bool(true);
+        }
+        v
+    }
+
+    fn error(e: &ToolError) -> Self {
+        CallResult {
+            text: Some(e.to_string()),
+            structured: Some(e.to_json()),
+            is_error: true,
+        }
+    }
+}
+
+/// Why the registry could not be built, or a call could not be routed.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum RegistryError {
+    /// Two functions registered the same tool name.
+    DuplicateName {
+        name: String,
+        first: String,
+        second: String,
+    },
+    /// No tool has this name.
+    UnknownTool(String),
+    /// A parameter's `#[arg(default = …)]` does not deserialise into its type.
+    BadDefault {
+        tool: String,
+        param: String,
+        message: String,
+    },
+}
+
+impl fmt::Display for RegistryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RegistryError::DuplicateName {
+                name,
+                first,
+                second,
+            } => write!(
+                f,
+                "two tools are named `{name}`: {first} and {second}; rename one with #[tool(name = \"…\")]"
+            ),
+            RegistryError::UnknownTool(name) => write!(f, "Unknown tool: {name}"),
+            RegistryError::BadDefault {
+                tool,
+                param,
+                message,
+            } => write!(f, "tool `{tool}`, parameter `{param}`: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for RegistryError {}
+
+struct Entry {
+    def: &'static ToolDef,
+    info: ToolInfo,
+    /// Non-object results are sent as `{"result": value}` because MCP requires
+    /// `structuredContent` and `outputSchema` to be objects.
+    wrap_output: bool,
+    /// Parameter defaults, checked once at start-up: `(name, value)`.
+    defaults: Vec<(&'static str, Value)>,
+}
+
+/// All tools of this binary, by name. Built once; calls look tools up by name.
+///
+/// ```no_run
+/// let registry = sturdy_runtime::Registry::from_inventory().expect("tool names are unique");
+/// for tool in registry.tools() {
+///     println!("{}: {}", tool.name, tool.description);
+/// }
+/// ```
+pub struct Registry {
+    entries: Vec<Entry>,
+    by_name: HashMap<&'static str, usize>,
+}
+
+impl Registry {
+    /// Collects every `#[tool]` linked into this binary, sorted by name.
+    pub fn from_inventory() -> Result<Self, RegistryError> {
+        Self::from_defs(inventory::iter::<ToolDef>)
+    }
+
+    /// Builds a registry from an explicit list of tool definitions.
+    pub fn from_defs(
+        defs: impl IntoIterator<Item = &'static ToolDef>,
+    ) -> Result<Self, RegistryError> {
+        let mut defs: Vec<&'static ToolDef> = defs.into_iter().collect();
+        defs.sort_by(|a, b| a.name.cmp(b.name).then(a.rust_path.cmp(b.rust_path)));
+        let mut by_name = HashMap::with_capacity(defs.len());
+        let mut entries = Vec::with_capacity(defs.len());
+        for def in defs {
+            if let Some(&i) = by_name.get(def.name) {
+                let first: &Entry = &entries[i];
+                return Err(RegistryError::DuplicateName {
+                    name: def.name.to_owned(),
+                    first: format!("{} ({})", first.def.rust_path, first.def.location),
+                    second: format!("{} ({})", def.rust_path, def.location),
+                });
+            }
+            by_name.insert(def.name, entries.len());
+            let mut defaults = Vec::new();
+            for p in def.params {
+                if let Some(default) = p.default {
+                    let value = default().map_err(|message| RegistryError::BadDefault {
+                        tool: def.name.to_owned(),
+                        param: p.name.to_owned(),
+                        message,
+                    })?;
+                    defaults.push((p.name, value));
+                }
+            }
+            let (output_schema, wrap_output) = match schema::output_schema(def.output_schema) {
+                Some((s, wrap)) => (Some(s), wrap),
+                None => (None, false),
+            };
+            entries.push(Entry {
+                def,
+                info: ToolInfo {
+                    name: def.name.to_owned(),
+                    title: def.title.map(str::to_owned),
+                    description: def.description.to_owned(),
+                    input_schema: schema::input_schema(def.params, &defaults),
+                    output_schema,
+                    annotations: def.annotations.to_json(),
+                },
+                wrap_output,
+                defaults,
+            });
+        }
+        Ok(Registry { entries, by_name })
+    }
+
+    /// The tools, sorted by name.
+    pub fn tools(&self) -> impl ExactSizeIterator<Item = &ToolInfo> {
+        self.entries.iter().map(|e| &e.info)
+    }
+
+    /// One tool by name.
+    pub fn get(&self, name: &str) -> Option<&ToolInfo> {
+        self.by_name.get(name).map(|&i| &self.entries[i].info)
+    }
+
+    /// Calls a tool by name with JSON arguments (an object, or `null` for none).
+    ///
+    /// Tool failures, bad arguments and panics are `Ok` results with `is_error`; only an unknown
+    /// name is an `Err`.
+    pub async fn call(
+        &self,
+        name: &str,
+        arguments: Value,
+        ctx: Context,
+    ) -> Result<CallResult, RegistryError> {
+        let &i = self
+            .by_name
+            .get(name)
+            .ok_or_else(|| RegistryError::UnknownTool(name.to_owned()))?;
+        let entry = &self.entries[i];
+        let outcome = match prepare_args(entry.def.params, &entry.defaults, arguments) {
+            Ok(args) => {
+                // The tool may panic while polled; catch it here so that one bad tool never takes
+                // the connection (or the server) down.
+                AssertUnwindSafe((entry.def.call)(ctx, args))
+                    .catch_unwind()
+                    .await
+                    .unwrap_or_else(|panic| Err(ToolError::Panicked(panic_message(&*panic))))
+            }
+            Err(e) => Err(e),
+        };
+        Ok(match outcome {
+            Ok(ToolOutput::Text(text)) => CallResult {
+                text: Some(text),
+                structured: None,
+                is_error: false,
+            },
+            Ok(ToolOutput::Empty) => CallResult {
+                text: None,
+                structured: None,
+                is_error: false,
+            },
+            Ok(ToolOutput::Structured(value)) => {
+                let value = if entry.wrap_output {
+                    json!({ "result": value })
+                } else {
+                    value
+                };
+                CallResult {
+                    text: Some(value.to_string()),
+                    structured: Some(value),
+                    is_error: false,
+                }
+            }
+            Err(e) => CallResult::error(&e),
+        })
+    }
+}
+
+impl fmt::Debug for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.tools().map(|t| &t.name))
+            .finish()
+    }
+}
+
+/// Checks the argument names against the parameters and fills in defaults.
+fn prepare_args(
+    params: &[ParamDef],
+    defaults: &[(&'static str, Value)],
+    arguments: Value,
+) -> Result<Args, ToolError> {
+    let mut map = match arguments {
+        Value::Object(m) => m,
+        Value::Null => Map::new(),
+        other => {
+            return Err(ToolError::invalid_arguments(format!(
+                "arguments must be an object, got {}",
+                json_kind(&other)
+            )))
+        }
+    };
+    if let Some(unknown) = map
+        .keys()
+        .find(|k| !params.iter().any(|p| p.name == k.as_str()))
+    {
+        let known: Vec<&str> = params.iter().map(|p| p.name).collect();
+        return Err(ToolError::invalid_arguments(format!(
+            "unknown argument `{unknown}` (expected: {})",
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            }
+        )));
+    }
+    for (name, value) in defaults {
+        if !map.contains_key(*name) {
+            map.insert((*name).to_owned(), value.clone());
+        }
+    }
+    Ok(Args::new(map))
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic payload".to_owned()
+    }
+}

@@ -1,0 +1,3 @@
+//! Transports that carry MCP messages between clients and a [`Server`](crate::Server).
+
+pub mod stdio;

@@ -1,0 +1,33 @@
+//! # sturdy
+//!
+//! Turn plain Rust functions into resilient MCP tools.
+//!
+//! ```no_run
+//! use sturdy::prelude::*;
+//!
+//! /// Add two numbers.
+//! #[tool(read_only, idempotent)]
+//! async fn add(a: i64, b: i64) -> i64 {
+//!     a + b
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> std::process::ExitCode {
+//!     // Serves every #[tool] of this binary over stdio; `--list-tools` prints their schemas.
+//!     sturdy::App::new("calculator", "1.0.0").run().await
+//! }
+//! ```
+//!
+//! One dependency is enough: the macros' generated code refers to `::sturdy::__private` only.
+
+pub use sturdy_macros::tool;
+pub use sturdy_runtime::*;
+
+/// Everything a tool author imports: `use sturdy::prelude::*;`.
+pub mod prelude {
+    pub use sturdy_macros::tool;
+    pub use sturdy_runtime::{App, Context, Registry, Server, ServerInfo, ToolError};
+}
+
+#[doc(hidden)]
+pub use sturdy_runtime::private as __private;

@@ -1,0 +1,426 @@
+//! Every message the server emits, validated against the official MCP schema of the revision it
+//! speaks (tests/mcp-schema, vendored unchanged), and the official 2026-07-28 example messages run
+//! through the server's own parser.
+
+mod common;
+
+use common::{meta_2026, Client};
+use jsonschema::Validator;
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use sturdy::mcp::{Server, ServerInfo, Session};
+use sturdy::prelude::*;
+
+/// Echo the text back.
+#[tool(read_only)]
+fn echo(text: String) -> String {
+    text
+}
+
+#[derive(Serialize, JsonSchema)]
+struct Summary {
+    count: usize,
+    mean: Option<f64>,
+    tags: Vec<Tag>,
+}
+
+#[derive(Serialize, JsonSchema)]
+enum Tag {
+    Empty,
+    Small,
+    Large,
+}
+
+/// Summarise numbers.
+#[tool(title = "Summary", read_only, idempotent)]
+async fn summarize(values: Vec<f64>, #[arg(default = 10)] large: u32) -> Summary {
+    let mean = (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64);
+    let tag = match values.len() {
+        0 => Tag::Empty,
+        n if n < large as usize => Tag::Small,
+        _ => Tag::Large,
+    };
+    Summary {
+        count: values.len(),
+        mean,
+        tags: vec![tag],
+    }
+}
+
+/// Maybe a number.
+#[tool]
+fn maybe(n: Option<i64>) -> Option<i64> {
+    n
+}
+
+/// Does nothing.
+#[tool(destructive, open_world)]
+fn nothing() {}
+
+/// Always fails.
+#[tool]
+fn fail() -> Result<String, ToolError> {
+    Err(ToolError::new("it failed"))
+}
+
+/// Always panics.
+#[tool]
+fn crash() -> String {
+    panic!("crashed")
+}
+
+/// Reports progress.
+#[tool]
+async fn steps(ctx: Context, n: u32) -> String {
+    for i in 0..n {
+        ctx.progress(f64::from(i + 1), Some(f64::from(n)), Some("step"))
+            .await;
+    }
+    "done".into()
+}
+
+/// The weather (the tool the official examples call).
+#[tool]
+fn get_weather(location: String) -> String {
+    format!("Sunny in {location}")
+}
+
+fn schema_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp-schema")
+}
+
+/// One revision's schema, with validators compiled on demand per definition.
+struct Spec {
+    revision: &'static str,
+    doc: Value,
+    defs: &'static str,
+    validators: HashMap<String, Validator>,
+}
+
+impl Spec {
+    fn load(revision: &'static str) -> Self {
+        let text =
+            std::fs::read_to_string(schema_dir().join(revision).join("schema.json")).unwrap();
+        let doc: Value = serde_json::from_str(&text).unwrap();
+        let defs = if doc.get("$defs").is_some() {
+            "$defs"
+        } else {
+            "definitions"
+        };
+        Spec {
+            revision,
+            doc,
+            defs,
+            validators: HashMap::new(),
+        }
+    }
+
+    fn has(&self, def: &str) -> bool {
+        self.doc[self.defs].get(def).is_some()
+    }
+
+    fn check(&mut self, def: &str, instance: &Value) {
+        assert!(self.has(def), "{} has no definition {def}", self.revision);
+        let validator = self.validators.entry(def.to_owned()).or_insert_with(|| {
+            let mut schema = self.doc.clone();
+            schema["$ref"] = json!(format!("#/{}/{def}", self.defs));
+            jsonschema::validator_for(&schema).expect("the official schema compiles")
+        });
+        let errors: Vec<String> = validator
+            .iter_errors(instance)
+            .map(|e| format!("{} at {}", e, e.instance_path))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{} {def} rejects {instance}:\n{}",
+            self.revision,
+            errors.join("\n")
+        );
+    }
+
+    /// Checks one emitted message: the envelope, and the result against the definition of the
+    /// method it answers.
+    fn check_message(&mut self, msg: &Value, result_def: Option<&str>) {
+        if self.revision == "2025-06-18" && msg.get("error").is_some() && msg.get("id").is_none() {
+            // 2025-06-18 requires a string or integer id on every error, which an error about an
+            // unreadable request cannot have (later revisions made it optional). Check the rest.
+            let mut with_id = msg.clone();
+            with_id["id"] = json!(0);
+            return self.check_message(&with_id, result_def);
+        }
+        self.check("JSONRPCMessage", msg);
+        if let Some(result) = msg.get("result") {
+            let def = result_def.expect("a result answers a known method");
+            self.check(def, result);
+        } else if msg.get("error").is_some() {
+            let def = if self.has("JSONRPCErrorResponse") {
+                "JSONRPCErrorResponse"
+            } else {
+                "JSONRPCError"
+            };
+            self.check(def, msg);
+        } else {
+            self.check("ServerNotification", msg);
+        }
+    }
+}
+
+fn result_def(method: &str) -> Option<&'static str> {
+    match method {
+        "initialize" => Some("InitializeResult"),
+        "ping" => Some("EmptyResult"),
+        "tools/list" => Some("ListToolsResult"),
+        "tools/call" => Some("CallToolResult"),
+        "server/discover" => Some("DiscoverResult"),
+        _ => None,
+    }
+}
+
+/// Calls that exercise every kind of result the server produces.
+fn calls() -> Vec<(&'static str, Value)> {
+    vec![
+        ("echo", json!({"text": "hi"})),
+        ("summarize", json!({"values": [1.0, 2.5]})),
+        ("summarize", json!({"values": []})),
+        ("maybe", json!({"n": 3})),
+        ("maybe", json!({})),
+        ("nothing", json!({})),
+        ("fail", json!({})),
+        ("crash", json!({})),
+        ("echo", json!({"text": 5})),
+        ("echo", json!({"txt": "typo"})),
+    ]
+}
+
+/// Drives a whole session at `revision` and validates everything the server sends.
+async fn validate_session(revision: &'static str) {
+    let mut spec = Spec::load(revision);
+    let stateless = revision >= "2026-07-28";
+    let mut c = Client::start();
+    let mut id = 0;
+    let mut request = |method: &'static str, mut params: Value| {
+        id += 1;
+        if stateless {
+            let mut meta = meta_2026();
+            if let Some(extra) = params.get("_meta").cloned() {
+                for (k, v) in extra.as_object().unwrap() {
+                    meta[k] = v.clone();
+                }
+            }
+            params["_meta"] = meta;
+        }
+        (id, method, params)
+    };
+    let mut script = Vec::new();
+    if stateless {
+        script.push(request("server/discover", json!({})));
+    } else {
+        script.push(request(
+            "initialize",
+            json!({"protocolVersion": revision, "capabilities": {},
+                   "clientInfo": {"name": "validator", "version": "1"}}),
+        ));
+        script.push(request("ping", json!({})));
+    }
+    script.push(request("tools/list", json!({})));
+    for (name, args) in calls() {
+        script.push(request(
+            "tools/call",
+            json!({"name": name, "arguments": args}),
+        ));
+    }
+    script.push(request(
+        "tools/call",
+        json!({"name": "steps", "arguments": {"n": 3}, "_meta": {"progressToken": "tok"}}),
+    ));
+    script.push(request("tools/call", json!({"name": "no_such_tool"})));
+    script.push(request("no/such/method", json!({})));
+    script.push(request("tools/list", json!({"cursor": "bogus"})));
+
+    let mut output_schemas: HashMap<String, Value> = HashMap::new();
+    let mut progress_seen = 0;
+    for (id, method, params) in script {
+        c.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+            .await;
+        if method == "initialize" {
+            c.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+                .await;
+        }
+        // Everything up to this request's response: notifications first.
+        loop {
+            let msg = c.next().await.expect("a response");
+            if msg.get("id").is_none() && msg.get("method").is_some() {
+                spec.check_message(&msg, None);
+                spec.check("ProgressNotification", &msg);
+                progress_seen += 1;
+                continue;
+            }
+            assert_eq!(msg["id"], json!(id), "responses come in order here: {msg}");
+            spec.check_message(&msg, result_def(method));
+            if method == "tools/list" {
+                if let Some(tools) = msg["result"]["tools"].as_array() {
+                    for t in tools {
+                        check_tool_schemas(t);
+                        if let Some(o) = t.get("outputSchema") {
+                            output_schemas.insert(t["name"].as_str().unwrap().into(), o.clone());
+                        }
+                    }
+                }
+            }
+            if method == "tools/call" {
+                check_structured_content(&params, &msg, &output_schemas);
+            }
+            break;
+        }
+    }
+    assert_eq!(progress_seen, 3, "every progress notification arrived");
+    // Unparseable input and an invalid request, also validated.
+    c.send_raw("{oops").await;
+    let msg = c.next().await.unwrap();
+    assert_eq!(msg["error"]["code"], -32700);
+    spec.check_message(&msg, None);
+    c.send_raw(r#"{"jsonrpc":"2.0","id":99,"method":7}"#).await;
+    let msg = c.next().await.unwrap();
+    assert_eq!(msg["error"]["code"], -32600);
+    spec.check_message(&msg, None);
+}
+
+/// Tool input/output schemas are themselves valid JSON Schemas (2020-12) with an object root.
+fn check_tool_schemas(tool: &Value) {
+    for key in ["inputSchema", "outputSchema"] {
+        let Some(s) = tool.get(key) else { continue };
+        assert_eq!(s["type"], "object", "{key} of {}", tool["name"]);
+        assert!(s.get("$schema").is_none());
+        jsonschema::draft202012::new(s)
+            .unwrap_or_else(|e| panic!("{key} of {} is not a valid schema: {e}", tool["name"]));
+        assert!(
+            !s.to_string().contains("\"type\":["),
+            "no type arrays in {key} of {}: {s}",
+            tool["name"]
+        );
+    }
+}
+
+/// A successful structured result conforms to the tool's own output schema.
+fn check_structured_content(params: &Value, msg: &Value, schemas: &HashMap<String, Value>) {
+    let result = &msg["result"];
+    if result.get("isError") == Some(&json!(true)) {
+        return;
+    }
+    let Some(schema) = schemas.get(params["name"].as_str().unwrap()) else {
+        return;
+    };
+    let content = result
+        .get("structuredContent")
+        .unwrap_or_else(|| panic!("a tool with an outputSchema returns structuredContent: {msg}"));
+    let v = jsonschema::draft202012::new(schema).unwrap();
+    let errors: Vec<String> = v.iter_errors(content).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{content} against {schema}: {errors:?}");
+}
+
+#[tokio::test]
+async fn revision_2025_06_18_messages_match_the_schema() {
+    validate_session("2025-06-18").await;
+}
+
+#[tokio::test]
+async fn revision_2025_11_25_messages_match_the_schema() {
+    validate_session("2025-11-25").await;
+}
+
+#[tokio::test]
+async fn revision_2026_07_28_messages_match_the_schema() {
+    validate_session("2026-07-28").await;
+}
+
+#[tokio::test]
+async fn unsupported_version_error_matches_the_schema() {
+    let mut spec = Spec::load("2026-07-28");
+    let mut c = Client::start();
+    let mut meta = meta_2026();
+    meta["io.modelcontextprotocol/protocolVersion"] = json!("1900-01-01");
+    let msg = c.request(1, "tools/list", json!({"_meta": meta})).await;
+    spec.check_message(&msg, None);
+    spec.check("UnsupportedProtocolVersionError", &msg);
+}
+
+/// Which request a params example belongs to.
+fn method_for_params_example(kind: &str) -> Option<&'static str> {
+    match kind {
+        "CallToolRequestParams" => Some("tools/call"),
+        "PaginatedRequestParams" => Some("tools/list"),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn official_2026_examples_go_through_the_server() {
+    let mut spec = Spec::load("2026-07-28");
+    let registry = Registry::from_inventory().unwrap();
+    let server = Server::new(registry, ServerInfo::new("examples", "1"));
+    let dir = schema_dir().join("2026-07-28/examples");
+    let mut handled = 0;
+    let mut kinds: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .collect();
+    kinds.sort_by_key(|e| e.file_name());
+    for kind_dir in kinds {
+        let kind = kind_dir.file_name().into_string().unwrap();
+        for file in std::fs::read_dir(kind_dir.path()).unwrap() {
+            let path = file.unwrap().path();
+            let example: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            // The validator agrees with the official examples of its own definitions.
+            if spec.has(&kind) {
+                spec.check(&kind, &example);
+            }
+            let message = if example.get("jsonrpc").is_some() {
+                example
+            } else if let Some(method) = method_for_params_example(&kind) {
+                json!({"jsonrpc": "2.0", "id": "ex", "method": method, "params": example})
+            } else {
+                continue;
+            };
+            let session = Session::default();
+            let response = server
+                .handle(&session, message.to_string().as_bytes())
+                .await;
+            handled += 1;
+            let is_request = message.get("method").is_some() && message.get("id").is_some();
+            match (is_request, response) {
+                (true, Some(bytes)) => {
+                    let resp: Value = serde_json::from_slice(&bytes).unwrap();
+                    let method = message["method"].as_str().unwrap();
+                    let tool = message["params"]["name"].as_str().unwrap_or_default();
+                    let expected_code = match method {
+                        "tools/call" if server.registry().get(tool).is_none() => Some(-32602),
+                        // A cursor another server issued.
+                        "tools/list" if message["params"].get("cursor").is_some() => Some(-32602),
+                        "tools/list" | "tools/call" | "server/discover" => None,
+                        // Methods sturdy does not serve (prompts, resources, ...).
+                        _ => Some(-32601),
+                    };
+                    match expected_code {
+                        None => assert!(resp.get("result").is_some(), "{}: {resp}", path.display()),
+                        Some(code) => {
+                            assert_eq!(resp["error"]["code"], code, "{}: {resp}", path.display())
+                        }
+                    }
+                    spec.check_message(&resp, result_def(method));
+                }
+                (true, None) => panic!("{}: a request went unanswered", path.display()),
+                (false, Some(bytes)) => panic!(
+                    "{}: a notification or response was answered: {}",
+                    path.display(),
+                    String::from_utf8_lossy(&bytes)
+                ),
+                (false, None) => {}
+            }
+        }
+    }
+    assert!(handled >= 20, "only {handled} examples were messages");
+}

@@ -23,7 +23,7 @@ pub struct Context {
 
 #[derive(Debug)]
 struct Inner {
-    client_id: String,
+    client_id: Arc<str>,
     progress_token: Option<Value>,
     outbound: Option<mpsc::Sender<Vec<u8>>>,
     cancel: CancellationToken,
@@ -33,11 +33,11 @@ impl Context {
     /// A context that belongs to no connection: client `"default"`, progress goes nowhere.
     /// Useful to call tools from tests or from plain Rust code.
     pub fn detached() -> Self {
-        Self::new("default".into(), None, None, CancellationToken::new())
+        Self::new(Arc::from("default"), None, None, CancellationToken::new())
     }
 
     pub(crate) fn new(
-        client_id: String,
+        client_id: Arc<str>,
         progress_token: Option<Value>,
         outbound: Option<mpsc::Sender<Vec<u8>>>,
         cancel: CancellationToken,

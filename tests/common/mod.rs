@@ -30,12 +30,7 @@ impl Client {
         let server = Arc::new(Server::new(registry, ServerInfo::new("test", "0.0.0")));
         let (client_end, server_end) = tokio::io::duplex(1 << 16);
         let (server_read, server_write) = tokio::io::split(server_end);
-        let server = tokio::spawn(stdio::serve(
-            server,
-            BufReader::new(server_read),
-            server_write,
-            options,
-        ));
+        let server = tokio::spawn(stdio::serve(server, server_read, server_write, options));
         let (read, write) = tokio::io::split(client_end);
         Client {
             writer: Some(write),

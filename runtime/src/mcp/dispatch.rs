@@ -242,7 +242,7 @@ impl Server {
         };
         session.untrack(id);
         match outcome {
-            Some(Ok(result)) => Ok(Some(result.to_json())),
+            Some(Ok(result)) => Ok(Some(result.into_json())),
             Some(Err(e)) => Err(invalid_params(e.to_string())),
             None => Ok(None),
         }

@@ -3,7 +3,7 @@
 use super::version::Version;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 #[derive(Debug, Default)]
 pub struct Session {
     outbound: Option<mpsc::Sender<Vec<u8>>>,
-    principal: Option<String>,
+    principal: Option<Arc<str>>,
     state: Mutex<State>,
     inflight: Mutex<HashMap<String, CancellationToken>>,
 }
@@ -20,8 +20,11 @@ pub struct Session {
 #[derive(Debug, Default)]
 struct State {
     version: Option<Version>,
-    client_name: Option<String>,
+    client_name: Option<Arc<str>>,
 }
+
+static DEFAULT_CLIENT: std::sync::LazyLock<Arc<str>> =
+    std::sync::LazyLock::new(|| Arc::from("default"));
 
 impl Session {
     /// A session whose notifications (progress, ...) are sent on `outbound`.
@@ -34,7 +37,7 @@ impl Session {
 
     /// Sets the authenticated identity of the client (e.g. a bearer token's subject).
     pub fn with_principal(mut self, principal: impl Into<String>) -> Self {
-        self.principal = Some(principal.into());
+        self.principal = Some(Arc::from(principal.into()));
         self
     }
 
@@ -46,23 +49,23 @@ impl Session {
     pub(crate) fn initialized(&self, version: Version, client_name: Option<String>) {
         let mut s = self.state.lock().expect("session lock");
         s.version = Some(version);
-        s.client_name = client_name;
+        s.client_name = client_name.map(Arc::from);
     }
 
     /// Identity used for per-client policies: principal, else self-reported client name.
-    pub(crate) fn client_id(&self, request_client: Option<&str>) -> String {
+    pub(crate) fn client_id(&self, request_client: Option<&str>) -> Arc<str> {
         if let Some(p) = &self.principal {
             return p.clone();
         }
         if let Some(c) = request_client {
-            return c.to_owned();
+            return Arc::from(c);
         }
         self.state
             .lock()
             .expect("session lock")
             .client_name
             .clone()
-            .unwrap_or_else(|| "default".to_owned())
+            .unwrap_or_else(|| Arc::clone(&DEFAULT_CLIENT))
     }
 
     pub(crate) fn outbound(&self) -> Option<mpsc::Sender<Vec<u8>>> {

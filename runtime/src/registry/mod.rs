@@ -41,19 +41,20 @@ pub struct CallResult {
 
 impl CallResult {
     /// The MCP `CallToolResult` object.
-    pub fn to_json(&self) -> Value {
-        let content = match &self.text {
+    pub fn into_json(self) -> Value {
+        let content = match self.text {
             Some(t) => json!([{ "type": "text", "text": t }]),
             None => json!([]),
         };
-        let mut v = json!({ "content": content });
-        if let Some(s) = &self.structured {
-            v["structuredContent"] = s.clone();
+        let mut v = Map::with_capacity(3);
+        v.insert("content".into(), content);
+        if let Some(s) = self.structured {
+            v.insert("structuredContent".into(), s);
         }
         if self.is_error {
-            v["isError"] = Value::Bool(true);
+            v.insert("isError".into(), Value::Bool(true));
         }
-        v
+        Value::Object(v)
     }
 
     fn error(e: &ToolError) -> Self {

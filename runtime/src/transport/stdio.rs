@@ -4,12 +4,20 @@
 //! flight is capped so that a client pipelining without limit applies back-pressure instead of
 //! growing memory. At end of input the in-flight requests finish and their responses are written
 //! before the transport returns.
+//!
+//! Throughput: each request is first polled once on the reading task. Most requests (`tools/list`,
+//! async tools that do not wait on anything) finish right there; their responses are gathered and
+//! written with one write per burst of input, as a hand-written loop would. Only requests that
+//! actually wait (sync tools on the blocking pool, I/O, timers) become tasks of their own.
 
 use crate::mcp::jsonrpc::{self, RpcError};
 use crate::mcp::{Server, Session};
+use std::future::{poll_fn, Future};
 use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use std::task::Poll;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
 
@@ -35,7 +43,7 @@ impl Default for StdioOptions {
 pub async fn serve_stdio(server: Arc<Server>) -> io::Result<()> {
     serve(
         server,
-        BufReader::new(tokio::io::stdin()),
+        tokio::io::stdin(),
         tokio::io::stdout(),
         StdioOptions::default(),
     )
@@ -45,22 +53,31 @@ pub async fn serve_stdio(server: Arc<Server>) -> io::Result<()> {
 /// Serves `server` on any byte stream pair (stdio, a pipe, an in-memory duplex in tests).
 pub async fn serve<R, W>(
     server: Arc<Server>,
-    mut reader: R,
+    reader: R,
     writer: W,
     options: StdioOptions,
 ) -> io::Result<()>
 where
-    R: AsyncBufRead + Unpin,
+    R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin + Send + 'static,
 {
+    let mut reader = BufReader::with_capacity(64 * 1024, reader);
     let (out_tx, out_rx) = mpsc::channel::<Vec<u8>>(options.max_in_flight.max(1));
     let writer_task = tokio::spawn(write_loop(writer, out_rx));
     let session = Arc::new(Session::new(Some(out_tx.clone())));
     let permits = Arc::new(Semaphore::new(options.max_in_flight.max(1)));
     let mut tasks = JoinSet::new();
     let mut line = Vec::new();
+    // Responses of requests finished on this task, joined by newlines, written once the input
+    // buffered so far is used up.
+    let mut batch = Vec::new();
     let mut read_result = Ok(());
     loop {
+        let flush_batch =
+            !batch.is_empty() && (reader.buffer().is_empty() || batch.len() >= BATCH_BYTES);
+        if flush_batch && out_tx.send(std::mem::take(&mut batch)).await.is_err() {
+            break;
+        }
         line.clear();
         match read_line(&mut reader, &mut line, options.max_message_bytes).await {
             Ok(Line::Eof) => break,
@@ -88,24 +105,37 @@ where
             continue;
         }
         while tasks.try_join_next().is_some() {}
-        let permit = permits
-            .clone()
-            .acquire_owned()
-            .await
-            .expect("the semaphore is never closed");
-        let (server, session, out, message) = (
-            server.clone(),
-            session.clone(),
-            out_tx.clone(),
-            line.clone(),
-        );
-        tasks.spawn(async move {
-            if let Some(response) = server.handle(&session, &message).await {
-                // The writer is gone only when stdout is closed; nothing left to tell then.
-                let _ = out.send(response).await;
+        let (server, session_ref, message) =
+            (server.clone(), session.clone(), std::mem::take(&mut line));
+        let mut request: Pin<Box<dyn Future<Output = Option<Vec<u8>>> + Send>> =
+            Box::pin(async move { server.handle(&session_ref, &message).await });
+        match poll_fn(|cx| Poll::Ready(request.as_mut().poll(cx))).await {
+            Poll::Ready(Some(response)) => {
+                if !batch.is_empty() {
+                    batch.push(b'\n');
+                }
+                batch.extend_from_slice(&response);
             }
-            drop(permit);
-        });
+            Poll::Ready(None) => {}
+            Poll::Pending => {
+                let permit = permits
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .expect("the semaphore is never closed");
+                let out = out_tx.clone();
+                tasks.spawn(async move {
+                    if let Some(response) = request.await {
+                        // The writer is gone only when stdout is closed; nothing left to tell then.
+                        let _ = out.send(response).await;
+                    }
+                    drop(permit);
+                });
+            }
+        }
+    }
+    if !batch.is_empty() {
+        let _ = out_tx.send(batch).await;
     }
     while tasks.join_next().await.is_some() {}
     drop(out_tx);
@@ -114,6 +144,9 @@ where
     read_result.and(write_result)
 }
 
+/// Largest batch of responses kept before writing.
+const BATCH_BYTES: usize = 64 * 1024;
+
 enum Line {
     Complete,
     TooLong,
@@ -121,8 +154,8 @@ enum Line {
 }
 
 /// Reads one line without the newline, never buffering more than `max` bytes of it.
-async fn read_line<R: AsyncBufRead + Unpin>(
-    reader: &mut R,
+async fn read_line<R: AsyncRead + Unpin>(
+    reader: &mut BufReader<R>,
     line: &mut Vec<u8>,
     max: usize,
 ) -> io::Result<Line> {
@@ -158,8 +191,8 @@ async fn read_line<R: AsyncBufRead + Unpin>(
     }
 }
 
-/// Writes each message as one line, flushing once the queue is momentarily empty so that bursts of
-/// responses share a write.
+/// Writes each item as one line (an item may hold several messages joined by newlines), flushing
+/// once the queue is momentarily empty so that bursts of responses share a write.
 async fn write_loop<W: AsyncWrite + Unpin>(
     mut writer: W,
     mut rx: mpsc::Receiver<Vec<u8>>,

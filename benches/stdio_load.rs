@@ -1,0 +1,147 @@
+//! stdio load bench: pipelined `tools/call add` over a real pipe to a server process, at
+//! concurrency 1 and 32, against a hand-written serde_json stdio loop (the floor) measured in the
+//! same run. Run: `cargo bench --bench stdio_load` (options: `--calls N`, `--runs N`).
+//!
+//! The bench binary is its own server: it re-runs itself with `--serve-sturdy` (the tool below,
+//! served by sturdy) or `--serve-floor` (the hand-written loop).
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Instant;
+use sturdy::prelude::*;
+
+/// Add two numbers.
+#[tool]
+async fn add(a: i64, b: i64) -> i64 {
+    a + b
+}
+
+/// The floor: read a line, parse it, add, write the same response sturdy writes. Flushes when no
+/// more input is buffered, as sturdy's writer does.
+fn serve_floor() {
+    let stdin = std::io::stdin();
+    let mut input = BufReader::new(stdin.lock());
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if input.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        let req: Value = serde_json::from_str(&line).unwrap();
+        let args = &req["params"]["arguments"];
+        let sum = args["a"].as_i64().unwrap() + args["b"].as_i64().unwrap();
+        let structured = json!({ "result": sum });
+        let response = json!({
+            "jsonrpc": "2.0",
+            "id": req["id"],
+            "result": {
+                "content": [{ "type": "text", "text": structured.to_string() }],
+                "structuredContent": structured,
+            }
+        });
+        serde_json::to_writer(&mut out, &response).unwrap();
+        out.write_all(b"\n").unwrap();
+        if input.buffer().is_empty() {
+            out.flush().unwrap();
+        }
+    }
+    out.flush().unwrap();
+}
+
+/// Sends `calls` requests keeping at most `concurrency` unanswered; returns calls per second.
+fn drive(mode: &str, calls: usize, concurrency: usize) -> f64 {
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .arg(mode)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = BufWriter::new(child.stdin.take().unwrap());
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let (credit_tx, credit_rx) = mpsc::channel::<()>();
+    let reader = std::thread::spawn(move || {
+        let mut seen = 0;
+        for line in stdout.lines() {
+            let line = line.unwrap();
+            assert!(line.contains("\"structuredContent\""), "{line}");
+            seen += 1;
+            let _ = credit_tx.send(());
+            if seen == calls {
+                break;
+            }
+        }
+        seen
+    });
+    let start = Instant::now();
+    let mut window = concurrency;
+    for i in 0..calls {
+        if window == 0 {
+            // The window is full: send what is buffered, wait for an answer.
+            stdin.flush().unwrap();
+            credit_rx.recv().unwrap();
+            window += 1;
+            while credit_rx.try_recv().is_ok() {
+                window += 1;
+            }
+        }
+        window -= 1;
+        writeln!(
+            stdin,
+            r#"{{"jsonrpc":"2.0","id":{i},"method":"tools/call","params":{{"name":"add","arguments":{{"a":{i},"b":1}}}}}}"#
+        )
+        .unwrap();
+    }
+    stdin.flush().unwrap();
+    let seen = reader.join().unwrap();
+    let elapsed = start.elapsed();
+    drop(stdin);
+    child.wait().unwrap();
+    assert_eq!(seen, calls, "every call answered");
+    calls as f64 / elapsed.as_secs_f64()
+}
+
+fn arg_value(args: &[String], name: &str, default: usize) -> usize {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--serve-floor") {
+        return serve_floor();
+    }
+    if args.iter().any(|a| a == "--serve-sturdy") {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(sturdy::App::new("bench", "1").run_with_args(Vec::new()));
+        return;
+    }
+    if args.iter().any(|a| a == "--list") {
+        return; // `cargo bench -- --list` compatibility: no named benchmarks.
+    }
+    let calls = arg_value(&args, "--calls", 100_000);
+    let runs = arg_value(&args, "--runs", 3);
+    println!("stdio load: {calls} tools/call per run, best of {runs} runs");
+    println!(
+        "{:>11} | {:>14} | {:>14} | {:>6}",
+        "concurrency", "floor calls/s", "sturdy calls/s", "ratio"
+    );
+    for concurrency in [1, 32] {
+        let mut floor: f64 = 0.0;
+        let mut ours: f64 = 0.0;
+        // Interleave the two so that machine noise hits both alike.
+        for _ in 0..runs {
+            floor = floor.max(drive("--serve-floor", calls, concurrency));
+            ours = ours.max(drive("--serve-sturdy", calls, concurrency));
+        }
+        println!(
+            "{concurrency:>11} | {floor:>14.0} | {ours:>14.0} | {:>5.0}%",
+            100.0 * ours / floor
+        );
+    }
+}

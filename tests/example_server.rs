@@ -1,0 +1,118 @@
+//! The example server as a user runs it: a real process, real stdin/stdout pipes.
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+/// `target/<profile>/examples/<name>`, next to this test's own binary (`target/<profile>/deps/`).
+fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let path = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .unwrap()
+        .join("examples")
+        .join(name);
+    if !path.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--example", name])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    path
+}
+
+#[test]
+fn list_tools_prints_every_tool_and_exits() {
+    let out = Command::new(example("tool_server"))
+        .arg("--list-tools")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tools = doc["tools"].as_array().unwrap();
+    let names: Vec<&str> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    for expected in [
+        "add",
+        "greet",
+        "point_stats",
+        "divide",
+        "count_slowly",
+        "panic_demo",
+    ] {
+        assert!(
+            names.contains(&expected),
+            "{expected} missing from {names:?}"
+        );
+    }
+    for t in tools {
+        assert_eq!(t["inputSchema"]["type"], "object");
+        assert!(t["policies"].is_array());
+        assert!(t.get("description").is_some());
+    }
+    let greet = tools.iter().find(|t| t["name"] == "greet").unwrap();
+    assert_eq!(greet["title"], "Greeter");
+    assert_eq!(
+        greet["inputSchema"]["properties"]["greeting"]["default"],
+        "Hello"
+    );
+    assert!(greet.get("outputSchema").is_none());
+}
+
+#[test]
+fn unknown_arguments_are_a_usage_error() {
+    let out = Command::new(example("tool_server"))
+        .arg("--bogus")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--list-tools"));
+}
+
+#[test]
+fn serves_stdio_and_drains_at_end_of_input() {
+    let mut child = Command::new(example("tool_server"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let requests = [
+        json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}),
+        json!({"jsonrpc":"2.0","method":"notifications/initialized"}),
+        // Slow, with progress: its notifications and response must arrive after stdin closes.
+        json!({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"count_slowly","arguments":{"n":3},"_meta":{"progressToken":7}}}),
+        json!({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"panic_demo","arguments":{}}}),
+        json!({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"divide","arguments":{"a":1,"b":4}}}),
+    ];
+    for r in &requests {
+        writeln!(stdin, "{r}").unwrap();
+    }
+    writeln!(stdin, "this is not json").unwrap();
+    drop(stdin);
+    let lines: Vec<Value> = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
+        .collect();
+    assert!(child.wait().unwrap().success());
+    let by_id = |id: i64| {
+        lines
+            .iter()
+            .find(|m| m["id"] == json!(id))
+            .unwrap_or_else(|| panic!("no response {id} in {lines:?}"))
+    };
+    assert_eq!(by_id(1)["result"]["protocolVersion"], "2025-11-25");
+    assert_eq!(by_id(2)["result"]["content"][0]["text"], "counted to 3");
+    assert_eq!(by_id(3)["result"]["isError"], true);
+    assert_eq!(by_id(4)["result"]["structuredContent"]["result"], 0.25);
+    let progress = lines
+        .iter()
+        .filter(|m| m["method"] == "notifications/progress")
+        .count();
+    assert_eq!(progress, 3);
+    assert!(lines.iter().any(|m| m["error"]["code"] == -32700));
+    assert_eq!(lines.len(), 4 + 3 + 1);
+}

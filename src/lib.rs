@@ -20,13 +20,15 @@
 //!
 //! One dependency is enough: the macros' generated code refers to `::sturdy::__private` only.
 
-pub use sturdy_macros::tool;
+pub use sturdy_macros::{bulkhead, cached, circuit_breaker, rate_limited, retry, timeout, tool};
 pub use sturdy_runtime::*;
 
 /// Everything a tool author imports: `use sturdy::prelude::*;`.
 pub mod prelude {
-    pub use sturdy_macros::tool;
-    pub use sturdy_runtime::{App, Context, Registry, Server, ServerInfo, ToolError};
+    pub use sturdy_macros::{
+        bulkhead, cached, circuit_breaker, rate_limited, retry, timeout, tool,
+    };
+    pub use sturdy_runtime::{App, Content, Context, Registry, Server, ServerInfo, ToolError};
 }
 
 #[doc(hidden)]

@@ -82,6 +82,18 @@ async fn steps(ctx: Context, n: u32) -> String {
     "done".into()
 }
 
+/// Every kind of content block.
+#[tool]
+fn media() -> Vec<Content> {
+    vec![
+        Content::text("a picture, a sound and two files:"),
+        Content::image([0x89, b'P', b'N', b'G'], "image/png"),
+        Content::audio(b"RIFF", "audio/wav"),
+        Content::resource_text("test://text", "text/plain", "hello"),
+        Content::resource_blob("test://blob", "application/octet-stream", [0, 1, 2]),
+    ]
+}
+
 /// The weather (the tool the official examples call).
 #[tool]
 fn get_weather(location: String) -> String {
@@ -188,6 +200,7 @@ fn calls() -> Vec<(&'static str, Value)> {
         ("maybe", json!({"n": 3})),
         ("maybe", json!({})),
         ("nothing", json!({})),
+        ("media", json!({})),
         ("fail", json!({})),
         ("crash", json!({})),
         ("echo", json!({"text": 5})),

@@ -3,6 +3,7 @@
 
 use proc_macro::TokenStream;
 
+mod resilience;
 mod tool;
 mod util;
 
@@ -14,7 +15,55 @@ mod util;
 /// type `Context` is injected and does not appear in the schema.
 #[proc_macro_attribute]
 pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
-    tool::expand(attr.into(), item.into())
+    tool::expand(attr.into(), item.into()).into()
+}
+
+fn resilience(kind: resilience::Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
+    resilience::expand(kind, attr.into(), item.into())
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
+}
+
+/// Opens after `threshold` consecutive failures, rejects while open, lets `half_open` trial calls
+/// through after `recovery`: `#[circuit_breaker(threshold = 5, recovery = 60, half_open = 1)]`.
+///
+/// The resilience attributes compose in a fixed order whatever their order in the source:
+/// `rate_limited → cached → retry → circuit_breaker → timeout → bulkhead → function`. They need
+/// an `async fn` returning `Result<T, E>` with `E: From<sturdy::ToolError>`.
+#[proc_macro_attribute]
+pub fn circuit_breaker(attr: TokenStream, item: TokenStream) -> TokenStream {
+    resilience(resilience::Kind::CircuitBreaker, attr, item)
+}
+
+/// Retries failures with exponential backoff and jitter:
+/// `#[retry(max = 3, base = 1, max_delay = 60, jitter = true, when = path::to_fn)]`.
+#[proc_macro_attribute]
+pub fn retry(attr: TokenStream, item: TokenStream) -> TokenStream {
+    resilience(resilience::Kind::Retry, attr, item)
+}
+
+/// Caches successful results by all arguments: `#[cached(ttl = 300, capacity = 10_000)]`.
+#[proc_macro_attribute]
+pub fn cached(attr: TokenStream, item: TokenStream) -> TokenStream {
+    resilience(resilience::Kind::Cached, attr, item)
+}
+
+/// At most N calls per window per key: `#[rate_limited(100, 60, key = client)]`; keys are
+/// `client`, `global` or a parameter name.
+#[proc_macro_attribute]
+pub fn rate_limited(attr: TokenStream, item: TokenStream) -> TokenStream {
+    resilience(resilience::Kind::RateLimited, attr, item)
+}
+
+/// Drops an attempt that runs longer than the limit: `#[timeout(30)]`, `#[timeout("500ms")]`.
+#[proc_macro_attribute]
+pub fn timeout(attr: TokenStream, item: TokenStream) -> TokenStream {
+    resilience(resilience::Kind::Timeout, attr, item)
+}
+
+/// At most N calls running at once, others wait up to `max_wait`:
+/// `#[bulkhead(max_concurrent = 10, max_wait = 0)]`.
+#[proc_macro_attribute]
+pub fn bulkhead(attr: TokenStream, item: TokenStream) -> TokenStream {
+    resilience(resilience::Kind::Bulkhead, attr, item)
 }

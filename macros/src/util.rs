@@ -1,6 +1,6 @@
 //! Small syntax helpers shared by the macros.
 
-use syn::{GenericArgument, PathArguments, Type};
+use syn::{Expr, GenericArgument, LitStr, PathArguments, Type};
 
 /// The last path segment's name and its first generic type argument, e.g. `Option<T>` →
 /// `("Option", Some(T))`. References and parentheses are not looked through.
@@ -50,4 +50,35 @@ pub fn doc_text(attrs: &[syn::Attribute]) -> String {
         .collect::<Vec<_>>()
         .join("\n");
     text.trim().to_owned()
+}
+
+/// The value of `option = "string"`, with an error at the value when it is not a string literal.
+pub fn string_value(meta: &syn::meta::ParseNestedMeta, option: &str) -> syn::Result<LitStr> {
+    let expr: Expr = meta.value()?.parse()?;
+    match expr {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Ok(s),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!("`{option}` takes a string literal: `{option} = \"…\"`"),
+        )),
+    }
+}
+
+/// Stores an option's value, rejecting a second occurrence (at its name).
+pub fn set_once<T>(slot: &mut Option<T>, value: T, path: &syn::Path) -> syn::Result<()> {
+    if slot.is_some() {
+        let name = path
+            .get_ident()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        return Err(syn::Error::new_spanned(
+            path,
+            format!("duplicate option `{name}`"),
+        ));
+    }
+    *slot = Some(value);
+    Ok(())
 }

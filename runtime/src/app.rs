@@ -87,7 +87,10 @@ pub fn list_tools_json(registry: &Registry) -> String {
         .tools()
         .map(|t| {
             let mut v = serde_json::to_value(t).expect("tool info serialises");
-            v["policies"] = Value::Array(Vec::new());
+            if let Value::Object(m) = &mut v {
+                m.remove("_meta");
+                m.insert("policies".into(), Value::Array(t.policies.clone()));
+            }
             v
         })
         .collect();

@@ -58,6 +58,10 @@ impl Context {
         &self.inner.client_id
     }
 
+    pub(crate) fn client_arc(&self) -> std::sync::Arc<str> {
+        self.inner.client_id.clone()
+    }
+
     /// True once the client has cancelled this call.
     pub fn is_cancelled(&self) -> bool {
         self.inner.cancel.is_cancelled()

@@ -25,6 +25,14 @@ pub enum ToolError {
     Panicked(String),
     /// The call was cancelled by the client. Never retried.
     Cancelled,
+    /// The circuit breaker is open: the function was not called. Never retried.
+    CircuitOpen { retry_after: Duration },
+    /// Too many calls for this key: the function was not called. Never retried.
+    RateLimited { retry_after: Duration },
+    /// The attempt did not finish in time and was dropped.
+    Timeout(Duration),
+    /// The bulkhead is full: too many calls are running and none finished within `max_wait`.
+    Rejected { max_concurrent: usize },
 }
 
 impl ToolError {
@@ -45,12 +53,30 @@ impl ToolError {
             ToolError::InvalidArguments(_) => "invalid_arguments",
             ToolError::Panicked(_) => "panicked",
             ToolError::Cancelled => "cancelled",
+            ToolError::CircuitOpen { .. } => "circuit_open",
+            ToolError::RateLimited { .. } => "rate_limited",
+            ToolError::Timeout(_) => "timeout",
+            ToolError::Rejected { .. } => "rejected",
         }
+    }
+
+    /// Whether trying again may help: failures, timeouts and bulkhead rejections. Bad arguments,
+    /// panics, cancellation, an open circuit and a rate limit are not retried.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            ToolError::Failed(_) | ToolError::Timeout(_) | ToolError::Rejected { .. }
+        )
     }
 
     /// How long the caller should wait before trying again, when the error says so.
     pub fn retry_after(&self) -> Option<Duration> {
-        None
+        match self {
+            ToolError::CircuitOpen { retry_after } | ToolError::RateLimited { retry_after } => {
+                Some(*retry_after)
+            }
+            _ => None,
+        }
     }
 
     /// The structured fields sent as `structuredContent` of the error result.
@@ -70,6 +96,23 @@ impl fmt::Display for ToolError {
             ToolError::InvalidArguments(m) => write!(f, "invalid arguments: {m}"),
             ToolError::Panicked(m) => write!(f, "the tool panicked: {m}"),
             ToolError::Cancelled => f.write_str("the call was cancelled"),
+            ToolError::CircuitOpen { retry_after } => write!(
+                f,
+                "circuit open: the service is failing, retry after {:.1} s",
+                retry_after.as_secs_f64()
+            ),
+            ToolError::RateLimited { retry_after } => write!(
+                f,
+                "rate limited: too many calls, retry after {:.1} s",
+                retry_after.as_secs_f64()
+            ),
+            ToolError::Timeout(after) => {
+                write!(f, "timed out after {:.1} s", after.as_secs_f64())
+            }
+            ToolError::Rejected { max_concurrent } => write!(
+                f,
+                "rejected: {max_concurrent} calls are already running, try again later"
+            ),
         }
     }
 }

@@ -5,11 +5,13 @@
 //! re-exported there.
 
 pub mod app;
+pub mod content;
 pub mod context;
 pub mod error;
 pub mod mcp;
 pub mod output;
 pub mod registry;
+pub mod resilience;
 pub mod schema;
 pub mod transport;
 
@@ -17,6 +19,7 @@ pub mod transport;
 pub mod private;
 
 pub use app::App;
+pub use content::Content;
 pub use context::Context;
 pub use error::ToolError;
 pub use mcp::{Server, ServerInfo};

@@ -2,8 +2,10 @@
 //!
 //! The `#[tool]` macro does not know whether a return type is `String` or a structured type, so the
 //! generated code asks the compiler with autoref-based specialisation: `(&Probe::<T>).kind()`
-//! resolves to [`TextKind`] for text types and to [`StructuredKind`] for anything `Serialize`.
+//! resolves to [`TextKind`] for text types, [`UnitKind`] for `()` and to [`StructuredKind`] for
+//! anything else; `.fns()` then checks that a structured type is `Serialize + JsonSchema`.
 
+use crate::content::Content;
 use crate::error::ToolError;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::Serialize;
@@ -19,6 +21,32 @@ pub enum ToolOutput {
     Structured(Value),
     /// Nothing (the function returned `()`).
     Empty,
+    /// Content blocks (the function returned [`Content`] or `Vec<Content>`), sent in order.
+    Content(Vec<Content>),
+}
+
+impl From<String> for ToolOutput {
+    fn from(text: String) -> Self {
+        ToolOutput::Text(text)
+    }
+}
+
+impl From<&str> for ToolOutput {
+    fn from(text: &str) -> Self {
+        ToolOutput::Text(text.to_owned())
+    }
+}
+
+impl From<Content> for ToolOutput {
+    fn from(block: Content) -> Self {
+        ToolOutput::Content(vec![block])
+    }
+}
+
+impl From<Vec<Content>> for ToolOutput {
+    fn from(blocks: Vec<Content>) -> Self {
+        ToolOutput::Content(blocks)
+    }
 }
 
 /// Result of one call of a tool.
@@ -43,12 +71,22 @@ impl<T> Default for Probe<T> {
     }
 }
 
-/// Text-like return types: `String`, `&str`.
+/// How a tool's success value of type `T` is converted, and its output schema. The generated code
+/// asks for it once per tool (`(&Probe::<T>::new()).kind().fns::<T>()`, with the user's `T`), so an
+/// unsuitable return type is reported once, at the return type.
+pub struct OutputFns<T> {
+    pub convert: fn(T) -> CallOutcome,
+    pub output_schema: fn(&mut SchemaGenerator) -> Option<Schema>,
+}
+
+/// Return types sent as content blocks only (no `structuredContent`, no output schema): text
+/// (`String`, `&str`) and [`Content`] / `Vec<Content>`.
 pub struct TextKind;
 /// `()`: an empty result.
 pub struct UnitKind;
-/// Anything `Serialize`: a structured result (and an output schema when it is also `JsonSchema`).
-pub struct StructuredKind<T>(PhantomData<T>);
+/// Anything else: a structured result, which needs `Serialize` and `JsonSchema` (checked by
+/// [`StructuredKind::fns`], so that a missing impl gets a readable message).
+pub struct StructuredKind;
 
 pub trait ViaText {
     fn kind(&self) -> TextKind {
@@ -57,6 +95,8 @@ pub trait ViaText {
 }
 impl ViaText for Probe<String> {}
 impl ViaText for Probe<&str> {}
+impl ViaText for Probe<Content> {}
+impl ViaText for Probe<Vec<Content>> {}
 
 pub trait ViaUnit {
     fn kind(&self) -> UnitKind {
@@ -65,57 +105,64 @@ pub trait ViaUnit {
 }
 impl ViaUnit for Probe<()> {}
 
-pub trait ViaStructured<T> {
-    fn kind(&self) -> StructuredKind<T> {
-        StructuredKind(PhantomData)
+pub trait ViaStructured {
+    fn kind(&self) -> StructuredKind {
+        StructuredKind
     }
 }
-impl<T: Serialize> ViaStructured<T> for &Probe<T> {}
+impl<T> ViaStructured for &Probe<T> {}
+
+/// A structured return type must be `Serialize` (this trait only improves the compiler's message).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned by a tool: it does not implement `serde::Serialize`",
+    label = "a tool's result type must implement `serde::Serialize` and `schemars::JsonSchema`",
+    note = "derive them: `#[derive(serde::Serialize, schemars::JsonSchema)]`, or return `String` (text), `()` or `Result<T, E>`"
+)]
+pub trait ResultSerialize: Serialize {}
+#[diagnostic::do_not_recommend]
+impl<T: Serialize + ?Sized> ResultSerialize for T {}
+
+/// A structured return type must be `JsonSchema` for its output schema (this trait only improves
+/// the compiler's message).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned by a tool: it does not implement `schemars::JsonSchema`",
+    label = "a tool's result type must implement `serde::Serialize` and `schemars::JsonSchema`",
+    note = "derive them: `#[derive(serde::Serialize, schemars::JsonSchema)]`, or return `String` (text), `()` or `Result<T, E>`"
+)]
+pub trait ResultJsonSchema: JsonSchema {}
+#[diagnostic::do_not_recommend]
+impl<T: JsonSchema + ?Sized> ResultJsonSchema for T {}
 
 impl TextKind {
-    pub fn convert(self, value: impl Into<String>) -> ToolOutput {
-        ToolOutput::Text(value.into())
-    }
-    pub fn output_schema(self, _: &mut SchemaGenerator) -> Option<Schema> {
-        None
+    pub fn fns<T: Into<ToolOutput>>(self) -> OutputFns<T> {
+        OutputFns {
+            convert: |value| Ok(value.into()),
+            output_schema: |_| None,
+        }
     }
 }
 
 impl UnitKind {
-    pub fn convert(self, _: ()) -> ToolOutput {
-        ToolOutput::Empty
-    }
-    pub fn output_schema(self, _: &mut SchemaGenerator) -> Option<Schema> {
-        None
-    }
-}
-
-impl<T: Serialize> StructuredKind<T> {
-    pub fn convert(self, value: T) -> CallOutcome {
-        serde_json::to_value(value)
-            .map(ToolOutput::Structured)
-            .map_err(|e| ToolError::new(format!("the tool's result could not be serialized: {e}")))
+    pub fn fns<T: Into<()>>(self) -> OutputFns<T> {
+        OutputFns {
+            convert: |_| Ok(ToolOutput::Empty),
+            output_schema: |_| None,
+        }
     }
 }
 
-impl<T: Serialize + JsonSchema> StructuredKind<T> {
-    pub fn output_schema(self, generator: &mut SchemaGenerator) -> Option<Schema> {
-        Some(generator.subschema_for::<T>())
-    }
-}
-
-/// Uniform `CallOutcome` from the converters above (some cannot fail).
-pub trait IntoOutcome {
-    fn into_outcome(self) -> CallOutcome;
-}
-impl IntoOutcome for ToolOutput {
-    fn into_outcome(self) -> CallOutcome {
-        Ok(self)
-    }
-}
-impl IntoOutcome for CallOutcome {
-    fn into_outcome(self) -> CallOutcome {
-        self
+impl StructuredKind {
+    pub fn fns<T: ResultSerialize + ResultJsonSchema>(self) -> OutputFns<T> {
+        OutputFns {
+            convert: |value| {
+                serde_json::to_value(value)
+                    .map(ToolOutput::Structured)
+                    .map_err(|e| {
+                        ToolError::new(format!("the tool's result could not be serialized: {e}"))
+                    })
+            },
+            output_schema: |generator| Some(generator.subschema_for::<T>()),
+        }
     }
 }
 
@@ -135,15 +182,26 @@ pub trait ViaDisplay {
         DisplayKind
     }
 }
-impl<E: std::fmt::Display> ViaDisplay for &Probe<E> {}
+impl<E> ViaDisplay for &Probe<E> {}
+
+/// The error type of a tool's `Result` must be `Display` (this trait only improves the compiler's
+/// message).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a tool's error type: it does not implement `std::fmt::Display`",
+    label = "the error type of a tool's `Result` must implement `std::fmt::Display`",
+    note = "return `Result<T, sturdy::ToolError>`, or implement `Display` for the error type"
+)]
+pub trait ErrorDisplay: std::fmt::Display {}
+#[diagnostic::do_not_recommend]
+impl<E: std::fmt::Display + ?Sized> ErrorDisplay for E {}
 
 impl ToolErrorKind {
-    pub fn convert(self, e: ToolError) -> ToolError {
-        e
+    pub fn convert<E: Into<ToolError>>(self, e: E) -> ToolError {
+        e.into()
     }
 }
 impl DisplayKind {
-    pub fn convert(self, e: impl std::fmt::Display) -> ToolError {
+    pub fn convert<E: ErrorDisplay>(self, e: E) -> ToolError {
         ToolError::Failed(e.to_string())
     }
 }

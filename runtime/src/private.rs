@@ -3,7 +3,7 @@
 pub use crate::context::Context;
 pub use crate::error::ToolError;
 pub use crate::output::{
-    CallOutcome, IntoOutcome, Probe, ToolOutput, ViaDisplay, ViaStructured, ViaText, ViaToolError,
+    CallOutcome, OutputFns, Probe, ToolOutput, ViaDisplay, ViaStructured, ViaText, ViaToolError,
     ViaUnit,
 };
 pub use crate::registry::{Annotations, Args, CallFuture, ParamDef, ToolDef};
@@ -12,22 +12,73 @@ pub use schemars::{JsonSchema, Schema, SchemaGenerator};
 pub use serde_json;
 
 use crate::registry::panic_message;
+use serde::de::DeserializeOwned;
 
-/// Schema of one parameter, spanned at the user's type so a missing `JsonSchema` impl is reported
-/// there.
-pub fn param_schema<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
+/// A parameter type must be `Deserialize` (this trait only improves the compiler's message).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a tool parameter: it does not implement `serde::Deserialize`",
+    label = "tool parameters must implement `serde::Deserialize` and `schemars::JsonSchema`",
+    note = "derive them: `#[derive(serde::Deserialize, schemars::JsonSchema)]`"
+)]
+pub trait ParamDeserialize: DeserializeOwned {}
+#[diagnostic::do_not_recommend]
+impl<T: DeserializeOwned> ParamDeserialize for T {}
+
+/// A parameter type must be `JsonSchema` (this trait only improves the compiler's message).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a tool parameter: it does not implement `schemars::JsonSchema`",
+    label = "tool parameters must implement `serde::Deserialize` and `schemars::JsonSchema`",
+    note = "derive them: `#[derive(serde::Deserialize, schemars::JsonSchema)]`"
+)]
+pub trait ParamJsonSchema: JsonSchema {}
+#[diagnostic::do_not_recommend]
+impl<T: JsonSchema + ?Sized> ParamJsonSchema for T {}
+
+/// Schema of one parameter (for `Option<T>`, of `T`). The generated call is spanned at the user's
+/// type, so a missing `JsonSchema` impl is reported there.
+pub fn param_schema<T: ParamJsonSchema>(generator: &mut SchemaGenerator) -> Schema {
     generator.subschema_for::<T>()
 }
 
-/// Checks at start-up that a parameter default deserialises into the parameter's type.
-pub fn check_default<T: serde::de::DeserializeOwned>(
+/// Removes and deserialises one argument. The generated code calls it from one function per
+/// parameter, spanned at the user's type, so a missing `Deserialize` impl is reported once, there.
+pub fn take_arg<T: ParamDeserialize>(args: &mut Args, name: &str) -> Result<T, ToolError> {
+    args.take(name)
+}
+
+/// [`take_arg`] for an `Option<T>` parameter, checking `T` (the type the user wrote inside).
+pub fn take_optional_arg<T: ParamDeserialize>(
+    args: &mut Args,
+    name: &str,
+) -> Result<Option<T>, ToolError> {
+    args.take(name)
+}
+
+/// Checks at start-up that a parameter default deserialises into the parameter's type, with the
+/// parameter's own `take` function (so the type's `Deserialize` bound is checked in one place).
+pub fn check_default<T>(
     value: serde_json::Value,
+    name: &str,
+    take: fn(&mut Args) -> Result<T, ToolError>,
 ) -> Result<serde_json::Value, String> {
-    match serde_json::from_value::<T>(value.clone()) {
+    let mut args = Args::new(serde_json::Map::from_iter([(
+        name.to_owned(),
+        value.clone(),
+    )]));
+    match take(&mut args) {
         Ok(_) => Ok(value),
-        Err(e) => Err(format!(
-            "default {value} does not fit the parameter's type: {e}"
-        )),
+        Err(e) => {
+            let e = match &e {
+                ToolError::InvalidArguments(m) => m
+                    .strip_prefix(&format!("argument `{name}`: "))
+                    .unwrap_or(m)
+                    .to_owned(),
+                other => other.to_string(),
+            };
+            Err(format!(
+                "default {value} does not fit the parameter's type: {e}"
+            ))
+        }
     }
 }
 
@@ -53,3 +104,5 @@ pub async fn run_blocking<R: Send + 'static>(
 pub fn failed(e: ToolError) -> CallFuture {
     Box::pin(std::future::ready(Err(e)))
 }
+
+pub use crate::resilience::macro_support::*;

@@ -89,12 +89,17 @@ impl Client {
     }
 
     pub async fn initialize(&mut self, version: &str) -> Value {
+        self.initialize_as(version, "test-client").await
+    }
+
+    /// `initialize` with this self-reported client name.
+    pub async fn initialize_as(&mut self, version: &str, client: &str) -> Value {
         let r = self
             .request(
                 0,
                 "initialize",
                 json!({"protocolVersion": version, "capabilities": {},
-                       "clientInfo": {"name": "test-client", "version": "1"}}),
+                       "clientInfo": {"name": client, "version": "1"}}),
             )
             .await;
         self.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))

@@ -35,20 +35,36 @@ pub fn emit(options: &ToolOptions, sig: &Signature, func: &ItemFn) -> TokenStrea
         }
     };
 
-    // Argument extraction (each spanned at the user's type, so a missing `Deserialize` shows there),
-    // the call's argument list, the parameter table and the default functions.
+    // One function per parameter takes its argument out of `Args`, and one gives its schema. The
+    // user's type is their turbofish argument, so a missing `Deserialize` or `JsonSchema` impl is
+    // reported once, at the parameter's type. Defaults are checked with the same `take` function.
+    let args = quote!(args);
     let mut extract = Vec::new();
     let mut call_args = Vec::new();
     let mut param_defs = Vec::new();
-    let mut default_fns = Vec::new();
+    let mut param_fns = Vec::new();
     for (i, param) in sig.params.iter().enumerate() {
         match param {
             Param::Context => call_args.push(quote!(__sturdy_ctx.clone())),
             Param::Arg(arg) => {
                 let var = format_ident!("__sturdy_arg{}", i);
+                let take_fn = format_ident!("__sturdy_take{}", i);
                 let (ty, wire) = (&arg.ty, &arg.wire_name);
-                extract.push(quote_spanned! {ty.span()=>
-                    let #var = match __sturdy_args.take::<#ty>(#wire) {
+                let take = match &arg.option_inner {
+                    Some(inner) => quote_spanned! {inner.span()=>
+                        #p::take_optional_arg::<#inner>(#args, #wire)
+                    },
+                    None => quote_spanned! {ty.span()=>
+                        #p::take_arg::<#ty>(#args, #wire)
+                    },
+                };
+                param_fns.push(quote! {
+                    fn #take_fn(#args: &mut #p::Args) -> ::core::result::Result<#ty, #p::ToolError> {
+                        #take
+                    }
+                });
+                extract.push(quote! {
+                    let #var = match #take_fn(&mut __sturdy_args) {
                         ::core::result::Result::Ok(v) => v,
                         ::core::result::Result::Err(e) => return #p::failed(e),
                     };
@@ -56,9 +72,12 @@ pub fn emit(options: &ToolOptions, sig: &Signature, func: &ItemFn) -> TokenStrea
                 call_args.push(quote!(#var));
                 let schema_ty = arg.schema_type();
                 let schema_fn = format_ident!("__sturdy_schema{}", i);
-                default_fns.push(quote_spanned! {schema_ty.span()=>
+                let schema = quote_spanned! {schema_ty.span()=>
+                    #p::param_schema::<#schema_ty>(g)
+                };
+                param_fns.push(quote! {
                     fn #schema_fn(g: &mut #p::SchemaGenerator) -> #p::Schema {
-                        #p::param_schema::<#schema_ty>(g)
+                        #schema
                     }
                 });
                 let default = match &arg.default {
@@ -68,13 +87,13 @@ pub fn emit(options: &ToolOptions, sig: &Signature, func: &ItemFn) -> TokenStrea
                         // `String` and `default = 5` any integer type; another expression must
                         // have the parameter's type.
                         let value = if matches!(expr, syn::Expr::Lit(_)) {
-                            quote!(#p::serde_json::json!(#expr))
+                            quote_spanned!(expr.span()=> #p::serde_json::json!(#expr))
                         } else {
-                            quote!(#p::default_json::<#schema_ty>(#expr))
+                            quote_spanned!(expr.span()=> #p::default_json::<#schema_ty>(#expr))
                         };
-                        default_fns.push(quote_spanned! {expr.span()=>
+                        param_fns.push(quote! {
                             fn #f() -> ::core::result::Result<#p::serde_json::Value, ::std::string::String> {
-                                #p::check_default::<#schema_ty>(#value)
+                                #p::check_default(#value, #wire, #take_fn)
                             }
                         });
                         quote!(::core::option::Option::Some(#f))
@@ -101,26 +120,27 @@ pub fn emit(options: &ToolOptions, sig: &Signature, func: &ItemFn) -> TokenStrea
             }
         }
     };
+    // The success type is resolved once, in `__sturdy_output` (text, unit or structured; the latter
+    // must be `Serialize + JsonSchema`), so an unsuitable return type is one error at that type.
     let (convert, out_ty) = match &sig.output {
-        Output::Value(ty) => (
-            quote!((&#p::Probe::of(&__sturdy_out)).kind().convert(__sturdy_out).into_outcome()),
-            ty,
-        ),
-        Output::Result(ok) => (
-            quote! {
-                match __sturdy_out {
-                    ::core::result::Result::Ok(v) => (&#p::Probe::of(&v)).kind().convert(v).into_outcome(),
-                    ::core::result::Result::Err(e) => ::core::result::Result::Err(
-                        (&#p::Probe::of(&e)).err_kind().convert(e)),
-                }
-            },
-            ok,
-        ),
-    };
-    let output_schema = quote_spanned! {out_ty.span()=>
-        fn __sturdy_output_schema(g: &mut #p::SchemaGenerator) -> ::core::option::Option<#p::Schema> {
-            (&#p::Probe::<#out_ty>::new()).kind().output_schema(g)
+        Output::Value(ty) => (quote!((__sturdy_output().convert)(__sturdy_out)), ty),
+        Output::Result { ok, err_span } => {
+            let err_convert = quote_spanned! {*err_span=>
+                (&#p::Probe::of(&e)).err_kind().convert(e)
+            };
+            (
+                quote! {
+                    match __sturdy_out {
+                        ::core::result::Result::Ok(v) => (__sturdy_output().convert)(v),
+                        ::core::result::Result::Err(e) => ::core::result::Result::Err(#err_convert),
+                    }
+                },
+                ok,
+            )
         }
+    };
+    let output_fns = quote_spanned! {out_ty.span()=>
+        (&#p::Probe::<#out_ty>::new()).kind().fns::<#out_ty>()
     };
     let uses_ctx = sig.params.iter().any(|p| matches!(p, Param::Context));
     let ctx_binding = if uses_ctx {
@@ -141,8 +161,8 @@ pub fn emit(options: &ToolOptions, sig: &Signature, func: &ItemFn) -> TokenStrea
         #[allow(non_snake_case, clippy::all)]
         const _: () = {
             #[allow(unused_imports)]
-            use #p::{IntoOutcome as _, ViaDisplay as _, ViaStructured as _, ViaText as _,
-                ViaToolError as _, ViaUnit as _};
+            use #p::{ViaDisplay as _, ViaStructured as _, ViaText as _, ViaToolError as _,
+                ViaUnit as _};
 
             fn __sturdy_call(#ctx_binding: #p::Context, #args_binding: #p::Args) -> #p::CallFuture {
                 #(#extract)*
@@ -151,8 +171,13 @@ pub fn emit(options: &ToolOptions, sig: &Signature, func: &ItemFn) -> TokenStrea
                     #convert
                 })
             }
-            #output_schema
-            #(#default_fns)*
+            fn __sturdy_output() -> #p::OutputFns<#out_ty> {
+                #output_fns
+            }
+            fn __sturdy_output_schema(g: &mut #p::SchemaGenerator) -> ::core::option::Option<#p::Schema> {
+                (__sturdy_output().output_schema)(g)
+            }
+            #(#param_fns)*
 
             #p::inventory::submit! {
                 #p::ToolDef {

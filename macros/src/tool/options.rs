@@ -1,8 +1,9 @@
 //! The `#[tool(...)]` options.
 
+use crate::util::{set_once, string_value};
 use proc_macro2::TokenStream;
 use syn::parse::Parser;
-use syn::{LitBool, LitStr};
+use syn::{Expr, ExprLit, Lit, LitStr};
 
 #[derive(Default)]
 pub struct ToolOptions {
@@ -19,42 +20,52 @@ impl ToolOptions {
     pub fn parse(attr: TokenStream) -> syn::Result<Self> {
         let mut o = ToolOptions::default();
         let parser = syn::meta::parser(|meta| {
-            let flag = |meta: &syn::meta::ParseNestedMeta| -> syn::Result<bool> {
-                if meta.input.peek(syn::Token![=]) {
-                    Ok(meta.value()?.parse::<LitBool>()?.value)
-                } else {
-                    Ok(true)
-                }
-            };
-            let string = |meta: &syn::meta::ParseNestedMeta| -> syn::Result<LitStr> {
-                meta.value()?.parse::<LitStr>()
-            };
-            if meta.path.is_ident("name") {
-                let name = string(&meta)?;
+            let path = meta.path.clone();
+            if path.is_ident("name") {
+                let name = string_value(&meta, "name")?;
                 check_tool_name(&name)?;
-                o.name = Some(name);
-            } else if meta.path.is_ident("description") {
-                o.description = Some(string(&meta)?);
-            } else if meta.path.is_ident("title") {
-                o.title = Some(string(&meta)?);
-            } else if meta.path.is_ident("read_only") {
-                o.read_only = Some(flag(&meta)?);
-            } else if meta.path.is_ident("destructive") {
-                o.destructive = Some(flag(&meta)?);
-            } else if meta.path.is_ident("idempotent") {
-                o.idempotent = Some(flag(&meta)?);
-            } else if meta.path.is_ident("open_world") {
-                o.open_world = Some(flag(&meta)?);
+                set_once(&mut o.name, name, &path)
+            } else if path.is_ident("description") {
+                set_once(
+                    &mut o.description,
+                    string_value(&meta, "description")?,
+                    &path,
+                )
+            } else if path.is_ident("title") {
+                set_once(&mut o.title, string_value(&meta, "title")?, &path)
+            } else if path.is_ident("read_only") {
+                set_once(&mut o.read_only, flag(&meta, "read_only")?, &path)
+            } else if path.is_ident("destructive") {
+                set_once(&mut o.destructive, flag(&meta, "destructive")?, &path)
+            } else if path.is_ident("idempotent") {
+                set_once(&mut o.idempotent, flag(&meta, "idempotent")?, &path)
+            } else if path.is_ident("open_world") {
+                set_once(&mut o.open_world, flag(&meta, "open_world")?, &path)
             } else {
-                return Err(meta.error(
+                Err(meta.error(
                     "unknown #[tool] option; expected one of: name, description, title, \
                      read_only, destructive, idempotent, open_world",
-                ));
+                ))
             }
-            Ok(())
         });
         parser.parse2(attr)?;
         Ok(o)
+    }
+}
+
+/// An annotation flag: `flag` (true) or `flag = true|false`, with an error at any other value.
+fn flag(meta: &syn::meta::ParseNestedMeta, option: &str) -> syn::Result<bool> {
+    if !meta.input.peek(syn::Token![=]) {
+        return Ok(true);
+    }
+    match meta.value()?.parse::<Expr>()? {
+        Expr::Lit(ExprLit {
+            lit: Lit::Bool(b), ..
+        }) => Ok(b.value),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!("`{option}` is a flag: write `{option}` or `{option} = true|false`"),
+        )),
     }
 }
 

@@ -1,8 +1,11 @@
 //! What `#[tool]` needs to know about the function: its parameters and what it returns.
 
-use crate::util::{doc_text, last_segment, option_inner};
+use crate::util::{doc_text, last_segment, option_inner, set_once, string_value};
+use proc_macro2::Span;
 use syn::spanned::Spanned;
-use syn::{Expr, FnArg, Ident, ItemFn, LitStr, Pat, ReturnType, Type};
+use syn::{
+    Expr, FnArg, GenericArgument, Ident, ItemFn, LitStr, Pat, PathArguments, ReturnType, Type,
+};
 
 pub struct Signature {
     pub ident: Ident,
@@ -31,7 +34,12 @@ pub enum Output {
     /// `-> T` (or nothing: `()`).
     Value(Type),
     /// `-> Result<T, E>` (any type whose last segment is `Result`).
-    Result(Type),
+    Result {
+        ok: Type,
+        /// Where a non-`Display` error type is reported: at `E` (its first token), or at the
+        /// return type when `E` is not written (`io::Result<T>`).
+        err_span: Span,
+    },
 }
 
 impl Signature {
@@ -40,19 +48,19 @@ impl Signature {
         let sig = &mut func.sig;
         if let Some(r) = sig.receiver() {
             return Err(syn::Error::new(
-                r.span(),
+                r.self_token.span,
                 "#[tool] works on free functions, not methods: a tool cannot take `self`",
             ));
         }
         if let Some(g) = sig.generics.params.first() {
-            return Err(syn::Error::new(
-                g.span(),
+            return Err(syn::Error::new_spanned(
+                g,
                 "#[tool] functions cannot be generic: the registry needs one concrete signature",
             ));
         }
         if let Some(v) = &sig.variadic {
-            return Err(syn::Error::new(
-                v.span(),
+            return Err(syn::Error::new_spanned(
+                v,
                 "#[tool] functions cannot be variadic",
             ));
         }
@@ -65,8 +73,8 @@ impl Signature {
             let ident = match &*pt.pat {
                 Pat::Ident(pi) if pi.subpat.is_none() => pi.ident.clone(),
                 other => {
-                    return Err(syn::Error::new(
-                        other.span(),
+                    return Err(syn::Error::new_spanned(
+                        other,
                         "#[tool] parameters must be plain names (they become argument names)",
                     ))
                 }
@@ -93,13 +101,16 @@ impl Signature {
             ReturnType::Default => Output::Value(syn::parse_quote!(())),
             ReturnType::Type(_, ty) => {
                 if let Type::ImplTrait(it) = &**ty {
-                    return Err(syn::Error::new(
-                        it.span(),
+                    return Err(syn::Error::new_spanned(
+                        it,
                         "#[tool] needs a named return type (the output schema is generated from it)",
                     ));
                 }
                 match last_segment(ty) {
-                    Some((n, Some(ok))) if n == "Result" => Output::Result(ok.clone()),
+                    Some((n, Some(ok))) if n == "Result" => Output::Result {
+                        ok: ok.clone(),
+                        err_span: second_type_arg(ty).unwrap_or(ty).span(),
+                    },
                     _ => Output::Value((**ty).clone()),
                 }
             }
@@ -126,18 +137,18 @@ fn take_arg_attr(attrs: &mut Vec<syn::Attribute>) -> syn::Result<ArgAttr> {
         }
         if result.is_ok() {
             result = a.parse_nested_meta(|meta| {
-                if meta.path.is_ident("description") {
-                    description = Some(meta.value()?.parse::<LitStr>()?);
-                } else if meta.path.is_ident("default") {
-                    default = Some(meta.value()?.parse::<Expr>()?);
-                } else if meta.path.is_ident("rename") {
-                    rename = Some(meta.value()?.parse::<LitStr>()?);
+                let path = meta.path.clone();
+                if path.is_ident("description") {
+                    set_once(&mut description, string_value(&meta, "description")?, &path)
+                } else if path.is_ident("default") {
+                    set_once(&mut default, meta.value()?.parse::<Expr>()?, &path)
+                } else if path.is_ident("rename") {
+                    set_once(&mut rename, string_value(&meta, "rename")?, &path)
                 } else {
-                    return Err(meta.error(
+                    Err(meta.error(
                         "unknown #[arg] option; expected one of: description, default, rename",
-                    ));
+                    ))
                 }
-                Ok(())
             });
         }
         false
@@ -145,16 +156,62 @@ fn take_arg_attr(attrs: &mut Vec<syn::Attribute>) -> syn::Result<ArgAttr> {
     result.map(|()| (description, default, rename))
 }
 
-/// Arguments are deserialised from JSON, so they must own their data.
+/// Strips the `#[arg]` attributes from every parameter, ignoring their errors (used to re-emit the
+/// function after an error, so that its callers still compile).
+pub fn strip_arg_attrs(func: &mut ItemFn) {
+    for input in func.sig.inputs.iter_mut() {
+        if let FnArg::Typed(pt) = input {
+            pt.attrs.retain(|a| !a.path().is_ident("arg"));
+        }
+    }
+}
+
+/// Arguments are deserialised from JSON, so they must own their data: no reference anywhere in the
+/// type (`&str`, `Vec<&str>`, `Option<&[u8]>`, …).
 fn check_owned(ty: &Type) -> syn::Result<()> {
     let msg = match ty {
         Type::Reference(_) => {
             "#[tool] parameters must be owned types (e.g. `String` instead of `&str`)"
         }
         Type::ImplTrait(_) => "#[tool] parameters need a concrete type, not `impl Trait`",
+        Type::Paren(p) => return check_owned(&p.elem),
+        Type::Group(g) => return check_owned(&g.elem),
+        Type::Array(a) => return check_owned(&a.elem),
+        Type::Slice(s) => return check_owned(&s.elem),
+        Type::Tuple(t) => return t.elems.iter().try_for_each(check_owned),
+        Type::Path(p) => {
+            if let Some(q) = &p.qself {
+                check_owned(&q.ty)?;
+            }
+            for seg in &p.path.segments {
+                if let PathArguments::AngleBracketed(a) = &seg.arguments {
+                    for arg in &a.args {
+                        if let GenericArgument::Type(t) = arg {
+                            check_owned(t)?;
+                        }
+                    }
+                }
+            }
+            return Ok(());
+        }
         _ => return Ok(()),
     };
-    Err(syn::Error::new(ty.span(), msg))
+    Err(syn::Error::new_spanned(ty, msg))
+}
+
+/// `E` in `Result<T, E>`.
+fn second_type_arg(ty: &Type) -> Option<&Type> {
+    let Type::Path(p) = ty else { return None };
+    let PathArguments::AngleBracketed(a) = &p.path.segments.last()?.arguments else {
+        return None;
+    };
+    a.args
+        .iter()
+        .filter_map(|g| match g {
+            GenericArgument::Type(t) => Some(t),
+            _ => None,
+        })
+        .nth(1)
 }
 
 impl Arg {

@@ -4,9 +4,11 @@ mod def;
 
 pub use def::{Annotations, Args, CallFuture, ParamDef, ToolDef};
 
+use crate::content::Content;
 use crate::context::Context;
 use crate::error::ToolError;
 use crate::output::ToolOutput;
+use crate::resilience::{CallInfo, CALL};
 use crate::schema;
 use futures_util::FutureExt;
 use serde::Serialize;
@@ -14,6 +16,7 @@ use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::fmt;
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Everything a client (or a person running `--list-tools`) learns about a tool.
 #[derive(Debug, Clone, Serialize)]
@@ -28,6 +31,14 @@ pub struct ToolInfo {
     pub output_schema: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub annotations: Option<Value>,
+    /// The resilience policies of the function, in pipeline order (also sent to clients under
+    /// `_meta["dev.sturdy/policies"]`).
+    #[serde(
+        rename = "_meta",
+        serialize_with = "policies_meta",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub policies: Vec<Value>,
 }
 
 /// The outcome of [`Registry::call`], in MCP `CallToolResult` form.
@@ -35,24 +46,32 @@ pub struct ToolInfo {
 pub struct CallResult {
     /// The text content (JSON text for structured results, the message for errors).
     pub text: Option<String>,
+    /// Content blocks of tools that return [`Content`] / `Vec<Content>`, sent after `text`.
+    pub content: Vec<Content>,
     pub structured: Option<Value>,
     pub is_error: bool,
+    /// The value came from a `#[cached]` cache rather than a run of the function.
+    pub cache_hit: bool,
 }
 
 impl CallResult {
     /// The MCP `CallToolResult` object.
     pub fn into_json(self) -> Value {
-        let content = match self.text {
-            Some(t) => json!([{ "type": "text", "text": t }]),
-            None => json!([]),
-        };
+        let mut content = Vec::with_capacity(usize::from(self.text.is_some()) + self.content.len());
+        if let Some(t) = self.text {
+            content.push(json!({ "type": "text", "text": t }));
+        }
+        content.extend(self.content.into_iter().map(Content::into_json));
         let mut v = Map::with_capacity(3);
-        v.insert("content".into(), content);
+        v.insert("content".into(), Value::Array(content));
         if let Some(s) = self.structured {
             v.insert("structuredContent".into(), s);
         }
         if self.is_error {
             v.insert("isError".into(), Value::Bool(true));
+        }
+        if self.cache_hit {
+            v.insert("_meta".into(), json!({ CACHE_META_KEY: "hit" }));
         }
         Value::Object(v)
     }
@@ -60,8 +79,10 @@ impl CallResult {
     fn error(e: &ToolError) -> Self {
         CallResult {
             text: Some(e.to_string()),
+            content: Vec::new(),
             structured: Some(e.to_json()),
             is_error: true,
+            cache_hit: false,
         }
     }
 }
@@ -108,6 +129,19 @@ impl fmt::Display for RegistryError {
 }
 
 impl std::error::Error for RegistryError {}
+
+/// `_meta` key listing a tool's resilience policies in `tools/list`.
+pub const POLICIES_META_KEY: &str = "dev.sturdy/policies";
+
+fn policies_meta<S: serde::Serializer>(policies: &[Value], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut m = s.serialize_map(Some(1))?;
+    m.serialize_entry(POLICIES_META_KEY, policies)?;
+    m.end()
+}
+
+/// `_meta` key of a tool result served from a `#[cached]` cache (value `"hit"`).
+pub const CACHE_META_KEY: &str = "dev.sturdy/cache";
 
 struct Entry {
     def: &'static ToolDef,
@@ -180,6 +214,7 @@ impl Registry {
                     input_schema: schema::input_schema(def.params, &defaults),
                     output_schema,
                     annotations: def.annotations.to_json(),
+                    policies: crate::resilience::macro_support::policies_of(def.rust_path),
                 },
                 wrap_output,
                 defaults,
@@ -213,27 +248,46 @@ impl Registry {
             .get(name)
             .ok_or_else(|| RegistryError::UnknownTool(name.to_owned()))?;
         let entry = &self.entries[i];
-        let outcome = match prepare_args(entry.def.params, &entry.defaults, arguments) {
-            Ok(args) => {
-                // The tool may panic while polled; catch it here so that one bad tool never takes
-                // the connection (or the server) down.
-                AssertUnwindSafe((entry.def.call)(ctx, args))
-                    .catch_unwind()
-                    .await
-                    .unwrap_or_else(|panic| Err(ToolError::Panicked(panic_message(&*panic))))
-            }
-            Err(e) => Err(e),
+        let info = CallInfo {
+            client: ctx.client_arc(),
+            cache_hit: AtomicBool::new(false),
         };
-        Ok(match outcome {
+        let (outcome, info) = CALL
+            .scope(info, async {
+                let outcome = match prepare_args(entry.def.params, &entry.defaults, arguments) {
+                    // The tool may panic while polled; catch it here so that one bad tool never
+                    // takes the connection (or the server) down.
+                    Ok(args) => AssertUnwindSafe((entry.def.call)(ctx, args))
+                        .catch_unwind()
+                        .await
+                        .unwrap_or_else(|panic| Err(ToolError::Panicked(panic_message(&*panic)))),
+                    Err(e) => Err(e),
+                };
+                let hit = CALL.with(|c| c.cache_hit.load(Ordering::Relaxed));
+                (outcome, hit)
+            })
+            .await;
+        let mut result = match outcome {
             Ok(ToolOutput::Text(text)) => CallResult {
                 text: Some(text),
+                content: Vec::new(),
                 structured: None,
                 is_error: false,
+                cache_hit: false,
             },
             Ok(ToolOutput::Empty) => CallResult {
                 text: None,
+                content: Vec::new(),
                 structured: None,
                 is_error: false,
+                cache_hit: false,
+            },
+            Ok(ToolOutput::Content(blocks)) => CallResult {
+                text: None,
+                content: blocks,
+                structured: None,
+                is_error: false,
+                cache_hit: false,
             },
             Ok(ToolOutput::Structured(value)) => {
                 let value = if entry.wrap_output {
@@ -243,12 +297,16 @@ impl Registry {
                 };
                 CallResult {
                     text: Some(value.to_string()),
+                    content: Vec::new(),
                     structured: Some(value),
                     is_error: false,
+                    cache_hit: false,
                 }
             }
             Err(e) => CallResult::error(&e),
-        })
+        };
+        result.cache_hit = info && !result.is_error;
+        Ok(result)
     }
 }
 

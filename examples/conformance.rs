@@ -1,0 +1,140 @@
+//! The fixture tools of the official MCP conformance suite (`@modelcontextprotocol/conformance`,
+//! server scenarios `tools-*` and `json-schema-2020-12`), with the names, arguments and results the
+//! scenarios expect. Run it with `cargo run --example conformance` (stdio).
+//!
+//! Fixtures that need what sturdy cannot do yet are left out rather than faked:
+//! `test_tool_with_logging` (log notifications, `logging/setLevel`), `test_sampling`
+//! (`sampling/createMessage`), `test_elicitation`, `test_elicitation_sep1034_defaults` and
+//! `test_elicitation_sep1330_enums` (`elicitation/create`), and `test_reconnection` (Streamable
+//! HTTP / SSE only).
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use std::time::Duration;
+use sturdy::prelude::*;
+
+/// A 1×1 red pixel, PNG (8-bit RGB).
+const RED_PIXEL_PNG: [u8; 69] = [
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x77, 0x53,
+    0xde, 0x00, 0x00, 0x00, 0x0c, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0xf8, 0xcf, 0xc0, 0x00,
+    0x00, 0x03, 0x01, 0x01, 0x00, 0xf7, 0x03, 0x41, 0x43, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e,
+    0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+/// A minimal WAV file: 10 ms of silence, 8 kHz, mono, 16-bit PCM.
+fn silent_wav() -> Vec<u8> {
+    const RATE: u32 = 8000;
+    const SAMPLES: u32 = RATE / 100;
+    let data_len = SAMPLES * 2;
+    let mut wav = Vec::with_capacity(44 + data_len as usize);
+    wav.extend_from_slice(b"RIFF");
+    wav.extend_from_slice(&(36 + data_len).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    wav.extend_from_slice(&16u32.to_le_bytes()); // fmt chunk size
+    wav.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    wav.extend_from_slice(&1u16.to_le_bytes()); // mono
+    wav.extend_from_slice(&RATE.to_le_bytes());
+    wav.extend_from_slice(&(RATE * 2).to_le_bytes()); // bytes per second
+    wav.extend_from_slice(&2u16.to_le_bytes()); // block align
+    wav.extend_from_slice(&16u16.to_le_bytes()); // bits per sample
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&data_len.to_le_bytes());
+    wav.resize(44 + data_len as usize, 0);
+    wav
+}
+
+/// Returns a simple text response (scenario `tools-call-simple-text`).
+#[tool]
+fn test_simple_text() -> String {
+    "This is a simple text response for testing.".into()
+}
+
+/// Returns a 1x1 red PNG as image content (scenario `tools-call-image`).
+#[tool]
+fn test_image_content() -> Content {
+    Content::image(RED_PIXEL_PNG, "image/png")
+}
+
+/// Returns a short silent WAV as audio content (scenario `tools-call-audio`).
+#[tool]
+fn test_audio_content() -> Content {
+    Content::audio(silent_wav(), "audio/wav")
+}
+
+/// Returns an embedded text resource (scenario `tools-call-embedded-resource`).
+#[tool]
+fn test_embedded_resource() -> Content {
+    Content::resource_text(
+        "test://embedded-resource",
+        "text/plain",
+        "This is an embedded resource content.",
+    )
+}
+
+/// Returns text, an image and a resource together (scenario `tools-call-mixed-content`).
+#[tool]
+fn test_multiple_content_types() -> Vec<Content> {
+    vec![
+        Content::text("Multiple content types test:"),
+        Content::image(RED_PIXEL_PNG, "image/png"),
+        Content::resource_text(
+            "test://mixed-content-resource",
+            "application/json",
+            r#"{"test":"data","value":123}"#,
+        ),
+    ]
+}
+
+/// Always fails with a tool error (scenario `tools-call-error`).
+#[tool]
+fn test_error_handling() -> Result<String, ToolError> {
+    Err(ToolError::new(
+        "This tool intentionally returns an error for testing",
+    ))
+}
+
+/// Reports progress 0, 50 and 100 of 100, about 50 ms apart (scenario `tools-call-with-progress`).
+#[tool]
+async fn test_tool_with_progress(ctx: Context) -> String {
+    for (i, progress) in [0.0, 50.0, 100.0].into_iter().enumerate() {
+        if i > 0 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        ctx.progress(progress, Some(100.0), None).await;
+    }
+    "Progress test completed".into()
+}
+
+/// A street address.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(rename = "address")]
+struct Address {
+    street: Option<String>,
+    city: Option<String>,
+}
+
+// Scenario `json-schema-2020-12`. The input schema has the scenario's `properties` and
+// `$defs/address`; it lacks the `$schema` URL (sturdy leaves it out on purpose) and
+// `additionalProperties: false`, so the scenario's checks for those two fail until sturdy can
+// declare them.
+#[tool(description = "Tool with JSON Schema 2020-12 features")]
+fn json_schema_2020_12_tool(name: Option<String>, address: Option<Address>) -> String {
+    let name = name.as_deref().unwrap_or("nobody");
+    match address {
+        Some(a) => format!(
+            "{name} at {}, {}",
+            a.street.as_deref().unwrap_or("?"),
+            a.city.as_deref().unwrap_or("?")
+        ),
+        None => format!("{name}, no address"),
+    }
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    sturdy::App::new("sturdy-conformance", env!("CARGO_PKG_VERSION"))
+        .instructions("Fixture tools of the official MCP conformance suite.")
+        .run()
+        .await
+}

@@ -1,0 +1,208 @@
+//! The resilience attributes. Whichever of them the compiler expands first takes all of them off
+//! the function and builds the whole pipeline at once, so their order in the source does not
+//! matter: it is always `rate_limited → cached → retry → circuit_breaker → timeout → bulkhead`.
+//! The generated code only describes the policies (`PolicySpec`) and asks the runtime for their
+//! state, so where that state lives stays a runtime decision.
+
+mod args;
+
+use crate::util::last_segment;
+pub use args::Kind;
+use args::{Policies, RateKeyArg};
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{FnArg, ItemFn, Pat, ReturnType, Type};
+
+/// Expands the attribute `kind` (with its arguments `attr`) on `item`.
+pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    let mut func: ItemFn = syn::parse2(item)?;
+    let mut policies = Policies::default();
+    policies.add(kind, attr, Span::call_site())?;
+    // Take the sibling resilience attributes off the function.
+    let mut siblings = Vec::new();
+    func.attrs.retain(|a| {
+        let name = a.path().segments.last().map(|s| s.ident.to_string());
+        match name.as_deref().and_then(Kind::from_ident) {
+            Some(k) => {
+                siblings.push((k, a.clone()));
+                false
+            }
+            None => true,
+        }
+    });
+    for (k, a) in siblings {
+        let tokens = match &a.meta {
+            syn::Meta::Path(_) => TokenStream::new(),
+            syn::Meta::List(l) => l.tokens.clone(),
+            syn::Meta::NameValue(nv) => {
+                return Err(syn::Error::new(
+                    nv.span(),
+                    "expected #[attribute(arguments)]",
+                ))
+            }
+        };
+        policies.add(k, tokens, a.span())?;
+    }
+    emit(&policies, func)
+}
+
+fn emit(policies: &Policies, mut func: ItemFn) -> syn::Result<TokenStream> {
+    let p = quote!(::sturdy::__private);
+    let sig = &func.sig;
+    if sig.asyncness.is_none() {
+        return Err(syn::Error::new(
+            sig.fn_token.span(),
+            "resilience attributes need an `async fn` (timeouts and retries must not block a thread)",
+        ));
+    }
+    if let Some(r) = sig.receiver() {
+        return Err(syn::Error::new(
+            r.span(),
+            "resilience attributes work on free functions, not methods",
+        ));
+    }
+    if let Some(g) = sig.generics.params.first() {
+        return Err(syn::Error::new(
+            g.span(),
+            "resilience attributes need a non-generic function (its policy state is one static)",
+        ));
+    }
+    let (ok_ty, err_ty) = match &sig.output {
+        ReturnType::Type(_, ty) => match result_types(ty) {
+            Some(t) => t,
+            None => {
+                return Err(syn::Error::new(
+                    ty.span(),
+                    "resilience attributes need a function returning `Result<T, E>` (with \
+                     `E: From<sturdy::ToolError>`), so that rejections can be returned",
+                ))
+            }
+        },
+        ReturnType::Default => {
+            return Err(syn::Error::new(
+                sig.ident.span(),
+                "resilience attributes need a function returning `Result<T, E>`",
+            ))
+        }
+    };
+    let ret_ty = match &sig.output {
+        ReturnType::Type(_, ty) => ty.clone(),
+        ReturnType::Default => unreachable!(),
+    };
+
+    // Parameters: every attempt gets clones; the cache key is all of them but `Context`.
+    let mut idents = Vec::new();
+    let mut key_parts = Vec::new();
+    let mut key_types = Vec::new();
+    for input in &sig.inputs {
+        let FnArg::Typed(pt) = input else { continue };
+        let Pat::Ident(pi) = &*pt.pat else {
+            return Err(syn::Error::new(
+                pt.pat.span(),
+                "resilience attributes need plain parameter names",
+            ));
+        };
+        let ident = pi.ident.clone();
+        let ty = &*pt.ty;
+        let is_context = matches!(last_segment(ty), Some((n, _)) if n == "Context");
+        if !is_context {
+            key_parts.push(quote_spanned!(ty.span()=> #p::cache_key_part::<#ty>(&#ident)));
+            key_types.push(ty.clone());
+        }
+        idents.push((ident, ty.clone()));
+    }
+    let (cache_key_ty, cache_key) = if policies.cache.is_some() {
+        (quote!((#(#key_types,)*)), quote!((#(#key_parts,)*)))
+    } else {
+        (quote!(()), quote!(()))
+    };
+    let param_key = match policies.rate.as_ref().map(|r| &r.2) {
+        Some(RateKeyArg::Param(name)) => {
+            let Some((ident, ty)) = idents.iter().find(|(i, _)| i == name) else {
+                return Err(syn::Error::new(
+                    name.span(),
+                    format!("no parameter named `{name}` to use as the rate-limit key"),
+                ));
+            };
+            quote_spanned!(ty.span()=> ::core::option::Option::Some(#p::rate_key_part::<#ty>(&#ident)))
+        }
+        _ => quote!(::core::option::Option::None),
+    };
+    let when = match policies.retry.as_ref().and_then(|r| r.when.as_ref()) {
+        Some(path) => {
+            quote_spanned!(path.span()=> ::core::option::Option::Some(#path as fn(&#err_ty) -> bool))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let spec = policies.spec(&p);
+    let clones = idents
+        .iter()
+        .map(|(ident, ty)| quote_spanned!(ty.span()=> let #ident = #p::clone_arg::<#ty>(&#ident);));
+    let block = &func.block;
+    let fn_name = &sig.ident;
+    let into_error = quote_spanned!(err_ty.span()=> #p::into_error::<#err_ty>(e));
+    let body = quote! {{
+        static __STURDY_POLICIES: ::std::sync::OnceLock<::std::sync::Arc<#p::Policies<#cache_key_ty, #ok_ty, #err_ty>>> =
+            ::std::sync::OnceLock::new();
+        let __sturdy_policies = __STURDY_POLICIES.get_or_init(|| {
+            #p::Policies::new(
+                ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#fn_name)),
+                &#spec,
+                #when,
+            )
+        });
+        let __sturdy_param_key = #param_key;
+        let __sturdy_cache_key = #cache_key;
+        match __sturdy_policies
+            .run(__sturdy_param_key, __sturdy_cache_key, move || {
+                #(#clones)*
+                async move {
+                    // Pins the block's type to the function's, so `?` and `return` behave as in
+                    // the original body.
+                    #[allow(unreachable_code, clippy::diverging_sub_expression)]
+                    if false {
+                        let __sturdy_never: #ret_ty = loop {};
+                        return __sturdy_never;
+                    }
+                    #block
+                }
+            })
+            .await
+        {
+            ::core::result::Result::Ok(v) => ::core::result::Result::Ok(v),
+            ::core::result::Result::Err(e) => ::core::result::Result::Err(#into_error),
+        }
+    }};
+    *func.block = syn::parse2(body)?;
+    Ok(quote! {
+        #func
+
+        #[doc(hidden)]
+        const _: () = {
+            #p::inventory::submit! {
+                #p::PolicyInfo {
+                    rust_path: ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#fn_name)),
+                    spec: &#spec,
+                }
+            }
+        };
+    })
+}
+
+/// `(T, E)` of a `Result<T, E>` return type (by the last path segment's name).
+fn result_types(ty: &Type) -> Option<(Type, Type)> {
+    let Type::Path(tp) = ty else { return None };
+    let seg = tp.path.segments.last()?;
+    if seg.ident != "Result" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(a) = &seg.arguments else {
+        return None;
+    };
+    let mut types = a.args.iter().filter_map(|g| match g {
+        syn::GenericArgument::Type(t) => Some(t.clone()),
+        _ => None,
+    });
+    Some((types.next()?, types.next()?))
+}

@@ -1,0 +1,101 @@
+//! Result cache with a time to live and a capacity, on `moka`.
+
+use std::hash::Hash;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Caches successful results by key for `ttl`, holding at most `capacity` entries (least recently
+/// used go first). Concurrent misses on one key run the computation once and share its result.
+/// Failures are not cached. Expired entries are never served and their memory is reclaimed.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use sturdy_runtime::resilience::Cache;
+/// use std::time::Duration;
+///
+/// let cache: Cache<u64, u64> = Cache::new(Duration::from_secs(60), 1000);
+/// let (v, hit) = cache.get_or_try_insert(7, async { Ok::<_, String>(0) }).await.unwrap();
+/// assert_eq!((v, hit), (0, false));
+/// // 0 is a value like any other: the second call is a hit.
+/// let (v, hit) = cache.get_or_try_insert(7, async { Ok::<_, String>(1) }).await.unwrap();
+/// assert_eq!((v, hit), (0, true));
+/// # });
+/// ```
+pub struct Cache<K, V> {
+    inner: moka::future::Cache<K, V>,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+/// A snapshot of a cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct CacheStats {
+    /// Entries held (moka updates this count lazily).
+    pub entries: u64,
+    pub hits: u64,
+    pub misses: u64,
+}
+
+impl<K, V> Cache<K, V>
+where
+    K: Hash + Eq + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    pub fn new(ttl: Duration, capacity: u64) -> Self {
+        Cache {
+            inner: moka::future::Cache::builder()
+                .max_capacity(capacity)
+                .time_to_live(ttl)
+                .build(),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    /// The cached value for `key`, or the result of `init` (cached only when `Ok`). The flag is
+    /// true when the value came from the cache (including from a concurrent caller's computation).
+    pub async fn get_or_try_insert<E, F>(&self, key: K, init: F) -> Result<(V, bool), Arc<E>>
+    where
+        E: Send + Sync + 'static,
+        F: std::future::Future<Output = Result<V, E>>,
+    {
+        let computed = AtomicBool::new(false);
+        let result = self
+            .inner
+            .try_get_with(key, async {
+                computed.store(true, Ordering::Relaxed);
+                init.await
+            })
+            .await;
+        let hit = !computed.load(Ordering::Relaxed);
+        if hit {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.misses.fetch_add(1, Ordering::Relaxed);
+        }
+        result.map(|v| (v, hit))
+    }
+
+    /// The cached value, if present and not expired.
+    pub async fn get(&self, key: &K) -> Option<V> {
+        self.inner.get(key).await
+    }
+
+    pub fn invalidate_all(&self) {
+        self.inner.invalidate_all()
+    }
+
+    /// Applies pending evictions now (moka otherwise does it in the background of later calls).
+    pub async fn run_pending_tasks(&self) {
+        self.inner.run_pending_tasks().await
+    }
+
+    pub fn stats(&self) -> CacheStats {
+        CacheStats {
+            entries: self.inner.entry_count(),
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! What the resilience attributes' generated code calls (through `::sturdy::__private`). The
+//! small generic functions exist to put a readable message on a missing trait, at the user's type.
+
+use super::pipeline::Fail;
+use crate::error::ToolError;
+use std::fmt::Display;
+use std::hash::Hash;
+
+pub use super::pipeline::{BulkheadSpec, CacheSpec, Policies, RateKey, RateSpec, RetrySpec};
+pub use super::{CircuitBreakerConfig, PolicySpec, Retry};
+
+/// The policies of one function, for `--list-tools` (matched to tools by function path).
+#[derive(Debug)]
+pub struct PolicyInfo {
+    pub rust_path: &'static str,
+    pub spec: &'static PolicySpec,
+}
+
+inventory::collect!(PolicyInfo);
+
+/// The policies attached to the function at `rust_path`, described as JSON.
+pub fn policies_of(rust_path: &str) -> Vec<serde_json::Value> {
+    inventory::iter::<PolicyInfo>
+        .into_iter()
+        .find(|p| p.rust_path == rust_path)
+        .map(|p| p.spec.describe())
+        .unwrap_or_default()
+}
+
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` must be `Clone`: with resilience attributes every attempt gets its own copy of the arguments",
+    label = "this parameter type is not `Clone`"
+)]
+pub trait AttemptArg: Clone {}
+impl<T: Clone> AttemptArg for T {}
+
+pub fn clone_arg<T: AttemptArg>(v: &T) -> T {
+    v.clone()
+}
+
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be part of a cache key: #[cached] needs every parameter to be `Hash + Eq + Clone + Send + Sync`",
+    label = "this parameter type is not hashable",
+    note = "floating-point numbers are not `Hash`; wrap them or cache a function of other arguments"
+)]
+pub trait CacheKeyPart: Hash + Eq + Clone + Send + Sync + 'static {}
+impl<T: Hash + Eq + Clone + Send + Sync + 'static> CacheKeyPart for T {}
+
+pub fn cache_key_part<T: CacheKeyPart>(v: &T) -> T {
+    v.clone()
+}
+
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a rate-limit key: it must implement `Display`",
+    label = "this parameter type is not `Display`"
+)]
+pub trait RateKeyPart: Display {}
+impl<T: Display> RateKeyPart for T {}
+
+pub fn rate_key_part<T: RateKeyPart>(v: &T) -> String {
+    v.to_string()
+}
+
+#[diagnostic::on_unimplemented(
+    message = "the error type `{Self}` must implement `From<sturdy::ToolError>` so that rejections (open circuit, rate limit, timeout, full bulkhead) can be returned",
+    label = "use `sturdy::ToolError` or implement `From<sturdy::ToolError>` for this type"
+)]
+pub trait PolicyError: From<ToolError> {}
+impl<E: From<ToolError>> PolicyError for E {}
+
+pub fn into_error<E: PolicyError + 'static>(fail: Fail<E>) -> E {
+    fail.into_error()
+}

@@ -1,0 +1,101 @@
+//! Resilience primitives, usable on their own or through the attributes (`#[circuit_breaker]`,
+//! `#[retry]`, `#[cached]`, `#[rate_limited]`, `#[timeout]`, `#[bulkhead]`), which compose them
+//! in a fixed order (see [`pipeline`]).
+
+mod bulkhead;
+mod cache;
+mod circuit_breaker;
+#[doc(hidden)]
+pub mod macro_support;
+pub mod pipeline;
+mod rate_limiter;
+mod retry;
+
+pub use bulkhead::{Bulkhead, BulkheadStats};
+pub use cache::{Cache, CacheStats};
+pub use circuit_breaker::{
+    BreakerPermit, CircuitBreaker, CircuitBreakerConfig, CircuitState, CircuitStats,
+};
+pub use pipeline::{Fail, Policies, PolicySpec, RateKey};
+pub use rate_limiter::{RateLimiter, RateLimiterStats};
+pub use retry::Retry;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Who is calling and what happened, for the duration of one tool call.
+#[derive(Debug)]
+pub struct CallInfo {
+    pub client: Arc<str>,
+    pub cache_hit: AtomicBool,
+}
+
+tokio::task_local! {
+    /// Set by the registry around each tool call.
+    pub static CALL: CallInfo;
+}
+
+/// The current call's client identity, `"default"` outside a tool call.
+pub fn current_client() -> String {
+    CALL.try_with(|c| c.client.to_string())
+        .unwrap_or_else(|_| "default".to_owned())
+}
+
+fn mark_cache_hit() {
+    let _ = CALL.try_with(|c| c.cache_hit.store(true, Ordering::Relaxed));
+}
+
+/// The live policies of one function, seen without their types.
+pub trait PolicyView: Send + Sync {
+    /// `module::path::function`.
+    fn name(&self) -> &'static str;
+    /// State of each policy as JSON (`{"circuit_breaker": {...}, "cached": {...}, ...}`).
+    fn stats(&self) -> serde_json::Value;
+    fn circuit_breaker(&self) -> Option<&CircuitBreaker>;
+    /// Applies pending cache evictions (cache counts are otherwise updated lazily).
+    fn sync(&self) -> futures_util::future::BoxFuture<'_, ()>;
+}
+
+impl<K, V, E> PolicyView for Policies<K, V, E>
+where
+    K: std::hash::Hash + Eq + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+    E: Send + Sync + 'static,
+{
+    fn name(&self) -> &'static str {
+        Policies::name(self)
+    }
+    fn stats(&self) -> serde_json::Value {
+        Policies::stats(self)
+    }
+    fn circuit_breaker(&self) -> Option<&CircuitBreaker> {
+        Policies::circuit_breaker(self)
+    }
+    fn sync(&self) -> futures_util::future::BoxFuture<'_, ()> {
+        Box::pin(async move {
+            if let Some(c) = self.cache() {
+                c.run_pending_tasks().await;
+            }
+        })
+    }
+}
+
+static POLICIES: Mutex<Vec<Arc<dyn PolicyView>>> = Mutex::new(Vec::new());
+
+fn register(_name: &'static str, policies: Arc<dyn PolicyView>) {
+    POLICIES
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(policies);
+}
+
+/// The policies of every function whose resilience attributes have run at least once (state is
+/// created on first call), for health checks, dashboards and tests.
+pub fn policies() -> Vec<Arc<dyn PolicyView>> {
+    POLICIES.lock().unwrap_or_else(|p| p.into_inner()).clone()
+}
+
+/// The live policies of the function whose path ends with `suffix` (e.g. `"::fetch_user"`).
+pub fn policies_for(suffix: &str) -> Option<Arc<dyn PolicyView>> {
+    policies().into_iter().find(|p| p.name().ends_with(suffix))
+}

@@ -1,0 +1,336 @@
+//! The canonical pipeline the resilience attributes build:
+//! `rate_limited → cached → retry → circuit_breaker → timeout → bulkhead → function`.
+//!
+//! A rejected client costs nothing; a cache hit skips everything below it; every retry attempt
+//! passes the breaker and has its own timeout.
+
+use super::{Bulkhead, Cache, CircuitBreaker, CircuitBreakerConfig, RateLimiter, Retry};
+use crate::error::ToolError;
+use futures_util::FutureExt;
+use serde_json::{json, Value};
+use std::any::Any;
+use std::future::Future;
+use std::hash::Hash;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How a call failed inside the pipeline: the function's own error, a policy's rejection, or a
+/// panic (re-raised at the boundary, so a plain function keeps panicking as it would have).
+pub enum Fail<E> {
+    Inner(E),
+    Policy(ToolError),
+    Panic(PanicPayload),
+}
+
+/// A caught panic, kept to be resumed. `Sync` (via the mutex) so that it can be shared by the
+/// callers waiting on one cache computation.
+pub struct PanicPayload(Mutex<Option<Box<dyn Any + Send>>>);
+
+impl<E: 'static> Fail<E> {
+    /// The function's error type receives rejections through `From<ToolError>`.
+    pub fn into_error(self) -> E
+    where
+        E: From<ToolError>,
+    {
+        match self {
+            Fail::Inner(e) => e,
+            Fail::Policy(t) => E::from(t),
+            Fail::Panic(p) => match p.0.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                Some(payload) => std::panic::resume_unwind(payload),
+                None => E::from(ToolError::Panicked("the function panicked".into())),
+            },
+        }
+    }
+
+    /// Counts as a failure for the breaker: everything does. Retried: see [`Retry`].
+    fn retryable(&self, when: Option<fn(&E) -> bool>) -> bool {
+        match self {
+            // A function returning `ToolError` may itself report an upstream rate limit or an
+            // open circuit; those are not retried either.
+            Fail::Inner(e) => match (when, (e as &dyn Any).downcast_ref::<ToolError>()) {
+                (Some(f), _) => f(e),
+                (None, Some(t)) => t.is_retryable(),
+                (None, None) => true,
+            },
+            Fail::Policy(t) => t.is_retryable(),
+            Fail::Panic(_) => false,
+        }
+    }
+}
+
+/// Where a rate limit's key comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateKey {
+    /// The MCP client's identity (`"default"` when unknown).
+    Client,
+    /// One limit shared by everyone.
+    Global,
+    /// The value of the named parameter.
+    Param(&'static str),
+}
+
+/// The policies attached to one function, as written in its attributes. `const`-constructible so
+/// that the macros can describe a function's policies statically.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PolicySpec {
+    pub rate_limit: Option<RateSpec>,
+    pub cache: Option<CacheSpec>,
+    pub retry: Option<RetrySpec>,
+    pub circuit_breaker: Option<CircuitBreakerConfig>,
+    pub timeout: Option<Duration>,
+    pub bulkhead: Option<BulkheadSpec>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RateSpec {
+    pub limit: u32,
+    pub window: Duration,
+    pub key: RateKey,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct CacheSpec {
+    pub ttl: Duration,
+    pub capacity: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RetrySpec {
+    pub retry: Retry,
+    /// Decides which errors of the function are retried (all when absent). Type-erased: the
+    /// pipeline casts it back to `fn(&E) -> bool`.
+    pub when: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct BulkheadSpec {
+    pub max_concurrent: usize,
+    pub max_wait: Duration,
+}
+
+impl PolicySpec {
+    /// The policies as JSON, in pipeline order (for `--list-tools`).
+    pub fn describe(&self) -> Vec<Value> {
+        let secs = |d: Duration| d.as_secs_f64();
+        let mut out = Vec::new();
+        if let Some(r) = &self.rate_limit {
+            let key = match r.key {
+                RateKey::Client => "client".to_owned(),
+                RateKey::Global => "global".to_owned(),
+                RateKey::Param(p) => format!("param:{p}"),
+            };
+            out.push(json!({"policy": "rate_limited", "limit": r.limit, "window": secs(r.window), "key": key}));
+        }
+        if let Some(c) = &self.cache {
+            out.push(json!({"policy": "cached", "ttl": secs(c.ttl), "capacity": c.capacity}));
+        }
+        if let Some(r) = &self.retry {
+            out.push(
+                json!({"policy": "retry", "max": r.retry.max, "base": secs(r.retry.base),
+                "max_delay": secs(r.retry.max_delay), "jitter": r.retry.jitter, "when": r.when}),
+            );
+        }
+        if let Some(b) = &self.circuit_breaker {
+            out.push(
+                json!({"policy": "circuit_breaker", "threshold": b.threshold,
+                "recovery": secs(b.recovery), "half_open": b.half_open}),
+            );
+        }
+        if let Some(t) = self.timeout {
+            out.push(json!({"policy": "timeout", "seconds": secs(t)}));
+        }
+        if let Some(b) = &self.bulkhead {
+            out.push(
+                json!({"policy": "bulkhead", "max_concurrent": b.max_concurrent,
+                "max_wait": secs(b.max_wait)}),
+            );
+        }
+        out
+    }
+}
+
+/// The live state of one function's policies. Built once per function (on first call) by
+/// [`Policies::new`], which also registers the breaker for health reporting.
+pub struct Policies<K, V, E> {
+    name: &'static str,
+    rate: Option<(RateLimiter, RateKey)>,
+    cache: Option<Cache<K, V>>,
+    retry: Option<Retry>,
+    when: Option<fn(&E) -> bool>,
+    breaker: Option<Arc<CircuitBreaker>>,
+    timeout: Option<Duration>,
+    bulkhead: Option<Bulkhead>,
+}
+
+impl<K, V, E> Policies<K, V, E>
+where
+    K: Hash + Eq + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+    E: Send + Sync + 'static,
+{
+    /// Builds the state and registers it (see [`super::policies`]).
+    pub fn new(name: &'static str, spec: &PolicySpec, when: Option<fn(&E) -> bool>) -> Arc<Self> {
+        let breaker = spec
+            .circuit_breaker
+            .map(|c| Arc::new(CircuitBreaker::with_config(c)));
+        let policies = Arc::new(Policies {
+            name,
+            rate: spec
+                .rate_limit
+                .map(|r| (RateLimiter::new(r.limit, r.window), r.key)),
+            cache: spec.cache.map(|c| Cache::new(c.ttl, c.capacity)),
+            retry: spec.retry.map(|r| r.retry),
+            when,
+            breaker,
+            timeout: spec.timeout,
+            bulkhead: spec
+                .bulkhead
+                .map(|b| Bulkhead::new(b.max_concurrent, b.max_wait)),
+        });
+        super::register(name, policies.clone());
+        policies
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    pub fn circuit_breaker(&self) -> Option<&CircuitBreaker> {
+        self.breaker.as_deref()
+    }
+
+    pub fn rate_limiter(&self) -> Option<&RateLimiter> {
+        self.rate.as_ref().map(|(r, _)| r)
+    }
+
+    pub fn cache(&self) -> Option<&Cache<K, V>> {
+        self.cache.as_ref()
+    }
+
+    pub fn bulkhead(&self) -> Option<&Bulkhead> {
+        self.bulkhead.as_ref()
+    }
+
+    /// A snapshot of every policy's state, as JSON.
+    pub fn stats(&self) -> Value {
+        let mut v = serde_json::Map::new();
+        if let Some((r, _)) = &self.rate {
+            v.insert("rate_limited".into(), json!(r.stats()));
+        }
+        if let Some(c) = &self.cache {
+            v.insert("cached".into(), json!(c.stats()));
+        }
+        if let Some(b) = &self.breaker {
+            v.insert("circuit_breaker".into(), json!(b.stats()));
+        }
+        if let Some(b) = &self.bulkhead {
+            v.insert("bulkhead".into(), json!(b.stats()));
+        }
+        Value::Object(v)
+    }
+
+    /// The rate-limit key kind, so generated code knows what to pass to [`run`](Self::run).
+    pub fn rate_key(&self) -> Option<RateKey> {
+        self.rate.as_ref().map(|(_, k)| *k)
+    }
+
+    /// Runs one call through the pipeline. `param_key` is the rate-limit key when it is a
+    /// parameter; `cache_key` the call's arguments; `attempt` makes one attempt.
+    pub async fn run<F, Fut>(
+        &self,
+        param_key: Option<String>,
+        cache_key: K,
+        mut attempt: F,
+    ) -> Result<V, Fail<E>>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<V, E>>,
+    {
+        if let Some((limiter, key)) = &self.rate {
+            let key = match key {
+                RateKey::Global => "global".to_owned(),
+                RateKey::Client => super::current_client(),
+                RateKey::Param(_) => param_key.unwrap_or_default(),
+            };
+            limiter.check(&key).map_err(Fail::Policy)?;
+        }
+        let Some(cache) = &self.cache else {
+            return self.retrying(&mut attempt).await;
+        };
+        match cache
+            .get_or_try_insert(cache_key, self.retrying(&mut attempt))
+            .await
+        {
+            Ok((v, hit)) => {
+                if hit {
+                    super::mark_cache_hit();
+                }
+                Ok(v)
+            }
+            // The computation's error, shared with concurrent callers of the same key: the
+            // caller that ran it gets it back whole; the others get its policy form or a summary.
+            Err(shared) => Err(match Arc::try_unwrap(shared) {
+                Ok(fail) => fail,
+                Err(shared) => match &*shared {
+                    Fail::Policy(t) => Fail::Policy(t.clone()),
+                    _ => Fail::Policy(ToolError::new(
+                        "the call failed (a concurrent call with the same arguments ran it)",
+                    )),
+                },
+            }),
+        }
+    }
+
+    async fn retrying<F, Fut>(&self, attempt: &mut F) -> Result<V, Fail<E>>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<V, E>>,
+    {
+        match &self.retry {
+            Some(retry) => {
+                retry
+                    .run(|| self.guarded(attempt()), |f| f.retryable(self.when))
+                    .await
+            }
+            None => self.guarded(attempt()).await,
+        }
+    }
+
+    async fn guarded<Fut>(&self, call: Fut) -> Result<V, Fail<E>>
+    where
+        Fut: Future<Output = Result<V, E>>,
+    {
+        let permit = match &self.breaker {
+            Some(b) => Some(b.try_acquire().map_err(Fail::Policy)?),
+            None => None,
+        };
+        let result = match self.timeout {
+            Some(limit) => tokio::time::timeout(limit, self.isolated(call))
+                .await
+                .unwrap_or(Err(Fail::Policy(ToolError::Timeout(limit)))),
+            None => self.isolated(call).await,
+        };
+        if let Some(p) = permit {
+            match result {
+                Ok(_) => p.success(),
+                Err(_) => p.failure(),
+            }
+        }
+        result
+    }
+
+    async fn isolated<Fut>(&self, call: Fut) -> Result<V, Fail<E>>
+    where
+        Fut: Future<Output = Result<V, E>>,
+    {
+        let _slot = match &self.bulkhead {
+            Some(b) => Some(b.acquire().await.map_err(Fail::Policy)?),
+            None => None,
+        };
+        match AssertUnwindSafe(call).catch_unwind().await {
+            Ok(r) => r.map_err(Fail::Inner),
+            Err(payload) => Err(Fail::Panic(PanicPayload(Mutex::new(Some(payload))))),
+        }
+    }
+}

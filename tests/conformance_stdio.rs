@@ -1,0 +1,371 @@
+//! The conformance fixture server (examples/conformance.rs) as the official MCP conformance suite
+//! sees it, over stdio instead of Streamable HTTP: a real process, newline-delimited JSON-RPC, and
+//! the checks of the suite's `tools-*` scenarios (plus the exact results they document).
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::Duration;
+
+/// The revisions the suite's tools scenarios run at.
+const REVISIONS: [&str; 2] = ["2025-06-18", "2025-11-25"];
+
+/// The fixture tools the example implements.
+const FIXTURES: [&str; 8] = [
+    "test_simple_text",
+    "test_image_content",
+    "test_audio_content",
+    "test_embedded_resource",
+    "test_multiple_content_types",
+    "test_error_handling",
+    "test_tool_with_progress",
+    "json_schema_2020_12_tool",
+];
+
+/// The PNG the image fixtures return (a 1×1 red pixel), base64-encoded independently of sturdy.
+const RED_PIXEL_PNG_BASE64: &str =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR42mP4z8AAAAMBAQD3A0FDAAAAAElFTkSuQmCC";
+
+/// `target/<profile>/examples/<name>`, next to this test's own binary (`target/<profile>/deps/`).
+/// `cargo test` builds the examples first; build it when run some other way.
+fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let path = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .unwrap()
+        .join("examples")
+        .join(name);
+    if !path.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--example", name])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    path
+}
+
+/// The fixture server on piped stdin/stdout, with a thread reading its messages.
+struct Server {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    messages: Receiver<Value>,
+    next_id: i64,
+}
+
+impl Server {
+    fn start() -> Self {
+        let mut child = Command::new(example("conformance"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, messages) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                let msg = serde_json::from_str(&line)
+                    .unwrap_or_else(|e| panic!("bad line from the server {line:?}: {e}"));
+                if tx.send(msg).is_err() {
+                    break;
+                }
+            }
+        });
+        Server {
+            stdin: child.stdin.take(),
+            child,
+            messages,
+            next_id: 0,
+        }
+    }
+
+    fn send(&mut self, msg: &Value) {
+        let stdin = self.stdin.as_mut().unwrap();
+        writeln!(stdin, "{msg}").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Sends a request; returns the messages that came before its response, and the response.
+    fn request(&mut self, method: &str, params: Value) -> (Vec<Value>, Value) {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        let mut before = Vec::new();
+        loop {
+            let msg = self
+                .messages
+                .recv_timeout(Duration::from_secs(20))
+                .expect("the server answers within 20 s");
+            if msg.get("id") == Some(&json!(id)) && msg.get("method").is_none() {
+                return (before, msg);
+            }
+            before.push(msg);
+        }
+    }
+
+    /// The handshake, as the suite's client does it (it announces sampling and elicitation).
+    fn initialize(&mut self, revision: &str) -> Value {
+        let (_, r) = self.request(
+            "initialize",
+            json!({"protocolVersion": revision,
+                   "capabilities": {"sampling": {}, "elicitation": {}},
+                   "clientInfo": {"name": "conformance-test-client", "version": "1.0.0"}}),
+        );
+        self.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+        r
+    }
+
+    /// `tools/call` with `arguments: {}` (as most scenarios send); the `CallToolResult`.
+    fn call(&mut self, name: &str) -> Value {
+        let (before, r) = self.request("tools/call", json!({"name": name, "arguments": {}}));
+        assert!(before.is_empty(), "{name}: unexpected messages {before:?}");
+        r.get("result")
+            .cloned()
+            .unwrap_or_else(|| panic!("{name}: expected a result, got {r}"))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // End of input: the server finishes and exits.
+        drop(self.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+/// Standard base64 (with padding) decoding, to check the binary payloads.
+fn base64_decode(text: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    assert_eq!(text.len() % 4, 0, "padded base64: {text}");
+    let mut out = Vec::new();
+    for quad in text.as_bytes().chunks(4) {
+        let mut n = 0u32;
+        let mut pad = 0;
+        for &c in quad {
+            n <<= 6;
+            if c == b'=' {
+                pad += 1;
+            } else {
+                assert_eq!(pad, 0, "padding only at the end: {text}");
+                n |= ALPHABET
+                    .iter()
+                    .position(|&a| a == c)
+                    .expect("base64 alphabet") as u32;
+            }
+        }
+        out.extend_from_slice(&n.to_be_bytes()[1..4 - pad]);
+    }
+    out
+}
+
+/// `tools-call-*`: a result with a non-empty `content` array and the block of this type.
+fn block<'a>(result: &'a Value, kind: &str) -> &'a Value {
+    let content = result["content"].as_array().expect("a content array");
+    assert!(!content.is_empty(), "content array is empty: {result}");
+    content
+        .iter()
+        .find(|b| b["type"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} content in {result}"))
+}
+
+#[test]
+fn initialize_and_list_the_fixture_tools() {
+    for revision in REVISIONS {
+        let mut s = Server::start();
+        let init = s.initialize(revision);
+        // server-initialize
+        assert_eq!(init["result"]["protocolVersion"], revision);
+        assert!(init["result"]["capabilities"]["tools"].is_object());
+        assert_eq!(init["result"]["serverInfo"]["name"], "sturdy-conformance");
+        // ping
+        assert_eq!(s.request("ping", json!({})).1["result"], json!({}));
+
+        // tools-list: every tool has a name, a description and an input schema.
+        let (_, list) = s.request("tools/list", json!({}));
+        let tools = list["result"]["tools"].as_array().unwrap();
+        for t in tools {
+            assert!(t["name"].as_str().is_some_and(|n| !n.is_empty()), "{t}");
+            assert!(
+                t["description"].as_str().is_some_and(|d| !d.is_empty()),
+                "{t}"
+            );
+            assert_eq!(t["inputSchema"]["type"], "object", "{t}");
+        }
+        let names: Vec<&str> = tools.iter().filter_map(|t| t["name"].as_str()).collect();
+        for f in FIXTURES {
+            assert!(names.contains(&f), "{f} missing from {names:?}");
+        }
+        for t in tools
+            .iter()
+            .filter(|t| t["name"] != "json_schema_2020_12_tool")
+        {
+            // The scenario fixtures take no arguments.
+            assert_eq!(t["inputSchema"]["properties"], json!({}), "{t}");
+            assert!(t["inputSchema"].get("required").is_none(), "{t}");
+        }
+
+        // json-schema-2020-12: the tool, its properties and `$defs/address` (the `$schema` URL
+        // and `additionalProperties: false` it also checks are not declared by sturdy yet).
+        let tool = tools
+            .iter()
+            .find(|t| t["name"] == "json_schema_2020_12_tool")
+            .unwrap();
+        assert_eq!(
+            tool["description"],
+            "Tool with JSON Schema 2020-12 features"
+        );
+        let schema = &tool["inputSchema"];
+        assert_eq!(schema["properties"]["name"], json!({"type": "string"}));
+        assert_eq!(
+            schema["properties"]["address"],
+            json!({"$ref": "#/$defs/address"})
+        );
+        let address = &schema["$defs"]["address"];
+        assert_eq!(address["type"], "object");
+        for field in ["street", "city"] {
+            assert!(address["properties"].get(field).is_some(), "{address}");
+        }
+        assert!(schema.get("required").is_none());
+    }
+}
+
+#[test]
+fn text_error_and_json_schema_tools() {
+    for revision in REVISIONS {
+        let mut s = Server::start();
+        s.initialize(revision);
+
+        // tools-call-simple-text: the suite's call has no `arguments` at all.
+        let (_, r) = s.request("tools/call", json!({"name": "test_simple_text"}));
+        let r = &r["result"];
+        assert_eq!(
+            r["content"],
+            json!([{"type": "text", "text": "This is a simple text response for testing."}])
+        );
+        assert!(r.get("isError").is_none());
+
+        // tools-call-error: `isError: true` and the message as the first content block.
+        let r = s.call("test_error_handling");
+        assert_eq!(r["isError"], true);
+        assert_eq!(
+            r["content"][0],
+            json!({"type": "text", "text": "This tool intentionally returns an error for testing"})
+        );
+
+        // The schema tool works with and without its optional arguments.
+        let (_, r) = s.request(
+            "tools/call",
+            json!({"name": "json_schema_2020_12_tool",
+                   "arguments": {"name": "Ada", "address": {"street": "1 Main St", "city": "Springfield"}}}),
+        );
+        assert_eq!(
+            r["result"]["content"][0]["text"],
+            "Ada at 1 Main St, Springfield"
+        );
+        let r = s.call("json_schema_2020_12_tool");
+        assert_eq!(r["content"][0]["text"], "nobody, no address");
+    }
+}
+
+#[test]
+fn image_audio_and_resource_content() {
+    for revision in REVISIONS {
+        let mut s = Server::start();
+        s.initialize(revision);
+
+        // tools-call-image
+        let r = s.call("test_image_content");
+        assert_eq!(r["content"].as_array().unwrap().len(), 1);
+        let image = block(&r, "image");
+        assert_eq!(image["mimeType"], "image/png");
+        assert_eq!(image["data"], RED_PIXEL_PNG_BASE64);
+        assert!(r.get("structuredContent").is_none() && r.get("isError").is_none());
+
+        // tools-call-audio: `audio/wav` exactly, and the data is a WAV file.
+        let r = s.call("test_audio_content");
+        let audio = block(&r, "audio");
+        assert_eq!(audio["mimeType"], "audio/wav");
+        let wav = base64_decode(audio["data"].as_str().unwrap());
+        assert_eq!(&wav[0..4], b"RIFF");
+        assert_eq!(&wav[8..16], b"WAVEfmt ");
+        let riff_len = u32::from_le_bytes(wav[4..8].try_into().unwrap()) as usize;
+        assert_eq!(riff_len + 8, wav.len());
+
+        // tools-call-embedded-resource: uri, mimeType and text.
+        let r = s.call("test_embedded_resource");
+        assert_eq!(
+            block(&r, "resource")["resource"],
+            json!({"uri": "test://embedded-resource", "mimeType": "text/plain",
+                   "text": "This is an embedded resource content."})
+        );
+
+        // tools-call-mixed-content: text, image and resource, in that order.
+        let r = s.call("test_multiple_content_types");
+        let content = r["content"].as_array().unwrap();
+        let kinds: Vec<&str> = content.iter().filter_map(|b| b["type"].as_str()).collect();
+        assert_eq!(kinds, ["text", "image", "resource"]);
+        assert_eq!(content[0]["text"], "Multiple content types test:");
+        assert_eq!(content[1]["mimeType"], "image/png");
+        assert_eq!(
+            base64_decode(content[1]["data"].as_str().unwrap())[..8],
+            *b"\x89PNG\r\n\x1a\n"
+        );
+        assert_eq!(
+            content[2]["resource"],
+            json!({"uri": "test://mixed-content-resource", "mimeType": "application/json",
+                   "text": "{\"test\":\"data\",\"value\":123}"})
+        );
+    }
+}
+
+#[test]
+fn progress_notifications_arrive_before_the_response() {
+    for revision in REVISIONS {
+        let mut s = Server::start();
+        s.initialize(revision);
+
+        // tools-call-with-progress, as the suite sends it.
+        let (before, r) = s.request(
+            "tools/call",
+            json!({"name": "test_tool_with_progress", "arguments": {},
+                   "_meta": {"progressToken": "progress-test-1"}}),
+        );
+        assert!(r["result"]["content"][0]["text"].is_string(), "{r}");
+        assert!(r["result"].get("isError").is_none(), "{r}");
+        assert!(
+            before
+                .iter()
+                .all(|m| m["method"] == "notifications/progress"),
+            "{before:?}"
+        );
+        assert_eq!(before.len(), 3, "three progress notifications: {before:?}");
+        let mut last = f64::NEG_INFINITY;
+        for (note, expected) in before.iter().zip([0.0, 50.0, 100.0]) {
+            let p = &note["params"];
+            assert_eq!(p["progressToken"], "progress-test-1");
+            assert_eq!(p["total"].as_f64(), Some(100.0));
+            let progress = p["progress"].as_f64().unwrap();
+            assert_eq!(progress, expected);
+            assert!(progress >= last, "increasing: {before:?}");
+            last = progress;
+        }
+
+        // A numeric token comes back as it was sent.
+        let (before, _) = s.request(
+            "tools/call",
+            json!({"name": "test_tool_with_progress", "arguments": {},
+                   "_meta": {"progressToken": 42}}),
+        );
+        assert_eq!(before.len(), 3);
+        assert!(before.iter().all(|m| m["params"]["progressToken"] == 42));
+
+        // Without a token the tool runs and sends no notifications.
+        let r = s.call("test_tool_with_progress");
+        assert!(r["content"][0]["text"].is_string());
+    }
+}

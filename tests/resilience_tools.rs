@@ -1,0 +1,97 @@
+//! Resilience attributes on `#[tool]`s, seen by MCP clients over the stdio transport.
+
+mod common;
+
+use common::Client;
+use serde_json::json;
+use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
+use sturdy::prelude::*;
+
+/// Doubles a number, at most twice a minute per client.
+#[tool]
+#[rate_limited(2, 60)]
+async fn limited(x: i64) -> Result<i64, ToolError> {
+    Ok(x * 2)
+}
+
+static EXPENSIVE_CALLS: AtomicU32 = AtomicU32::new(0);
+
+/// An expensive square.
+#[cached(ttl = 60)]
+#[tool(read_only)]
+async fn expensive(n: u64) -> Result<u64, ToolError> {
+    EXPENSIVE_CALLS.fetch_add(1, SeqCst);
+    Ok(n * n)
+}
+
+/// Always down.
+#[tool]
+#[circuit_breaker(threshold = 1, recovery = 30)]
+async fn down() -> Result<String, ToolError> {
+    Err(ToolError::new("upstream is down"))
+}
+
+#[tokio::test]
+async fn rate_limits_are_per_client_and_rejections_carry_retry_after() {
+    let mut alice = Client::start();
+    alice.initialize_as("2025-11-25", "alice").await;
+    let mut bob = Client::start();
+    bob.initialize_as("2025-11-25", "bob").await;
+    for id in 1..=2 {
+        let r = alice.call(id, "limited", json!({"x": 3})).await;
+        assert_eq!(r["structuredContent"]["result"], 6);
+    }
+    let r = alice.call(3, "limited", json!({"x": 3})).await;
+    assert_eq!(r["isError"], true);
+    assert_eq!(r["structuredContent"]["error"], "rate_limited");
+    let after = r["structuredContent"]["retry_after"].as_f64().unwrap();
+    assert!(after > 59.0 && after <= 60.0, "{after}");
+    assert!(r["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("rate limited"));
+    // Another client has its own budget.
+    let r = bob.call(1, "limited", json!({"x": 5})).await;
+    assert_eq!(r["structuredContent"]["result"], 10);
+}
+
+#[tokio::test]
+async fn cached_results_say_so() {
+    let mut c = Client::start();
+    c.initialize("2025-11-25").await;
+    let first = c.call(1, "expensive", json!({"n": 12})).await;
+    assert_eq!(first["structuredContent"]["result"], 144);
+    assert!(first.get("_meta").is_none());
+    let second = c.call(2, "expensive", json!({"n": 12})).await;
+    assert_eq!(second["structuredContent"]["result"], 144);
+    assert_eq!(second["_meta"]["dev.sturdy/cache"], "hit");
+    assert_eq!(EXPENSIVE_CALLS.load(SeqCst), 1);
+}
+
+#[tokio::test]
+async fn open_circuits_are_tool_errors_with_retry_after() {
+    let mut c = Client::start();
+    c.initialize("2025-11-25").await;
+    let r = c.call(1, "down", json!({})).await;
+    assert_eq!(r["structuredContent"]["error"], "failed");
+    let r = c.call(2, "down", json!({})).await;
+    assert_eq!(r["isError"], true);
+    assert_eq!(r["structuredContent"]["error"], "circuit_open");
+    assert!(r["structuredContent"]["retry_after"].as_f64().unwrap() > 29.0);
+}
+
+#[tokio::test]
+async fn tools_list_and_registry_show_the_policies() {
+    let mut c = Client::start();
+    let list = c.request(1, "tools/list", json!({})).await;
+    let tools = list["result"]["tools"].as_array().unwrap();
+    let limited = tools.iter().find(|t| t["name"] == "limited").unwrap();
+    assert_eq!(
+        limited["_meta"]["dev.sturdy/policies"],
+        json!([{"policy": "rate_limited", "limit": 2, "window": 60.0, "key": "client"}])
+    );
+    let registry = Registry::from_inventory().unwrap();
+    let expensive = registry.get("expensive").unwrap();
+    assert_eq!(expensive.policies[0]["policy"], "cached");
+    assert_eq!(expensive.policies[0]["ttl"], 60.0);
+}

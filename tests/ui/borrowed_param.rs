@@ -1,0 +1,8 @@
+use sturdy::prelude::*;
+
+#[tool]
+fn shout(text: &str) -> String {
+    text.to_uppercase()
+}
+
+fn main() {}

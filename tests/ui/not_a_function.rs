@@ -1,0 +1,8 @@
+use sturdy::prelude::*;
+
+#[tool]
+struct NotAFunction;
+
+fn main() {
+    let _ = NotAFunction;
+}

@@ -1,0 +1,15 @@
+use schemars::JsonSchema;
+use sturdy::prelude::*;
+
+#[derive(JsonSchema)]
+struct Point {
+    x: i64,
+    y: i64,
+}
+
+#[tool]
+fn norm(p: Point) -> i64 {
+    p.x * p.x + p.y * p.y
+}
+
+fn main() {}

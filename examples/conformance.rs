@@ -94,6 +94,17 @@ fn test_error_handling() -> Result<String, ToolError> {
     ))
 }
 
+/// Sends three info log messages about 50 ms apart (scenario `tools-call-with-logging`).
+#[tool]
+async fn test_tool_with_logging(ctx: Context) -> String {
+    ctx.info("Tool execution started").await;
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    ctx.info("Tool processing data").await;
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    ctx.info("Tool execution completed").await;
+    "Logging test completed".into()
+}
+
 /// Reports progress 0, 50 and 100 of 100, about 50 ms apart (scenario `tools-call-with-progress`).
 #[tool]
 async fn test_tool_with_progress(ctx: Context) -> String {

@@ -28,7 +28,9 @@ pub mod prelude {
     pub use sturdy_macros::{
         bulkhead, cached, circuit_breaker, rate_limited, retry, timeout, tool,
     };
-    pub use sturdy_runtime::{App, Content, Context, Registry, Server, ServerInfo, ToolError};
+    pub use sturdy_runtime::{
+        App, Content, Context, LogLevel, Registry, Server, ServerInfo, ToolError,
+    };
 }
 
 #[doc(hidden)]

@@ -315,3 +315,50 @@ async fn pagination() {
     }
     assert_eq!(names.len(), total);
 }
+
+/// Logs at several levels.
+#[tool]
+async fn chatty(ctx: Context) -> String {
+    ctx.log(LogLevel::Debug, "debug detail").await;
+    ctx.info("working").await;
+    ctx.log(LogLevel::Error, serde_json::json!({"code": 7}))
+        .await;
+    "done".into()
+}
+
+#[tokio::test]
+async fn log_messages_follow_the_level_the_client_set() {
+    let mut c = Client::start();
+    let init = c.initialize("2025-11-25").await;
+    assert!(init["result"]["capabilities"].get("logging").is_some());
+    // No level set: no messages.
+    c.call(1, "chatty", json!({})).await;
+    let r = c
+        .request(2, "logging/setLevel", json!({"level": "info"}))
+        .await;
+    assert_eq!(r["result"], json!({}));
+    c.send(json!({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"chatty","arguments":{}}}))
+        .await;
+    let mut notes = Vec::new();
+    loop {
+        let m = c.next().await.unwrap();
+        if m.get("id") == Some(&json!(3)) {
+            break;
+        }
+        notes.push(m);
+    }
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert_eq!(notes[0]["method"], "notifications/message");
+    assert_eq!(
+        notes[0]["params"],
+        json!({"level": "info", "data": "working"})
+    );
+    assert_eq!(
+        notes[1]["params"],
+        json!({"level": "error", "data": {"code": 7}})
+    );
+    let bad = c
+        .request(4, "logging/setLevel", json!({"level": "loud"}))
+        .await;
+    assert_eq!(bad["error"]["code"], -32602);
+}

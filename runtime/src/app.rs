@@ -1,11 +1,13 @@
-//! The command line every sturdy server answers: serve stdio, or `--list-tools`.
+//! The command line every sturdy server answers: serve stdio or HTTP, or `--list-tools`.
 
 use crate::mcp::{Server, ServerInfo};
 use crate::registry::Registry;
+use crate::transport::http::{self, BearerToken, HttpOptions};
 use crate::transport::stdio;
 use serde_json::Value;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A tool server binary: collects the linked `#[tool]`s and serves them as the command line says.
 ///
@@ -19,9 +21,14 @@ pub struct App {
     info: ServerInfo,
 }
 
-const USAGE: &str = "usage: [--list-tools | --help]
+const USAGE: &str = "usage: [--http ADDR | --list-tools | --help]
 
   (no option)   serve MCP over stdio (newline-delimited JSON-RPC)
+  --http ADDR   serve MCP over Streamable HTTP at http://ADDR/mcp (e.g. 127.0.0.1:8000);
+                health at /health. Environment: STURDY_BEARER_TOKEN requires that bearer token;
+                STURDY_ALLOWED_ORIGINS (comma-separated) allows browser origins besides loopback;
+                STURDY_CALL_TIMEOUT bounds each tool call in seconds (default 120).
+                SIGINT/SIGTERM stop accepting and finish in-flight calls.
   --list-tools  print every tool (schemas, annotations, policies) as JSON and exit
   --help        print this help";
 
@@ -64,6 +71,40 @@ impl App {
                     }
                 }
             }
+            ["--http", addr] => {
+                let options = match http_options(addr) {
+                    Ok(o) => o,
+                    Err(e) => {
+                        eprintln!("error: {e}\n{USAGE}");
+                        return ExitCode::from(2);
+                    }
+                };
+                let timeout = std::env::var("STURDY_CALL_TIMEOUT")
+                    .ok()
+                    .and_then(|s| s.parse::<f64>().ok())
+                    .filter(|s| *s > 0.0)
+                    .map_or(DEFAULT_HTTP_CALL_TIMEOUT, Duration::from_secs_f64);
+                let server = Arc::new(Server::new(registry, self.info).with_call_timeout(timeout));
+                let listener = match tokio::net::TcpListener::bind(options.bind).await {
+                    Ok(l) => l,
+                    Err(e) => {
+                        eprintln!("error: cannot listen on {}: {e}", options.bind);
+                        return ExitCode::FAILURE;
+                    }
+                };
+                let local = listener
+                    .local_addr()
+                    .map(|a| a.to_string())
+                    .unwrap_or_default();
+                eprintln!("serving MCP on http://{local}/mcp");
+                match http::serve_http(server, listener, options, http::shutdown_signal()).await {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(e) => {
+                        eprintln!("error: http transport: {e}");
+                        ExitCode::FAILURE
+                    }
+                }
+            }
             ["--list-tools"] => {
                 println!("{}", list_tools_json(&registry));
                 ExitCode::SUCCESS
@@ -78,6 +119,35 @@ impl App {
             }
         }
     }
+}
+
+/// Per-call bound of the HTTP transport unless `STURDY_CALL_TIMEOUT` says otherwise.
+const DEFAULT_HTTP_CALL_TIMEOUT: Duration = Duration::from_secs(120);
+
+fn http_options(addr: &str) -> Result<HttpOptions, String> {
+    let bind = addr
+        .parse()
+        .map_err(|e| format!("--http {addr}: not an address like 127.0.0.1:8000 ({e})"))?;
+    let mut options = HttpOptions {
+        bind,
+        ..Default::default()
+    };
+    if let Ok(token) = std::env::var("STURDY_BEARER_TOKEN") {
+        if !token.is_empty() {
+            options.bearer_tokens.push(BearerToken {
+                token,
+                principal: "bearer".into(),
+            });
+        }
+    }
+    if let Ok(origins) = std::env::var("STURDY_ALLOWED_ORIGINS") {
+        options.allowed_origins = origins
+            .split(',')
+            .map(|o| o.trim().to_owned())
+            .filter(|o| !o.is_empty())
+            .collect();
+    }
+    Ok(options)
 }
 
 /// The `--list-tools` document: `{"tools": [{name, description, inputSchema, outputSchema,

@@ -1,5 +1,6 @@
 //! Per-call context injected into tools that take a [`Context`] parameter.
 
+use crate::mcp::LogLevel;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -27,6 +28,7 @@ struct Inner {
     progress_token: Option<Value>,
     outbound: Option<mpsc::Sender<Vec<u8>>>,
     cancel: CancellationToken,
+    log_level: Option<LogLevel>,
 }
 
 impl Context {
@@ -48,8 +50,17 @@ impl Context {
                 progress_token,
                 outbound,
                 cancel,
+                log_level: None,
             }),
         }
+    }
+
+    /// Sends log messages at `level` and above to the client.
+    pub(crate) fn with_log_level(mut self, level: Option<LogLevel>) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.log_level = level;
+        }
+        self
     }
 
     /// The caller's identity: the authenticated principal where there is one, else the session,
@@ -89,5 +100,34 @@ impl Context {
             json!({ "jsonrpc": "2.0", "method": "notifications/progress", "params": params });
         // A closed connection means nobody is listening any more; progress is best effort.
         let _ = out.send(note.to_string().into_bytes()).await;
+    }
+
+    /// Sends a log message to the client (`notifications/message`) if the client asked for
+    /// messages of this level (`logging/setLevel`, or the request's log level in 2026-07-28).
+    /// `data` is any JSON value, typically a string.
+    pub async fn log(&self, level: LogLevel, data: impl serde::Serialize) {
+        let (Some(min), Some(out)) = (self.inner.log_level, &self.inner.outbound) else {
+            return;
+        };
+        if level < min {
+            return;
+        }
+        let data = serde_json::to_value(data).unwrap_or(Value::Null);
+        let note = json!({
+            "jsonrpc": "2.0",
+            "method": "notifications/message",
+            "params": { "level": level.as_str(), "data": data },
+        });
+        let _ = out.send(note.to_string().into_bytes()).await;
+    }
+
+    /// [`log`](Self::log) at info level.
+    pub async fn info(&self, message: impl Into<String>) {
+        self.log(LogLevel::Info, message.into()).await
+    }
+
+    /// Whether the client receives messages at `level` (to skip building costly ones).
+    pub fn logs(&self, level: LogLevel) -> bool {
+        self.inner.log_level.is_some_and(|min| level >= min)
     }
 }

@@ -22,5 +22,5 @@ pub use app::App;
 pub use content::Content;
 pub use context::Context;
 pub use error::ToolError;
-pub use mcp::{Server, ServerInfo};
+pub use mcp::{LogLevel, Server, ServerInfo};
 pub use registry::{Registry, RegistryError, ToolInfo};

@@ -1,5 +1,7 @@
 //! JSON Schemas of tool inputs and outputs, generated from the Rust types with `schemars` and
 //! normalised for strict clients:
+//! - input schemas close the object (`additionalProperties: false`): unknown arguments are
+//!   rejected anyway;
 //! - draft 2020-12, no `$schema` URL (some clients try to fetch it), nested types under `$defs`;
 //! - nullable values as `anyOf [.., {"type": "null"}]` rather than type arrays, which several
 //!   LLM providers reject;
@@ -41,7 +43,9 @@ pub fn input_schema(params: &[ParamDef], defaults: &[(&str, Value)]) -> Value {
         }
         properties.insert(p.name.to_owned(), s);
     }
-    let mut root = json!({ "type": "object", "properties": properties });
+    // Unknown arguments are rejected, so the schema says so (strict clients also require it).
+    let mut root =
+        json!({ "type": "object", "properties": properties, "additionalProperties": false });
     if !required.is_empty() {
         root["required"] = Value::Array(required);
     }

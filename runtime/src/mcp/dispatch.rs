@@ -2,9 +2,12 @@
 
 use super::jsonrpc::{self, RpcError};
 use super::version::{self, Version};
-use super::{Server, Session};
+use super::{LogLevel, Server, Session};
 use crate::context::Context;
+use crate::error::ToolError;
+use crate::registry::CallResult;
 use serde_json::{json, Map, Value};
+use tokio::sync::mpsc;
 
 type Params = Map<String, Value>;
 
@@ -14,6 +17,17 @@ impl Server {
     ///
     /// Never fails: malformed input yields a JSON-RPC error response.
     pub async fn handle(&self, session: &Session, message: &[u8]) -> Option<Vec<u8>> {
+        self.handle_with(session, message, None).await
+    }
+
+    /// [`handle`](Self::handle), sending this request's notifications (progress, ...) on
+    /// `notify` instead of the session's channel (HTTP streams them in the request's response).
+    pub async fn handle_with(
+        &self,
+        session: &Session,
+        message: &[u8],
+        notify: Option<mpsc::Sender<Vec<u8>>>,
+    ) -> Option<Vec<u8>> {
         let msg: Value = match serde_json::from_slice(message) {
             Ok(v) => v,
             Err(e) => {
@@ -39,7 +53,7 @@ impl Server {
                 return Some(jsonrpc::error_response(None, &err));
             }
         };
-        match self.route(session, id.as_ref(), obj).await {
+        match self.route(session, id.as_ref(), obj, notify).await {
             Ok(Some(bytes)) => Some(bytes),
             Ok(None) => None,
             // Errors about notifications are not answered: JSON-RPC gives them no response.
@@ -52,6 +66,7 @@ impl Server {
         session: &Session,
         id: Option<&Value>,
         mut obj: Map<String, Value>,
+        notify: Option<mpsc::Sender<Vec<u8>>>,
     ) -> Result<Option<Vec<u8>>, RpcError> {
         if obj.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
             return Err(RpcError::new(
@@ -90,6 +105,15 @@ impl Server {
         let result = match method.as_str() {
             "initialize" => self.initialize(session, &params)?,
             "ping" if !version.is_stateless() => json!({}),
+            "logging/setLevel" if !version.is_stateless() => {
+                let level = params
+                    .get("level")
+                    .and_then(Value::as_str)
+                    .and_then(LogLevel::parse)
+                    .ok_or_else(|| invalid_params("logging/setLevel needs a valid level"))?;
+                session.set_log_level(level);
+                json!({})
+            }
             "server/discover" => self.discover(),
             "tools/list" => {
                 let cursor = match params.get("cursor") {
@@ -103,7 +127,7 @@ impl Server {
                     .ok_or_else(|| invalid_params("Invalid cursor"))?;
                 return Ok(Some(jsonrpc::raw_result_response(id, page)));
             }
-            "tools/call" => match self.call_tool(session, id, &params).await? {
+            "tools/call" => match self.call_tool(session, id, &params, notify).await? {
                 Some(r) => r,
                 None => return Ok(None),
             },
@@ -180,7 +204,7 @@ impl Server {
         session.initialized(version, client_name);
         let mut result = json!({
             "protocolVersion": version.as_str(),
-            "capabilities": { "tools": { "listChanged": false } },
+            "capabilities": { "tools": { "listChanged": false }, "logging": {} },
             "serverInfo": { "name": self.info.name, "version": self.info.version },
         });
         if let Some(i) = &self.info.instructions {
@@ -192,7 +216,7 @@ impl Server {
     fn discover(&self) -> Value {
         let mut result = json!({
             "supportedVersions": Version::ALL.map(Version::as_str),
-            "capabilities": { "tools": { "listChanged": false } },
+            "capabilities": { "tools": { "listChanged": false }, "logging": {} },
             "_meta": { version::META_SERVER_INFO: { "name": self.info.name, "version": self.info.version } },
             "ttlMs": 300_000,
             "cacheScope": "public",
@@ -209,6 +233,7 @@ impl Server {
         session: &Session,
         id: &Value,
         params: &Params,
+        notify: Option<mpsc::Sender<Vec<u8>>>,
     ) -> Result<Option<Value>, RpcError> {
         let name = params
             .get("name")
@@ -228,14 +253,29 @@ impl Server {
             .and_then(|m| m.get(version::META_CLIENT_INFO))
             .and_then(|c| c.get("name"))
             .and_then(Value::as_str);
+        let log_level = meta
+            .and_then(|m| m.get(version::META_LOG_LEVEL))
+            .and_then(Value::as_str)
+            .and_then(LogLevel::parse)
+            .or_else(|| session.log_level());
         let cancel = session.track(id);
         let ctx = Context::new(
             session.client_id(request_client),
             progress_token,
-            session.outbound(),
+            notify.or_else(|| session.outbound()),
             cancel.clone(),
-        );
+        )
+        .with_log_level(log_level);
         let call = self.registry.call(name, arguments, ctx);
+        let limit = self.call_timeout;
+        let call = async move {
+            match limit {
+                Some(limit) => tokio::time::timeout(limit, call)
+                    .await
+                    .unwrap_or_else(|_| Ok(CallResult::failed(&ToolError::Timeout(limit)))),
+                None => call.await,
+            }
+        };
         let outcome = tokio::select! {
             r = call => Some(r),
             _ = cancel.cancelled() => None,

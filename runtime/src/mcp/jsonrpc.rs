@@ -9,6 +9,8 @@ pub const INVALID_PARAMS: i64 = -32602;
 pub const INTERNAL_ERROR: i64 = -32603;
 /// 2026-07-28: the request's protocol version is not supported.
 pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
+/// 2026-07-28: HTTP headers disagree with the body.
+pub const HEADER_MISMATCH: i64 = -32020;
 
 /// A JSON-RPC error object, ready to send.
 #[derive(Debug, Clone, PartialEq)]

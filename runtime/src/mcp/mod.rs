@@ -3,10 +3,12 @@
 
 mod dispatch;
 pub mod jsonrpc;
+mod logging;
 mod session;
 mod tools_list;
 pub mod version;
 
+pub use logging::LogLevel;
 pub use session::Session;
 pub use version::Version;
 
@@ -39,6 +41,7 @@ pub struct Server {
     registry: Arc<Registry>,
     info: ServerInfo,
     lists: ToolLists,
+    call_timeout: Option<std::time::Duration>,
 }
 
 /// Tools per `tools/list` page.
@@ -62,7 +65,15 @@ impl Server {
             registry,
             info,
             lists,
+            call_timeout: None,
         }
+    }
+
+    /// Bounds every `tools/call`: a call still running after `limit` is dropped and answered with
+    /// a `timeout` tool error. Per-tool `#[timeout]`s still apply inside.
+    pub fn with_call_timeout(mut self, limit: std::time::Duration) -> Self {
+        self.call_timeout = Some(limit);
+        self
     }
 
     /// A server for every `#[tool]` linked into this binary.

@@ -1,6 +1,7 @@
 //! What a server remembers about one connection (stdio) or session (HTTP).
 
 use super::version::Version;
+use super::LogLevel;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -21,6 +22,7 @@ pub struct Session {
 struct State {
     version: Option<Version>,
     client_name: Option<Arc<str>>,
+    log_level: Option<LogLevel>,
 }
 
 static DEFAULT_CLIENT: std::sync::LazyLock<Arc<str>> =
@@ -66,6 +68,15 @@ impl Session {
             .client_name
             .clone()
             .unwrap_or_else(|| Arc::clone(&DEFAULT_CLIENT))
+    }
+
+    /// The level set with `logging/setLevel`, if any.
+    pub fn log_level(&self) -> Option<LogLevel> {
+        self.state.lock().expect("session lock").log_level
+    }
+
+    pub(crate) fn set_log_level(&self, level: LogLevel) {
+        self.state.lock().expect("session lock").log_level = Some(level);
     }
 
     pub(crate) fn outbound(&self) -> Option<mpsc::Sender<Vec<u8>>> {

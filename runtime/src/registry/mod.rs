@@ -76,6 +76,11 @@ impl CallResult {
         Value::Object(v)
     }
 
+    /// The result of a call that failed with `e`.
+    pub fn failed(e: &ToolError) -> Self {
+        Self::error(e)
+    }
+
     fn error(e: &ToolError) -> Self {
         CallResult {
             text: Some(e.to_string()),

@@ -53,6 +53,11 @@ impl Bulkhead {
         }
     }
 
+    /// A free slot, without waiting.
+    pub(crate) fn try_acquire(&self) -> Option<SemaphorePermit<'_>> {
+        self.semaphore.try_acquire().ok()
+    }
+
     /// A slot for one call, or `Rejected` after waiting `max_wait`.
     pub async fn acquire(&self) -> Result<SemaphorePermit<'_>, ToolError> {
         let rejected = ToolError::Rejected {

@@ -60,6 +60,29 @@ where
         E: Send + Sync + 'static,
         F: std::future::Future<Output = Result<V, E>>,
     {
+        if let Some(v) = self.hit(&key).await {
+            return Ok((v, true));
+        }
+        self.try_insert(key, init).await
+    }
+
+    /// The cached value, counted as a hit; `None` (not counted) on a miss, to be followed by
+    /// [`try_insert`](Self::try_insert). A hit this way costs no allocation, where
+    /// `moka`'s `try_get_with` allocates the key first.
+    pub(crate) async fn hit(&self, key: &K) -> Option<V> {
+        let v = self.inner.get(key).await?;
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        Some(v)
+    }
+
+    /// The second half of [`get_or_try_insert`](Self::get_or_try_insert), after a miss: another
+    /// caller may have filled the entry meanwhile (then it is a hit), or be computing it (then this
+    /// waits for its result).
+    pub(crate) async fn try_insert<E, F>(&self, key: K, init: F) -> Result<(V, bool), Arc<E>>
+    where
+        E: Send + Sync + 'static,
+        F: std::future::Future<Output = Result<V, E>>,
+    {
         let computed = AtomicBool::new(false);
         let result = self
             .inner

@@ -1,6 +1,7 @@
 //! Circuit breaker: stop calling a failing service, try again after a recovery time.
 
 use crate::error::ToolError;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -48,11 +49,17 @@ pub struct CircuitStats {
     pub rejected: u64,
 }
 
+/// The non-closed states, and the closed state's stand-in (the failure count lives in the word).
 #[derive(Debug)]
 enum State {
-    Closed { failures: u32 },
-    Open { until: Instant },
-    HalfOpen { trials: u32 },
+    /// See [`CircuitBreaker::word`].
+    Closed,
+    Open {
+        until: Instant,
+    },
+    HalfOpen {
+        trials: u32,
+    },
 }
 
 #[derive(Debug)]
@@ -60,6 +67,10 @@ struct Inner {
     state: State,
     rejected: u64,
 }
+
+/// `word` when the circuit is not closed (a closed circuit holds its failure count there, which
+/// stays below `threshold`, so below this value).
+const NOT_CLOSED: u32 = u32::MAX;
 
 /// Closed → Open after `threshold` consecutive failures; Open rejects at once with
 /// [`ToolError::CircuitOpen`]; after `recovery` it is HalfOpen (without needing a call) and admits
@@ -80,6 +91,11 @@ struct Inner {
 #[derive(Debug)]
 pub struct CircuitBreaker {
     config: CircuitBreakerConfig,
+    /// Closed: the consecutive failures, updated without the lock, so that a healthy circuit
+    /// costs an atomic load per call and one more per success. [`NOT_CLOSED`] otherwise, and then
+    /// `inner.state` says which. Moving to or from [`NOT_CLOSED`] only happens under the lock, so
+    /// that state is consistent for whoever holds it.
+    word: AtomicU32,
     inner: Mutex<Inner>,
 }
 
@@ -104,8 +120,9 @@ impl CircuitBreaker {
         );
         CircuitBreaker {
             config,
+            word: AtomicU32::new(0),
             inner: Mutex::new(Inner {
-                state: State::Closed { failures: 0 },
+                state: State::Closed,
                 rejected: 0,
             }),
         }
@@ -128,8 +145,10 @@ impl CircuitBreaker {
 
     pub fn stats(&self) -> CircuitStats {
         let inner = self.lock();
+        let word = self.word.load(Ordering::Acquire);
         let (state, consecutive_failures, trials) = match inner.state {
-            State::Closed { failures } => (CircuitState::Closed, failures, 0),
+            _ if word != NOT_CLOSED => (CircuitState::Closed, word, 0),
+            State::Closed => (CircuitState::Closed, 0, 0),
             State::Open { until } if Instant::now() >= until => {
                 (CircuitState::HalfOpen, self.config.threshold, 0)
             }
@@ -147,11 +166,33 @@ impl CircuitBreaker {
     /// Admits one call or rejects it with [`ToolError::CircuitOpen`]. Report the outcome on the
     /// permit; a permit dropped without an outcome (the call was cancelled) frees its trial slot
     /// and counts as neither.
+    #[inline]
     pub fn try_acquire(&self) -> Result<BreakerPermit<'_>, ToolError> {
+        if self.word.load(Ordering::Acquire) != NOT_CLOSED {
+            return Ok(self.permit(false));
+        }
+        self.try_acquire_slow()
+    }
+
+    #[inline]
+    fn permit(&self, trial: bool) -> BreakerPermit<'_> {
+        BreakerPermit {
+            breaker: self,
+            trial,
+            done: false,
+        }
+    }
+
+    #[cold]
+    fn try_acquire_slow(&self) -> Result<BreakerPermit<'_>, ToolError> {
         let mut inner = self.lock();
+        if self.word.load(Ordering::Acquire) != NOT_CLOSED {
+            // Closed by a trial since the first look.
+            return Ok(self.permit(false));
+        }
         let now = Instant::now();
         let trial = match inner.state {
-            State::Closed { .. } => false,
+            State::Closed => false,
             State::Open { until } if now >= until => {
                 inner.state = State::HalfOpen { trials: 1 };
                 true
@@ -173,39 +214,92 @@ impl CircuitBreaker {
                 });
             }
         };
-        Ok(BreakerPermit {
-            breaker: self,
-            trial,
-            done: false,
-        })
+        Ok(self.permit(trial))
     }
 
+    /// `outcome`: `Some(success)`, or `None` for a call that ended without one (cancelled).
+    #[inline]
     fn record(&self, trial: bool, outcome: Option<bool>) {
+        if trial && self.record_trial(outcome) {
+            return;
+        }
+        match outcome {
+            None => {}
+            Some(true) => {
+                let mut word = self.word.load(Ordering::Acquire);
+                // Already zero (the usual case): nothing to write.
+                while word != 0 && word != NOT_CLOSED {
+                    match self.word.compare_exchange_weak(
+                        word,
+                        0,
+                        Ordering::AcqRel,
+                        Ordering::Acquire,
+                    ) {
+                        Ok(_) => break,
+                        Err(now) => word = now,
+                    }
+                }
+            }
+            Some(false) => self.record_failure(),
+        }
+        // A call admitted while closed that ends after the circuit opened changes nothing.
+    }
+
+    /// A trial's outcome while the circuit is not closed; false when it is closed (another trial
+    /// closed it), in which case the outcome counts as any closed-state call's.
+    #[cold]
+    fn record_trial(&self, outcome: Option<bool>) -> bool {
         let mut inner = self.lock();
-        let now = Instant::now();
+        if self.word.load(Ordering::Acquire) != NOT_CLOSED {
+            return false;
+        }
         match (&mut inner.state, outcome) {
-            (State::HalfOpen { trials }, None) if trial => *trials = trials.saturating_sub(1),
-            (_, None) => {}
-            (State::HalfOpen { .. }, Some(true)) if trial => {
-                inner.state = State::Closed { failures: 0 }
+            (State::HalfOpen { trials }, None) => *trials = trials.saturating_sub(1),
+            (State::HalfOpen { .. }, Some(true)) => {
+                inner.state = State::Closed;
+                self.word.store(0, Ordering::Release);
             }
-            (State::HalfOpen { .. }, Some(false)) if trial => {
+            (State::HalfOpen { .. }, Some(false)) => {
                 inner.state = State::Open {
-                    until: now + self.config.recovery,
+                    until: Instant::now() + self.config.recovery,
                 }
             }
-            (State::Closed { failures }, Some(true)) => *failures = 0,
-            (State::Closed { failures }, Some(false)) => {
-                *failures += 1;
-                if *failures >= self.config.threshold {
-                    inner.state = State::Open {
-                        until: now + self.config.recovery,
-                    };
-                }
-            }
-            // A call admitted while closed that ends after the circuit opened (or a trial ending
-            // after another trial decided) changes nothing.
+            // A trial ending after another trial reopened the circuit changes nothing.
             _ => {}
+        }
+        true
+    }
+
+    /// One more consecutive failure while closed; the one reaching the threshold opens it.
+    #[cold]
+    fn record_failure(&self) {
+        let mut word = self.word.load(Ordering::Acquire);
+        while word != NOT_CLOSED {
+            let failures = word + 1;
+            if failures < self.config.threshold {
+                match self.word.compare_exchange_weak(
+                    word,
+                    failures,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                ) {
+                    Ok(_) => return,
+                    Err(now) => word = now,
+                }
+                continue;
+            }
+            let until = Instant::now() + self.config.recovery;
+            let mut inner = self.lock();
+            match self
+                .word
+                .compare_exchange(word, NOT_CLOSED, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => {
+                    inner.state = State::Open { until };
+                    return;
+                }
+                Err(now) => word = now,
+            }
         }
     }
 }
@@ -221,11 +315,13 @@ pub struct BreakerPermit<'a> {
 }
 
 impl BreakerPermit<'_> {
+    #[inline]
     pub fn success(mut self) {
         self.done = true;
         self.breaker.record(self.trial, Some(true));
     }
 
+    #[inline]
     pub fn failure(mut self) {
         self.done = true;
         self.breaker.record(self.trial, Some(false));
@@ -233,6 +329,7 @@ impl BreakerPermit<'_> {
 }
 
 impl Drop for BreakerPermit<'_> {
+    #[inline]
     fn drop(&mut self) {
         if !self.done {
             self.breaker.record(self.trial, None);

@@ -17,7 +17,7 @@ pub use circuit_breaker::{
     BreakerPermit, CircuitBreaker, CircuitBreakerConfig, CircuitState, CircuitStats,
 };
 pub use pipeline::{Fail, Policies, PolicySpec, RateKey};
-pub use rate_limiter::{RateLimiter, RateLimiterStats};
+pub use rate_limiter::{KeyHash, RateLimiter, RateLimiterStats};
 pub use retry::Retry;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -37,8 +37,18 @@ tokio::task_local! {
 
 /// The current call's client identity, `"default"` outside a tool call.
 pub fn current_client() -> String {
-    CALL.try_with(|c| c.client.to_string())
-        .unwrap_or_else(|_| "default".to_owned())
+    with_client(str::to_owned)
+}
+
+/// `f` of the current call's client identity (`"default"` outside a tool call), without copying
+/// it.
+fn with_client<R>(f: impl FnOnce(&str) -> R) -> R {
+    let mut f = Some(f);
+    if let Ok(r) = CALL.try_with(|c| f.take().expect("called once")(&c.client)) {
+        return r;
+    }
+    // Outside a call `try_with` did not run its closure.
+    f.take().expect("not called yet")("default")
 }
 
 fn mark_cache_hit() {

@@ -4,7 +4,7 @@
 //! A rejected client costs nothing; a cache hit skips everything below it; every retry attempt
 //! passes the breaker and has its own timeout.
 
-use super::{Bulkhead, Cache, CircuitBreaker, CircuitBreakerConfig, RateLimiter, Retry};
+use super::{Bulkhead, Cache, CircuitBreaker, CircuitBreakerConfig, KeyHash, RateLimiter, Retry};
 use crate::error::ToolError;
 use futures_util::FutureExt;
 use serde_json::{json, Value};
@@ -154,7 +154,7 @@ impl PolicySpec {
 /// [`Policies::new`], which also registers the breaker for health reporting.
 pub struct Policies<K, V, E> {
     name: &'static str,
-    rate: Option<(RateLimiter, RateKey)>,
+    rate: Option<Rate>,
     cache: Option<Cache<K, V>>,
     retry: Option<Retry>,
     when: Option<fn(&E) -> bool>,
@@ -162,6 +162,17 @@ pub struct Policies<K, V, E> {
     timeout: Option<Duration>,
     bulkhead: Option<Bulkhead>,
 }
+
+/// A rate limit and where its key comes from.
+struct Rate {
+    limiter: RateLimiter,
+    key: RateKey,
+    /// The hash of [`GLOBAL`], the key of `key = global`, computed once.
+    global: KeyHash,
+}
+
+/// The key every caller shares under `key = global`.
+const GLOBAL: &str = "global";
 
 impl<K, V, E> Policies<K, V, E>
 where
@@ -176,9 +187,15 @@ where
             .map(|c| Arc::new(CircuitBreaker::with_config(c)));
         let policies = Arc::new(Policies {
             name,
-            rate: spec
-                .rate_limit
-                .map(|r| (RateLimiter::new(r.limit, r.window), r.key)),
+            rate: spec.rate_limit.map(|r| {
+                let limiter = RateLimiter::new(r.limit, r.window);
+                let global = limiter.hash(GLOBAL);
+                Rate {
+                    limiter,
+                    key: r.key,
+                    global,
+                }
+            }),
             cache: spec.cache.map(|c| Cache::new(c.ttl, c.capacity)),
             retry: spec.retry.map(|r| r.retry),
             when,
@@ -201,7 +218,7 @@ where
     }
 
     pub fn rate_limiter(&self) -> Option<&RateLimiter> {
-        self.rate.as_ref().map(|(r, _)| r)
+        self.rate.as_ref().map(|r| &r.limiter)
     }
 
     pub fn cache(&self) -> Option<&Cache<K, V>> {
@@ -215,8 +232,8 @@ where
     /// A snapshot of every policy's state, as JSON.
     pub fn stats(&self) -> Value {
         let mut v = serde_json::Map::new();
-        if let Some((r, _)) = &self.rate {
-            v.insert("rate_limited".into(), json!(r.stats()));
+        if let Some(r) = &self.rate {
+            v.insert("rate_limited".into(), json!(r.limiter.stats()));
         }
         if let Some(c) = &self.cache {
             v.insert("cached".into(), json!(c.stats()));
@@ -232,7 +249,7 @@ where
 
     /// The rate-limit key kind, so generated code knows what to pass to [`run`](Self::run).
     pub fn rate_key(&self) -> Option<RateKey> {
-        self.rate.as_ref().map(|(_, k)| *k)
+        self.rate.as_ref().map(|r| r.key)
     }
 
     /// Runs one call through the pipeline. `param_key` is the rate-limit key when it is a
@@ -247,21 +264,25 @@ where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<V, E>>,
     {
-        if let Some((limiter, key)) = &self.rate {
-            let key = match key {
-                RateKey::Global => "global".to_owned(),
-                RateKey::Client => super::current_client(),
-                RateKey::Param(_) => param_key.unwrap_or_default(),
+        if let Some(rate) = &self.rate {
+            let admitted = match rate.key {
+                RateKey::Global => rate.limiter.check_hashed(GLOBAL, rate.global),
+                RateKey::Client => super::with_client(|client| rate.limiter.check(client)),
+                RateKey::Param(_) => rate.limiter.check(param_key.as_deref().unwrap_or_default()),
             };
-            limiter.check(&key).map_err(Fail::Policy)?;
+            admitted.map_err(Fail::Policy)?;
         }
         let Some(cache) = &self.cache else {
             return self.retrying(&mut attempt).await;
         };
-        match cache
-            .get_or_try_insert(cache_key, self.retrying(&mut attempt))
-            .await
-        {
+        if let Some(v) = cache.hit(&cache_key).await {
+            super::mark_cache_hit();
+            return Ok(v);
+        }
+        // A miss runs the function. Its future (moka's, holding the retries, holding the
+        // attempts) is large: boxed, it stays off this future, which every call moves around.
+        let filled = Box::pin(cache.try_insert(cache_key, Box::pin(self.retrying(&mut attempt))));
+        match filled.await {
             Ok((v, hit)) => {
                 if hit {
                     super::mark_cache_hit();
@@ -325,7 +346,11 @@ where
         Fut: Future<Output = Result<V, E>>,
     {
         let _slot = match &self.bulkhead {
-            Some(b) => Some(b.acquire().await.map_err(Fail::Policy)?),
+            Some(b) => Some(match b.try_acquire() {
+                Some(slot) => slot,
+                // Full: wait (boxed, as the waiting future is large and rarely needed).
+                None => Box::pin(b.acquire()).await.map_err(Fail::Policy)?,
+            }),
             None => None,
         };
         match AssertUnwindSafe(call).catch_unwind().await {

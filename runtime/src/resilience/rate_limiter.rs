@@ -1,9 +1,9 @@
 //! Rate limiter: at most N calls in any window of time, per key.
 
 use crate::error::ToolError;
-use std::collections::hash_map::RandomState;
+use std::collections::hash_map::{Entry, RandomState};
 use std::collections::{HashMap, VecDeque};
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -37,12 +37,36 @@ pub struct RateLimiter {
     shards: Box<[Mutex<Shard>]>,
 }
 
+/// The keys of one shard, found by their hash (computed once per call, also choosing the shard).
+/// A key whose hash is already taken by another key (a 64-bit collision: practically never, but
+/// possible) lives in `collided`, found by the key itself.
 #[derive(Debug, Default)]
 struct Shard {
-    keys: HashMap<Box<str>, VecDeque<u64>>,
+    keys: HashMap<u64, (Box<str>, VecDeque<u64>), BuildHasherDefault<PreHashed>>,
+    collided: HashMap<Box<str>, VecDeque<u64>>,
     /// New keys since the last sweep of idle ones.
     inserted: usize,
 }
+
+/// The hasher of maps keyed by an already computed hash: passes it through.
+#[derive(Debug, Default)]
+struct PreHashed(u64);
+
+impl Hasher for PreHashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("only u64 hashes are hashed")
+    }
+    fn write_u64(&mut self, hash: u64) {
+        self.0 = hash;
+    }
+}
+
+/// A key's hash, computed once by [`RateLimiter::hash`] and reusable for the same limiter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyHash(u64);
 
 /// A snapshot of a limiter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -79,12 +103,34 @@ impl RateLimiter {
     }
 
     /// Admits one call for `key` or says how long to wait.
+    #[inline]
     pub fn check(&self, key: &str) -> Result<(), ToolError> {
+        self.check_hashed(key, self.hash(key))
+    }
+
+    /// The hash of `key` for [`check_hashed`](Self::check_hashed) on this limiter, so that a key
+    /// used on every call (such as one shared by all callers) is hashed once.
+    #[inline]
+    pub fn hash(&self, key: &str) -> KeyHash {
+        KeyHash(self.hasher.hash_one(key))
+    }
+
+    /// [`check`](Self::check) with the key's hash from [`hash`](Self::hash) on this limiter.
+    pub fn check_hashed(&self, key: &str, hash: KeyHash) -> Result<(), ToolError> {
         let now = self.now();
         let window = self.window.as_nanos() as u64;
-        let index = (self.hasher.hash_one(key) as usize) % SHARDS;
+        // The shard's map takes the bucket from the low bits and a tag from the top seven: pick
+        // the shard with bits that neither uses.
+        let index = (hash.0 >> 32) as usize % SHARDS;
         let mut shard = self.shards[index].lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(log) = shard.keys.get_mut(key) {
+        let shard = &mut *shard;
+        let log = match shard.keys.get_mut(&hash.0) {
+            Some((k, log)) if **k == *key => Some(log),
+            Some(_) => shard.collided.get_mut(key),
+            None if shard.collided.is_empty() => None,
+            None => shard.collided.get_mut(key),
+        };
+        if let Some(log) = log {
             while log.front().is_some_and(|&t| t + window <= now) {
                 log.pop_front();
             }
@@ -98,12 +144,19 @@ impl RateLimiter {
             return Ok(());
         }
         let per_shard = self.max_keys / SHARDS;
-        if shard.inserted >= shard.keys.len().max(1) || shard.keys.len() >= per_shard {
+        if shard.inserted >= shard.len().max(1) || shard.len() >= per_shard {
             shard.evict(now, window, per_shard);
         }
         let mut log = VecDeque::with_capacity(1);
         log.push_back(now);
-        shard.keys.insert(key.into(), log);
+        match shard.keys.entry(hash.0) {
+            Entry::Vacant(slot) => {
+                slot.insert((key.into(), log));
+            }
+            Entry::Occupied(_) => {
+                shard.collided.insert(key.into(), log);
+            }
+        }
         shard.inserted += 1;
         Ok(())
     }
@@ -115,22 +168,29 @@ impl RateLimiter {
             keys: self
                 .shards
                 .iter()
-                .map(|s| s.lock().unwrap_or_else(|p| p.into_inner()).keys.len())
+                .map(|s| s.lock().unwrap_or_else(|p| p.into_inner()).len())
                 .sum(),
         }
     }
 }
 
 impl Shard {
+    fn len(&self) -> usize {
+        self.keys.len() + self.collided.len()
+    }
+
     /// Drops idle keys; if the shard is still full, drops the least recently active quarter.
     /// Runs about once per `len` insertions, so its cost is constant per call on average.
     fn evict(&mut self, now: u64, window: u64, per_shard: usize) {
-        self.keys
-            .retain(|_, log| log.back().is_some_and(|&t| t + window > now));
-        if self.keys.len() >= per_shard {
+        let active = |log: &VecDeque<u64>| log.back().is_some_and(|&t| t + window > now);
+        self.keys.retain(|_, (_, log)| active(log));
+        self.collided.retain(|_, log| active(log));
+        if self.len() >= per_shard {
             let mut last: Vec<u64> = self
                 .keys
                 .values()
+                .map(|(_, l)| l)
+                .chain(self.collided.values())
                 .filter_map(|l| l.back().copied())
                 .collect();
             if last.is_empty() {
@@ -138,8 +198,9 @@ impl Shard {
             }
             let cut = (per_shard / 4).max(1).min(last.len() - 1);
             let (_, &mut threshold, _) = last.select_nth_unstable(cut);
-            self.keys
-                .retain(|_, log| log.back().is_some_and(|&t| t > threshold));
+            let recent = |log: &VecDeque<u64>| log.back().is_some_and(|&t| t > threshold);
+            self.keys.retain(|_, (_, log)| recent(log));
+            self.collided.retain(|_, log| recent(log));
         }
         self.inserted = 0;
     }

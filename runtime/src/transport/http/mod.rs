@@ -1,0 +1,378 @@
+//! Streamable HTTP transport: one endpoint (`/mcp`), JSON or SSE responses, on axum.
+//!
+//! - 2025-06-18 / 2025-11-25: `initialize` creates a session named by a random `Mcp-Session-Id`
+//!   (128 bits from the OS generator); later requests must carry it (400 without, 404 when
+//!   unknown or expired); DELETE ends it. There is no server-initiated GET stream (405).
+//! - 2026-07-28: stateless. Every request carries its version (`_meta` and the
+//!   `MCP-Protocol-Version` header) and needs no session; any replica can serve it.
+//! - A `tools/call` that asked for progress is answered as an SSE stream (progress notifications,
+//!   then the result); everything else as one JSON object. Notifications get 202.
+//!
+//! Safe by default: binds 127.0.0.1, rejects foreign `Origin`s (DNS rebinding) with 403, optional
+//! bearer tokens (401), a request size limit (413), a cap on concurrent requests (503), a cap on
+//! live sessions, and graceful shutdown that finishes in-flight requests.
+
+mod guard;
+mod sessions;
+
+use crate::mcp::jsonrpc::{self, RpcError};
+use crate::mcp::version::{self, Version};
+use crate::mcp::{Server, Session};
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::sse::{Event, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use futures_util::stream;
+use serde_json::{json, Value};
+use sessions::Sessions;
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot, Semaphore};
+
+pub use guard::BearerToken;
+
+/// Header naming the session (2025-xx revisions).
+pub const SESSION_HEADER: &str = "mcp-session-id";
+/// Header carrying the protocol version of a request.
+pub const VERSION_HEADER: &str = "mcp-protocol-version";
+/// 2026-07-28: header mirroring the request's method.
+pub const METHOD_HEADER: &str = "mcp-method";
+
+/// Revisions before the ones sturdy speaks, accepted in the version header of session requests.
+const OLDER_REVISIONS: [&str; 2] = ["2024-11-05", "2025-03-26"];
+
+/// Settings of the HTTP transport. The defaults are the safe ones.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// Where to listen; `127.0.0.1:8000` by default (loopback only).
+    pub bind: SocketAddr,
+    /// When not empty, every `/mcp` request needs `Authorization: Bearer <token>` with one of these.
+    pub bearer_tokens: Vec<BearerToken>,
+    /// Origins allowed besides loopback ones (`http://localhost:*`, `http://127.0.0.1:*`, ...),
+    /// e.g. `https://app.example.com`. Requests without `Origin` (non-browser clients) pass.
+    pub allowed_origins: Vec<String>,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// Requests served at once; more get 503.
+    pub max_concurrent_requests: usize,
+    /// Live sessions at most; `initialize` beyond that gets 503.
+    pub max_sessions: usize,
+    /// A session unused this long is forgotten.
+    pub session_idle: Duration,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8000)),
+            bearer_tokens: Vec::new(),
+            allowed_origins: Vec::new(),
+            max_body_bytes: 4 * 1024 * 1024,
+            max_concurrent_requests: 256,
+            max_sessions: 10_000,
+            session_idle: Duration::from_secs(30 * 60),
+        }
+    }
+}
+
+struct AppState {
+    server: Arc<Server>,
+    options: HttpOptions,
+    sessions: Sessions,
+    permits: Semaphore,
+    started: Instant,
+}
+
+/// The axum router: `POST|GET|DELETE /mcp`, `GET /health`.
+pub fn router(server: Arc<Server>, options: HttpOptions) -> Router {
+    let state = Arc::new(AppState {
+        sessions: Sessions::new(options.max_sessions, options.session_idle),
+        permits: Semaphore::new(options.max_concurrent_requests.max(1)),
+        started: Instant::now(),
+        server,
+        options: options.clone(),
+    });
+    Router::new()
+        .route("/mcp", get(get_mcp).post(post_mcp).delete(delete_mcp))
+        .route("/health", get(health))
+        .layer(DefaultBodyLimit::max(options.max_body_bytes))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` completes, then stops accepting and finishes in-flight requests.
+pub async fn serve_http(
+    server: Arc<Server>,
+    listener: TcpListener,
+    options: HttpOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(server, options))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+async fn health(State(state): State<Arc<AppState>>) -> Response {
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "status": "ok",
+            "uptime_seconds": state.started.elapsed().as_secs_f64(),
+            "sessions": state.sessions.len(),
+        }),
+    )
+}
+
+async fn get_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if let Err(r) = guard::check(&state.options, &headers) {
+        return r.into_response();
+    }
+    // No server-initiated stream: everything this server sends answers a request.
+    let mut r = StatusCode::METHOD_NOT_ALLOWED.into_response();
+    r.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("POST, DELETE"));
+    r
+}
+
+async fn delete_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if let Err(r) = guard::check(&state.options, &headers) {
+        return r.into_response();
+    }
+    match header_str(&headers, SESSION_HEADER) {
+        None => rpc_status(StatusCode::BAD_REQUEST, "Missing Mcp-Session-Id header"),
+        Some(id) if state.sessions.remove(id) => StatusCode::NO_CONTENT.into_response(),
+        Some(_) => rpc_status(StatusCode::NOT_FOUND, "Session not found"),
+    }
+}
+
+async fn post_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let principal = match guard::check(&state.options, &headers) {
+        Ok(p) => p,
+        Err(r) => return r.into_response(),
+    };
+    let Ok(_permit) = state.permits.try_acquire() else {
+        let mut r = rpc_status(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Server busy, retry shortly",
+        );
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return r;
+    };
+    if !guard::is_json(&headers) {
+        return rpc_status(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Content-Type must be application/json",
+        );
+    }
+    if !guard::accepts_json_and_sse(&headers) {
+        return rpc_status(
+            StatusCode::NOT_ACCEPTABLE,
+            "Accept must list application/json and text/event-stream",
+        );
+    }
+    let msg: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            let err = RpcError::new(jsonrpc::PARSE_ERROR, format!("Parse error: {e}"));
+            return raw_json(StatusCode::BAD_REQUEST, jsonrpc::error_response(None, &err));
+        }
+    };
+    let method = msg
+        .get("method")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let id = msg.get("id").cloned();
+    let meta_version = msg
+        .pointer("/params/_meta")
+        .and_then(|m| m.get(version::META_PROTOCOL_VERSION))
+        .and_then(Value::as_str);
+    let header_version = header_str(&headers, VERSION_HEADER);
+    if let Some(v) = header_version {
+        // Within a session the negotiated revision governs; the header only has to name a real
+        // revision (clients of older revisions send theirs, e.g. 2025-03-26).
+        if Version::parse(v).is_none() && !OLDER_REVISIONS.contains(&v) {
+            return rpc_status(
+                StatusCode::BAD_REQUEST,
+                &format!("Unsupported protocol version: {v}"),
+            );
+        }
+    }
+    // 2026-07-28 mirrors body values in headers; they must agree.
+    if let (Some(h), Some(b)) = (header_version, meta_version) {
+        if h != b {
+            return header_mismatch(id.as_ref(), "MCP-Protocol-Version", h, b);
+        }
+    }
+    if let Some(h) = header_str(&headers, METHOD_HEADER) {
+        if !method.is_empty() && h != method {
+            return header_mismatch(id.as_ref(), "Mcp-Method", h, method);
+        }
+    }
+    let stateless = meta_version.or(header_version).and_then(Version::parse)
+        == Some(Version::V2026_07_28)
+        || method == "server/discover";
+
+    let mut new_session_id = None;
+    let session: Arc<Session> = if method == "initialize" && !stateless {
+        match state.sessions.create(principal.as_deref()) {
+            Some((sid, s)) => {
+                new_session_id = Some(sid);
+                s
+            }
+            None => return rpc_status(StatusCode::SERVICE_UNAVAILABLE, "Too many sessions"),
+        }
+    } else if let Some(sid) = header_str(&headers, SESSION_HEADER) {
+        match state.sessions.get(sid) {
+            Some(s) => s,
+            None => return rpc_status(StatusCode::NOT_FOUND, "Session not found"),
+        }
+    } else if stateless {
+        let s = Session::new(None);
+        Arc::new(match principal {
+            Some(p) => s.with_principal(p),
+            None => s,
+        })
+    } else {
+        return rpc_status(StatusCode::BAD_REQUEST, "Missing Mcp-Session-Id header");
+    };
+
+    let is_request = id.is_some() && !method.is_empty();
+    if !is_request {
+        // Notifications and responses: nothing to send back.
+        let _ = state.server.handle(&session, &body).await;
+        return StatusCode::ACCEPTED.into_response();
+    }
+    // Progress and log messages travel in the request's own SSE stream.
+    let meta = msg.pointer("/params/_meta");
+    let streams = method == "tools/call"
+        && (meta
+            .and_then(|m| m.get("progressToken"))
+            .is_some_and(|t| !t.is_null())
+            || meta.and_then(|m| m.get(version::META_LOG_LEVEL)).is_some()
+            || session.log_level().is_some());
+    let mut response = if streams {
+        sse_response(state.server.clone(), session, body)
+    } else {
+        match state.server.handle(&session, &body).await {
+            Some(bytes) => raw_json(StatusCode::OK, bytes),
+            // Cancelled by the client: it expects no answer.
+            None => StatusCode::ACCEPTED.into_response(),
+        }
+    };
+    if let Some(sid) = new_session_id {
+        if let Ok(v) = HeaderValue::from_str(&sid) {
+            response.headers_mut().insert(SESSION_HEADER, v);
+        }
+    }
+    response
+}
+
+/// Runs the request in its own task and streams its notifications, then its response.
+fn sse_response(server: Arc<Server>, session: Arc<Session>, body: Bytes) -> Response {
+    let (note_tx, note_rx) = mpsc::channel::<Vec<u8>>(64);
+    let (done_tx, done_rx) = oneshot::channel::<Option<Vec<u8>>>();
+    tokio::spawn(async move {
+        let response = server.handle_with(&session, &body, Some(note_tx)).await;
+        let _ = done_tx.send(response);
+    });
+    enum Phase {
+        Streaming(mpsc::Receiver<Vec<u8>>, oneshot::Receiver<Option<Vec<u8>>>),
+        Finishing(Vec<Vec<u8>>),
+    }
+    let events = stream::unfold(Phase::Streaming(note_rx, done_rx), |phase| async move {
+        match phase {
+            Phase::Streaming(mut notes, mut done) => tokio::select! {
+                biased;
+                Some(note) = notes.recv() => Some((event(note), Phase::Streaming(notes, done))),
+                response = &mut done => {
+                    // Notifications sent before the response come first.
+                    let mut rest = Vec::new();
+                    while let Ok(n) = notes.try_recv() {
+                        rest.push(n);
+                    }
+                    if let Ok(Some(r)) = response {
+                        rest.push(r);
+                    }
+                    rest.reverse();
+                    let first = rest.pop()?;
+                    Some((event(first), Phase::Finishing(rest)))
+                }
+            },
+            Phase::Finishing(mut rest) => {
+                let next = rest.pop()?;
+                Some((event(next), Phase::Finishing(rest)))
+            }
+        }
+    });
+    Sse::new(events).into_response()
+}
+
+fn event(bytes: Vec<u8>) -> Result<Event, Infallible> {
+    Ok(Event::default()
+        .event("message")
+        .data(String::from_utf8_lossy(&bytes)))
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn raw_json(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut r = Response::new(Body::from(body));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+fn json_response(status: StatusCode, v: &Value) -> Response {
+    raw_json(status, serde_json::to_vec(v).expect("serialises"))
+}
+
+/// An HTTP error status with a JSON-RPC error body (no id: it answers the HTTP request).
+fn rpc_status(status: StatusCode, message: &str) -> Response {
+    let err = RpcError::new(jsonrpc::INVALID_REQUEST, message);
+    raw_json(status, jsonrpc::error_response(None, &err))
+}
+
+fn header_mismatch(id: Option<&Value>, name: &str, header: &str, body: &str) -> Response {
+    let err = RpcError::new(
+        jsonrpc::HEADER_MISMATCH,
+        format!(
+            "Header mismatch: {name} header value '{header}' does not match body value '{body}'"
+        ),
+    );
+    let id = id.filter(|i| i.is_string() || i.is_number());
+    raw_json(StatusCode::BAD_REQUEST, jsonrpc::error_response(id, &err))
+}

@@ -1,0 +1,96 @@
+//! HTTP sessions (2025-xx revisions): created by `initialize`, named by a random `Mcp-Session-Id`,
+//! ended by DELETE or after being idle. Bounded in number.
+
+use crate::mcp::Session;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub(super) struct Sessions {
+    map: Mutex<HashMap<String, Entry>>,
+    max: usize,
+    idle: Duration,
+    counter: AtomicU64,
+}
+
+struct Entry {
+    session: Arc<Session>,
+    last_used: Instant,
+}
+
+impl Sessions {
+    pub(super) fn new(max: usize, idle: Duration) -> Self {
+        Sessions {
+            map: Mutex::new(HashMap::new()),
+            max,
+            idle,
+            counter: AtomicU64::new(0),
+        }
+    }
+
+    /// A new session, or `None` when `max` live sessions exist.
+    pub(super) fn create(&self, principal: Option<&str>) -> Option<(String, Arc<Session>)> {
+        let id = random_id();
+        // Tools and logs see a label, never the id: the id is a bearer secret for the session.
+        let label = match principal {
+            Some(p) => p.to_owned(),
+            None => format!(
+                "session-{}",
+                self.counter.fetch_add(1, Ordering::Relaxed) + 1
+            ),
+        };
+        let session = Arc::new(Session::new(None).with_principal(label));
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= self.max {
+            let now = Instant::now();
+            map.retain(|_, e| now.duration_since(e.last_used) < self.idle);
+            if map.len() >= self.max {
+                return None;
+            }
+        }
+        map.insert(
+            id.clone(),
+            Entry {
+                session: session.clone(),
+                last_used: Instant::now(),
+            },
+        );
+        Some((id, session))
+    }
+
+    pub(super) fn get(&self, id: &str) -> Option<Arc<Session>> {
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        match map.get_mut(id) {
+            Some(e) if now.duration_since(e.last_used) < self.idle => {
+                e.last_used = now;
+                Some(e.session.clone())
+            }
+            Some(_) => {
+                map.remove(id);
+                None
+            }
+            None => None,
+        }
+    }
+
+    pub(super) fn remove(&self, id: &str) -> bool {
+        self.map
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id)
+            .is_some()
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.map.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+}
+
+/// 128 bits from the operating system's cryptographic generator, as hex.
+fn random_id() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the OS random generator is available");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,525 @@
+//! Streamable HTTP: the session flow, the stateless 2026-07-28 flow, SSE progress, safe defaults
+//! and bad input, with tools defined through the macro and a real HTTP client.
+
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use sturdy::mcp::{Server, ServerInfo};
+use sturdy::prelude::*;
+use sturdy::transport::http::{self, BearerToken, HttpOptions};
+use tokio::sync::oneshot;
+
+/// Add two numbers.
+#[tool]
+async fn add(a: i64, b: i64) -> i64 {
+    a + b
+}
+
+/// Who is calling.
+#[tool]
+fn whoami(ctx: Context) -> String {
+    ctx.client_id().to_owned()
+}
+
+/// Counts with progress.
+#[tool]
+async fn progress(ctx: Context, n: u32) -> String {
+    for i in 1..=n {
+        ctx.progress(f64::from(i), Some(f64::from(n)), None).await;
+    }
+    "done".into()
+}
+
+/// Sleeps.
+#[tool]
+async fn nap(ms: u64) -> String {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    format!("slept {ms}")
+}
+
+struct TestServer {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl TestServer {
+    async fn start(options: HttpOptions) -> Self {
+        Self::start_with(options, None).await
+    }
+
+    async fn start_with(options: HttpOptions, call_timeout: Option<Duration>) -> Self {
+        let mut server = Server::new(
+            Registry::from_inventory().unwrap(),
+            ServerInfo::new("http-test", "1"),
+        );
+        if let Some(t) = call_timeout {
+            server = server.with_call_timeout(t);
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(http::serve_http(
+            Arc::new(server),
+            listener,
+            options,
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        TestServer {
+            addr,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}/mcp", self.addr)
+    }
+
+    async fn shutdown(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        self.task.await.unwrap().unwrap();
+    }
+}
+
+fn mcp_headers() -> HeaderMap {
+    let mut h = HeaderMap::new();
+    h.insert("content-type", HeaderValue::from_static("application/json"));
+    h.insert(
+        "accept",
+        HeaderValue::from_static("application/json, text/event-stream"),
+    );
+    h
+}
+
+async fn post(client: &Client, url: &str, headers: HeaderMap, body: Value) -> reqwest::Response {
+    client
+        .post(url)
+        .headers(headers)
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn json_of(r: reqwest::Response) -> Value {
+    serde_json::from_str(&r.text().await.unwrap()).unwrap()
+}
+
+/// `initialize` + `notifications/initialized`; returns the session id.
+async fn open_session(client: &Client, url: &str, headers: HeaderMap) -> String {
+    let r = post(
+        client,
+        url,
+        headers.clone(),
+        json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{
+            "protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"http-client","version":"1"}}}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let sid = r.headers()["mcp-session-id"].to_str().unwrap().to_owned();
+    let body = json_of(r).await;
+    assert_eq!(body["result"]["protocolVersion"], "2025-11-25");
+    let mut h = headers;
+    h.insert("mcp-session-id", HeaderValue::from_str(&sid).unwrap());
+    h.insert(
+        "mcp-protocol-version",
+        HeaderValue::from_static("2025-11-25"),
+    );
+    let r = post(
+        client,
+        url,
+        h,
+        json!({"jsonrpc":"2.0","method":"notifications/initialized"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    sid
+}
+
+fn with_session(sid: &str) -> HeaderMap {
+    let mut h = mcp_headers();
+    h.insert("mcp-session-id", HeaderValue::from_str(sid).unwrap());
+    h.insert(
+        "mcp-protocol-version",
+        HeaderValue::from_static("2025-11-25"),
+    );
+    h
+}
+
+#[tokio::test]
+async fn session_flow_list_call_delete() {
+    let server = TestServer::start(HttpOptions::default()).await;
+    let client = Client::new();
+    let url = server.url();
+    let sid = open_session(&client, &url, mcp_headers()).await;
+    assert_eq!(sid.len(), 32, "128-bit hex id");
+    assert!(sid.chars().all(|c| c.is_ascii_hexdigit()));
+    let other = open_session(&client, &url, mcp_headers()).await;
+    assert_ne!(sid, other, "ids are random");
+
+    let r = post(
+        &client,
+        &url,
+        with_session(&sid),
+        json!({"jsonrpc":"2.0","id":2,"method":"tools/list"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/json");
+    let tools = json_of(r).await;
+    assert!(tools["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["name"] == "add"));
+
+    let r = post(&client, &url, with_session(&sid),
+        json!({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"add","arguments":{"a":2,"b":40}}})).await;
+    assert_eq!(
+        json_of(r).await["result"]["structuredContent"]["result"],
+        42
+    );
+
+    // The session, not the self-reported name, is the identity; the id itself is never shown.
+    let r = post(&client, &url, with_session(&sid),
+        json!({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"whoami","arguments":{}}})).await;
+    let who = json_of(r).await["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(who.starts_with("session-"), "{who}");
+    assert!(!who.contains(&sid));
+
+    let r = client
+        .delete(&url)
+        .headers(with_session(&sid))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = post(
+        &client,
+        &url,
+        with_session(&sid),
+        json!({"jsonrpc":"2.0","id":5,"method":"tools/list"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = client
+        .delete(&url)
+        .headers(with_session(&sid))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn stateless_2026_requests_need_no_session() {
+    let server = TestServer::start(HttpOptions::default()).await;
+    let client = Client::new();
+    let url = server.url();
+    let meta = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientInfo": {"name": "stateless", "version": "1"},
+        "io.modelcontextprotocol/clientCapabilities": {}
+    });
+    let mut h = mcp_headers();
+    h.insert(
+        "mcp-protocol-version",
+        HeaderValue::from_static("2026-07-28"),
+    );
+    let r = post(
+        &client,
+        &url,
+        h.clone(),
+        json!({"jsonrpc":"2.0","id":1,"method":"server/discover","params":{"_meta":meta}}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers().get("mcp-session-id").is_none());
+    assert_eq!(json_of(r).await["result"]["resultType"], "complete");
+    let mut hm = h.clone();
+    hm.insert("mcp-method", HeaderValue::from_static("tools/call"));
+    let r = post(&client, &url, hm.clone(),
+        json!({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"_meta":meta,"name":"add","arguments":{"a":1,"b":2}}})).await;
+    let v = json_of(r).await;
+    assert_eq!(v["result"]["structuredContent"]["result"], 3);
+    assert_eq!(v["result"]["resultType"], "complete");
+    // A mirrored header that disagrees with the body.
+    let r = post(
+        &client,
+        &url,
+        hm,
+        json!({"jsonrpc":"2.0","id":3,"method":"tools/list","params":{"_meta":meta}}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(json_of(r).await["error"]["code"], -32020);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn progress_arrives_over_sse_before_the_result() {
+    let server = TestServer::start(HttpOptions::default()).await;
+    let client = Client::new();
+    let url = server.url();
+    let sid = open_session(&client, &url, mcp_headers()).await;
+    let r = post(
+        &client,
+        &url,
+        with_session(&sid),
+        json!({"jsonrpc":"2.0","id":7,"method":"tools/call",
+        "params":{"name":"progress","arguments":{"n":3},"_meta":{"progressToken":"tok"}}}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    let text = r.text().await.unwrap();
+    let messages: Vec<Value> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .map(|d| serde_json::from_str(d.trim()).unwrap())
+        .collect();
+    assert_eq!(messages.len(), 4, "{text}");
+    for (i, m) in messages[..3].iter().enumerate() {
+        assert_eq!(m["method"], "notifications/progress");
+        assert_eq!(m["params"]["progressToken"], "tok");
+        assert_eq!(m["params"]["progress"], (i + 1) as f64);
+    }
+    assert_eq!(messages[3]["id"], 7);
+    assert_eq!(messages[3]["result"]["content"][0]["text"], "done");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn foreign_origins_are_rejected_loopback_ones_pass() {
+    let server = TestServer::start(HttpOptions::default()).await;
+    let client = Client::new();
+    let url = server.url();
+    let mut h = mcp_headers();
+    h.insert("origin", HeaderValue::from_static("http://evil.example"));
+    let r = post(&client, &url, h, json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"x","version":"1"}}})).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let mut h = mcp_headers();
+    h.insert("origin", HeaderValue::from_static("http://localhost:6274"));
+    open_session(&client, &url, h).await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn bearer_token_is_required_when_configured_and_names_the_client() {
+    let options = HttpOptions {
+        bearer_tokens: vec![BearerToken {
+            token: "s3cret".into(),
+            principal: "ci-bot".into(),
+        }],
+        ..Default::default()
+    };
+    let server = TestServer::start(options).await;
+    let client = Client::new();
+    let url = server.url();
+    let init = json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"x","version":"1"}}});
+    let r = post(&client, &url, mcp_headers(), init.clone()).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(r.headers()["www-authenticate"], "Bearer");
+    let mut bad = mcp_headers();
+    bad.insert("authorization", HeaderValue::from_static("Bearer wrong"));
+    assert_eq!(
+        post(&client, &url, bad, init.clone()).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let mut good = mcp_headers();
+    good.insert("authorization", HeaderValue::from_static("Bearer s3cret"));
+    let sid = open_session(&client, &url, good.clone()).await;
+    let mut h = with_session(&sid);
+    h.insert("authorization", HeaderValue::from_static("Bearer s3cret"));
+    let r = post(&client, &url, h, json!({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"whoami","arguments":{}}})).await;
+    assert_eq!(json_of(r).await["result"]["content"][0]["text"], "ci-bot");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn bad_input_gets_the_right_status_and_the_server_keeps_serving() {
+    let options = HttpOptions {
+        max_body_bytes: 4096,
+        ..Default::default()
+    };
+    let server = TestServer::start(options).await;
+    let client = Client::new();
+    let url = server.url();
+    let sid = open_session(&client, &url, mcp_headers()).await;
+
+    // Malformed JSON.
+    let r = client
+        .post(&url)
+        .headers(with_session(&sid))
+        .body("{nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(json_of(r).await["error"]["code"], -32700);
+    // Wrong content type.
+    let mut h = with_session(&sid);
+    h.insert("content-type", HeaderValue::from_static("text/plain"));
+    let r = client
+        .post(&url)
+        .headers(h)
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    // Accept without text/event-stream.
+    let mut h = with_session(&sid);
+    h.insert("accept", HeaderValue::from_static("application/json"));
+    let r = post(
+        &client,
+        &url,
+        h,
+        json!({"jsonrpc":"2.0","id":1,"method":"tools/list"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_ACCEPTABLE);
+    // Huge body.
+    let huge = json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{"pad":"x".repeat(10_000)}}});
+    let r = post(&client, &url, with_session(&sid), huge).await;
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // Unknown session, missing session.
+    let r = post(
+        &client,
+        &url,
+        with_session("0123456789abcdef0123456789abcdef"),
+        json!({"jsonrpc":"2.0","id":1,"method":"tools/list"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = post(
+        &client,
+        &url,
+        mcp_headers(),
+        json!({"jsonrpc":"2.0","id":1,"method":"tools/list"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    // Unsupported protocol version header.
+    let mut h = with_session(&sid);
+    h.insert(
+        "mcp-protocol-version",
+        HeaderValue::from_static("1999-01-01"),
+    );
+    let r = post(
+        &client,
+        &url,
+        h,
+        json!({"jsonrpc":"2.0","id":1,"method":"tools/list"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    // GET has no stream here.
+    let r = client
+        .get(&url)
+        .headers(with_session(&sid))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    // Unknown tool: a JSON-RPC error; bad arguments: a tool error.
+    let r = post(
+        &client,
+        &url,
+        with_session(&sid),
+        json!({"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"nope"}}),
+    )
+    .await;
+    assert_eq!(json_of(r).await["error"]["code"], -32602);
+    let r = post(&client, &url, with_session(&sid), json!({"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"add","arguments":{"a":"x","b":1}}})).await;
+    assert_eq!(json_of(r).await["result"]["isError"], true);
+    // Still serving.
+    let r = post(&client, &url, with_session(&sid), json!({"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":"add","arguments":{"a":1,"b":1}}})).await;
+    assert_eq!(json_of(r).await["result"]["structuredContent"]["result"], 2);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn default_call_timeout_and_concurrency_cap() {
+    let options = HttpOptions {
+        max_concurrent_requests: 2,
+        ..Default::default()
+    };
+    let server = TestServer::start_with(options, Some(Duration::from_millis(300))).await;
+    let client = Client::new();
+    let url = server.url();
+    let sid = open_session(&client, &url, mcp_headers()).await;
+    let r = post(&client, &url, with_session(&sid), json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"nap","arguments":{"ms":5000}}})).await;
+    let v = json_of(r).await;
+    assert_eq!(v["result"]["isError"], true);
+    assert_eq!(v["result"]["structuredContent"]["error"], "timeout");
+
+    // Two naps hold both slots; a third request is shed with 503.
+    let calls: Vec<_> = (0..2)
+        .map(|i| {
+            let (client, url, h) = (client.clone(), url.clone(), with_session(&sid));
+            tokio::spawn(async move {
+                post(&client, &url, h, json!({"jsonrpc":"2.0","id":10+i,"method":"tools/call","params":{"name":"nap","arguments":{"ms":250}}})).await.status()
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let r = post(
+        &client,
+        &url,
+        with_session(&sid),
+        json!({"jsonrpc":"2.0","id":20,"method":"tools/list"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(r.headers().get("retry-after").is_some());
+    for c in calls {
+        assert_eq!(c.await.unwrap(), StatusCode::OK);
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn graceful_shutdown_finishes_in_flight_calls_and_refuses_new_ones() {
+    let server = TestServer::start(HttpOptions::default()).await;
+    let client = Client::new();
+    let url = server.url();
+    let sid = open_session(&client, &url, mcp_headers()).await;
+    let in_flight = {
+        let (client, url, h) = (client.clone(), url.clone(), with_session(&sid));
+        tokio::spawn(async move {
+            let r = post(&client, &url, h, json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"nap","arguments":{"ms":500}}})).await;
+            json_of(r).await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let addr = server.addr;
+    server.shutdown_nowait();
+    let v = in_flight.await.unwrap();
+    assert_eq!(v["result"]["content"][0]["text"], "slept 500");
+    // The listener is closed: new connections are refused.
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+}
+
+impl TestServer {
+    /// Signals shutdown and waits for the server to finish draining.
+    fn shutdown_nowait(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        tokio::spawn(async move {
+            let _ = self.task.await;
+        });
+    }
+}

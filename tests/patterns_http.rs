@@ -1,0 +1,528 @@
+//! The example server's API, cache and rate-limit tools as a user runs them: the built `tool_server`
+//! binary spoken to over its stdin/stdout, calling a local flaky HTTP server. Each test has its own
+//! server process (policy state lives in the process) and its own HTTP server.
+
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+
+// ---------------------------------------------------------------- the flaky HTTP server
+
+/// A local HTTP/1.1 server on 127.0.0.1 that counts the requests of each request target:
+/// - `/ok`: 200 with a JSON body;
+/// - `/flaky?fail=N…`: 503 for the first N requests of that exact target, then 200 JSON;
+/// - `/down`: always 503; `/notfound`: 404; `/notjson`: 200 with an HTML body;
+/// - `/slow?ms=N`: 200 JSON after N ms.
+struct FlakyServer {
+    base: String,
+    hits: Arc<Mutex<HashMap<String, u32>>>,
+}
+
+impl FlakyServer {
+    async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let hits = Arc::new(Mutex::new(HashMap::new()));
+        let counts = hits.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                tokio::spawn(serve_connection(stream, counts.clone()));
+            }
+        });
+        FlakyServer { base, hits }
+    }
+
+    fn url(&self, target: &str) -> String {
+        format!("{}{target}", self.base)
+    }
+
+    /// Requests seen for this target (path and query).
+    fn hits(&self, target: &str) -> u32 {
+        self.hits.lock().unwrap().get(target).copied().unwrap_or(0)
+    }
+
+    fn total_hits(&self) -> u32 {
+        self.hits.lock().unwrap().values().sum()
+    }
+}
+
+/// Answers one request (the client sends GETs without bodies) and closes the connection.
+async fn serve_connection(mut stream: TcpStream, hits: Arc<Mutex<HashMap<String, u32>>>) {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+        if head.len() > 64 * 1024 {
+            return;
+        }
+    }
+    let head = String::from_utf8_lossy(&head);
+    let target = head.split(' ').nth(1).unwrap_or("/").to_owned();
+    let seen = {
+        let mut hits = hits.lock().unwrap();
+        let n = hits.entry(target.clone()).or_insert(0);
+        *n += 1;
+        *n
+    };
+    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    let param = |name: &str| {
+        query
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(k, _)| *k == name)
+            .and_then(|(_, v)| v.parse::<u64>().ok())
+    };
+    let ok = |body: Value| (200, "application/json", body.to_string());
+    let (status, content_type, body) = match path {
+        "/ok" => ok(json!({"status": "ok"})),
+        "/flaky" if u64::from(seen) <= param("fail").unwrap_or(0) => {
+            (503, "text/plain", "try again later".to_owned())
+        }
+        "/flaky" => ok(json!({"status": "ok", "attempt": seen})),
+        "/down" => (503, "text/plain", "down for maintenance".to_owned()),
+        "/notfound" => (404, "text/plain", "no such thing".to_owned()),
+        "/notjson" => (200, "text/html", "<html>hello</html>".to_owned()),
+        "/slow" => {
+            tokio::time::sleep(Duration::from_millis(param("ms").unwrap_or(500))).await;
+            ok(json!({"status": "ok", "slow": true}))
+        }
+        _ => (404, "text/plain", "unknown endpoint".to_owned()),
+    };
+    let reason = match status {
+        200 => "OK",
+        404 => "Not Found",
+        _ => "Service Unavailable",
+    };
+    let response = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.write_all(response.as_bytes()).await;
+    let _ = stream.shutdown().await;
+}
+
+// ---------------------------------------------------------------- the example server over stdio
+
+/// The `tool_server` example binary, next to this test's own (`<target>/<profile>/deps/`), built
+/// (or brought up to date) once per test run: `cargo test --test patterns_http` alone does not
+/// build examples, and a stale binary would test old code.
+fn tool_server_binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        let exe = std::env::current_exe().unwrap();
+        let profile_dir = exe.parent().and_then(Path::parent).unwrap();
+        let target_dir = profile_dir.parent().unwrap();
+        let profile = match profile_dir.file_name().unwrap().to_str().unwrap() {
+            "debug" => "dev",
+            other => other,
+        };
+        let mut cargo = std::process::Command::new(env!("CARGO"));
+        cargo
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args([
+                "build",
+                "--quiet",
+                "--example",
+                "tool_server",
+                "--profile",
+                profile,
+            ])
+            .arg("--target-dir")
+            .arg(target_dir);
+        // The variables Cargo sets for this test: build scripts that watch them (ring's does)
+        // would otherwise rerun here, and again in the next `cargo test`.
+        for (name, _) in std::env::vars_os() {
+            let name = name.to_string_lossy();
+            if name.starts_with("CARGO_PKG_")
+                || name.starts_with("CARGO_MANIFEST_")
+                || [
+                    "OUT_DIR",
+                    "CARGO_CRATE_NAME",
+                    "CARGO_PRIMARY_PACKAGE",
+                    "CARGO_TARGET_TMPDIR",
+                ]
+                .contains(&&*name)
+            {
+                cargo.env_remove(&*name);
+            }
+        }
+        let status = cargo.status().unwrap();
+        assert!(status.success(), "building the tool_server example failed");
+        profile_dir.join("examples").join("tool_server")
+    })
+}
+
+/// The `tool_server` example as a child process, initialized as an MCP client would.
+struct ToolServer {
+    _child: Child,
+    stdin: ChildStdin,
+    lines: Lines<BufReader<ChildStdout>>,
+    next_id: i64,
+}
+
+impl ToolServer {
+    async fn start() -> Self {
+        let mut child = Command::new(tool_server_binary())
+            // The flaky server is local: never send its requests to a proxy from the environment.
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .env("no_proxy", "127.0.0.1,localhost")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut server = ToolServer {
+            stdin: child.stdin.take().unwrap(),
+            lines: BufReader::new(child.stdout.take().unwrap()).lines(),
+            _child: child,
+            next_id: 1,
+        };
+        let init = server
+            .request(
+                "initialize",
+                json!({"protocolVersion": "2025-11-25", "capabilities": {},
+                       "clientInfo": {"name": "patterns-test", "version": "1"}}),
+            )
+            .await;
+        assert_eq!(init["result"]["protocolVersion"], "2025-11-25");
+        server
+            .send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+            .await;
+        server
+    }
+
+    async fn send(&mut self, msg: Value) {
+        let mut line = msg.to_string();
+        line.push('\n');
+        self.stdin.write_all(line.as_bytes()).await.unwrap();
+        self.stdin.flush().await.unwrap();
+    }
+
+    async fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+            .await;
+        loop {
+            let line = tokio::time::timeout(Duration::from_secs(30), self.lines.next_line())
+                .await
+                .expect("the server answers within 30 s")
+                .unwrap()
+                .expect("the server answers before closing stdout");
+            let msg: Value = serde_json::from_str(&line).unwrap();
+            if msg["id"] == json!(id) {
+                return msg;
+            }
+        }
+    }
+
+    /// `tools/call`; the call's result (a tool error is a result with `isError: true`).
+    async fn call(&mut self, name: &str, arguments: Value) -> Value {
+        let r = self
+            .request("tools/call", json!({"name": name, "arguments": arguments}))
+            .await;
+        r.get("result")
+            .cloned()
+            .unwrap_or_else(|| panic!("expected a result, got {r}"))
+    }
+}
+
+/// `isError` is left out of successful results.
+fn is_error(result: &Value) -> bool {
+    result["isError"] == true
+}
+
+fn text(result: &Value) -> &str {
+    result["content"][0]["text"].as_str().unwrap()
+}
+
+// ---------------------------------------------------------------- resilient_api_call
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resilient_api_call_gets_json_through_transient_503s() {
+    let http = FlakyServer::start().await;
+    let mut tools = ToolServer::start().await;
+    let r = tools
+        .call("resilient_api_call", json!({"url": http.url("/ok")}))
+        .await;
+    assert!(!is_error(&r), "{r}");
+    assert_eq!(r["structuredContent"]["result"], json!({"status": "ok"}));
+    assert_eq!(http.hits("/ok"), 1);
+
+    // Two 503s, then 200: three requests, one successful call (and the breaker is reset).
+    let r = tools
+        .call(
+            "resilient_api_call",
+            json!({"url": http.url("/flaky?fail=2")}),
+        )
+        .await;
+    assert!(!is_error(&r), "{r}");
+    assert_eq!(
+        r["structuredContent"]["result"],
+        json!({"status": "ok", "attempt": 3})
+    );
+    assert_eq!(http.hits("/flaky?fail=2"), 3);
+
+    // Slow but within the timeout: one request, no duplicate.
+    let r = tools
+        .call(
+            "resilient_api_call",
+            json!({"url": http.url("/slow?ms=300")}),
+        )
+        .await;
+    assert_eq!(r["structuredContent"]["result"]["slow"], true, "{r}");
+    assert_eq!(http.hits("/slow?ms=300"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resilient_api_call_opens_the_circuit_and_stops_calling_the_server() {
+    let http = FlakyServer::start().await;
+    let mut tools = ToolServer::start().await;
+    // Retries pass the breaker: attempts 1-3 fail with 503 and open it (threshold 3), so the
+    // fourth attempt is rejected without a request and the call reports the open circuit.
+    let r = tools
+        .call("resilient_api_call", json!({"url": http.url("/down")}))
+        .await;
+    assert!(is_error(&r), "{r}");
+    assert_eq!(r["structuredContent"]["error"], "circuit_open", "{r}");
+    assert_eq!(http.hits("/down"), 3);
+
+    // While open: every call fails at once with retry_after, whatever the URL, and the HTTP server
+    // sees nothing more.
+    for target in ["/down", "/ok", "/down"] {
+        let r = tools
+            .call("resilient_api_call", json!({"url": http.url(target)}))
+            .await;
+        assert!(is_error(&r), "{r}");
+        assert_eq!(r["structuredContent"]["error"], "circuit_open", "{r}");
+        let after = r["structuredContent"]["retry_after"].as_f64().unwrap();
+        assert!(after > 25.0 && after <= 30.0, "retry_after {after}");
+        assert!(text(&r).contains("circuit open"), "{r}");
+    }
+    assert_eq!(http.hits("/down"), 3);
+    assert_eq!(http.total_hits(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resilient_api_call_does_not_retry_client_errors() {
+    let http = FlakyServer::start().await;
+    let mut tools = ToolServer::start().await;
+    let url = http.url("/notfound");
+    let r = tools
+        .call("resilient_api_call", json!({"url": url.clone()}))
+        .await;
+    assert!(is_error(&r), "{r}");
+    assert_eq!(r["structuredContent"]["error"], "failed");
+    let message = r["structuredContent"]["message"].as_str().unwrap();
+    assert!(message.contains("404"), "{message}");
+    assert!(message.contains(&url), "{message}");
+    assert_eq!(http.hits("/notfound"), 1, "a 404 is not retried");
+
+    // A body that is not JSON will not become JSON: one request, a clear message.
+    let r = tools
+        .call("resilient_api_call", json!({"url": http.url("/notjson")}))
+        .await;
+    assert!(is_error(&r), "{r}");
+    assert!(text(&r).contains("not JSON"), "{r}");
+    assert_eq!(http.hits("/notjson"), 1);
+
+    // A URL that is not http(s) is a bad argument, not a request.
+    let r = tools
+        .call("resilient_api_call", json!({"url": "ftp://127.0.0.1/x"}))
+        .await;
+    assert_eq!(r["structuredContent"]["error"], "invalid_arguments", "{r}");
+    assert_eq!(http.total_hits(), 2);
+}
+
+// ---------------------------------------------------------------- retry_api_call
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_api_call_returns_the_last_error_after_one_plus_max_attempts() {
+    let http = FlakyServer::start().await;
+    let mut tools = ToolServer::start().await;
+    let url = http.url("/down");
+    let r = tools
+        .call("retry_api_call", json!({"url": url.clone()}))
+        .await;
+    assert!(is_error(&r), "{r}");
+    assert_eq!(r["structuredContent"]["error"], "failed");
+    let message = r["structuredContent"]["message"].as_str().unwrap();
+    assert!(message.contains("503"), "{message}");
+    assert!(message.contains(&url), "{message}");
+    assert_eq!(http.hits("/down"), 1 + 3);
+
+    // No breaker here: the next call tries again (and recovers once the server does).
+    let r = tools
+        .call("retry_api_call", json!({"url": http.url("/flaky?fail=3")}))
+        .await;
+    assert_eq!(r["structuredContent"]["result"]["attempt"], 4, "{r}");
+    assert_eq!(http.hits("/flaky?fail=3"), 4);
+
+    let r = tools
+        .call("retry_api_call", json!({"url": http.url("/notfound")}))
+        .await;
+    assert!(text(&r).contains("404"), "{r}");
+    assert_eq!(http.hits("/notfound"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_api_call_retries_connection_failures() {
+    // A port that was just free: connections are refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut tools = ToolServer::start().await;
+    let url = format!("http://127.0.0.1:{port}/ok");
+    let start = std::time::Instant::now();
+    let r = tools.call("retry_api_call", json!({"url": url})).await;
+    assert!(is_error(&r), "{r}");
+    let message = text(&r);
+    assert!(message.contains("could not connect"), "{message}");
+    assert!(message.contains(&url), "{message}");
+    // Three backoff waits of at least 50, 100 and 200 ms (base 100 ms, halved at most by jitter).
+    assert!(start.elapsed() >= Duration::from_millis(350), "retried");
+}
+
+// ---------------------------------------------------------------- cached computations
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fibonacci_and_prime_check_are_right_and_cached() {
+    let mut tools = ToolServer::start().await;
+    for (n, expected) in [
+        (0, "0"),
+        (1, "1"),
+        (10, "55"),
+        (93, "12200160415121876738"),
+        (186, "332825110087067562321196029789634457848"),
+    ] {
+        let first = tools.call("fibonacci", json!({"n": n})).await;
+        assert_eq!(
+            first["structuredContent"],
+            json!({"n": n, "value": expected}),
+            "{first}"
+        );
+        assert!(first.get("_meta").is_none(), "first call computes: {first}");
+        let second = tools.call("fibonacci", json!({"n": n})).await;
+        assert_eq!(second["structuredContent"], first["structuredContent"]);
+        assert_eq!(second["_meta"]["dev.sturdy/cache"], "hit", "{second}");
+    }
+    // Too large: an error, and errors are not cached (the second call runs again).
+    for _ in 0..2 {
+        let r = tools.call("fibonacci", json!({"n": 187})).await;
+        assert!(is_error(&r), "{r}");
+        assert!(r.get("_meta").is_none(), "{r}");
+        // Not asserted yet: `structuredContent.error == "invalid_arguments"` and a message naming
+        // 186. The runtime currently replaces a #[cached] function's own error with "the call
+        // failed (a concurrent call with the same arguments ran it)" even without a concurrent
+        // call (`Arc::try_unwrap` of moka's shared error fails in resilience/pipeline.rs).
+    }
+
+    for (n, prime) in [
+        (0u64, false),
+        (1, false),
+        (2, true),
+        (91, false),
+        (97, true),
+        (561, false), // a Carmichael number
+        (1_000_000_007, true),
+        (3_215_031_751, false), // a strong pseudoprime to bases 2, 3, 5 and 7
+        (18_446_744_073_709_551_557, true), // the largest 64-bit prime
+        (u64::MAX, false),
+    ] {
+        let first = tools.call("prime_check", json!({"n": n})).await;
+        assert_eq!(
+            first["structuredContent"],
+            json!({"n": n, "is_prime": prime}),
+            "{first}"
+        );
+        assert!(first.get("_meta").is_none(), "first call computes: {first}");
+        let second = tools.call("prime_check", json!({"n": n})).await;
+        assert_eq!(second["structuredContent"], first["structuredContent"]);
+        assert_eq!(second["_meta"]["dev.sturdy/cache"], "hit", "{second}");
+    }
+}
+
+// ---------------------------------------------------------------- rate limiting
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limited_operation_rejects_beyond_its_limit_with_retry_after() {
+    let mut tools = ToolServer::start().await;
+    for i in 0..5 {
+        let r = tools
+            .call(
+                "rate_limited_operation",
+                json!({"task": format!("job {i}")}),
+            )
+            .await;
+        assert!(!is_error(&r), "call {i}: {r}");
+        assert_eq!(r["structuredContent"]["task"], format!("job {i}"));
+        assert_eq!(r["structuredContent"]["client"], "patterns-test");
+    }
+    let r = tools
+        .call("rate_limited_operation", json!({"task": "one too many"}))
+        .await;
+    assert!(is_error(&r), "{r}");
+    assert_eq!(r["structuredContent"]["error"], "rate_limited");
+    let after = r["structuredContent"]["retry_after"].as_f64().unwrap();
+    assert!(after > 50.0 && after <= 60.0, "retry_after {after}");
+    assert!(text(&r).contains("rate limited"), "{r}");
+}
+
+#[test]
+fn list_tools_shows_the_pattern_tools_and_their_policies() {
+    let out = std::process::Command::new(tool_server_binary())
+        .arg("--list-tools")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tools = doc["tools"].as_array().unwrap();
+    let policies = |name: &str| -> Vec<Value> {
+        let tool = tools
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap_or_else(|| panic!("{name} missing"));
+        assert!(!tool["description"].as_str().unwrap().is_empty());
+        tool["policies"].as_array().unwrap().clone()
+    };
+    let kinds = |name: &str| -> Vec<String> {
+        policies(name)
+            .iter()
+            .map(|p| p["policy"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        kinds("resilient_api_call"),
+        ["retry", "circuit_breaker", "timeout"]
+    );
+    let breaker = &policies("resilient_api_call")[1];
+    assert_eq!(
+        (&breaker["threshold"], &breaker["recovery"]),
+        (&json!(3), &json!(30.0))
+    );
+    assert_eq!(policies("resilient_api_call")[0]["max"], 3);
+    assert_eq!(policies("resilient_api_call")[0]["when"], true);
+    assert_eq!(kinds("retry_api_call"), ["retry"]);
+    assert_eq!(kinds("fibonacci"), ["cached"]);
+    assert_eq!(policies("prime_check")[0]["ttl"], 300.0);
+    assert_eq!(
+        policies("rate_limited_operation"),
+        [json!({"policy": "rate_limited", "limit": 5, "window": 60.0, "key": "client"})]
+    );
+}

@@ -1,12 +1,11 @@
 //! The fixture tools of the official MCP conformance suite (`@modelcontextprotocol/conformance`,
 //! server scenarios `tools-*` and `json-schema-2020-12`), with the names, arguments and results the
-//! scenarios expect. Run it with `cargo run --example conformance` (stdio).
+//! scenarios expect. Run it with `cargo run --example conformance` (stdio) or `cargo run --example
+//! conformance -- --http 127.0.0.1:8000` (what the suite tests; see tests/conformance_http.rs).
 //!
-//! Fixtures that need what sturdy cannot do yet are left out rather than faked:
-//! `test_tool_with_logging` (log notifications, `logging/setLevel`), `test_sampling`
+//! Fixtures that need what sturdy cannot do yet are left out rather than faked: `test_sampling`
 //! (`sampling/createMessage`), `test_elicitation`, `test_elicitation_sep1034_defaults` and
-//! `test_elicitation_sep1330_enums` (`elicitation/create`), and `test_reconnection` (Streamable
-//! HTTP / SSE only).
+//! `test_elicitation_sep1330_enums` (`elicitation/create`), and `test_reconnection` (SSE polling).
 
 use schemars::JsonSchema;
 use serde::Deserialize;

@@ -1,17 +1,21 @@
-//! End-to-end: the example server (`examples/tool_server.rs`) driven over stdio by the official MCP
-//! Python SDK, in two generations: `mcp` 1.30 (initialize handshake, 2025-11-25) and `mcp` 2.3
-//! (stateless 2026-07-28, and its legacy handshake mode).
+//! End-to-end: the example server (`examples/tool_server.rs`) driven by the official MCP Python SDK,
+//! in two generations: `mcp` 1.30 (initialize handshake, 2025-11-25) and `mcp` 2.3 (stateless
+//! 2026-07-28, and its legacy handshake mode), over stdio (the SDK starts the server) and over
+//! Streamable HTTP (`tool_server --http 127.0.0.1:<free port>`, stopped with SIGTERM afterwards,
+//! which must end it gracefully with status 0).
 //!
 //! Each SDK is installed with pip into its own virtualenv under `<target>/python-sdk/` on first use
 //! (about 20 s with access to PyPI) and reused afterwards. The checks themselves live in
 //! `tests/python/sdk_client.py`. Needs `python3` (with `venv` and `pip`): without it these tests
 //! fail, they never skip.
 
-use std::io::Read;
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
-use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::process::Command;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use support::{run, target_dir, HttpServer};
 
 /// Written into a venv once its install succeeded; holds the pip requirement.
 const MARKER: &str = "sturdy-installed.txt";
@@ -19,8 +23,6 @@ const MARKER: &str = "sturdy-installed.txt";
 const INSTALL_TIMEOUT: Duration = Duration::from_secs(600);
 /// Longest the SDK script may take (it bounds each of its scenarios to 60 s itself).
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(300);
-/// Longest `cargo build --example tool_server` may take.
-const BUILD_TIMEOUT: Duration = Duration::from_secs(1200);
 
 #[test]
 fn python_sdk_1_30() {
@@ -32,19 +34,22 @@ fn python_sdk_2_3() {
     run_sdk_client("mcp-2.3", "mcp==2.3.*");
 }
 
+#[test]
+fn python_sdk_1_30_http() {
+    run_sdk_client_http("mcp-1.30", "mcp==1.30.*");
+}
+
+#[test]
+fn python_sdk_2_3_http() {
+    run_sdk_client_http("mcp-2.3", "mcp==2.3.*");
+}
+
 /// Installs `requirement` into `<target>/python-sdk/<venv_name>` (unless done before) and runs the
-/// SDK client script against the example server with it.
+/// SDK client script against the example server on stdio with it.
 fn run_sdk_client(venv_name: &str, requirement: &str) {
     let server = example_server();
     let python = sdk_venv(venv_name, requirement);
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/sdk_client.py");
-    let mut cmd = Command::new(&python);
-    cmd.arg("-u")
-        .arg(&script)
-        .arg(server)
-        .env("PYTHONUNBUFFERED", "1")
-        .env("PYTHONDONTWRITEBYTECODE", "1");
-    let out = run(cmd, SCRIPT_TIMEOUT);
+    let out = run(sdk_client(&python, &[server.as_os_str()]), SCRIPT_TIMEOUT);
     assert!(
         out.succeeded(),
         "the MCP Python SDK client ({requirement}) failed: {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
@@ -55,77 +60,56 @@ fn run_sdk_client(venv_name: &str, requirement: &str) {
     println!("{}", out.stdout);
 }
 
-/// `<target>/<profile>`: test binaries live in `<target>/<profile>/deps/`.
-fn profile_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    exe.parent()
-        .and_then(Path::parent)
-        .unwrap_or_else(|| panic!("no profile directory above {}", exe.display()))
-        .to_path_buf()
+/// The same over Streamable HTTP: starts `tool_server --http`, runs the script in HTTP mode, then
+/// stops the server with SIGTERM and checks that it exits with status 0.
+fn run_sdk_client_http(venv_name: &str, requirement: &str) {
+    let binary = example_server();
+    let python = sdk_venv(venv_name, requirement);
+    let server = HttpServer::start(binary);
+    let url = server.url();
+    let started = Instant::now();
+    let out = run(
+        sdk_client(&python, &["--http".as_ref(), url.as_ref()]),
+        SCRIPT_TIMEOUT,
+    );
+    let elapsed = started.elapsed();
+    let stopped = server.stop();
+    assert!(
+        out.succeeded(),
+        "the MCP Python SDK client ({requirement}) failed over HTTP ({url}): {}\n--- stdout ---\n{}\n\
+         --- stderr ---\n{}\n--- server stderr ---\n{}",
+        out.outcome(),
+        out.stdout,
+        out.stderr,
+        stopped.stderr
+    );
+    if cfg!(unix) {
+        assert!(
+            stopped.succeeded(),
+            "tool_server --http did not exit with status 0 after SIGTERM: {}\n--- server stderr ---\n{}",
+            stopped.outcome(),
+            stopped.stderr
+        );
+    }
+    println!("{}(SDK script: {:.1} s)", out.stdout, elapsed.as_secs_f64());
 }
 
-/// The target directory (`CARGO_TARGET_DIR` or `target/`), derived from where this test runs.
-fn target_dir() -> PathBuf {
-    let profile = profile_dir();
-    profile
-        .parent()
-        .unwrap_or_else(|| panic!("no target directory above {}", profile.display()))
-        .to_path_buf()
+/// `python -u tests/python/sdk_client.py <args>`
+fn sdk_client(python: &Path, args: &[&std::ffi::OsStr]) -> Command {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/sdk_client.py");
+    let mut cmd = Command::new(python);
+    cmd.arg("-u")
+        .arg(&script)
+        .args(args)
+        .env("PYTHONUNBUFFERED", "1")
+        .env("PYTHONDONTWRITEBYTECODE", "1");
+    cmd
 }
 
-fn exe_name(stem: &str) -> String {
-    format!("{stem}{}", std::env::consts::EXE_SUFFIX)
-}
-
-/// The example server binary, `<target>/<profile>/examples/tool_server`.
-///
-/// `cargo test` builds the examples next to the test binaries, but `cargo test --test python_sdk`
-/// does not (and would run a stale one), so this runs `cargo build --example tool_server` into the
-/// same target directory first: a no-op taking a fraction of a second when the example is fresh.
-/// (Cargo releases its build lock before it runs the tests, so this does not wait on the outer
-/// cargo.)
+/// The example server binary, `<target>/<profile>/examples/tool_server`, built once per run.
 fn example_server() -> &'static Path {
     static SERVER: OnceLock<PathBuf> = OnceLock::new();
-    SERVER.get_or_init(|| {
-        let profile = profile_dir();
-        let server = profile.join("examples").join(exe_name("tool_server"));
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut cmd = Command::new(&cargo);
-        cmd.args(["build", "--example", "tool_server", "--target-dir"])
-            .arg(target_dir())
-            .current_dir(env!("CARGO_MANIFEST_DIR"));
-        match profile.file_name().and_then(|n| n.to_str()) {
-            Some("debug") | None => {}
-            Some("release") => {
-                cmd.arg("--release");
-            }
-            Some(other) => {
-                cmd.args(["--profile", other]);
-            }
-        }
-        let out = run(cmd, BUILD_TIMEOUT);
-        if out.status.is_none() && !out.timed_out && server.is_file() {
-            // No cargo to run (the test binary was started by hand): use the example as built.
-            eprintln!(
-                "warning: {}; using {} as built",
-                out.stderr,
-                server.display()
-            );
-            return server;
-        }
-        assert!(
-            out.succeeded(),
-            "`cargo build --example tool_server` failed: {}\n{}",
-            out.outcome(),
-            out.stderr
-        );
-        assert!(
-            server.is_file(),
-            "`cargo build --example tool_server` built no {}",
-            server.display()
-        );
-        server
-    })
+    SERVER.get_or_init(|| support::build_example("tool_server"))
 }
 
 /// The Python interpreter of a virtualenv holding `requirement`, created on first use.
@@ -244,97 +228,4 @@ fn base_python() -> PathBuf {
          MCP Python SDK and need python3 with venv and pip",
         tried.join("; ")
     );
-}
-
-struct Output {
-    /// `None`: could not be started (the error is in `stderr`) or was killed after the timeout.
-    status: Option<ExitStatus>,
-    timed_out: bool,
-    stdout: String,
-    stderr: String,
-}
-
-impl Output {
-    fn succeeded(&self) -> bool {
-        self.status.is_some_and(|s| s.success())
-    }
-
-    fn outcome(&self) -> String {
-        match (self.status, self.timed_out) {
-            (_, true) => "timed out".into(),
-            (Some(s), _) => s.to_string(),
-            (None, _) => "could not be started".into(),
-        }
-    }
-}
-
-/// Runs `cmd` to completion (stdin closed, output captured), killing it after `timeout`.
-fn run(mut cmd: Command, timeout: Duration) -> Output {
-    let mut child = match cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-    {
-        Ok(c) => c,
-        Err(e) => {
-            return Output {
-                status: None,
-                timed_out: false,
-                stdout: String::new(),
-                stderr: format!("cannot run {}: {e}", cmd.get_program().to_string_lossy()),
-            }
-        }
-    };
-    let stdout = Drain::start(child.stdout.take().expect("piped stdout"));
-    let stderr = Drain::start(child.stderr.take().expect("piped stderr"));
-    let deadline = Instant::now() + timeout;
-    let (status, timed_out) = loop {
-        match child.try_wait().expect("wait for a child process") {
-            Some(status) => break (Some(status), false),
-            None if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break (None, true);
-            }
-            None => std::thread::sleep(Duration::from_millis(50)),
-        }
-    };
-    Output {
-        status,
-        timed_out,
-        stdout: stdout.finish(),
-        stderr: stderr.finish(),
-    }
-}
-
-/// Reads a pipe on a thread, keeping what arrived even if a grandchild holds the pipe open.
-struct Drain {
-    buf: Arc<Mutex<Vec<u8>>>,
-    done: mpsc::Receiver<()>,
-}
-
-impl Drain {
-    fn start(mut pipe: impl Read + Send + 'static) -> Drain {
-        let buf = Arc::new(Mutex::new(Vec::new()));
-        let (tx, done) = mpsc::channel();
-        let sink = Arc::clone(&buf);
-        std::thread::spawn(move || {
-            let mut chunk = [0u8; 8192];
-            while let Ok(n @ 1..) = pipe.read(&mut chunk) {
-                sink.lock()
-                    .expect("output buffer")
-                    .extend_from_slice(&chunk[..n]);
-            }
-            let _ = tx.send(());
-        });
-        Drain { buf, done }
-    }
-
-    /// The output so far, after waiting a little for the end of the pipe.
-    fn finish(self) -> String {
-        let _ = self.done.recv_timeout(Duration::from_secs(5));
-        let buf = self.buf.lock().expect("output buffer");
-        String::from_utf8_lossy(&buf).into_owned()
-    }
 }

@@ -1,5 +1,6 @@
 //! The command line every sturdy server answers: serve stdio or HTTP, or `--list-tools`.
 
+use crate::health::HealthChecker;
 use crate::mcp::{Server, ServerInfo};
 use crate::registry::Registry;
 use crate::transport::http::{self, BearerToken, HttpOptions};
@@ -19,6 +20,7 @@ use std::time::Duration;
 /// ```
 pub struct App {
     info: ServerInfo,
+    health: Option<Arc<HealthChecker>>,
 }
 
 const USAGE: &str = "usage: [--http ADDR | --list-tools | --help]
@@ -36,6 +38,7 @@ impl App {
     pub fn new(name: impl Into<String>, version: impl Into<String>) -> Self {
         App {
             info: ServerInfo::new(name, version),
+            health: None,
         }
     }
 
@@ -43,6 +46,27 @@ impl App {
     pub fn instructions(mut self, instructions: impl Into<String>) -> Self {
         self.info.instructions = Some(instructions.into());
         self
+    }
+
+    /// Serves `checker` as the built-in tools `health_check` and `simple_health`, and over HTTP
+    /// as `GET /ready` (503 when unhealthy).
+    pub fn health(mut self, checker: HealthChecker) -> Self {
+        self.health = Some(Arc::new(checker));
+        self
+    }
+
+    fn registry(&self) -> Result<Registry, crate::registry::RegistryError> {
+        let builtin = self
+            .health
+            .clone()
+            .map(crate::health::builtin_tools)
+            .into_iter()
+            .flatten();
+        Registry::from_defs(
+            inventory::iter::<crate::registry::ToolDef>
+                .into_iter()
+                .chain(builtin),
+        )
     }
 
     /// Runs with the process's command-line arguments.
@@ -53,7 +77,7 @@ impl App {
     /// Runs with the given arguments (without the program name).
     pub async fn run_with_args(self, args: impl IntoIterator<Item = String>) -> ExitCode {
         let args: Vec<String> = args.into_iter().collect();
-        let registry = match Registry::from_inventory() {
+        let registry = match self.registry() {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -72,7 +96,7 @@ impl App {
                 }
             }
             ["--http", addr] => {
-                let options = match http_options(addr) {
+                let options = match http_options(addr, self.health.clone()) {
                     Ok(o) => o,
                     Err(e) => {
                         eprintln!("error: {e}\n{USAGE}");
@@ -124,12 +148,13 @@ impl App {
 /// Per-call bound of the HTTP transport unless `STURDY_CALL_TIMEOUT` says otherwise.
 const DEFAULT_HTTP_CALL_TIMEOUT: Duration = Duration::from_secs(120);
 
-fn http_options(addr: &str) -> Result<HttpOptions, String> {
+fn http_options(addr: &str, health: Option<Arc<HealthChecker>>) -> Result<HttpOptions, String> {
     let bind = addr
         .parse()
         .map_err(|e| format!("--http {addr}: not an address like 127.0.0.1:8000 ({e})"))?;
     let mut options = HttpOptions {
         bind,
+        health,
         ..Default::default()
     };
     if let Ok(token) = std::env::var("STURDY_BEARER_TOKEN") {

@@ -8,6 +8,7 @@ pub mod app;
 pub mod content;
 pub mod context;
 pub mod error;
+pub mod health;
 pub mod mcp;
 pub mod output;
 pub mod registry;

@@ -26,7 +26,14 @@ impl Client {
     }
 
     pub fn start_with(options: StdioOptions) -> Self {
-        let registry = Registry::from_inventory().expect("registry builds");
+        Self::start_with_registry(
+            Registry::from_inventory().expect("registry builds"),
+            options,
+        )
+    }
+
+    /// Serves this registry on a pipe.
+    pub fn start_with_registry(registry: Registry, options: StdioOptions) -> Self {
         let server = Arc::new(Server::new(registry, ServerInfo::new("test", "0.0.0")));
         let (client_end, server_end) = tokio::io::duplex(1 << 16);
         let (server_read, server_write) = tokio::io::split(server_end);

@@ -1,13 +1,19 @@
 #!/usr/bin/env python3
 """Drives the example tool server with the official MCP Python SDK (`pip install mcp`).
 
-Usage: sdk_client.py <path to the tool_server binary>
+Usage: sdk_client.py <path to the tool_server binary>   stdio: the SDK starts the server itself
+       sdk_client.py --http <url, e.g. http://127.0.0.1:8000/mcp>
+                                                       Streamable HTTP to a server already running
 
 Works with both SDK generations:
-  * mcp 1.x (`ClientSession` + `stdio_client`, `initialize` handshake, 2025-11-25),
+  * mcp 1.x (`ClientSession` + `stdio_client` / `streamable_http_client`, `initialize` handshake,
+    2025-11-25; over HTTP a session named by `Mcp-Session-Id`),
   * mcp 2.x (`mcp.Client`, which probes `server/discover` and then speaks the stateless 2026-07-28
     revision; the script also runs the scenario once more with `mode="legacy"`, the 2.x client's
     `initialize` handshake).
+
+Over HTTP the SDK's own HTTP client is handed an instance with event hooks, which record every
+exchange; the script then checks the session (or stateless) flow the negotiated revision implies.
 
 Every check failure exits with status 1 and a message saying what was expected and what arrived.
 Run by tests/python_sdk.rs.
@@ -20,7 +26,8 @@ import json
 import sys
 import traceback
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 import anyio
 
@@ -28,6 +35,8 @@ SDK_VERSION = importlib.metadata.version("mcp")
 SDK_MAJOR = int(SDK_VERSION.split(".")[0])
 # Overall budget for one scenario (server start-up included).
 TIMEOUT_SECONDS = 60
+# The revisions with an `initialize` handshake (and, over HTTP, a session).
+HANDSHAKE_REVISIONS = ("2025-06-18", "2025-11-25")
 
 
 class CheckFailed(Exception):
@@ -46,6 +55,77 @@ def as_json(model: Any) -> dict[str, Any]:
 
 def show(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the server is: a binary to start on stdio, or the URL of a running HTTP server."""
+
+    http: bool
+    where: str
+
+    @property
+    def transport(self) -> str:
+        return "http" if self.http else "stdio"
+
+
+@dataclass
+class Exchange:
+    """One HTTP request and the head of its response."""
+
+    method: str  # HTTP method
+    rpc: str  # the JSON-RPC method of a POST ("" for a response, a GET or a DELETE)
+    tool: str | None  # the tool of a tools/call
+    session_sent: str | None  # Mcp-Session-Id of the request
+    version_sent: str | None  # MCP-Protocol-Version of the request
+    status: int
+    content_type: str
+    session_issued: str | None  # Mcp-Session-Id of the response
+
+    def __str__(self) -> str:
+        what = self.rpc + (f"({self.tool})" if self.tool else "")
+        return f"{self.method} {what} -> {self.status} {self.content_type}".replace("  ", " ")
+
+
+@dataclass
+class Wire:
+    """Every HTTP exchange of a connection, recorded by the HTTP client's response hook."""
+
+    exchanges: list[Exchange] = field(default_factory=list)
+
+    def hooks(self) -> dict[str, list[Callable[[Any], Awaitable[None]]]]:
+        return {"response": [self._on_response]}
+
+    async def _on_response(self, response: Any) -> None:
+        request = response.request
+        rpc, tool = "", None
+        if request.method == "POST":
+            try:
+                body = json.loads(request.content)
+            except ValueError:
+                body = None
+            if isinstance(body, dict):
+                rpc = body.get("method", "")
+                if rpc == "tools/call":
+                    tool = (body.get("params") or {}).get("name")
+        self.exchanges.append(
+            Exchange(
+                method=request.method,
+                rpc=rpc,
+                tool=tool,
+                session_sent=request.headers.get("mcp-session-id"),
+                version_sent=request.headers.get("mcp-protocol-version"),
+                status=response.status_code,
+                content_type=response.headers.get("content-type", "").split(";")[0],
+                session_issued=response.headers.get("mcp-session-id"),
+            )
+        )
+
+    def describe(self) -> str:
+        return "\n    ".join(str(e) for e in self.exchanges)
+
+
+ProgressFn = Callable[[float, "float | None", "str | None"], Awaitable[None]]
 
 
 class Connection:
@@ -67,47 +147,82 @@ class Connection:
             if cursor is None:
                 return tools
 
-    async def call_tool(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
-        return as_json(await self._call_tool(name, arguments))
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], progress: ProgressFn | None = None
+    ) -> dict[str, Any]:
+        return as_json(await self._call_tool(name, arguments, progress))
 
+
+# HTTP timeouts as the SDKs' default clients have them: 30 s, and 300 s to read (SSE streams).
+HTTP_TIMEOUT = {"timeout": 30.0, "read": 300.0}
 
 if SDK_MAJOR == 1:
+    import httpx
     from mcp import ClientSession, McpError as SdkError, StdioServerParameters
     from mcp.client.stdio import stdio_client
+    from mcp.client.streamable_http import streamable_http_client
     from mcp.types import PaginatedRequestParams
 
     MODES = [("initialize handshake", "2025-11-25")]
 
     @asynccontextmanager
-    async def connect(server: str, mode: str) -> AsyncIterator[Connection]:
-        params = StdioServerParameters(command=server, args=[])
-        async with stdio_client(params) as (read, write):
+    async def streams(target: Target, wire: Wire) -> AsyncIterator[tuple[Any, Any]]:
+        if target.http:
+            async with httpx.AsyncClient(
+                timeout=httpx.Timeout(**HTTP_TIMEOUT), event_hooks=wire.hooks()
+            ) as http:
+                async with streamable_http_client(target.where, http_client=http) as (read, write, _):
+                    yield read, write
+        else:
+            async with stdio_client(StdioServerParameters(command=target.where, args=[])) as rw:
+                yield rw
+
+    @asynccontextmanager
+    async def connect(target: Target, mode: str, wire: Wire) -> AsyncIterator[Connection]:
+        async with streams(target, wire) as (read, write):
             async with ClientSession(read, write) as session:
                 init = await session.initialize()
                 yield Connection(
                     init.protocolVersion,
                     init.serverInfo.name,
                     lambda cursor: session.list_tools(params=PaginatedRequestParams(cursor=cursor)),
-                    lambda name, args: session.call_tool(name, args),
+                    lambda name, args, progress: session.call_tool(
+                        name, args, progress_callback=progress
+                    ),
                 )
 
 elif SDK_MAJOR == 2:
+    import httpx2
     from mcp import Client, MCPError as SdkError, StdioServerParameters
+    from mcp.client.streamable_http import streamable_http_client
 
     # "auto" (the default) probes server/discover and adopts 2026-07-28 if the server offers it;
     # "legacy" forces the initialize handshake.
     MODES = [("auto", "2026-07-28"), ("legacy", "2025-11-25")]
 
     @asynccontextmanager
-    async def connect(server: str, mode: str) -> AsyncIterator[Connection]:
-        params = StdioServerParameters(command=server, args=[])
-        async with Client(params, mode=mode) as client:
-            info = client.server_info
+    async def client(target: Target, mode: str, wire: Wire) -> AsyncIterator[Client]:
+        if target.http:
+            # `Client(url)` builds this same transport with a default HTTP client; this one records.
+            async with httpx2.AsyncClient(
+                timeout=httpx2.Timeout(**HTTP_TIMEOUT), event_hooks=wire.hooks()
+            ) as http:
+                transport = streamable_http_client(target.where, http_client=http)
+                async with Client(transport, mode=mode) as c:
+                    yield c
+        else:
+            async with Client(StdioServerParameters(command=target.where, args=[]), mode=mode) as c:
+                yield c
+
+    @asynccontextmanager
+    async def connect(target: Target, mode: str, wire: Wire) -> AsyncIterator[Connection]:
+        async with client(target, mode, wire) as c:
+            info = c.server_info
             yield Connection(
-                client.protocol_version,
+                c.protocol_version,
                 info.name if info is not None else None,
-                lambda cursor: client.list_tools(cursor=cursor),
-                lambda name, args: client.call_tool(name, args),
+                lambda cursor: c.list_tools(cursor=cursor),
+                lambda name, args, progress: c.call_tool(name, args, progress_callback=progress),
             )
 
 else:
@@ -119,9 +234,10 @@ def text_of(result: dict[str, Any]) -> str:
     return " ".join(c.get("text", "") for c in result.get("content", []) if c.get("type") == "text")
 
 
-async def scenario(server: str, mode: str, expected_version: str) -> None:
-    label = f"[mcp {SDK_VERSION}, {mode}]"
-    async with connect(server, mode) as conn:
+async def scenario(target: Target, mode: str, expected_version: str) -> None:
+    label = f"[mcp {SDK_VERSION}, {target.transport}, {mode}]"
+    wire = Wire()
+    async with connect(target, mode, wire) as conn:
         print(f"{label} negotiated protocol version: {conn.protocol_version}")
         check(
             conn.protocol_version == expected_version,
@@ -199,6 +315,20 @@ async def scenario(server: str, mode: str, expected_version: str) -> None:
         else:
             raise CheckFailed(f"calling an unknown tool did not raise {SdkError.__name__}: {show(r)}")
 
+        # Progress notifications reach the SDK's progress callback, in order, before the result.
+        updates: list[tuple[float, float | None, str | None]] = []
+
+        async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+            updates.append((progress, total, message))
+
+        r = await conn.call_tool("count_slowly", {"n": 5}, progress=on_progress)
+        print(f"{label} count_slowly(5): {text_of(r)!r}, progress {[u[0] for u in updates]}")
+        check(not r.get("isError") and text_of(r) == "counted to 5", f"count_slowly: {show(r)}")
+        check(
+            updates == [(float(i), 5.0, "counting") for i in range(1, 6)],
+            f"count_slowly's progress: expected 1..5 of 5 ('counting'), got {updates}",
+        )
+
         # A panicking tool: an error result, and the server keeps serving.
         r = await conn.call_tool("panic_demo", {})
         print(f"{label} panic_demo: isError={r.get('isError')} text={text_of(r)!r}")
@@ -208,20 +338,95 @@ async def scenario(server: str, mode: str, expected_version: str) -> None:
         r = await conn.call_tool("add", {"a": 40, "b": 2, "c": 1})
         check(r.get("structuredContent") == {"result": 43}, f"add after the panic: {show(r)}")
         print(f"{label} add after the panic: {show(r.get('structuredContent'))}")
+    if target.http:
+        # After the connection closed: a handshake session ends with DELETE.
+        print(f"{label} wire: {check_wire(wire, conn.protocol_version)}")
     print(f"{label} OK")
+
+
+def check_wire(wire: Wire, version: str) -> str:
+    """Checks the HTTP flow of a connection that negotiated `version`; returns a summary."""
+    ex = wire.exchanges
+    trace = f"exchanges:\n    {wire.describe()}"
+    posts = [e for e in ex if e.method == "POST"]
+    check(posts, f"no POST recorded; {trace}")
+    for e in posts:
+        ok = e.status == 202 if e.rpc.startswith("notifications/") or not e.rpc else e.status == 200
+        check(ok, f"{e}: unexpected status; {trace}")
+    calls = [e for e in posts if e.tool == "count_slowly"]
+    check(
+        len(calls) == 1 and calls[0].content_type == "text/event-stream",
+        f"the count_slowly call (with a progress token) was not answered as an SSE stream; {trace}",
+    )
+    others = [e for e in posts if e.status == 200 and e.tool != "count_slowly"]
+    check(
+        all(e.content_type == "application/json" for e in others),
+        f"a request without a progress token was not answered with JSON; {trace}",
+    )
+    gets = [e for e in ex if e.method == "GET"]
+    deletes = [e for e in ex if e.method == "DELETE"]
+    extras = "".join(
+        [
+            f", GET stream -> {sorted({e.status for e in gets})}" if gets else "",
+            f", DELETE -> {[e.status for e in deletes]}" if deletes else "",
+        ]
+    )
+    if version in HANDSHAKE_REVISIONS:
+        inits = [e for e in posts if e.rpc == "initialize"]
+        check(len(inits) == 1, f"expected one initialize, got {len(inits)}; {trace}")
+        sid = inits[0].session_issued
+        check(bool(sid), f"initialize's response carries no Mcp-Session-Id; {trace}")
+        later = ex[ex.index(inits[0]) + 1 :]
+        check(
+            all(e.session_sent == sid for e in later),
+            f"a request after initialize lacks the session id {sid}; {trace}",
+        )
+        check(
+            all(e.version_sent == version for e in later if e.method == "POST"),
+            f"a request after initialize lacks MCP-Protocol-Version {version}; {trace}",
+        )
+        check(
+            [e.status for e in deletes] == [204],
+            f"closing the connection did not end the session with one DELETE -> 204; {trace}",
+        )
+        check(
+            all(e.status == 405 for e in gets),
+            f"GET /mcp answered other than 405 (no server-initiated stream); {trace}",
+        )
+        return (
+            f"session flow: {len(posts)} POSTs, Mcp-Session-Id {sid[:8]}... issued by initialize "
+            f"and sent on the {len(later)} requests after it, MCP-Protocol-Version {version}{extras}"
+        )
+    check(
+        all(e.session_sent is None and e.session_issued is None for e in ex),
+        f"a stateless ({version}) connection used Mcp-Session-Id; {trace}",
+    )
+    check(
+        not any(e.rpc == "initialize" for e in posts),
+        f"a stateless ({version}) connection sent initialize; {trace}",
+    )
+    check(
+        all(e.version_sent == version for e in posts),
+        f"a stateless request lacks MCP-Protocol-Version {version}; {trace}",
+    )
+    probes = sum(e.rpc == "server/discover" for e in posts)
+    return (
+        f"stateless: {len(posts)} POSTs ({probes} server/discover), no Mcp-Session-Id, "
+        f"MCP-Protocol-Version {version} on every request{extras}"
+    )
 
 
 # The scenario running, for failure messages.
 current = "start-up"
 
 
-async def main(server: str) -> None:
+async def main(target: Target) -> None:
     global current
-    print(f"mcp SDK {SDK_VERSION} (python {sys.version.split()[0]}), server {server}")
+    print(f"mcp SDK {SDK_VERSION} (python {sys.version.split()[0]}), {target.transport}: {target.where}")
     for mode, expected_version in MODES:
-        current = f"mcp {SDK_VERSION}, {mode}"
+        current = f"mcp {SDK_VERSION}, {target.transport}, {mode}"
         with anyio.fail_after(TIMEOUT_SECONDS):
-            await scenario(server, mode, expected_version)
+            await scenario(target, mode, expected_version)
 
 
 def check_failure(e: BaseException) -> CheckFailed | None:
@@ -234,11 +439,19 @@ def check_failure(e: BaseException) -> CheckFailed | None:
     return None
 
 
+def parse_args(args: list[str]) -> Target:
+    match args:
+        case ["--http", url]:
+            return Target(http=True, where=url)
+        case [server] if not server.startswith("-"):
+            return Target(http=False, where=server)
+    sys.exit(f"usage: {sys.argv[0]} <tool_server binary> | --http <url of /mcp>")
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit(f"usage: {sys.argv[0]} <tool_server binary>")
+    target = parse_args(sys.argv[1:])
     try:
-        anyio.run(main, sys.argv[1])
+        anyio.run(main, target)
     except SystemExit:
         raise
     except BaseException as e:  # noqa: BLE001 - any SDK or transport failure fails the run
@@ -253,4 +466,4 @@ if __name__ == "__main__":
             detail = f"the scenario did not finish within {TIMEOUT_SECONDS} s"
         print(f"FAIL ({current}): {type(failed).__name__}: {detail}", file=sys.stderr)
         sys.exit(1)
-    print(f"PASS (mcp {SDK_VERSION})")
+    print(f"PASS (mcp {SDK_VERSION}, {target.transport})")

@@ -112,10 +112,15 @@ fn emit(policies: &Policies, mut func: ItemFn) -> syn::Result<TokenStream> {
         }
         idents.push((ident, ty.clone()));
     }
-    let (cache_key_ty, cache_key) = if policies.cache.is_some() {
-        (quote!((#(#key_types,)*)), quote!((#(#key_parts,)*)))
+    // Without a cache, a smaller entry point (its future leaves the cache's out).
+    let (cache_key_ty, cache_key_arg, run) = if policies.cache.is_some() {
+        (
+            quote!((#(#key_types,)*)),
+            quote!((#(#key_parts,)*),),
+            quote!(run),
+        )
     } else {
-        (quote!(()), quote!(()))
+        (quote!(()), quote!(), quote!(run_uncached))
     };
     let param_key = match policies.rate.as_ref().map(|r| &r.2) {
         Some(RateKeyArg::Param(name)) => {
@@ -153,9 +158,8 @@ fn emit(policies: &Policies, mut func: ItemFn) -> syn::Result<TokenStream> {
             )
         });
         let __sturdy_param_key = #param_key;
-        let __sturdy_cache_key = #cache_key;
         match __sturdy_policies
-            .run(__sturdy_param_key, __sturdy_cache_key, move || {
+            .#run(__sturdy_param_key, #cache_key_arg move || {
                 #(#clones)*
                 async move {
                     // Pins the block's type to the function's, so `?` and `return` behave as in

@@ -336,3 +336,110 @@ impl Drop for BreakerPermit<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn breaker(threshold: u32, recovery_ms: u64, half_open: u32) -> CircuitBreaker {
+        CircuitBreaker::with_config(CircuitBreakerConfig {
+            threshold,
+            recovery: Duration::from_millis(recovery_ms),
+            half_open,
+        })
+    }
+
+    fn wait_for_half_open(b: &CircuitBreaker) {
+        while b.state() != CircuitState::HalfOpen {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    #[test]
+    fn consecutive_failures_open_and_a_success_resets_them() {
+        let b = breaker(3, 60_000, 1);
+        b.try_acquire().unwrap().failure();
+        b.try_acquire().unwrap().failure();
+        assert_eq!(b.stats().consecutive_failures, 2);
+        b.try_acquire().unwrap().success();
+        assert_eq!(b.stats().consecutive_failures, 0);
+        for _ in 0..3 {
+            b.try_acquire().unwrap().failure();
+        }
+        assert_eq!(b.state(), CircuitState::Open);
+        assert_eq!(b.stats().consecutive_failures, 3);
+        assert!(matches!(
+            b.try_acquire(),
+            Err(ToolError::CircuitOpen { retry_after }) if retry_after > Duration::from_secs(59)
+        ));
+        assert_eq!(b.stats().rejected, 1);
+    }
+
+    #[test]
+    fn calls_admitted_while_closed_change_nothing_once_it_opened() {
+        let b = breaker(1, 60_000, 1);
+        let late_success = b.try_acquire().unwrap();
+        let late_failure = b.try_acquire().unwrap();
+        b.try_acquire().unwrap().failure();
+        assert_eq!(b.state(), CircuitState::Open);
+        late_success.success();
+        late_failure.failure();
+        assert_eq!(b.state(), CircuitState::Open);
+        assert!(b.try_acquire().is_err());
+    }
+
+    #[test]
+    fn half_open_trials_decide_and_cancelled_trials_free_their_slot() {
+        let b = breaker(1, 30, 1);
+        b.try_acquire().unwrap().failure();
+        wait_for_half_open(&b);
+        let trial = b.try_acquire().unwrap();
+        assert!(b.try_acquire().is_err(), "one trial at a time");
+        assert_eq!(b.stats().trials, 1);
+        drop(trial);
+        assert_eq!(b.stats().trials, 0);
+        // A failing trial reopens with a fresh timer.
+        b.try_acquire().unwrap().failure();
+        assert_eq!(b.state(), CircuitState::Open);
+        wait_for_half_open(&b);
+        b.try_acquire().unwrap().success();
+        assert_eq!(b.state(), CircuitState::Closed);
+        assert_eq!(b.stats().consecutive_failures, 0);
+    }
+
+    #[test]
+    fn a_trial_ending_after_another_closed_the_circuit_counts_as_a_closed_call() {
+        let b = breaker(2, 30, 2);
+        b.try_acquire().unwrap().failure();
+        b.try_acquire().unwrap().failure();
+        wait_for_half_open(&b);
+        let first = b.try_acquire().unwrap();
+        let second = b.try_acquire().unwrap();
+        first.success();
+        assert_eq!(b.state(), CircuitState::Closed);
+        second.failure();
+        assert_eq!(b.state(), CircuitState::Closed);
+        assert_eq!(b.stats().consecutive_failures, 1);
+        b.try_acquire().unwrap().failure();
+        assert_eq!(b.state(), CircuitState::Open);
+    }
+
+    #[test]
+    fn concurrent_failures_are_all_counted_and_open_it_once() {
+        let b = breaker(4 * 10_000 + 1, 60_000, 1);
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for _ in 0..10_000 {
+                        b.try_acquire().unwrap().failure();
+                    }
+                });
+            }
+        });
+        assert_eq!(b.state(), CircuitState::Closed);
+        assert_eq!(b.stats().consecutive_failures, 40_000);
+        b.try_acquire().unwrap().failure();
+        assert_eq!(b.state(), CircuitState::Open);
+        assert_eq!(b.stats().rejected, 0);
+    }
+}

@@ -264,14 +264,7 @@ where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<V, E>>,
     {
-        if let Some(rate) = &self.rate {
-            let admitted = match rate.key {
-                RateKey::Global => rate.limiter.check_hashed(GLOBAL, rate.global),
-                RateKey::Client => super::with_client(|client| rate.limiter.check(client)),
-                RateKey::Param(_) => rate.limiter.check(param_key.as_deref().unwrap_or_default()),
-            };
-            admitted.map_err(Fail::Policy)?;
-        }
+        self.admit(param_key.as_deref())?;
         let Some(cache) = &self.cache else {
             return self.retrying(&mut attempt).await;
         };
@@ -303,42 +296,73 @@ where
         }
     }
 
+    /// [`run`](Self::run) for a function without a cache (the attributes know statically): the
+    /// same pipeline as a much smaller future, since it leaves out the cache's, and every call
+    /// moves the future it awaits. A cache, if there is one, is not consulted.
+    pub async fn run_uncached<F, Fut>(
+        &self,
+        param_key: Option<String>,
+        mut attempt: F,
+    ) -> Result<V, Fail<E>>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<V, E>>,
+    {
+        debug_assert!(self.cache.is_none(), "`run_uncached` with a cache");
+        self.admit(param_key.as_deref())?;
+        self.retrying(&mut attempt).await
+    }
+
+    /// The rate limit: admits the call or rejects it.
+    fn admit(&self, param_key: Option<&str>) -> Result<(), Fail<E>> {
+        let Some(rate) = &self.rate else {
+            return Ok(());
+        };
+        let admitted = match rate.key {
+            RateKey::Global => rate.limiter.check_hashed(GLOBAL, rate.global),
+            RateKey::Client => super::with_client(|client| rate.limiter.check(client)),
+            RateKey::Param(_) => rate.limiter.check(param_key.unwrap_or_default()),
+        };
+        admitted.map_err(Fail::Policy)
+    }
+
+    /// `retry → circuit_breaker → timeout`, around [`isolated`](Self::isolated). One loop rather
+    /// than a future per policy: every level of nesting costs each call a copy of its result.
+    /// Same steps as [`Retry::run`].
     async fn retrying<F, Fut>(&self, attempt: &mut F) -> Result<V, Fail<E>>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<V, E>>,
     {
-        match &self.retry {
-            Some(retry) => {
-                retry
-                    .run(|| self.guarded(attempt()), |f| f.retryable(self.when))
-                    .await
+        let mut n = 0;
+        loop {
+            let result = match self.breaker.as_deref().map(CircuitBreaker::try_acquire) {
+                Some(Err(open)) => Err(Fail::Policy(open)),
+                permit => {
+                    let result = match self.timeout {
+                        Some(limit) => tokio::time::timeout(limit, self.isolated(attempt()))
+                            .await
+                            .unwrap_or(Err(Fail::Policy(ToolError::Timeout(limit)))),
+                        None => self.isolated(attempt()).await,
+                    };
+                    if let Some(Ok(p)) = permit {
+                        match result {
+                            Ok(_) => p.success(),
+                            Err(_) => p.failure(),
+                        }
+                    }
+                    result
+                }
+            };
+            match (&self.retry, result) {
+                (Some(retry), Err(fail)) if n < retry.max && fail.retryable(self.when) => {
+                    // Boxed: the wait is rare and its future would enlarge this one.
+                    Box::pin(tokio::time::sleep(retry.delay(n))).await;
+                    n += 1;
+                }
+                (_, result) => return result,
             }
-            None => self.guarded(attempt()).await,
         }
-    }
-
-    async fn guarded<Fut>(&self, call: Fut) -> Result<V, Fail<E>>
-    where
-        Fut: Future<Output = Result<V, E>>,
-    {
-        let permit = match &self.breaker {
-            Some(b) => Some(b.try_acquire().map_err(Fail::Policy)?),
-            None => None,
-        };
-        let result = match self.timeout {
-            Some(limit) => tokio::time::timeout(limit, self.isolated(call))
-                .await
-                .unwrap_or(Err(Fail::Policy(ToolError::Timeout(limit)))),
-            None => self.isolated(call).await,
-        };
-        if let Some(p) = permit {
-            match result {
-                Ok(_) => p.success(),
-                Err(_) => p.failure(),
-            }
-        }
-        result
     }
 
     async fn isolated<Fut>(&self, call: Fut) -> Result<V, Fail<E>>

@@ -205,3 +205,50 @@ impl Shard {
         self.inserted = 0;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_with_colliding_hashes_keep_their_own_budgets() {
+        let limiter = RateLimiter::new(2, Duration::from_secs(60));
+        let same = KeyHash(0x1234_5678_9abc_def0);
+        for key in ["alice", "bob", "carol"] {
+            limiter.check_hashed(key, same).unwrap();
+            limiter.check_hashed(key, same).unwrap();
+        }
+        for key in ["alice", "bob", "carol"] {
+            assert!(matches!(
+                limiter.check_hashed(key, same),
+                Err(ToolError::RateLimited { .. })
+            ));
+        }
+        assert_eq!(limiter.stats().keys, 3);
+    }
+
+    #[test]
+    fn idle_keys_are_dropped_including_colliding_ones() {
+        // Four keys per shard.
+        let limiter = RateLimiter::with_max_keys(1, Duration::from_millis(20), 4 * SHARDS);
+        let same = KeyHash(7);
+        limiter.check_hashed("a", same).unwrap();
+        limiter.check_hashed("b", same).unwrap();
+        std::thread::sleep(Duration::from_millis(40));
+        limiter.check_hashed("c", KeyHash(8)).unwrap();
+        limiter.check_hashed("d", KeyHash(9)).unwrap();
+        assert_eq!(limiter.stats().keys, 4);
+        // The shard is full: the idle keys go, from both maps.
+        limiter.check_hashed("e", KeyHash(10)).unwrap();
+        assert_eq!(limiter.stats().keys, 3);
+    }
+
+    #[test]
+    fn hash_is_the_one_check_uses() {
+        let limiter = RateLimiter::new(1, Duration::from_secs(60));
+        limiter.check("global").unwrap();
+        assert!(limiter
+            .check_hashed("global", limiter.hash("global"))
+            .is_err());
+    }
+}

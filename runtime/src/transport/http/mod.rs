@@ -15,6 +15,7 @@
 mod guard;
 mod sessions;
 
+use crate::health::{HealthChecker, Status};
 use crate::mcp::jsonrpc::{self, RpcError};
 use crate::mcp::version::{self, Version};
 use crate::mcp::{Server, Session};
@@ -49,7 +50,7 @@ pub const METHOD_HEADER: &str = "mcp-method";
 const OLDER_REVISIONS: [&str; 2] = ["2024-11-05", "2025-03-26"];
 
 /// Settings of the HTTP transport. The defaults are the safe ones.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HttpOptions {
     /// Where to listen; `127.0.0.1:8000` by default (loopback only).
     pub bind: SocketAddr,
@@ -66,6 +67,9 @@ pub struct HttpOptions {
     pub max_sessions: usize,
     /// A session unused this long is forgotten.
     pub session_idle: Duration,
+    /// Checks run by `GET /ready` (200 when healthy or degraded, 503 when unhealthy); without
+    /// one, `/ready` answers like `/health`.
+    pub health: Option<Arc<HealthChecker>>,
 }
 
 impl Default for HttpOptions {
@@ -78,6 +82,7 @@ impl Default for HttpOptions {
             max_concurrent_requests: 256,
             max_sessions: 10_000,
             session_idle: Duration::from_secs(30 * 60),
+            health: None,
         }
     }
 }
@@ -102,6 +107,7 @@ pub fn router(server: Arc<Server>, options: HttpOptions) -> Router {
     Router::new()
         .route("/mcp", get(get_mcp).post(post_mcp).delete(delete_mcp))
         .route("/health", get(health))
+        .route("/ready", get(ready))
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
         .with_state(state)
 }
@@ -113,6 +119,11 @@ pub async fn serve_http(
     options: HttpOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    // Responses are small and written whole: Nagle's algorithm would only delay them.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, router(server, options))
         .with_graceful_shutdown(shutdown)
         .await
@@ -149,6 +160,20 @@ async fn health(State(state): State<Arc<AppState>>) -> Response {
             "sessions": state.sessions.len(),
         }),
     )
+}
+
+/// Readiness: runs the health checks.
+async fn ready(State(state): State<Arc<AppState>>) -> Response {
+    let Some(checker) = &state.options.health else {
+        return health(State(state)).await;
+    };
+    let report = checker.run().await;
+    let status = if report.status == Status::Unhealthy {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
+    };
+    json_response(status, &serde_json::to_value(report).expect("serialises"))
 }
 
 async fn get_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {

@@ -1,0 +1,369 @@
+//! Health checks: named sync or async checks, each bounded by a timeout, rolled up into one
+//! status with uptime and a timestamp. Served as the `health_check` / `simple_health` tools
+//! (opt-in, [`App::health`](crate::App::health)) and as HTTP `GET /ready`.
+
+mod tools;
+
+pub use tools::install as builtin_tools;
+
+use crate::resilience::{self, CircuitState};
+use futures_util::future::{join_all, BoxFuture};
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// The outcome of one check, and of all of them together (the worst one wins).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Healthy,
+    /// Working, with a warning (e.g. resources near their threshold).
+    Degraded,
+    Unhealthy,
+}
+
+/// What a check found.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckResult {
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<Value>,
+}
+
+impl CheckResult {
+    pub fn healthy() -> Self {
+        Self::with(Status::Healthy, None)
+    }
+    pub fn degraded(message: impl Into<String>) -> Self {
+        Self::with(Status::Degraded, Some(message.into()))
+    }
+    pub fn unhealthy(message: impl Into<String>) -> Self {
+        Self::with(Status::Unhealthy, Some(message.into()))
+    }
+    pub fn details(mut self, details: Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+    fn with(status: Status, message: Option<String>) -> Self {
+        CheckResult {
+            status,
+            message,
+            details: None,
+        }
+    }
+}
+
+impl From<Result<(), String>> for CheckResult {
+    fn from(r: Result<(), String>) -> Self {
+        match r {
+            Ok(()) => CheckResult::healthy(),
+            Err(e) => CheckResult::unhealthy(e),
+        }
+    }
+}
+
+/// The report of a run of every check.
+#[derive(Debug, Clone, Serialize)]
+pub struct HealthReport {
+    pub status: Status,
+    pub uptime_seconds: f64,
+    /// RFC 3339, UTC.
+    pub timestamp: String,
+    pub checks: serde_json::Map<String, Value>,
+}
+
+type CheckFn = Arc<dyn Fn() -> BoxFuture<'static, CheckResult> + Send + Sync>;
+
+struct Check {
+    name: String,
+    run: CheckFn,
+}
+
+/// A set of named checks.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use sturdy_runtime::health::{HealthChecker, Status};
+///
+/// let checker = HealthChecker::new()
+///     .check("config", || Ok(()))
+///     .check_async("database", || async { Err("connection refused".to_string()) });
+/// let report = checker.run().await;
+/// assert_eq!(report.status, Status::Unhealthy);
+/// assert_eq!(report.checks["config"]["status"], "healthy");
+/// # });
+/// ```
+pub struct HealthChecker {
+    checks: Vec<Check>,
+    timeout: Duration,
+    started: Instant,
+}
+
+impl Default for HealthChecker {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl HealthChecker {
+    pub fn new() -> Self {
+        HealthChecker {
+            checks: Vec::new(),
+            timeout: Duration::from_secs(5),
+            started: Instant::now(),
+        }
+    }
+
+    /// Bound on each check; a check still running then is unhealthy.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// A sync check, run on the blocking pool.
+    pub fn check<R>(
+        self,
+        name: impl Into<String>,
+        f: impl Fn() -> R + Send + Sync + 'static,
+    ) -> Self
+    where
+        R: Into<CheckResult> + Send + 'static,
+    {
+        let f = Arc::new(f);
+        self.push(name, move || {
+            let f = f.clone();
+            Box::pin(async move {
+                match tokio::task::spawn_blocking(move || f().into()).await {
+                    Ok(r) => r,
+                    Err(e) => CheckResult::unhealthy(format!("the check panicked: {e}")),
+                }
+            })
+        })
+    }
+
+    /// An async check.
+    pub fn check_async<F, Fut, R>(self, name: impl Into<String>, f: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+        R: Into<CheckResult>,
+    {
+        self.push(name, move || {
+            let fut = f();
+            Box::pin(async move { fut.await.into() })
+        })
+    }
+
+    fn push(
+        mut self,
+        name: impl Into<String>,
+        run: impl Fn() -> BoxFuture<'static, CheckResult> + Send + Sync + 'static,
+    ) -> Self {
+        self.checks.push(Check {
+            name: name.into(),
+            run: Arc::new(run),
+        });
+        self
+    }
+
+    /// Unhealthy when any circuit breaker of the resilience attributes is open (a dependency is
+    /// failing), degraded while one is half-open.
+    pub fn circuit_breakers(self) -> Self {
+        self.check("circuit_breakers", || {
+            let mut open = Vec::new();
+            let mut half_open = Vec::new();
+            for p in resilience::policies() {
+                match p.circuit_breaker().map(|b| b.state()) {
+                    Some(CircuitState::Open) => open.push(p.name()),
+                    Some(CircuitState::HalfOpen) => half_open.push(p.name()),
+                    _ => {}
+                }
+            }
+            let details = json!({ "open": open, "half_open": half_open });
+            if !open.is_empty() {
+                CheckResult::unhealthy(format!("open circuits: {}", open.join(", ")))
+                    .details(details)
+            } else if !half_open.is_empty() {
+                CheckResult::degraded(format!("half-open circuits: {}", half_open.join(", ")))
+                    .details(details)
+            } else {
+                CheckResult::healthy().details(details)
+            }
+        })
+    }
+
+    /// CPU and memory use of the machine against thresholds (fractions, e.g. 0.9): unhealthy
+    /// above them, degraded above 90% of them. Linux only (reads `/proc`); elsewhere healthy with
+    /// a note.
+    pub fn system_resources(self, max_cpu: f64, max_memory: f64) -> Self {
+        self.check_async("system_resources", move || async move {
+            let (Some(cpu), Some(memory)) = (cpu_usage().await, memory_usage())
+            else {
+                return CheckResult::healthy().details(json!({ "note": "not measured on this OS" }));
+            };
+            let details = json!({ "cpu": cpu, "memory": memory, "max_cpu": max_cpu, "max_memory": max_memory });
+            if cpu > max_cpu || memory > max_memory {
+                CheckResult::unhealthy(format!("cpu {:.0}%, memory {:.0}%", cpu * 100.0, memory * 100.0))
+                    .details(details)
+            } else if cpu > 0.9 * max_cpu || memory > 0.9 * max_memory {
+                CheckResult::degraded(format!("cpu {:.0}%, memory {:.0}%", cpu * 100.0, memory * 100.0))
+                    .details(details)
+            } else {
+                CheckResult::healthy().details(details)
+            }
+        })
+    }
+
+    /// Runs every check concurrently, each bounded by the timeout.
+    pub async fn run(&self) -> HealthReport {
+        let runs = self.checks.iter().map(|c| async move {
+            let start = Instant::now();
+            let result = match tokio::time::timeout(self.timeout, (c.run)()).await {
+                Ok(r) => r,
+                Err(_) => CheckResult::unhealthy(format!(
+                    "timed out after {:.1} s",
+                    self.timeout.as_secs_f64()
+                )),
+            };
+            let mut v = serde_json::to_value(&result).expect("serialises");
+            v["duration_ms"] = json!(start.elapsed().as_secs_f64() * 1000.0);
+            (c.name.clone(), result.status, v)
+        });
+        let results = join_all(runs).await;
+        let status = results
+            .iter()
+            .map(|(_, s, _)| *s)
+            .max()
+            .unwrap_or(Status::Healthy);
+        HealthReport {
+            status,
+            uptime_seconds: self.started.elapsed().as_secs_f64(),
+            timestamp: rfc3339_now(),
+            checks: results.into_iter().map(|(n, _, v)| (n, v)).collect(),
+        }
+    }
+
+    /// Seconds since the checker was created (≈ since the server started).
+    pub fn uptime(&self) -> Duration {
+        self.started.elapsed()
+    }
+}
+
+/// Fraction of CPU time busy over a 100 ms sample, from `/proc/stat`.
+async fn cpu_usage() -> Option<f64> {
+    fn sample() -> Option<(u64, u64)> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let fields: Vec<u64> = stat
+            .lines()
+            .next()?
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|f| f.parse().ok())
+            .collect();
+        let idle = fields.get(3)? + fields.get(4).unwrap_or(&0);
+        Some((fields.iter().sum(), idle))
+    }
+    let (t0, i0) = sample()?;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (t1, i1) = sample()?;
+    let total = t1.saturating_sub(t0);
+    (total > 0).then(|| 1.0 - (i1.saturating_sub(i0)) as f64 / total as f64)
+}
+
+/// Fraction of memory in use (not available), from `/proc/meminfo`.
+fn memory_usage() -> Option<f64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let field = |name: &str| -> Option<f64> {
+        info.lines()
+            .find(|l| l.starts_with(name))?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
+    };
+    let total = field("MemTotal:")?;
+    let available = field("MemAvailable:")?;
+    (total > 0.0).then(|| 1.0 - available / total)
+}
+
+/// Now as RFC 3339 UTC (`2026-11-25T10:08:07.123Z`), without a date-time dependency.
+pub fn rfc3339_now() -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = now.as_secs();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        now.subsec_millis()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamp_shape() {
+        let t = rfc3339_now();
+        assert_eq!(t.len(), 24, "{t}");
+        assert!(t.starts_with("20") && t.ends_with('Z'));
+        assert_eq!(&t[10..11], "T");
+    }
+
+    #[tokio::test]
+    async fn slow_checks_time_out_and_the_worst_status_wins() {
+        let checker = HealthChecker::new()
+            .timeout(Duration::from_millis(50))
+            .check("fine", || Ok(()))
+            .check("warn", || CheckResult::degraded("almost full"))
+            .check_async("slow", || async {
+                tokio::time::sleep(Duration::from_secs(10)).await;
+                Ok::<(), String>(())
+            });
+        let r = checker.run().await;
+        assert_eq!(r.status, Status::Unhealthy);
+        assert_eq!(r.checks["slow"]["status"], "unhealthy");
+        assert!(r.checks["slow"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("timed out"));
+        assert_eq!(r.checks["warn"]["status"], "degraded");
+        assert_eq!(r.checks["fine"]["status"], "healthy");
+    }
+
+    #[tokio::test]
+    async fn system_resources_are_measured() {
+        let r = HealthChecker::new().system_resources(2.0, 2.0).run().await;
+        let details = &r.checks["system_resources"]["details"];
+        if let Some(cpu) = details["cpu"].as_f64() {
+            assert!((0.0..=1.0).contains(&cpu));
+            assert!((0.0..=1.0).contains(&details["memory"].as_f64().unwrap()));
+            assert_eq!(r.status, Status::Healthy);
+        }
+        let r = HealthChecker::new()
+            .system_resources(-1.0, -1.0)
+            .run()
+            .await;
+        if details["cpu"].is_number() {
+            assert_eq!(r.status, Status::Unhealthy);
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! The official MCP conformance suite (`@modelcontextprotocol/conformance`, active server suite)
+//! against the conformance fixture server (`examples/conformance.rs`) over Streamable HTTP, run
+//! through `.ci/conformance.sh` with the baseline `tests/conformance/expected-failures.txt`: the
+//! test fails when a scenario not in the baseline fails, and when one in it passes.
+//!
+//! The script installs the suite and a Node 22 runtime from the npm registry on first use (needs
+//! `npm` on `PATH`), into `$CONFORMANCE_HOME` when set, else into `<target>/mcp-conformance/`, and
+//! reuses them afterwards. Without npm or registry access this test fails; it never skips.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+use support::{run, target_dir, HttpServer, Output};
+
+/// Longest the first run (installing the suite and Node from npm) may take.
+const INSTALL_TIMEOUT: Duration = Duration::from_secs(600);
+/// Longest the suite may take (about 2 s when all goes well).
+const SUITE_TIMEOUT: Duration = Duration::from_secs(180);
+/// Written into the default `CONFORMANCE_HOME` once the install succeeded.
+const MARKER: &str = "sturdy-installed.txt";
+
+#[test]
+fn conformance_suite_over_http() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let baseline_path = manifest.join("tests/conformance/expected-failures.txt");
+    let fixture = support::build_example("conformance");
+    let home = conformance_home();
+
+    // Every baseline entry must name a scenario of the suite (the suite ignores unknown names).
+    let listed = scenarios(&home);
+    let home = &home.dir;
+    let baseline = std::fs::read_to_string(&baseline_path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", baseline_path.display()));
+    for name in baseline_entries(&baseline) {
+        assert!(
+            listed.iter().any(|s| s == name),
+            "{} lists {name:?}, which is not a server scenario of the suite: {listed:?}",
+            baseline_path.display()
+        );
+    }
+
+    let server = HttpServer::start(&fixture);
+    let url = server.url();
+    let started = Instant::now();
+    let mut cmd = runner(home);
+    cmd.arg(&url).arg("--expected-failures").arg(&baseline_path);
+    let out = run(cmd, SUITE_TIMEOUT);
+    let elapsed = started.elapsed();
+    let stopped = server.stop();
+    assert!(
+        out.succeeded(),
+        "the MCP conformance suite against {url} failed ({}): a scenario outside the baseline \
+         failed, or one in it now passes (then remove it from {})\n--- runner stdout ---\n{}\n\
+         --- runner stderr ---\n{}\n--- server stderr ---\n{}",
+        out.outcome(),
+        baseline_path.display(),
+        out.stdout,
+        out.stderr,
+        stopped.stderr
+    );
+    if cfg!(unix) {
+        assert!(
+            stopped.succeeded(),
+            "the conformance server did not exit with status 0 after SIGTERM: {}\n{}",
+            stopped.outcome(),
+            stopped.stderr
+        );
+    }
+    let summary: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with('✓') || l.starts_with('✗') || l.starts_with("Total:"))
+        .collect();
+    println!(
+        "{}\n(suite: {:.1} s)",
+        summary.join("\n"),
+        elapsed.as_secs_f64()
+    );
+}
+
+/// `bash .ci/conformance.sh` with `CONFORMANCE_HOME` set.
+fn runner(home: &Path) -> Command {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/conformance.sh");
+    let mut cmd = Command::new("bash");
+    cmd.arg(script).env("CONFORMANCE_HOME", home);
+    cmd
+}
+
+/// Where the suite lives.
+struct Home {
+    dir: PathBuf,
+    /// `Some` for the default home (this test's to manage): written once the install succeeded.
+    marker: Option<PathBuf>,
+}
+
+/// `$CONFORMANCE_HOME` as set (managed by the script alone), else `<target>/mcp-conformance`, where
+/// an install that did not finish (no marker) is removed first.
+fn conformance_home() -> Home {
+    if let Some(dir) = std::env::var_os("CONFORMANCE_HOME").filter(|h| !h.is_empty()) {
+        return Home {
+            dir: PathBuf::from(dir),
+            marker: None,
+        };
+    }
+    let dir = target_dir().join("mcp-conformance");
+    let marker = dir.join(MARKER);
+    if !marker.is_file() && dir.exists() {
+        std::fs::remove_dir_all(&dir)
+            .unwrap_or_else(|e| panic!("cannot remove {}: {e}", dir.display()));
+    }
+    Home {
+        dir,
+        marker: Some(marker),
+    }
+}
+
+/// The suite's server scenarios (`conformance.sh list --server`), installing the suite first if
+/// needed.
+fn scenarios(home: &Home) -> Vec<String> {
+    let started = Instant::now();
+    let mut cmd = runner(&home.dir);
+    cmd.args(["list", "--server"]);
+    let out: Output = run(cmd, INSTALL_TIMEOUT);
+    assert!(
+        out.succeeded(),
+        "`.ci/conformance.sh list --server` failed ({}); on first use it installs the MCP \
+         conformance suite and Node 22 with npm into {}, which needs npm on PATH and access to the \
+         npm registry\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        out.outcome(),
+        home.dir.display(),
+        out.stdout,
+        out.stderr
+    );
+    if let Some(marker) = home.marker.as_ref().filter(|m| !m.is_file()) {
+        std::fs::write(marker, "installed by .ci/conformance.sh\n").expect("write the marker");
+        eprintln!(
+            "installed the MCP conformance suite into {} in {:.1} s",
+            home.dir.display(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let names: Vec<String> = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("- "))
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_owned)
+        .collect();
+    assert!(
+        !names.is_empty(),
+        "`.ci/conformance.sh list --server` listed no scenarios:\n{}",
+        out.stdout
+    );
+    names
+}
+
+/// The scenario names of an expected-failures file (`server:` followed by `- name` lines).
+fn baseline_entries(text: &str) -> Vec<&str> {
+    text.lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter_map(|l| l.strip_prefix("- "))
+        .map(str::trim)
+        .collect()
+}

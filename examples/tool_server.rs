@@ -3,6 +3,7 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use sturdy::health::HealthChecker;
 use sturdy::prelude::*;
 
 /// Add two integers, and optionally a third.
@@ -341,6 +342,12 @@ async fn main() -> std::process::ExitCode {
         .instructions(
             "Arithmetic and geometry helpers, resilient HTTP API calls, cached computations and a \
              rate-limited operation, built with sturdy.",
+        )
+        // The built-in `health_check` / `simple_health` tools, and `GET /ready` over HTTP.
+        .health(
+            HealthChecker::new()
+                .circuit_breakers()
+                .system_resources(0.95, 0.95),
         )
         .run()
         .await

@@ -5,23 +5,10 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-/// `target/<profile>/examples/<name>`, next to this test's own binary (`target/<profile>/deps/`).
+mod support;
+
 fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let path = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .unwrap()
-        .join("examples")
-        .join(name);
-    if !path.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--example", name])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-    path
+    support::build_example(name)
 }
 
 #[test]
@@ -41,6 +28,8 @@ fn list_tools_prints_every_tool_and_exits() {
         "divide",
         "count_slowly",
         "panic_demo",
+        "health_check",
+        "simple_health",
     ] {
         assert!(
             names.contains(&expected),

@@ -33,6 +33,13 @@ async fn progress(ctx: Context, n: u32) -> String {
     "done".into()
 }
 
+/// Once a minute per client.
+#[tool]
+#[rate_limited(1, 60)]
+async fn once_a_minute() -> Result<String, ToolError> {
+    Ok("ok".into())
+}
+
 /// Sleeps.
 #[tool]
 async fn nap(ms: u64) -> String {
@@ -522,4 +529,45 @@ impl TestServer {
             let _ = self.task.await;
         });
     }
+}
+
+#[tokio::test]
+async fn rate_limit_client_key_is_the_http_identity() {
+    let options = HttpOptions {
+        bearer_tokens: vec![
+            BearerToken {
+                token: "token-a".into(),
+                principal: "alice".into(),
+            },
+            BearerToken {
+                token: "token-b".into(),
+                principal: "bob".into(),
+            },
+        ],
+        ..Default::default()
+    };
+    let server = TestServer::start(options).await;
+    let client = Client::new();
+    let url = server.url();
+    let call = json!({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"once_a_minute","arguments":{}}});
+    let mut outcomes = Vec::new();
+    // Two sessions of alice share one budget (the principal, not the session, is the key);
+    // bob has his own, whatever name each client reports.
+    for token in ["token-a", "token-a", "token-b"] {
+        let mut h = mcp_headers();
+        h.insert(
+            "authorization",
+            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+        );
+        let sid = open_session(&client, &url, h.clone()).await;
+        let mut hs = with_session(&sid);
+        hs.insert(
+            "authorization",
+            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+        );
+        let v = json_of(post(&client, &url, hs, call.clone()).await).await;
+        outcomes.push(v["result"]["isError"].as_bool().unwrap_or(false));
+    }
+    assert_eq!(outcomes, [false, true, false]);
+    server.shutdown().await;
 }

@@ -53,6 +53,14 @@ pub fn build_example(name: &str) -> PathBuf {
     cmd.args(["build", "--example", name, "--target-dir"])
         .arg(target_dir())
         .current_dir(env!("CARGO_MANIFEST_DIR"));
+    // `cargo test` runs this test with the variables Cargo sets for a crate (`CARGO_MANIFEST_DIR`,
+    // `CARGO_PKG_NAME`, ...). Build scripts that track them (ring's does) would see them change
+    // between this build and the developer's own and rebuild, each time, half the dependency tree.
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(is_crate_variable) {
+            cmd.env_remove(&name);
+        }
+    }
     match profile.file_name().and_then(|n| n.to_str()) {
         Some("debug") | None => {}
         Some("release") => {
@@ -84,6 +92,21 @@ pub fn build_example(name: &str) -> PathBuf {
         binary.display()
     );
     binary
+}
+
+/// A variable Cargo sets for the crate it compiles or runs, as opposed to one configuring Cargo.
+fn is_crate_variable(name: &str) -> bool {
+    name.starts_with("CARGO_PKG_")
+        || name.starts_with("CARGO_BIN_")
+        || name.starts_with("CARGO_MANIFEST_")
+        || matches!(
+            name,
+            "CARGO_CRATE_NAME"
+                | "CARGO_PRIMARY_PACKAGE"
+                | "CARGO_TARGET_TMPDIR"
+                | "CARGO_RUSTC_CURRENT_DIR"
+                | "OUT_DIR"
+        )
 }
 
 pub struct Output {

@@ -465,10 +465,11 @@ async fn fibonacci_and_prime_check_are_right_and_cached() {
         let r = tools.call("fibonacci", json!({"n": 187})).await;
         assert!(is_error(&r), "{r}");
         assert!(r.get("_meta").is_none(), "{r}");
-        // Not asserted yet: `structuredContent.error == "invalid_arguments"` and a message naming
-        // 186. The runtime currently replaces a #[cached] function's own error with "the call
-        // failed (a concurrent call with the same arguments ran it)" even without a concurrent
-        // call (`Arc::try_unwrap` of moka's shared error fails in resilience/pipeline.rs).
+        assert_eq!(r["structuredContent"]["error"], "invalid_arguments", "{r}");
+        assert!(
+            r["content"][0]["text"].as_str().unwrap().contains("186"),
+            "{r}"
+        );
     }
 
     for (n, prime) in [

@@ -33,6 +33,14 @@ pub enum ToolError {
     Timeout(Duration),
     /// The bulkhead is full: too many calls are running and none finished within `max_wait`.
     Rejected { max_concurrent: usize },
+    /// No upstream instance can take the call (every instance's circuit breaker is open, see
+    /// [`crate::balancer`]): nothing was called. The message names the instances and their
+    /// states; `retry_after` is the earliest time one of them admits calls again, when known.
+    /// Never retried, like [`ToolError::CircuitOpen`].
+    Unavailable {
+        message: String,
+        retry_after: Option<Duration>,
+    },
 }
 
 impl ToolError {
@@ -57,11 +65,13 @@ impl ToolError {
             ToolError::RateLimited { .. } => "rate_limited",
             ToolError::Timeout(_) => "timeout",
             ToolError::Rejected { .. } => "rejected",
+            ToolError::Unavailable { .. } => "unavailable",
         }
     }
 
     /// Whether trying again may help: failures, timeouts and bulkhead rejections. Bad arguments,
-    /// panics, cancellation, an open circuit and a rate limit are not retried.
+    /// panics, cancellation, an open circuit, a rate limit and unavailable upstreams are not
+    /// retried.
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
@@ -75,6 +85,7 @@ impl ToolError {
             ToolError::CircuitOpen { retry_after } | ToolError::RateLimited { retry_after } => {
                 Some(*retry_after)
             }
+            ToolError::Unavailable { retry_after, .. } => *retry_after,
             _ => None,
         }
     }
@@ -113,6 +124,7 @@ impl fmt::Display for ToolError {
                 f,
                 "rejected: {max_concurrent} calls are already running, try again later"
             ),
+            ToolError::Unavailable { message, .. } => f.write_str(message),
         }
     }
 }

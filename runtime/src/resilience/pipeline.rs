@@ -43,6 +43,23 @@ impl<E: 'static> Fail<E> {
         }
     }
 
+    /// What callers that waited on the same cache key are told: the error itself when it is a
+    /// `ToolError`, else a summary (the function's error type need not be `Clone`).
+    fn shareable(&self) -> ToolError {
+        match self {
+            Fail::Policy(t) => t.clone(),
+            Fail::Inner(e) => match (e as &dyn Any).downcast_ref::<ToolError>() {
+                Some(t) => t.clone(),
+                None => ToolError::new(
+                    "the call failed (a concurrent call with the same arguments ran it)",
+                ),
+            },
+            Fail::Panic(_) => {
+                ToolError::Panicked("a concurrent call with the same arguments panicked".into())
+            }
+        }
+    }
+
     /// Counts as a failure for the breaker: everything does. Retried: see [`Retry`].
     fn retryable(&self, when: Option<fn(&E) -> bool>) -> bool {
         match self {
@@ -272,9 +289,23 @@ where
             super::mark_cache_hit();
             return Ok(v);
         }
-        // A miss runs the function. Its future (moka's, holding the retries, holding the
-        // attempts) is large: boxed, it stays off this future, which every call moves around.
-        let filled = Box::pin(cache.try_insert(cache_key, Box::pin(self.retrying(&mut attempt))));
+        // A miss runs the function. The caller that runs it keeps its own error whole (moka
+        // keeps a shared copy of an error, so it could never be taken back); callers that waited
+        // on the same key get the error's shareable form.
+        let own = std::sync::Mutex::new(None);
+        let computing = async {
+            match self.retrying(&mut attempt).await {
+                Ok(v) => Ok(v),
+                Err(fail) => {
+                    let shared = fail.shareable();
+                    *own.lock().unwrap_or_else(|p| p.into_inner()) = Some(fail);
+                    Err(shared)
+                }
+            }
+        };
+        // Its future (moka's, holding the retries, holding the attempts) is large: boxed, it
+        // stays off this future, which every call moves around.
+        let filled = Box::pin(cache.try_insert(cache_key, Box::pin(computing)));
         match filled.await {
             Ok((v, hit)) => {
                 if hit {
@@ -282,17 +313,10 @@ where
                 }
                 Ok(v)
             }
-            // The computation's error, shared with concurrent callers of the same key: the
-            // caller that ran it gets it back whole; the others get its policy form or a summary.
-            Err(shared) => Err(match Arc::try_unwrap(shared) {
-                Ok(fail) => fail,
-                Err(shared) => match &*shared {
-                    Fail::Policy(t) => Fail::Policy(t.clone()),
-                    _ => Fail::Policy(ToolError::new(
-                        "the call failed (a concurrent call with the same arguments ran it)",
-                    )),
-                },
-            }),
+            Err(shared) => {
+                let own = own.lock().unwrap_or_else(|p| p.into_inner()).take();
+                Err(own.unwrap_or_else(|| Fail::Policy((*shared).clone())))
+            }
         }
     }
 

@@ -95,3 +95,30 @@ async fn tools_list_and_registry_show_the_policies() {
     assert_eq!(expensive.policies[0]["policy"], "cached");
     assert_eq!(expensive.policies[0]["ttl"], 60.0);
 }
+
+/// A sync tool limited per client: the client identity reaches the blocking pool.
+#[tool]
+#[rate_limited(1, 60)]
+fn sync_limited() -> Result<String, ToolError> {
+    Ok("ok".into())
+}
+
+#[tokio::test]
+async fn sync_tools_are_limited_per_client_too() {
+    let mut carol = Client::start();
+    carol.initialize_as("2025-11-25", "carol").await;
+    let mut dave = Client::start();
+    dave.initialize_as("2025-11-25", "dave").await;
+    assert!(carol
+        .call(1, "sync_limited", json!({}))
+        .await
+        .get("isError")
+        .is_none());
+    let r = carol.call(2, "sync_limited", json!({})).await;
+    assert_eq!(r["structuredContent"]["error"], "rate_limited");
+    assert!(dave
+        .call(1, "sync_limited", json!({}))
+        .await
+        .get("isError")
+        .is_none());
+}

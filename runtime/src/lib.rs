@@ -5,6 +5,8 @@
 //! re-exported there.
 
 pub mod app;
+pub mod balancer;
+pub mod batch;
 pub mod content;
 pub mod context;
 pub mod error;

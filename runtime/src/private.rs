@@ -13,6 +13,7 @@ pub use serde_json;
 
 use crate::registry::panic_message;
 use serde::de::DeserializeOwned;
+use std::sync::Arc;
 
 /// A parameter type must be `Deserialize` (this trait only improves the compiler's message).
 #[diagnostic::on_unimplemented(
@@ -91,6 +92,12 @@ pub fn default_json<T: serde::Serialize>(value: T) -> serde_json::Value {
 pub async fn run_blocking<R: Send + 'static>(
     f: impl FnOnce() -> R + Send + 'static,
 ) -> Result<R, ToolError> {
+    // The call's identity and cache flag go along, for the resilience attributes of sync tools.
+    let call = crate::resilience::CALL.try_with(Arc::clone).ok();
+    let f = move || match call {
+        Some(call) => crate::resilience::CALL.sync_scope(call, f),
+        None => f(),
+    };
     tokio::task::spawn_blocking(f).await.map_err(|e| {
         if e.is_panic() {
             ToolError::Panicked(panic_message(&*e.into_panic()))

@@ -366,7 +366,7 @@ impl Policies {
     }
 
     /// The `PolicySpec` constant expression.
-    pub fn spec(&self, p: &TokenStream) -> TokenStream {
+    pub fn spec(&self, p: &TokenStream, blocking: bool) -> TokenStream {
         let dur = |n: u64| quote!(::core::time::Duration::from_nanos(#n));
         let opt = |t: Option<TokenStream>| match t {
             Some(t) => quote!(::core::option::Option::Some(#t)),
@@ -410,7 +410,7 @@ impl Policies {
         quote! {
             #p::PolicySpec {
                 rate_limit: #rate, cache: #cache, retry: #retry, circuit_breaker: #breaker,
-                timeout: #timeout, bulkhead: #bulkhead,
+                timeout: #timeout, bulkhead: #bulkhead, blocking: #blocking,
             }
         }
     }

@@ -50,10 +50,13 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::Result<T
 fn emit(policies: &Policies, mut func: ItemFn) -> syn::Result<TokenStream> {
     let p = quote!(::sturdy::__private);
     let sig = &func.sig;
-    if sig.asyncness.is_none() {
+    // A sync function runs its pipeline on the caller's thread: retries sleep there, and there is
+    // no way to interrupt the call, hence no timeout.
+    let blocking = sig.asyncness.is_none();
+    if blocking && policies.timeout.is_some() {
         return Err(syn::Error::new(
             sig.fn_token.span(),
-            "resilience attributes need an `async fn` (timeouts and retries must not block a thread)",
+            "#[timeout] needs an `async fn`: a sync call cannot be interrupted at a deadline",
         ));
     }
     if let Some(r) = sig.receiver() {
@@ -140,13 +143,19 @@ fn emit(policies: &Policies, mut func: ItemFn) -> syn::Result<TokenStream> {
         }
         None => quote!(::core::option::Option::None),
     };
-    let spec = policies.spec(&p);
+    let spec = policies.spec(&p, blocking);
     let clones = idents
         .iter()
         .map(|(ident, ty)| quote_spanned!(ty.span()=> let #ident = #p::clone_arg::<#ty>(&#ident);));
     let block = &func.block;
     let fn_name = &sig.ident;
     let into_error = quote_spanned!(err_ty.span()=> #p::into_error::<#err_ty>(e));
+    // How the pipeline's future is driven: awaited, or run to completion on this thread.
+    let drive = if blocking {
+        quote!(#p::block_on(__sturdy_pipeline))
+    } else {
+        quote!(__sturdy_pipeline.await)
+    };
     let body = quote! {{
         static __STURDY_POLICIES: ::std::sync::OnceLock<::std::sync::Arc<#p::Policies<#cache_key_ty, #ok_ty, #err_ty>>> =
             ::std::sync::OnceLock::new();
@@ -158,7 +167,7 @@ fn emit(policies: &Policies, mut func: ItemFn) -> syn::Result<TokenStream> {
             )
         });
         let __sturdy_param_key = #param_key;
-        match __sturdy_policies
+        let __sturdy_pipeline = __sturdy_policies
             .#run(__sturdy_param_key, #cache_key_arg move || {
                 #(#clones)*
                 async move {
@@ -171,9 +180,8 @@ fn emit(policies: &Policies, mut func: ItemFn) -> syn::Result<TokenStream> {
                     }
                     #block
                 }
-            })
-            .await
-        {
+            });
+        match #drive {
             ::core::result::Result::Ok(v) => ::core::result::Result::Ok(v),
             ::core::result::Result::Err(e) => ::core::result::Result::Err(#into_error),
         }

@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// Everything a client (or a person running `--list-tools`) learns about a tool.
 #[derive(Debug, Clone, Serialize)]
@@ -253,10 +254,10 @@ impl Registry {
             .get(name)
             .ok_or_else(|| RegistryError::UnknownTool(name.to_owned()))?;
         let entry = &self.entries[i];
-        let info = CallInfo {
+        let info = Arc::new(CallInfo {
             client: ctx.client_arc(),
             cache_hit: AtomicBool::new(false),
-        };
+        });
         let (outcome, info) = CALL
             .scope(info, async {
                 let outcome = match prepare_args(entry.def.params, &entry.defaults, arguments) {

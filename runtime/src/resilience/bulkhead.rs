@@ -59,6 +59,24 @@ impl Bulkhead {
     }
 
     /// A slot for one call, or `Rejected` after waiting `max_wait`.
+    /// [`acquire`](Self::acquire) for sync callers: polls for a slot on the calling thread
+    /// (every millisecond) until `max_wait`, without needing a tokio timer.
+    pub fn acquire_blocking(&self) -> Result<SemaphorePermit<'_>, ToolError> {
+        let deadline = std::time::Instant::now() + self.max_wait;
+        loop {
+            if let Some(permit) = self.try_acquire() {
+                return Ok(permit);
+            }
+            let now = std::time::Instant::now();
+            if now >= deadline {
+                return Err(ToolError::Rejected {
+                    max_concurrent: self.max_concurrent,
+                });
+            }
+            std::thread::sleep((deadline - now).min(Duration::from_millis(1)));
+        }
+    }
+
     pub async fn acquire(&self) -> Result<SemaphorePermit<'_>, ToolError> {
         let rejected = ToolError::Rejected {
             max_concurrent: self.max_concurrent,

@@ -1,5 +1,6 @@
 //! Result cache with a time to live and a capacity, on `moka`.
 
+use std::future::Future;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -58,21 +59,27 @@ where
     pub async fn get_or_try_insert<E, F>(&self, key: K, init: F) -> Result<(V, bool), Arc<E>>
     where
         E: Send + Sync + 'static,
-        F: std::future::Future<Output = Result<V, E>>,
+        F: Future<Output = Result<V, E>>,
     {
-        if let Some(v) = self.hit(&key).await {
+        if let Some(v) = self.lookup(&key).await {
+            self.count_hit();
             return Ok((v, true));
         }
-        self.try_insert(key, init).await
+        // Boxed: the miss's future is large and every hit would otherwise move it around.
+        Box::pin(self.try_insert(key, init)).await
     }
 
-    /// The cached value, counted as a hit; `None` (not counted) on a miss, to be followed by
-    /// [`try_insert`](Self::try_insert). A hit this way costs no allocation, where
-    /// `moka`'s `try_get_with` allocates the key first.
-    pub(crate) async fn hit(&self, key: &K) -> Option<V> {
-        let v = self.inner.get(key).await?;
+    /// The first half of [`get_or_try_insert`](Self::get_or_try_insert): the cached value (then
+    /// [`count_hit`](Self::count_hit)), or `None`, to be followed by
+    /// [`try_insert`](Self::try_insert). A hit this way costs no allocation (`moka`'s
+    /// `try_get_with` allocates the key first), and the future is `moka`'s own, not a wrapper
+    /// (every level of futures costs each call a copy of it).
+    pub(crate) fn lookup<'a>(&'a self, key: &'a K) -> impl Future<Output = Option<V>> + 'a {
+        self.inner.get(key)
+    }
+
+    pub(crate) fn count_hit(&self) {
         self.hits.fetch_add(1, Ordering::Relaxed);
-        Some(v)
     }
 
     /// The second half of [`get_or_try_insert`](Self::get_or_try_insert), after a miss: another
@@ -81,7 +88,7 @@ where
     pub(crate) async fn try_insert<E, F>(&self, key: K, init: F) -> Result<(V, bool), Arc<E>>
     where
         E: Send + Sync + 'static,
-        F: std::future::Future<Output = Result<V, E>>,
+        F: Future<Output = Result<V, E>>,
     {
         let computed = AtomicBool::new(false);
         let result = self

@@ -71,3 +71,7 @@ impl<E: From<ToolError>> PolicyError for E {}
 pub fn into_error<E: PolicyError + 'static>(fail: Fail<E>) -> E {
     fail.into_error()
 }
+
+/// Runs the pipeline of a sync function on the calling thread. Not tokio's `block_on`: that one
+/// refuses to run inside a runtime, and sync tools run on tokio's blocking pool.
+pub use futures_executor::block_on;

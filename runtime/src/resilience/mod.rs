@@ -31,8 +31,9 @@ pub struct CallInfo {
 }
 
 tokio::task_local! {
-    /// Set by the registry around each tool call.
-    pub static CALL: CallInfo;
+    /// Set by the registry around each tool call (and carried onto the blocking pool for sync
+    /// tools).
+    pub static CALL: Arc<CallInfo>;
 }
 
 /// The current call's client identity, `"default"` outside a tool call.

@@ -97,6 +97,9 @@ pub struct PolicySpec {
     pub circuit_breaker: Option<CircuitBreakerConfig>,
     pub timeout: Option<Duration>,
     pub bulkhead: Option<BulkheadSpec>,
+    /// The function is sync: the pipeline runs on the caller's thread (see
+    /// [`Policies::run`]), waits with `std::thread::sleep`, and has no timeout.
+    pub blocking: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -178,6 +181,7 @@ pub struct Policies<K, V, E> {
     breaker: Option<Arc<CircuitBreaker>>,
     timeout: Option<Duration>,
     bulkhead: Option<Bulkhead>,
+    blocking: bool,
 }
 
 /// A rate limit and where its key comes from.
@@ -221,6 +225,7 @@ where
             bulkhead: spec
                 .bulkhead
                 .map(|b| Bulkhead::new(b.max_concurrent, b.max_wait)),
+            blocking: spec.blocking,
         });
         super::register(name, policies.clone());
         policies
@@ -285,7 +290,8 @@ where
         let Some(cache) = &self.cache else {
             return self.retrying(&mut attempt).await;
         };
-        if let Some(v) = cache.hit(&cache_key).await {
+        if let Some(v) = cache.lookup(&cache_key).await {
+            cache.count_hit();
             super::mark_cache_hit();
             return Ok(v);
         }
@@ -380,8 +386,14 @@ where
             };
             match (&self.retry, result) {
                 (Some(retry), Err(fail)) if n < retry.max && fail.retryable(self.when) => {
-                    // Boxed: the wait is rare and its future would enlarge this one.
-                    Box::pin(tokio::time::sleep(retry.delay(n))).await;
+                    if self.blocking {
+                        // A sync function's pipeline runs on its caller's thread, which is
+                        // the caller's to block (and may have no tokio timer).
+                        std::thread::sleep(retry.delay(n));
+                    } else {
+                        // Boxed: the wait is rare and its future would enlarge this one.
+                        Box::pin(tokio::time::sleep(retry.delay(n))).await;
+                    }
                     n += 1;
                 }
                 (_, result) => return result,
@@ -396,6 +408,7 @@ where
         let _slot = match &self.bulkhead {
             Some(b) => Some(match b.try_acquire() {
                 Some(slot) => slot,
+                None if self.blocking => b.acquire_blocking().map_err(Fail::Policy)?,
                 // Full: wait (boxed, as the waiting future is large and rarely needed).
                 None => Box::pin(b.acquire()).await.map_err(Fail::Policy)?,
             }),

@@ -1,0 +1,651 @@
+//! Load balancing across named upstream instances, each behind its own circuit breaker.
+//!
+//! A [`LoadBalancer`] holds a fixed set of instances (clients, URLs, connection pools, ...). Each
+//! [`pick`](LoadBalancer::pick) chooses one by its [`Strategy`], skipping instances whose breaker
+//! is open, and returns a [`Pick`]: the instance, its name, and the means to report the call's
+//! outcome to that instance's breaker. [`call`](LoadBalancer::call) does all of it around an
+//! async closure.
+//!
+//! ```
+//! use sturdy_runtime::balancer::{LoadBalancer, Strategy};
+//! use sturdy_runtime::ToolError;
+//!
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let upstreams = LoadBalancer::new(
+//!     Strategy::RoundRobin,
+//!     [("a", "http://10.0.0.1"), ("b", "http://10.0.0.2")],
+//! );
+//! let first = upstreams
+//!     .call(|url| async move { Ok::<_, ToolError>(format!("GET {url}/items")) })
+//!     .await
+//!     .unwrap();
+//! assert_eq!(first, "GET http://10.0.0.1/items");
+//! assert_eq!(upstreams.pick().unwrap().name(), "b");
+//! # });
+//! ```
+//!
+//! Everything is lock-free on the pick path (atomics only; a breaker takes its lock only while it
+//! is not closed), and nothing is locked across an `.await`.
+
+use crate::error::ToolError;
+use crate::resilience::{
+    BreakerPermit, CircuitBreaker, CircuitBreakerConfig, CircuitState, CircuitStats,
+};
+use futures_util::FutureExt;
+use std::fmt;
+use std::future::Future;
+use std::ops::Deref;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// How a [`LoadBalancer`] chooses among the instances whose breaker admits calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Strategy {
+    /// In turn, by a shared atomic counter: with every instance healthy, `k · n` picks give each
+    /// of the `n` instances exactly `k`, however many threads pick. An instance that is skipped
+    /// (open breaker) passes its turn to the next one.
+    RoundRobin,
+    /// Uniformly at random.
+    Random,
+    /// At random, in proportion to the instances' weights (see
+    /// [`set_weight`](LoadBalancer::set_weight)); an instance of weight 0 is not picked. Only this
+    /// strategy looks at weights.
+    Weighted,
+    /// The instance with the fewest calls in progress (picks not yet dropped); ties are broken at
+    /// random.
+    LeastOutstanding,
+    /// Two distinct instances at random, then the one with fewer calls in progress: nearly as good
+    /// as least-outstanding, without scanning every instance.
+    PowerOfTwoChoices,
+}
+
+impl fmt::Display for Strategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Strategy::RoundRobin => "round_robin",
+            Strategy::Random => "random",
+            Strategy::Weighted => "weighted",
+            Strategy::LeastOutstanding => "least_outstanding",
+            Strategy::PowerOfTwoChoices => "power_of_two_choices",
+        })
+    }
+}
+
+/// One instance and its counters, on its own cache lines so that threads picking different
+/// instances do not contend.
+#[repr(align(128))]
+struct Instance<T> {
+    name: Box<str>,
+    value: T,
+    breaker: CircuitBreaker,
+    weight: AtomicU32,
+    outstanding: AtomicUsize,
+    picks: AtomicU64,
+    successes: AtomicU64,
+    failures: AtomicU64,
+}
+
+/// A set of named instances of `T` with a [`Strategy`] and one [`CircuitBreaker`] per instance.
+/// `Send + Sync` when `T` is: share it with an `Arc` or a `static`.
+///
+/// Built with [`new`](Self::new) (default breaker settings, weight 1 each) or
+/// [`builder`](Self::builder).
+pub struct LoadBalancer<T> {
+    strategy: Strategy,
+    instances: Box<[Instance<T>]>,
+    /// Round robin's turn counter.
+    next: AtomicUsize,
+}
+
+impl<T> fmt::Debug for LoadBalancer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoadBalancer")
+            .field("strategy", &self.strategy)
+            .field("instances", &self.stats())
+            .finish()
+    }
+}
+
+/// Builds a [`LoadBalancer`]: `LoadBalancer::builder(strategy).breaker(..).instance(..)..build()`.
+#[must_use = "call build()"]
+pub struct LoadBalancerBuilder<T> {
+    strategy: Strategy,
+    breaker: CircuitBreakerConfig,
+    instances: Vec<(String, T, u32)>,
+}
+
+impl<T> LoadBalancerBuilder<T> {
+    /// The breaker settings of every instance (default: [`CircuitBreakerConfig::default`]).
+    pub fn breaker(mut self, config: CircuitBreakerConfig) -> Self {
+        self.breaker = config;
+        self
+    }
+
+    /// Adds an instance of weight 1.
+    pub fn instance(self, name: impl Into<String>, value: T) -> Self {
+        self.weighted(name, value, 1)
+    }
+
+    /// Adds an instance with a weight (used by [`Strategy::Weighted`]).
+    pub fn weighted(mut self, name: impl Into<String>, value: T, weight: u32) -> Self {
+        self.instances.push((name.into(), value, weight));
+        self
+    }
+
+    /// The balancer.
+    ///
+    /// # Panics
+    /// When two instances have the same name (names address instances in
+    /// [`set_weight`](LoadBalancer::set_weight) and in errors), or when the breaker settings are
+    /// invalid (a zero threshold or half-open count).
+    pub fn build(self) -> LoadBalancer<T> {
+        let mut names: Vec<&str> = self.instances.iter().map(|(n, ..)| n.as_str()).collect();
+        names.sort_unstable();
+        if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+            panic!("load balancer: two instances are named {:?}", w[0]);
+        }
+        let breaker = self.breaker;
+        LoadBalancer {
+            strategy: self.strategy,
+            instances: self
+                .instances
+                .into_iter()
+                .map(|(name, value, weight)| Instance {
+                    name: name.into_boxed_str(),
+                    value,
+                    breaker: CircuitBreaker::with_config(breaker),
+                    weight: AtomicU32::new(weight),
+                    outstanding: AtomicUsize::new(0),
+                    picks: AtomicU64::new(0),
+                    successes: AtomicU64::new(0),
+                    failures: AtomicU64::new(0),
+                })
+                .collect(),
+            next: AtomicUsize::new(0),
+        }
+    }
+}
+
+/// Instances already tried during one pick (their breaker refused). Allocates only beyond 64
+/// instances.
+#[derive(Default)]
+struct Skipped {
+    low: u64,
+    high: Vec<u64>,
+}
+
+impl Skipped {
+    #[inline]
+    fn contains(&self, i: usize) -> bool {
+        if i < 64 {
+            self.low & (1 << i) != 0
+        } else {
+            self.high
+                .get(i / 64 - 1)
+                .is_some_and(|w| w & (1 << (i % 64)) != 0)
+        }
+    }
+
+    fn insert(&mut self, i: usize) {
+        if i < 64 {
+            self.low |= 1 << i;
+        } else {
+            let w = i / 64 - 1;
+            if self.high.len() <= w {
+                self.high.resize(w + 1, 0);
+            }
+            self.high[w] |= 1 << (i % 64);
+        }
+    }
+}
+
+impl<T> LoadBalancer<T> {
+    /// A balancer over `(name, value)` pairs, each of weight 1 and with the default breaker
+    /// settings ([`CircuitBreakerConfig::default`]).
+    ///
+    /// # Panics
+    /// When two instances have the same name.
+    pub fn new<N: Into<String>>(
+        strategy: Strategy,
+        instances: impl IntoIterator<Item = (N, T)>,
+    ) -> Self {
+        instances
+            .into_iter()
+            .fold(Self::builder(strategy), |b, (name, value)| {
+                b.instance(name, value)
+            })
+            .build()
+    }
+
+    /// A builder, to set the breaker settings and weights.
+    ///
+    /// ```
+    /// use sturdy_runtime::balancer::{LoadBalancer, Strategy};
+    /// use sturdy_runtime::resilience::CircuitBreakerConfig;
+    /// use std::time::Duration;
+    ///
+    /// let lb = LoadBalancer::builder(Strategy::Weighted)
+    ///     .breaker(CircuitBreakerConfig {
+    ///         threshold: 3,
+    ///         recovery: Duration::from_secs(10),
+    ///         half_open: 1,
+    ///     })
+    ///     .weighted("big", "10.0.0.1", 3)
+    ///     .weighted("small", "10.0.0.2", 1)
+    ///     .build();
+    /// assert_eq!(lb.len(), 2);
+    /// ```
+    pub fn builder(strategy: Strategy) -> LoadBalancerBuilder<T> {
+        LoadBalancerBuilder {
+            strategy,
+            breaker: CircuitBreakerConfig::default(),
+            instances: Vec::new(),
+        }
+    }
+
+    pub fn strategy(&self) -> Strategy {
+        self.strategy
+    }
+
+    /// The number of instances (healthy or not).
+    pub fn len(&self) -> usize {
+        self.instances.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.instances.is_empty()
+    }
+
+    /// The instances' names, in the order they were added.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.instances.iter().map(|i| &*i.name)
+    }
+
+    fn find(&self, name: &str) -> Option<&Instance<T>> {
+        self.instances.iter().find(|i| &*i.name == name)
+    }
+
+    /// The breaker of the instance named `name`.
+    pub fn breaker(&self, name: &str) -> Option<&CircuitBreaker> {
+        self.find(name).map(|i| &i.breaker)
+    }
+
+    /// Sets an instance's weight while the balancer serves (an atomic store: pickers are never
+    /// blocked). Returns the previous weight, or `None` when no instance has that name. Weight 0
+    /// takes the instance out of [`Strategy::Weighted`] rotation.
+    pub fn set_weight(&self, name: &str, weight: u32) -> Option<u32> {
+        self.find(name)
+            .map(|i| i.weight.swap(weight, Ordering::Relaxed))
+    }
+
+    /// The instance's current weight.
+    pub fn weight(&self, name: &str) -> Option<u32> {
+        self.find(name).map(|i| i.weight.load(Ordering::Relaxed))
+    }
+
+    /// Chooses an instance whose breaker admits a call, by the strategy. The returned [`Pick`]
+    /// counts as one call in progress on that instance until it is dropped; report the call's
+    /// outcome on it ([`Pick::success`] / [`Pick::failure`]) so that the breaker sees it.
+    ///
+    /// Fails with [`NoHealthyInstance`] (which converts into [`ToolError::Unavailable`]) when
+    /// every instance refuses: breaker open, half-open with its trial slots taken, or (weighted)
+    /// weight 0.
+    pub fn pick(&self) -> Result<Pick<'_, T>, NoHealthyInstance> {
+        let n = self.instances.len();
+        let start = match self.strategy {
+            Strategy::RoundRobin => self.next.fetch_add(1, Ordering::Relaxed),
+            _ => 0,
+        };
+        let mut skipped = Skipped::default();
+        let mut refusals = 0;
+        // (instance, how long its breaker stays open), for the error.
+        let mut waits: Vec<(usize, Duration)> = Vec::new();
+        while refusals < n {
+            let Some(i) = self.choose(start, &skipped, refusals) else {
+                break;
+            };
+            let instance = &self.instances[i];
+            match instance.breaker.try_acquire() {
+                Ok(permit) => {
+                    instance.outstanding.fetch_add(1, Ordering::Relaxed);
+                    instance.picks.fetch_add(1, Ordering::Relaxed);
+                    return Ok(Pick {
+                        instance,
+                        index: i,
+                        permit: Some(permit),
+                    });
+                }
+                Err(e) => {
+                    if let Some(after) = e.retry_after().filter(|d| !d.is_zero()) {
+                        waits.push((i, after));
+                    }
+                    skipped.insert(i);
+                    refusals += 1;
+                }
+            }
+        }
+        Err(self.no_healthy(&waits))
+    }
+
+    /// The index of the next candidate, not in `skipped`; `None` when there is none.
+    #[inline]
+    fn choose(&self, start: usize, skipped: &Skipped, refusals: usize) -> Option<usize> {
+        let n = self.instances.len();
+        let left = n - refusals;
+        if left == 0 {
+            return None;
+        }
+        // The `k`-th (from 0) instance not skipped.
+        let nth = |mut k: usize| {
+            (0..n).find(|&i| {
+                if skipped.contains(i) {
+                    return false;
+                }
+                if k == 0 {
+                    return true;
+                }
+                k -= 1;
+                false
+            })
+        };
+        match self.strategy {
+            Strategy::RoundRobin => {
+                let s = start % n;
+                (0..n).map(|k| (s + k) % n).find(|&i| !skipped.contains(i))
+            }
+            Strategy::Random if refusals == 0 => Some(fastrand::usize(..n)),
+            Strategy::Random => nth(fastrand::usize(..left)),
+            Strategy::Weighted => {
+                let weight = |i: usize| {
+                    if skipped.contains(i) {
+                        0
+                    } else {
+                        u64::from(self.instances[i].weight.load(Ordering::Relaxed))
+                    }
+                };
+                let total: u64 = (0..n).map(weight).sum();
+                if total == 0 {
+                    return None;
+                }
+                // Weights may change between the two passes: fall back to the last candidate
+                // with a weight.
+                let mut r = fastrand::u64(..total);
+                let mut last = None;
+                for i in 0..n {
+                    let w = weight(i);
+                    if w == 0 {
+                        continue;
+                    }
+                    if r < w {
+                        return Some(i);
+                    }
+                    r -= w;
+                    last = Some(i);
+                }
+                last
+            }
+            Strategy::LeastOutstanding => {
+                let s = fastrand::usize(..n);
+                (0..n)
+                    .map(|k| (s + k) % n)
+                    .filter(|&i| !skipped.contains(i))
+                    .min_by_key(|&i| self.instances[i].outstanding.load(Ordering::Relaxed))
+            }
+            Strategy::PowerOfTwoChoices => {
+                if left == 1 {
+                    return nth(0);
+                }
+                let a = fastrand::usize(..left);
+                let mut b = fastrand::usize(..left - 1);
+                if b >= a {
+                    b += 1;
+                }
+                let (a, b) = if refusals == 0 {
+                    (a, b)
+                } else {
+                    (nth(a)?, nth(b)?)
+                };
+                let load = |i: usize| self.instances[i].outstanding.load(Ordering::Relaxed);
+                Some(if load(b) < load(a) { b } else { a })
+            }
+        }
+    }
+
+    #[cold]
+    fn no_healthy(&self, waits: &[(usize, Duration)]) -> NoHealthyInstance {
+        NoHealthyInstance {
+            strategy: self.strategy,
+            instances: self
+                .instances
+                .iter()
+                .enumerate()
+                .map(|(k, i)| InstanceStatus {
+                    name: i.name.to_string(),
+                    state: i.breaker.state(),
+                    retry_after: waits.iter().find(|w| w.0 == k).map(|w| w.1),
+                    weight: i.weight.load(Ordering::Relaxed),
+                })
+                .collect(),
+        }
+    }
+
+    /// Picks an instance, runs `f` on it and reports the outcome to its breaker: `Ok` is a
+    /// success, `Err` a failure; a panic counts as a failure, and a call dropped before it ends
+    /// (cancelled) as neither. When no instance is available `f` does not run and the error is
+    /// `E::from(NoHealthyInstance)` (for example [`ToolError::Unavailable`]).
+    ///
+    /// To decide which errors count against an instance (say, not an HTTP 404), use
+    /// [`pick`](Self::pick) and report on the [`Pick`].
+    pub async fn call<'a, F, Fut, R, E>(&'a self, f: F) -> Result<R, E>
+    where
+        F: FnOnce(&'a T) -> Fut,
+        Fut: Future<Output = Result<R, E>>,
+        E: From<NoHealthyInstance>,
+    {
+        let pick = self.pick()?;
+        // A panic while polling does not drop the future (the executor drops it later, no longer
+        // panicking), so catch it here to count it.
+        match AssertUnwindSafe(f(pick.value())).catch_unwind().await {
+            Ok(result) => {
+                match result {
+                    Ok(_) => pick.success(),
+                    Err(_) => pick.failure(),
+                }
+                result
+            }
+            Err(panic) => {
+                pick.failure();
+                std::panic::resume_unwind(panic)
+            }
+        }
+    }
+
+    /// Per instance, in the order they were added: picks, calls in progress, outcomes reported,
+    /// breaker state and weight.
+    pub fn stats(&self) -> Vec<InstanceStats> {
+        self.instances
+            .iter()
+            .map(|i| InstanceStats {
+                name: i.name.to_string(),
+                picks: i.picks.load(Ordering::Relaxed),
+                outstanding: i.outstanding.load(Ordering::Relaxed),
+                successes: i.successes.load(Ordering::Relaxed),
+                failures: i.failures.load(Ordering::Relaxed),
+                state: i.breaker.state(),
+                breaker: i.breaker.stats(),
+                weight: i.weight.load(Ordering::Relaxed),
+            })
+            .collect()
+    }
+}
+
+/// A snapshot of one instance, from [`LoadBalancer::stats`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct InstanceStats {
+    pub name: String,
+    /// Times this instance was picked.
+    pub picks: u64,
+    /// Picks not yet dropped (calls in progress).
+    pub outstanding: usize,
+    /// Outcomes reported with [`Pick::success`] / [`Pick::failure`].
+    pub successes: u64,
+    pub failures: u64,
+    /// The breaker's state (same as `breaker.state`).
+    pub state: CircuitState,
+    pub breaker: CircuitStats,
+    pub weight: u32,
+}
+
+/// One chosen instance: dereferences to the `T`, and is one call in progress on it until dropped.
+/// Report the outcome with [`success`](Self::success) or [`failure`](Self::failure); dropping it
+/// without one counts as neither (a cancelled call), except during a panic, which counts as a
+/// failure.
+#[must_use = "report the outcome of the call with success() or failure()"]
+pub struct Pick<'a, T> {
+    instance: &'a Instance<T>,
+    index: usize,
+    permit: Option<BreakerPermit<'a>>,
+}
+
+impl<'a, T> Pick<'a, T> {
+    /// The instance (also reachable through `Deref`), borrowed from the balancer rather than the
+    /// pick, so it outlives the pick.
+    pub fn value(&self) -> &'a T {
+        &self.instance.value
+    }
+
+    /// The instance's name.
+    pub fn name(&self) -> &'a str {
+        &self.instance.name
+    }
+
+    /// The instance's position among the balancer's instances (the order they were added).
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The call succeeded: resets the breaker's failure count (closes it after a half-open trial).
+    pub fn success(mut self) {
+        if let Some(p) = self.permit.take() {
+            p.success();
+        }
+        self.instance.successes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The call failed: counts toward opening the instance's breaker.
+    pub fn failure(mut self) {
+        if let Some(p) = self.permit.take() {
+            p.failure();
+        }
+        self.instance.failures.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+impl<T> Deref for Pick<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.instance.value
+    }
+}
+
+impl<T> fmt::Debug for Pick<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pick")
+            .field("name", &self.name())
+            .field("index", &self.index)
+            .finish()
+    }
+}
+
+impl<T> Drop for Pick<'_, T> {
+    fn drop(&mut self) {
+        if let Some(p) = self.permit.take() {
+            if std::thread::panicking() {
+                p.failure();
+                self.instance.failures.fetch_add(1, Ordering::Relaxed);
+            }
+            // Otherwise dropped unreported: the permit's own drop frees a trial slot, if any.
+        }
+        self.instance.outstanding.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// One instance as seen when no instance was available.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct InstanceStatus {
+    pub name: String,
+    pub state: CircuitState,
+    /// For an open breaker, at most how long until it admits a trial call.
+    pub retry_after: Option<Duration>,
+    pub weight: u32,
+}
+
+/// No instance could take the call: each one's breaker refused (or, weighted, its weight is 0).
+/// Its message names every instance and its state; converts into [`ToolError::Unavailable`].
+///
+/// ```
+/// use sturdy_runtime::balancer::{LoadBalancer, Strategy};
+/// use sturdy_runtime::ToolError;
+///
+/// let lb = LoadBalancer::new(Strategy::Weighted, [("a", ()), ("b", ())]);
+/// lb.set_weight("a", 0);
+/// lb.set_weight("b", 0);
+/// let err = lb.pick().unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     "no healthy instance (weighted): a closed, weight 0; b closed, weight 0"
+/// );
+/// assert_eq!(ToolError::from(err).kind(), "unavailable");
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct NoHealthyInstance {
+    pub strategy: Strategy,
+    pub instances: Vec<InstanceStatus>,
+}
+
+impl NoHealthyInstance {
+    /// The earliest time an instance admits calls again, when some instance is open.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.instances.iter().filter_map(|i| i.retry_after).min()
+    }
+}
+
+impl fmt::Display for NoHealthyInstance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.instances.is_empty() {
+            return f.write_str("no healthy instance: the load balancer has no instances");
+        }
+        write!(f, "no healthy instance ({}): ", self.strategy)?;
+        for (k, i) in self.instances.iter().enumerate() {
+            if k > 0 {
+                f.write_str("; ")?;
+            }
+            f.write_str(&i.name)?;
+            match i.state {
+                CircuitState::Open => f.write_str(" open")?,
+                CircuitState::HalfOpen => f.write_str(" half-open, trial calls in progress")?,
+                CircuitState::Closed => f.write_str(" closed")?,
+            }
+            if let Some(after) = i.retry_after {
+                write!(f, ", retry after {:.1} s", after.as_secs_f64())?;
+            }
+            if self.strategy == Strategy::Weighted && i.weight == 0 {
+                f.write_str(", weight 0")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for NoHealthyInstance {}
+
+impl From<NoHealthyInstance> for ToolError {
+    fn from(e: NoHealthyInstance) -> Self {
+        ToolError::Unavailable {
+            message: e.to_string(),
+            retry_after: e.retry_after(),
+        }
+    }
+}

@@ -110,7 +110,10 @@ async fn slow_items_time_out_without_holding_up_the_others() {
         "hanging jobs were dropped at their deadline: {:?}",
         t0.elapsed()
     );
-    assert_eq!((report.total, report.successful, report.failed), (50, 40, 10));
+    assert_eq!(
+        (report.total, report.successful, report.failed),
+        (50, 40, 10)
+    );
     for r in &report.results {
         if r.index % 5 == 0 {
             assert_eq!(r.result, Err(ToolError::Timeout(limit)));
@@ -121,7 +124,10 @@ async fn slow_items_time_out_without_holding_up_the_others() {
     let json = serde_json::to_value(&report).unwrap();
     assert_eq!(json["failed"], 10);
     assert_eq!(json["results"][0]["error"], "timeout");
-    assert_eq!(json["results"][1], serde_json::json!({"index": 1, "ok": true, "value": 1}));
+    assert_eq!(
+        json["results"][1],
+        serde_json::json!({"index": 1, "ok": true, "value": 1})
+    );
 }
 
 #[tokio::test]

@@ -668,3 +668,19 @@ fn sync_functions_get_the_same_pipeline_without_a_runtime() {
     assert!(matches!(sync_cached(1), Err(ToolError::RateLimited { .. })));
     assert_eq!(SYNC_CACHE_CALLS.load(SeqCst), 2);
 }
+
+/// Only `#[cached]` needs `Clone` results.
+#[derive(Debug, PartialEq)]
+struct Unique(u32);
+
+#[retry(max = 1, base = "1ms")]
+#[circuit_breaker]
+#[rate_limited(100, 60)]
+async fn unique() -> Result<Unique, ToolError> {
+    Ok(Unique(1))
+}
+
+#[tokio::test]
+async fn results_need_not_be_clone_without_a_cache() {
+    assert_eq!(unique().await, Ok(Unique(1)));
+}

@@ -125,6 +125,12 @@ fn emit(policies: &Policies, mut func: ItemFn) -> syn::Result<TokenStream> {
     } else {
         (quote!(()), quote!(), quote!(run_uncached))
     };
+    // Only a cache needs `Clone` values.
+    let new = if policies.cache.is_some() {
+        quote!(new_cached)
+    } else {
+        quote!(new)
+    };
     let param_key = match policies.rate.as_ref().map(|r| &r.2) {
         Some(RateKeyArg::Param(name)) => {
             let Some((ident, ty)) = idents.iter().find(|(i, _)| i == name) else {
@@ -160,7 +166,7 @@ fn emit(policies: &Policies, mut func: ItemFn) -> syn::Result<TokenStream> {
         static __STURDY_POLICIES: ::std::sync::OnceLock<::std::sync::Arc<#p::Policies<#cache_key_ty, #ok_ty, #err_ty>>> =
             ::std::sync::OnceLock::new();
         let __sturdy_policies = __STURDY_POLICIES.get_or_init(|| {
-            #p::Policies::new(
+            #p::Policies::#new(
                 ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#fn_name)),
                 &#spec,
                 #when,

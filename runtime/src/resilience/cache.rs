@@ -38,6 +38,16 @@ pub struct CacheStats {
     pub misses: u64,
 }
 
+impl<K, V> Cache<K, V> {
+    pub fn stats(&self) -> CacheStats {
+        CacheStats {
+            entries: self.inner.entry_count(),
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+        }
+    }
+}
+
 impl<K, V> Cache<K, V>
 where
     K: Hash + Eq + Send + Sync + 'static,
@@ -119,13 +129,5 @@ where
     /// Applies pending evictions now (moka otherwise does it in the background of later calls).
     pub async fn run_pending_tasks(&self) {
         self.inner.run_pending_tasks().await
-    }
-
-    pub fn stats(&self) -> CacheStats {
-        CacheStats {
-            entries: self.inner.entry_count(),
-            hits: self.hits.load(Ordering::Relaxed),
-            misses: self.misses.load(Ordering::Relaxed),
-        }
     }
 }

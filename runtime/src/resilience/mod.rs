@@ -69,8 +69,8 @@ pub trait PolicyView: Send + Sync {
 
 impl<K, V, E> PolicyView for Policies<K, V, E>
 where
-    K: std::hash::Hash + Eq + Send + Sync + 'static,
-    V: Clone + Send + Sync + 'static,
+    K: Send + Sync + 'static,
+    V: Send + Sync + 'static,
     E: Send + Sync + 'static,
 {
     fn name(&self) -> &'static str {
@@ -83,11 +83,7 @@ where
         Policies::circuit_breaker(self)
     }
     fn sync(&self) -> futures_util::future::BoxFuture<'_, ()> {
-        Box::pin(async move {
-            if let Some(c) = self.cache() {
-                c.run_pending_tasks().await;
-            }
-        })
+        Policies::sync_cache(self)
     }
 }
 

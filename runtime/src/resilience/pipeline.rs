@@ -6,6 +6,7 @@
 
 use super::{Bulkhead, Cache, CircuitBreaker, CircuitBreakerConfig, KeyHash, RateLimiter, Retry};
 use crate::error::ToolError;
+use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use serde_json::{json, Value};
 use std::any::Any;
@@ -182,6 +183,9 @@ pub struct Policies<K, V, E> {
     timeout: Option<Duration>,
     bulkhead: Option<Bulkhead>,
     blocking: bool,
+    /// Applies the cache's pending evictions. A function pointer made where `V: Clone` is known
+    /// (in [`Policies::new_cached`]), so that the rest of the pipeline does not require it.
+    cache_sync: Option<for<'a> fn(&'a Self) -> BoxFuture<'a, ()>>,
 }
 
 /// A rate limit and where its key comes from.
@@ -201,77 +205,25 @@ where
     V: Clone + Send + Sync + 'static,
     E: Send + Sync + 'static,
 {
-    /// Builds the state and registers it (see [`super::policies`]).
-    pub fn new(name: &'static str, spec: &PolicySpec, when: Option<fn(&E) -> bool>) -> Arc<Self> {
-        let breaker = spec
-            .circuit_breaker
-            .map(|c| Arc::new(CircuitBreaker::with_config(c)));
-        let policies = Arc::new(Policies {
+    /// [`new`](Policies::new) for a function with `#[cached]` (whose values must be `Clone`).
+    pub fn new_cached(
+        name: &'static str,
+        spec: &PolicySpec,
+        when: Option<fn(&E) -> bool>,
+    ) -> Arc<Self> {
+        Self::build(
             name,
-            rate: spec.rate_limit.map(|r| {
-                let limiter = RateLimiter::new(r.limit, r.window);
-                let global = limiter.hash(GLOBAL);
-                Rate {
-                    limiter,
-                    key: r.key,
-                    global,
-                }
-            }),
-            cache: spec.cache.map(|c| Cache::new(c.ttl, c.capacity)),
-            retry: spec.retry.map(|r| r.retry),
+            spec,
             when,
-            breaker,
-            timeout: spec.timeout,
-            bulkhead: spec
-                .bulkhead
-                .map(|b| Bulkhead::new(b.max_concurrent, b.max_wait)),
-            blocking: spec.blocking,
-        });
-        super::register(name, policies.clone());
-        policies
-    }
-
-    pub fn name(&self) -> &'static str {
-        self.name
-    }
-
-    pub fn circuit_breaker(&self) -> Option<&CircuitBreaker> {
-        self.breaker.as_deref()
-    }
-
-    pub fn rate_limiter(&self) -> Option<&RateLimiter> {
-        self.rate.as_ref().map(|r| &r.limiter)
-    }
-
-    pub fn cache(&self) -> Option<&Cache<K, V>> {
-        self.cache.as_ref()
-    }
-
-    pub fn bulkhead(&self) -> Option<&Bulkhead> {
-        self.bulkhead.as_ref()
-    }
-
-    /// A snapshot of every policy's state, as JSON.
-    pub fn stats(&self) -> Value {
-        let mut v = serde_json::Map::new();
-        if let Some(r) = &self.rate {
-            v.insert("rate_limited".into(), json!(r.limiter.stats()));
-        }
-        if let Some(c) = &self.cache {
-            v.insert("cached".into(), json!(c.stats()));
-        }
-        if let Some(b) = &self.breaker {
-            v.insert("circuit_breaker".into(), json!(b.stats()));
-        }
-        if let Some(b) = &self.bulkhead {
-            v.insert("bulkhead".into(), json!(b.stats()));
-        }
-        Value::Object(v)
-    }
-
-    /// The rate-limit key kind, so generated code knows what to pass to [`run`](Self::run).
-    pub fn rate_key(&self) -> Option<RateKey> {
-        self.rate.as_ref().map(|r| r.key)
+            spec.cache.map(|c| Cache::new(c.ttl, c.capacity)),
+            Some(|p| {
+                Box::pin(async move {
+                    if let Some(c) = &p.cache {
+                        c.run_pending_tasks().await;
+                    }
+                })
+            }),
+        )
     }
 
     /// Runs one call through the pipeline. `param_key` is the rate-limit key when it is a
@@ -324,6 +276,106 @@ where
                 Err(own.unwrap_or_else(|| Fail::Policy((*shared).clone())))
             }
         }
+    }
+}
+
+impl<K, V, E> Policies<K, V, E>
+where
+    K: Send + Sync + 'static,
+    V: Send + Sync + 'static,
+    E: Send + Sync + 'static,
+{
+    /// Builds the state of a function without a cache and registers it (see
+    /// [`super::policies`]); a `cache` in `spec` is ignored (see [`new_cached`](Self::new_cached)).
+    pub fn new(name: &'static str, spec: &PolicySpec, when: Option<fn(&E) -> bool>) -> Arc<Self> {
+        Self::build(name, spec, when, None, None)
+    }
+
+    fn build(
+        name: &'static str,
+        spec: &PolicySpec,
+        when: Option<fn(&E) -> bool>,
+        cache: Option<Cache<K, V>>,
+        cache_sync: Option<for<'a> fn(&'a Self) -> BoxFuture<'a, ()>>,
+    ) -> Arc<Self> {
+        let breaker = spec
+            .circuit_breaker
+            .map(|c| Arc::new(CircuitBreaker::with_config(c)));
+        let policies = Arc::new(Policies {
+            name,
+            rate: spec.rate_limit.map(|r| {
+                let limiter = RateLimiter::new(r.limit, r.window);
+                let global = limiter.hash(GLOBAL);
+                Rate {
+                    limiter,
+                    key: r.key,
+                    global,
+                }
+            }),
+            cache,
+            retry: spec.retry.map(|r| r.retry),
+            when,
+            breaker,
+            timeout: spec.timeout,
+            bulkhead: spec
+                .bulkhead
+                .map(|b| Bulkhead::new(b.max_concurrent, b.max_wait)),
+            blocking: spec.blocking,
+            cache_sync,
+        });
+        super::register(name, policies.clone());
+        policies
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    pub fn circuit_breaker(&self) -> Option<&CircuitBreaker> {
+        self.breaker.as_deref()
+    }
+
+    pub fn rate_limiter(&self) -> Option<&RateLimiter> {
+        self.rate.as_ref().map(|r| &r.limiter)
+    }
+
+    pub fn cache(&self) -> Option<&Cache<K, V>> {
+        self.cache.as_ref()
+    }
+
+    pub fn bulkhead(&self) -> Option<&Bulkhead> {
+        self.bulkhead.as_ref()
+    }
+
+    /// Applies the cache's pending evictions (a no-op without a cache).
+    pub fn sync_cache(&self) -> BoxFuture<'_, ()> {
+        match self.cache_sync {
+            Some(f) => f(self),
+            None => Box::pin(std::future::ready(())),
+        }
+    }
+
+    /// A snapshot of every policy's state, as JSON.
+    pub fn stats(&self) -> Value {
+        let mut v = serde_json::Map::new();
+        if let Some(r) = &self.rate {
+            v.insert("rate_limited".into(), json!(r.limiter.stats()));
+        }
+        if let Some(c) = &self.cache {
+            v.insert("cached".into(), json!(c.stats()));
+        }
+        if let Some(b) = &self.breaker {
+            v.insert("circuit_breaker".into(), json!(b.stats()));
+        }
+        if let Some(b) = &self.bulkhead {
+            v.insert("bulkhead".into(), json!(b.stats()));
+        }
+        Value::Object(v)
+    }
+
+    /// The rate-limit key kind, so generated code knows what to pass to [`run`](Self::run).
+    pub fn rate_key(&self) -> Option<RateKey> {
+        self.rate.as_ref().map(|r| r.key)
     }
 
     /// [`run`](Self::run) for a function without a cache (the attributes know statically): the

@@ -571,3 +571,13 @@ async fn rate_limit_client_key_is_the_http_identity() {
     assert_eq!(outcomes, [false, true, false]);
     server.shutdown().await;
 }
+
+#[test]
+fn safe_defaults() {
+    let d = HttpOptions::default();
+    assert_eq!(d.bind, "127.0.0.1:8000".parse::<SocketAddr>().unwrap());
+    assert!(d.bind.ip().is_loopback());
+    assert!(d.allowed_origins.is_empty());
+    assert!(d.max_body_bytes <= 4 * 1024 * 1024);
+    assert!(d.max_concurrent_requests > 0 && d.max_sessions > 0);
+}

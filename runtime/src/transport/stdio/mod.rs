@@ -45,6 +45,65 @@ impl Default for StdioOptions {
     }
 }
 
+/// Reads one line into `$line` with `$fill` (`reader.fill_buf()`, awaited or not): the same
+/// loop for the blocking and the async transport, which differ only in how they wait for input.
+macro_rules! read_line {
+    ($reader:ident, $fill:expr, $splitter:ident, $line:ident) => {
+        loop {
+            let buf = match $fill {
+                Ok(buf) => buf,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => break Err(e),
+            };
+            if buf.is_empty() {
+                break Ok($splitter.finish(&$line));
+            }
+            match $splitter.feed(buf, &mut $line) {
+                Fed::Line { consumed, too_long } => {
+                    $reader.consume(consumed);
+                    break Ok(if too_long {
+                        Line::TooLong
+                    } else {
+                        Line::Complete
+                    });
+                }
+                Fed::Partial => {
+                    let n = buf.len();
+                    $reader.consume(n);
+                }
+            }
+        }
+    };
+}
+
+/// Handles a line just read (not end of input): answers it into `batch` when it is done at once,
+/// or returns the request that has to wait for a slot.
+fn take_line(
+    read: Line,
+    line: &mut Vec<u8>,
+    inflight: &mut InFlight,
+    batch: &mut Vec<u8>,
+    options: &StdioOptions,
+) -> Option<inflight::Request> {
+    match read {
+        Line::Eof => None,
+        Line::TooLong => {
+            append(batch, &too_long_error(options));
+            None
+        }
+        Line::Complete if is_blank(line) => None,
+        Line::Complete => match inflight.start(std::mem::take(line)) {
+            Started::Done(response) => {
+                if let Some(response) = response {
+                    append(batch, &response);
+                }
+                None
+            }
+            Started::Waiting(request) => Some(request),
+        },
+    }
+}
+
 /// Largest batch of responses kept before writing.
 const BATCH_BYTES: usize = 64 * 1024;
 const READ_BUFFER: usize = 64 * 1024;
@@ -102,42 +161,17 @@ fn blocking_read_loop<R: Read, W: Write>(
             }
         }
         line.clear();
-        let read = loop {
-            let buf = match reader.fill_buf() {
-                Ok(buf) => buf,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => break Err(e),
-            };
-            if buf.is_empty() {
-                break Ok(splitter.finish(&line));
-            }
-            match splitter.feed(buf, &mut line) {
-                Fed::Line { consumed, too_long } => {
-                    reader.consume(consumed);
-                    break Ok(if too_long {
-                        Line::TooLong
-                    } else {
-                        Line::Complete
-                    });
-                }
-                Fed::Partial => {
-                    let n = buf.len();
-                    reader.consume(n);
-                }
-            }
-        };
+        let read = read_line!(reader, reader.fill_buf(), splitter, line);
         match read {
             Ok(Line::Eof) => break Ok(()),
-            Ok(Line::TooLong) => append(&mut batch, &too_long_error(options)),
-            Ok(Line::Complete) if is_blank(&line) => {}
-            Ok(Line::Complete) => match inflight.start(std::mem::take(&mut line)) {
-                Started::Done(Some(response)) => append(&mut batch, &response),
-                Started::Done(None) => {}
-                Started::Waiting(request) => {
+            Ok(read) => {
+                if let Some(request) =
+                    take_line(read, &mut line, &mut inflight, &mut batch, options)
+                {
                     let permit = handle.block_on(inflight.permit());
                     inflight.spawn(request, permit);
                 }
-            },
+            }
             Err(e) => break Err(e),
         }
     };
@@ -234,41 +268,17 @@ where
             }
         }
         line.clear();
-        let read = loop {
-            let buf = match reader.fill_buf().await {
-                Ok(buf) => buf,
-                Err(e) => break Err(e),
-            };
-            if buf.is_empty() {
-                break Ok(splitter.finish(&line));
-            }
-            match splitter.feed(buf, &mut line) {
-                Fed::Line { consumed, too_long } => {
-                    reader.consume(consumed);
-                    break Ok(if too_long {
-                        Line::TooLong
-                    } else {
-                        Line::Complete
-                    });
-                }
-                Fed::Partial => {
-                    let n = buf.len();
-                    reader.consume(n);
-                }
-            }
-        };
+        let read = read_line!(reader, reader.fill_buf().await, splitter, line);
         match read {
             Ok(Line::Eof) => break,
-            Ok(Line::TooLong) => append(&mut batch, &too_long_error(&options)),
-            Ok(Line::Complete) if is_blank(&line) => {}
-            Ok(Line::Complete) => match inflight.start(std::mem::take(&mut line)) {
-                Started::Done(Some(response)) => append(&mut batch, &response),
-                Started::Done(None) => {}
-                Started::Waiting(request) => {
+            Ok(read) => {
+                if let Some(request) =
+                    take_line(read, &mut line, &mut inflight, &mut batch, &options)
+                {
                     let permit = inflight.permit().await;
                     inflight.spawn(request, permit);
                 }
-            },
+            }
             Err(e) => {
                 read_result = Err(e);
                 break;

@@ -24,10 +24,12 @@
 //! ```
 
 use crate::error::ToolError;
-use futures_util::{stream, FutureExt, StreamExt};
+use futures_util::{stream, FutureExt, Stream, StreamExt};
 use serde::ser::SerializeMap;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 /// Settings of a batch run: how many jobs at most run at once, and how long each may take.
@@ -56,8 +58,8 @@ impl Batch {
         }
     }
 
-    /// Each job may run for at most `timeout` (counted from when it starts); needs a tokio
-    /// runtime with the time driver.
+    /// Each job may run for at most `timeout`, counted from when its first poll returns (a job
+    /// that completes at once never starts a timer); needs a tokio runtime with the time driver.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -86,46 +88,95 @@ impl Batch {
         Fut: Future<Output = Result<T, E>>,
         E: Into<ToolError>,
     {
-        let timeout = self.timeout;
-        let jobs = jobs.into_iter();
-        let mut slots: Vec<Option<Result<T, ToolError>>> = Vec::with_capacity(jobs.size_hint().0);
-        let mut done = stream::iter(jobs.enumerate().map(|(index, job)| async move {
-            let job = AssertUnwindSafe(job).catch_unwind();
-            let outcome = match timeout {
-                None => job.await,
-                Some(limit) => match tokio::time::timeout(limit, job).await {
-                    Ok(outcome) => outcome,
-                    Err(_) => return (index, Err(ToolError::Timeout(limit))),
-                },
-            };
-            let result = match outcome {
-                Ok(result) => result.map_err(Into::into),
-                Err(panic) => Err(ToolError::Panicked(panic_message(&*panic))),
-            };
-            (index, result)
-        }))
-        .buffer_unordered(self.concurrency);
-        while let Some((index, result)) = done.next().await {
-            if slots.len() <= index {
-                slots.resize_with(index + 1, || None);
+        let jobs = jobs.into_iter().enumerate();
+        // Two loops rather than one future type with an optional timer: the futures stay small
+        // when there is no timeout.
+        match self.timeout {
+            None => {
+                let jobs = jobs.map(|(index, job)| async move {
+                    (index, settle(AssertUnwindSafe(job).catch_unwind().await))
+                });
+                collect(stream::iter(jobs).buffer_unordered(self.concurrency)).await
             }
-            slots[index] = Some(result);
+            Some(limit) => {
+                let jobs = jobs.map(move |(index, job)| async move {
+                    let job = LazyTimeout {
+                        job: AssertUnwindSafe(job).catch_unwind(),
+                        sleep: None,
+                        limit,
+                    };
+                    match job.await {
+                        Some(outcome) => (index, settle(outcome)),
+                        None => (index, Err(ToolError::Timeout(limit))),
+                    }
+                });
+                collect(stream::iter(jobs).buffer_unordered(self.concurrency)).await
+            }
         }
-        let mut successful = 0;
-        let results: Vec<ItemResult<T>> = slots
-            .into_iter()
-            .enumerate()
-            .map(|(index, result)| {
-                let result = result.expect("every job reports once");
-                successful += usize::from(result.is_ok());
-                ItemResult { index, result }
-            })
-            .collect();
-        BatchReport {
-            total: results.len(),
-            successful,
-            failed: results.len() - successful,
-            results,
+    }
+}
+
+/// A job's result, or its panic as [`ToolError::Panicked`].
+fn settle<T, E: Into<ToolError>>(
+    outcome: Result<Result<T, E>, Box<dyn std::any::Any + Send>>,
+) -> Result<T, ToolError> {
+    match outcome {
+        Ok(result) => result.map_err(Into::into),
+        Err(panic) => Err(ToolError::Panicked(panic_message(&*panic))),
+    }
+}
+
+/// The report of results arriving in completion order.
+async fn collect<T>(
+    mut done: impl Stream<Item = (usize, Result<T, ToolError>)> + Unpin,
+) -> BatchReport<T> {
+    let mut results: Vec<ItemResult<T>> = Vec::with_capacity(done.size_hint().0);
+    let mut successful = 0;
+    let mut in_order = true;
+    while let Some((index, result)) = done.next().await {
+        successful += usize::from(result.is_ok());
+        in_order &= index == results.len();
+        results.push(ItemResult { index, result });
+    }
+    if !in_order {
+        results.sort_unstable_by_key(|r| r.index);
+    }
+    BatchReport {
+        total: results.len(),
+        successful,
+        failed: results.len() - successful,
+        results,
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// `tokio::time::timeout`, except that the timer is only created once the job is pending: a
+    /// job that completes on its first poll costs no clock read and no timer registration. The
+    /// time limit counts from the first poll's return. `None` on timeout.
+    struct LazyTimeout<F> {
+        #[pin]
+        job: F,
+        // Boxed: only pending jobs pay for its size.
+        sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+        limit: Duration,
+    }
+}
+
+impl<F: Future> Future for LazyTimeout<F> {
+    type Output = Option<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(v) = this.job.poll(cx) {
+            return Poll::Ready(Some(v));
+        }
+        let limit = *this.limit;
+        let sleep = this
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        match sleep.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
         }
     }
 }

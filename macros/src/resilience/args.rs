@@ -110,6 +110,13 @@ pub fn integer(expr: &Expr, allow_zero: bool) -> syn::Result<u64> {
             lit: Lit::Int(i), ..
         }) => {
             let v = i.base10_parse::<u64>()?;
+            // Every count fits in a u32; a larger literal would be truncated silently.
+            if v > u64::from(u32::MAX) {
+                return Err(syn::Error::new(
+                    i.span(),
+                    format!("too large: at most {}", u32::MAX),
+                ));
+            }
             if v == 0 && !allow_zero {
                 Err(syn::Error::new(i.span(), "must be at least 1"))
             } else {

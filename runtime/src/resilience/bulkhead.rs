@@ -58,7 +58,6 @@ impl Bulkhead {
         self.semaphore.try_acquire().ok()
     }
 
-    /// A slot for one call, or `Rejected` after waiting `max_wait`.
     /// [`acquire`](Self::acquire) for sync callers: polls for a slot on the calling thread
     /// (every millisecond) until `max_wait`, without needing a tokio timer.
     pub fn acquire_blocking(&self) -> Result<SemaphorePermit<'_>, ToolError> {
@@ -77,6 +76,7 @@ impl Bulkhead {
         }
     }
 
+    /// A slot for one call, or `Rejected` after waiting `max_wait`.
     pub async fn acquire(&self) -> Result<SemaphorePermit<'_>, ToolError> {
         let rejected = ToolError::Rejected {
             max_concurrent: self.max_concurrent,

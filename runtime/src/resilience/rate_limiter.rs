@@ -46,6 +46,8 @@ struct Shard {
     collided: HashMap<Box<str>, VecDeque<u64>>,
     /// New keys since the last sweep of idle ones.
     inserted: usize,
+    /// Keys left by the last sweep.
+    survivors: usize,
 }
 
 /// The hasher of maps keyed by an already computed hash: passes it through.
@@ -144,7 +146,9 @@ impl RateLimiter {
             return Ok(());
         }
         let per_shard = self.max_keys / SHARDS;
-        if shard.inserted >= shard.len().max(1) || shard.len() >= per_shard {
+        // Sweeping once as many keys arrived as survived the last sweep keeps its cost constant
+        // per call on average, and idle keys from piling up.
+        if shard.inserted >= shard.survivors.max(16) || shard.len() >= per_shard {
             shard.evict(now, window, per_shard);
         }
         let mut log = VecDeque::with_capacity(1);
@@ -203,11 +207,31 @@ impl Shard {
             self.collided.retain(|_, log| recent(log));
         }
         self.inserted = 0;
+        self.survivors = self.len();
     }
 }
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn idle_keys_are_swept_while_other_keys_stay_active() {
+        let limiter = RateLimiter::with_max_keys(1000, Duration::from_millis(30), 1_000_000);
+        for k in 0..2000 {
+            limiter.check(&format!("old-{k}")).unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(40));
+        // New keys keep arriving; the old ones, idle for a whole window, must go.
+        for k in 0..6000 {
+            limiter.check(&format!("new-{k}")).unwrap();
+        }
+        let keys = limiter.stats().keys;
+        assert!(
+            keys < 6000 + 500,
+            "{keys} keys tracked: idle keys were not swept"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -2,6 +2,8 @@
 //! sees it, over stdio instead of Streamable HTTP: a real process, newline-delimited JSON-RPC, and
 //! the checks of the suite's `tools-*` scenarios (plus the exact results they document).
 
+mod support;
+
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
@@ -28,24 +30,9 @@ const FIXTURES: [&str; 8] = [
 const RED_PIXEL_PNG_BASE64: &str =
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR42mP4z8AAAAMBAQD3A0FDAAAAAElFTkSuQmCC";
 
-/// `target/<profile>/examples/<name>`, next to this test's own binary (`target/<profile>/deps/`).
-/// `cargo test` builds the examples first; build it when run some other way.
+/// The example binary, built fresh by the shared helper.
 fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let path = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .unwrap()
-        .join("examples")
-        .join(name);
-    if !path.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--example", name])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-    path
+    support::build_example(name)
 }
 
 /// The fixture server on piped stdin/stdout, with a thread reading its messages.

@@ -2,12 +2,14 @@
 //! binary spoken to over its stdin/stdout, calling a local flaky HTTP server. Each test has its own
 //! server process (policy state lives in the process) and its own HTTP server.
 
+mod support;
+
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
@@ -116,91 +118,10 @@ async fn serve_connection(mut stream: TcpStream, hits: Arc<Mutex<HashMap<String,
 
 // ---------------------------------------------------------------- the example server over stdio
 
-/// The `tool_server` example binary, next to this test's own (`<target>/<profile>/deps/`).
-/// `cargo test --workspace` builds it; `cargo test --test patterns_http` does not, so when it is
-/// missing or older than its sources it is built here (once per test run) rather than tested stale.
+/// The `tool_server` example binary, built fresh (once per test run) by the shared helper.
 fn tool_server_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        let exe = std::env::current_exe().unwrap();
-        let profile_dir = exe.parent().and_then(Path::parent).unwrap();
-        let binary = profile_dir.join("examples").join("tool_server");
-        if !up_to_date(&binary) {
-            build_example(profile_dir);
-        }
-        binary
-    })
-}
-
-/// Whether `binary` exists and is newer than every file it is built from.
-fn up_to_date(binary: &Path) -> bool {
-    let Ok(built) = std::fs::metadata(binary).and_then(|m| m.modified()) else {
-        return false;
-    };
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    [
-        "Cargo.toml",
-        "Cargo.lock",
-        "examples/tool_server.rs",
-        "src",
-        "macros/Cargo.toml",
-        "macros/src",
-        "runtime/Cargo.toml",
-        "runtime/src",
-    ]
-    .iter()
-    .all(|p| newest(&root.join(p)) <= built)
-}
-
-/// The latest modification time of a file, or of any file under a directory.
-fn newest(path: &Path) -> SystemTime {
-    let Ok(meta) = std::fs::metadata(path) else {
-        return SystemTime::UNIX_EPOCH;
-    };
-    if !meta.is_dir() {
-        return meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
-    }
-    std::fs::read_dir(path)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|entry| newest(&entry.path()))
-        .max()
-        .unwrap_or(SystemTime::UNIX_EPOCH)
-}
-
-/// `cargo build --example tool_server` into this test's target directory and profile.
-fn build_example(profile_dir: &Path) {
-    let profile = match profile_dir.file_name().unwrap().to_str().unwrap() {
-        "debug" => "dev",
-        other => other,
-    };
-    let mut cargo = std::process::Command::new(env!("CARGO"));
-    cargo
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["build", "--quiet", "--example", "tool_server"])
-        .args(["--profile", profile])
-        .arg("--target-dir")
-        .arg(profile_dir.parent().unwrap());
-    // The variables Cargo sets for this test: build scripts that watch them (ring's does) would
-    // otherwise rerun here, and again in the next `cargo test`.
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy();
-        if name.starts_with("CARGO_PKG_")
-            || name.starts_with("CARGO_MANIFEST_")
-            || [
-                "OUT_DIR",
-                "CARGO_CRATE_NAME",
-                "CARGO_PRIMARY_PACKAGE",
-                "CARGO_TARGET_TMPDIR",
-            ]
-            .contains(&&*name)
-        {
-            cargo.env_remove(&*name);
-        }
-    }
-    let status = cargo.status().unwrap();
-    assert!(status.success(), "building the tool_server example failed");
+    BINARY.get_or_init(|| support::build_example("tool_server"))
 }
 
 /// The `tool_server` example as a child process, initialized as an MCP client would.

@@ -128,7 +128,7 @@ struct Address {
 // `$defs/address`; it lacks the `$schema` URL (sturdy leaves it out on purpose) and
 // `additionalProperties: false`, so the scenario's checks for those two fail until sturdy can
 // declare them.
-#[tool(description = "Tool with JSON Schema 2020-12 features")]
+#[tool(description = "Tool with JSON Schema 2020-12 features", schema_dialect)]
 fn json_schema_2020_12_tool(name: Option<String>, address: Option<Address>) -> String {
     let name = name.as_deref().unwrap_or("nobody");
     match address {

@@ -45,7 +45,10 @@ fn conformance_suite_over_http() {
     let url = server.url();
     let started = Instant::now();
     let mut cmd = runner(home);
-    cmd.arg(&url).arg("--expected-failures").arg(&baseline_path);
+    // `--suite all`: the pending scenarios too (json-schema-2020-12, server-sse-polling).
+    cmd.arg(&url)
+        .args(["--suite", "all", "--expected-failures"])
+        .arg(&baseline_path);
     let out = run(cmd, SUITE_TIMEOUT);
     let elapsed = started.elapsed();
     let stopped = server.stop();

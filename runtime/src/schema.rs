@@ -98,6 +98,16 @@ pub fn output_schema(
     }
 }
 
+/// The JSON Schema 2020-12 meta-schema, for tools that declare their dialect.
+pub const DIALECT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
+
+/// Names the dialect at the root (`"$schema"`), for `#[tool(schema_dialect)]`.
+pub fn declare_dialect(schema: &mut Value) {
+    if let Value::Object(m) = schema {
+        m.insert("$schema".into(), Value::from(DIALECT_2020_12));
+    }
+}
+
 fn finish(mut root: Value, generator: &mut SchemaGenerator) -> Value {
     let defs = generator.take_definitions(true);
     if !defs.is_empty() {

@@ -21,6 +21,7 @@ pub fn emit(options: &ToolOptions, sig: &Signature, func: &ItemFn) -> TokenStrea
         .map(|d| d.value())
         .unwrap_or_else(|| sig.doc.clone());
     let title = opt_str(options.title.as_ref().map(|t| t.value()));
+    let schema_dialect = options.schema_dialect.unwrap_or(false);
     let annotations = {
         let [ro, de, id, ow] = [
             options.read_only,
@@ -187,6 +188,7 @@ pub fn emit(options: &ToolOptions, sig: &Signature, func: &ItemFn) -> TokenStrea
                     description: #description,
                     title: #title,
                     annotations: #annotations,
+                    schema_dialect: #schema_dialect,
                     params: &[#(#param_defs),*],
                     output_schema: __sturdy_output_schema,
                     call: __sturdy_call,

@@ -11,6 +11,8 @@ pub struct ToolOptions {
     pub description: Option<LitStr>,
     pub title: Option<LitStr>,
     pub read_only: Option<bool>,
+    /// Declare the JSON Schema dialect (`$schema`) in the tool's schemas.
+    pub schema_dialect: Option<bool>,
     pub destructive: Option<bool>,
     pub idempotent: Option<bool>,
     pub open_world: Option<bool>,
@@ -41,10 +43,12 @@ impl ToolOptions {
                 set_once(&mut o.idempotent, flag(&meta, "idempotent")?, &path)
             } else if path.is_ident("open_world") {
                 set_once(&mut o.open_world, flag(&meta, "open_world")?, &path)
+            } else if path.is_ident("schema_dialect") {
+                set_once(&mut o.schema_dialect, flag(&meta, "schema_dialect")?, &path)
             } else {
                 Err(meta.error(
                     "unknown #[tool] option; expected one of: name, description, title, \
-                     read_only, destructive, idempotent, open_world",
+                     read_only, destructive, idempotent, open_world, schema_dialect",
                 ))
             }
         });

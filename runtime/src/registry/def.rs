@@ -24,6 +24,10 @@ pub struct ToolDef {
     pub description: &'static str,
     pub title: Option<&'static str>,
     pub annotations: Annotations,
+    /// Name the JSON Schema dialect (`"$schema"`, 2020-12) in the tool's schemas
+    /// (`#[tool(schema_dialect)]`). Off by default: MCP assumes 2020-12 without it, and some
+    /// strict clients reject the keyword.
+    pub schema_dialect: bool,
     pub params: &'static [ParamDef],
     /// The schema of the success value, `None` for text results.
     pub output_schema: fn(&mut SchemaGenerator) -> Option<Schema>,

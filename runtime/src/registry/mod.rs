@@ -207,17 +207,24 @@ impl Registry {
                     defaults.push((p.name, value));
                 }
             }
-            let (output_schema, wrap_output) = match schema::output_schema(def.output_schema) {
+            let (mut output_schema, wrap_output) = match schema::output_schema(def.output_schema) {
                 Some((s, wrap)) => (Some(s), wrap),
                 None => (None, false),
             };
+            let mut input_schema = schema::input_schema(def.params, &defaults);
+            if def.schema_dialect {
+                schema::declare_dialect(&mut input_schema);
+                if let Some(s) = &mut output_schema {
+                    schema::declare_dialect(s);
+                }
+            }
             entries.push(Entry {
                 def,
                 info: ToolInfo {
                     name: def.name.to_owned(),
                     title: def.title.map(str::to_owned),
                     description: def.description.to_owned(),
-                    input_schema: schema::input_schema(def.params, &defaults),
+                    input_schema,
                     output_schema,
                     annotations: def.annotations.to_json(),
                     policies: crate::resilience::macro_support::policies_of(def.rust_path),

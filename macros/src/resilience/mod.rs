@@ -173,6 +173,9 @@ fn emit(policies: &Policies, mut func: ItemFn) -> syn::Result<TokenStream> {
             )
         });
         let __sturdy_param_key = #param_key;
+        // The user's body becomes the tail of a block: a one-line body would otherwise trip
+        // `unused_braces` at the user's own braces.
+        #[allow(unused_braces)]
         let __sturdy_pipeline = __sturdy_policies
             .#run(__sturdy_param_key, #cache_key_arg move || {
                 #(#clones)*

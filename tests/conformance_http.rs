@@ -63,14 +63,7 @@ fn conformance_suite_over_http() {
         out.stderr,
         stopped.stderr
     );
-    if cfg!(unix) {
-        assert!(
-            stopped.succeeded(),
-            "the conformance server did not exit with status 0 after SIGTERM: {}\n{}",
-            stopped.outcome(),
-            stopped.stderr
-        );
-    }
+    support::assert_clean_exit(&stopped, "the conformance server");
     let summary: Vec<&str> = out
         .stdout
         .lines()

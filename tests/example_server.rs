@@ -13,13 +13,7 @@ fn example(name: &str) -> PathBuf {
 
 #[test]
 fn list_tools_prints_every_tool_and_exits() {
-    let out = Command::new(example("tool_server"))
-        .arg("--list-tools")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let tools = doc["tools"].as_array().unwrap();
+    let tools = support::list_tools("tool_server");
     let names: Vec<&str> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
     for expected in [
         "add",
@@ -36,7 +30,7 @@ fn list_tools_prints_every_tool_and_exits() {
             "{expected} missing from {names:?}"
         );
     }
-    for t in tools {
+    for t in &tools {
         assert_eq!(t["inputSchema"]["type"], "object");
         assert!(t["policies"].is_array());
         assert!(t.get("description").is_some());

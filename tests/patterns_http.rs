@@ -446,13 +446,7 @@ async fn rate_limited_operation_rejects_beyond_its_limit_with_retry_after() {
 
 #[test]
 fn list_tools_shows_the_pattern_tools_and_their_policies() {
-    let out = std::process::Command::new(tool_server_binary())
-        .arg("--list-tools")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let tools = doc["tools"].as_array().unwrap();
+    let tools = support::list_tools("tool_server");
     let policies = |name: &str| -> Vec<Value> {
         let tool = tools
             .iter()

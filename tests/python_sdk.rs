@@ -83,14 +83,7 @@ fn run_sdk_client_http(venv_name: &str, requirement: &str) {
         out.stderr,
         stopped.stderr
     );
-    if cfg!(unix) {
-        assert!(
-            stopped.succeeded(),
-            "tool_server --http did not exit with status 0 after SIGTERM: {}\n--- server stderr ---\n{}",
-            stopped.outcome(),
-            stopped.stderr
-        );
-    }
+    support::assert_clean_exit(&stopped, "tool_server --http");
     println!("{}(SDK script: {:.1} s)", out.stdout, elapsed.as_secs_f64());
 }
 

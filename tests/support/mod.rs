@@ -348,3 +348,27 @@ fn health_answers(addr: SocketAddr) -> bool {
     let _ = stream.read_to_end(&mut response);
     response.starts_with(b"HTTP/1.1 200")
 }
+
+/// Asserts that a server stopped with SIGTERM exited with status 0 (graceful shutdown).
+pub fn assert_clean_exit(stopped: &Output, what: &str) {
+    if cfg!(unix) {
+        assert!(
+            stopped.succeeded(),
+            "{what} did not exit with status 0 after SIGTERM: {}\n--- server stderr ---\n{}",
+            stopped.outcome(),
+            stopped.stderr
+        );
+    }
+}
+
+/// `<example> --list-tools`, parsed: the `tools` array.
+pub fn list_tools(example: &str) -> Vec<serde_json::Value> {
+    let out = Command::new(build_example(example))
+        .arg("--list-tools")
+        .output()
+        .expect("the example runs");
+    assert!(out.status.success(), "--list-tools failed: {:?}", out);
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("--list-tools prints JSON");
+    doc["tools"].as_array().expect("a tools array").clone()
+}

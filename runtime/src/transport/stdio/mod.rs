@@ -193,12 +193,7 @@ fn blocking_write_loop<W: Write>(
 ) -> io::Result<()> {
     let mut chunk = Vec::new();
     while let Some(msg) = rx.blocking_recv() {
-        let mut done = msg.is_empty();
-        append(&mut chunk, &msg);
-        while let Ok(more) = rx.try_recv() {
-            done |= more.is_empty();
-            append(&mut chunk, &more);
-        }
+        let done = gather(msg, &mut rx, &mut chunk);
         if !chunk.is_empty() {
             write_locked(writer, &mut chunk)?;
         }
@@ -216,6 +211,18 @@ fn write_locked<W: Write>(writer: &Mutex<W>, batch: &mut Vec<u8>) -> io::Result<
     let result = w.write_all(batch).and_then(|()| w.flush());
     batch.clear();
     result
+}
+
+/// Joins `first` and whatever else is queued into `chunk`, so a burst shares one write; true when
+/// an empty message (the end marker) was among them.
+fn gather(first: Vec<u8>, rx: &mut mpsc::Receiver<Vec<u8>>, chunk: &mut Vec<u8>) -> bool {
+    let mut done = first.is_empty();
+    append(chunk, &first);
+    while let Ok(more) = rx.try_recv() {
+        done |= more.is_empty();
+        append(chunk, &more);
+    }
+    done
 }
 
 /// Adds one message to a newline-joined batch.
@@ -301,12 +308,7 @@ async fn async_write_loop<W: AsyncWrite + Unpin>(
 ) -> io::Result<()> {
     let mut chunk = Vec::new();
     while let Some(msg) = rx.recv().await {
-        let mut done = msg.is_empty();
-        append(&mut chunk, &msg);
-        while let Ok(more) = rx.try_recv() {
-            done |= more.is_empty();
-            append(&mut chunk, &more);
-        }
+        let done = gather(msg, &mut rx, &mut chunk);
         if !chunk.is_empty() {
             chunk.push(b'\n');
             writer.write_all(&chunk).await?;

@@ -2,17 +2,16 @@
 //! binary spoken to over its stdin/stdout, calling a local flaky HTTP server. Each test has its own
 //! server process (policy state lives in the process) and its own HTTP server.
 
+mod example_client;
 mod support;
 
+use example_client::{is_error, text, ToolServer};
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
 // ---------------------------------------------------------------- the flaky HTTP server
 
@@ -116,99 +115,6 @@ async fn serve_connection(mut stream: TcpStream, hits: Arc<Mutex<HashMap<String,
     let _ = stream.shutdown().await;
 }
 
-// ---------------------------------------------------------------- the example server over stdio
-
-/// The `tool_server` example binary, built fresh (once per test run) by the shared helper.
-fn tool_server_binary() -> &'static Path {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| support::build_example("tool_server"))
-}
-
-/// The `tool_server` example as a child process, initialized as an MCP client would.
-struct ToolServer {
-    _child: Child,
-    stdin: ChildStdin,
-    lines: Lines<BufReader<ChildStdout>>,
-    next_id: i64,
-}
-
-impl ToolServer {
-    async fn start() -> Self {
-        let mut child = Command::new(tool_server_binary())
-            // The flaky server is local: never send its requests to a proxy from the environment.
-            .env("NO_PROXY", "127.0.0.1,localhost")
-            .env("no_proxy", "127.0.0.1,localhost")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let mut server = ToolServer {
-            stdin: child.stdin.take().unwrap(),
-            lines: BufReader::new(child.stdout.take().unwrap()).lines(),
-            _child: child,
-            next_id: 1,
-        };
-        let init = server
-            .request(
-                "initialize",
-                json!({"protocolVersion": "2025-11-25", "capabilities": {},
-                       "clientInfo": {"name": "patterns-test", "version": "1"}}),
-            )
-            .await;
-        assert_eq!(init["result"]["protocolVersion"], "2025-11-25");
-        server
-            .send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
-            .await;
-        server
-    }
-
-    async fn send(&mut self, msg: Value) {
-        let mut line = msg.to_string();
-        line.push('\n');
-        self.stdin.write_all(line.as_bytes()).await.unwrap();
-        self.stdin.flush().await.unwrap();
-    }
-
-    async fn request(&mut self, method: &str, params: Value) -> Value {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
-            .await;
-        loop {
-            let line = tokio::time::timeout(Duration::from_secs(30), self.lines.next_line())
-                .await
-                .expect("the server answers within 30 s")
-                .unwrap()
-                .expect("the server answers before closing stdout");
-            let msg: Value = serde_json::from_str(&line).unwrap();
-            if msg["id"] == json!(id) {
-                return msg;
-            }
-        }
-    }
-
-    /// `tools/call`; the call's result (a tool error is a result with `isError: true`).
-    async fn call(&mut self, name: &str, arguments: Value) -> Value {
-        let r = self
-            .request("tools/call", json!({"name": name, "arguments": arguments}))
-            .await;
-        r.get("result")
-            .cloned()
-            .unwrap_or_else(|| panic!("expected a result, got {r}"))
-    }
-}
-
-/// `isError` is left out of successful results.
-fn is_error(result: &Value) -> bool {
-    result["isError"] == true
-}
-
-fn text(result: &Value) -> &str {
-    result["content"][0]["text"].as_str().unwrap()
-}
-
 // ---------------------------------------------------------------- resilient_api_call
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -285,9 +191,10 @@ async fn resilient_api_call_does_not_retry_client_errors() {
         .call("resilient_api_call", json!({"url": url.clone()}))
         .await;
     assert!(is_error(&r), "{r}");
-    assert_eq!(r["structuredContent"]["error"], "failed");
+    assert_eq!(r["structuredContent"]["error"], "upstream");
+    assert_eq!(r["structuredContent"]["status"], 404);
     let message = r["structuredContent"]["message"].as_str().unwrap();
-    assert!(message.contains("404"), "{message}");
+    assert!(message.contains("HTTP 404 Not Found"), "{message}");
     assert!(message.contains(&url), "{message}");
     assert_eq!(http.hits("/notfound"), 1, "a 404 is not retried");
 
@@ -318,9 +225,10 @@ async fn retry_api_call_returns_the_last_error_after_one_plus_max_attempts() {
         .call("retry_api_call", json!({"url": url.clone()}))
         .await;
     assert!(is_error(&r), "{r}");
-    assert_eq!(r["structuredContent"]["error"], "failed");
+    assert_eq!(r["structuredContent"]["error"], "upstream");
+    assert_eq!(r["structuredContent"]["status"], 503);
     let message = r["structuredContent"]["message"].as_str().unwrap();
-    assert!(message.contains("503"), "{message}");
+    assert!(message.contains("HTTP 503"), "{message}");
     assert!(message.contains(&url), "{message}");
     assert_eq!(http.hits("/down"), 1 + 3);
 
@@ -432,7 +340,7 @@ async fn rate_limited_operation_rejects_beyond_its_limit_with_retry_after() {
             .await;
         assert!(!is_error(&r), "call {i}: {r}");
         assert_eq!(r["structuredContent"]["task"], format!("job {i}"));
-        assert_eq!(r["structuredContent"]["client"], "patterns-test");
+        assert_eq!(r["structuredContent"]["client"], "example-test");
     }
     let r = tools
         .call("rate_limited_operation", json!({"task": "one too many"}))
@@ -471,7 +379,8 @@ fn list_tools_shows_the_pattern_tools_and_their_policies() {
         (&json!(3), &json!(30.0))
     );
     assert_eq!(policies("resilient_api_call")[0]["max"], 3);
-    assert_eq!(policies("resilient_api_call")[0]["when"], true);
+    // No `when =`: the default decides, and an `upstream` error knows whether it is transient.
+    assert_eq!(policies("resilient_api_call")[0]["when"], false);
     assert_eq!(kinds("retry_api_call"), ["retry"]);
     assert_eq!(kinds("fibonacci"), ["cached"]);
     assert_eq!(policies("prime_check")[0]["ttl"], 300.0);

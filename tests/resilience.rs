@@ -169,6 +169,8 @@ async fn retry_makes_one_plus_max_attempts_with_capped_jittered_backoff() {
             "delay {i} = {gap:?}, expected within [0.5, 1.0] x {n:?}"
         );
     }
+    let stats = policies_for("::always_fails_timed").unwrap().stats();
+    assert_eq!(stats["retry"]["retries"], 4, "retries are counted: {stats}");
 }
 
 static NO_RETRY_CALLS: AtomicU32 = AtomicU32::new(0);

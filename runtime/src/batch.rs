@@ -238,14 +238,65 @@ impl<T: serde::Serialize> serde::Serialize for ItemResult<T> {
             }
             Err(e) => {
                 m.serialize_entry("ok", &false)?;
-                m.serialize_entry("error", e.kind())?;
-                m.serialize_entry("message", &e.to_string())?;
-                if let Some(after) = e.retry_after() {
-                    m.serialize_entry("retry_after", &after.as_secs_f64())?;
+                // The fields of an error tool result: error, message, retry_after, ...
+                if let serde_json::Value::Object(fields) = e.to_json() {
+                    for (k, v) in &fields {
+                        m.serialize_entry(k, v)?;
+                    }
                 }
             }
         }
         m.end()
+    }
+}
+
+/// The schema of the serialized report, so that a tool can return a [`BatchReport`] as its
+/// structured result.
+impl<T: schemars::JsonSchema> schemars::JsonSchema for BatchReport<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("BatchReport_{}", T::schema_name()).into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let value = generator.subschema_for::<T>();
+        let count = schemars::json_schema!({"type": "integer", "minimum": 0});
+        schemars::json_schema!({
+            "type": "object",
+            "properties": {
+                "total": count,
+                "successful": count,
+                "failed": count,
+                "results": {
+                    "description": "One result per item, in input order.",
+                    "type": "array",
+                    "items": {
+                        "anyOf": [
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "index": count,
+                                    "ok": {"const": true},
+                                    "value": value,
+                                },
+                                "required": ["index", "ok", "value"],
+                            },
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "index": count,
+                                    "ok": {"const": false},
+                                    "error": {"type": "string", "description": "The error kind."},
+                                    "message": {"type": "string"},
+                                    "retry_after": {"type": "number", "description": "Seconds."},
+                                },
+                                "required": ["index", "ok", "error", "message"],
+                            },
+                        ],
+                    },
+                },
+            },
+            "required": ["total", "successful", "failed", "results"],
+        })
     }
 }
 

@@ -41,6 +41,16 @@ pub enum ToolError {
         message: String,
         retry_after: Option<Duration>,
     },
+    /// A remote service failed (see `sturdy::remote`): `message` says what failed, on which URL
+    /// and (behind a balancer) which instance. Sent with `status` (the HTTP status, when the
+    /// service answered) and `instance` fields. Retried only when `transient`: server errors,
+    /// 408, 429, connection failures and timeouts, not a 404 or a body that is not JSON.
+    Upstream {
+        message: String,
+        status: Option<u16>,
+        instance: Option<String>,
+        transient: bool,
+    },
 }
 
 impl ToolError {
@@ -66,17 +76,19 @@ impl ToolError {
             ToolError::Timeout(_) => "timeout",
             ToolError::Rejected { .. } => "rejected",
             ToolError::Unavailable { .. } => "unavailable",
+            ToolError::Upstream { .. } => "upstream",
         }
     }
 
-    /// Whether trying again may help: failures, timeouts and bulkhead rejections. Bad arguments,
-    /// panics, cancellation, an open circuit, a rate limit and unavailable upstreams are not
-    /// retried.
+    /// Whether trying again may help: failures, timeouts, bulkhead rejections and transient
+    /// upstream failures. Bad arguments, panics, cancellation, an open circuit, a rate limit,
+    /// unavailable upstreams and an upstream's definite answer (such as a 404) are not retried.
     pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            ToolError::Failed(_) | ToolError::Timeout(_) | ToolError::Rejected { .. }
-        )
+        match self {
+            ToolError::Failed(_) | ToolError::Timeout(_) | ToolError::Rejected { .. } => true,
+            ToolError::Upstream { transient, .. } => *transient,
+            _ => false,
+        }
     }
 
     /// How long the caller should wait before trying again, when the error says so.
@@ -95,6 +107,17 @@ impl ToolError {
         let mut v = json!({ "error": self.kind(), "message": self.to_string() });
         if let Some(after) = self.retry_after() {
             v["retry_after"] = json!(after.as_secs_f64());
+        }
+        if let ToolError::Upstream {
+            status, instance, ..
+        } = self
+        {
+            if let Some(status) = status {
+                v["status"] = json!(status);
+            }
+            if let Some(instance) = instance {
+                v["instance"] = json!(instance);
+            }
         }
         v
     }
@@ -124,7 +147,9 @@ impl fmt::Display for ToolError {
                 f,
                 "rejected: {max_concurrent} calls are already running, try again later"
             ),
-            ToolError::Unavailable { message, .. } => f.write_str(message),
+            ToolError::Unavailable { message, .. } | ToolError::Upstream { message, .. } => {
+                f.write_str(message)
+            }
         }
     }
 }

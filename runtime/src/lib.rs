@@ -14,6 +14,8 @@ pub mod health;
 pub mod mcp;
 pub mod output;
 pub mod registry;
+#[cfg(feature = "remote")]
+pub mod remote;
 pub mod resilience;
 pub mod schema;
 pub mod transport;

@@ -13,6 +13,7 @@ use std::any::Any;
 use std::future::Future;
 use std::hash::Hash;
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -178,6 +179,8 @@ pub struct Policies<K, V, E> {
     rate: Option<Rate>,
     cache: Option<Cache<K, V>>,
     retry: Option<Retry>,
+    /// Retries made (attempts after the first), for [`stats`](Self::stats).
+    retries: AtomicU64,
     when: Option<fn(&E) -> bool>,
     breaker: Option<Arc<CircuitBreaker>>,
     timeout: Option<Duration>,
@@ -314,6 +317,7 @@ where
             }),
             cache,
             retry: spec.retry.map(|r| r.retry),
+            retries: AtomicU64::new(0),
             when,
             breaker,
             timeout: spec.timeout,
@@ -363,6 +367,10 @@ where
         }
         if let Some(c) = &self.cache {
             v.insert("cached".into(), json!(c.stats()));
+        }
+        if self.retry.is_some() {
+            let retries = self.retries.load(Ordering::Relaxed);
+            v.insert("retry".into(), json!({ "retries": retries }));
         }
         if let Some(b) = &self.breaker {
             v.insert("circuit_breaker".into(), json!(b.stats()));
@@ -438,6 +446,7 @@ where
             };
             match (&self.retry, result) {
                 (Some(retry), Err(fail)) if n < retry.max && fail.retryable(self.when) => {
+                    self.retries.fetch_add(1, Ordering::Relaxed);
                     if self.blocking {
                         // A sync function's pipeline runs on its caller's thread, which is
                         // the caller's to block (and may have no tokio timer).

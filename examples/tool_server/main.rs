@@ -1,0 +1,33 @@
+//! An example MCP tool server: run it with `cargo run --example tool_server` and connect any MCP
+//! client over stdio (or `-- --http 127.0.0.1:8080` for Streamable HTTP), or print its tools with
+//! `cargo run --example tool_server -- --list-tools`.
+//!
+//! `load_balanced_request` calls the instances listed in `STURDY_UPSTREAMS`
+//! (`name=url,name=url`); `cargo run --example demo` shows every tool at work against local
+//! upstreams.
+
+mod tools;
+
+use sturdy::health::HealthChecker;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    if let Err(e) = tools::upstreams::init_from_env() {
+        eprintln!("error: {e}");
+        return std::process::ExitCode::FAILURE;
+    }
+    sturdy::App::new("sturdy-tool-server", env!("CARGO_PKG_VERSION"))
+        .instructions(
+            "Arithmetic and geometry helpers, resilient HTTP API calls, load-balanced upstream \
+             requests, batches, cached computations and a rate-limited operation, built with \
+             sturdy.",
+        )
+        // The built-in `health_check` / `simple_health` tools, and `GET /ready` over HTTP.
+        .health(
+            HealthChecker::new()
+                .circuit_breakers()
+                .system_resources(0.95, 0.95),
+        )
+        .run()
+        .await
+}

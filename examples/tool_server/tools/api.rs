@@ -1,0 +1,45 @@
+//! HTTP API calls behind a circuit breaker and retries.
+
+use std::sync::LazyLock;
+use std::time::Duration;
+use sturdy::prelude::*;
+use sturdy::remote::HttpClient;
+
+/// One client for every call (it pools connections). Each attempt of `resilient_api_call` also
+/// has its own `#[timeout]`; the client's 30 s limit bounds `retry_api_call`'s attempts.
+pub static HTTP: LazyLock<HttpClient> = LazyLock::new(|| {
+    HttpClient::builder()
+        .user_agent(concat!("sturdy-tool-server/", env!("CARGO_PKG_VERSION")))
+        .timeout(Duration::from_secs(30))
+        .max_body(8 << 20)
+        .build()
+});
+
+/// Fetch JSON from a URL (HTTP GET), protected by a circuit breaker and retries: server errors
+/// (5xx), 408, 429, timeouts and connection failures are retried up to 3 times with jittered
+/// exponential backoff; other HTTP errors (such as 404) and bodies that are not JSON are returned
+/// at once as an `upstream` error naming the status and the URL. After 3 consecutive failed
+/// attempts the circuit opens for 30 s: calls then fail immediately with `circuit_open` and a
+/// `retry_after`, without contacting the server. The breaker is shared by all URLs. Each attempt
+/// times out after 10 s; bodies over 8 MiB are refused.
+#[tool(read_only, idempotent, open_world)]
+#[circuit_breaker(threshold = 3, recovery = 30)]
+#[retry(max = 3, base = "100ms", max_delay = "2s")]
+#[timeout(10)]
+async fn resilient_api_call(
+    #[arg(description = "The http(s) URL to GET; the response body must be JSON")] url: String,
+) -> Result<serde_json::Value, ToolError> {
+    Ok(HTTP.get_json(&url).await?)
+}
+
+/// Fetch JSON from a URL (HTTP GET), retrying server errors (5xx), 408, 429, timeouts and
+/// connection failures up to 3 times with jittered exponential backoff; other HTTP errors (such as
+/// 404) are returned at once. When every attempt fails, the last attempt's error is returned
+/// (status code and URL).
+#[tool(read_only, idempotent, open_world)]
+#[retry(max = 3, base = "100ms", max_delay = "2s")]
+async fn retry_api_call(
+    #[arg(description = "The http(s) URL to GET; the response body must be JSON")] url: String,
+) -> Result<serde_json::Value, ToolError> {
+    Ok(HTTP.get_json(&url).await?)
+}

@@ -1,0 +1,98 @@
+//! Expensive computations behind a cache.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+use sturdy::prelude::*;
+
+/// The largest `n` whose Fibonacci number fits in 128 bits.
+const MAX_FIBONACCI: u64 = 186;
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+struct Fibonacci {
+    n: u64,
+    /// F(n) in decimal: a string, because it exceeds the integers JSON numbers carry exactly.
+    value: String,
+}
+
+/// The n-th Fibonacci number (F(0) = 0, F(1) = 1), for n up to 186. Results are cached for 5
+/// minutes per n: a repeated call is answered from the cache (`_meta["dev.sturdy/cache"]: "hit"`).
+#[tool(read_only, idempotent)]
+#[cached(ttl = 300)]
+async fn fibonacci(
+    #[arg(description = "Which Fibonacci number, from 0 to 186")] n: u64,
+) -> Result<Fibonacci, ToolError> {
+    if n > MAX_FIBONACCI {
+        return Err(ToolError::invalid_arguments(format!(
+            "n = {n} is too large: F(n) fits in 128 bits up to n = {MAX_FIBONACCI}"
+        )));
+    }
+    // b runs one ahead: it only saturates at F(187), which is never returned.
+    let (mut a, mut b) = (0u128, 1u128);
+    for _ in 0..n {
+        (a, b) = (b, a.saturating_add(b));
+    }
+    Ok(Fibonacci {
+        n,
+        value: a.to_string(),
+    })
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+struct Primality {
+    n: u64,
+    is_prime: bool,
+}
+
+/// Whether n is a prime number (exact for every 64-bit n: deterministic Miller–Rabin). Results are
+/// cached for 5 minutes per n: a repeated call is answered from the cache
+/// (`_meta["dev.sturdy/cache"]: "hit"`).
+#[tool(read_only, idempotent)]
+#[cached(ttl = 300)]
+async fn prime_check(
+    #[arg(description = "The number to test, from 0 to 2^64 - 1")] n: u64,
+) -> Result<Primality, ToolError> {
+    Ok(Primality {
+        n,
+        is_prime: is_prime(n),
+    })
+}
+
+fn is_prime(n: u64) -> bool {
+    const BASES: [u64; 12] = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37];
+    if n < 2 {
+        return false;
+    }
+    for p in BASES {
+        if n % p == 0 {
+            return n == p;
+        }
+    }
+    let mul = |a: u64, b: u64| (u128::from(a) * u128::from(b) % u128::from(n)) as u64;
+    let pow = |mut base: u64, mut exp: u64| {
+        let mut acc = 1;
+        while exp > 0 {
+            if exp & 1 == 1 {
+                acc = mul(acc, base);
+            }
+            base = mul(base, base);
+            exp >>= 1;
+        }
+        acc
+    };
+    // n - 1 = d · 2^s with d odd; these bases decide every n < 2^64.
+    let s = (n - 1).trailing_zeros();
+    let d = (n - 1) >> s;
+    BASES.iter().all(|&a| {
+        let mut x = pow(a, d);
+        if x == 1 || x == n - 1 {
+            return true;
+        }
+        for _ in 1..s {
+            x = mul(x, x);
+            if x == n - 1 {
+                return true;
+            }
+        }
+        false
+    })
+}

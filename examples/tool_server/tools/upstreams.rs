@@ -1,0 +1,57 @@
+//! Calls spread over several instances of one upstream API.
+
+use std::sync::OnceLock;
+use sturdy::balancer::Strategy;
+use sturdy::prelude::*;
+use sturdy::remote::{UpstreamResponse, Upstreams};
+
+/// The environment variable listing the upstream instances: `name=url,name=url`.
+pub const UPSTREAMS_ENV: &str = "STURDY_UPSTREAMS";
+
+static UPSTREAMS: OnceLock<Upstreams> = OnceLock::new();
+
+/// Sets the instances `load_balanced_request` calls (once, at start-up).
+pub fn init(upstreams: Upstreams) {
+    if UPSTREAMS.set(upstreams).is_err() {
+        panic!("the upstreams are already set");
+    }
+}
+
+#[allow(dead_code)] // used by the server, not the demo
+/// The instances of `STURDY_UPSTREAMS`, balanced round robin; `Ok(false)` when it is not set.
+pub fn init_from_env() -> Result<bool, String> {
+    let Ok(list) = std::env::var(UPSTREAMS_ENV) else {
+        return Ok(false);
+    };
+    let upstreams = Upstreams::builder(Strategy::RoundRobin)
+        .instances_from_list(&list)
+        .and_then(|b| b.build())
+        .map_err(|e| format!("{UPSTREAMS_ENV}: {e}"))?;
+    init(upstreams);
+    Ok(true)
+}
+
+/// The configured upstreams, for dashboards.
+#[allow(dead_code)] // used by the demo, which shares these modules
+pub fn upstreams() -> Option<&'static Upstreams> {
+    UPSTREAMS.get()
+}
+
+/// GET a path from one of the configured upstream instances (round robin), returning its JSON body
+/// and which instance answered. Each instance has its own circuit breaker: after 5 consecutive
+/// failures it is skipped for 30 s, so traffic moves to the healthy ones and comes back after
+/// recovery. Server errors, timeouts and connection failures are retried twice on the next
+/// instance; other HTTP errors (such as 404) are returned at once as an `upstream` error with the
+/// status and instance. When every instance's breaker is open the call fails with `unavailable`.
+#[tool(read_only, idempotent, open_world)]
+async fn load_balanced_request(
+    #[arg(description = "The path to GET, starting with `/` (e.g. `/users/7?full=true`)")]
+    path: String,
+) -> Result<UpstreamResponse, ToolError> {
+    let upstreams = UPSTREAMS.get().ok_or_else(|| {
+        ToolError::new(format!(
+            "no upstreams are configured: start the server with {UPSTREAMS_ENV}=name=url,name=url"
+        ))
+    })?;
+    Ok(upstreams.get_json(&path).await?)
+}

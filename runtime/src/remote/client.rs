@@ -1,0 +1,244 @@
+//! One HTTP client for JSON APIs: pooled connections, a time limit per request, a cap on bodies.
+
+use super::error::{error_chain, RemoteError, RemoteErrorKind};
+use reqwest::{Method, Url};
+use std::time::Duration;
+
+/// How much of an error response's body goes into the error message.
+const ERROR_BODY_CHARS: usize = 200;
+
+/// An HTTP client for JSON APIs over `reqwest` (rustls, no OpenSSL). Cheap to clone (clones share
+/// the connection pool); build one and keep it.
+///
+/// Every request is bounded by [`timeout`](HttpClientBuilder::timeout) from sending to the last
+/// byte of the body, and bodies larger than [`max_body`](HttpClientBuilder::max_body) are
+/// refused rather than buffered. Failures come back as a [`RemoteError`] that says which kind of
+/// failure it was (status, connect, timeout, not JSON, ...), ready to become a [`ToolError`]
+/// with `?`.
+///
+/// ```no_run
+/// use sturdy_runtime::remote::HttpClient;
+/// use sturdy_runtime::ToolError;
+///
+/// # async fn run() -> Result<(), ToolError> {
+/// let client = HttpClient::new();
+/// let user = client.get_json("https://api.example.com/users/1").await?;
+/// println!("{}", user["name"]);
+/// # Ok(()) }
+/// ```
+///
+/// [`ToolError`]: crate::ToolError
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    timeout: Duration,
+    max_body: usize,
+}
+
+impl Default for HttpClient {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Settings of an [`HttpClient`].
+#[derive(Debug, Clone)]
+#[must_use = "call build()"]
+pub struct HttpClientBuilder {
+    timeout: Duration,
+    connect_timeout: Duration,
+    max_body: usize,
+    user_agent: String,
+}
+
+impl HttpClientBuilder {
+    /// The limit of one request, from sending it to the end of the body (default 10 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The limit of connecting (default 5 s, and never more than the request timeout).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The largest body accepted, in bytes (default 8 MiB).
+    pub fn max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
+    /// The `User-Agent` header (default `sturdy/<version>`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// The client.
+    ///
+    /// # Panics
+    /// When the TLS backend cannot be initialised (reqwest's `Client::build` fails), which does
+    /// not depend on these settings.
+    pub fn build(self) -> HttpClient {
+        let client = reqwest::Client::builder()
+            .user_agent(self.user_agent)
+            .connect_timeout(self.connect_timeout.min(self.timeout))
+            .build()
+            .expect("the HTTP client builds");
+        HttpClient {
+            client,
+            timeout: self.timeout,
+            max_body: self.max_body,
+        }
+    }
+}
+
+impl HttpClient {
+    /// A client with the default settings of [`HttpClient::builder`].
+    pub fn new() -> Self {
+        Self::builder().build()
+    }
+
+    /// Settings: 10 s per request, 5 s to connect, bodies up to 8 MiB.
+    pub fn builder() -> HttpClientBuilder {
+        HttpClientBuilder {
+            timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(5),
+            max_body: 8 << 20,
+            user_agent: concat!("sturdy/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+
+    /// The underlying `reqwest` client, for requests these helpers do not cover.
+    pub fn reqwest(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// GETs `url` and parses its body as JSON.
+    pub async fn get_json(&self, url: &str) -> Result<serde_json::Value, RemoteError> {
+        self.send_json(Method::GET, url, None).await
+    }
+
+    /// Sends `method url` (with `body` as JSON, if any) and parses the answer as JSON. A success
+    /// status with an empty body is `null`.
+    pub async fn send_json(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<serde_json::Value, RemoteError> {
+        let parsed =
+            parse_url(url).map_err(|why| fail(&method, url, RemoteErrorKind::InvalidUrl(why)))?;
+        self.send_parsed(method, parsed, body).await
+    }
+
+    /// [`send_json`](Self::send_json) of a checked URL; errors name it as given.
+    pub(super) async fn send_parsed(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&serde_json::Value>,
+    ) -> Result<serde_json::Value, RemoteError> {
+        let mut request = self.client.request(method.clone(), url.clone());
+        if let Some(body) = body {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(serde_json::to_vec(body).expect("a JSON value serializes"));
+        }
+        let request = request.header(reqwest::header::ACCEPT, "application/json");
+        match tokio::time::timeout(self.timeout, self.exchange(request)).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(kind)) => Err(fail(&method, url.as_str(), kind)),
+            Err(_) => Err(fail(
+                &method,
+                url.as_str(),
+                RemoteErrorKind::Timeout(self.timeout),
+            )),
+        }
+    }
+
+    async fn exchange(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<serde_json::Value, RemoteErrorKind> {
+        let mut response = request.send().await.map_err(|e| {
+            if e.is_connect() {
+                RemoteErrorKind::Connect(error_chain(&e))
+            } else if e.is_timeout() {
+                RemoteErrorKind::Timeout(self.timeout)
+            } else {
+                RemoteErrorKind::Transport(error_chain(&e))
+            }
+        })?;
+        let status = response.status();
+        if response
+            .content_length()
+            .is_some_and(|n| n > self.max_body as u64)
+        {
+            return Err(RemoteErrorKind::TooLarge {
+                limit: self.max_body,
+            });
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| RemoteErrorKind::Transport(error_chain(&e)))?
+        {
+            if body.len() + chunk.len() > self.max_body {
+                return Err(RemoteErrorKind::TooLarge {
+                    limit: self.max_body,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        if !status.is_success() {
+            return Err(RemoteErrorKind::Status {
+                status: status.as_u16(),
+                body: body_excerpt(&body),
+            });
+        }
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(serde_json::Value::Null);
+        }
+        serde_json::from_slice(&body).map_err(|e| RemoteErrorKind::NotJson(e.to_string()))
+    }
+}
+
+/// An absolute http(s) URL, or why not.
+pub(super) fn parse_url(url: &str) -> Result<Url, String> {
+    let parsed = Url::parse(url).map_err(|e| format!("not a valid URL ({e})"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!(
+            "only http and https URLs are supported, not {:?}",
+            parsed.scheme()
+        ));
+    }
+    Ok(parsed)
+}
+
+pub(super) fn fail(method: &Method, url: &str, kind: RemoteErrorKind) -> RemoteError {
+    RemoteError {
+        kind,
+        method: method.to_string(),
+        url: url.to_owned(),
+        instance: None,
+        attempts: 1,
+    }
+}
+
+/// The start of an error body, on one line, for the error message.
+fn body_excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(ERROR_BODY_CHARS) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
+}

@@ -1,0 +1,432 @@
+//! JSON calls to a set of equivalent HTTP upstreams: a [`LoadBalancer`] of base URLs with one
+//! breaker per instance, retries that pick again (so traffic moves off a failing instance), and
+//! one time limit per attempt.
+
+use super::client::{fail, parse_url, HttpClient};
+use super::error::{RemoteError, RemoteErrorKind};
+use crate::balancer::{InstanceStats, LoadBalancer, Strategy};
+use crate::resilience::{CircuitBreakerConfig, Retry};
+use reqwest::{Method, Url};
+use std::fmt;
+use std::time::Duration;
+
+/// A set of equivalent HTTP upstreams (replicas of one API) called with JSON.
+///
+/// Each call goes through these steps, each attempt on the instance the balancer picks:
+/// - the [`Strategy`] picks an instance whose circuit breaker admits calls (an open one is
+///   skipped; none left → [`RemoteErrorKind::Unavailable`], nothing is sent);
+/// - the request goes to the instance's base URL joined with the path, bounded by the client's
+///   timeout;
+/// - the outcome is reported to that instance's breaker: a failure when
+///   [`counts_against_instance`](UpstreamsBuilder::counts_against_instance) says so (by default
+///   [`RemoteError::is_transient`]: 5xx, 408, 429, connection failures, timeouts), otherwise a
+///   success, since an instance that answers 404 is alive;
+/// - a failure for which [`retry_when`](UpstreamsBuilder::retry_when) holds is retried after the
+///   [`Retry`] backoff, picking again; a retry that finds no instance available ends the call with
+///   the last attempt's error.
+///
+/// ```no_run
+/// use sturdy_runtime::balancer::Strategy;
+/// use sturdy_runtime::remote::Upstreams;
+/// use sturdy_runtime::ToolError;
+///
+/// # async fn run() -> Result<(), ToolError> {
+/// let users = Upstreams::builder(Strategy::RoundRobin)
+///     .instance("east", "http://10.0.0.1:8080/api")
+///     .instance("west", "http://10.0.0.2:8080/api")
+///     .build()
+///     .expect("valid upstream URLs");
+/// let answer = users.get_json("/users/7").await?;
+/// println!("{} answered {}", answer.instance, answer.body);
+/// # Ok(()) }
+/// ```
+pub struct Upstreams {
+    balancer: LoadBalancer<Url>,
+    client: HttpClient,
+    retry: Retry,
+    retry_when: fn(&RemoteError) -> bool,
+    counts_against: fn(&RemoteError) -> bool,
+}
+
+impl fmt::Debug for Upstreams {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Upstreams")
+            .field("balancer", &self.balancer)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A successful call to [`Upstreams`]: the JSON body and who answered.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
+pub struct UpstreamResponse {
+    /// The instance that answered.
+    pub instance: String,
+    /// The URL requested.
+    pub url: String,
+    /// Attempts made, the successful one included.
+    pub attempts: u32,
+    /// The response body.
+    pub body: serde_json::Value,
+}
+
+/// Builds [`Upstreams`]: `Upstreams::builder(strategy).instance(..)...build()`.
+#[must_use = "call build()"]
+pub struct UpstreamsBuilder {
+    strategy: Strategy,
+    breaker: CircuitBreakerConfig,
+    instances: Vec<(String, String, u32)>,
+    client: Option<HttpClient>,
+    retry: Retry,
+    retry_when: fn(&RemoteError) -> bool,
+    counts_against: fn(&RemoteError) -> bool,
+}
+
+impl UpstreamsBuilder {
+    /// Adds an instance by name and base URL (`http://host:port` or with a path prefix,
+    /// `http://host:port/api/v1`), of weight 1.
+    pub fn instance(self, name: impl Into<String>, base_url: impl Into<String>) -> Self {
+        self.weighted(name, base_url, 1)
+    }
+
+    /// Adds an instance with a weight (used by [`Strategy::Weighted`]).
+    pub fn weighted(
+        mut self,
+        name: impl Into<String>,
+        base_url: impl Into<String>,
+        weight: u32,
+    ) -> Self {
+        self.instances.push((name.into(), base_url.into(), weight));
+        self
+    }
+
+    /// Adds the instances of a `name=url,name=url` list (as found in an environment variable);
+    /// a bare `url` is named after its host and port.
+    pub fn instances_from_list(mut self, list: &str) -> Result<Self, UpstreamsError> {
+        for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let (name, url) = match entry.split_once('=') {
+                Some((name, url)) => (name.trim().to_owned(), url.trim()),
+                None => {
+                    let parsed = parse_url(entry).map_err(|why| UpstreamsError::BadUrl {
+                        name: entry.to_owned(),
+                        url: entry.to_owned(),
+                        why,
+                    })?;
+                    let host = parsed.host_str().unwrap_or_default();
+                    let name = match parsed.port() {
+                        Some(port) => format!("{host}:{port}"),
+                        None => host.to_owned(),
+                    };
+                    (name, entry)
+                }
+            };
+            self = self.instance(name, url);
+        }
+        Ok(self)
+    }
+
+    /// The breaker settings of every instance (default: 5 consecutive failures open it for 30 s,
+    /// then 1 trial call).
+    pub fn breaker(mut self, config: CircuitBreakerConfig) -> Self {
+        self.breaker = config;
+        self
+    }
+
+    /// The client, and with it the time limit of each attempt (default: [`HttpClient::new`]).
+    pub fn client(mut self, client: HttpClient) -> Self {
+        self.client = Some(client);
+        self
+    }
+
+    /// The retries (default: up to 2 after the first attempt, 100 ms then 200 ms, jittered).
+    pub fn retry(mut self, retry: Retry) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Which failures are retried (default [`RemoteError::is_transient`]).
+    pub fn retry_when(mut self, when: fn(&RemoteError) -> bool) -> Self {
+        self.retry_when = when;
+        self
+    }
+
+    /// Which failures count against the instance's breaker (default
+    /// [`RemoteError::is_transient`]); the others count as a success.
+    pub fn counts_against_instance(mut self, counts: fn(&RemoteError) -> bool) -> Self {
+        self.counts_against = counts;
+        self
+    }
+
+    /// The upstreams, or the first problem with their names and URLs.
+    pub fn build(self) -> Result<Upstreams, UpstreamsError> {
+        if self.instances.is_empty() {
+            return Err(UpstreamsError::NoInstances);
+        }
+        if self.breaker.threshold == 0 || self.breaker.half_open == 0 {
+            return Err(UpstreamsError::BadBreaker);
+        }
+        let mut balancer = LoadBalancer::builder(self.strategy).breaker(self.breaker);
+        let mut names: Vec<&str> = Vec::new();
+        for (name, url, weight) in &self.instances {
+            if name.is_empty() {
+                return Err(UpstreamsError::BadName(url.clone()));
+            }
+            if names.contains(&name.as_str()) {
+                return Err(UpstreamsError::DuplicateName(name.clone()));
+            }
+            names.push(name);
+            let base = parse_url(url).map_err(|why| UpstreamsError::BadUrl {
+                name: name.clone(),
+                url: url.clone(),
+                why,
+            })?;
+            if base.query().is_some() || base.fragment().is_some() {
+                return Err(UpstreamsError::BadUrl {
+                    name: name.clone(),
+                    url: url.clone(),
+                    why: "a base URL has no query or fragment".into(),
+                });
+            }
+            balancer = balancer.weighted(name.clone(), base, *weight);
+        }
+        Ok(Upstreams {
+            balancer: balancer.build(),
+            client: self.client.unwrap_or_default(),
+            retry: self.retry,
+            retry_when: self.retry_when,
+            counts_against: self.counts_against,
+        })
+    }
+}
+
+/// Why [`UpstreamsBuilder::build`] refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpstreamsError {
+    NoInstances,
+    BadName(String),
+    DuplicateName(String),
+    BadUrl {
+        name: String,
+        url: String,
+        why: String,
+    },
+    BadBreaker,
+}
+
+impl fmt::Display for UpstreamsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UpstreamsError::NoInstances => f.write_str("no upstream instances"),
+            UpstreamsError::BadName(url) => write!(f, "the upstream at {url:?} has an empty name"),
+            UpstreamsError::DuplicateName(name) => {
+                write!(f, "two upstream instances are named {name:?}")
+            }
+            UpstreamsError::BadUrl { name, url, why } => {
+                write!(f, "upstream {name:?}: base URL {url:?}: {why}")
+            }
+            UpstreamsError::BadBreaker => {
+                f.write_str("breaker threshold and half-open count must be at least 1")
+            }
+        }
+    }
+}
+
+impl std::error::Error for UpstreamsError {}
+
+impl Upstreams {
+    /// A builder; see [`Upstreams`] for the defaults.
+    pub fn builder(strategy: Strategy) -> UpstreamsBuilder {
+        UpstreamsBuilder {
+            strategy,
+            breaker: CircuitBreakerConfig {
+                threshold: 5,
+                recovery: Duration::from_secs(30),
+                half_open: 1,
+            },
+            instances: Vec::new(),
+            client: None,
+            retry: Retry {
+                max: 2,
+                base: Duration::from_millis(100),
+                max_delay: Duration::from_secs(2),
+                jitter: true,
+            },
+            retry_when: RemoteError::is_transient,
+            counts_against: RemoteError::is_transient,
+        }
+    }
+
+    /// The balancer, for its [`stats`](LoadBalancer::stats), breakers and weights.
+    pub fn balancer(&self) -> &LoadBalancer<Url> {
+        &self.balancer
+    }
+
+    /// Per instance: picks, calls in progress, outcomes, breaker state, weight.
+    pub fn stats(&self) -> Vec<InstanceStats> {
+        self.balancer.stats()
+    }
+
+    pub fn client(&self) -> &HttpClient {
+        &self.client
+    }
+
+    /// GETs `path` (which starts with `/`, and may carry a query) from an instance.
+    pub async fn get_json(&self, path: &str) -> Result<UpstreamResponse, RemoteError> {
+        self.request_json(Method::GET, path, None).await
+    }
+
+    /// Sends `method path` with an optional JSON body to an instance, retrying and moving to
+    /// another instance as described on [`Upstreams`]. Retrying resends the request, so use it
+    /// with idempotent requests or set [`Retry::max`] to 0.
+    pub async fn request_json(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<UpstreamResponse, RemoteError> {
+        if let Err(why) = check_path(path) {
+            return Err(RemoteError {
+                attempts: 0,
+                ..fail(&method, path, RemoteErrorKind::InvalidUrl(why))
+            });
+        }
+        let mut attempts = 0;
+        let mut last: Option<RemoteError> = None;
+        loop {
+            let pick = match self.balancer.pick() {
+                Ok(pick) => pick,
+                Err(none) => {
+                    return Err(last.unwrap_or_else(|| RemoteError {
+                        kind: RemoteErrorKind::Unavailable(none),
+                        method: method.to_string(),
+                        url: String::new(),
+                        instance: None,
+                        attempts: 0,
+                    }))
+                }
+            };
+            attempts += 1;
+            let url = match join(pick.value(), path) {
+                Ok(url) => url,
+                Err(why) => {
+                    // Not the instance's fault: release the pick as neither.
+                    drop(pick);
+                    return Err(RemoteError {
+                        attempts: 0,
+                        ..fail(&method, path, RemoteErrorKind::InvalidUrl(why))
+                    });
+                }
+            };
+            let instance = pick.name();
+            match self.client.send_parsed(method.clone(), url, body).await {
+                Ok(body) => {
+                    let url = join(pick.value(), path)
+                        .map(String::from)
+                        .unwrap_or_default();
+                    pick.success();
+                    return Ok(UpstreamResponse {
+                        instance: instance.to_owned(),
+                        url,
+                        attempts,
+                        body,
+                    });
+                }
+                Err(mut e) => {
+                    e.instance = Some(instance.to_owned());
+                    e.attempts = attempts;
+                    if (self.counts_against)(&e) {
+                        pick.failure();
+                    } else {
+                        pick.success();
+                    }
+                    if attempts > self.retry.max || !(self.retry_when)(&e) {
+                        return Err(e);
+                    }
+                    tokio::time::sleep(self.retry.delay(attempts - 1)).await;
+                    last = Some(e);
+                }
+            }
+        }
+    }
+}
+
+/// A path acceptable after a base URL: starts with `/`, no whitespace or control characters.
+fn check_path(path: &str) -> Result<(), String> {
+    if !path.starts_with('/') {
+        return Err("the path must start with `/`".into());
+    }
+    if path.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("the path contains whitespace or control characters".into());
+    }
+    Ok(())
+}
+
+/// `base` followed by `path`, refused if the result would leave the base's origin.
+fn join(base: &Url, path: &str) -> Result<Url, String> {
+    let joined = format!("{}{path}", base.as_str().trim_end_matches('/'));
+    let url = Url::parse(&joined).map_err(|e| format!("not a valid URL ({e})"))?;
+    if url.origin() != base.origin() {
+        return Err(format!(
+            "the path leads away from {}",
+            base.origin().ascii_serialization()
+        ));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_join_under_the_base_and_stay_on_its_origin() {
+        let base = Url::parse("http://10.0.0.1:8080/api/").unwrap();
+        assert_eq!(
+            join(&base, "/items/1?x=2").unwrap().as_str(),
+            "http://10.0.0.1:8080/api/items/1?x=2"
+        );
+        let root = Url::parse("http://10.0.0.1:8080").unwrap();
+        assert_eq!(
+            join(&root, "/a").unwrap().as_str(),
+            "http://10.0.0.1:8080/a"
+        );
+        // `//host` after a base is a path, never an authority.
+        assert_eq!(
+            join(&root, "//evil.example/x").unwrap().host_str(),
+            Some("10.0.0.1")
+        );
+        assert!(check_path("@evil.example/").is_err());
+        assert!(check_path("http://evil.example/").is_err());
+        assert!(check_path("/a b").is_err());
+    }
+
+    #[test]
+    fn lists_parse_into_named_instances() {
+        let up = Upstreams::builder(Strategy::RoundRobin)
+            .instances_from_list(" a=http://127.0.0.1:1 , http://127.0.0.1:2/api ,")
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(
+            up.balancer().names().collect::<Vec<_>>(),
+            ["a", "127.0.0.1:2"]
+        );
+        let err = Upstreams::builder(Strategy::RoundRobin)
+            .instances_from_list("a=ftp://x")
+            .unwrap()
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "upstream \"a\": base URL \"ftp://x\": only http and https URLs are supported, not \"ftp\""
+        );
+        assert_eq!(
+            Upstreams::builder(Strategy::RoundRobin)
+                .instance("a", "http://x")
+                .instance("a", "http://y")
+                .build()
+                .unwrap_err(),
+            UpstreamsError::DuplicateName("a".into())
+        );
+    }
+}

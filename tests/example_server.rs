@@ -24,6 +24,14 @@ fn list_tools_prints_every_tool_and_exits() {
         "panic_demo",
         "health_check",
         "simple_health",
+        "resilient_api_call",
+        "retry_api_call",
+        "fibonacci",
+        "prime_check",
+        "rate_limited_operation",
+        "load_balanced_request",
+        "async_batch_requests",
+        "async_parallel_processing",
     ] {
         assert!(
             names.contains(&expected),

@@ -426,6 +426,8 @@ async fn rate_limit_keys_are_isolated_and_retry_after_is_accurate() {
     assert!(retry_after <= Duration::from_secs(60) - elapsed + Duration::from_millis(1));
     assert!(retry_after >= Duration::from_secs(59), "{retry_after:?}");
     assert_eq!(per_user("bob".into()).await.unwrap(), "bob");
+    let stats = policies_for("::per_user").unwrap().stats();
+    assert_eq!(stats["rate_limited"]["rejected"], 1, "{stats}");
 }
 
 #[rate_limited(1, 60, key = key)]

@@ -4,6 +4,7 @@ use crate::error::ToolError;
 use std::collections::hash_map::{Entry, RandomState};
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -35,6 +36,9 @@ pub struct RateLimiter {
     epoch: Instant,
     hasher: RandomState,
     shards: Box<[Mutex<Shard>]>,
+    /// Calls refused since creation (counted on the refusal path only: admitted calls touch no
+    /// shared counter).
+    rejected: AtomicU64,
 }
 
 /// The keys of one shard, found by their hash (computed once per call, also choosing the shard).
@@ -77,6 +81,8 @@ pub struct RateLimiterStats {
     pub window_ms: u64,
     /// Keys currently tracked.
     pub keys: usize,
+    /// Calls refused since creation.
+    pub rejected: u64,
 }
 
 impl RateLimiter {
@@ -97,6 +103,7 @@ impl RateLimiter {
             epoch: Instant::now(),
             hasher: RandomState::new(),
             shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+            rejected: AtomicU64::new(0),
         }
     }
 
@@ -138,6 +145,7 @@ impl RateLimiter {
             }
             if log.len() >= self.limit as usize {
                 let oldest = *log.front().expect("a full log has entries");
+                self.rejected.fetch_add(1, Ordering::Relaxed);
                 return Err(ToolError::RateLimited {
                     retry_after: Duration::from_nanos(oldest + window - now),
                 });
@@ -174,6 +182,7 @@ impl RateLimiter {
                 .iter()
                 .map(|s| s.lock().unwrap_or_else(|p| p.into_inner()).len())
                 .sum(),
+            rejected: self.rejected.load(Ordering::Relaxed),
         }
     }
 }

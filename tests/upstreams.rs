@@ -360,6 +360,58 @@ async fn load_balanced_request_spreads_calls_and_moves_off_a_failing_instance() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_strategy_comes_from_the_environment_and_bad_settings_stop_the_server() {
+    let servers = three().await;
+    let env = upstreams_env(&servers);
+    let mut tools = ToolServer::start_with_env(&[
+        ("STURDY_UPSTREAMS", &env),
+        ("STURDY_UPSTREAM_STRATEGY", "least_outstanding"),
+    ])
+    .await;
+    for k in 0..6 {
+        let r = tools
+            .call(
+                "load_balanced_request",
+                json!({"path": format!("/item/{k}")}),
+            )
+            .await;
+        assert!(!is_error(&r), "{r}");
+    }
+    assert_eq!(totals(&servers).iter().sum::<u32>(), 6);
+
+    let binary = support::build_example("tool_server");
+    for (list, strategy, expected) in [
+        (
+            env.as_str(),
+            "fastest",
+            "STURDY_UPSTREAM_STRATEGY: unknown strategy \"fastest\"",
+        ),
+        (
+            "a=ftp://x",
+            "random",
+            "STURDY_UPSTREAMS: upstream \"a\": base URL \"ftp://x\"",
+        ),
+        (
+            "a=http://x,a=http://y",
+            "random",
+            "two upstream instances are named \"a\"",
+        ),
+    ] {
+        let mut cmd = std::process::Command::new(&binary);
+        cmd.env("STURDY_UPSTREAMS", list)
+            .env("STURDY_UPSTREAM_STRATEGY", strategy);
+        let out = support::run(cmd, Duration::from_secs(30));
+        assert_eq!(
+            out.status.and_then(|s| s.code()),
+            Some(1),
+            "{}",
+            out.outcome()
+        );
+        assert!(out.stderr.contains(expected), "{}", out.stderr);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_of_1000_urls_with_10_percent_failures_reports_exactly_those() {
     let servers = three().await;
     let mut tools = ToolServer::start().await;

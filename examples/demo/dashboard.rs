@@ -33,6 +33,25 @@ struct ToolRow {
     last: Option<String>,
 }
 
+/// One tool's counts, for the closing summary.
+#[derive(Default)]
+pub struct Totals {
+    pub calls: u64,
+    pub cache_hits: u64,
+    pub retried: u64,
+    pub errors: BTreeMap<String, u64>,
+}
+
+impl Totals {
+    pub fn errors(&self, kind: &str) -> u64 {
+        self.errors.get(kind).copied().unwrap_or(0)
+    }
+
+    pub fn failed(&self) -> u64 {
+        self.errors.values().sum()
+    }
+}
+
 struct Event {
     at: Duration,
     what: String,
@@ -149,16 +168,18 @@ impl Board {
         }
     }
 
-    fn paint(&self, state: CircuitState) -> String {
+    /// The state's name, coloured on a terminal, padded to `width` columns.
+    fn paint(&self, state: CircuitState, width: usize) -> String {
         let (text, code) = match state {
             CircuitState::Closed => ("closed", "32"),
             CircuitState::Open => ("OPEN", "31"),
             CircuitState::HalfOpen => ("half-open", "33"),
         };
+        let pad = " ".repeat(width.saturating_sub(text.len()));
         if self.colour {
-            format!("\x1b[{code}m{text:<10}\x1b[0m")
+            format!("\x1b[{code}m{text}\x1b[0m{pad}")
         } else {
-            format!("{text:<10}")
+            format!("{text}{pad}")
         }
     }
 
@@ -204,7 +225,7 @@ impl Board {
                 "{:<9} {:<10} {} {:>6} {:>6} {:>7}  {:<20} {:>3.0}%",
                 s.name,
                 server.behaviour().label(),
-                self.paint(s.state),
+                self.paint(s.state, 10),
                 s.picks,
                 s.successes,
                 s.failures,
@@ -226,7 +247,7 @@ impl Board {
                 crate::upstream::Behaviour::Healthy => "1 in 3 fail",
                 other => other.label(),
             },
-            self.paint(api_state),
+            self.paint(api_state, 10),
             api.requests()
         );
 
@@ -263,8 +284,8 @@ impl Board {
                 "  {:>5.1} s  {:<20} {} → {}",
                 e.at.as_secs_f64(),
                 e.what,
-                self.paint(e.from).trim_end(),
-                self.paint(e.to).trim_end()
+                self.paint(e.from, 0),
+                self.paint(e.to, 0)
             );
         }
         out
@@ -309,12 +330,17 @@ impl Board {
         parts.join("; ")
     }
 
-    /// Totals for the closing summary: (calls, errors by kind).
-    pub fn totals(&self, tool: &str) -> (u64, u64, BTreeMap<String, u64>) {
+    /// Totals for the closing summary.
+    pub fn totals(&self, tool: &str) -> Totals {
         let tools = self.tools.lock().unwrap();
         tools
             .get(tool)
-            .map(|r| (r.calls, r.cache_hits, r.errors.clone()))
+            .map(|r| Totals {
+                calls: r.calls,
+                cache_hits: r.cache_hits,
+                retried: r.retried,
+                errors: r.errors.clone(),
+            })
             .unwrap_or_default()
     }
 

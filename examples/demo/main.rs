@@ -277,25 +277,39 @@ async fn run_batches(client: &Client, board: &Board, servers: &[Upstream]) {
 
 /// What happened, in sentences.
 fn summary(board: &Board) -> String {
-    let opened = |name: &str| board.changes_to(name, CircuitState::Open);
-    let closed = |name: &str| board.changes_to(name, CircuitState::Closed);
-    let (_, hits, _) = board.totals("fibonacci");
-    let (_, _, rate_errors) = board.totals("rate_limited_operation");
-    let (_, _, api_errors) = board.totals("resilient_api_call");
-    let (lb_calls, _, lb_errors) = board.totals("load_balanced_request");
+    let times = |n: usize| {
+        if n == 1 {
+            "1 time".to_owned()
+        } else {
+            format!("{n} times")
+        }
+    };
+    let breaker = |name: &str| {
+        format!(
+            "{name}'s breaker opened {} and closed {}",
+            times(board.changes_to(name, CircuitState::Open)),
+            times(board.changes_to(name, CircuitState::Closed))
+        )
+    };
+    let balanced = board.totals("load_balanced_request");
+    let api = board.totals("resilient_api_call");
+    let fibonacci = board.totals("fibonacci");
+    let limited = board.totals("rate_limited_operation");
     format!(
-        "\nSummary: beta's breaker opened {} time(s) and closed {} time(s); gamma's opened {} and \
-         closed {}; resilient_api_call's breaker opened {} time(s) ({} calls failed fast with \
-         circuit_open; it stays open for its 30 s recovery). load_balanced_request: {lb_calls} \
-         calls, {} failed. fibonacci: {hits} cache hits. rate_limited_operation: {} calls \
-         rejected.",
-        opened("beta"),
-        closed("beta"),
-        opened("gamma"),
-        closed("gamma"),
-        opened("resilient_api_call"),
-        api_errors.get("circuit_open").copied().unwrap_or(0),
-        lb_errors.values().sum::<u64>(),
-        rate_errors.get("rate_limited").copied().unwrap_or(0),
+        "\nWhat happened:\n  {}; {}.\n  load_balanced_request: {} calls, {} failed, {} retried on another \
+         instance.\n  resilient_api_call's breaker opened {}: {} calls failed fast with circuit_open \
+         (it stays open for its 30 s recovery).\n  fibonacci: {} cache hits in {} calls. \
+         rate_limited_operation: {} of {} calls rejected.",
+        breaker("beta"),
+        breaker("gamma"),
+        balanced.calls,
+        balanced.failed(),
+        balanced.retried,
+        times(board.changes_to("resilient_api_call", CircuitState::Open)),
+        api.errors("circuit_open"),
+        fibonacci.cache_hits,
+        fibonacci.calls,
+        limited.errors("rate_limited"),
+        limited.calls,
     )
 }

@@ -73,6 +73,32 @@ impl fmt::Display for Strategy {
     }
 }
 
+impl std::str::FromStr for Strategy {
+    type Err = String;
+
+    /// The names [`Display`](fmt::Display) prints: `round_robin`, `random`, `weighted`,
+    /// `least_outstanding`, `power_of_two_choices`.
+    ///
+    /// ```
+    /// use sturdy_runtime::balancer::Strategy;
+    /// assert_eq!("least_outstanding".parse(), Ok(Strategy::LeastOutstanding));
+    /// assert!("fastest".parse::<Strategy>().unwrap_err().contains("round_robin"));
+    /// ```
+    fn from_str(s: &str) -> Result<Self, String> {
+        const ALL: [Strategy; 5] = [
+            Strategy::RoundRobin,
+            Strategy::Random,
+            Strategy::Weighted,
+            Strategy::LeastOutstanding,
+            Strategy::PowerOfTwoChoices,
+        ];
+        ALL.into_iter().find(|k| k.to_string() == s).ok_or_else(|| {
+            let names: Vec<String> = ALL.iter().map(ToString::to_string).collect();
+            format!("unknown strategy {s:?}; one of {}", names.join(", "))
+        })
+    }
+}
+
 /// One instance and its counters, on its own cache lines so that threads picking different
 /// instances do not contend.
 #[repr(align(128))]

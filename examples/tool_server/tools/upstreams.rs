@@ -8,6 +8,9 @@ use sturdy::remote::{UpstreamResponse, Upstreams};
 /// The environment variable listing the upstream instances: `name=url,name=url`.
 pub const UPSTREAMS_ENV: &str = "STURDY_UPSTREAMS";
 
+/// The environment variable naming the balancing strategy (default `round_robin`).
+pub const STRATEGY_ENV: &str = "STURDY_UPSTREAM_STRATEGY";
+
 static UPSTREAMS: OnceLock<Upstreams> = OnceLock::new();
 
 /// Sets the instances `load_balanced_request` calls (once, at start-up).
@@ -18,12 +21,17 @@ pub fn init(upstreams: Upstreams) {
 }
 
 #[allow(dead_code)] // used by the server, not the demo
-/// The instances of `STURDY_UPSTREAMS`, balanced round robin; `Ok(false)` when it is not set.
+/// The instances of `STURDY_UPSTREAMS`, balanced by `STURDY_UPSTREAM_STRATEGY`; `Ok(false)` when
+/// no instances are set.
 pub fn init_from_env() -> Result<bool, String> {
     let Ok(list) = std::env::var(UPSTREAMS_ENV) else {
         return Ok(false);
     };
-    let upstreams = Upstreams::builder(Strategy::RoundRobin)
+    let strategy: Strategy = match std::env::var(STRATEGY_ENV) {
+        Ok(name) => name.parse().map_err(|e| format!("{STRATEGY_ENV}: {e}"))?,
+        Err(_) => Strategy::RoundRobin,
+    };
+    let upstreams = Upstreams::builder(strategy)
         .instances_from_list(&list)
         .and_then(|b| b.build())
         .map_err(|e| format!("{UPSTREAMS_ENV}: {e}"))?;
@@ -37,7 +45,8 @@ pub fn upstreams() -> Option<&'static Upstreams> {
     UPSTREAMS.get()
 }
 
-/// GET a path from one of the configured upstream instances (round robin), returning its JSON body
+/// GET a path from one of the configured upstream instances (round robin unless configured
+/// otherwise), returning its JSON body
 /// and which instance answered. Each instance has its own circuit breaker: after 5 consecutive
 /// failures it is skipped for 30 s, so traffic moves to the healthy ones and comes back after
 /// recovery. Server errors, timeouts and connection failures are retried twice on the next

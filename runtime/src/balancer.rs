@@ -107,6 +107,14 @@ struct Instance<T> {
     value: T,
     breaker: CircuitBreaker,
     weight: AtomicU32,
+    counters: Counters,
+}
+
+/// What every pick writes, on cache lines of its own: the breaker's state word and the weight,
+/// read by every pick, then stay cached in each picking thread.
+#[repr(align(128))]
+#[derive(Default)]
+struct Counters {
     outstanding: AtomicUsize,
     picks: AtomicU64,
     successes: AtomicU64,
@@ -183,10 +191,7 @@ impl<T> LoadBalancerBuilder<T> {
                     value,
                     breaker: CircuitBreaker::with_config(breaker),
                     weight: AtomicU32::new(weight),
-                    outstanding: AtomicUsize::new(0),
-                    picks: AtomicU64::new(0),
-                    successes: AtomicU64::new(0),
-                    failures: AtomicU64::new(0),
+                    counters: Counters::default(),
                 })
                 .collect(),
             next: AtomicUsize::new(0),
@@ -335,8 +340,11 @@ impl<T> LoadBalancer<T> {
             let instance = &self.instances[i];
             match instance.breaker.try_acquire() {
                 Ok(permit) => {
-                    instance.outstanding.fetch_add(1, Ordering::Relaxed);
-                    instance.picks.fetch_add(1, Ordering::Relaxed);
+                    instance
+                        .counters
+                        .outstanding
+                        .fetch_add(1, Ordering::Relaxed);
+                    instance.counters.picks.fetch_add(1, Ordering::Relaxed);
                     return Ok(Pick {
                         instance,
                         index: i,
@@ -417,7 +425,12 @@ impl<T> LoadBalancer<T> {
                 (0..n)
                     .map(|k| (s + k) % n)
                     .filter(|&i| !skipped.contains(i))
-                    .min_by_key(|&i| self.instances[i].outstanding.load(Ordering::Relaxed))
+                    .min_by_key(|&i| {
+                        self.instances[i]
+                            .counters
+                            .outstanding
+                            .load(Ordering::Relaxed)
+                    })
             }
             Strategy::PowerOfTwoChoices => {
                 if left == 1 {
@@ -433,7 +446,12 @@ impl<T> LoadBalancer<T> {
                 } else {
                     (nth(a)?, nth(b)?)
                 };
-                let load = |i: usize| self.instances[i].outstanding.load(Ordering::Relaxed);
+                let load = |i: usize| {
+                    self.instances[i]
+                        .counters
+                        .outstanding
+                        .load(Ordering::Relaxed)
+                };
                 Some(if load(b) < load(a) { b } else { a })
             }
         }
@@ -495,10 +513,10 @@ impl<T> LoadBalancer<T> {
             .iter()
             .map(|i| InstanceStats {
                 name: i.name.to_string(),
-                picks: i.picks.load(Ordering::Relaxed),
-                outstanding: i.outstanding.load(Ordering::Relaxed),
-                successes: i.successes.load(Ordering::Relaxed),
-                failures: i.failures.load(Ordering::Relaxed),
+                picks: i.counters.picks.load(Ordering::Relaxed),
+                outstanding: i.counters.outstanding.load(Ordering::Relaxed),
+                successes: i.counters.successes.load(Ordering::Relaxed),
+                failures: i.counters.failures.load(Ordering::Relaxed),
                 state: i.breaker.state(),
                 breaker: i.breaker.stats(),
                 weight: i.weight.load(Ordering::Relaxed),
@@ -557,7 +575,10 @@ impl<'a, T> Pick<'a, T> {
         if let Some(p) = self.permit.take() {
             p.success();
         }
-        self.instance.successes.fetch_add(1, Ordering::Relaxed);
+        self.instance
+            .counters
+            .successes
+            .fetch_add(1, Ordering::Relaxed);
     }
 
     /// The call failed: counts toward opening the instance's breaker.
@@ -565,7 +586,10 @@ impl<'a, T> Pick<'a, T> {
         if let Some(p) = self.permit.take() {
             p.failure();
         }
-        self.instance.failures.fetch_add(1, Ordering::Relaxed);
+        self.instance
+            .counters
+            .failures
+            .fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -590,11 +614,17 @@ impl<T> Drop for Pick<'_, T> {
         if let Some(p) = self.permit.take() {
             if std::thread::panicking() {
                 p.failure();
-                self.instance.failures.fetch_add(1, Ordering::Relaxed);
+                self.instance
+                    .counters
+                    .failures
+                    .fetch_add(1, Ordering::Relaxed);
             }
             // Otherwise dropped unreported: the permit's own drop frees a trial slot, if any.
         }
-        self.instance.outstanding.fetch_sub(1, Ordering::Relaxed);
+        self.instance
+            .counters
+            .outstanding
+            .fetch_sub(1, Ordering::Relaxed);
     }
 }
 

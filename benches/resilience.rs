@@ -14,7 +14,7 @@ use std::hint::black_box;
 use std::num::NonZeroU32;
 use std::time::Duration;
 use sturdy::prelude::*;
-use sturdy::resilience::{Cache, CircuitBreaker, RateLimiter};
+use sturdy::resilience::{Cache, CircuitBreaker, CircuitBreakerConfig, FailureRate, RateLimiter};
 
 /// Large enough that nothing is rejected during a run (the limit is a `u32`).
 const HUGE: u32 = 4_000_000_000;
@@ -114,6 +114,18 @@ fn breaker_primitive(c: &mut Criterion) {
     let breaker = CircuitBreaker::new(5, Duration::from_secs(60));
     g.bench_function("sturdy_try_acquire_success", |b| {
         b.iter(|| black_box(&breaker).try_acquire().unwrap().success())
+    });
+    // Failure-rate mode records every outcome in its window, under the breaker's lock.
+    let by_rate = CircuitBreaker::with_config(CircuitBreakerConfig {
+        failure_rate: Some(FailureRate {
+            rate: 0.5,
+            window: 20,
+            min_calls: 10,
+        }),
+        ..Default::default()
+    });
+    g.bench_function("sturdy_failure_rate_try_acquire_success", |b| {
+        b.iter(|| black_box(&by_rate).try_acquire().unwrap().success())
     });
     g.finish();
 }

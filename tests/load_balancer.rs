@@ -21,7 +21,7 @@ fn short_breaker(threshold: u32) -> CircuitBreakerConfig {
     CircuitBreakerConfig {
         threshold,
         recovery: Duration::from_millis(200),
-        half_open: 1,
+        ..Default::default()
     }
 }
 

@@ -212,6 +212,18 @@ async fn resilient_api_call_does_not_retry_client_errors() {
         .await;
     assert_eq!(r["structuredContent"]["error"], "invalid_arguments", "{r}");
     assert_eq!(http.total_hits(), 2);
+
+    // Answers are not outages: more 404s than the breaker's threshold leave the circuit closed.
+    for _ in 0..4 {
+        let r = tools
+            .call("resilient_api_call", json!({"url": url.clone()}))
+            .await;
+        assert_eq!(r["structuredContent"]["status"], 404, "{r}");
+    }
+    let r = tools
+        .call("resilient_api_call", json!({"url": http.url("/ok")}))
+        .await;
+    assert!(!is_error(&r), "the circuit is still closed: {r}");
 }
 
 // ---------------------------------------------------------------- retry_api_call
@@ -375,8 +387,12 @@ fn list_tools_shows_the_pattern_tools_and_their_policies() {
     );
     let breaker = &policies("resilient_api_call")[1];
     assert_eq!(
-        (&breaker["threshold"], &breaker["recovery"]),
-        (&json!(3), &json!(30.0))
+        (
+            &breaker["threshold"],
+            &breaker["recovery"],
+            &breaker["when"]
+        ),
+        (&json!(3), &json!(30.0), &json!(true))
     );
     assert_eq!(policies("resilient_api_call")[0]["max"], 3);
     // No `when =`: the default decides, and an `upstream` error knows whether it is transient.

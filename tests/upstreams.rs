@@ -39,7 +39,7 @@ fn upstreams(
         .breaker(CircuitBreakerConfig {
             threshold,
             recovery,
-            half_open: 1,
+            ..Default::default()
         })
         .retry(Retry {
             max: retries,

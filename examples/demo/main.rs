@@ -110,7 +110,7 @@ async fn run(scale: f64) -> Result<(), Box<dyn std::error::Error>> {
             .breaker(CircuitBreakerConfig {
                 threshold: 3,
                 recovery: scaled(3.0),
-                half_open: 1,
+                ..Default::default()
             })
             .client(HttpClient::builder().timeout(scaled(1.0)).build())
             .retry(Retry {

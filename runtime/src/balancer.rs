@@ -261,7 +261,7 @@ impl<T> LoadBalancer<T> {
     ///     .breaker(CircuitBreakerConfig {
     ///         threshold: 3,
     ///         recovery: Duration::from_secs(10),
-    ///         half_open: 1,
+    ///         ..Default::default()
     ///     })
     ///     .weighted("big", "10.0.0.1", 3)
     ///     .weighted("small", "10.0.0.2", 1)

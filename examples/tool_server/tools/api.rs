@@ -15,15 +15,22 @@ pub static HTTP: LazyLock<HttpClient> = LazyLock::new(|| {
         .build()
 });
 
+/// What opens `resilient_api_call`'s circuit: failures that say the service is unwell (5xx, 408,
+/// 429, timeouts, connection failures). A 404 or a body that is not JSON is the service's answer
+/// to one request: it counts as a success, so a few bad URLs cannot shut the tool for everyone.
+fn is_outage(e: &ToolError) -> bool {
+    e.is_retryable()
+}
+
 /// Fetch JSON from a URL (HTTP GET), protected by a circuit breaker and retries: server errors
 /// (5xx), 408, 429, timeouts and connection failures are retried up to 3 times with jittered
 /// exponential backoff; other HTTP errors (such as 404) and bodies that are not JSON are returned
 /// at once as an `upstream` error naming the status and the URL. After 3 consecutive failed
-/// attempts the circuit opens for 30 s: calls then fail immediately with `circuit_open` and a
-/// `retry_after`, without contacting the server. The breaker is shared by all URLs. Each attempt
-/// times out after 10 s; bodies over 8 MiB are refused.
+/// attempts (of the retried kinds) the circuit opens for 30 s: calls then fail immediately with
+/// `circuit_open` and a `retry_after`, without contacting the server. The breaker is shared by all
+/// URLs. Each attempt times out after 10 s; bodies over 8 MiB are refused.
 #[tool(read_only, idempotent, open_world)]
-#[circuit_breaker(threshold = 3, recovery = 30)]
+#[circuit_breaker(threshold = 3, recovery = 30, when = is_outage)]
 #[retry(max = 3, base = "100ms", max_delay = "2s")]
 #[timeout(10)]
 async fn resilient_api_call(

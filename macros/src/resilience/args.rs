@@ -130,6 +130,48 @@ pub fn integer(expr: &Expr, allow_zero: bool) -> syn::Result<u64> {
     }
 }
 
+/// The default failure-rate window, in calls.
+const DEFAULT_WINDOW: u64 = 20;
+/// The runtime's `FailureRate::MAX_WINDOW`.
+const MAX_WINDOW: u64 = 10_000;
+
+/// A share above 0 and at most 1: `0.5`, `1`.
+pub fn fraction(expr: &Expr) -> syn::Result<f64> {
+    let value = match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Float(f), ..
+        }) => f.base10_parse::<f64>()?,
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(i), ..
+        }) => i.base10_parse::<u64>()? as f64,
+        _ => {
+            return Err(syn::Error::new(
+                expr.span(),
+                "expected a share of calls such as `0.5`",
+            ))
+        }
+    };
+    if value > 0.0 && value <= 1.0 {
+        Ok(value)
+    } else {
+        Err(syn::Error::new(
+            expr.span(),
+            "a failure rate is above 0 and at most 1 (`0.5` is half of the calls)",
+        ))
+    }
+}
+
+/// A path to a `fn(&E) -> bool`.
+pub fn predicate(expr: &Expr) -> syn::Result<Path> {
+    match expr {
+        Expr::Path(p) => Ok(p.path.clone()),
+        other => Err(syn::Error::new_spanned(
+            other,
+            "expected a path to a `fn(&E) -> bool`",
+        )),
+    }
+}
+
 pub fn boolean(expr: &Expr) -> syn::Result<bool> {
     match expr {
         Expr::Lit(ExprLit {
@@ -185,9 +227,18 @@ pub struct Policies {
     pub rate: Option<(u64, u64, RateKeyArg)>,
     pub cache: Option<(u64, u64)>,
     pub retry: Option<RetryArgs>,
-    pub breaker: Option<(u64, u64, u64)>,
+    pub breaker: Option<BreakerArgs>,
     pub timeout: Option<u64>,
     pub bulkhead: Option<(u64, u64)>,
+}
+
+pub struct BreakerArgs {
+    pub threshold: u64,
+    pub recovery: u64,
+    pub half_open: u64,
+    /// `(rate, window, min_calls)` in failure-rate mode.
+    pub failure_rate: Option<(f64, u64, u64)>,
+    pub when: Option<Path>,
 }
 
 pub struct RetryArgs {
@@ -236,16 +287,74 @@ impl Policies {
         match kind {
             Kind::CircuitBreaker => {
                 named_only(&args)?;
-                let (mut threshold, mut recovery, mut half_open) = (5, 60_000_000_000, 1);
+                let mut b = BreakerArgs {
+                    threshold: 5,
+                    recovery: 60_000_000_000,
+                    half_open: 1,
+                    failure_rate: None,
+                    when: None,
+                };
+                let (mut threshold, mut rate, mut window, mut min_calls) = (None, None, None, None);
                 for (name, value) in &args.named {
                     match name.to_string().as_str() {
-                        "threshold" => threshold = integer(value, false)?,
-                        "recovery" => recovery = duration(value, false)?,
-                        "half_open" => half_open = integer(value, false)?,
-                        _ => return Err(unknown(name, "threshold, recovery, half_open")),
+                        "threshold" => threshold = Some((name, integer(value, false)?)),
+                        "recovery" => b.recovery = duration(value, false)?,
+                        "half_open" => b.half_open = integer(value, false)?,
+                        "failure_rate" => rate = Some(fraction(value)?),
+                        "window" => window = Some((name, value, integer(value, false)?)),
+                        "min_calls" => min_calls = Some((name, value, integer(value, false)?)),
+                        "when" => b.when = Some(predicate(value)?),
+                        _ => return Err(unknown(
+                            name,
+                            "threshold, recovery, half_open, failure_rate, window, min_calls, when",
+                        )),
                     }
                 }
-                self.breaker = Some((threshold, recovery, half_open));
+                match (rate, threshold) {
+                    (Some(_), Some((name, _))) => {
+                        return Err(syn::Error::new(
+                            name.span(),
+                            "`threshold` (consecutive failures) and `failure_rate` are alternatives: give one",
+                        ))
+                    }
+                    (None, Some((_, t))) => b.threshold = t,
+                    _ => {}
+                }
+                match rate {
+                    Some(rate) => {
+                        if let Some((_, expr, n)) = window {
+                            if n > MAX_WINDOW {
+                                return Err(syn::Error::new(
+                                    expr.span(),
+                                    format!("too large: a window holds at most {MAX_WINDOW} calls"),
+                                ));
+                            }
+                        }
+                        let window = window.map_or(DEFAULT_WINDOW, |(.., n)| n);
+                        let min_calls = match min_calls {
+                            Some((_, expr, n)) if n > window => {
+                                return Err(syn::Error::new(
+                                    expr.span(),
+                                    format!(
+                                        "`min_calls` cannot exceed the window ({window} calls)"
+                                    ),
+                                ))
+                            }
+                            Some((_, _, n)) => n,
+                            None => window.div_ceil(2),
+                        };
+                        b.failure_rate = Some((rate, window, min_calls));
+                    }
+                    None => {
+                        if let Some((name, ..)) = window.or(min_calls) {
+                            return Err(syn::Error::new(
+                                name.span(),
+                                format!("`{name}` belongs to the failure-rate mode: add `failure_rate = 0.5`"),
+                            ));
+                        }
+                    }
+                }
+                self.breaker = Some(b);
             }
             Kind::Retry => {
                 named_only(&args)?;
@@ -262,15 +371,7 @@ impl Policies {
                         "base" => r.base = duration(value, false)?,
                         "max_delay" => r.max_delay = duration(value, false)?,
                         "jitter" => r.jitter = boolean(value)?,
-                        "when" => match value {
-                            Expr::Path(p) => r.when = Some(p.path.clone()),
-                            other => {
-                                return Err(syn::Error::new(
-                                    other.span(),
-                                    "expected a path to a `fn(&E) -> bool`",
-                                ))
-                            }
-                        },
+                        "when" => r.when = Some(predicate(value)?),
                         _ => return Err(unknown(name, "max, base, max_delay, jitter, when")),
                     }
                 }
@@ -405,10 +506,19 @@ impl Policies {
                 when: #when,
             })
         }));
-        let breaker = opt(self.breaker.map(|(threshold, recovery, half_open)| {
-            let (threshold, recovery, half_open) = (threshold as u32, dur(recovery), half_open as u32);
-            quote!(#p::CircuitBreakerConfig { threshold: #threshold, recovery: #recovery, half_open: #half_open })
+        let breaker = opt(self.breaker.as_ref().map(|b| {
+            let (threshold, recovery, half_open) =
+                (b.threshold as u32, dur(b.recovery), b.half_open as u32);
+            let failure_rate = opt(b.failure_rate.map(|(rate, window, min_calls)| {
+                let (window, min_calls) = (window as u32, min_calls as u32);
+                quote!(#p::FailureRate { rate: #rate, window: #window, min_calls: #min_calls })
+            }));
+            quote!(#p::CircuitBreakerConfig {
+                threshold: #threshold, recovery: #recovery, half_open: #half_open,
+                failure_rate: #failure_rate,
+            })
         }));
+        let breaker_when = self.breaker.as_ref().is_some_and(|b| b.when.is_some());
         let timeout = opt(self.timeout.map(dur));
         let bulkhead = opt(self.bulkhead.map(|(max_concurrent, max_wait)| {
             let (max_concurrent, max_wait) = (max_concurrent as usize, dur(max_wait));
@@ -417,7 +527,7 @@ impl Policies {
         quote! {
             #p::PolicySpec {
                 rate_limit: #rate, cache: #cache, retry: #retry, circuit_breaker: #breaker,
-                timeout: #timeout, bulkhead: #bulkhead, blocking: #blocking,
+                breaker_when: #breaker_when, timeout: #timeout, bulkhead: #bulkhead, blocking: #blocking,
             }
         }
     }

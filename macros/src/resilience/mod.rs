@@ -143,12 +143,15 @@ fn emit(policies: &Policies, mut func: ItemFn) -> syn::Result<TokenStream> {
         }
         _ => quote!(::core::option::Option::None),
     };
-    let when = match policies.retry.as_ref().and_then(|r| r.when.as_ref()) {
+    let predicate = |path: Option<&syn::Path>| match path {
         Some(path) => {
             quote_spanned!(path.span()=> ::core::option::Option::Some(#path as fn(&#err_ty) -> bool))
         }
         None => quote!(::core::option::Option::None),
     };
+    let retry_when = predicate(policies.retry.as_ref().and_then(|r| r.when.as_ref()));
+    let failure_when = predicate(policies.breaker.as_ref().and_then(|b| b.when.as_ref()));
+    let when = quote!(#p::Predicates { retry: #retry_when, failure: #failure_when });
     let spec = policies.spec(&p, blocking);
     let clones = idents
         .iter()

@@ -242,6 +242,7 @@ impl Upstreams {
                 threshold: 5,
                 recovery: Duration::from_secs(30),
                 half_open: 1,
+                failure_rate: None,
             },
             instances: Vec::new(),
             client: None,

@@ -1,6 +1,7 @@
 //! Circuit breaker: stop calling a failing service, try again after a recovery time.
 
 use crate::error::ToolError;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -8,12 +9,15 @@ use std::time::{Duration, Instant};
 /// Settings of a [`CircuitBreaker`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CircuitBreakerConfig {
-    /// Consecutive failures that open the circuit.
+    /// Consecutive failures that open the circuit (ignored in failure-rate mode).
     pub threshold: u32,
     /// How long the circuit stays open before trial calls are let through.
     pub recovery: Duration,
     /// Trial calls admitted at once while half-open.
     pub half_open: u32,
+    /// Failure-rate mode: open on the share of failures among recent calls instead of on
+    /// consecutive failures.
+    pub failure_rate: Option<FailureRate>,
 }
 
 impl Default for CircuitBreakerConfig {
@@ -22,8 +26,35 @@ impl Default for CircuitBreakerConfig {
             threshold: 5,
             recovery: Duration::from_secs(60),
             half_open: 1,
+            failure_rate: None,
         }
     }
+}
+
+/// The failure-rate rule: among the last `window` calls (once there are at least `min_calls` of
+/// them), a share of failures of `rate` or more opens the circuit. Suits services that fail
+/// intermittently, where failures are rarely consecutive but too frequent.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FailureRate {
+    /// From 0 (exclusive) to 1.
+    pub rate: f64,
+    /// Calls looked at, at most [`FailureRate::MAX_WINDOW`].
+    pub window: u32,
+    /// Calls needed in the window before the rate decides, from 1 to `window`.
+    pub min_calls: u32,
+}
+
+impl FailureRate {
+    /// The largest window (the breaker keeps one flag per call in it).
+    pub const MAX_WINDOW: u32 = 10_000;
+}
+
+/// The outcomes of the latest calls, for the failure-rate rule.
+#[derive(Debug, Default)]
+struct Window {
+    /// `true` for a failure, oldest first.
+    outcomes: VecDeque<bool>,
+    failures: u32,
 }
 
 /// The state a breaker reports.
@@ -47,6 +78,9 @@ pub struct CircuitStats {
     pub trials: u32,
     /// Calls rejected since creation.
     pub rejected: u64,
+    /// Failure-rate mode: calls and failures in the window (0 otherwise).
+    pub window_calls: u32,
+    pub window_failures: u32,
 }
 
 /// The non-closed states, and the closed state's stand-in (the failure count lives in the word).
@@ -66,16 +100,19 @@ enum State {
 struct Inner {
     state: State,
     rejected: u64,
+    window: Window,
 }
 
 /// `word` when the circuit is not closed (a closed circuit holds its failure count there, which
-/// stays below `threshold`, so below this value).
+/// stays below `threshold`, so below this value; 0 in failure-rate mode).
 const NOT_CLOSED: u32 = u32::MAX;
 
 /// Closed → Open after `threshold` consecutive failures; Open rejects at once with
 /// [`ToolError::CircuitOpen`]; after `recovery` it is HalfOpen (without needing a call) and admits
 /// at most `half_open` trial calls at a time; a trial success closes it, a trial failure reopens it
-/// with a fresh timer.
+/// with a fresh timer. In failure-rate mode ([`CircuitBreakerConfig::failure_rate`]) the share
+/// of failures among recent calls opens it instead (each outcome is then recorded under a lock;
+/// the closed path of the consecutive mode takes none).
 ///
 /// ```
 /// use sturdy_runtime::resilience::{CircuitBreaker, CircuitState};
@@ -118,12 +155,28 @@ impl CircuitBreaker {
             config.half_open > 0,
             "a circuit breaker admits at least 1 trial"
         );
+        if let Some(r) = config.failure_rate {
+            assert!(
+                r.rate > 0.0 && r.rate <= 1.0,
+                "a failure rate is above 0 and at most 1"
+            );
+            assert!(
+                (1..=FailureRate::MAX_WINDOW).contains(&r.window),
+                "a failure-rate window holds 1 to {} calls",
+                FailureRate::MAX_WINDOW
+            );
+            assert!(
+                (1..=r.window).contains(&r.min_calls),
+                "min_calls is from 1 to the window"
+            );
+        }
         CircuitBreaker {
             config,
             word: AtomicU32::new(0),
             inner: Mutex::new(Inner {
                 state: State::Closed,
                 rejected: 0,
+                window: Window::default(),
             }),
         }
     }
@@ -157,9 +210,15 @@ impl CircuitBreaker {
         };
         CircuitStats {
             state,
-            consecutive_failures,
+            consecutive_failures: if self.config.failure_rate.is_some() {
+                0
+            } else {
+                consecutive_failures
+            },
             trials,
             rejected: inner.rejected,
+            window_calls: inner.window.outcomes.len() as u32,
+            window_failures: inner.window.failures,
         }
     }
 
@@ -223,6 +282,12 @@ impl CircuitBreaker {
         if trial && self.record_trial(outcome) {
             return;
         }
+        if let Some(rule) = &self.config.failure_rate {
+            if let Some(failed) = outcome.map(|success| !success) {
+                self.record_in_window(rule, failed);
+            }
+            return;
+        }
         match outcome {
             None => {}
             Some(true) => {
@@ -268,6 +333,31 @@ impl CircuitBreaker {
             _ => {}
         }
         true
+    }
+
+    /// Failure-rate mode: one more outcome while closed; opens the circuit when the window's
+    /// failure share reaches the rate.
+    fn record_in_window(&self, rule: &FailureRate, failed: bool) {
+        let mut inner = self.lock();
+        if self.word.load(Ordering::Acquire) == NOT_CLOSED {
+            // Admitted while closed, ended after the circuit opened: changes nothing.
+            return;
+        }
+        let window = &mut inner.window;
+        window.outcomes.push_back(failed);
+        window.failures += u32::from(failed);
+        if window.outcomes.len() > rule.window as usize {
+            let oldest = window.outcomes.pop_front().expect("not empty");
+            window.failures -= u32::from(oldest);
+        }
+        let calls = window.outcomes.len() as u32;
+        if calls >= rule.min_calls && f64::from(window.failures) >= rule.rate * f64::from(calls) {
+            *window = Window::default();
+            self.word.store(NOT_CLOSED, Ordering::Release);
+            inner.state = State::Open {
+                until: Instant::now() + self.config.recovery,
+            };
+        }
     }
 
     /// One more consecutive failure while closed; the one reaching the threshold opens it.
@@ -346,7 +436,76 @@ mod tests {
             threshold,
             recovery: Duration::from_millis(recovery_ms),
             half_open,
+            failure_rate: None,
         })
+    }
+
+    fn rate_breaker(rate: f64, window: u32, min_calls: u32) -> CircuitBreaker {
+        CircuitBreaker::with_config(CircuitBreakerConfig {
+            recovery: Duration::from_millis(30),
+            failure_rate: Some(FailureRate {
+                rate,
+                window,
+                min_calls,
+            }),
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn failure_rate_mode_opens_on_the_share_of_recent_failures() {
+        let b = rate_breaker(0.5, 10, 6);
+        // Alternating outcomes: never two failures in a row, yet half of the calls fail.
+        for _ in 0..2 {
+            b.try_acquire().unwrap().failure();
+            b.try_acquire().unwrap().success();
+        }
+        b.try_acquire().unwrap().failure();
+        assert_eq!(b.state(), CircuitState::Closed, "5 calls < min_calls");
+        assert_eq!((b.stats().window_calls, b.stats().window_failures), (5, 3));
+        b.try_acquire().unwrap().success();
+        assert_eq!(b.state(), CircuitState::Open, "3 of 6 failed");
+        assert_eq!(b.stats().window_calls, 0, "the window starts afresh");
+        wait_for_half_open(&b);
+        b.try_acquire().unwrap().success();
+        assert_eq!(b.state(), CircuitState::Closed);
+    }
+
+    #[test]
+    fn failure_rate_window_slides() {
+        let b = rate_breaker(0.5, 4, 4);
+        b.try_acquire().unwrap().failure();
+        for _ in 0..4 {
+            b.try_acquire().unwrap().success();
+        }
+        // The failure has left the window: 1 of 4 is below the rate, 2 of 4 is not.
+        b.try_acquire().unwrap().failure();
+        assert_eq!(b.state(), CircuitState::Closed);
+        b.try_acquire().unwrap().failure();
+        assert_eq!(b.state(), CircuitState::Open);
+    }
+
+    #[test]
+    fn failure_rate_counts_every_outcome_under_contention() {
+        // Rate 1.0 over a full window: it opens only once every outcome of the 4 threads is counted.
+        let b = rate_breaker(1.0, 10_000, 10_000);
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for _ in 0..2_499 {
+                        b.try_acquire().unwrap().failure();
+                    }
+                });
+            }
+        });
+        assert_eq!(b.stats().window_failures, 9_996);
+        assert_eq!(b.state(), CircuitState::Closed);
+        for _ in 0..3 {
+            b.try_acquire().unwrap().failure();
+        }
+        assert_eq!(b.state(), CircuitState::Closed);
+        b.try_acquire().unwrap().failure();
+        assert_eq!(b.state(), CircuitState::Open);
     }
 
     fn wait_for_half_open(b: &CircuitBreaker) {

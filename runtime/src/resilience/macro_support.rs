@@ -6,8 +6,10 @@ use crate::error::ToolError;
 use std::fmt::Display;
 use std::hash::Hash;
 
-pub use super::pipeline::{BulkheadSpec, CacheSpec, Policies, RateKey, RateSpec, RetrySpec};
-pub use super::{CircuitBreakerConfig, PolicySpec, Retry};
+pub use super::pipeline::{
+    BulkheadSpec, CacheSpec, Policies, Predicates, RateKey, RateSpec, RetrySpec,
+};
+pub use super::{CircuitBreakerConfig, FailureRate, PolicySpec, Retry};
 
 /// The policies of one function, for `--list-tools` (matched to tools by function path).
 #[derive(Debug)]

@@ -14,9 +14,9 @@ mod retry;
 pub use bulkhead::{Bulkhead, BulkheadStats};
 pub use cache::{Cache, CacheStats};
 pub use circuit_breaker::{
-    BreakerPermit, CircuitBreaker, CircuitBreakerConfig, CircuitState, CircuitStats,
+    BreakerPermit, CircuitBreaker, CircuitBreakerConfig, CircuitState, CircuitStats, FailureRate,
 };
-pub use pipeline::{Fail, Policies, PolicySpec, RateKey};
+pub use pipeline::{Fail, Policies, PolicySpec, Predicates, RateKey};
 pub use rate_limiter::{KeyHash, RateLimiter, RateLimiterStats};
 pub use retry::Retry;
 

@@ -62,7 +62,17 @@ impl<E: 'static> Fail<E> {
         }
     }
 
-    /// Counts as a failure for the breaker: everything does. Retried: see [`Retry`].
+    /// Whether the breaker counts it as a failure: panics, timeouts and rejections always; the
+    /// function's own errors unless the breaker's `when` says otherwise (then it is a success:
+    /// the service answered).
+    fn trips(&self, when: Option<fn(&E) -> bool>) -> bool {
+        match (self, when) {
+            (Fail::Inner(e), Some(counts)) => counts(e),
+            _ => true,
+        }
+    }
+
+    /// Retried: see [`Retry`].
     fn retryable(&self, when: Option<fn(&E) -> bool>) -> bool {
         match self {
             // A function returning `ToolError` may itself report an upstream rate limit or an
@@ -97,6 +107,8 @@ pub struct PolicySpec {
     pub cache: Option<CacheSpec>,
     pub retry: Option<RetrySpec>,
     pub circuit_breaker: Option<CircuitBreakerConfig>,
+    /// The breaker has a predicate deciding which errors count as failures.
+    pub breaker_when: bool,
     pub timeout: Option<Duration>,
     pub bulkhead: Option<BulkheadSpec>,
     /// The function is sync: the pipeline runs on the caller's thread (see
@@ -154,10 +166,17 @@ impl PolicySpec {
             );
         }
         if let Some(b) = &self.circuit_breaker {
-            out.push(
-                json!({"policy": "circuit_breaker", "threshold": b.threshold,
-                "recovery": secs(b.recovery), "half_open": b.half_open}),
-            );
+            let mut breaker = json!({"policy": "circuit_breaker", "recovery": secs(b.recovery),
+                "half_open": b.half_open, "when": self.breaker_when});
+            match b.failure_rate {
+                Some(r) => {
+                    breaker["failure_rate"] = json!(r.rate);
+                    breaker["window"] = json!(r.window);
+                    breaker["min_calls"] = json!(r.min_calls);
+                }
+                None => breaker["threshold"] = json!(b.threshold),
+            }
+            out.push(breaker);
         }
         if let Some(t) = self.timeout {
             out.push(json!({"policy": "timeout", "seconds": secs(t)}));
@@ -181,7 +200,7 @@ pub struct Policies<K, V, E> {
     retry: Option<Retry>,
     /// Retries made (attempts after the first), for [`stats`](Self::stats).
     retries: AtomicU64,
-    when: Option<fn(&E) -> bool>,
+    when: Predicates<E>,
     breaker: Option<Arc<CircuitBreaker>>,
     timeout: Option<Duration>,
     bulkhead: Option<Bulkhead>,
@@ -189,6 +208,31 @@ pub struct Policies<K, V, E> {
     /// Applies the cache's pending evictions. A function pointer made where `V: Clone` is known
     /// (in [`Policies::new_cached`]), so that the rest of the pipeline does not require it.
     cache_sync: Option<for<'a> fn(&'a Self) -> BoxFuture<'a, ()>>,
+}
+
+/// The functions of `#[retry(when = …)]` and `#[circuit_breaker(when = …)]`.
+pub struct Predicates<E> {
+    /// Which of the function's errors are retried (default: see [`Retry`]).
+    pub retry: Option<fn(&E) -> bool>,
+    /// Which of the function's errors count as breaker failures (default: all).
+    pub failure: Option<fn(&E) -> bool>,
+}
+
+impl<E> Clone for Predicates<E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<E> Copy for Predicates<E> {}
+
+impl<E> Default for Predicates<E> {
+    fn default() -> Self {
+        Predicates {
+            retry: None,
+            failure: None,
+        }
+    }
 }
 
 /// A rate limit and where its key comes from.
@@ -209,11 +253,7 @@ where
     E: Send + Sync + 'static,
 {
     /// [`new`](Policies::new) for a function with `#[cached]` (whose values must be `Clone`).
-    pub fn new_cached(
-        name: &'static str,
-        spec: &PolicySpec,
-        when: Option<fn(&E) -> bool>,
-    ) -> Arc<Self> {
+    pub fn new_cached(name: &'static str, spec: &PolicySpec, when: Predicates<E>) -> Arc<Self> {
         Self::build(
             name,
             spec,
@@ -290,14 +330,14 @@ where
 {
     /// Builds the state of a function without a cache and registers it (see
     /// [`super::policies`]); a `cache` in `spec` is ignored (see [`new_cached`](Self::new_cached)).
-    pub fn new(name: &'static str, spec: &PolicySpec, when: Option<fn(&E) -> bool>) -> Arc<Self> {
+    pub fn new(name: &'static str, spec: &PolicySpec, when: Predicates<E>) -> Arc<Self> {
         Self::build(name, spec, when, None, None)
     }
 
     fn build(
         name: &'static str,
         spec: &PolicySpec,
-        when: Option<fn(&E) -> bool>,
+        when: Predicates<E>,
         cache: Option<Cache<K, V>>,
         cache_sync: Option<for<'a> fn(&'a Self) -> BoxFuture<'a, ()>>,
     ) -> Arc<Self> {
@@ -436,16 +476,16 @@ where
                         None => self.isolated(attempt()).await,
                     };
                     if let Some(Ok(p)) = permit {
-                        match result {
-                            Ok(_) => p.success(),
-                            Err(_) => p.failure(),
+                        match &result {
+                            Err(fail) if fail.trips(self.when.failure) => p.failure(),
+                            _ => p.success(),
                         }
                     }
                     result
                 }
             };
             match (&self.retry, result) {
-                (Some(retry), Err(fail)) if n < retry.max && fail.retryable(self.when) => {
+                (Some(retry), Err(fail)) if n < retry.max && fail.retryable(self.when.retry) => {
                     self.retries.fetch_add(1, Ordering::Relaxed);
                     if self.blocking {
                         // A sync function's pipeline runs on its caller's thread, which is

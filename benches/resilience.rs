@@ -36,6 +36,12 @@ async fn rate_limited(a: u64, b: u64) -> Result<u64, ToolError> {
     Ok(a + b)
 }
 
+// Keyed by a parameter: the key is the parameter's `Display` text.
+#[rate_limited(4_000_000_000, "100ms", key = a)]
+async fn rate_limited_by_param(a: u64, b: u64) -> Result<u64, ToolError> {
+    Ok(a + b)
+}
+
 #[cached]
 async fn cached(a: u64, b: u64) -> Result<u64, ToolError> {
     Ok(a + b)
@@ -98,6 +104,7 @@ fn attributes(c: &mut Criterion) {
     let rt = runtime();
     let mut g = c.benchmark_group("resilience_attrs");
     bench_attr!(g, rt, bare);
+    bench_attr!(g, rt, rate_limited_by_param);
     bench_attr!(g, rt, breaker);
     bench_attr!(g, rt, rate_limited);
     bench_attr!(g, rt, cached);

@@ -764,3 +764,32 @@ async fn breaker_when_decides_which_errors_count_as_failures() {
     ));
     assert_eq!(STATUS_CALLS.load(SeqCst), 14);
 }
+
+#[rate_limited(1, 60, key = user)]
+async fn keyed_by_text(user: String) -> Result<(), ToolError> {
+    Ok(())
+}
+
+#[rate_limited(1, 60, key = id)]
+async fn keyed_by_number(id: u64) -> Result<(), ToolError> {
+    Ok(())
+}
+
+#[tokio::test]
+async fn parameter_keys_of_any_length_and_type_are_distinct() {
+    // Keys longer than the stack buffer take the allocating path; they differ only at the end.
+    let long = "x".repeat(100);
+    for key in ["a".to_owned(), format!("{long}1"), format!("{long}2")] {
+        keyed_by_text(key.clone()).await.unwrap();
+        assert!(
+            matches!(keyed_by_text(key).await, Err(ToolError::RateLimited { .. })),
+            "the second call of a key is limited"
+        );
+    }
+    for id in [0, u64::MAX] {
+        keyed_by_number(id).await.unwrap();
+        assert!(keyed_by_number(id).await.is_err());
+    }
+    let stats = policies_for("::keyed_by_text").unwrap().stats();
+    assert_eq!(stats["rate_limited"]["keys"], 3, "{stats}");
+}

@@ -131,7 +131,8 @@ fn emit(policies: &Policies, mut func: ItemFn) -> syn::Result<TokenStream> {
     } else {
         quote!(new)
     };
-    let param_key = match policies.rate.as_ref().map(|r| &r.2) {
+    // A parameter key is checked before the pipeline starts, borrowing the argument.
+    let admit_param = match policies.rate.as_ref().map(|r| &r.2) {
         Some(RateKeyArg::Param(name)) => {
             let Some((ident, ty)) = idents.iter().find(|(i, _)| i == name) else {
                 return Err(syn::Error::new(
@@ -139,9 +140,16 @@ fn emit(policies: &Policies, mut func: ItemFn) -> syn::Result<TokenStream> {
                     format!("no parameter named `{name}` to use as the rate-limit key"),
                 ));
             };
-            quote_spanned!(ty.span()=> ::core::option::Option::Some(#p::rate_key_part::<#ty>(&#ident)))
+            let check = quote_spanned!(ty.span()=>
+                #p::with_rate_key::<#ty, _>(&#ident, |k| __sturdy_policies.admit_param(k)));
+            let into_error = quote_spanned!(err_ty.span()=> #p::into_error::<#err_ty>(e));
+            quote! {
+                if let ::core::result::Result::Err(e) = #check {
+                    return ::core::result::Result::Err(#into_error);
+                }
+            }
         }
-        _ => quote!(::core::option::Option::None),
+        _ => quote!(),
     };
     let predicate = |path: Option<&syn::Path>| match path {
         Some(path) => {
@@ -175,12 +183,12 @@ fn emit(policies: &Policies, mut func: ItemFn) -> syn::Result<TokenStream> {
                 #when,
             )
         });
-        let __sturdy_param_key = #param_key;
+        #admit_param
         // The user's body becomes the tail of a block: a one-line body would otherwise trip
         // `unused_braces` at the user's own braces.
         #[allow(unused_braces)]
         let __sturdy_pipeline = __sturdy_policies
-            .#run(__sturdy_param_key, #cache_key_arg move || {
+            .#run(#cache_key_arg move || {
                 #(#clones)*
                 async move {
                     // Pins the block's type to the function's, so `?` and `return` behave as in

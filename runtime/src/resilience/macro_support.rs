@@ -59,8 +59,32 @@ pub fn cache_key_part<T: CacheKeyPart>(v: &T) -> T {
 pub trait RateKeyPart: Display {}
 impl<T: Display> RateKeyPart for T {}
 
-pub fn rate_key_part<T: RateKeyPart>(v: &T) -> String {
-    v.to_string()
+/// `f` of the key's text: written into a buffer on the stack when it fits (so that a call costs
+/// no allocation), into a `String` otherwise.
+pub fn with_rate_key<T: RateKeyPart, R>(v: &T, f: impl FnOnce(&str) -> R) -> R {
+    use std::fmt::Write;
+    struct Stack {
+        bytes: [u8; 64],
+        len: usize,
+    }
+    impl Write for Stack {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            let end = self.len + s.len();
+            let slot = self.bytes.get_mut(self.len..end).ok_or(std::fmt::Error)?;
+            slot.copy_from_slice(s.as_bytes());
+            self.len = end;
+            Ok(())
+        }
+    }
+    let mut stack = Stack {
+        bytes: [0; 64],
+        len: 0,
+    };
+    match write!(stack, "{v}") {
+        // Whole `&str`s were copied, so the bytes are UTF-8.
+        Ok(()) => f(std::str::from_utf8(&stack.bytes[..stack.len]).expect("UTF-8")),
+        Err(_) => f(&v.to_string()),
+    }
 }
 
 #[diagnostic::on_unimplemented(

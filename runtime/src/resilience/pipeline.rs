@@ -269,19 +269,15 @@ where
         )
     }
 
-    /// Runs one call through the pipeline. `param_key` is the rate-limit key when it is a
-    /// parameter; `cache_key` the call's arguments; `attempt` makes one attempt.
-    pub async fn run<F, Fut>(
-        &self,
-        param_key: Option<String>,
-        cache_key: K,
-        mut attempt: F,
-    ) -> Result<V, Fail<E>>
+    /// Runs one call through the pipeline. `cache_key` is the call's arguments; `attempt` makes
+    /// one attempt. A rate limit keyed by a parameter is not checked here: call
+    /// [`admit_param`](Self::admit_param) first.
+    pub async fn run<F, Fut>(&self, cache_key: K, mut attempt: F) -> Result<V, Fail<E>>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<V, E>>,
     {
-        self.admit(param_key.as_deref())?;
+        self.admit()?;
         let Some(cache) = &self.cache else {
             return self.retrying(&mut attempt).await;
         };
@@ -429,31 +425,38 @@ where
     /// [`run`](Self::run) for a function without a cache (the attributes know statically): the
     /// same pipeline as a much smaller future, since it leaves out the cache's, and every call
     /// moves the future it awaits. A cache, if there is one, is not consulted.
-    pub async fn run_uncached<F, Fut>(
-        &self,
-        param_key: Option<String>,
-        mut attempt: F,
-    ) -> Result<V, Fail<E>>
+    pub async fn run_uncached<F, Fut>(&self, mut attempt: F) -> Result<V, Fail<E>>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<V, E>>,
     {
         debug_assert!(self.cache.is_none(), "`run_uncached` with a cache");
-        self.admit(param_key.as_deref())?;
+        self.admit()?;
         self.retrying(&mut attempt).await
     }
 
-    /// The rate limit: admits the call or rejects it.
-    fn admit(&self, param_key: Option<&str>) -> Result<(), Fail<E>> {
+    /// The rate limit keyed by client or global: admits the call or rejects it.
+    fn admit(&self) -> Result<(), Fail<E>> {
         let Some(rate) = &self.rate else {
             return Ok(());
         };
         let admitted = match rate.key {
             RateKey::Global => rate.limiter.check_hashed(GLOBAL, rate.global),
             RateKey::Client => super::with_client(|client| rate.limiter.check(client)),
-            RateKey::Param(_) => rate.limiter.check(param_key.unwrap_or_default()),
+            // Checked by `admit_param` before the pipeline starts.
+            RateKey::Param(_) => Ok(()),
         };
         admitted.map_err(Fail::Policy)
+    }
+
+    /// The rate limit keyed by a parameter, whose value is `key`: admits the call or rejects it.
+    /// Separate from [`run`](Self::run) so that the key can be borrowed from the arguments (the
+    /// pipeline's future outlives them) instead of copied for every call.
+    pub fn admit_param(&self, key: &str) -> Result<(), Fail<E>> {
+        match &self.rate {
+            Some(rate) => rate.limiter.check(key).map_err(Fail::Policy),
+            None => Ok(()),
+        }
     }
 
     /// `retry → circuit_breaker → timeout`, around [`isolated`](Self::isolated). One loop rather

@@ -581,3 +581,96 @@ fn safe_defaults() {
     assert!(d.max_body_bytes <= 4 * 1024 * 1024);
     assert!(d.max_concurrent_requests > 0 && d.max_sessions > 0);
 }
+
+/// What became of each `watched` call: running, finished or dropped (cancelled).
+static WATCHED: std::sync::Mutex<Vec<(String, &'static str)>> = std::sync::Mutex::new(Vec::new());
+
+fn watched_state(key: &str) -> Option<&'static str> {
+    WATCHED
+        .lock()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .map(|(_, s)| *s)
+}
+
+/// Runs for 10 s unless dropped, reporting progress every 20 ms.
+#[tool]
+async fn watched(ctx: Context, key: String) -> String {
+    struct Guard(String, bool);
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            let state = if self.1 { "finished" } else { "dropped" };
+            WATCHED.lock().unwrap().push((self.0.clone(), state));
+        }
+    }
+    WATCHED.lock().unwrap().push((key.clone(), "running"));
+    let mut guard = Guard(key, false);
+    for i in 0..500 {
+        ctx.progress(f64::from(i), None, None).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    guard.1 = true;
+    "finished".into()
+}
+
+async fn wait_for_state(key: &str, expected: &str) {
+    for _ in 0..200 {
+        if watched_state(key) == Some(expected) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("{key}: {:?}, expected {expected}", watched_state(key));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stateless_client_disconnecting_cancels_its_call() {
+    let server = TestServer::start(HttpOptions::default()).await;
+    let url = server.url();
+    let meta = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientInfo": {"name": "stateless", "version": "1"},
+        "io.modelcontextprotocol/clientCapabilities": {}
+    });
+    let mut h = mcp_headers();
+    h.insert(
+        "mcp-protocol-version",
+        HeaderValue::from_static("2026-07-28"),
+    );
+    h.insert("mcp-method", HeaderValue::from_static("tools/call"));
+    // A JSON response (no progress token): the client gives up while the tool runs.
+    let client = Client::builder()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let body = json!({"jsonrpc":"2.0","id":1,"method":"tools/call",
+        "params":{"_meta":meta,"name":"watched","arguments":{"key":"json"}}});
+    let sent = client
+        .post(&url)
+        .headers(h.clone())
+        .body(body.to_string())
+        .send()
+        .await;
+    assert!(sent.unwrap_err().is_timeout());
+    wait_for_state("json", "dropped").await;
+
+    // An SSE response (progress): the client reads a first event, then closes the stream.
+    let mut meta_progress = meta.clone();
+    meta_progress["progressToken"] = json!("p");
+    let body = json!({"jsonrpc":"2.0","id":2,"method":"tools/call",
+        "params":{"_meta":meta_progress,"name":"watched","arguments":{"key":"sse"}}});
+    let mut r = Client::new()
+        .post(&url)
+        .headers(h)
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert!(r.chunk().await.unwrap().is_some(), "a first progress event");
+    assert_eq!(watched_state("sse"), Some("running"));
+    drop(r);
+    wait_for_state("sse", "dropped").await;
+    server.shutdown().await;
+}

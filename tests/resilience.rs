@@ -766,13 +766,13 @@ async fn breaker_when_decides_which_errors_count_as_failures() {
 }
 
 #[rate_limited(1, 60, key = user)]
-async fn keyed_by_text(user: String) -> Result<(), ToolError> {
-    Ok(())
+async fn keyed_by_text(user: String) -> Result<usize, ToolError> {
+    Ok(user.len())
 }
 
 #[rate_limited(1, 60, key = id)]
-async fn keyed_by_number(id: u64) -> Result<(), ToolError> {
-    Ok(())
+async fn keyed_by_number(id: u64) -> Result<u64, ToolError> {
+    Ok(id)
 }
 
 #[tokio::test]

@@ -26,7 +26,7 @@ use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use futures_util::stream;
+use futures_util::{stream, StreamExt};
 use serde_json::{json, Value};
 use sessions::Sessions;
 use std::convert::Infallible;
@@ -36,6 +36,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio_util::sync::CancellationToken;
 
 pub use guard::BearerToken;
 
@@ -305,7 +306,7 @@ async fn post_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
             || meta.and_then(|m| m.get(version::META_LOG_LEVEL)).is_some()
             || session.log_level().is_some());
     let mut response = if streams {
-        sse_response(state.server.clone(), session, body)
+        sse_response(state.server.clone(), session, body, stateless)
     } else {
         match state.server.handle(&session, &body).await {
             Some(bytes) => raw_json(StatusCode::OK, bytes),
@@ -322,12 +323,28 @@ async fn post_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
 }
 
 /// Runs the request in its own task and streams its notifications, then its response.
-fn sse_response(server: Arc<Server>, session: Arc<Session>, body: Bytes) -> Response {
+///
+/// A stateless (2026-07-28) client cancels a request by closing its stream, so then the call is
+/// dropped with the stream. (With a JSON response, hyper drops the handler, and the call with
+/// it.) In a session, a closed stream is not a cancellation: the client sends
+/// `notifications/cancelled`.
+fn sse_response(
+    server: Arc<Server>,
+    session: Arc<Session>,
+    body: Bytes,
+    cancel_on_close: bool,
+) -> Response {
     let (note_tx, note_rx) = mpsc::channel::<Vec<u8>>(64);
     let (done_tx, done_rx) = oneshot::channel::<Option<Vec<u8>>>();
+    let closed = CancellationToken::new();
+    let on_close = cancel_on_close.then(|| closed.clone().drop_guard());
     tokio::spawn(async move {
-        let response = server.handle_with(&session, &body, Some(note_tx)).await;
-        let _ = done_tx.send(response);
+        tokio::select! {
+            response = server.handle_with(&session, &body, Some(note_tx)) => {
+                let _ = done_tx.send(response);
+            }
+            _ = closed.cancelled() => {}
+        }
     });
     enum Phase {
         Streaming(mpsc::Receiver<Vec<u8>>, oneshot::Receiver<Option<Vec<u8>>>),
@@ -357,6 +374,11 @@ fn sse_response(server: Arc<Server>, session: Arc<Session>, body: Bytes) -> Resp
                 Some((event(next), Phase::Finishing(rest)))
             }
         }
+    });
+    // The guard lives as long as the stream: dropping the stream cancels the call.
+    let events = events.map(move |e| {
+        let _ = &on_close;
+        e
     });
     Sse::new(events).into_response()
 }

@@ -114,6 +114,25 @@ async fn post(client: &Client, url: &str, headers: HeaderMap, body: Value) -> re
         .unwrap()
 }
 
+/// The `_meta` every stateless (2026-07-28) request carries.
+fn stateless_meta() -> Value {
+    json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientInfo": {"name": "stateless", "version": "1"},
+        "io.modelcontextprotocol/clientCapabilities": {}
+    })
+}
+
+/// The headers of a stateless (2026-07-28) request.
+fn stateless_headers() -> HeaderMap {
+    let mut h = mcp_headers();
+    h.insert(
+        "mcp-protocol-version",
+        HeaderValue::from_static("2026-07-28"),
+    );
+    h
+}
+
 async fn json_of(r: reqwest::Response) -> Value {
     serde_json::from_str(&r.text().await.unwrap()).unwrap()
 }
@@ -233,16 +252,8 @@ async fn stateless_2026_requests_need_no_session() {
     let server = TestServer::start(HttpOptions::default()).await;
     let client = Client::new();
     let url = server.url();
-    let meta = json!({
-        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-        "io.modelcontextprotocol/clientInfo": {"name": "stateless", "version": "1"},
-        "io.modelcontextprotocol/clientCapabilities": {}
-    });
-    let mut h = mcp_headers();
-    h.insert(
-        "mcp-protocol-version",
-        HeaderValue::from_static("2026-07-28"),
-    );
+    let meta = stateless_meta();
+    let h = stateless_headers();
     let r = post(
         &client,
         &url,
@@ -629,16 +640,8 @@ async fn wait_for_state(key: &str, expected: &str) {
 async fn a_stateless_client_disconnecting_cancels_its_call() {
     let server = TestServer::start(HttpOptions::default()).await;
     let url = server.url();
-    let meta = json!({
-        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-        "io.modelcontextprotocol/clientInfo": {"name": "stateless", "version": "1"},
-        "io.modelcontextprotocol/clientCapabilities": {}
-    });
-    let mut h = mcp_headers();
-    h.insert(
-        "mcp-protocol-version",
-        HeaderValue::from_static("2026-07-28"),
-    );
+    let meta = stateless_meta();
+    let mut h = stateless_headers();
     h.insert("mcp-method", HeaderValue::from_static("tools/call"));
     // A JSON response (no progress token): the client gives up while the tool runs.
     let client = Client::builder()

@@ -24,30 +24,44 @@ async fn three() -> [Upstream; 3] {
     ]
 }
 
-fn upstreams(
-    instances: &[Upstream],
+/// The breaker, timeout and retry settings of a test's [`Upstreams`].
+struct Settings {
     threshold: u32,
     recovery: Duration,
     timeout: Duration,
     retries: u32,
-) -> Upstreams {
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            threshold: 3,
+            recovery: Duration::from_secs(60),
+            timeout: Duration::from_secs(5),
+            retries: 2,
+        }
+    }
+}
+
+/// Round robin over `instances`, retrying at once (1 ms).
+fn upstreams(instances: &[Upstream], settings: Settings) -> Upstreams {
     instances
         .iter()
         .fold(Upstreams::builder(Strategy::RoundRobin), |b, u| {
             b.instance(&u.name, &u.base)
         })
         .breaker(CircuitBreakerConfig {
-            threshold,
-            recovery,
+            threshold: settings.threshold,
+            recovery: settings.recovery,
             ..Default::default()
         })
         .retry(Retry {
-            max: retries,
+            max: settings.retries,
             base: Duration::from_millis(1),
             max_delay: Duration::from_millis(1),
             jitter: false,
         })
-        .client(HttpClient::builder().timeout(timeout).build())
+        .client(HttpClient::builder().timeout(settings.timeout).build())
         .build()
         .unwrap()
 }
@@ -68,7 +82,13 @@ fn state(up: &Upstreams, name: &str) -> CircuitState {
 async fn traffic_shifts_away_from_a_failing_instance_and_back_after_recovery() {
     let servers = three().await;
     let recovery = Duration::from_millis(1500);
-    let up = upstreams(&servers, 3, recovery, Duration::from_secs(5), 2);
+    let up = upstreams(
+        &servers,
+        Settings {
+            recovery,
+            ..Settings::default()
+        },
+    );
 
     // Healthy: round robin gives each instance exactly a third.
     for k in 0..30 {
@@ -119,10 +139,11 @@ async fn a_hanging_instance_times_out_and_is_skipped() {
     let servers = three().await;
     let up = upstreams(
         &servers,
-        2,
-        Duration::from_secs(60),
-        Duration::from_millis(200),
-        2,
+        Settings {
+            threshold: 2,
+            timeout: Duration::from_millis(200),
+            ..Settings::default()
+        },
     );
     servers[2].set(Mode::Hanging);
     for k in 0..12 {
@@ -135,10 +156,12 @@ async fn a_hanging_instance_times_out_and_is_skipped() {
     // With every instance hanging, the error says it timed out, where, and how often it tried.
     let up = upstreams(
         &servers[2..],
-        5,
-        Duration::from_secs(60),
-        Duration::from_millis(100),
-        1,
+        Settings {
+            threshold: 5,
+            timeout: Duration::from_millis(100),
+            retries: 1,
+            ..Settings::default()
+        },
     );
     let e = up.get_json("/item/x").await.unwrap_err();
     assert_eq!(e.kind, RemoteErrorKind::Timeout(Duration::from_millis(100)));
@@ -157,13 +180,7 @@ async fn a_hanging_instance_times_out_and_is_skipped() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_name_the_status_and_instance_then_unavailable_names_every_instance() {
     let servers = three().await;
-    let up = upstreams(
-        &servers[..2],
-        3,
-        Duration::from_secs(60),
-        Duration::from_secs(5),
-        2,
-    );
+    let up = upstreams(&servers[..2], Settings::default());
     for s in &servers[..2] {
         s.set(Mode::Failing);
     }
@@ -210,10 +227,11 @@ async fn client_errors_are_answers_not_retried_and_not_counted_against_the_insta
     let servers = three().await;
     let up = upstreams(
         &servers[..1],
-        2,
-        Duration::from_secs(60),
-        Duration::from_secs(5),
-        3,
+        Settings {
+            threshold: 2,
+            retries: 3,
+            ..Settings::default()
+        },
     );
     for _ in 0..10 {
         let e = up.get_json("/missing").await.unwrap_err();
@@ -240,10 +258,11 @@ async fn concurrent_calls_are_neither_lost_nor_duplicated() {
     let servers = three().await;
     let up = std::sync::Arc::new(upstreams(
         &servers,
-        3,
-        Duration::from_secs(60),
-        Duration::from_secs(10),
-        3,
+        Settings {
+            timeout: Duration::from_secs(10),
+            retries: 3,
+            ..Settings::default()
+        },
     ));
     servers[1].set(Mode::Failing);
     let calls: Vec<_> = (0..400)
@@ -293,6 +312,12 @@ fn upstreams_env(servers: &[Upstream]) -> String {
         .join(",")
 }
 
+async fn balanced_get(tools: &mut ToolServer, path: &str) -> Value {
+    tools
+        .call("load_balanced_request", json!({"path": path}))
+        .await
+}
+
 fn structured(r: &Value) -> &Value {
     &r["structuredContent"]
 }
@@ -304,12 +329,7 @@ async fn load_balanced_request_spreads_calls_and_moves_off_a_failing_instance() 
     let mut tools = ToolServer::start_with_env(&[("STURDY_UPSTREAMS", &env)]).await;
     let mut seen = Vec::new();
     for k in 0..9 {
-        let r = tools
-            .call(
-                "load_balanced_request",
-                json!({"path": format!("/item/{k}")}),
-            )
-            .await;
+        let r = balanced_get(&mut tools, &format!("/item/{k}")).await;
         assert!(!is_error(&r), "{r}");
         let s = structured(&r);
         assert_eq!(s["body"]["path"], format!("/item/{k}"));
@@ -321,34 +341,23 @@ async fn load_balanced_request_spreads_calls_and_moves_off_a_failing_instance() 
 
     servers[1].set(Mode::Failing);
     for k in 0..30 {
-        let r = tools
-            .call(
-                "load_balanced_request",
-                json!({"path": format!("/item/{k}")}),
-            )
-            .await;
+        let r = balanced_get(&mut tools, &format!("/item/{k}")).await;
         assert!(!is_error(&r), "{r}");
         assert_ne!(structured(&r)["instance"], "b");
     }
     assert_eq!(servers[1].total(), 3 + 5, "b is dropped after 5 failures");
 
-    let r = tools
-        .call("load_balanced_request", json!({"path": "/missing"}))
-        .await;
+    let r = balanced_get(&mut tools, "/missing").await;
     assert!(is_error(&r), "{r}");
     assert_eq!(structured(&r)["error"], "upstream");
     assert_eq!(structured(&r)["status"], 404);
     assert!(structured(&r)["instance"].is_string(), "{r}");
-    let r = tools
-        .call("load_balanced_request", json!({"path": "item/1"}))
-        .await;
+    let r = balanced_get(&mut tools, "item/1").await;
     assert_eq!(structured(&r)["error"], "invalid_arguments", "{r}");
 
     // Without upstreams the tool says how to configure them.
     let mut bare = ToolServer::start().await;
-    let r = bare
-        .call("load_balanced_request", json!({"path": "/item/1"}))
-        .await;
+    let r = balanced_get(&mut bare, "/item/1").await;
     assert!(is_error(&r), "{r}");
     assert!(
         structured(&r)["message"]
@@ -369,12 +378,7 @@ async fn the_strategy_comes_from_the_environment_and_bad_settings_stop_the_serve
     ])
     .await;
     for k in 0..6 {
-        let r = tools
-            .call(
-                "load_balanced_request",
-                json!({"path": format!("/item/{k}")}),
-            )
-            .await;
+        let r = balanced_get(&mut tools, &format!("/item/{k}")).await;
         assert!(!is_error(&r), "{r}");
     }
     assert_eq!(totals(&servers).iter().sum::<u32>(), 6);

@@ -319,15 +319,13 @@ impl Upstreams {
                 }
             };
             let instance = pick.name();
+            let requested = String::from(url.clone());
             match self.client.send_parsed(method.clone(), url, body).await {
                 Ok(body) => {
-                    let url = join(pick.value(), path)
-                        .map(String::from)
-                        .unwrap_or_default();
                     pick.success();
                     return Ok(UpstreamResponse {
                         instance: instance.to_owned(),
-                        url,
+                        url: requested,
                         attempts,
                         body,
                     });

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::time::Duration;
 use sturdy::balancer::Strategy;
-use sturdy::remote::{HttpClient, RemoteErrorKind, Upstreams};
+use sturdy::remote::{ByteBudget, HttpClient, RemoteErrorKind, Upstreams};
 use sturdy::resilience::{CircuitBreakerConfig, CircuitState, Retry};
 use sturdy::ToolError;
 use upstream::{Mode, Upstream};
@@ -300,6 +300,43 @@ async fn concurrent_calls_are_neither_lost_nor_duplicated() {
     );
     assert_eq!(failed, 0, "retries on other instances absorb b's failures");
     assert_eq!(state(&up, "b"), CircuitState::Open);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shared_byte_budget_bounds_what_many_calls_hold() {
+    let server = Upstream::start("a").await;
+    let client = HttpClient::new();
+    let body_len = r#"{"instance":"a","path":"/item/1"}"#.len();
+    let budget = ByteBudget::new(2 * body_len + body_len / 2);
+    for k in 1..=2 {
+        let url = server.url(&format!("/item/{k}"));
+        client.get_json_within(&url, &budget).await.unwrap();
+    }
+    let e = client
+        .get_json_within(&server.url("/item/3"), &budget)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e.kind, RemoteErrorKind::OverBudget { .. }),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string()
+            .contains("budget shared with the other calls is used up"),
+        "{e}"
+    );
+    assert_eq!(
+        budget.left(),
+        body_len / 2,
+        "the refused call's bytes are given back, the kept ones stay charged"
+    );
+    // Errors are not charged either: only the start of an error body is read.
+    let e = client
+        .get_json_within(&server.url("/missing"), &budget)
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(404));
+    assert_eq!(budget.left(), body_len / 2);
 }
 
 // ---------------------------------------------------------------- the example's tools over MCP

@@ -4,12 +4,17 @@
 use super::api::HTTP;
 use schemars::JsonSchema;
 use serde::Serialize;
+use std::sync::Arc;
 use std::time::Duration;
 use sturdy::batch::{Batch, BatchReport};
 use sturdy::prelude::*;
+use sturdy::remote::ByteBudget;
 
 /// More items than this is refused: a batch's report is held in memory.
 const MAX_ITEMS: usize = 10_000;
+
+/// The response bodies one batch may hold, all URLs together.
+const MAX_BATCH_BYTES: usize = 64 << 20;
 
 fn check_len(what: &str, len: usize) -> Result<(), ToolError> {
     if len > MAX_ITEMS {
@@ -23,7 +28,8 @@ fn check_len(what: &str, len: usize) -> Result<(), ToolError> {
 /// GET many URLs concurrently (at most `concurrency` at a time, each within `timeout_ms`) and
 /// return every body as JSON, in the order of `urls`. One URL failing does not fail the batch: its
 /// result says why (`upstream` with the status, `timeout`, `invalid_arguments` for a bad URL), and
-/// `successful` / `failed` / `total` sum it up. Nothing is retried. At most 10,000 URLs.
+/// `successful` / `failed` / `total` sum it up. Nothing is retried. At most 10,000 URLs, and 64 MiB
+/// of response bodies in all: URLs read after that fail with an `upstream` error saying so.
 #[tool(read_only, open_world)]
 async fn async_batch_requests(
     #[arg(description = "The http(s) URLs to GET")] urls: Vec<String>,
@@ -36,8 +42,14 @@ async fn async_batch_requests(
 ) -> Result<BatchReport<serde_json::Value>, ToolError> {
     check_len("urls", urls.len())?;
     let batch = settings(concurrency, timeout_ms)?;
+    // Shared by the jobs, each owning a clone: a job future borrowing a local of this function
+    // trips rustc's higher-ranked lifetime inference for the tool's boxed `Send` future.
+    let budget = Arc::new(ByteBudget::new(MAX_BATCH_BYTES));
     Ok(batch
-        .map(urls, |url| async move { HTTP.get_json(&url).await })
+        .map(urls, |url| {
+            let budget = budget.clone();
+            async move { HTTP.get_json_within(&url, &budget).await }
+        })
         .await)
 }
 

@@ -2,10 +2,77 @@
 
 use super::error::{error_chain, RemoteError, RemoteErrorKind};
 use reqwest::{Method, Url};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// How much of an error response's body goes into the error message.
 const ERROR_BODY_CHARS: usize = 200;
+/// How much of an error response's body is read (a character is up to 4 bytes).
+const ERROR_BODY_BYTES: usize = 4 * ERROR_BODY_CHARS;
+
+/// Bytes that many calls may hold at once, shared by them (see
+/// [`HttpClient::get_json_within`]).
+#[derive(Debug)]
+pub struct ByteBudget {
+    left: AtomicUsize,
+    total: usize,
+}
+
+impl ByteBudget {
+    pub fn new(bytes: usize) -> Self {
+        ByteBudget {
+            left: AtomicUsize::new(bytes),
+            total: bytes,
+        }
+    }
+
+    /// Bytes not yet charged.
+    pub fn left(&self) -> usize {
+        self.left.load(Ordering::Relaxed)
+    }
+
+    fn take(&self, bytes: usize) -> bool {
+        self.left
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(bytes)
+            })
+            .is_ok()
+    }
+
+    fn give_back(&self, bytes: usize) {
+        self.left.fetch_add(bytes, Ordering::Relaxed);
+    }
+}
+
+/// What one call has charged to a budget so far; given back when dropped (the call failed) unless
+/// cleared.
+struct Charged<'a> {
+    budget: Option<&'a ByteBudget>,
+    bytes: usize,
+}
+
+impl Charged<'_> {
+    fn take(&mut self, bytes: usize) -> Result<(), RemoteErrorKind> {
+        let Some(budget) = self.budget else {
+            return Ok(());
+        };
+        if !budget.take(bytes) {
+            return Err(RemoteErrorKind::OverBudget {
+                budget: budget.total,
+            });
+        }
+        self.bytes += bytes;
+        Ok(())
+    }
+}
+
+impl Drop for Charged<'_> {
+    fn drop(&mut self) {
+        if let Some(budget) = self.budget {
+            budget.give_back(self.bytes);
+        }
+    }
+}
 
 /// An HTTP client for JSON APIs over `reqwest` (rustls, no OpenSSL). Cheap to clone (clones share
 /// the connection pool); build one and keep it.
@@ -125,6 +192,32 @@ impl HttpClient {
         self.send_json(Method::GET, url, None).await
     }
 
+    /// [`get_json`](Self::get_json), charging the body's bytes to `budget` as they arrive: when
+    /// the budget runs out the body is dropped and the call fails with
+    /// [`RemoteErrorKind::OverBudget`]. Bytes of a failed call are given back. Bounds the memory
+    /// of many calls whose results are kept together, such as a batch's.
+    ///
+    /// ```no_run
+    /// use sturdy_runtime::remote::{ByteBudget, HttpClient};
+    ///
+    /// # async fn run(urls: Vec<String>) {
+    /// let client = HttpClient::new();
+    /// let budget = ByteBudget::new(64 << 20);
+    /// for url in &urls {
+    ///     let _ = client.get_json_within(url, &budget).await;
+    /// }
+    /// # }
+    /// ```
+    pub async fn get_json_within(
+        &self,
+        url: &str,
+        budget: &ByteBudget,
+    ) -> Result<serde_json::Value, RemoteError> {
+        let parsed = parse_url(url)
+            .map_err(|why| fail(&Method::GET, url, RemoteErrorKind::InvalidUrl(why)))?;
+        self.send(Method::GET, parsed, None, Some(budget)).await
+    }
+
     /// Sends `method url` (with `body` as JSON, if any) and parses the answer as JSON. A success
     /// status with an empty body is `null`.
     pub async fn send_json(
@@ -145,6 +238,16 @@ impl HttpClient {
         url: Url,
         body: Option<&serde_json::Value>,
     ) -> Result<serde_json::Value, RemoteError> {
+        self.send(method, url, body, None).await
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&serde_json::Value>,
+        budget: Option<&ByteBudget>,
+    ) -> Result<serde_json::Value, RemoteError> {
         let mut request = self.client.request(method.clone(), url.clone());
         if let Some(body) = body {
             request = request
@@ -152,8 +255,14 @@ impl HttpClient {
                 .body(serde_json::to_vec(body).expect("a JSON value serializes"));
         }
         let request = request.header(reqwest::header::ACCEPT, "application/json");
-        match tokio::time::timeout(self.timeout, self.exchange(request)).await {
-            Ok(Ok(value)) => Ok(value),
+        let mut charged = Charged { budget, bytes: 0 };
+        let exchange = self.exchange(request, &mut charged);
+        match tokio::time::timeout(self.timeout, exchange).await {
+            Ok(Ok(value)) => {
+                // Kept by the caller: the bytes stay charged.
+                charged.bytes = 0;
+                Ok(value)
+            }
             Ok(Err(kind)) => Err(fail(&method, url.as_str(), kind)),
             Err(_) => Err(fail(
                 &method,
@@ -166,6 +275,7 @@ impl HttpClient {
     async fn exchange(
         &self,
         request: reqwest::RequestBuilder,
+        charged: &mut Charged<'_>,
     ) -> Result<serde_json::Value, RemoteErrorKind> {
         let mut response = request.send().await.map_err(|e| {
             if e.is_connect() {
@@ -177,6 +287,20 @@ impl HttpClient {
             }
         })?;
         let status = response.status();
+        if !status.is_success() {
+            // Only the start of an error's body is kept, for the message.
+            let mut start = Vec::new();
+            while start.len() < ERROR_BODY_BYTES {
+                match response.chunk().await {
+                    Ok(Some(chunk)) => start.extend_from_slice(&chunk),
+                    _ => break,
+                }
+            }
+            return Err(RemoteErrorKind::Status {
+                status: status.as_u16(),
+                body: body_excerpt(&start),
+            });
+        }
         if response
             .content_length()
             .is_some_and(|n| n > self.max_body as u64)
@@ -196,13 +320,8 @@ impl HttpClient {
                     limit: self.max_body,
                 });
             }
+            charged.take(chunk.len())?;
             body.extend_from_slice(&chunk);
-        }
-        if !status.is_success() {
-            return Err(RemoteErrorKind::Status {
-                status: status.as_u16(),
-                body: body_excerpt(&body),
-            });
         }
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(serde_json::Value::Null);

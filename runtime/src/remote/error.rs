@@ -43,6 +43,8 @@ pub enum RemoteErrorKind {
     TooLarge { limit: usize },
     /// The body is not JSON.
     NotJson(String),
+    /// The bytes shared by several calls ([`ByteBudget`](super::ByteBudget)) are used up.
+    OverBudget { budget: usize },
     /// No instance could take the call (each one's breaker is open).
     Unavailable(NoHealthyInstance),
 }
@@ -74,6 +76,7 @@ impl RemoteError {
             RemoteErrorKind::InvalidUrl(_)
             | RemoteErrorKind::TooLarge { .. }
             | RemoteErrorKind::NotJson(_)
+            | RemoteErrorKind::OverBudget { .. }
             | RemoteErrorKind::Unavailable(_) => false,
         }
     }
@@ -105,6 +108,10 @@ impl fmt::Display for RemoteError {
             RemoteErrorKind::TooLarge { limit } => write!(
                 f,
                 "{method} {url}: the body is larger than the {limit}-byte limit"
+            )?,
+            RemoteErrorKind::OverBudget { budget } => write!(
+                f,
+                "{method} {url}: not read, the {budget}-byte budget shared with the other calls is used up"
             )?,
             RemoteErrorKind::NotJson(why) => {
                 write!(f, "{method} {url}: the body is not JSON ({why})")?

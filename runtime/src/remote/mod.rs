@@ -9,7 +9,7 @@ mod client;
 mod error;
 mod upstreams;
 
-pub use client::{HttpClient, HttpClientBuilder};
+pub use client::{ByteBudget, HttpClient, HttpClientBuilder};
 pub use error::{RemoteError, RemoteErrorKind};
 pub use reqwest::Method;
 pub use upstreams::{UpstreamResponse, Upstreams, UpstreamsBuilder, UpstreamsError};

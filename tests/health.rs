@@ -134,3 +134,41 @@ impl AtomicFlag {
         self.0.store(v, std::sync::atomic::Ordering::SeqCst)
     }
 }
+
+#[tokio::test]
+async fn a_balancers_instances_make_it_degraded_then_unhealthy() {
+    use sturdy::balancer::{LoadBalancer, Strategy};
+    use sturdy::health::Status;
+    use sturdy::resilience::CircuitBreakerConfig;
+
+    let lb = Arc::new(
+        LoadBalancer::builder(Strategy::RoundRobin)
+            .breaker(CircuitBreakerConfig {
+                threshold: 1,
+                ..Default::default()
+            })
+            .instance("a", ())
+            .instance("b", ())
+            .build(),
+    );
+    let stats = lb.clone();
+    let checker = HealthChecker::new().instances("upstreams", move || stats.stats());
+    assert_eq!(checker.run().await.status, Status::Healthy);
+
+    lb.breaker("a").unwrap().try_acquire().unwrap().failure();
+    let report = checker.run().await;
+    assert_eq!(report.status, Status::Degraded);
+    assert_eq!(report.checks["upstreams"]["message"], "open: a");
+    assert_eq!(
+        report.checks["upstreams"]["details"]["instances"][0]["state"],
+        "open"
+    );
+
+    lb.breaker("b").unwrap().try_acquire().unwrap().failure();
+    let report = checker.run().await;
+    assert_eq!(report.status, Status::Unhealthy);
+    assert_eq!(
+        report.checks["upstreams"]["message"],
+        "no instance available; open: a, b"
+    );
+}

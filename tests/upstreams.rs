@@ -383,6 +383,10 @@ async fn load_balanced_request_spreads_calls_and_moves_off_a_failing_instance() 
         assert_ne!(structured(&r)["instance"], "b");
     }
     assert_eq!(servers[1].total(), 3 + 5, "b is dropped after 5 failures");
+    let health = tools.call("health_check", json!({})).await;
+    let check = &structured(&health)["checks"]["upstreams"];
+    assert_eq!(check["status"], "degraded", "{health}");
+    assert_eq!(check["message"], "open: b", "{health}");
 
     let r = balanced_get(&mut tools, "/missing").await;
     assert!(is_error(&r), "{r}");

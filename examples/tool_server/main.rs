@@ -12,9 +12,19 @@ use sturdy::health::HealthChecker;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    if let Err(e) = tools::upstreams::init_from_env() {
-        eprintln!("error: {e}");
-        return std::process::ExitCode::FAILURE;
+    let mut health = HealthChecker::new()
+        .circuit_breakers()
+        .system_resources(0.95, 0.95);
+    match tools::upstreams::init_from_env() {
+        Ok(true) => {
+            let upstreams = tools::upstreams::upstreams().expect("just set");
+            health = health.instances("upstreams", move || upstreams.stats());
+        }
+        Ok(false) => {}
+        Err(e) => {
+            eprintln!("error: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
     }
     sturdy::App::new("sturdy-tool-server", env!("CARGO_PKG_VERSION"))
         .instructions(
@@ -23,11 +33,7 @@ async fn main() -> std::process::ExitCode {
              sturdy.",
         )
         // The built-in `health_check` / `simple_health` tools, and `GET /ready` over HTTP.
-        .health(
-            HealthChecker::new()
-                .circuit_breakers()
-                .system_resources(0.95, 0.95),
-        )
+        .health(health)
         .run()
         .await
 }

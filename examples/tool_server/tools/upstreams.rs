@@ -39,8 +39,7 @@ pub fn init_from_env() -> Result<bool, String> {
     Ok(true)
 }
 
-/// The configured upstreams, for dashboards.
-#[allow(dead_code)] // used by the demo, which shares these modules
+/// The configured upstreams, for health checks and dashboards.
 pub fn upstreams() -> Option<&'static Upstreams> {
     UPSTREAMS.get()
 }

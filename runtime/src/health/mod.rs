@@ -6,6 +6,7 @@ mod tools;
 
 pub use tools::install as builtin_tools;
 
+use crate::balancer::InstanceStats;
 use crate::resilience::{self, CircuitState};
 use futures_util::future::{join_all, BoxFuture};
 use serde::Serialize;
@@ -190,6 +191,60 @@ impl HealthChecker {
             } else if !half_open.is_empty() {
                 CheckResult::degraded(format!("half-open circuits: {}", half_open.join(", ")))
                     .details(details)
+            } else {
+                CheckResult::healthy().details(details)
+            }
+        })
+    }
+
+    /// The instances of a load balancer (or of [`Upstreams`](crate::remote::Upstreams)), from
+    /// their stats: unhealthy when no instance can take calls (every breaker open), degraded
+    /// while some are open or half-open, healthy otherwise.
+    ///
+    /// ```
+    /// use sturdy_runtime::balancer::{LoadBalancer, Strategy};
+    /// use sturdy_runtime::health::HealthChecker;
+    /// use std::sync::Arc;
+    ///
+    /// let lb = Arc::new(LoadBalancer::new(Strategy::RoundRobin, [("a", ()), ("b", ())]));
+    /// let checker = HealthChecker::new().instances("upstreams", move || lb.stats());
+    /// ```
+    pub fn instances(
+        self,
+        name: impl Into<String>,
+        stats: impl Fn() -> Vec<InstanceStats> + Send + Sync + 'static,
+    ) -> Self {
+        self.check(name, move || {
+            let instances = stats();
+            let names_in = |state: CircuitState| -> Vec<&str> {
+                instances
+                    .iter()
+                    .filter(|i| i.state == state)
+                    .map(|i| i.name.as_str())
+                    .collect()
+            };
+            let (open, half_open) = (
+                names_in(CircuitState::Open),
+                names_in(CircuitState::HalfOpen),
+            );
+            let details = json!({
+                "instances": instances.iter().map(|i| json!({
+                    "name": i.name, "state": i.state, "outstanding": i.outstanding,
+                    "successes": i.successes, "failures": i.failures,
+                })).collect::<Vec<_>>(),
+            });
+            if instances.is_empty() || open.len() == instances.len() {
+                CheckResult::unhealthy(format!("no instance available; open: {}", open.join(", ")))
+                    .details(details)
+            } else if !open.is_empty() || !half_open.is_empty() {
+                let mut parts = Vec::new();
+                if !open.is_empty() {
+                    parts.push(format!("open: {}", open.join(", ")));
+                }
+                if !half_open.is_empty() {
+                    parts.push(format!("half-open: {}", half_open.join(", ")));
+                }
+                CheckResult::degraded(parts.join("; ")).details(details)
             } else {
                 CheckResult::healthy().details(details)
             }

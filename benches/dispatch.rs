@@ -2,8 +2,10 @@
 //! `add`, serialise the response, against a hand-written serde_json loop doing the same work with
 //! no framework (the floor). Report: `cargo bench --bench dispatch`; compare the two times.
 
+mod common;
+
 use criterion::{criterion_group, criterion_main, Criterion};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::hint::black_box;
 use sturdy::mcp::{Server, ServerInfo, Session};
 use sturdy::prelude::*;
@@ -20,18 +22,7 @@ const REQUEST: &[u8] =
 /// What a hand-written server would do for the same request and response shape.
 fn floor(request: &[u8]) -> Vec<u8> {
     let req: Value = serde_json::from_slice(request).unwrap();
-    let args = &req["params"]["arguments"];
-    let sum = args["a"].as_i64().unwrap() + args["b"].as_i64().unwrap();
-    let structured = json!({ "result": sum });
-    let response = json!({
-        "jsonrpc": "2.0",
-        "id": req["id"],
-        "result": {
-            "content": [{ "type": "text", "text": structured.to_string() }],
-            "structuredContent": structured,
-        }
-    });
-    serde_json::to_vec(&response).unwrap()
+    serde_json::to_vec(&common::floor_response(&req)).unwrap()
 }
 
 fn bench(c: &mut Criterion) {

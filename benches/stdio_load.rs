@@ -5,7 +5,9 @@
 //! The bench binary is its own server: it re-runs itself with `--serve-sturdy` (the tool below,
 //! served by sturdy) or `--serve-floor` (the hand-written loop).
 
-use serde_json::{json, Value};
+mod common;
+
+use serde_json::Value;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -31,18 +33,7 @@ fn serve_floor() {
             break;
         }
         let req: Value = serde_json::from_str(&line).unwrap();
-        let args = &req["params"]["arguments"];
-        let sum = args["a"].as_i64().unwrap() + args["b"].as_i64().unwrap();
-        let structured = json!({ "result": sum });
-        let response = json!({
-            "jsonrpc": "2.0",
-            "id": req["id"],
-            "result": {
-                "content": [{ "type": "text", "text": structured.to_string() }],
-                "structuredContent": structured,
-            }
-        });
-        serde_json::to_writer(&mut out, &response).unwrap();
+        serde_json::to_writer(&mut out, &common::floor_response(&req)).unwrap();
         out.write_all(b"\n").unwrap();
         if input.buffer().is_empty() {
             out.flush().unwrap();

@@ -127,7 +127,7 @@ impl Server {
                     .ok_or_else(|| invalid_params("Invalid cursor"))?;
                 return Ok(Some(jsonrpc::raw_result_response(id, page)));
             }
-            "tools/call" => match self.call_tool(session, id, &params, notify).await? {
+            "tools/call" => match self.call_tool(session, id, params, notify).await? {
                 Some(r) => r,
                 None => return Ok(None),
             },
@@ -232,18 +232,19 @@ impl Server {
         &self,
         session: &Session,
         id: &Value,
-        params: &Params,
+        mut params: Params,
         notify: Option<mpsc::Sender<Vec<u8>>>,
     ) -> Result<Option<Value>, RpcError> {
-        let name = params
-            .get("name")
-            .and_then(Value::as_str)
-            .ok_or_else(|| invalid_params("tools/call needs a tool name"))?;
-        let arguments = match params.get("arguments") {
+        if !params.get("name").is_some_and(Value::is_string) {
+            return Err(invalid_params("tools/call needs a tool name"));
+        }
+        // Taken, not copied: the tool deserialises its arguments from them.
+        let arguments = match params.remove("arguments") {
             None => Value::Null,
-            Some(a @ (Value::Object(_) | Value::Null)) => a.clone(),
+            Some(a @ (Value::Object(_) | Value::Null)) => a,
             Some(_) => return Err(invalid_params("tool arguments must be an object")),
         };
+        let name = params["name"].as_str().unwrap_or_default();
         if self.registry.get(name).is_none() {
             return Err(invalid_params(format!("Unknown tool: {name}")));
         }

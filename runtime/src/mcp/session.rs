@@ -15,7 +15,23 @@ pub struct Session {
     outbound: Option<mpsc::Sender<Vec<u8>>>,
     principal: Option<Arc<str>>,
     state: Mutex<State>,
-    inflight: Mutex<HashMap<String, CancellationToken>>,
+    inflight: Mutex<HashMap<RequestKey, CancellationToken>>,
+}
+
+/// A request id as a map key: integer ids (what clients send) without an allocation.
+#[derive(Debug, PartialEq, Eq, Hash)]
+enum RequestKey {
+    Int(i64),
+    Other(String),
+}
+
+impl RequestKey {
+    fn of(id: &Value) -> Self {
+        match id.as_i64() {
+            Some(n) => RequestKey::Int(n),
+            None => RequestKey::Other(id.to_string()),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -88,7 +104,7 @@ impl Session {
         self.inflight
             .lock()
             .expect("inflight lock")
-            .insert(id.to_string(), token.clone());
+            .insert(RequestKey::of(id), token.clone());
         token
     }
 
@@ -96,7 +112,7 @@ impl Session {
         self.inflight
             .lock()
             .expect("inflight lock")
-            .remove(&id.to_string());
+            .remove(&RequestKey::of(id));
     }
 
     pub(crate) fn cancel(&self, id: &Value) {
@@ -104,7 +120,7 @@ impl Session {
             .inflight
             .lock()
             .expect("inflight lock")
-            .get(&id.to_string())
+            .get(&RequestKey::of(id))
         {
             t.cancel();
         }

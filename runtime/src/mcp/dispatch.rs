@@ -6,10 +6,36 @@ use super::{LogLevel, Server, Session};
 use crate::context::Context;
 use crate::error::ToolError;
 use crate::registry::CallResult;
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
+use std::borrow::Cow;
 use tokio::sync::mpsc;
 
 type Params = Map<String, Value>;
+
+/// The members of an incoming message that routing looks at, as raw JSON borrowed from the input:
+/// no allocation for the envelope itself, and `params` is parsed once it is known to be wanted.
+#[derive(serde::Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow, default)]
+    jsonrpc: Option<&'a RawValue>,
+    /// `null` is kept (as raw `null`), to be refused: only an absent id makes a notification.
+    #[serde(borrow, default, deserialize_with = "present")]
+    id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    method: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    params: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    result: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    error: Option<&'a RawValue>,
+}
+
+/// A member that is there, `null` included (`Option`'s own impl reads `null` as absent).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue as serde::Deserialize>::deserialize(d).map(Some)
+}
 
 impl Server {
     /// Handles one incoming message and returns the bytes of the response, if one is due
@@ -28,23 +54,37 @@ impl Server {
         message: &[u8],
         notify: Option<mpsc::Sender<Vec<u8>>>,
     ) -> Option<Vec<u8>> {
-        let msg: Value = match serde_json::from_slice(message) {
-            Ok(v) => v,
+        // A derived struct also reads from an array: only an object is a message.
+        let is_object = message.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+        let envelope: Envelope = match serde_json::from_slice(message) {
+            Ok(e) if is_object => e,
+            Ok(_) => {
+                let err = RpcError::new(
+                    jsonrpc::INVALID_REQUEST,
+                    "Invalid request: expected a JSON-RPC object (batches are not part of MCP)",
+                );
+                return Some(jsonrpc::error_response(None, &err));
+            }
+            Err(e) if e.is_data() => {
+                let message = if is_object {
+                    format!("Invalid request: {e}")
+                } else {
+                    "Invalid request: expected a JSON-RPC object (batches are not part of MCP)"
+                        .to_owned()
+                };
+                let err = RpcError::new(jsonrpc::INVALID_REQUEST, message);
+                return Some(jsonrpc::error_response(None, &err));
+            }
             Err(e) => {
                 let err = RpcError::new(jsonrpc::PARSE_ERROR, format!("Parse error: {e}"));
                 return Some(jsonrpc::error_response(None, &err));
             }
         };
-        let Value::Object(mut obj) = msg else {
-            let err = RpcError::new(
-                jsonrpc::INVALID_REQUEST,
-                "Invalid request: expected a JSON-RPC object (batches are not part of MCP)",
-            );
-            return Some(jsonrpc::error_response(None, &err));
-        };
-        let id = match obj.remove("id") {
+        let id = match envelope.id.map(|raw| (raw, raw.get().as_bytes()[0])) {
             None => None,
-            Some(id @ (Value::String(_) | Value::Number(_))) => Some(id),
+            Some((raw, b'"' | b'-' | b'0'..=b'9')) => {
+                Some(serde_json::from_str::<Value>(raw.get()).expect("valid JSON"))
+            }
             Some(_) => {
                 let err = RpcError::new(
                     jsonrpc::INVALID_REQUEST,
@@ -53,7 +93,7 @@ impl Server {
                 return Some(jsonrpc::error_response(None, &err));
             }
         };
-        match self.route(session, id.as_ref(), obj, notify).await {
+        match self.route(session, id.as_ref(), &envelope, notify).await {
             Ok(Some(bytes)) => Some(bytes),
             Ok(None) => None,
             // Errors about notifications are not answered: JSON-RPC gives them no response.
@@ -65,19 +105,29 @@ impl Server {
         &self,
         session: &Session,
         id: Option<&Value>,
-        mut obj: Map<String, Value>,
+        envelope: &Envelope<'_>,
         notify: Option<mpsc::Sender<Vec<u8>>>,
     ) -> Result<Option<Vec<u8>>, RpcError> {
-        if obj.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+        let jsonrpc = envelope.jsonrpc.map(|raw| raw.get());
+        if jsonrpc != Some("\"2.0\"")
+            && jsonrpc
+                .and_then(|raw| serde_json::from_str::<String>(raw).ok())
+                .as_deref()
+                != Some("2.0")
+        {
             return Err(RpcError::new(
                 jsonrpc::INVALID_REQUEST,
                 "Invalid request: \"jsonrpc\" must be \"2.0\"",
             ));
         }
-        let method = match obj.remove("method") {
-            Some(Value::String(m)) => m,
+        let method: Cow<str> = match envelope.method.map(|raw| raw.get()) {
+            Some(raw) if raw.starts_with('"') => match serde_json::from_str::<&str>(raw) {
+                Ok(m) => Cow::Borrowed(m),
+                // Escapes: not borrowable.
+                Err(_) => Cow::Owned(serde_json::from_str::<String>(raw).expect("a JSON string")),
+            },
             // A response to a request of ours; the server sends none yet, so nothing waits for it.
-            None if id.is_some() && (obj.contains_key("result") || obj.contains_key("error")) => {
+            None if id.is_some() && (envelope.result.is_some() || envelope.error.is_some()) => {
                 return Ok(None)
             }
             _ => {
@@ -87,22 +137,26 @@ impl Server {
                 ))
             }
         };
-        let params = match obj.remove("params") {
-            None | Some(Value::Null) => Params::new(),
-            Some(Value::Object(p)) => p,
-            Some(_) => {
-                return Err(RpcError::new(
-                    jsonrpc::INVALID_PARAMS,
-                    "Invalid params: \"params\" must be an object",
-                ))
-            }
+        let params = match envelope.params.map(|raw| raw.get()) {
+            None | Some("null") => Params::new(),
+            Some(raw) => match serde_json::from_str::<Value>(raw) {
+                Ok(Value::Object(p)) => p,
+                Ok(Value::Null) => Params::new(),
+                _ => {
+                    return Err(RpcError::new(
+                        jsonrpc::INVALID_PARAMS,
+                        "Invalid params: \"params\" must be an object",
+                    ))
+                }
+            },
         };
+        let method = method.as_ref();
         let Some(id) = id else {
-            self.notification(session, &method, &params);
+            self.notification(session, method, &params);
             return Ok(None);
         };
-        let version = self.version_for(session, &method, &params)?;
-        let result = match method.as_str() {
+        let version = self.version_for(session, method, &params)?;
+        let result = match method {
             "initialize" => self.initialize(session, &params)?,
             "ping" if !version.is_stateless() => json!({}),
             "logging/setLevel" if !version.is_stateless() => {
@@ -299,4 +353,60 @@ fn with_result_type(mut result: Value) -> Value {
         m.insert("resultType".into(), json!("complete"));
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mcp::ServerInfo;
+    use crate::registry::Registry;
+
+    /// The response to `message`, parsed; `None` when there is none.
+    fn answer(message: &str) -> Option<Value> {
+        let server = Server::new(Registry::from_defs([]).unwrap(), ServerInfo::new("t", "1"));
+        let session = Session::default();
+        let bytes = futures_executor::block_on(server.handle(&session, message.as_bytes()))?;
+        Some(serde_json::from_slice(&bytes).unwrap())
+    }
+
+    fn code(message: &str) -> Value {
+        answer(message).expect("an answer")["error"]["code"].clone()
+    }
+
+    #[test]
+    fn the_envelope_is_checked_as_before() {
+        assert_eq!(code("{"), jsonrpc::PARSE_ERROR);
+        assert_eq!(code("[1]"), jsonrpc::INVALID_REQUEST);
+        assert_eq!(code("7"), jsonrpc::INVALID_REQUEST);
+        // A null or structured id is refused, and answered without an id.
+        let r = answer(r#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#).unwrap();
+        assert_eq!((&r["error"]["code"], r.get("id")), (&json!(-32600), None));
+        assert_eq!(
+            code(r#"{"jsonrpc":"2.0","id":[1],"method":"ping"}"#),
+            -32600
+        );
+        assert_eq!(code(r#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#), -32600);
+        assert_eq!(code(r#"{"id":1,"method":"ping"}"#), -32600);
+        assert_eq!(code(r#"{"jsonrpc":"2.0","id":1,"method":7}"#), -32600);
+        assert_eq!(
+            code(r#"{"jsonrpc":"2.0","id":1,"method":"ping","params":[1]}"#),
+            -32602
+        );
+        assert_eq!(code(r#"{"jsonrpc":"2.0","id":1,"method":"nope"}"#), -32601);
+        // Escaped text is read as text.
+        let r = answer(r#"{"jsonrpc":"2\u002e0","id":"a","method":"p\u0069ng","params":null}"#);
+        assert_eq!(
+            r.unwrap(),
+            json!({"jsonrpc": "2.0", "id": "a", "result": {}})
+        );
+        // Notifications and responses to us get nothing.
+        assert_eq!(
+            answer(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#),
+            None
+        );
+        assert_eq!(answer(r#"{"jsonrpc":"2.0","id":3,"result":{}}"#), None);
+        // Unknown members are ignored.
+        let r = answer(r#"{"jsonrpc":"2.0","id":-4,"method":"ping","extra":{"x":[1]}}"#);
+        assert_eq!(r.unwrap()["id"], -4);
+    }
 }

@@ -107,3 +107,62 @@ fn serves_stdio_and_drains_at_end_of_input() {
     assert!(lines.iter().any(|m| m["error"]["code"] == -32700));
     assert_eq!(lines.len(), 4 + 3 + 1);
 }
+
+#[test]
+fn logs_go_to_stderr_and_stdout_carries_only_the_protocol() {
+    let mut cmd = Command::new(example("tool_server"));
+    cmd.env("STURDY_LOG", "warn,sturdy::call=debug,sturdy::retry=debug")
+        .env("NO_PROXY", "127.0.0.1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // Port 9 (discard) refuses connections: each attempt fails at once.
+    let refused = "http://127.0.0.1:9/x";
+    for r in [
+        json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}),
+        json!({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"add","arguments":{"a":1,"b":2}}}),
+        json!({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"panic_demo","arguments":{}}}),
+        json!({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"resilient_api_call","arguments":{"url":refused}}}),
+    ] {
+        writeln!(stdin, "{r}").unwrap();
+    }
+    drop(stdin);
+    let stderr = support::Drain::start(child.stderr.take().unwrap());
+    let lines: Vec<Value> = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .map(|l| serde_json::from_str(&l.unwrap()).expect("stdout holds JSON-RPC only"))
+        .collect();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    let log = stderr.finish();
+    for expected in [
+        "tool call ok tool=\"add\"",
+        "tool panicked: this tool always panics",
+        "retrying: GET http://127.0.0.1:9/x could not connect",
+        "circuit opened after 3 consecutive failures",
+        "breaker=\"tool_server::tools::api::resilient_api_call\"",
+    ] {
+        assert!(
+            log.contains(expected),
+            "{expected:?} not in the log:\n{log}"
+        );
+    }
+
+    // A filter that does not parse is a usage error, said on stderr.
+    let out = support::run(
+        {
+            let mut c = Command::new(example("tool_server"));
+            c.env("STURDY_LOG", "sturdy=loud");
+            c
+        },
+        std::time::Duration::from_secs(30),
+    );
+    assert_eq!(out.status.and_then(|s| s.code()), Some(2), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("STURDY_LOG=\"sturdy=loud\""),
+        "{}",
+        out.stderr
+    );
+}

@@ -32,7 +32,11 @@ const USAGE: &str = "usage: [--http ADDR | --list-tools | --help]
                 STURDY_CALL_TIMEOUT bounds each tool call in seconds (default 120).
                 SIGINT/SIGTERM stop accepting and finish in-flight calls.
   --list-tools  print every tool (schemas, annotations, policies) as JSON and exit
-  --help        print this help";
+  --help        print this help
+
+Logs go to stderr (stdout carries the protocol over stdio). STURDY_LOG sets what is logged:
+`warn` (the default: panics, circuits opening), `info`, `debug` (every call, retry and rejection),
+`off`, or per target, e.g. `warn,sturdy::call=debug`.";
 
 impl App {
     pub fn new(name: impl Into<String>, version: impl Into<String>) -> Self {
@@ -77,6 +81,10 @@ impl App {
     /// Runs with the given arguments (without the program name).
     pub async fn run_with_args(self, args: impl IntoIterator<Item = String>) -> ExitCode {
         let args: Vec<String> = args.into_iter().collect();
+        if let Err(e) = init_logging() {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
         let registry = match self.registry() {
             Ok(r) => r,
             Err(e) => {
@@ -190,4 +198,23 @@ pub fn list_tools_json(registry: &Registry) -> String {
         })
         .collect();
     serde_json::to_string_pretty(&serde_json::json!({ "tools": tools })).expect("serialises")
+}
+
+/// Logs to stderr, filtered by `STURDY_LOG` (default `warn`). A subscriber the program installed
+/// itself is kept.
+fn init_logging() -> Result<(), String> {
+    use tracing_subscriber::layer::SubscriberExt;
+    let spec = std::env::var("STURDY_LOG").unwrap_or_else(|_| "warn".to_owned());
+    let filter: tracing_subscriber::filter::Targets = spec
+        .parse()
+        .map_err(|e| format!("STURDY_LOG={spec:?}: {e}"))?;
+    let subscriber = tracing_subscriber::fmt()
+        // The builder's own level (INFO by default) would hide what `STURDY_LOG` lets through.
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .finish()
+        .with(filter);
+    let _ = tracing::subscriber::set_global_default(subscriber);
+    Ok(())
 }

@@ -187,9 +187,9 @@ impl<T> LoadBalancerBuilder<T> {
                 .instances
                 .into_iter()
                 .map(|(name, value, weight)| Instance {
+                    breaker: CircuitBreaker::with_config(breaker).named(format!("instance {name}")),
                     name: name.into_boxed_str(),
                     value,
-                    breaker: CircuitBreaker::with_config(breaker),
                     weight: AtomicU32::new(weight),
                     counters: Counters::default(),
                 })

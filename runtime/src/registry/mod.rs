@@ -261,8 +261,10 @@ impl Registry {
             .get(name)
             .ok_or_else(|| RegistryError::UnknownTool(name.to_owned()))?;
         let entry = &self.entries[i];
+        let started = std::time::Instant::now();
+        let client = ctx.client_arc();
         let info = Arc::new(CallInfo {
-            client: ctx.client_arc(),
+            client: client.clone(),
             cache_hit: AtomicBool::new(false),
         });
         let (outcome, info) = CALL
@@ -280,6 +282,7 @@ impl Registry {
                 (outcome, hit)
             })
             .await;
+        log_call(name, &client, started.elapsed(), &outcome);
         let mut result = match outcome {
             Ok(ToolOutput::Text(text)) => CallResult {
                 text: Some(text),
@@ -387,5 +390,25 @@ pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         s.clone()
     } else {
         "unknown panic payload".to_owned()
+    }
+}
+
+/// One event per call (target `sturdy::call`): debug for successes and tool errors, error for a
+/// panic, so that a crashing tool shows in the server's log by default.
+fn log_call(
+    tool: &str,
+    client: &str,
+    elapsed: std::time::Duration,
+    outcome: &Result<ToolOutput, ToolError>,
+) {
+    let ms = elapsed.as_secs_f64() * 1000.0;
+    match outcome {
+        Ok(_) => tracing::debug!(target: "sturdy::call", tool, client, ms, "tool call ok"),
+        Err(ToolError::Panicked(message)) => {
+            tracing::error!(target: "sturdy::call", tool, client, ms, "tool panicked: {message}")
+        }
+        Err(e) => tracing::debug!(
+            target: "sturdy::call", tool, client, ms, error = e.kind(), "tool call failed: {e}"
+        ),
     }
 }

@@ -341,7 +341,10 @@ impl Upstreams {
                     if attempts > self.retry.max || !(self.retry_when)(&e) {
                         return Err(e);
                     }
-                    tokio::time::sleep(self.retry.delay(attempts - 1)).await;
+                    let delay = self.retry.delay(attempts - 1);
+                    tracing::debug!(target: "sturdy::remote", instance,
+                        delay_ms = delay.as_secs_f64() * 1000.0, "retrying on the next pick: {e}");
+                    tokio::time::sleep(delay).await;
                     last = Some(e);
                 }
             }

@@ -128,6 +128,8 @@ const NOT_CLOSED: u32 = u32::MAX;
 #[derive(Debug)]
 pub struct CircuitBreaker {
     config: CircuitBreakerConfig,
+    /// Names the breaker in log events (see [`named`](Self::named)).
+    name: Box<str>,
     /// Closed: the consecutive failures, updated without the lock, so that a healthy circuit
     /// costs an atomic load per call and one more per success. [`NOT_CLOSED`] otherwise, and then
     /// `inner.state` says which. Moving to or from [`NOT_CLOSED`] only happens under the lock, so
@@ -172,6 +174,7 @@ impl CircuitBreaker {
         }
         CircuitBreaker {
             config,
+            name: "circuit breaker".into(),
             word: AtomicU32::new(0),
             inner: Mutex::new(Inner {
                 state: State::Closed,
@@ -179,6 +182,18 @@ impl CircuitBreaker {
                 window: Window::default(),
             }),
         }
+    }
+
+    /// The name its state changes are logged under (target `sturdy::breaker`: opening at warn,
+    /// closing at info). The attributes name a function's breaker after the function, a load
+    /// balancer after the instance.
+    pub fn named(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into().into_boxed_str();
+        self
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     pub fn config(&self) -> &CircuitBreakerConfig {
@@ -323,11 +338,16 @@ impl CircuitBreaker {
             (State::HalfOpen { .. }, Some(true)) => {
                 inner.state = State::Closed;
                 self.word.store(0, Ordering::Release);
+                tracing::info!(target: "sturdy::breaker", breaker = &*self.name,
+                    "circuit closed: a trial call succeeded");
             }
             (State::HalfOpen { .. }, Some(false)) => {
                 inner.state = State::Open {
                     until: Instant::now() + self.config.recovery,
-                }
+                };
+                tracing::warn!(target: "sturdy::breaker", breaker = &*self.name,
+                    recovery_s = self.config.recovery.as_secs_f64(),
+                    "circuit open again: a trial call failed");
             }
             // A trial ending after another trial reopened the circuit changes nothing.
             _ => {}
@@ -352,6 +372,9 @@ impl CircuitBreaker {
         }
         let calls = window.outcomes.len() as u32;
         if calls >= rule.min_calls && f64::from(window.failures) >= rule.rate * f64::from(calls) {
+            tracing::warn!(target: "sturdy::breaker", breaker = &*self.name,
+                recovery_s = self.config.recovery.as_secs_f64(),
+                "circuit opened: {} of the last {calls} calls failed", window.failures);
             *window = Window::default();
             self.word.store(NOT_CLOSED, Ordering::Release);
             inner.state = State::Open {
@@ -386,6 +409,9 @@ impl CircuitBreaker {
             {
                 Ok(_) => {
                     inner.state = State::Open { until };
+                    tracing::warn!(target: "sturdy::breaker", breaker = &*self.name,
+                        recovery_s = self.config.recovery.as_secs_f64(),
+                        "circuit opened after {failures} consecutive failures");
                     return;
                 }
                 Err(now) => word = now,

@@ -72,6 +72,18 @@ impl<E: 'static> Fail<E> {
         }
     }
 
+    /// For logs: the error's text when it is a `ToolError`, else its kind of failure.
+    fn describe(&self) -> String {
+        match self {
+            Fail::Inner(e) => match (e as &dyn Any).downcast_ref::<ToolError>() {
+                Some(t) => t.to_string(),
+                None => "the function returned an error".to_owned(),
+            },
+            Fail::Policy(t) => t.to_string(),
+            Fail::Panic(_) => "the function panicked".to_owned(),
+        }
+    }
+
     /// Retried: see [`Retry`].
     fn retryable(&self, when: Option<fn(&E) -> bool>) -> bool {
         match self {
@@ -339,7 +351,7 @@ where
     ) -> Arc<Self> {
         let breaker = spec
             .circuit_breaker
-            .map(|c| Arc::new(CircuitBreaker::with_config(c)));
+            .map(|c| Arc::new(CircuitBreaker::with_config(c).named(name)));
         let policies = Arc::new(Policies {
             name,
             rate: spec.rate_limit.map(|r| {
@@ -446,7 +458,7 @@ where
             // Checked by `admit_param` before the pipeline starts.
             RateKey::Param(_) => Ok(()),
         };
-        admitted.map_err(Fail::Policy)
+        admitted.map_err(|e| self.rejected(e))
     }
 
     /// The rate limit keyed by a parameter, whose value is `key`: admits the call or rejects it.
@@ -454,9 +466,15 @@ where
     /// pipeline's future outlives them) instead of copied for every call.
     pub fn admit_param(&self, key: &str) -> Result<(), Fail<E>> {
         match &self.rate {
-            Some(rate) => rate.limiter.check(key).map_err(Fail::Policy),
+            Some(rate) => rate.limiter.check(key).map_err(|e| self.rejected(e)),
             None => Ok(()),
         }
+    }
+
+    #[cold]
+    fn rejected(&self, e: ToolError) -> Fail<E> {
+        tracing::debug!(target: "sturdy::rate_limit", function = self.name, "{e}");
+        Fail::Policy(e)
     }
 
     /// `retry → circuit_breaker → timeout`, around [`isolated`](Self::isolated). One loop rather
@@ -490,13 +508,17 @@ where
             match (&self.retry, result) {
                 (Some(retry), Err(fail)) if n < retry.max && fail.retryable(self.when.retry) => {
                     self.retries.fetch_add(1, Ordering::Relaxed);
+                    let delay = retry.delay(n);
+                    tracing::debug!(target: "sturdy::retry", function = self.name,
+                        retry = n + 1, delay_ms = delay.as_secs_f64() * 1000.0,
+                        "retrying: {}", fail.describe());
                     if self.blocking {
                         // A sync function's pipeline runs on its caller's thread, which is
                         // the caller's to block (and may have no tokio timer).
-                        std::thread::sleep(retry.delay(n));
+                        std::thread::sleep(delay);
                     } else {
                         // Boxed: the wait is rare and its future would enlarge this one.
-                        Box::pin(tokio::time::sleep(retry.delay(n))).await;
+                        Box::pin(tokio::time::sleep(delay)).await;
                     }
                     n += 1;
                 }

@@ -12,6 +12,7 @@ pub mod context;
 pub mod error;
 pub mod health;
 pub mod mcp;
+pub mod metrics;
 pub mod output;
 pub mod registry;
 #[cfg(feature = "remote")]

@@ -157,6 +157,7 @@ struct Entry {
     wrap_output: bool,
     /// Parameter defaults, checked once at start-up: `(name, value)`.
     defaults: Vec<(&'static str, Value)>,
+    metrics: crate::metrics::ToolMetrics,
 }
 
 /// All tools of this binary, by name. Built once; calls look tools up by name.
@@ -231,6 +232,7 @@ impl Registry {
                 },
                 wrap_output,
                 defaults,
+                metrics: Default::default(),
             });
         }
         Ok(Registry { entries, by_name })
@@ -239,6 +241,11 @@ impl Registry {
     /// The tools, sorted by name.
     pub fn tools(&self) -> impl ExactSizeIterator<Item = &ToolInfo> {
         self.entries.iter().map(|e| &e.info)
+    }
+
+    /// Each tool's counters, for [`crate::metrics::render`].
+    pub(crate) fn metrics(&self) -> impl Iterator<Item = (&str, &crate::metrics::ToolMetrics)> {
+        self.entries.iter().map(|e| (e.def.name, &e.metrics))
     }
 
     /// One tool by name.
@@ -282,7 +289,9 @@ impl Registry {
                 (outcome, hit)
             })
             .await;
-        log_call(name, &client, started.elapsed(), &outcome);
+        let elapsed = started.elapsed();
+        entry.metrics.record(elapsed, outcome.as_ref().err());
+        log_call(name, &client, elapsed, &outcome);
         let mut result = match outcome {
             Ok(ToolOutput::Text(text)) => CallResult {
                 text: Some(text),

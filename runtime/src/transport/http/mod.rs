@@ -96,7 +96,7 @@ struct AppState {
     started: Instant,
 }
 
-/// The axum router: `POST|GET|DELETE /mcp`, `GET /health`.
+/// The axum router: `POST|GET|DELETE /mcp`, `GET /health`, `GET /ready`, `GET /metrics`.
 pub fn router(server: Arc<Server>, options: HttpOptions) -> Router {
     let state = Arc::new(AppState {
         sessions: Sessions::new(options.max_sessions, options.session_idle),
@@ -109,6 +109,7 @@ pub fn router(server: Arc<Server>, options: HttpOptions) -> Router {
         .route("/mcp", get(get_mcp).post(post_mcp).delete(delete_mcp))
         .route("/health", get(health))
         .route("/ready", get(ready))
+        .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
         .with_state(state)
 }
@@ -161,6 +162,23 @@ async fn health(State(state): State<Arc<AppState>>) -> Response {
             "sessions": state.sessions.len(),
         }),
     )
+}
+
+/// Prometheus metrics ([`crate::metrics`]); behind the same Origin and bearer-token checks as
+/// `/mcp`, since they name the tools and who is failing.
+async fn metrics(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if let Err(r) = guard::check(&state.options, &headers) {
+        return r.into_response();
+    }
+    let text = crate::metrics::render(state.server.registry());
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
 }
 
 /// Readiness: runs the health checks.

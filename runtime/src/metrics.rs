@@ -1,0 +1,255 @@
+//! Counters for monitoring, in the Prometheus text format: calls, errors by kind and time per
+//! tool, and each resilience policy's state. Served over HTTP at `GET /metrics`; [`render`] gives
+//! the same text to serve any other way.
+//!
+//! Hand-written rather than a metrics crate: the counters are a few relaxed atomics per tool,
+//! updated where the call ends, and the policies already keep their own state; what remains is
+//! formatting text.
+
+use crate::error::ToolError;
+use crate::registry::Registry;
+use crate::resilience::{self, CircuitState};
+use serde_json::Value;
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Every error kind ([`ToolError::kind`]), in a fixed order: the index of a tool's error counter.
+const KINDS: [&str; 10] = [
+    "failed",
+    "invalid_arguments",
+    "panicked",
+    "cancelled",
+    "circuit_open",
+    "rate_limited",
+    "timeout",
+    "rejected",
+    "unavailable",
+    "upstream",
+];
+
+/// One tool's counters.
+#[derive(Debug, Default)]
+pub(crate) struct ToolMetrics {
+    calls: AtomicU64,
+    errors: [AtomicU64; KINDS.len()],
+    micros: AtomicU64,
+}
+
+impl ToolMetrics {
+    /// A call that ended (a call dropped before its end, when cancelled, is not counted).
+    pub(crate) fn record(&self, elapsed: Duration, error: Option<&ToolError>) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.micros
+            .fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
+        if let Some(e) = error {
+            // A kind added later without a counter is counted as `failed`.
+            let i = KINDS.iter().position(|k| *k == e.kind()).unwrap_or(0);
+            self.errors[i].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The metrics of every tool of `registry` and of every function's resilience policies, in the
+/// Prometheus text exposition format (version 0.0.4).
+///
+/// ```
+/// use sturdy_runtime::{metrics, Registry};
+///
+/// let registry = Registry::from_defs([]).unwrap();
+/// let text = metrics::render(&registry);
+/// assert!(text.contains("# TYPE sturdy_tool_calls_total counter"));
+/// ```
+pub fn render(registry: &Registry) -> String {
+    let mut out = String::new();
+    let tools: Vec<(&str, &ToolMetrics)> = registry.metrics().collect();
+    family(
+        &mut out,
+        "sturdy_tool_calls_total",
+        "counter",
+        "Tool calls that ended.",
+    );
+    for (tool, m) in &tools {
+        sample(
+            &mut out,
+            "sturdy_tool_calls_total",
+            &[("tool", tool)],
+            m.calls.load(Ordering::Relaxed),
+        );
+    }
+    family(
+        &mut out,
+        "sturdy_tool_errors_total",
+        "counter",
+        "Tool calls that ended in an error, by kind.",
+    );
+    for (tool, m) in &tools {
+        for (kind, n) in KINDS.iter().zip(&m.errors) {
+            let n = n.load(Ordering::Relaxed);
+            if n > 0 {
+                sample(
+                    &mut out,
+                    "sturdy_tool_errors_total",
+                    &[("tool", tool), ("kind", kind)],
+                    n,
+                );
+            }
+        }
+    }
+    family(
+        &mut out,
+        "sturdy_tool_call_seconds_total",
+        "counter",
+        "Time spent in tool calls.",
+    );
+    for (tool, m) in &tools {
+        let seconds = m.micros.load(Ordering::Relaxed) as f64 / 1e6;
+        sample(
+            &mut out,
+            "sturdy_tool_call_seconds_total",
+            &[("tool", tool)],
+            seconds,
+        );
+    }
+
+    // Policies exist once their function has run.
+    let policies = resilience::policies();
+    family(
+        &mut out,
+        "sturdy_circuit_state",
+        "gauge",
+        "Circuit breaker state: 0 closed, 1 half-open, 2 open.",
+    );
+    for p in &policies {
+        if let Some(b) = p.circuit_breaker() {
+            let state = match b.state() {
+                CircuitState::Closed => 0,
+                CircuitState::HalfOpen => 1,
+                CircuitState::Open => 2,
+            };
+            sample(
+                &mut out,
+                "sturdy_circuit_state",
+                &[("function", p.name())],
+                state,
+            );
+        }
+    }
+    let counters: [(&str, &str, &[&str]); 5] = [
+        (
+            "sturdy_circuit_rejected_total",
+            "Calls refused by an open circuit.",
+            &["circuit_breaker", "rejected"],
+        ),
+        (
+            "sturdy_retries_total",
+            "Attempts after the first.",
+            &["retry", "retries"],
+        ),
+        (
+            "sturdy_rate_limited_total",
+            "Calls refused by a rate limit.",
+            &["rate_limited", "rejected"],
+        ),
+        (
+            "sturdy_cache_hits_total",
+            "Calls answered from a cache.",
+            &["cached", "hits"],
+        ),
+        (
+            "sturdy_cache_misses_total",
+            "Calls that ran for a cache.",
+            &["cached", "misses"],
+        ),
+    ];
+    let stats: Vec<(&str, Value)> = policies.iter().map(|p| (p.name(), p.stats())).collect();
+    for (name, help, path) in counters {
+        family(&mut out, name, "counter", help);
+        for (function, s) in &stats {
+            if let Some(n) = path
+                .iter()
+                .try_fold(s, |v, k| v.get(k))
+                .and_then(Value::as_u64)
+            {
+                sample(&mut out, name, &[("function", function)], n);
+            }
+        }
+    }
+    out
+}
+
+fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
+fn sample(out: &mut String, name: &str, labels: &[(&str, &str)], value: impl std::fmt::Display) {
+    out.push_str(name);
+    if !labels.is_empty() {
+        out.push('{');
+        for (i, (k, v)) in labels.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let _ = write!(out, "{k}=\"");
+            escape(out, v);
+            out.push('"');
+        }
+        out.push('}');
+    }
+    let _ = writeln!(out, " {value}");
+}
+
+/// A label value as the text format wants it: `\`, `"` and line feeds escaped.
+fn escape(out: &mut String, value: &str) {
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_escaped() {
+        let mut out = String::new();
+        sample(&mut out, "m", &[("tool", "a\"b\\c\nd")], 1);
+        assert_eq!(out, "m{tool=\"a\\\"b\\\\c\\nd\"} 1\n");
+    }
+
+    #[test]
+    fn every_error_kind_has_a_counter() {
+        let kinds = [
+            ToolError::new("x"),
+            ToolError::invalid_arguments("x"),
+            ToolError::Panicked("x".into()),
+            ToolError::Cancelled,
+            ToolError::CircuitOpen {
+                retry_after: Duration::ZERO,
+            },
+            ToolError::RateLimited {
+                retry_after: Duration::ZERO,
+            },
+            ToolError::Timeout(Duration::ZERO),
+            ToolError::Rejected { max_concurrent: 1 },
+            ToolError::Unavailable {
+                message: "x".into(),
+                retry_after: None,
+            },
+            ToolError::Upstream {
+                message: "x".into(),
+                status: None,
+                instance: None,
+                transient: false,
+            },
+        ];
+        for e in kinds {
+            assert!(KINDS.contains(&e.kind()), "{}", e.kind());
+        }
+    }
+}

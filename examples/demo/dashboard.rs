@@ -244,7 +244,7 @@ impl Board {
             "api",
             // Its `/flaky/` route fails every third request even when healthy.
             match api.behaviour() {
-                crate::upstream::Behaviour::Healthy => "1 in 3 fail",
+                crate::upstream::Behaviour::Healthy => "1/3 fail",
                 other => other.label(),
             },
             self.paint(api_state, 10),

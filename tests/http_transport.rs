@@ -782,3 +782,48 @@ async fn metrics_count_calls_errors_and_policies_behind_the_bearer_token() {
     }
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn odd_but_valid_bodies_get_json_rpc_answers() {
+    let server = TestServer::start(HttpOptions::default()).await;
+    let client = Client::new();
+    let url = server.url();
+    let sid = open_session(&client, &url, mcp_headers()).await;
+    // A null id is a request with a bad id: answered with an error, not taken as a notification.
+    let r = post(
+        &client,
+        &url,
+        with_session(&sid),
+        json!({"jsonrpc":"2.0","id":null,"method":"tools/list"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(json_of(r).await["error"]["code"], -32600);
+    // Not an object (a batch, which MCP does not have): a JSON-RPC error, not silence.
+    let r = post(
+        &client,
+        &url,
+        with_session(&sid),
+        json!([{"jsonrpc":"2.0","id":1,"method":"tools/list"}]),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(json_of(r).await["error"]["code"], -32600);
+    // An escaped method name is the same name: its mirrored header agrees.
+    let mut h = stateless_headers();
+    h.insert("mcp-method", HeaderValue::from_static("tools/list"));
+    let body = format!(
+        r#"{{"jsonrpc":"2.0","id":2,"method":"tools\/list","params":{{"_meta":{}}}}}"#,
+        stateless_meta()
+    );
+    let r = client
+        .post(&url)
+        .headers(h)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(json_of(r).await["result"]["tools"].is_array());
+    server.shutdown().await;
+}

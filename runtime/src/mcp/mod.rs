@@ -2,6 +2,7 @@
 //! a transport hands each incoming message to [`Server::handle`] and writes back what it returns.
 
 mod dispatch;
+pub(crate) use dispatch::present;
 pub mod jsonrpc;
 mod logging;
 mod session;

@@ -27,8 +27,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use futures_util::{stream, StreamExt};
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use sessions::Sessions;
+use std::borrow::Cow;
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -243,20 +245,39 @@ async fn post_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
             "Accept must list application/json and text/event-stream",
         );
     }
-    let msg: Value = match serde_json::from_slice(&body) {
-        Ok(v) => v,
-        Err(e) => {
-            let err = RpcError::new(jsonrpc::PARSE_ERROR, format!("Parse error: {e}"));
+    // Only what routing needs, borrowed from the body (dispatch reads the body itself).
+    let is_object = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    let peek = match serde_json::from_slice::<Peek>(&body) {
+        Ok(peek) if is_object => peek,
+        refused => {
+            let err = match refused {
+                Err(e) if !e.is_data() => {
+                    RpcError::new(jsonrpc::PARSE_ERROR, format!("Parse error: {e}"))
+                }
+                Err(e) if is_object => {
+                    RpcError::new(jsonrpc::INVALID_REQUEST, format!("Invalid request: {e}"))
+                }
+                _ => RpcError::new(
+                    jsonrpc::INVALID_REQUEST,
+                    "Invalid request: expected a JSON-RPC object (batches are not part of MCP)",
+                ),
+            };
             return raw_json(StatusCode::BAD_REQUEST, jsonrpc::error_response(None, &err));
         }
     };
-    let method = msg
-        .get("method")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let id = msg.get("id").cloned();
-    let meta_version = msg
-        .pointer("/params/_meta")
+    let method_text = peek.method.map(|m| text_of(m.get())).unwrap_or_default();
+    let method: &str = &method_text;
+    let id: Option<Value> = peek
+        .id
+        .map(|raw| serde_json::from_str(raw.get()).expect("valid JSON"));
+    let meta: Option<Value> = peek
+        .params
+        .filter(|p| p.get().starts_with('{'))
+        .and_then(|p| serde_json::from_str::<ParamsMeta>(p.get()).ok())
+        .and_then(|p| p.meta)
+        .and_then(|m| serde_json::from_str(m.get()).ok());
+    let meta_version = meta
+        .as_ref()
         .and_then(|m| m.get(version::META_PROTOCOL_VERSION))
         .and_then(Value::as_str);
     let header_version = header_str(&headers, VERSION_HEADER);
@@ -316,7 +337,7 @@ async fn post_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
         return StatusCode::ACCEPTED.into_response();
     }
     // Progress and log messages travel in the request's own SSE stream.
-    let meta = msg.pointer("/params/_meta");
+    let meta = meta.as_ref();
     let streams = method == "tools/call"
         && (meta
             .and_then(|m| m.get("progressToken"))
@@ -338,6 +359,33 @@ async fn post_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
         }
     }
     response
+}
+
+/// The members of a POST body that routing looks at (session, version headers, streaming).
+#[derive(serde::Deserialize)]
+struct Peek<'a> {
+    #[serde(borrow, default)]
+    method: Option<&'a RawValue>,
+    /// `null` is kept: only an absent id makes a notification.
+    #[serde(borrow, default, deserialize_with = "crate::mcp::present")]
+    id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    params: Option<&'a RawValue>,
+}
+
+/// `_meta` of the params; the other members (arguments, ...) are skipped, not parsed.
+#[derive(serde::Deserialize)]
+struct ParamsMeta<'a> {
+    #[serde(rename = "_meta", borrow, default)]
+    meta: Option<&'a RawValue>,
+}
+
+/// A JSON string member as text (empty when it is not a string).
+fn text_of(raw: &str) -> Cow<'_, str> {
+    match serde_json::from_str::<&str>(raw) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => Cow::Owned(serde_json::from_str::<String>(raw).unwrap_or_default()),
+    }
 }
 
 /// Runs the request in its own task and streams its notifications, then its response.

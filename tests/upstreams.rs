@@ -457,6 +457,77 @@ async fn the_strategy_comes_from_the_environment_and_bad_settings_stop_the_serve
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_http_the_example_reports_its_instances_in_metrics() {
+    let servers = three().await;
+    servers[2].set(Mode::Failing);
+    let env = upstreams_env(&servers);
+    let binary = support::build_example("tool_server");
+    let server = tokio::task::spawn_blocking(move || {
+        support::HttpServer::start_with_env(
+            &binary,
+            &[("STURDY_UPSTREAMS", &env), ("NO_PROXY", "127.0.0.1")],
+        )
+    })
+    .await
+    .unwrap();
+    let client = reqwest::Client::new();
+    let meta = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientInfo": {"name": "metrics", "version": "1"},
+        "io.modelcontextprotocol/clientCapabilities": {}
+    });
+    for k in 0..6 {
+        let body = json!({"jsonrpc":"2.0","id":k,"method":"tools/call","params":{
+            "_meta": meta, "name": "load_balanced_request", "arguments": {"path": format!("/item/{k}")}}});
+        let r = client
+            .post(server.url())
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", "2026-07-28")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        let v: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+        assert_ne!(v["result"]["isError"], true, "{v}");
+    }
+    let text = client
+        .get(server.url().replace("/mcp", "/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let line = |series: &str| {
+        text.lines()
+            .find(|l| l.starts_with(series))
+            .unwrap_or_else(|| panic!("no {series} in\n{text}"))
+            .rsplit_once(' ')
+            .unwrap()
+            .1
+            .parse::<f64>()
+            .unwrap()
+    };
+    let picks = |i: &str| {
+        line(&format!(
+            r#"sturdy_instance_picks_total{{balancer="upstreams",instance="{i}"}}"#
+        ))
+    };
+    // Six calls, c failing and retried on a: every attempt is a pick.
+    assert_eq!(picks("a") + picks("b") + picks("c"), 6.0 + picks("c"));
+    assert_eq!(
+        line(r#"sturdy_instance_failures_total{balancer="upstreams",instance="c"}"#),
+        picks("c")
+    );
+    assert_eq!(
+        line(r#"sturdy_tool_calls_total{tool="load_balanced_request"}"#),
+        6.0
+    );
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_of_1000_urls_with_10_percent_failures_reports_exactly_those() {
     let servers = three().await;
     let mut tools = ToolServer::start().await;

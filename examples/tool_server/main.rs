@@ -19,6 +19,8 @@ async fn main() -> std::process::ExitCode {
         Ok(true) => {
             let upstreams = tools::upstreams::upstreams().expect("just set");
             health = health.instances("upstreams", move || upstreams.stats());
+            // Over HTTP, `GET /metrics` reports each instance too.
+            sturdy::metrics::watch_instances("upstreams", move || upstreams.stats());
         }
         Ok(false) => {}
         Err(e) => {

@@ -6,12 +6,14 @@
 //! updated where the call ends, and the policies already keep their own state; what remains is
 //! formatting text.
 
+use crate::balancer::InstanceStats;
 use crate::error::ToolError;
 use crate::registry::Registry;
 use crate::resilience::{self, CircuitState};
 use serde_json::Value;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Every error kind ([`ToolError::kind`]), in a fixed order: the index of a tool's error counter.
@@ -48,6 +50,37 @@ impl ToolMetrics {
             self.errors[i].fetch_add(1, Ordering::Relaxed);
         }
     }
+}
+
+type InstancesFn = Arc<dyn Fn() -> Vec<InstanceStats> + Send + Sync>;
+
+/// The balanced instances [`render`] reports, by balancer name.
+static INSTANCES: Mutex<Vec<(String, InstancesFn)>> = Mutex::new(Vec::new());
+
+/// Adds a load balancer's (or [`Upstreams`](crate::remote::Upstreams)') instances to [`render`]:
+/// per instance, breaker state, calls in progress, picks, successes and failures. Watching a name
+/// again replaces the earlier one, so the list stays as long as the number of balancers.
+///
+/// ```
+/// use sturdy_runtime::balancer::{LoadBalancer, Strategy};
+/// use sturdy_runtime::{metrics, Registry};
+/// use std::sync::Arc;
+///
+/// let lb = Arc::new(LoadBalancer::new(Strategy::RoundRobin, [("a", ())]));
+/// let stats = lb.clone();
+/// metrics::watch_instances("backends", move || stats.stats());
+/// lb.pick().unwrap().success();
+/// let text = metrics::render(&Registry::from_defs([]).unwrap());
+/// assert!(text.contains(r#"sturdy_instance_picks_total{balancer="backends",instance="a"} 1"#));
+/// ```
+pub fn watch_instances(
+    balancer: impl Into<String>,
+    stats: impl Fn() -> Vec<InstanceStats> + Send + Sync + 'static,
+) {
+    let balancer = balancer.into();
+    let mut watched = INSTANCES.lock().unwrap_or_else(|p| p.into_inner());
+    watched.retain(|(name, _)| *name != balancer);
+    watched.push((balancer, Arc::new(stats)));
 }
 
 /// The metrics of every tool of `registry` and of every function's resilience policies, in the
@@ -175,7 +208,75 @@ pub fn render(registry: &Registry) -> String {
             }
         }
     }
+    render_instances(&mut out);
     out
+}
+
+/// A metric family of balanced instances: name, type, help, and the value of one instance.
+type InstanceFamily = (
+    &'static str,
+    &'static str,
+    &'static str,
+    fn(&InstanceStats) -> u64,
+);
+
+fn render_instances(out: &mut String) {
+    // The stats functions run outside the lock.
+    let watched: Vec<(String, InstancesFn)> =
+        INSTANCES.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let all: Vec<(String, Vec<InstanceStats>)> = watched
+        .into_iter()
+        .map(|(name, stats)| (name, stats()))
+        .collect();
+    let gauges: [InstanceFamily; 5] = [
+        (
+            "sturdy_instance_state",
+            "gauge",
+            "Instance breaker state: 0 closed, 1 half-open, 2 open.",
+            |i| match i.state {
+                CircuitState::Closed => 0,
+                CircuitState::HalfOpen => 1,
+                CircuitState::Open => 2,
+            },
+        ),
+        (
+            "sturdy_instance_outstanding",
+            "gauge",
+            "Calls in progress on the instance.",
+            |i| i.outstanding as u64,
+        ),
+        (
+            "sturdy_instance_picks_total",
+            "counter",
+            "Times the instance was picked.",
+            |i| i.picks,
+        ),
+        (
+            "sturdy_instance_successes_total",
+            "counter",
+            "Outcomes reported as successes.",
+            |i| i.successes,
+        ),
+        (
+            "sturdy_instance_failures_total",
+            "counter",
+            "Outcomes reported as failures.",
+            |i| i.failures,
+        ),
+    ];
+    for (name, kind, help, value) in gauges {
+        family(out, name, kind, help);
+        for (balancer, instances) in &all {
+            for i in instances {
+                sample(
+                    out,
+                    name,
+                    &[("balancer", balancer), ("instance", &i.name)],
+                    value(i),
+                );
+            }
+        }
+    }
 }
 
 fn family(out: &mut String, name: &str, kind: &str, help: &str) {

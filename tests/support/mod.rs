@@ -226,6 +226,11 @@ impl HttpServer {
     /// The port comes from binding port 0 and releasing it; should another process take it
     /// meanwhile (the server then exits, unable to listen), this retries with a new one.
     pub fn start(program: &Path) -> HttpServer {
+        Self::start_with_env(program, &[])
+    }
+
+    /// [`start`](Self::start) with extra environment variables.
+    pub fn start_with_env(program: &Path, env: &[(&str, &str)]) -> HttpServer {
         const ATTEMPTS: usize = 5;
         let name = program.display().to_string();
         let mut refused = Vec::new();
@@ -234,6 +239,7 @@ impl HttpServer {
             let mut child = Command::new(program)
                 .arg("--http")
                 .arg(addr.to_string())
+                .envs(env.iter().copied())
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())

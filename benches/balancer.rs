@@ -23,21 +23,13 @@ use sturdy::balancer::{LoadBalancer, Strategy};
 use sturdy::batch::Batch;
 use sturdy::ToolError;
 
-const STRATEGIES: [Strategy; 5] = [
-    Strategy::RoundRobin,
-    Strategy::Random,
-    Strategy::Weighted,
-    Strategy::LeastOutstanding,
-    Strategy::PowerOfTwoChoices,
-];
-
 fn balancer(strategy: Strategy) -> LoadBalancer<u64> {
     LoadBalancer::new(strategy, (0..4u64).map(|i| (format!("i{i}"), i)))
 }
 
 fn picks(c: &mut Criterion) {
     let mut g = c.benchmark_group("pick_1_thread");
-    for s in STRATEGIES {
+    for s in Strategy::ALL {
         let lb = balancer(s);
         g.bench_function(s.to_string(), |b| {
             b.iter(|| {
@@ -50,7 +42,7 @@ fn picks(c: &mut Criterion) {
     g.finish();
 
     let mut g = c.benchmark_group("pick_2_threads");
-    for s in STRATEGIES {
+    for s in Strategy::ALL {
         let lb = balancer(s);
         g.bench_function(s.to_string(), |b| {
             b.iter_custom(|iters| {

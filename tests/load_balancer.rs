@@ -253,13 +253,7 @@ async fn fail_on(lb: &LoadBalancer<usize>, name: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_strategy_skips_an_open_instance_and_traffic_returns_after_recovery() {
-    for strategy in [
-        Strategy::RoundRobin,
-        Strategy::Random,
-        Strategy::Weighted,
-        Strategy::LeastOutstanding,
-        Strategy::PowerOfTwoChoices,
-    ] {
+    for strategy in Strategy::ALL {
         let mut b = LoadBalancer::builder(strategy).breaker(short_breaker(2));
         for (name, i) in names(3) {
             b = b.instance(name, i);

@@ -61,6 +61,17 @@ pub enum Strategy {
     PowerOfTwoChoices,
 }
 
+impl Strategy {
+    /// Every strategy.
+    pub const ALL: [Strategy; 5] = [
+        Strategy::RoundRobin,
+        Strategy::Random,
+        Strategy::Weighted,
+        Strategy::LeastOutstanding,
+        Strategy::PowerOfTwoChoices,
+    ];
+}
+
 impl fmt::Display for Strategy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -85,15 +96,9 @@ impl std::str::FromStr for Strategy {
     /// assert!("fastest".parse::<Strategy>().unwrap_err().contains("round_robin"));
     /// ```
     fn from_str(s: &str) -> Result<Self, String> {
-        const ALL: [Strategy; 5] = [
-            Strategy::RoundRobin,
-            Strategy::Random,
-            Strategy::Weighted,
-            Strategy::LeastOutstanding,
-            Strategy::PowerOfTwoChoices,
-        ];
-        ALL.into_iter().find(|k| k.to_string() == s).ok_or_else(|| {
-            let names: Vec<String> = ALL.iter().map(ToString::to_string).collect();
+        let all = Strategy::ALL;
+        all.into_iter().find(|k| k.to_string() == s).ok_or_else(|| {
+            let names: Vec<String> = all.iter().map(ToString::to_string).collect();
             format!("unknown strategy {s:?}; one of {}", names.join(", "))
         })
     }

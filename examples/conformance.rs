@@ -3,12 +3,12 @@
 //! scenarios expect. Run it with `cargo run --example conformance` (stdio) or `cargo run --example
 //! conformance -- --http 127.0.0.1:8000` (what the suite tests; see tests/conformance_http.rs).
 //!
-//! Fixtures that need what sturdy cannot do yet are left out rather than faked: `test_sampling`
-//! (`sampling/createMessage`), `test_elicitation`, `test_elicitation_sep1034_defaults` and
-//! `test_elicitation_sep1330_enums` (`elicitation/create`), and `test_reconnection` (SSE polling).
+//! Fixtures that need what sturdy cannot do yet are left out rather than faked:
+//! `test_reconnection` (SSE polling).
 
 use schemars::JsonSchema;
 use serde::Deserialize;
+use serde_json::json;
 use std::time::Duration;
 use sturdy::prelude::*;
 
@@ -114,6 +114,99 @@ async fn test_tool_with_progress(ctx: Context) -> String {
         ctx.progress(progress, Some(100.0), None).await;
     }
     "Progress test completed".into()
+}
+
+/// Asks the client's model to complete `prompt` (scenario `tools-call-sampling`).
+#[tool]
+async fn test_sampling(ctx: Context, prompt: String) -> Result<String, ToolError> {
+    let reply = ctx.sample(prompt, 100).await?;
+    Ok(format!("LLM response: {}", reply.text))
+}
+
+/// Asks the user for a username and an email (scenario `tools-call-elicitation`).
+#[tool]
+async fn test_elicitation(ctx: Context, message: String) -> Result<String, ToolError> {
+    let schema = json!({
+        "type": "object",
+        "properties": {
+            "username": { "type": "string", "description": "User's response" },
+            "email": { "type": "string", "description": "User's email address" },
+        },
+        "required": ["username", "email"],
+    });
+    let answer = ctx.elicit(message, schema).await?;
+    Ok(format!("User response: {}", elicitation_text(&answer)))
+}
+
+/// Elicits a form whose fields all have defaults (scenario `elicitation-sep1034-defaults`).
+#[tool]
+async fn test_elicitation_sep1034_defaults(ctx: Context) -> Result<String, ToolError> {
+    let schema = json!({
+        "type": "object",
+        "properties": {
+            "name": { "type": "string", "default": "John Doe" },
+            "age": { "type": "integer", "default": 30 },
+            "score": { "type": "number", "default": 95.5 },
+            "status": { "type": "string", "enum": ["active", "inactive", "pending"], "default": "active" },
+            "verified": { "type": "boolean", "default": true },
+        },
+    });
+    let answer = ctx
+        .elicit("Test client default value handling", schema)
+        .await?;
+    Ok(format!(
+        "Elicitation completed: {}",
+        elicitation_text(&answer)
+    ))
+}
+
+/// Elicits the five enum forms of the 2025-11-25 revision (scenario `elicitation-sep1330-enums`).
+#[tool]
+async fn test_elicitation_sep1330_enums(ctx: Context) -> Result<String, ToolError> {
+    let titled = |pairs: &[(&str, &str)]| -> Vec<serde_json::Value> {
+        pairs
+            .iter()
+            .map(|(value, title)| json!({ "const": value, "title": title }))
+            .collect()
+    };
+    let schema = json!({
+        "type": "object",
+        "properties": {
+            "untitledSingle": { "type": "string", "enum": ["option1", "option2", "option3"] },
+            "titledSingle": {
+                "type": "string",
+                "oneOf": titled(&[("value1", "First Option"), ("value2", "Second Option"), ("value3", "Third Option")]),
+            },
+            "legacyEnum": {
+                "type": "string",
+                "enum": ["opt1", "opt2", "opt3"],
+                "enumNames": ["Option One", "Option Two", "Option Three"],
+            },
+            "untitledMulti": {
+                "type": "array",
+                "items": { "type": "string", "enum": ["option1", "option2", "option3"] },
+            },
+            "titledMulti": {
+                "type": "array",
+                "items": { "anyOf": titled(&[("value1", "First Choice"), ("value2", "Second Choice"), ("value3", "Third Choice")]) },
+            },
+        },
+    });
+    let answer = ctx.elicit("Pick some options", schema).await?;
+    Ok(format!(
+        "Elicitation completed: {}",
+        elicitation_text(&answer)
+    ))
+}
+
+/// `action=accept, content={...}`.
+fn elicitation_text(answer: &Elicitation) -> String {
+    let action = json!(answer.action);
+    let content = json!(answer.content.clone().unwrap_or_default());
+    format!(
+        "action={}, content={content}",
+        action.as_str().unwrap_or("?")
+    )
 }
 
 /// A street address.

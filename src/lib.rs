@@ -29,7 +29,8 @@ pub mod prelude {
         bulkhead, cached, circuit_breaker, rate_limited, retry, timeout, tool,
     };
     pub use sturdy_runtime::{
-        App, Content, Context, LogLevel, Registry, Server, ServerInfo, ToolError,
+        App, Content, Context, ElicitAction, Elicitation, LogLevel, Registry, Server, ServerInfo,
+        ToolError,
     };
 }
 

@@ -15,7 +15,7 @@ use std::time::Duration;
 const REVISIONS: [&str; 2] = ["2025-06-18", "2025-11-25"];
 
 /// The fixture tools the example implements.
-const FIXTURES: [&str; 8] = [
+const FIXTURES: [&str; 12] = [
     "test_simple_text",
     "test_image_content",
     "test_audio_content",
@@ -24,7 +24,15 @@ const FIXTURES: [&str; 8] = [
     "test_error_handling",
     "test_tool_with_progress",
     "json_schema_2020_12_tool",
+    "test_sampling",
+    "test_elicitation",
+    "test_elicitation_sep1034_defaults",
+    "test_elicitation_sep1330_enums",
 ];
+
+/// The fixtures that take one required string argument.
+const WITH_ONE_ARGUMENT: [(&str, &str); 2] =
+    [("test_sampling", "prompt"), ("test_elicitation", "message")];
 
 /// The PNG the image fixtures return (a 1×1 red pixel), base64-encoded independently of sturdy.
 const RED_PIXEL_PNG_BASE64: &str =
@@ -191,9 +199,21 @@ fn initialize_and_list_the_fixture_tools() {
             .iter()
             .filter(|t| t["name"] != "json_schema_2020_12_tool")
         {
-            // The scenario fixtures take no arguments.
-            assert_eq!(t["inputSchema"]["properties"], json!({}), "{t}");
-            assert!(t["inputSchema"].get("required").is_none(), "{t}");
+            let schema = &t["inputSchema"];
+            match WITH_ONE_ARGUMENT
+                .iter()
+                .find(|(name, _)| t["name"] == *name)
+            {
+                Some((_, arg)) => {
+                    assert_eq!(schema["properties"][arg], json!({"type": "string"}), "{t}");
+                    assert_eq!(schema["required"], json!([arg]), "{t}");
+                }
+                // The other scenario fixtures take no arguments.
+                None => {
+                    assert_eq!(schema["properties"], json!({}), "{t}");
+                    assert!(schema.get("required").is_none(), "{t}");
+                }
+            }
         }
 
         // json-schema-2020-12: the tool, its properties and `$defs/address` (the `$schema` URL

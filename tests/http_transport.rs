@@ -1,16 +1,16 @@
 //! Streamable HTTP: the session flow, the stateless 2026-07-28 flow, SSE progress, safe defaults
 //! and bad input, with tools defined through the macro and a real HTTP client.
 
-use reqwest::header::{HeaderMap, HeaderValue};
+mod common;
+
+use common::http::*;
+use reqwest::header::HeaderValue;
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
-use sturdy::mcp::{Server, ServerInfo};
 use sturdy::prelude::*;
-use sturdy::transport::http::{self, BearerToken, HttpOptions};
-use tokio::sync::oneshot;
+use sturdy::transport::http::{BearerToken, HttpOptions};
 
 /// Add two numbers.
 #[tool]
@@ -45,137 +45,6 @@ async fn once_a_minute() -> Result<String, ToolError> {
 async fn nap(ms: u64) -> String {
     tokio::time::sleep(Duration::from_millis(ms)).await;
     format!("slept {ms}")
-}
-
-struct TestServer {
-    addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl TestServer {
-    async fn start(options: HttpOptions) -> Self {
-        Self::start_with(options, None).await
-    }
-
-    async fn start_with(options: HttpOptions, call_timeout: Option<Duration>) -> Self {
-        let mut server = Server::new(
-            Registry::from_inventory().unwrap(),
-            ServerInfo::new("http-test", "1"),
-        );
-        if let Some(t) = call_timeout {
-            server = server.with_call_timeout(t);
-        }
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(http::serve_http(
-            Arc::new(server),
-            listener,
-            options,
-            async {
-                let _ = stopped.await;
-            },
-        ));
-        TestServer {
-            addr,
-            stop: Some(stop),
-            task,
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}/mcp", self.addr)
-    }
-
-    async fn shutdown(mut self) {
-        let _ = self.stop.take().unwrap().send(());
-        self.task.await.unwrap().unwrap();
-    }
-}
-
-fn mcp_headers() -> HeaderMap {
-    let mut h = HeaderMap::new();
-    h.insert("content-type", HeaderValue::from_static("application/json"));
-    h.insert(
-        "accept",
-        HeaderValue::from_static("application/json, text/event-stream"),
-    );
-    h
-}
-
-async fn post(client: &Client, url: &str, headers: HeaderMap, body: Value) -> reqwest::Response {
-    client
-        .post(url)
-        .headers(headers)
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap()
-}
-
-/// The `_meta` every stateless (2026-07-28) request carries.
-fn stateless_meta() -> Value {
-    json!({
-        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-        "io.modelcontextprotocol/clientInfo": {"name": "stateless", "version": "1"},
-        "io.modelcontextprotocol/clientCapabilities": {}
-    })
-}
-
-/// The headers of a stateless (2026-07-28) request.
-fn stateless_headers() -> HeaderMap {
-    let mut h = mcp_headers();
-    h.insert(
-        "mcp-protocol-version",
-        HeaderValue::from_static("2026-07-28"),
-    );
-    h
-}
-
-async fn json_of(r: reqwest::Response) -> Value {
-    serde_json::from_str(&r.text().await.unwrap()).unwrap()
-}
-
-/// `initialize` + `notifications/initialized`; returns the session id.
-async fn open_session(client: &Client, url: &str, headers: HeaderMap) -> String {
-    let r = post(
-        client,
-        url,
-        headers.clone(),
-        json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{
-            "protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"http-client","version":"1"}}}),
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let sid = r.headers()["mcp-session-id"].to_str().unwrap().to_owned();
-    let body = json_of(r).await;
-    assert_eq!(body["result"]["protocolVersion"], "2025-11-25");
-    let mut h = headers;
-    h.insert("mcp-session-id", HeaderValue::from_str(&sid).unwrap());
-    h.insert(
-        "mcp-protocol-version",
-        HeaderValue::from_static("2025-11-25"),
-    );
-    let r = post(
-        client,
-        url,
-        h,
-        json!({"jsonrpc":"2.0","method":"notifications/initialized"}),
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::ACCEPTED);
-    sid
-}
-
-fn with_session(sid: &str) -> HeaderMap {
-    let mut h = mcp_headers();
-    h.insert("mcp-session-id", HeaderValue::from_str(sid).unwrap());
-    h.insert(
-        "mcp-protocol-version",
-        HeaderValue::from_static("2025-11-25"),
-    );
-    h
 }
 
 #[tokio::test]
@@ -530,16 +399,6 @@ async fn graceful_shutdown_finishes_in_flight_calls_and_refuses_new_ones() {
     assert_eq!(v["result"]["content"][0]["text"], "slept 500");
     // The listener is closed: new connections are refused.
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
-}
-
-impl TestServer {
-    /// Signals shutdown and waits for the server to finish draining.
-    fn shutdown_nowait(mut self) {
-        let _ = self.stop.take().unwrap().send(());
-        tokio::spawn(async move {
-            let _ = self.task.await;
-        });
-    }
 }
 
 #[tokio::test]

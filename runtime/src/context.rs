@@ -1,6 +1,11 @@
 //! Per-call context injected into tools that take a [`Context`] parameter.
 
+mod client;
+
+pub use client::{ElicitAction, Elicitation, Sampled};
+
 use crate::mcp::LogLevel;
+pub(crate) use client::Asking;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -29,6 +34,7 @@ struct Inner {
     outbound: Option<mpsc::Sender<Vec<u8>>>,
     cancel: CancellationToken,
     log_level: Option<LogLevel>,
+    asking: Asking,
 }
 
 impl Context {
@@ -51,6 +57,7 @@ impl Context {
                 outbound,
                 cancel,
                 log_level: None,
+                asking: Asking::Nobody,
             }),
         }
     }
@@ -59,6 +66,14 @@ impl Context {
     pub(crate) fn with_log_level(mut self, level: Option<LogLevel>) -> Self {
         if let Some(inner) = Arc::get_mut(&mut self.inner) {
             inner.log_level = level;
+        }
+        self
+    }
+
+    /// Lets the tool send requests to the client (see [`Context::elicit`]).
+    pub(crate) fn with_asking(mut self, asking: Asking) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.asking = asking;
         }
         self
     }

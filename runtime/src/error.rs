@@ -51,6 +51,11 @@ pub enum ToolError {
         instance: Option<String>,
         transient: bool,
     },
+    /// A request of the tool's to the MCP client (user input, a model's completion, see
+    /// [`Context::elicit`](crate::Context::elicit)) got no result: the client cannot be asked
+    /// (no such capability, a stateless request), the connection ended, or the client answered
+    /// with an error. `message` names the request. Never retried.
+    Client { method: String, message: String },
 }
 
 impl ToolError {
@@ -77,6 +82,7 @@ impl ToolError {
             ToolError::Rejected { .. } => "rejected",
             ToolError::Unavailable { .. } => "unavailable",
             ToolError::Upstream { .. } => "upstream",
+            ToolError::Client { .. } => "client",
         }
     }
 
@@ -147,9 +153,9 @@ impl fmt::Display for ToolError {
                 f,
                 "rejected: {max_concurrent} calls are already running, try again later"
             ),
-            ToolError::Unavailable { message, .. } | ToolError::Upstream { message, .. } => {
-                f.write_str(message)
-            }
+            ToolError::Unavailable { message, .. }
+            | ToolError::Upstream { message, .. }
+            | ToolError::Client { message, .. } => f.write_str(message),
         }
     }
 }

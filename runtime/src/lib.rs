@@ -26,7 +26,7 @@ pub mod private;
 
 pub use app::App;
 pub use content::Content;
-pub use context::Context;
+pub use context::{Context, ElicitAction, Elicitation, Sampled};
 pub use error::ToolError;
 pub use mcp::{LogLevel, Server, ServerInfo};
 pub use registry::{Registry, RegistryError, ToolInfo};

@@ -2,6 +2,8 @@
 //! transport with tools defined through the macros.
 #![allow(dead_code)]
 
+pub mod http;
+
 use serde_json::{json, Value};
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -76,12 +78,13 @@ impl Client {
         Some(serde_json::from_str(&line).unwrap_or_else(|e| panic!("bad line {line:?}: {e}")))
     }
 
-    /// Waits for the response with this id, keeping other messages for later.
+    /// Waits for the response with this id, keeping other messages for later (requests of the
+    /// server's have ids of their own, and a method).
     pub async fn response(&mut self, id: i64) -> Value {
         let mut skipped = VecDeque::new();
         loop {
             let msg = self.next().await.expect("a response before end of output");
-            if msg.get("id") == Some(&json!(id)) {
+            if msg.get("id") == Some(&json!(id)) && msg.get("method").is_none() {
                 self.pending.extend(skipped);
                 return msg;
             }
@@ -101,11 +104,16 @@ impl Client {
 
     /// `initialize` with this self-reported client name.
     pub async fn initialize_as(&mut self, version: &str, client: &str) -> Value {
+        self.initialize_with(version, client, json!({})).await
+    }
+
+    /// `initialize` declaring these client capabilities (`{"elicitation": {}}`, ...).
+    pub async fn initialize_with(&mut self, version: &str, client: &str, caps: Value) -> Value {
         let r = self
             .request(
                 0,
                 "initialize",
-                json!({"protocolVersion": version, "capabilities": {},
+                json!({"protocolVersion": version, "capabilities": caps,
                        "clientInfo": {"name": client, "version": "1"}}),
             )
             .await;

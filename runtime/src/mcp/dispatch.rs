@@ -2,8 +2,8 @@
 
 use super::jsonrpc::{self, RpcError};
 use super::version::{self, Version};
-use super::{LogLevel, Server, Session};
-use crate::context::Context;
+use super::{ClientCapabilities, LogLevel, Server, Session};
+use crate::context::{Asking, Context};
 use crate::error::ToolError;
 use crate::registry::CallResult;
 use serde_json::value::RawValue;
@@ -128,9 +128,18 @@ impl Server {
                 // Escapes: not borrowable.
                 Err(_) => Cow::Owned(serde_json::from_str::<String>(raw).expect("a JSON string")),
             },
-            // A response to a request of ours; the server sends none yet, so nothing waits for it.
+            // A response to a request of ours (elicitation, sampling): its waiter gets it. One
+            // nobody waits for (late, or unknown) is dropped: responses get no response.
             None if id.is_some() && (envelope.result.is_some() || envelope.error.is_some()) => {
-                return Ok(None)
+                let parse = |raw: &RawValue| serde_json::from_str(raw.get()).unwrap_or(Value::Null);
+                let reply = match (envelope.result, envelope.error) {
+                    (Some(result), _) => Ok(parse(result)),
+                    (None, error) => Err(error.map(parse).unwrap_or(Value::Null)),
+                };
+                session
+                    .client_requests()
+                    .deliver(id.expect("checked above"), reply);
+                return Ok(None);
             }
             _ => {
                 return Err(RpcError::new(
@@ -183,7 +192,7 @@ impl Server {
                     .ok_or_else(|| invalid_params("Invalid cursor"))?;
                 return Ok(Some(jsonrpc::raw_result_response(id, page)));
             }
-            "tools/call" => match self.call_tool(session, id, params, notify).await? {
+            "tools/call" => match self.call_tool(session, id, version, params, notify).await? {
                 Some(r) => r,
                 None => return Ok(None),
             },
@@ -257,7 +266,8 @@ impl Server {
             .and_then(|c| c.get("name"))
             .and_then(Value::as_str)
             .map(str::to_owned);
-        session.initialized(version, client_name);
+        let capabilities = ClientCapabilities::from_json(params.get("capabilities"));
+        session.initialized(version, client_name, capabilities);
         let mut result = json!({
             "protocolVersion": version.as_str(),
             "capabilities": { "tools": { "listChanged": false }, "logging": {} },
@@ -288,6 +298,7 @@ impl Server {
         &self,
         session: &Session,
         id: &Value,
+        version: Version,
         mut params: Params,
         notify: Option<mpsc::Sender<Vec<u8>>>,
     ) -> Result<Option<Value>, RpcError> {
@@ -322,7 +333,15 @@ impl Server {
             notify.or_else(|| session.outbound()),
             cancel.clone(),
         )
-        .with_log_level(log_level);
+        .with_log_level(log_level)
+        .with_asking(if version.is_stateless() {
+            Asking::Stateless
+        } else {
+            Asking::Client {
+                requests: session.client_requests().clone(),
+                capabilities: session.client_capabilities(),
+            }
+        });
         let call = self.registry.call(name, arguments, ctx);
         let limit = self.call_timeout;
         let call = async move {

@@ -1,6 +1,7 @@
 //! The MCP protocol: JSON-RPC framing, revision negotiation and request dispatch. Transport-agnostic:
 //! a transport hands each incoming message to [`Server::handle`] and writes back what it returns.
 
+mod client_requests;
 mod dispatch;
 pub(crate) use dispatch::present;
 pub mod jsonrpc;
@@ -9,7 +10,9 @@ mod session;
 mod tools_list;
 pub mod version;
 
+pub(crate) use client_requests::{ClientRequests, NoResult};
 pub use logging::LogLevel;
+pub(crate) use session::ClientCapabilities;
 pub use session::Session;
 pub use version::Version;
 

@@ -1,5 +1,6 @@
 //! What a server remembers about one connection (stdio) or session (HTTP).
 
+use super::client_requests::ClientRequests;
 use super::version::Version;
 use super::LogLevel;
 use serde_json::Value;
@@ -16,6 +17,8 @@ pub struct Session {
     principal: Option<Arc<str>>,
     state: Mutex<State>,
     inflight: Mutex<HashMap<RequestKey, CancellationToken>>,
+    /// Requests of ours (elicitation, sampling) waiting for the client's answer.
+    client_requests: Arc<ClientRequests>,
 }
 
 /// A request id as a map key: integer ids (what clients send) without an allocation.
@@ -39,6 +42,46 @@ struct State {
     version: Option<Version>,
     client_name: Option<Arc<str>>,
     log_level: Option<LogLevel>,
+    client_capabilities: ClientCapabilities,
+}
+
+/// What the client said in `initialize` it can be asked.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ClientCapabilities {
+    pub(crate) sampling: bool,
+    pub(crate) elicitation: bool,
+    pub(crate) roots: bool,
+}
+
+impl ClientCapabilities {
+    /// From the `capabilities` member of `initialize`'s params.
+    pub(crate) fn from_json(capabilities: Option<&Value>) -> Self {
+        let has = |name: &str| {
+            capabilities
+                .and_then(|c| c.get(name))
+                .is_some_and(Value::is_object)
+        };
+        ClientCapabilities {
+            sampling: has("sampling"),
+            elicitation: has("elicitation"),
+            roots: has("roots"),
+        }
+    }
+
+    /// Whether the client declared the capability a request of `method` needs.
+    pub(crate) fn allows(&self, method: &str) -> bool {
+        match method.split('/').next() {
+            Some("sampling") => self.sampling,
+            Some("elicitation") => self.elicitation,
+            Some("roots") => self.roots,
+            _ => true,
+        }
+    }
+
+    /// Whether any request of the server's can reach this client.
+    pub(crate) fn any(&self) -> bool {
+        self.sampling || self.elicitation || self.roots
+    }
 }
 
 static DEFAULT_CLIENT: std::sync::LazyLock<Arc<str>> =
@@ -64,10 +107,31 @@ impl Session {
         self.state.lock().expect("session lock").version
     }
 
-    pub(crate) fn initialized(&self, version: Version, client_name: Option<String>) {
+    pub(crate) fn initialized(
+        &self,
+        version: Version,
+        client_name: Option<String>,
+        capabilities: ClientCapabilities,
+    ) {
         let mut s = self.state.lock().expect("session lock");
         s.version = Some(version);
         s.client_name = client_name.map(Arc::from);
+        s.client_capabilities = capabilities;
+    }
+
+    /// What the client declared in `initialize` (nothing before it).
+    pub(crate) fn client_capabilities(&self) -> ClientCapabilities {
+        self.state.lock().expect("session lock").client_capabilities
+    }
+
+    pub(crate) fn client_requests(&self) -> &Arc<ClientRequests> {
+        &self.client_requests
+    }
+
+    /// The connection or session is over: requests waiting for the client fail at once (it can
+    /// no longer answer), and so do later ones.
+    pub fn end(&self) {
+        self.client_requests.close();
     }
 
     /// Identity used for per-client policies: principal, else self-reported client name.

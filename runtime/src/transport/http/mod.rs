@@ -344,8 +344,14 @@ async fn post_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
             .is_some_and(|t| !t.is_null())
             || meta.and_then(|m| m.get(version::META_LOG_LEVEL)).is_some()
             || session.log_level().is_some());
+    // So do the tool's requests to the client (elicitation, sampling), but few calls make one:
+    // the answer becomes a stream only when one is sent, and stays plain JSON otherwise.
+    let may_ask = method == "tools/call" && !stateless && session.client_capabilities().any();
     let mut response = if streams {
-        sse_response(state.server.clone(), session, body, stateless)
+        let call = RunningCall::start(state.server.clone(), session, body);
+        sse_response(call, None, stateless)
+    } else if may_ask {
+        json_or_sse(RunningCall::start(state.server.clone(), session, body)).await
     } else {
         match state.server.handle(&session, &body).await {
             Some(bytes) => raw_json(StatusCode::OK, bytes),
@@ -388,30 +394,71 @@ fn text_of(raw: &str) -> Cow<'_, str> {
     }
 }
 
-/// Runs the request in its own task and streams its notifications, then its response.
+/// A request running in its own task: its messages to the client (notifications, requests)
+/// arrive on `notes`, its response on `done`. Cancelling `closed` drops the call.
+struct RunningCall {
+    notes: mpsc::Receiver<Vec<u8>>,
+    done: oneshot::Receiver<Option<Vec<u8>>>,
+    closed: CancellationToken,
+}
+
+impl RunningCall {
+    fn start(server: Arc<Server>, session: Arc<Session>, body: Bytes) -> Self {
+        let (note_tx, notes) = mpsc::channel::<Vec<u8>>(64);
+        let (done_tx, done) = oneshot::channel::<Option<Vec<u8>>>();
+        let closed = CancellationToken::new();
+        let cancelled = closed.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                response = server.handle_with(&session, &body, Some(note_tx)) => {
+                    let _ = done_tx.send(response);
+                }
+                _ = cancelled.cancelled() => {}
+            }
+        });
+        RunningCall {
+            notes,
+            done,
+            closed,
+        }
+    }
+}
+
+/// A plain JSON response if the call finishes without sending anything first, else an SSE
+/// stream that starts with what it sent. Until then, a dropped request cancels the call, as it
+/// does for any JSON response.
+async fn json_or_sse(mut call: RunningCall) -> Response {
+    let on_drop = call.closed.clone().drop_guard();
+    let first = tokio::select! {
+        biased;
+        Some(note) = call.notes.recv() => note,
+        response = &mut call.done => {
+            on_drop.disarm();
+            return match response {
+                Ok(Some(bytes)) => raw_json(StatusCode::OK, bytes),
+                // Cancelled by the client: it expects no answer.
+                _ => StatusCode::ACCEPTED.into_response(),
+            };
+        }
+    };
+    on_drop.disarm();
+    // In a session, as for any stream, closing it does not cancel the call.
+    sse_response(call, Some(first), false)
+}
+
+/// Streams the call's notifications (after `first`, if given), then its response.
 ///
 /// A stateless (2026-07-28) client cancels a request by closing its stream, so then the call is
 /// dropped with the stream. (With a JSON response, hyper drops the handler, and the call with
 /// it.) In a session, a closed stream is not a cancellation: the client sends
 /// `notifications/cancelled`.
-fn sse_response(
-    server: Arc<Server>,
-    session: Arc<Session>,
-    body: Bytes,
-    cancel_on_close: bool,
-) -> Response {
-    let (note_tx, note_rx) = mpsc::channel::<Vec<u8>>(64);
-    let (done_tx, done_rx) = oneshot::channel::<Option<Vec<u8>>>();
-    let closed = CancellationToken::new();
-    let on_close = cancel_on_close.then(|| closed.clone().drop_guard());
-    tokio::spawn(async move {
-        tokio::select! {
-            response = server.handle_with(&session, &body, Some(note_tx)) => {
-                let _ = done_tx.send(response);
-            }
-            _ = closed.cancelled() => {}
-        }
-    });
+fn sse_response(call: RunningCall, first: Option<Vec<u8>>, cancel_on_close: bool) -> Response {
+    let RunningCall {
+        notes: note_rx,
+        done: done_rx,
+        closed,
+    } = call;
+    let on_close = cancel_on_close.then(|| closed.drop_guard());
     enum Phase {
         Streaming(mpsc::Receiver<Vec<u8>>, oneshot::Receiver<Option<Vec<u8>>>),
         Finishing(Vec<Vec<u8>>),
@@ -442,7 +489,7 @@ fn sse_response(
         }
     });
     // The guard lives as long as the stream: dropping the stream cancels the call.
-    let events = events.map(move |e| {
+    let events = stream::iter(first.map(event)).chain(events).map(move |e| {
         let _ = &on_close;
         e
     });

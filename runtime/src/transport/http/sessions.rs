@@ -44,7 +44,13 @@ impl Sessions {
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() >= self.max {
             let now = Instant::now();
-            map.retain(|_, e| now.duration_since(e.last_used) < self.idle);
+            map.retain(|_, e| {
+                let live = now.duration_since(e.last_used) < self.idle;
+                if !live {
+                    e.session.end();
+                }
+                live
+            });
             if map.len() >= self.max {
                 return None;
             }
@@ -68,19 +74,23 @@ impl Sessions {
                 Some(e.session.clone())
             }
             Some(_) => {
-                map.remove(id);
+                if let Some(e) = map.remove(id) {
+                    e.session.end();
+                }
                 None
             }
             None => None,
         }
     }
 
+    /// Ends the session (DELETE): calls waiting for the client's answers fail at once.
     pub(super) fn remove(&self, id: &str) -> bool {
-        self.map
+        let removed = self
+            .map
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .remove(id)
-            .is_some()
+            .remove(id);
+        removed.map(|e| e.session.end()).is_some()
     }
 
     pub(super) fn len(&self) -> usize {

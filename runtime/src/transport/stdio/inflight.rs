@@ -80,8 +80,10 @@ impl InFlight {
         });
     }
 
-    /// Waits for every running request.
+    /// Waits for every running request. Input has ended, so the client can no longer answer a
+    /// request of ours: tools waiting for one get an error instead of waiting forever.
     pub(super) async fn drain(mut self) {
+        self.session.end();
         while self.tasks.join_next().await.is_some() {}
     }
 }

@@ -1,0 +1,227 @@
+//! Asking the client while a tool runs: input from the user (`elicitation/create`), a completion
+//! from the client's model (`sampling/createMessage`), or any other request the client serves.
+//!
+//! These travel on the call's own connection: stdio, or the SSE stream of the call's HTTP
+//! request in a session (2025-06-18, 2025-11-25). A stateless 2026-07-28 request has no way back
+//! to the tool (that revision asks through `input_required` results, which sturdy does not
+//! support yet), and a client is only sent what it declared in `initialize`.
+
+use super::Context;
+use crate::error::ToolError;
+use crate::mcp::{ClientCapabilities, ClientRequests, NoResult};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+
+/// Whom a tool call can send requests to.
+#[derive(Debug, Clone)]
+pub(crate) enum Asking {
+    /// A detached context: no client at all.
+    Nobody,
+    /// A stateless (2026-07-28) request.
+    Stateless,
+    /// A client on a connection or session, with what it declared it can be asked.
+    Client {
+        requests: Arc<ClientRequests>,
+        capabilities: ClientCapabilities,
+    },
+}
+
+/// The user's answer to [`Context::elicit`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Elicitation {
+    pub action: ElicitAction,
+    /// The submitted values (only when the user accepted a form).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<Map<String, Value>>,
+}
+
+impl Elicitation {
+    /// The submitted values, when the user accepted.
+    pub fn accepted(&self) -> Option<&Map<String, Value>> {
+        match self.action {
+            ElicitAction::Accept => self.content.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+/// What the user did with an elicitation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ElicitAction {
+    /// Submitted the form or confirmed.
+    Accept,
+    /// Explicitly said no.
+    Decline,
+    /// Dismissed it without choosing.
+    Cancel,
+}
+
+/// The client model's reply to [`Context::sample`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sampled {
+    /// The text of the reply.
+    pub text: String,
+    /// The model that wrote it, as the client names it.
+    pub model: String,
+    /// Why it stopped (`endTurn`, `maxTokens`, ...), when the client says.
+    pub stop_reason: Option<String>,
+}
+
+impl Context {
+    /// Whether a request of `method` (e.g. `"elicitation/create"`) can reach the client: the call
+    /// came over a connection or session, and the client declared the capability it needs.
+    pub fn client_supports(&self, method: &str) -> bool {
+        match &self.inner.asking {
+            Asking::Client { capabilities, .. } => capabilities.allows(method),
+            _ => false,
+        }
+    }
+
+    /// Sends a request to the client and waits for its result: the general form of
+    /// [`elicit`](Self::elicit) and [`sample`](Self::sample).
+    ///
+    /// Fails with [`ToolError::Client`] when the client cannot be asked (detached context,
+    /// stateless request, capability not declared), when the connection ends first, or when the
+    /// client answers with an error; with [`ToolError::Cancelled`] when the call is cancelled.
+    /// If the tool stops waiting (cancelled, timed out), the client is told to drop the request.
+    pub async fn request(&self, method: &str, params: Value) -> Result<Value, ToolError> {
+        let fail = |message: String| ToolError::Client {
+            method: method.to_owned(),
+            message,
+        };
+        let requests = match &self.inner.asking {
+            Asking::Nobody => {
+                return Err(fail(format!(
+                    "cannot send {method}: this call has no MCP client (a detached Context)"
+                )))
+            }
+            Asking::Stateless => {
+                return Err(fail(format!(
+                    "cannot send {method}: a stateless (2026-07-28) request has no channel back \
+                     to the server; use a session (protocol 2025-11-25 or 2025-06-18)"
+                )))
+            }
+            Asking::Client {
+                capabilities,
+                requests,
+            } => {
+                if !capabilities.allows(method) {
+                    let needed = method.split('/').next().unwrap_or(method);
+                    return Err(fail(format!(
+                        "cannot send {method}: the client did not declare the `{needed}` \
+                         capability"
+                    )));
+                }
+                requests
+            }
+        };
+        let Some(out) = &self.inner.outbound else {
+            return Err(fail(format!(
+                "cannot send {method}: the connection has no channel to the client"
+            )));
+        };
+        let answer = tokio::select! {
+            answer = requests.ask(out, method, params) => answer,
+            _ = self.cancelled() => return Err(ToolError::Cancelled),
+        };
+        answer.map_err(|no| match no {
+            NoResult::Closed => fail(format!(
+                "{method}: the connection to the client ended before it answered"
+            )),
+            NoResult::Refused(error) => {
+                let code = error.get("code").cloned().unwrap_or(Value::Null);
+                let text = error.get("message").and_then(Value::as_str).unwrap_or("");
+                fail(format!(
+                    "the client refused {method} (error {code}): {text}"
+                ))
+            }
+        })
+    }
+
+    /// Asks the user for input through the client (`elicitation/create`, form mode):
+    /// `requested_schema` is a flat JSON Schema object of primitive properties (string, number,
+    /// integer, boolean, enums), as the MCP specification restricts it.
+    ///
+    /// ```no_run
+    /// # async fn f(ctx: sturdy_runtime::Context) -> Result<(), sturdy_runtime::ToolError> {
+    /// use serde_json::json;
+    /// let answer = ctx
+    ///     .elicit(
+    ///         "Delete 3 files?",
+    ///         json!({"type": "object", "properties": {"confirm": {"type": "boolean"}}}),
+    ///     )
+    ///     .await?;
+    /// let confirmed = answer.accepted().and_then(|c| c.get("confirm")) == Some(&json!(true));
+    /// # Ok(()) }
+    /// ```
+    pub async fn elicit(
+        &self,
+        message: impl Into<String>,
+        requested_schema: Value,
+    ) -> Result<Elicitation, ToolError> {
+        const METHOD: &str = "elicitation/create";
+        let params = json!({ "message": message.into(), "requestedSchema": requested_schema });
+        let result = self.request(METHOD, params).await?;
+        serde_json::from_value(result).map_err(|e| ToolError::Client {
+            method: METHOD.to_owned(),
+            message: format!("the client's answer to {METHOD} is malformed: {e}"),
+        })
+    }
+
+    /// Asks the client's model to complete `prompt` (`sampling/createMessage` with one user
+    /// message), in at most `max_tokens` tokens. For images, system prompts or model
+    /// preferences, send the request yourself with [`request`](Self::request).
+    pub async fn sample(
+        &self,
+        prompt: impl Into<String>,
+        max_tokens: u32,
+    ) -> Result<Sampled, ToolError> {
+        const METHOD: &str = "sampling/createMessage";
+        let params = json!({
+            "messages": [{ "role": "user", "content": { "type": "text", "text": prompt.into() } }],
+            "maxTokens": max_tokens,
+        });
+        let result = self.request(METHOD, params).await?;
+        let malformed = |what: &str| ToolError::Client {
+            method: METHOD.to_owned(),
+            message: format!("the client's answer to {METHOD} {what}"),
+        };
+        // One content block, or (2025-11-25) a list of them: the text ones are joined.
+        let blocks = match &result["content"] {
+            Value::Array(blocks) => blocks.iter().collect(),
+            Value::Object(_) => vec![&result["content"]],
+            _ => return Err(malformed("has no content")),
+        };
+        let texts: Vec<&str> = blocks
+            .iter()
+            .filter(|b| b["type"] == "text")
+            .filter_map(|b| b["text"].as_str())
+            .collect();
+        if texts.is_empty() {
+            return Err(malformed("has no text content"));
+        }
+        Ok(Sampled {
+            text: texts.concat(),
+            model: result["model"].as_str().unwrap_or_default().to_owned(),
+            stop_reason: result["stopReason"].as_str().map(str::to_owned),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_detached_context_cannot_ask() {
+        let err = Context::detached()
+            .elicit("name?", json!({"type": "object"}))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), "client");
+        assert!(err.to_string().contains("detached"), "{err}");
+        assert!(!err.is_retryable());
+    }
+}

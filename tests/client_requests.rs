@@ -1,0 +1,393 @@
+//! Tools that ask the client while they run (`Context::elicit`, `Context::sample`), defined
+//! through the macros and served over stdio (a pipe) and Streamable HTTP (a real socket), with
+//! the test playing the client: it answers the server's requests, refuses them, answers late or
+//! never, and goes away.
+
+mod common;
+
+use common::http::{
+    json_of, mcp_headers, open_session_with, post, stateless_headers, stateless_meta, with_session,
+    TestServer,
+};
+use common::{meta_2026, Client};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::time::Duration;
+use sturdy::prelude::*;
+use sturdy::transport::http::HttpOptions;
+
+/// Asks the user for a name.
+#[tool]
+async fn ask_name(ctx: Context, question: String) -> Result<String, ToolError> {
+    let schema = json!({
+        "type": "object",
+        "properties": { "name": { "type": "string" } },
+        "required": ["name"],
+    });
+    let answer = ctx.elicit(question, schema).await?;
+    Ok(match answer.accepted() {
+        Some(content) => format!("hello {}", content["name"].as_str().unwrap_or("?")),
+        None => format!("no name: {:?}", answer.action),
+    })
+}
+
+/// Summarises a text with the client's model.
+#[tool]
+async fn summarise(ctx: Context, text: String) -> Result<String, ToolError> {
+    let reply = ctx.sample(format!("Summarise: {text}"), 50).await?;
+    Ok(format!("{} [{}]", reply.text, reply.model))
+}
+
+/// Waits for the user at most 200 ms.
+#[tool]
+#[timeout("200ms")]
+async fn ask_briefly(ctx: Context) -> Result<String, ToolError> {
+    ctx.elicit("quick?", json!({"type": "object", "properties": {}}))
+        .await?;
+    Ok("answered".into())
+}
+
+/// Asks nothing.
+#[tool]
+fn shout(text: String) -> String {
+    text.to_uppercase()
+}
+
+const ASKABLE: &str = r#"{"elicitation": {}, "sampling": {}}"#;
+
+fn askable() -> Value {
+    serde_json::from_str(ASKABLE).unwrap()
+}
+
+async fn askable_client() -> Client {
+    let mut client = Client::start();
+    client
+        .initialize_with("2025-11-25", "asker", askable())
+        .await;
+    client
+}
+
+fn call(id: i64, name: &str, arguments: Value) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+           "params": {"name": name, "arguments": arguments}})
+}
+
+fn text(response: &Value) -> &str {
+    response["result"]["content"][0]["text"].as_str().unwrap()
+}
+
+/// The next message, which must be a request of the server's for `method`.
+async fn server_request(client: &mut Client, method: &str) -> Value {
+    let msg = client.next().await.expect("a request from the server");
+    assert_eq!(msg["method"], method, "{msg}");
+    assert!(msg["id"].is_i64(), "{msg}");
+    msg
+}
+
+#[tokio::test]
+async fn stdio_elicitation_round_trip_accept_and_decline() {
+    let mut client = askable_client().await;
+    client
+        .send(call(10, "ask_name", json!({"question": "Who are you?"})))
+        .await;
+    let request = server_request(&mut client, "elicitation/create").await;
+    assert_eq!(request["params"]["message"], "Who are you?");
+    assert_eq!(
+        request["params"]["requestedSchema"]["properties"]["name"]["type"],
+        "string"
+    );
+    client
+        .send(json!({"jsonrpc": "2.0", "id": request["id"],
+                     "result": {"action": "accept", "content": {"name": "Ada"}}}))
+        .await;
+    assert_eq!(text(&client.response(10).await), "hello Ada");
+
+    client
+        .send(call(11, "ask_name", json!({"question": "Again?"})))
+        .await;
+    let request = server_request(&mut client, "elicitation/create").await;
+    client
+        .send(json!({"jsonrpc": "2.0", "id": request["id"], "result": {"action": "decline"}}))
+        .await;
+    assert_eq!(text(&client.response(11).await), "no name: Decline");
+}
+
+#[tokio::test]
+async fn stdio_sampling_and_a_client_that_refuses() {
+    let mut client = askable_client().await;
+    client
+        .send(call(20, "summarise", json!({"text": "a long story"})))
+        .await;
+    let request = server_request(&mut client, "sampling/createMessage").await;
+    let params = &request["params"];
+    assert_eq!(params["maxTokens"], 50);
+    assert_eq!(params["messages"][0]["role"], "user");
+    assert_eq!(
+        params["messages"][0]["content"]["text"],
+        "Summarise: a long story"
+    );
+    client
+        .send(json!({"jsonrpc": "2.0", "id": request["id"], "result": {
+            "role": "assistant", "content": {"type": "text", "text": "short"},
+            "model": "m1", "stopReason": "endTurn"}}))
+        .await;
+    assert_eq!(text(&client.response(20).await), "short [m1]");
+
+    // The client answers with an error: the tool gets a `client` error naming it.
+    client
+        .send(call(21, "summarise", json!({"text": "x"})))
+        .await;
+    let request = server_request(&mut client, "sampling/createMessage").await;
+    client
+        .send(json!({"jsonrpc": "2.0", "id": request["id"],
+                     "error": {"code": -1, "message": "User rejected sampling"}}))
+        .await;
+    let r = client.response(21).await;
+    assert_eq!(r["result"]["isError"], true, "{r}");
+    assert_eq!(r["result"]["structuredContent"]["error"], "client");
+    assert!(text(&r).contains("User rejected sampling"), "{r}");
+}
+
+#[tokio::test]
+async fn a_client_without_the_capability_is_not_asked() {
+    let mut client = Client::start();
+    client
+        .initialize_with("2025-11-25", "plain", json!({"sampling": {}}))
+        .await;
+    client
+        .send(call(30, "ask_name", json!({"question": "?"})))
+        .await;
+    // The next message is the answer: no request was sent.
+    let r = client.next().await.unwrap();
+    assert_eq!(r["id"], 30, "{r}");
+    assert_eq!(r["result"]["isError"], true);
+    assert_eq!(r["result"]["structuredContent"]["error"], "client");
+    assert!(
+        text(&r).contains("did not declare the `elicitation` capability"),
+        "{r}"
+    );
+    // A stateless request has no way back to the tool either.
+    let r = client
+        .request(
+            31,
+            "tools/call",
+            json!({"name": "summarise", "arguments": {"text": "x"}, "_meta": meta_2026()}),
+        )
+        .await;
+    assert_eq!(r["result"]["isError"], true, "{r}");
+    assert!(text(&r).contains("stateless"), "{r}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_questions_each_get_their_own_answer() {
+    const CALLS: i64 = 40;
+    let mut client = askable_client().await;
+    for i in 0..CALLS {
+        client
+            .send(call(
+                100 + i,
+                "ask_name",
+                json!({"question": format!("q{i}")}),
+            ))
+            .await;
+    }
+    let mut requests = Vec::new();
+    for _ in 0..CALLS {
+        requests.push(server_request(&mut client, "elicitation/create").await);
+    }
+    // Answered in reverse order, each with the name its question asked for.
+    for request in requests.iter().rev() {
+        let name = request["params"]["message"].as_str().unwrap();
+        client
+            .send(json!({"jsonrpc": "2.0", "id": request["id"],
+                         "result": {"action": "accept", "content": {"name": name}}}))
+            .await;
+    }
+    for i in 0..CALLS {
+        assert_eq!(text(&client.response(100 + i).await), format!("hello q{i}"));
+    }
+}
+
+#[tokio::test]
+async fn a_tool_that_stops_waiting_withdraws_its_request() {
+    let mut client = askable_client().await;
+    client.send(call(40, "ask_briefly", json!({}))).await;
+    let request = server_request(&mut client, "elicitation/create").await;
+    // No answer: the tool's timeout ends the wait, and the client is told.
+    let cancel = client.next().await.unwrap();
+    assert_eq!(cancel["method"], "notifications/cancelled", "{cancel}");
+    assert_eq!(cancel["params"]["requestId"], request["id"]);
+    let r = client.response(40).await;
+    assert_eq!(r["result"]["structuredContent"]["error"], "timeout", "{r}");
+    // A late answer is dropped, and the server keeps serving.
+    client
+        .send(json!({"jsonrpc": "2.0", "id": request["id"], "result": {"action": "cancel"}}))
+        .await;
+    assert_eq!(
+        client.request(41, "ping", json!({})).await["result"],
+        json!({})
+    );
+
+    // The client cancelling the call withdraws the question too.
+    client
+        .send(call(42, "ask_name", json!({"question": "?"})))
+        .await;
+    let request = server_request(&mut client, "elicitation/create").await;
+    client
+        .send(
+            json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+                     "params": {"requestId": 42}}),
+        )
+        .await;
+    let cancel = client.next().await.unwrap();
+    assert_eq!(cancel["method"], "notifications/cancelled", "{cancel}");
+    assert_eq!(cancel["params"]["requestId"], request["id"]);
+}
+
+#[tokio::test]
+async fn end_of_input_ends_the_wait_and_the_server() {
+    let mut client = askable_client().await;
+    client
+        .send(call(50, "ask_name", json!({"question": "?"})))
+        .await;
+    server_request(&mut client, "elicitation/create").await;
+    client.close().await;
+    // The tool gets an error instead of waiting forever, so the server finishes.
+    let r = client.response(50).await;
+    assert_eq!(r["result"]["structuredContent"]["error"], "client", "{r}");
+    assert!(text(&r).contains("ended before it answered"), "{r}");
+    tokio::time::timeout(Duration::from_secs(10), &mut client.server)
+        .await
+        .expect("the server stops at end of input")
+        .unwrap()
+        .unwrap();
+}
+
+/// The `data:` messages of an SSE body read so far.
+fn sse_messages(body: &str) -> Vec<Value> {
+    body.lines()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .map(|d| serde_json::from_str(d.trim()).unwrap())
+        .collect()
+}
+
+/// Reads the SSE response until it holds `count` messages.
+async fn read_messages(r: &mut reqwest::Response, body: &mut String, count: usize) -> Vec<Value> {
+    loop {
+        let messages = sse_messages(body);
+        if messages.len() >= count && body.ends_with("\n\n") {
+            return messages;
+        }
+        let chunk = tokio::time::timeout(Duration::from_secs(20), r.chunk())
+            .await
+            .expect("the stream goes on within 20 s")
+            .unwrap()
+            .expect("the stream is not over");
+        body.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+}
+
+#[tokio::test]
+async fn http_session_questions_travel_on_the_call_stream() {
+    let server = TestServer::start(HttpOptions::default()).await;
+    let http = reqwest::Client::new();
+    let url = server.url();
+    let sid = open_session_with(&http, &url, mcp_headers(), askable()).await;
+
+    let mut r = post(
+        &http,
+        &url,
+        with_session(&sid),
+        call(7, "ask_name", json!({"question": "Name?"})),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    let mut body = String::new();
+    let request = read_messages(&mut r, &mut body, 1).await.remove(0);
+    assert_eq!(request["method"], "elicitation/create", "{request}");
+    assert_eq!(request["params"]["message"], "Name?");
+
+    // The answer is a POST of its own in the session.
+    let answered = post(
+        &http,
+        &url,
+        with_session(&sid),
+        json!({"jsonrpc": "2.0", "id": request["id"],
+               "result": {"action": "accept", "content": {"name": "Grace"}}}),
+    )
+    .await;
+    assert_eq!(answered.status(), StatusCode::ACCEPTED);
+    let messages = read_messages(&mut r, &mut body, 2).await;
+    assert_eq!(messages[1]["id"], 7);
+    assert_eq!(messages[1]["result"]["content"][0]["text"], "hello Grace");
+
+    // A call that asks nothing is a plain JSON answer in the same session.
+    let r = post(
+        &http,
+        &url,
+        with_session(&sid),
+        call(8, "shout", json!({"text": "hi"})),
+    )
+    .await;
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+    assert_eq!(json_of(r).await["result"]["content"][0]["text"], "HI");
+
+    // Ending the session ends the wait of a tool still asking.
+    let mut r = post(
+        &http,
+        &url,
+        with_session(&sid),
+        call(9, "ask_name", json!({"question": "Still there?"})),
+    )
+    .await;
+    let mut body = String::new();
+    read_messages(&mut r, &mut body, 1).await;
+    let deleted = http
+        .delete(&url)
+        .headers(with_session(&sid))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let messages = read_messages(&mut r, &mut body, 2).await;
+    assert_eq!(messages[1]["result"]["isError"], true, "{}", messages[1]);
+    assert_eq!(
+        messages[1]["result"]["structuredContent"]["error"],
+        "client"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn http_stateless_requests_cannot_ask() {
+    let server = TestServer::start(HttpOptions::default()).await;
+    let http = reqwest::Client::new();
+    let mut meta = stateless_meta();
+    meta["io.modelcontextprotocol/clientCapabilities"] = askable();
+    let r = post(
+        &http,
+        &server.url(),
+        stateless_headers(),
+        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+               "params": {"name": "ask_name", "arguments": {"question": "?"}, "_meta": meta}}),
+    )
+    .await;
+    let v = json_of(r).await;
+    assert_eq!(v["result"]["isError"], true, "{v}");
+    assert_eq!(v["result"]["structuredContent"]["error"], "client");
+    assert!(
+        v["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("stateless"),
+        "{v}"
+    );
+    server.shutdown().await;
+}

@@ -1,0 +1,170 @@
+//! An in-process Streamable HTTP server over this test binary's tools, and the requests an MCP
+//! client sends it (sessions, stateless 2026-07-28 requests).
+
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use sturdy::mcp::{Server, ServerInfo};
+use sturdy::transport::http::{self, HttpOptions};
+use sturdy::Registry;
+use tokio::sync::oneshot;
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub stop: Option<oneshot::Sender<()>>,
+    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl TestServer {
+    pub async fn start(options: HttpOptions) -> Self {
+        Self::start_with(options, None).await
+    }
+
+    pub async fn start_with(options: HttpOptions, call_timeout: Option<Duration>) -> Self {
+        let mut server = Server::new(
+            Registry::from_inventory().unwrap(),
+            ServerInfo::new("http-test", "1"),
+        );
+        if let Some(t) = call_timeout {
+            server = server.with_call_timeout(t);
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(http::serve_http(
+            Arc::new(server),
+            listener,
+            options,
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        TestServer {
+            addr,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/mcp", self.addr)
+    }
+
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        self.task.await.unwrap().unwrap();
+    }
+}
+
+pub fn mcp_headers() -> HeaderMap {
+    let mut h = HeaderMap::new();
+    h.insert("content-type", HeaderValue::from_static("application/json"));
+    h.insert(
+        "accept",
+        HeaderValue::from_static("application/json, text/event-stream"),
+    );
+    h
+}
+
+pub async fn post(
+    client: &Client,
+    url: &str,
+    headers: HeaderMap,
+    body: Value,
+) -> reqwest::Response {
+    client
+        .post(url)
+        .headers(headers)
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The `_meta` every stateless (2026-07-28) request carries.
+pub fn stateless_meta() -> Value {
+    json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientInfo": {"name": "stateless", "version": "1"},
+        "io.modelcontextprotocol/clientCapabilities": {}
+    })
+}
+
+/// The headers of a stateless (2026-07-28) request.
+pub fn stateless_headers() -> HeaderMap {
+    let mut h = mcp_headers();
+    h.insert(
+        "mcp-protocol-version",
+        HeaderValue::from_static("2026-07-28"),
+    );
+    h
+}
+
+pub async fn json_of(r: reqwest::Response) -> Value {
+    serde_json::from_str(&r.text().await.unwrap()).unwrap()
+}
+
+/// `initialize` + `notifications/initialized`; returns the session id.
+pub async fn open_session(client: &Client, url: &str, headers: HeaderMap) -> String {
+    open_session_with(client, url, headers, json!({})).await
+}
+
+/// [`open_session`] declaring these client capabilities (`{"elicitation": {}}`, ...).
+pub async fn open_session_with(
+    client: &Client,
+    url: &str,
+    headers: HeaderMap,
+    capabilities: Value,
+) -> String {
+    let r = post(
+        client,
+        url,
+        headers.clone(),
+        json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{
+            "protocolVersion":"2025-11-25","capabilities":capabilities,
+            "clientInfo":{"name":"http-client","version":"1"}}}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let sid = r.headers()["mcp-session-id"].to_str().unwrap().to_owned();
+    let body = json_of(r).await;
+    assert_eq!(body["result"]["protocolVersion"], "2025-11-25");
+    let mut h = headers;
+    h.insert("mcp-session-id", HeaderValue::from_str(&sid).unwrap());
+    h.insert(
+        "mcp-protocol-version",
+        HeaderValue::from_static("2025-11-25"),
+    );
+    let r = post(
+        client,
+        url,
+        h,
+        json!({"jsonrpc":"2.0","method":"notifications/initialized"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    sid
+}
+
+pub fn with_session(sid: &str) -> HeaderMap {
+    let mut h = mcp_headers();
+    h.insert("mcp-session-id", HeaderValue::from_str(sid).unwrap());
+    h.insert(
+        "mcp-protocol-version",
+        HeaderValue::from_static("2025-11-25"),
+    );
+    h
+}
+
+impl TestServer {
+    /// Signals shutdown and waits for the server to finish draining.
+    pub fn shutdown_nowait(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        tokio::spawn(async move {
+            let _ = self.task.await;
+        });
+    }
+}

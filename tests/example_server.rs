@@ -32,6 +32,8 @@ fn list_tools_prints_every_tool_and_exits() {
         "load_balanced_request",
         "async_batch_requests",
         "async_parallel_processing",
+        "ask_contact_details",
+        "summarize_with_client_model",
     ] {
         assert!(
             names.contains(&expected),

@@ -156,6 +156,33 @@ class Connection:
 # HTTP timeouts as the SDKs' default clients have them: 30 s, and 300 s to read (SSE streams).
 HTTP_TIMEOUT = {"timeout": 30.0, "read": 300.0}
 
+# What the server asked this client (its elicitation and sampling requests), in order.
+ASKED: list[tuple[str, Any]] = []
+CONTACT = {"name": "Ada Lovelace", "email": "ada@example.com"}
+
+
+async def on_elicitation(context: Any, params: Any) -> Any:
+    """The user fills in the form: the example's contact details."""
+    from mcp.types import ElicitResult
+
+    ASKED.append(("elicitation", params.message))
+    return ElicitResult(action="accept", content=CONTACT)
+
+
+async def on_sampling(context: Any, params: Any) -> Any:
+    """The client's model: answers with the last line of the prompt, upper-cased."""
+    from mcp.types import CreateMessageResult, TextContent
+
+    prompt = params.messages[0].content.text
+    # Field names: camelCase in mcp 1.x, snake_case in 2.x.
+    max_tokens = getattr(params, "max_tokens", None) or getattr(params, "maxTokens", None)
+    ASKED.append(("sampling", max_tokens))
+    reply = prompt.splitlines()[-1].upper()
+    return CreateMessageResult(
+        role="assistant", content=TextContent(type="text", text=reply), model="echo-model", stopReason="endTurn"
+    )
+
+
 if SDK_MAJOR == 1:
     import httpx
     from mcp import ClientSession, McpError as SdkError, StdioServerParameters
@@ -180,7 +207,9 @@ if SDK_MAJOR == 1:
     @asynccontextmanager
     async def connect(target: Target, mode: str, wire: Wire) -> AsyncIterator[Connection]:
         async with streams(target, wire) as (read, write):
-            async with ClientSession(read, write) as session:
+            async with ClientSession(
+                read, write, sampling_callback=on_sampling, elicitation_callback=on_elicitation
+            ) as session:
                 init = await session.initialize()
                 yield Connection(
                     init.protocolVersion,
@@ -199,6 +228,7 @@ elif SDK_MAJOR == 2:
     # "auto" (the default) probes server/discover and adopts 2026-07-28 if the server offers it;
     # "legacy" forces the initialize handshake.
     MODES = [("auto", "2026-07-28"), ("legacy", "2025-11-25")]
+    ASKABLE = {"sampling_callback": on_sampling, "elicitation_callback": on_elicitation}
 
     @asynccontextmanager
     async def client(target: Target, mode: str, wire: Wire) -> AsyncIterator[Client]:
@@ -208,10 +238,11 @@ elif SDK_MAJOR == 2:
                 timeout=httpx2.Timeout(**HTTP_TIMEOUT), event_hooks=wire.hooks()
             ) as http:
                 transport = streamable_http_client(target.where, http_client=http)
-                async with Client(transport, mode=mode) as c:
+                async with Client(transport, mode=mode, **ASKABLE) as c:
                     yield c
         else:
-            async with Client(StdioServerParameters(command=target.where, args=[]), mode=mode) as c:
+            server = StdioServerParameters(command=target.where, args=[])
+            async with Client(server, mode=mode, **ASKABLE) as c:
                 yield c
 
     @asynccontextmanager
@@ -338,6 +369,27 @@ async def scenario(target: Target, mode: str, expected_version: str) -> None:
         r = await conn.call_tool("add", {"a": 40, "b": 2, "c": 1})
         check(r.get("structuredContent") == {"result": 43}, f"add after the panic: {show(r)}")
         print(f"{label} add after the panic: {show(r.get('structuredContent'))}")
+
+        # Tools that ask this client: the user through a form, and the client's model.
+        ASKED.clear()
+        r = await conn.call_tool("ask_contact_details", {"reason": "To send you the report"})
+        print(f"{label} ask_contact_details: {show(r.get('structuredContent'))}, asked {ASKED}")
+        if expected_version in HANDSHAKE_REVISIONS:
+            check(not r.get("isError"), f"ask_contact_details failed: {show(r)}")
+            check(r.get("structuredContent") == CONTACT, f"ask_contact_details: {show(r)}")
+            check(ASKED == [("elicitation", "To send you the report")], f"elicitations: {ASKED}")
+            r = await conn.call_tool(
+                "summarize_with_client_model", {"text": "Once upon a time.\nthe end", "max_words": 5}
+            )
+            print(f"{label} summarize_with_client_model: {text_of(r)!r}, asked {ASKED}")
+            check(not r.get("isError") and text_of(r) == "THE END", f"summarize: {show(r)}")
+            check(ASKED[1:] == [("sampling", 20)], f"sampling requests: {ASKED}")
+        else:
+            # A stateless request has no way back to the tool: a `client` error, nothing asked.
+            check(r.get("isError") is True, f"ask_contact_details without a session: {show(r)}")
+            sc = r.get("structuredContent") or {}
+            check(sc.get("error") == "client" and "stateless" in text_of(r), f"{show(r)}")
+            check(ASKED == [], f"a stateless connection was asked {ASKED}")
     if target.http:
         # After the connection closed: a handshake session ends with DELETE.
         print(f"{label} wire: {check_wire(wire, conn.protocol_version)}")
@@ -358,10 +410,19 @@ def check_wire(wire: Wire, version: str) -> str:
         len(calls) == 1 and calls[0].content_type == "text/event-stream",
         f"the count_slowly call (with a progress token) was not answered as an SSE stream; {trace}",
     )
-    others = [e for e in posts if e.status == 200 and e.tool != "count_slowly"]
+    # In a session, the calls whose tools ask the client stream too (the question, then the result).
+    streamed = {"count_slowly"}
+    if version in HANDSHAKE_REVISIONS:
+        streamed |= {"ask_contact_details", "summarize_with_client_model"}
+        asking = [e for e in posts if e.tool in streamed - {"count_slowly"}]
+        check(
+            len(asking) == 2 and all(e.content_type == "text/event-stream" for e in asking),
+            f"the calls that ask the client were not answered as SSE streams; {trace}",
+        )
+    others = [e for e in posts if e.status == 200 and e.tool not in streamed]
     check(
         all(e.content_type == "application/json" for e in others),
-        f"a request without a progress token was not answered with JSON; {trace}",
+        f"a request that neither asked for progress nor asked the client was not answered with JSON; {trace}",
     )
     gets = [e for e in ex if e.method == "GET"]
     deletes = [e for e in ex if e.method == "DELETE"]

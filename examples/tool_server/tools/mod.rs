@@ -2,6 +2,7 @@
 //! (at link time), so nothing here lists them.
 
 pub mod api;
+pub mod ask;
 pub mod basics;
 pub mod batch;
 pub mod computations;

@@ -99,8 +99,9 @@ impl Context {
             }
             Asking::Stateless => {
                 return Err(fail(format!(
-                    "cannot send {method}: a stateless (2026-07-28) request has no channel back \
-                     to the server; use a session (protocol 2025-11-25 or 2025-06-18)"
+                    "cannot send {method}: in a stateless (2026-07-28) request the server \
+                     cannot send requests to the client; use a session (protocol 2025-11-25 or \
+                     2025-06-18)"
                 )))
             }
             Asking::Client {

@@ -166,16 +166,16 @@ async fn a_client_without_the_capability_is_not_asked() {
         text(&r).contains("did not declare the `elicitation` capability"),
         "{r}"
     );
-    // A stateless request has no way back to the tool either.
+    // Nor is a stateless request's client that declares nothing.
     let r = client
         .request(
             31,
             "tools/call",
-            json!({"name": "summarise", "arguments": {"text": "x"}, "_meta": meta_2026()}),
+            json!({"name": "ask_name", "arguments": {"question": "?"}, "_meta": meta_2026()}),
         )
         .await;
     assert_eq!(r["result"]["isError"], true, "{r}");
-    assert!(text(&r).contains("stateless"), "{r}");
+    assert!(text(&r).contains("did not declare"), "{r}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -366,28 +366,138 @@ async fn http_session_questions_travel_on_the_call_stream() {
 }
 
 #[tokio::test]
-async fn http_stateless_requests_cannot_ask() {
+async fn http_stateless_calls_ask_in_rounds() {
     let server = TestServer::start(HttpOptions::default()).await;
     let http = reqwest::Client::new();
     let mut meta = stateless_meta();
     meta["io.modelcontextprotocol/clientCapabilities"] = askable();
-    let r = post(
-        &http,
-        &server.url(),
-        stateless_headers(),
-        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-               "params": {"name": "ask_name", "arguments": {"question": "?"}, "_meta": meta}}),
-    )
-    .await;
-    let v = json_of(r).await;
-    assert_eq!(v["result"]["isError"], true, "{v}");
-    assert_eq!(v["result"]["structuredContent"]["error"], "client");
-    assert!(
-        v["result"]["content"][0]["text"]
-            .as_str()
-            .unwrap()
-            .contains("stateless"),
-        "{v}"
-    );
+    let first = json!({"name": "ask_name", "arguments": {"question": "Name?"}, "_meta": meta});
+    let post_call = |id: i64, params: Value| {
+        let (http, url) = (http.clone(), server.url());
+        async move {
+            let body =
+                json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": params});
+            let r = post(&http, &url, stateless_headers(), body).await;
+            assert_eq!(r.status(), StatusCode::OK);
+            json_of(r).await["result"].clone()
+        }
+    };
+    let round = post_call(1, first.clone()).await;
+    assert_eq!(round["resultType"], "input_required", "{round}");
+    let (key, question) = round["inputRequests"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .next()
+        .unwrap();
+    assert_eq!(question["method"], "elicitation/create");
+    assert_eq!(question["params"]["message"], "Name?");
+    let mut retry = first.clone();
+    retry["requestState"] = round["requestState"].clone();
+    retry["inputResponses"] =
+        json!({ key.as_str(): {"action": "accept", "content": {"name": "Lin"}} });
+    let done = post_call(2, retry.clone()).await;
+    assert_eq!(done["resultType"], "complete", "{done}");
+    assert_eq!(done["content"][0]["text"], "hello Lin");
+
+    // The state is spent: the same retry again is refused, as is one that was never issued.
+    for state in [round["requestState"].clone(), json!("0123")] {
+        retry["requestState"] = state;
+        let body = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": retry});
+        let r = json_of(post(&http, &server.url(), stateless_headers(), body).await).await;
+        assert_eq!(r["error"]["code"], -32602, "{r}");
+        assert!(
+            r["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("unknown or expired"),
+            "{r}"
+        );
+    }
     server.shutdown().await;
+}
+
+/// Calls of `twice_asked` that reached its body.
+static TWICE_ASKED_RUNS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+/// Asks two questions at once, after a side effect.
+#[tool]
+async fn twice_asked(ctx: Context) -> Result<String, ToolError> {
+    TWICE_ASKED_RUNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let form = json!({"type": "object", "properties": {"name": {"type": "string"}}});
+    let (a, b) = tokio::join!(
+        ctx.elicit("first?", form.clone()),
+        ctx.sample("second?", 10)
+    );
+    let first = match a {
+        Ok(e) => format!("{:?}", e.accepted().map(|c| c["name"].clone())),
+        Err(e) => format!("error {}", e.kind()),
+    };
+    let second = match b {
+        Ok(s) => s.text,
+        Err(e) => format!("error {}", e.kind()),
+    };
+    Ok(format!("{first} / {second}"))
+}
+
+#[tokio::test]
+async fn stdio_stateless_rounds_run_the_tool_once_and_batch_its_questions() {
+    let mut client = Client::start();
+    let mut meta = meta_2026();
+    meta["io.modelcontextprotocol/clientCapabilities"] = askable();
+    let params = json!({"name": "twice_asked", "arguments": {}, "_meta": meta});
+    let round = client.request(60, "tools/call", params.clone()).await;
+    let round = &round["result"];
+    assert_eq!(round["resultType"], "input_required", "{round}");
+    let requests = round["inputRequests"].as_object().unwrap();
+    let methods: Vec<&str> = requests
+        .values()
+        .map(|r| r["method"].as_str().unwrap())
+        .collect();
+    assert_eq!(methods.len(), 2, "both questions in one round: {round}");
+    assert!(methods.contains(&"elicitation/create") && methods.contains(&"sampling/createMessage"));
+    // Only the elicitation is answered: the sampling question gets an error.
+    let key = requests
+        .iter()
+        .find(|(_, r)| r["method"] == "elicitation/create")
+        .unwrap()
+        .0;
+    let mut retry = params.clone();
+    retry["requestState"] = round["requestState"].clone();
+    retry["inputResponses"] =
+        json!({ key.as_str(): {"action": "accept", "content": {"name": "Kay"}} });
+    let done = client.request(61, "tools/call", retry).await;
+    assert_eq!(done["result"]["resultType"], "complete", "{done}");
+    assert_eq!(
+        done["result"]["content"][0]["text"],
+        "Some(String(\"Kay\")) / error client"
+    );
+    // The body ran once, across both rounds.
+    assert_eq!(
+        TWICE_ASKED_RUNS.load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
+}
+
+#[tokio::test]
+async fn parked_stateless_calls_are_bounded() {
+    let parked = sturdy::mcp::MAX_PARKED as i64;
+    let mut client = Client::start();
+    let mut meta = meta_2026();
+    meta["io.modelcontextprotocol/clientCapabilities"] = askable();
+    let ask = json!({"name": "ask_name", "arguments": {"question": "?"}, "_meta": meta});
+    for id in 0..parked {
+        client
+            .send(json!({"jsonrpc": "2.0", "id": 1000 + id, "method": "tools/call", "params": ask}))
+            .await;
+    }
+    for id in 0..parked {
+        let r = client.response(1000 + id).await;
+        assert_eq!(r["result"]["resultType"], "input_required", "{r}");
+    }
+    // One more has no room to wait: its question fails at once, and the tool answers.
+    let r = client.request(5000, "tools/call", ask).await;
+    assert_eq!(r["result"]["resultType"], "complete", "{r}");
+    assert_eq!(r["result"]["structuredContent"]["error"], "client");
+    assert!(text(&r).contains("too many calls"), "{r}");
 }

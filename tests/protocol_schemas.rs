@@ -437,3 +437,85 @@ async fn official_2026_examples_go_through_the_server() {
     }
     assert!(handled >= 20, "only {handled} examples were messages");
 }
+
+/// Asks the user, then the client's model.
+#[tool]
+async fn interview(ctx: Context) -> Result<String, ToolError> {
+    let form =
+        json!({"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]});
+    let answer = ctx.elicit("Name?", form).await?;
+    let reply = ctx.sample("Say hi", 10).await?;
+    Ok(format!("{:?}, {}", answer.action, reply.text))
+}
+
+/// The client's answers to `interview`'s two questions.
+fn answer_to(method: &str) -> Value {
+    match method {
+        "elicitation/create" => json!({"action": "accept", "content": {"name": "Ada"}}),
+        "sampling/createMessage" => json!({"role": "assistant",
+            "content": {"type": "text", "text": "hi"}, "model": "m"}),
+        other => panic!("unexpected request {other}"),
+    }
+}
+
+/// The server's requests to the client (elicitation, sampling), its `input_required` results
+/// (2026-07-28) and the final results, each validated against its revision's schema.
+#[tokio::test]
+async fn questions_to_the_client_match_the_schema() {
+    let asks = json!({"elicitation": {}, "sampling": {}});
+    for revision in ["2025-06-18", "2025-11-25"] {
+        let mut spec = Spec::load(revision);
+        let mut c = Client::start();
+        c.initialize_with(revision, "validator", asks.clone()).await;
+        c.send(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                      "params": {"name": "interview", "arguments": {}}}))
+            .await;
+        for (method, def) in [
+            ("elicitation/create", "ElicitRequest"),
+            ("sampling/createMessage", "CreateMessageRequest"),
+        ] {
+            let request = c.next().await.unwrap();
+            assert_eq!(request["method"], method, "{request}");
+            spec.check("JSONRPCRequest", &request);
+            spec.check(def, &request);
+            spec.check(
+                def.replace("Request", "Result").as_str(),
+                &answer_to(method),
+            );
+            c.send(json!({"jsonrpc": "2.0", "id": request["id"], "result": answer_to(method)}))
+                .await;
+        }
+        let done = c.response(1).await;
+        assert_eq!(done["result"]["content"][0]["text"], "Accept, hi", "{done}");
+        spec.check_message(&done, Some("CallToolResult"));
+    }
+
+    let mut spec = Spec::load("2026-07-28");
+    let mut c = Client::start();
+    let mut meta = meta_2026();
+    meta["io.modelcontextprotocol/clientCapabilities"] = asks;
+    let mut params = json!({"name": "interview", "arguments": {}, "_meta": meta});
+    for round in 1.. {
+        let msg = c.request(round, "tools/call", params.clone()).await;
+        let result = &msg["result"];
+        if result["resultType"] == "complete" {
+            assert_eq!(
+                round, 3,
+                "one round per question (they are asked one after the other)"
+            );
+            assert_eq!(result["content"][0]["text"], "Accept, hi", "{msg}");
+            spec.check_message(&msg, Some("CallToolResult"));
+            break;
+        }
+        spec.check_message(&msg, Some("InputRequiredResult"));
+        let mut answers = serde_json::Map::new();
+        for (key, request) in result["inputRequests"].as_object().unwrap() {
+            spec.check("InputRequest", request);
+            let method = request["method"].as_str().unwrap();
+            answers.insert(key.clone(), answer_to(method));
+        }
+        spec.check("InputResponses", &Value::Object(answers.clone()));
+        params["requestState"] = result["requestState"].clone();
+        params["inputResponses"] = Value::Object(answers);
+    }
+}

@@ -144,12 +144,22 @@ impl Board {
             let before = states
                 .insert(name.clone(), state)
                 .unwrap_or(CircuitState::Closed);
-            if before != state {
+            // A breaker closes only from half-open: if it went through half-open between two
+            // looks, both steps happened.
+            let steps: &[(CircuitState, CircuitState)] = match (before, state) {
+                (CircuitState::Open, CircuitState::Closed) => &[
+                    (CircuitState::Open, CircuitState::HalfOpen),
+                    (CircuitState::HalfOpen, CircuitState::Closed),
+                ],
+                _ if before != state => &[(before, state)],
+                _ => &[],
+            };
+            for &(from, to) in steps {
                 events.push_back(Event {
                     at: self.start.elapsed(),
-                    what: name,
-                    from: before,
-                    to: state,
+                    what: name.clone(),
+                    from,
+                    to,
                 });
                 // A demo's worth is a few dozen; the bound only guards a runaway.
                 if events.len() > 10_000 {

@@ -1,7 +1,8 @@
 //! Tools that ask the client while they run: the user, through a form (elicitation), and the
-//! client's own model (sampling). Both need a client that declared the capability and a
-//! connection with a way back (stdio, or an HTTP session); otherwise the call fails with a
-//! `client` error that says why.
+//! client's own model (sampling). In a session the question goes to the client mid-call; in a
+//! stateless (2026-07-28) request the call returns `input_required` and goes on when the client
+//! calls again with the answer. A client that did not declare the capability gets a `client`
+//! error that says so.
 
 use schemars::JsonSchema;
 use serde::Serialize;

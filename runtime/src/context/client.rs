@@ -1,14 +1,14 @@
 //! Asking the client while a tool runs: input from the user (`elicitation/create`), a completion
 //! from the client's model (`sampling/createMessage`), or any other request the client serves.
 //!
-//! These travel on the call's own connection: stdio, or the SSE stream of the call's HTTP
-//! request in a session (2025-06-18, 2025-11-25). A stateless 2026-07-28 request has no way back
-//! to the tool (that revision asks through `input_required` results, which sturdy does not
-//! support yet), and a client is only sent what it declared in `initialize`.
+//! In a session (2025-06-18, 2025-11-25) they travel on the call's own connection: stdio, or the
+//! SSE stream of the call's HTTP request. In a stateless 2026-07-28 request they end the round
+//! with an `input_required` result, and the call goes on when the client calls again with the
+//! answers (see `mcp::input_required`). A client is only sent what it declared it can answer.
 
 use super::Context;
 use crate::error::ToolError;
-use crate::mcp::{ClientCapabilities, ClientRequests, NoResult};
+use crate::mcp::{ClientCapabilities, ClientRequests, NoResult, Question, Questions};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
@@ -18,11 +18,14 @@ use std::sync::Arc;
 pub(crate) enum Asking {
     /// A detached context: no client at all.
     Nobody,
-    /// A stateless (2026-07-28) request.
-    Stateless,
     /// A client on a connection or session, with what it declared it can be asked.
     Client {
         requests: Arc<ClientRequests>,
+        capabilities: ClientCapabilities,
+    },
+    /// A stateless (2026-07-28) request: questions end the round (`input_required`).
+    Rounds {
+        questions: Questions,
         capabilities: ClientCapabilities,
     },
 }
@@ -74,8 +77,10 @@ impl Context {
     /// came over a connection or session, and the client declared the capability it needs.
     pub fn client_supports(&self, method: &str) -> bool {
         match &self.inner.asking {
-            Asking::Client { capabilities, .. } => capabilities.allows(method),
-            _ => false,
+            Asking::Client { capabilities, .. } | Asking::Rounds { capabilities, .. } => {
+                capabilities.allows(method)
+            }
+            Asking::Nobody => false,
         }
     }
 
@@ -83,53 +88,62 @@ impl Context {
     /// [`elicit`](Self::elicit) and [`sample`](Self::sample).
     ///
     /// Fails with [`ToolError::Client`] when the client cannot be asked (detached context,
-    /// stateless request, capability not declared), when the connection ends first, or when the
-    /// client answers with an error; with [`ToolError::Cancelled`] when the call is cancelled.
+    /// capability not declared), when the connection ends first, or when the client answers with
+    /// an error; with [`ToolError::Cancelled`] when the call is cancelled.
     /// If the tool stops waiting (cancelled, timed out), the client is told to drop the request.
     pub async fn request(&self, method: &str, params: Value) -> Result<Value, ToolError> {
         let fail = |message: String| ToolError::Client {
             method: method.to_owned(),
             message,
         };
-        let requests = match &self.inner.asking {
+        let capabilities = match &self.inner.asking {
             Asking::Nobody => {
                 return Err(fail(format!(
                     "cannot send {method}: this call has no MCP client (a detached Context)"
                 )))
             }
-            Asking::Stateless => {
-                return Err(fail(format!(
-                    "cannot send {method}: in a stateless (2026-07-28) request the server \
-                     cannot send requests to the client; use a session (protocol 2025-11-25 or \
-                     2025-06-18)"
-                )))
-            }
-            Asking::Client {
-                capabilities,
-                requests,
-            } => {
-                if !capabilities.allows(method) {
-                    let needed = method.split('/').next().unwrap_or(method);
-                    return Err(fail(format!(
-                        "cannot send {method}: the client did not declare the `{needed}` \
-                         capability"
-                    )));
-                }
-                requests
+            Asking::Client { capabilities, .. } | Asking::Rounds { capabilities, .. } => {
+                capabilities
             }
         };
-        let Some(out) = &self.inner.outbound else {
+        if !capabilities.allows(method) {
+            let needed = method.split('/').next().unwrap_or(method);
             return Err(fail(format!(
-                "cannot send {method}: the connection has no channel to the client"
+                "cannot send {method}: the client did not declare the `{needed}` capability"
             )));
+        }
+        let asking = async {
+            match &self.inner.asking {
+                Asking::Client { requests, .. } => match &self.inner.outbound {
+                    Some(out) => requests.ask(out, method, params).await,
+                    None => Err(NoResult::Closed),
+                },
+                Asking::Rounds { questions, .. } => {
+                    let (reply, answer) = tokio::sync::oneshot::channel();
+                    let question = Question {
+                        method: method.to_owned(),
+                        params,
+                        reply,
+                    };
+                    if questions.send(question).is_err() {
+                        return Err(NoResult::Closed);
+                    }
+                    answer.await.unwrap_or(Err(NoResult::Closed))
+                }
+                Asking::Nobody => Err(NoResult::Closed),
+            }
         };
         let answer = tokio::select! {
-            answer = requests.ask(out, method, params) => answer,
+            answer = asking => answer,
             _ = self.cancelled() => return Err(ToolError::Cancelled),
         };
         answer.map_err(|no| match no {
             NoResult::Closed => fail(format!(
                 "{method}: the connection to the client ended before it answered"
+            )),
+            NoResult::Busy => fail(format!(
+                "cannot send {method}: too many calls are waiting for their clients' answers; \
+                 try again later"
             )),
             NoResult::Refused(error) => {
                 let code = error.get("code").cloned().unwrap_or(Value::Null);

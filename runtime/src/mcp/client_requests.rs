@@ -20,6 +20,8 @@ pub(crate) enum NoResult {
     Closed,
     /// The client answered with a JSON-RPC error.
     Refused(Value),
+    /// Too many stateless calls wait for their clients already (see `input_required`).
+    Busy,
 }
 
 #[derive(Debug, Default)]

@@ -1,11 +1,12 @@
 //! Routing of one incoming JSON-RPC message to its handler.
 
+use super::input_required::{Round, RoundTrip};
 use super::jsonrpc::{self, RpcError};
 use super::version::{self, Version};
 use super::{ClientCapabilities, LogLevel, Server, Session};
 use crate::context::{Asking, Context};
 use crate::error::ToolError;
-use crate::registry::CallResult;
+use crate::registry::{CallResult, RegistryError};
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
@@ -333,35 +334,100 @@ impl Server {
             notify.or_else(|| session.outbound()),
             cancel.clone(),
         )
-        .with_log_level(log_level)
-        .with_asking(if version.is_stateless() {
-            Asking::Stateless
+        .with_log_level(log_level);
+        let outcome = if version.is_stateless() {
+            let capabilities = ClientCapabilities::from_json(
+                meta.and_then(|m| m.get(version::META_CLIENT_CAPABILITIES)),
+            );
+            let trip = match params.get("requestState") {
+                None => {
+                    let run = self.run_bounded(name, arguments);
+                    RoundTrip::start(name, |questions| {
+                        run(ctx.with_asking(Asking::Rounds {
+                            questions,
+                            capabilities,
+                        }))
+                    })
+                }
+                Some(state) => {
+                    let responses = match params.get("inputResponses") {
+                        None | Some(Value::Null) => Map::new(),
+                        Some(Value::Object(r)) => r.clone(),
+                        Some(_) => return Err(invalid_params("inputResponses must be an object")),
+                    };
+                    let mut trip = state
+                        .as_str()
+                        .and_then(|state| self.parked.resume(state))
+                        .ok_or_else(|| invalid_params(UNKNOWN_REQUEST_STATE))?;
+                    if trip.tool() != name {
+                        return Err(invalid_params(format!(
+                            "requestState belongs to a call of {}, not of {name}",
+                            trip.tool()
+                        )));
+                    }
+                    trip.answer(responses);
+                    trip
+                }
+            };
+            // Dropping the round (cancelled) drops the call with it.
+            tokio::select! {
+                round = trip.next_round(|t| self.parked.park(t)) => Some(match round {
+                    Round::Done(r) => r.map(CallResult::into_json),
+                    Round::InputRequired(v) => Ok(v),
+                }),
+                _ = cancel.cancelled() => None,
+            }
         } else {
-            Asking::Client {
+            let ctx = ctx.with_asking(Asking::Client {
                 requests: session.client_requests().clone(),
                 capabilities: session.client_capabilities(),
+            });
+            let call = self.registry.call(name, arguments, ctx);
+            tokio::select! {
+                r = bounded(self.call_timeout, call) => Some(r.map(CallResult::into_json)),
+                _ = cancel.cancelled() => None,
             }
-        });
-        let call = self.registry.call(name, arguments, ctx);
-        let limit = self.call_timeout;
-        let call = async move {
-            match limit {
-                Some(limit) => tokio::time::timeout(limit, call)
-                    .await
-                    .unwrap_or_else(|_| Ok(CallResult::failed(&ToolError::Timeout(limit)))),
-                None => call.await,
-            }
-        };
-        let outcome = tokio::select! {
-            r = call => Some(r),
-            _ = cancel.cancelled() => None,
         };
         session.untrack(id);
         match outcome {
-            Some(Ok(result)) => Ok(Some(result.into_json())),
+            Some(Ok(result)) => Ok(Some(result)),
             Some(Err(e)) => Err(invalid_params(e.to_string())),
             None => Ok(None),
         }
+    }
+
+    /// A call of `name` that owns what it needs (to run in a task of its own), bounded by the
+    /// call timeout as a whole.
+    fn run_bounded(
+        &self,
+        name: &str,
+        arguments: Value,
+    ) -> impl FnOnce(
+        Context,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<CallResult, RegistryError>> + Send>,
+    > {
+        let (registry, tool, limit) = (self.registry.clone(), name.to_owned(), self.call_timeout);
+        move |ctx| {
+            Box::pin(async move { bounded(limit, registry.call(&tool, arguments, ctx)).await })
+        }
+    }
+}
+
+const UNKNOWN_REQUEST_STATE: &str =
+    "requestState is unknown or expired: the call it names waited in \
+     the server process that started it, for at most 5 minutes; call the tool again without it";
+
+/// `call`, answered with a `timeout` tool error once `limit` has passed.
+async fn bounded(
+    limit: Option<std::time::Duration>,
+    call: impl std::future::Future<Output = Result<CallResult, RegistryError>>,
+) -> Result<CallResult, RegistryError> {
+    match limit {
+        Some(limit) => tokio::time::timeout(limit, call)
+            .await
+            .unwrap_or_else(|_| Ok(CallResult::failed(&ToolError::Timeout(limit)))),
+        None => call.await,
     }
 }
 
@@ -371,7 +437,8 @@ fn invalid_params(message: impl Into<String>) -> RpcError {
 
 fn with_result_type(mut result: Value) -> Value {
     if let Value::Object(m) = &mut result {
-        m.insert("resultType".into(), json!("complete"));
+        // An `input_required` result has its own.
+        m.entry("resultType").or_insert_with(|| json!("complete"));
     }
     result
 }

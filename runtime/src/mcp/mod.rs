@@ -3,6 +3,7 @@
 
 mod client_requests;
 mod dispatch;
+mod input_required;
 pub(crate) use dispatch::present;
 pub mod jsonrpc;
 mod logging;
@@ -11,6 +12,8 @@ mod tools_list;
 pub mod version;
 
 pub(crate) use client_requests::{ClientRequests, NoResult};
+pub(crate) use input_required::{random_token, Question, Questions};
+pub use input_required::{MAX_PARKED, PARKED_TTL};
 pub use logging::LogLevel;
 pub(crate) use session::ClientCapabilities;
 pub use session::Session;
@@ -46,6 +49,8 @@ pub struct Server {
     info: ServerInfo,
     lists: ToolLists,
     call_timeout: Option<std::time::Duration>,
+    /// Stateless calls waiting for their client's answers.
+    parked: input_required::Parked,
 }
 
 /// Tools per `tools/list` page.
@@ -70,6 +75,7 @@ impl Server {
             info,
             lists,
             call_timeout: None,
+            parked: Default::default(),
         }
     }
 

@@ -31,7 +31,7 @@ impl Sessions {
 
     /// A new session, or `None` when `max` live sessions exist.
     pub(super) fn create(&self, principal: Option<&str>) -> Option<(String, Arc<Session>)> {
-        let id = random_id();
+        let id = crate::mcp::random_token();
         // Tools and logs see a label, never the id: the id is a bearer secret for the session.
         let label = match principal {
             Some(p) => p.to_owned(),
@@ -96,11 +96,4 @@ impl Sessions {
     pub(super) fn len(&self) -> usize {
         self.map.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
-}
-
-/// 128 bits from the operating system's cryptographic generator, as hex.
-fn random_id() -> String {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).expect("the OS random generator is available");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

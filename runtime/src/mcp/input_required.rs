@@ -1,0 +1,195 @@
+//! Questions to the client in stateless (2026-07-28) requests: there is no channel from the
+//! server to the client during a call, so a tool that asks something ends the round with an
+//! `input_required` result naming its questions and a `requestState`; the client asks the user
+//! (or its model) and calls the tool again with `inputResponses` and that `requestState`.
+//!
+//! The tool is not run again from the start: it waits, parked in this process, exactly where it
+//! asked, and carries on with the answers. So its side effects happen once; the price is that
+//! the retry must reach this process (a load balancer needs affinity on `requestState`), and a
+//! parked call that is not resumed within [`PARKED_TTL`] is dropped. At most [`MAX_PARKED`] calls
+//! wait at once; beyond that a question fails at once with a `client` error.
+
+use super::client_requests::NoResult;
+use crate::error::ToolError;
+use crate::registry::{CallResult, RegistryError};
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+/// How long a parked call waits for the client to come back.
+pub const PARKED_TTL: Duration = Duration::from_secs(300);
+/// Calls parked at once, at most.
+pub const MAX_PARKED: usize = 1024;
+
+/// A question of a tool's: the request to put to the client, and where its answer goes.
+pub(crate) struct Question {
+    pub(crate) method: String,
+    pub(crate) params: Value,
+    pub(crate) reply: oneshot::Sender<Result<Value, NoResult>>,
+}
+
+/// The sending half handed to the tool's `Context`.
+pub(crate) type Questions = mpsc::UnboundedSender<Question>;
+
+/// A tool call running in its own task, between rounds.
+pub(crate) struct RoundTrip {
+    tool: String,
+    questions: mpsc::UnboundedReceiver<Question>,
+    done: oneshot::Receiver<Result<CallResult, RegistryError>>,
+    task: JoinHandle<()>,
+    /// Questions put to the client in the last round, by key.
+    asked: HashMap<String, oneshot::Sender<Result<Value, NoResult>>>,
+    rounds: u32,
+}
+
+/// What a round ended with.
+pub(crate) enum Round {
+    /// The tool finished.
+    Done(Result<CallResult, RegistryError>),
+    /// The tool asks: the `input_required` result to send (the call is parked).
+    InputRequired(Value),
+}
+
+impl RoundTrip {
+    /// Runs `call` (which asks through the [`Questions`] returned) in a task of its own.
+    pub(crate) fn start<F>(tool: &str, call: impl FnOnce(Questions) -> F) -> Self
+    where
+        F: std::future::Future<Output = Result<CallResult, RegistryError>> + Send + 'static,
+    {
+        let (questions_tx, questions) = mpsc::unbounded_channel();
+        let (done_tx, done) = oneshot::channel();
+        let call = call(questions_tx);
+        let task = tokio::spawn(async move {
+            let _ = done_tx.send(call.await);
+        });
+        RoundTrip {
+            tool: tool.to_owned(),
+            questions,
+            done,
+            task,
+            asked: HashMap::new(),
+            rounds: 0,
+        }
+    }
+
+    /// Hands the client's answers (`inputResponses`) to the questions of the last round; a
+    /// question left unanswered gets an error.
+    pub(crate) fn answer(&mut self, mut responses: Map<String, Value>) {
+        for (key, reply) in self.asked.drain() {
+            let answer = match responses.remove(&key) {
+                Some(result) => Ok(result),
+                None => Err(NoResult::Refused(json!({
+                    "code": super::jsonrpc::INVALID_PARAMS,
+                    "message": format!("inputResponses has no answer for \"{key}\""),
+                }))),
+            };
+            let _ = reply.send(answer);
+        }
+    }
+
+    /// Runs the call until it finishes or asks; `park` keeps it for the client's next round
+    /// (and returns the `requestState`), or refuses when too many calls are parked.
+    pub(crate) async fn next_round(
+        mut self,
+        park: impl Fn(RoundTrip) -> Result<String, RoundTrip>,
+    ) -> Round {
+        loop {
+            let first = tokio::select! {
+                biased;
+                done = &mut self.done => {
+                    // The task always sends, unless it panicked outside the tool (it is never
+                    // aborted while a round runs).
+                    return Round::Done(done.unwrap_or_else(|_| {
+                        Ok(CallResult::failed(&ToolError::new("the call stopped")))
+                    }));
+                }
+                Some(q) = self.questions.recv() => q,
+            };
+            // Questions asked together (by joined futures) go out in one round.
+            tokio::task::yield_now().await;
+            let mut questions = vec![first];
+            while let Ok(q) = self.questions.try_recv() {
+                questions.push(q);
+            }
+            self.rounds += 1;
+            let mut requests = Map::new();
+            for (i, q) in questions.into_iter().enumerate() {
+                let key = format!("r{}q{}", self.rounds, i + 1);
+                requests.insert(
+                    key.clone(),
+                    json!({ "method": q.method, "params": q.params }),
+                );
+                self.asked.insert(key, q.reply);
+            }
+            match park(self) {
+                Ok(state) => {
+                    return Round::InputRequired(json!({
+                        "resultType": "input_required",
+                        "inputRequests": requests,
+                        "requestState": state,
+                    }))
+                }
+                Err(refused) => {
+                    // No room to wait: the questions fail, and the tool goes on without answers.
+                    self = refused;
+                    for (_, reply) in self.asked.drain() {
+                        let _ = reply.send(Err(NoResult::Busy));
+                    }
+                }
+            }
+        }
+    }
+
+    pub(crate) fn tool(&self) -> &str {
+        &self.tool
+    }
+}
+
+impl Drop for RoundTrip {
+    fn drop(&mut self) {
+        // A call dropped between rounds (expired, or its handler gone) stops running.
+        self.task.abort();
+    }
+}
+
+/// The calls waiting for their client's next round, by `requestState`.
+#[derive(Default)]
+pub(crate) struct Parked {
+    calls: Mutex<HashMap<String, (RoundTrip, Instant)>>,
+}
+
+impl Parked {
+    /// Keeps `call` until [`resume`](Self::resume)d or expired; its `requestState`, or the call
+    /// back when [`MAX_PARKED`] calls wait already.
+    pub(crate) fn park(&self, call: RoundTrip) -> Result<String, RoundTrip> {
+        let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        if calls.len() >= MAX_PARKED {
+            calls.retain(|_, (_, since)| now.duration_since(*since) < PARKED_TTL);
+            if calls.len() >= MAX_PARKED {
+                return Err(call);
+            }
+        }
+        let state = random_token();
+        calls.insert(state.clone(), (call, now));
+        Ok(state)
+    }
+
+    /// Takes back the call parked under `state`, if it has not expired.
+    pub(crate) fn resume(&self, state: &str) -> Option<RoundTrip> {
+        let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
+        let (call, since) = calls.remove(state)?;
+        (since.elapsed() < PARKED_TTL).then_some(call)
+    }
+}
+
+/// 128 bits from the operating system's cryptographic generator, as hex: an id nobody can guess
+/// (session ids, request states).
+pub(crate) fn random_token() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the OS random generator is available");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -340,15 +340,13 @@ impl Server {
                 meta.and_then(|m| m.get(version::META_CLIENT_CAPABILITIES)),
             );
             let trip = match params.get("requestState") {
-                None => {
-                    let run = self.run_bounded(name, arguments);
-                    RoundTrip::start(name, |questions| {
-                        run(ctx.with_asking(Asking::Rounds {
-                            questions,
-                            capabilities,
-                        }))
-                    })
-                }
+                None => RoundTrip::start(name, |questions| {
+                    let ctx = ctx.with_asking(Asking::Rounds {
+                        questions,
+                        capabilities,
+                    });
+                    self.run_owned(name, arguments, ctx)
+                }),
                 Some(state) => {
                     let responses = match params.get("inputResponses") {
                         None | Some(Value::Null) => Map::new(),
@@ -396,21 +394,16 @@ impl Server {
         }
     }
 
-    /// A call of `name` that owns what it needs (to run in a task of its own), bounded by the
-    /// call timeout as a whole.
-    fn run_bounded(
+    /// A call of `name` that owns what it needs (to outlive the request, parked between
+    /// rounds), bounded by the call timeout as a whole.
+    fn run_owned(
         &self,
         name: &str,
         arguments: Value,
-    ) -> impl FnOnce(
-        Context,
-    ) -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<CallResult, RegistryError>> + Send>,
-    > {
+        ctx: Context,
+    ) -> impl std::future::Future<Output = Result<CallResult, RegistryError>> + Send + 'static {
         let (registry, tool, limit) = (self.registry.clone(), name.to_owned(), self.call_timeout);
-        move |ctx| {
-            Box::pin(async move { bounded(limit, registry.call(&tool, arguments, ctx)).await })
-        }
+        async move { bounded(limit, registry.call(&tool, arguments, ctx)).await }
     }
 }
 

@@ -14,6 +14,8 @@ use crate::error::ToolError;
 use crate::registry::{CallResult, RegistryError};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
@@ -34,15 +36,27 @@ pub(crate) struct Question {
 /// The sending half handed to the tool's `Context`.
 pub(crate) type Questions = mpsc::UnboundedSender<Question>;
 
-/// A tool call running in its own task, between rounds.
+/// A stateless tool call, across its rounds.
 pub(crate) struct RoundTrip {
     tool: String,
     questions: mpsc::UnboundedReceiver<Question>,
-    done: oneshot::Receiver<Result<CallResult, RegistryError>>,
-    task: JoinHandle<()>,
+    running: Running,
     /// Questions put to the client in the last round, by key.
     asked: HashMap<String, oneshot::Sender<Result<Value, NoResult>>>,
     rounds: u32,
+}
+
+type Outcome = Result<CallResult, RegistryError>;
+
+enum Running {
+    /// Polled by the request that started it: most calls never ask, and cost no task.
+    Inline(Pin<Box<dyn Future<Output = Outcome> + Send>>),
+    /// Parked once: from then on it runs in a task of its own, so that it keeps going (the rest
+    /// of a `join!`, its timers) between rounds.
+    Task {
+        done: oneshot::Receiver<Outcome>,
+        task: JoinHandle<()>,
+    },
 }
 
 /// What a round ended with.
@@ -54,22 +68,16 @@ pub(crate) enum Round {
 }
 
 impl RoundTrip {
-    /// Runs `call` (which asks through the [`Questions`] returned) in a task of its own.
+    /// A call of `tool`: `call` gets the [`Questions`] its `Context` asks through.
     pub(crate) fn start<F>(tool: &str, call: impl FnOnce(Questions) -> F) -> Self
     where
-        F: std::future::Future<Output = Result<CallResult, RegistryError>> + Send + 'static,
+        F: Future<Output = Outcome> + Send + 'static,
     {
         let (questions_tx, questions) = mpsc::unbounded_channel();
-        let (done_tx, done) = oneshot::channel();
-        let call = call(questions_tx);
-        let task = tokio::spawn(async move {
-            let _ = done_tx.send(call.await);
-        });
         RoundTrip {
             tool: tool.to_owned(),
             questions,
-            done,
-            task,
+            running: Running::Inline(Box::pin(call(questions_tx))),
             asked: HashMap::new(),
             rounds: 0,
         }
@@ -97,16 +105,22 @@ impl RoundTrip {
         park: impl Fn(RoundTrip) -> Result<String, RoundTrip>,
     ) -> Round {
         loop {
-            let first = tokio::select! {
-                biased;
-                done = &mut self.done => {
-                    // The task always sends, unless it panicked outside the tool (it is never
-                    // aborted while a round runs).
-                    return Round::Done(done.unwrap_or_else(|_| {
-                        Ok(CallResult::failed(&ToolError::new("the call stopped")))
-                    }));
-                }
-                Some(q) = self.questions.recv() => q,
+            let first = match &mut self.running {
+                Running::Inline(call) => tokio::select! {
+                    biased;
+                    done = call.as_mut() => return Round::Done(done),
+                    Some(q) = self.questions.recv() => q,
+                },
+                Running::Task { done, .. } => tokio::select! {
+                    biased;
+                    done = done => {
+                        // The task always sends: it is aborted only when the call is dropped.
+                        return Round::Done(done.unwrap_or_else(|_| {
+                            Ok(CallResult::failed(&ToolError::new("the call stopped")))
+                        }));
+                    }
+                    Some(q) = self.questions.recv() => q,
+                },
             };
             // Questions asked together (by joined futures) go out in one round.
             tokio::task::yield_now().await;
@@ -124,6 +138,7 @@ impl RoundTrip {
                 );
                 self.asked.insert(key, q.reply);
             }
+            self.move_to_task();
             match park(self) {
                 Ok(state) => {
                     return Round::InputRequired(json!({
@@ -146,12 +161,30 @@ impl RoundTrip {
     pub(crate) fn tool(&self) -> &str {
         &self.tool
     }
+
+    /// Moves an inline call into a task of its own (once it waits between rounds).
+    fn move_to_task(&mut self) {
+        if !matches!(self.running, Running::Inline(_)) {
+            return;
+        }
+        let stand_in = Running::Inline(Box::pin(std::future::pending()));
+        let Running::Inline(call) = std::mem::replace(&mut self.running, stand_in) else {
+            unreachable!("checked above")
+        };
+        let (done_tx, done) = oneshot::channel();
+        let task = tokio::spawn(async move {
+            let _ = done_tx.send(call.await);
+        });
+        self.running = Running::Task { done, task };
+    }
 }
 
 impl Drop for RoundTrip {
     fn drop(&mut self) {
         // A call dropped between rounds (expired, or its handler gone) stops running.
-        self.task.abort();
+        if let Running::Task { task, .. } = &self.running {
+            task.abort();
+        }
     }
 }
 

@@ -351,7 +351,7 @@ async fn post_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
         let call = RunningCall::start(state.server.clone(), session, body);
         sse_response(call, None, stateless)
     } else if may_ask {
-        json_or_sse(RunningCall::start(state.server.clone(), session, body)).await
+        json_or_sse(state.server.clone(), session, body).await
     } else {
         match state.server.handle(&session, &body).await {
             Some(bytes) => raw_json(StatusCode::OK, bytes),
@@ -425,23 +425,33 @@ impl RunningCall {
 }
 
 /// A plain JSON response if the call finishes without sending anything first, else an SSE
-/// stream that starts with what it sent. Until then, a dropped request cancels the call, as it
-/// does for any JSON response.
-async fn json_or_sse(mut call: RunningCall) -> Response {
-    let on_drop = call.closed.clone().drop_guard();
+/// stream that starts with what it sent. The call runs inline until then (most calls never send
+/// anything, and cost no task); a dropped request drops it, as for any JSON response.
+async fn json_or_sse(server: Arc<Server>, session: Arc<Session>, body: Bytes) -> Response {
+    let (note_tx, mut notes) = mpsc::channel::<Vec<u8>>(64);
+    let mut call =
+        Box::pin(async move { server.handle_with(&session, &body, Some(note_tx)).await });
     let first = tokio::select! {
         biased;
-        Some(note) = call.notes.recv() => note,
-        response = &mut call.done => {
-            on_drop.disarm();
+        Some(note) = notes.recv() => note,
+        response = call.as_mut() => {
             return match response {
-                Ok(Some(bytes)) => raw_json(StatusCode::OK, bytes),
+                Some(bytes) => raw_json(StatusCode::OK, bytes),
                 // Cancelled by the client: it expects no answer.
-                _ => StatusCode::ACCEPTED.into_response(),
+                None => StatusCode::ACCEPTED.into_response(),
             };
         }
     };
-    on_drop.disarm();
+    // From now on the call runs in a task of its own, feeding the stream.
+    let (done_tx, done) = oneshot::channel();
+    tokio::spawn(async move {
+        let _ = done_tx.send(call.await);
+    });
+    let call = RunningCall {
+        notes,
+        done,
+        closed: CancellationToken::new(),
+    };
     // In a session, as for any stream, closing it does not cancel the call.
     sse_response(call, Some(first), false)
 }

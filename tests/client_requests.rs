@@ -6,8 +6,8 @@
 mod common;
 
 use common::http::{
-    json_of, mcp_headers, open_session_with, post, stateless_headers, stateless_meta, with_session,
-    TestServer,
+    json_of, mcp_headers, open_session_with, post, sse_messages, stateless_headers, stateless_meta,
+    with_session, TestServer,
 };
 use common::{meta_2026, Client};
 use reqwest::StatusCode;
@@ -261,14 +261,6 @@ async fn end_of_input_ends_the_wait_and_the_server() {
         .expect("the server stops at end of input")
         .unwrap()
         .unwrap();
-}
-
-/// The `data:` messages of an SSE body read so far.
-fn sse_messages(body: &str) -> Vec<Value> {
-    body.lines()
-        .filter_map(|l| l.strip_prefix("data:"))
-        .map(|d| serde_json::from_str(d.trim()).unwrap())
-        .collect()
 }
 
 /// Reads the SSE response until it holds `count` messages.

@@ -41,7 +41,8 @@ fn conformance_suite_over_http() {
         );
     }
 
-    let server = HttpServer::start(&fixture);
+    // SSE responses are cut after 200 ms, so that `test_reconnection` (500 ms) is resumed.
+    let server = HttpServer::start_with_env(&fixture, &[("STURDY_SSE_CLOSE_AFTER", "0.2")]);
     let url = server.url();
     let started = Instant::now();
     let mut cmd = runner(home);

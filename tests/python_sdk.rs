@@ -60,18 +60,35 @@ fn run_sdk_client(venv_name: &str, requirement: &str) {
     println!("{}", out.stdout);
 }
 
+/// The server closes every SSE response of a session after 20 ms (progress, questions to the
+/// client): the SDK must resume each with `GET` and `Last-Event-ID`, and miss nothing.
+#[test]
+fn python_sdk_1_30_http_resumes_cut_streams() {
+    run_sdk_client_http_cut("mcp-1.30", "mcp==1.30.*", true);
+}
+
 /// The same over Streamable HTTP: starts `tool_server --http`, runs the script in HTTP mode, then
 /// stops the server with SIGTERM and checks that it exits with status 0.
 fn run_sdk_client_http(venv_name: &str, requirement: &str) {
+    run_sdk_client_http_cut(venv_name, requirement, false)
+}
+
+fn run_sdk_client_http_cut(venv_name: &str, requirement: &str, cut: bool) {
     let binary = example_server();
     let python = sdk_venv(venv_name, requirement);
-    let server = HttpServer::start(binary);
+    let env: &[(&str, &str)] = if cut {
+        &[("STURDY_SSE_CLOSE_AFTER", "0.02")]
+    } else {
+        &[]
+    };
+    let server = HttpServer::start_with_env(binary, env);
     let url = server.url();
     let started = Instant::now();
-    let out = run(
-        sdk_client(&python, &["--http".as_ref(), url.as_ref()]),
-        SCRIPT_TIMEOUT,
-    );
+    let mut args: Vec<&std::ffi::OsStr> = vec!["--http".as_ref(), url.as_ref()];
+    if cut {
+        args.push("--cut-streams".as_ref());
+    }
+    let out = run(sdk_client(&python, &args), SCRIPT_TIMEOUT);
     let elapsed = started.elapsed();
     let stopped = server.stop();
     assert!(

@@ -29,7 +29,9 @@ const USAGE: &str = "usage: [--http ADDR | --list-tools | --help]
   --http ADDR   serve MCP over Streamable HTTP at http://ADDR/mcp (e.g. 127.0.0.1:8000);
                 health at /health. Environment: STURDY_BEARER_TOKEN requires that bearer token;
                 STURDY_ALLOWED_ORIGINS (comma-separated) allows browser origins besides loopback;
-                STURDY_CALL_TIMEOUT bounds each tool call in seconds (default 120).
+                STURDY_CALL_TIMEOUT bounds each tool call in seconds (default 120);
+                STURDY_SSE_CLOSE_AFTER closes a session's SSE responses after that many seconds
+                (the client resumes them with GET and Last-Event-ID; for proxies that cut them).
                 SIGINT/SIGTERM stop accepting and finish in-flight calls.
   --list-tools  print every tool (schemas, annotations, policies) as JSON and exit
   --help        print this help
@@ -179,6 +181,16 @@ fn http_options(addr: &str, health: Option<Arc<HealthChecker>>) -> Result<HttpOp
             .map(|o| o.trim().to_owned())
             .filter(|o| !o.is_empty())
             .collect();
+    }
+    if let Ok(after) = std::env::var("STURDY_SSE_CLOSE_AFTER") {
+        let seconds = after
+            .parse::<f64>()
+            .ok()
+            .filter(|s| *s > 0.0 && s.is_finite())
+            .ok_or_else(|| {
+                format!("STURDY_SSE_CLOSE_AFTER={after}: not a positive number of seconds")
+            })?;
+        options.sse_close_after = Some(Duration::from_secs_f64(seconds));
     }
     Ok(options)
 }

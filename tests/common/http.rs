@@ -168,3 +168,14 @@ impl TestServer {
         });
     }
 }
+
+/// The JSON-RPC messages of an SSE body: its non-empty `data:` lines (a session's stream opens
+/// with an event that has only an id and empty data).
+pub fn sse_messages(body: &str) -> Vec<Value> {
+    body.lines()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| serde_json::from_str(d).unwrap())
+        .collect()
+}

@@ -81,6 +81,7 @@ class Exchange:
     status: int
     content_type: str
     session_issued: str | None  # Mcp-Session-Id of the response
+    last_event_id_sent: str | None = None  # Last-Event-ID of a GET resuming a stream
 
     def __str__(self) -> str:
         what = self.rpc + (f"({self.tool})" if self.tool else "")
@@ -118,6 +119,7 @@ class Wire:
                 status=response.status_code,
                 content_type=response.headers.get("content-type", "").split(";")[0],
                 session_issued=response.headers.get("mcp-session-id"),
+                last_event_id_sent=request.headers.get("last-event-id"),
             )
         )
 
@@ -415,6 +417,9 @@ def check_wire(wire: Wire, version: str) -> str:
             f"the calls that ask the client were not answered as SSE streams; {trace}",
         )
     others = [e for e in posts if e.status == 200 and e.tool not in streamed]
+    if CUT_STREAMS:
+        # Any call that outlasts the cut is answered as a resumable stream too.
+        others = [e for e in others if e.rpc != "tools/call"]
     check(
         all(e.content_type == "application/json" for e in others),
         f"a request that neither asked for progress nor asked the client was not answered with JSON; {trace}",
@@ -445,8 +450,17 @@ def check_wire(wire: Wire, version: str) -> str:
             [e.status for e in deletes] == [204],
             f"closing the connection did not end the session with one DELETE -> 204; {trace}",
         )
+        resumed = [e for e in gets if e.last_event_id_sent]
+        if CUT_STREAMS:
+            # The server closes its SSE responses early: the SDK resumed them with GET.
+            check(
+                resumed and all(e.status == 200 for e in resumed),
+                f"cut SSE responses were not resumed with GET and Last-Event-ID -> 200; {trace}",
+            )
+        else:
+            check(not resumed, f"a stream was resumed though none was cut; {trace}")
         check(
-            all(e.status == 405 for e in gets),
+            all(e.status == 405 for e in gets if not e.last_event_id_sent),
             f"GET /mcp answered other than 405 (no server-initiated stream); {trace}",
         )
         return (
@@ -495,13 +509,21 @@ def check_failure(e: BaseException) -> CheckFailed | None:
     return None
 
 
+# Set by --cut-streams: the server closes SSE responses early (STURDY_SSE_CLOSE_AFTER).
+CUT_STREAMS = False
+
+
 def parse_args(args: list[str]) -> Target:
+    global CUT_STREAMS
+    if "--cut-streams" in args:
+        CUT_STREAMS = True
+        args = [a for a in args if a != "--cut-streams"]
     match args:
         case ["--http", url]:
             return Target(http=True, where=url)
         case [server] if not server.startswith("-"):
             return Target(http=False, where=server)
-    sys.exit(f"usage: {sys.argv[0]} <tool_server binary> | --http <url of /mcp>")
+    sys.exit(f"usage: {sys.argv[0]} <tool_server binary> | --http <url of /mcp> [--cut-streams]")
 
 
 if __name__ == "__main__":

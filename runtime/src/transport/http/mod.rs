@@ -2,17 +2,21 @@
 //!
 //! - 2025-06-18 / 2025-11-25: `initialize` creates a session named by a random `Mcp-Session-Id`
 //!   (128 bits from the OS generator); later requests must carry it (400 without, 404 when
-//!   unknown or expired); DELETE ends it. There is no server-initiated GET stream (405).
+//!   unknown or expired); DELETE ends it. There is no server-initiated GET stream (405), but a
+//!   GET with `Last-Event-ID` resumes a response stream (see [`replay`]).
 //! - 2026-07-28: stateless. Every request carries its version (`_meta` and the
 //!   `MCP-Protocol-Version` header) and needs no session; any replica can serve it.
-//! - A `tools/call` that asked for progress is answered as an SSE stream (progress notifications,
-//!   then the result); everything else as one JSON object. Notifications get 202.
+//! - A `tools/call` that asked for progress or logs, whose tool asks the client something, or
+//!   (with [`HttpOptions::sse_close_after`]) that runs long is answered as an SSE stream
+//!   (notifications, then the result); everything else as one JSON object. Notifications get
+//!   202.
 //!
 //! Safe by default: binds 127.0.0.1, rejects foreign `Origin`s (DNS rebinding) with 403, optional
 //! bearer tokens (401), a request size limit (413), a cap on concurrent requests (503), a cap on
 //! live sessions, and graceful shutdown that finishes in-flight requests.
 
 mod guard;
+pub mod replay;
 mod sessions;
 
 use crate::health::{HealthChecker, Status};
@@ -22,16 +26,15 @@ use crate::mcp::{Server, Session};
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use futures_util::{stream, StreamExt};
+use futures_util::StreamExt;
+use replay::{Replay, SseStream};
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use sessions::Sessions;
 use std::borrow::Cow;
-use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -46,6 +49,8 @@ pub use guard::BearerToken;
 pub const SESSION_HEADER: &str = "mcp-session-id";
 /// Header carrying the protocol version of a request.
 pub const VERSION_HEADER: &str = "mcp-protocol-version";
+/// Header naming the last SSE event a resuming client received.
+pub const LAST_EVENT_ID: &str = "last-event-id";
 /// 2026-07-28: header mirroring the request's method.
 pub const METHOD_HEADER: &str = "mcp-method";
 
@@ -70,6 +75,10 @@ pub struct HttpOptions {
     pub max_sessions: usize,
     /// A session unused this long is forgotten.
     pub session_idle: Duration,
+    /// In a session, an SSE response's connection is closed after this long even if the call
+    /// goes on; the client resumes it with `GET` and `Last-Event-ID` (polling, for proxies that
+    /// cut long responses). `None` (the default): kept open until the call ends.
+    pub sse_close_after: Option<Duration>,
     /// Checks run by `GET /ready` (200 when healthy or degraded, 503 when unhealthy); without
     /// one, `/ready` answers like `/health`.
     pub health: Option<Arc<HealthChecker>>,
@@ -85,6 +94,7 @@ impl Default for HttpOptions {
             max_concurrent_requests: 256,
             max_sessions: 10_000,
             session_idle: Duration::from_secs(30 * 60),
+            sse_close_after: None,
             health: None,
         }
     }
@@ -201,7 +211,21 @@ async fn get_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Resp
     if let Err(r) = guard::check(&state.options, &headers) {
         return r.into_response();
     }
-    // No server-initiated stream: everything this server sends answers a request.
+    // Resuming a response stream of the session.
+    if let Some(last) = header_str(&headers, LAST_EVENT_ID) {
+        let Some(live) = header_str(&headers, SESSION_HEADER).and_then(|s| state.sessions.get(s))
+        else {
+            return rpc_status(StatusCode::NOT_FOUND, "Session not found");
+        };
+        let Some((stream, from)) = live.replay.find(last) else {
+            return rpc_status(
+                StatusCode::NOT_FOUND,
+                &format!("Last-Event-ID {last} names no stream this session still keeps"),
+            );
+        };
+        return replay::response(stream.follow(from, false, state.options.sse_close_after));
+    }
+    // No server-initiated stream otherwise: everything this server sends answers a request.
     let mut r = StatusCode::METHOD_NOT_ALLOWED.into_response();
     r.headers_mut()
         .insert(header::ALLOW, HeaderValue::from_static("POST, DELETE"));
@@ -307,28 +331,31 @@ async fn post_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
         || method == "server/discover";
 
     let mut new_session_id = None;
-    let session: Arc<Session> = if method == "initialize" && !stateless {
-        match state.sessions.create(principal.as_deref()) {
-            Some((sid, s)) => {
-                new_session_id = Some(sid);
-                s
+    // The session, and where its streams are kept for resumption (none when stateless).
+    let (session, replay): (Arc<Session>, Option<Arc<Replay>>) =
+        if method == "initialize" && !stateless {
+            match state.sessions.create(principal.as_deref()) {
+                Some((sid, live)) => {
+                    new_session_id = Some(sid);
+                    (live.session, Some(live.replay))
+                }
+                None => return rpc_status(StatusCode::SERVICE_UNAVAILABLE, "Too many sessions"),
             }
-            None => return rpc_status(StatusCode::SERVICE_UNAVAILABLE, "Too many sessions"),
-        }
-    } else if let Some(sid) = header_str(&headers, SESSION_HEADER) {
-        match state.sessions.get(sid) {
-            Some(s) => s,
-            None => return rpc_status(StatusCode::NOT_FOUND, "Session not found"),
-        }
-    } else if stateless {
-        let s = Session::new(None);
-        Arc::new(match principal {
-            Some(p) => s.with_principal(p),
-            None => s,
-        })
-    } else {
-        return rpc_status(StatusCode::BAD_REQUEST, "Missing Mcp-Session-Id header");
-    };
+        } else if let Some(sid) = header_str(&headers, SESSION_HEADER) {
+            match state.sessions.get(sid) {
+                Some(live) => (live.session, Some(live.replay)),
+                None => return rpc_status(StatusCode::NOT_FOUND, "Session not found"),
+            }
+        } else if stateless {
+            let s = Session::new(None);
+            let s = Arc::new(match principal {
+                Some(p) => s.with_principal(p),
+                None => s,
+            });
+            (s, None)
+        } else {
+            return rpc_status(StatusCode::BAD_REQUEST, "Missing Mcp-Session-Id header");
+        };
 
     let is_request = id.is_some() && !method.is_empty();
     if !is_request {
@@ -346,12 +373,19 @@ async fn post_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
             || session.log_level().is_some());
     // So do the tool's requests to the client (elicitation, sampling), but few calls make one:
     // the answer becomes a stream only when one is sent, and stays plain JSON otherwise.
-    let may_ask = method == "tools/call" && !stateless && session.client_capabilities().any();
+    // And with `sse_close_after`, so do calls that outlast it (the client polls the rest).
+    let may_ask = method == "tools/call"
+        && !stateless
+        && (session.client_capabilities().any() || state.options.sse_close_after.is_some());
+    let out = Outlet {
+        replay,
+        close_after: state.options.sse_close_after,
+    };
     let mut response = if streams {
         let call = RunningCall::start(state.server.clone(), session, body);
-        sse_response(call, None, stateless)
+        sse_response(call, None, out)
     } else if may_ask {
-        json_or_sse(state.server.clone(), session, body).await
+        json_or_sse(state.server.clone(), session, body, out).await
     } else {
         match state.server.handle(&session, &body).await {
             Some(bytes) => raw_json(StatusCode::OK, bytes),
@@ -424,16 +458,27 @@ impl RunningCall {
     }
 }
 
-/// A plain JSON response if the call finishes without sending anything first, else an SSE
-/// stream that starts with what it sent. The call runs inline until then (most calls never send
+/// A plain JSON response if the call finishes without sending anything first (and, with
+/// `sse_close_after`, within that time), else an SSE stream that starts with what it sent. The call runs inline until then (most calls never send
 /// anything, and cost no task); a dropped request drops it, as for any JSON response.
-async fn json_or_sse(server: Arc<Server>, session: Arc<Session>, body: Bytes) -> Response {
+async fn json_or_sse(
+    server: Arc<Server>,
+    session: Arc<Session>,
+    body: Bytes,
+    out: Outlet,
+) -> Response {
     let (note_tx, mut notes) = mpsc::channel::<Vec<u8>>(64);
     let mut call =
         Box::pin(async move { server.handle_with(&session, &body, Some(note_tx)).await });
+    let long = async {
+        match (&out.replay, out.close_after) {
+            (Some(_), Some(after)) => tokio::time::sleep(after).await,
+            _ => std::future::pending().await,
+        }
+    };
     let first = tokio::select! {
         biased;
-        Some(note) = notes.recv() => note,
+        Some(note) = notes.recv() => Some(note),
         response = call.as_mut() => {
             return match response {
                 Some(bytes) => raw_json(StatusCode::OK, bytes),
@@ -441,6 +486,8 @@ async fn json_or_sse(server: Arc<Server>, session: Arc<Session>, body: Bytes) ->
                 None => StatusCode::ACCEPTED.into_response(),
             };
         }
+        // A long call: its answer will come on a stream the client can resume.
+        _ = long => None,
     };
     // From now on the call runs in a task of its own, feeding the stream.
     let (done_tx, done) = oneshot::channel();
@@ -452,64 +499,66 @@ async fn json_or_sse(server: Arc<Server>, session: Arc<Session>, body: Bytes) ->
         done,
         closed: CancellationToken::new(),
     };
-    // In a session, as for any stream, closing it does not cancel the call.
-    sse_response(call, Some(first), false)
+    sse_response(call, first, out)
+}
+
+/// Where an SSE response goes: a session's kept streams (resumable), or nowhere but the
+/// connection (stateless).
+struct Outlet {
+    replay: Option<Arc<Replay>>,
+    close_after: Option<Duration>,
 }
 
 /// Streams the call's notifications (after `first`, if given), then its response.
 ///
-/// A stateless (2026-07-28) client cancels a request by closing its stream, so then the call is
-/// dropped with the stream. (With a JSON response, hyper drops the handler, and the call with
-/// it.) In a session, a closed stream is not a cancellation: the client sends
-/// `notifications/cancelled`.
-fn sse_response(call: RunningCall, first: Option<Vec<u8>>, cancel_on_close: bool) -> Response {
+/// In a session the call writes into a kept stream (see [`replay`]), whether or not a connection
+/// reads it: a closed stream is not a cancellation (the client sends `notifications/cancelled`),
+/// and the client can resume it with `GET` and `Last-Event-ID`. A stateless (2026-07-28) client
+/// cancels a request by closing its stream, so then the call is dropped with the stream. (With a
+/// JSON response, hyper drops the handler, and the call with it.)
+fn sse_response(call: RunningCall, first: Option<Vec<u8>>, out: Outlet) -> Response {
     let RunningCall {
-        notes: note_rx,
-        done: done_rx,
+        mut notes,
+        mut done,
         closed,
     } = call;
-    let on_close = cancel_on_close.then(|| closed.drop_guard());
-    enum Phase {
-        Streaming(mpsc::Receiver<Vec<u8>>, oneshot::Receiver<Option<Vec<u8>>>),
-        Finishing(Vec<Vec<u8>>),
+    let (stream, on_close, close_after) = match &out.replay {
+        Some(replay) => (replay.open(), None, out.close_after),
+        None => (
+            Arc::new(SseStream::new(None)),
+            Some(closed.drop_guard()),
+            None,
+        ),
+    };
+    if let Some(first) = first {
+        stream.push(first);
     }
-    let events = stream::unfold(Phase::Streaming(note_rx, done_rx), |phase| async move {
-        match phase {
-            Phase::Streaming(mut notes, mut done) => tokio::select! {
+    let writer = stream.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
                 biased;
-                Some(note) = notes.recv() => Some((event(note), Phase::Streaming(notes, done))),
+                Some(note) = notes.recv() => writer.push(note),
                 response = &mut done => {
                     // Notifications sent before the response come first.
-                    let mut rest = Vec::new();
-                    while let Ok(n) = notes.try_recv() {
-                        rest.push(n);
+                    while let Ok(note) = notes.try_recv() {
+                        writer.push(note);
                     }
                     if let Ok(Some(r)) = response {
-                        rest.push(r);
+                        writer.push(r);
                     }
-                    rest.reverse();
-                    let first = rest.pop()?;
-                    Some((event(first), Phase::Finishing(rest)))
+                    break;
                 }
-            },
-            Phase::Finishing(mut rest) => {
-                let next = rest.pop()?;
-                Some((event(next), Phase::Finishing(rest)))
             }
         }
+        writer.finish();
     });
-    // The guard lives as long as the stream: dropping the stream cancels the call.
-    let events = stream::iter(first.map(event)).chain(events).map(move |e| {
+    // The guard lives as long as the connection's stream: dropping it cancels the call.
+    let events = stream.follow(1, true, close_after).map(move |e| {
         let _ = &on_close;
         e
     });
-    Sse::new(events).into_response()
-}
-
-fn event(bytes: Vec<u8>) -> Result<Event, Infallible> {
-    Ok(Event::default()
-        .event("message")
-        .data(String::from_utf8_lossy(&bytes)))
+    replay::response(events)
 }
 
 fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

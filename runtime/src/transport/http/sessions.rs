@@ -1,6 +1,7 @@
 //! HTTP sessions (2025-xx revisions): created by `initialize`, named by a random `Mcp-Session-Id`,
 //! ended by DELETE or after being idle. Bounded in number.
 
+use super::replay::Replay;
 use crate::mcp::Session;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,8 +15,15 @@ pub(super) struct Sessions {
     counter: AtomicU64,
 }
 
+/// A live session and its kept SSE streams.
+pub(super) struct Live {
+    pub(super) session: Arc<Session>,
+    pub(super) replay: Arc<Replay>,
+}
+
 struct Entry {
     session: Arc<Session>,
+    replay: Arc<Replay>,
     last_used: Instant,
 }
 
@@ -30,7 +38,7 @@ impl Sessions {
     }
 
     /// A new session, or `None` when `max` live sessions exist.
-    pub(super) fn create(&self, principal: Option<&str>) -> Option<(String, Arc<Session>)> {
+    pub(super) fn create(&self, principal: Option<&str>) -> Option<(String, Live)> {
         let id = crate::mcp::random_token();
         // Tools and logs see a label, never the id: the id is a bearer secret for the session.
         let label = match principal {
@@ -41,6 +49,7 @@ impl Sessions {
             ),
         };
         let session = Arc::new(Session::new(None).with_principal(label));
+        let replay = Arc::new(Replay::default());
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() >= self.max {
             let now = Instant::now();
@@ -59,19 +68,23 @@ impl Sessions {
             id.clone(),
             Entry {
                 session: session.clone(),
+                replay: replay.clone(),
                 last_used: Instant::now(),
             },
         );
-        Some((id, session))
+        Some((id, Live { session, replay }))
     }
 
-    pub(super) fn get(&self, id: &str) -> Option<Arc<Session>> {
+    pub(super) fn get(&self, id: &str) -> Option<Live> {
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         match map.get_mut(id) {
             Some(e) if now.duration_since(e.last_used) < self.idle => {
                 e.last_used = now;
-                Some(e.session.clone())
+                Some(Live {
+                    session: e.session.clone(),
+                    replay: e.replay.clone(),
+                })
             }
             Some(_) => {
                 if let Some(e) = map.remove(id) {

@@ -1,0 +1,229 @@
+//! The SSE streams of a session, kept so that no response is lost when a connection is: every
+//! event has an id (`<stream>-<n>`), the call writes into the stream whether or not anyone is
+//! connected, and a client whose connection dropped (or that the server closed, see
+//! `HttpOptions::sse_close_after`) resumes with `GET /mcp` and `Last-Event-ID`: it gets what it
+//! missed, then the rest as it comes.
+//!
+//! Bounded: a session keeps its last [`KEPT_STREAMS`] streams, each at most [`STREAM_BYTES`]
+//! of events (the oldest go first; a resumption from before them is refused).
+
+use axum::body::Bytes;
+use futures_util::Stream as FuturesStream;
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// Streams a session keeps for resumption.
+pub const KEPT_STREAMS: usize = 32;
+/// Event bytes a stream keeps.
+pub const STREAM_BYTES: usize = 1024 * 1024;
+/// How long a client waits before reconnecting (the SSE `retry` field of the first event).
+const RETRY: Duration = Duration::from_millis(500);
+
+/// One session's streams.
+#[derive(Default)]
+pub(super) struct Replay {
+    inner: Mutex<Kept>,
+}
+
+#[derive(Default)]
+struct Kept {
+    next_id: u64,
+    streams: VecDeque<Arc<SseStream>>,
+}
+
+impl Replay {
+    /// A new stream of this session, kept for resumption.
+    pub(super) fn open(&self) -> Arc<SseStream> {
+        let mut kept = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        kept.next_id += 1;
+        let stream = Arc::new(SseStream::new(Some(kept.next_id)));
+        kept.streams.push_back(stream.clone());
+        if kept.streams.len() > KEPT_STREAMS {
+            kept.streams.pop_front();
+        }
+        stream
+    }
+
+    /// The stream named by a `Last-Event-ID`, and the position after that event; `None` when
+    /// the id is malformed, names no kept stream, or an event that is no longer kept.
+    pub(super) fn find(&self, last_event_id: &str) -> Option<(Arc<SseStream>, u64)> {
+        let (stream, seq) = last_event_id.split_once('-')?;
+        let (stream, seq): (u64, u64) = (stream.parse().ok()?, seq.parse().ok()?);
+        let kept = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let found = kept.streams.iter().find(|s| s.id == Some(stream))?.clone();
+        drop(kept);
+        let state = found.lock();
+        // Everything after `seq` must still be there, and `seq` must have been sent.
+        let next = seq + 1;
+        let end = state.base + state.events.len() as u64;
+        (next >= state.base && next <= end).then_some(())?;
+        drop(state);
+        Some((found, next))
+    }
+}
+
+/// What [`SseStream::step`] found.
+enum Step {
+    /// The event numbered `.1`, as SSE text.
+    Event(Bytes, u64),
+    /// Finished, or the connection's time is up.
+    End,
+    /// Something was added: look again.
+    Changed,
+}
+
+/// The events of one response stream, as the call produces them.
+pub(super) struct SseStream {
+    /// `None`: not resumable (a stateless request's stream): no ids, no first event.
+    id: Option<u64>,
+    state: Mutex<State>,
+    changed: Notify,
+}
+
+struct State {
+    /// The number of the first event kept (events are numbered from 1).
+    base: u64,
+    events: VecDeque<Arc<str>>,
+    bytes: usize,
+    finished: bool,
+}
+
+impl SseStream {
+    pub(super) fn new(id: Option<u64>) -> Self {
+        SseStream {
+            id,
+            state: Mutex::new(State {
+                base: 1,
+                events: VecDeque::new(),
+                bytes: 0,
+                finished: false,
+            }),
+            changed: Notify::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Adds one message (a notification, a request to the client, the response).
+    pub(super) fn push(&self, message: Vec<u8>) {
+        let text: Arc<str> = String::from_utf8_lossy(&message).into();
+        let mut state = self.lock();
+        state.bytes += text.len();
+        state.events.push_back(text);
+        while state.bytes > STREAM_BYTES && state.events.len() > 1 {
+            let gone = state.events.pop_front().expect("not empty");
+            state.bytes -= gone.len();
+            state.base += 1;
+        }
+        drop(state);
+        self.changed.notify_waiters();
+    }
+
+    /// Nothing more will come.
+    pub(super) fn finish(&self) {
+        self.lock().finished = true;
+        self.changed.notify_waiters();
+    }
+
+    /// Event `next` (or the first one kept after it) when there is one, else waits for a change.
+    async fn step(&self, next: u64, deadline: Option<tokio::time::Instant>) -> Step {
+        let changed = self.changed.notified();
+        tokio::pin!(changed);
+        // Registered before looking, so that a push in between is not missed.
+        changed.as_mut().enable();
+        {
+            let state = self.lock();
+            // Events evicted before a slow reader got them are skipped.
+            let next = next.max(state.base);
+            if let Some(text) = state.events.get((next - state.base) as usize) {
+                let id = self.id.map(|id| format!("{id}-{next}"));
+                return Step::Event(frame(Some("message"), id.as_deref(), None, text), next);
+            }
+            if state.finished {
+                return Step::End;
+            }
+        }
+        match deadline {
+            Some(deadline) => tokio::select! {
+                _ = changed => Step::Changed,
+                _ = tokio::time::sleep_until(deadline) => Step::End,
+            },
+            None => {
+                changed.await;
+                Step::Changed
+            }
+        }
+    }
+
+    /// The SSE events from number `from` on, following the stream until it finishes, or until
+    /// `close_after` has passed (then the client resumes with `GET`). The response that opens a
+    /// resumable stream begins with an event that carries only an id and the `retry` delay, so
+    /// that the client can resume even before the first message (`opening`).
+    pub(super) fn follow(
+        self: Arc<Self>,
+        from: u64,
+        opening: bool,
+        close_after: Option<Duration>,
+    ) -> impl FuturesStream<Item = Result<Bytes, Infallible>> + Send {
+        let deadline = close_after.map(|d| tokio::time::Instant::now() + d);
+        let priming = match self.id {
+            Some(id) if opening => Some(Ok(frame(None, Some(&format!("{id}-0")), Some(RETRY), ""))),
+            _ => None,
+        };
+        let events = futures_util::stream::unfold((self, from), move |(stream, next)| async move {
+            loop {
+                match stream.step(next, deadline).await {
+                    Step::Event(event, at) => return Some((Ok(event), (stream, at + 1))),
+                    Step::End => return None,
+                    Step::Changed => continue,
+                }
+            }
+        });
+        futures_util::StreamExt::chain(futures_util::stream::iter(priming), events)
+    }
+}
+
+/// One SSE event as text. Written by hand, not with axum's `Sse`: the first event needs an empty
+/// `data:` line (SSE parsers skip events without one, and clients look for it), which axum's
+/// writer leaves out.
+fn frame(event: Option<&str>, id: Option<&str>, retry: Option<Duration>, data: &str) -> Bytes {
+    let mut out = String::with_capacity(data.len() + 48);
+    if let Some(event) = event {
+        out.push_str("event: ");
+        out.push_str(event);
+        out.push('\n');
+    }
+    if let Some(id) = id {
+        out.push_str("id: ");
+        out.push_str(id);
+        out.push('\n');
+    }
+    if let Some(retry) = retry {
+        out.push_str(&format!("retry: {}\n", retry.as_millis()));
+    }
+    // Each line of the data is a `data:` line (JSON messages have none but the one).
+    for line in data.split(['\n', '\r']) {
+        out.push_str("data: ");
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push('\n');
+    Bytes::from(out)
+}
+
+/// An SSE response of these events.
+pub(super) fn response(
+    events: impl FuturesStream<Item = Result<Bytes, Infallible>> + Send + 'static,
+) -> axum::response::Response {
+    use axum::http::header;
+    axum::response::Response::builder()
+        .header(header::CONTENT_TYPE, "text/event-stream")
+        .header(header::CACHE_CONTROL, "no-cache")
+        .body(axum::body::Body::from_stream(events))
+        .expect("a valid response")
+}

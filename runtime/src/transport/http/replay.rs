@@ -4,21 +4,27 @@
 //! `HttpOptions::sse_close_after`) resumes with `GET /mcp` and `Last-Event-ID`: it gets what it
 //! missed, then the rest as it comes.
 //!
-//! Bounded: a session keeps its last [`KEPT_STREAMS`] streams, each at most [`STREAM_BYTES`]
-//! of events (the oldest go first; a resumption from before them is refused).
+//! Bounded: a stream keeps at most [`STREAM_BYTES`] of events (the oldest go first; a
+//! resumption from before them is refused); a session keeps its last [`KEPT_STREAMS`] streams,
+//! and a finished one for [`FINISHED_KEPT`] at most (a client resumes within seconds) and while
+//! the session's finished streams hold less than [`SESSION_BYTES`].
 
 use axum::body::Bytes;
 use futures_util::Stream as FuturesStream;
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
 /// Streams a session keeps for resumption.
 pub const KEPT_STREAMS: usize = 32;
 /// Event bytes a stream keeps.
 pub const STREAM_BYTES: usize = 1024 * 1024;
+/// Event bytes a session's finished streams keep, together.
+pub const SESSION_BYTES: usize = 4 * 1024 * 1024;
+/// How long a finished stream is kept.
+pub const FINISHED_KEPT: Duration = Duration::from_secs(30);
 /// How long a client waits before reconnecting (the SSE `retry` field of the first event).
 const RETRY: Duration = Duration::from_millis(500);
 
@@ -40,6 +46,28 @@ impl Replay {
         let mut kept = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         kept.next_id += 1;
         let stream = Arc::new(SseStream::new(Some(kept.next_id)));
+        // Forget finished streams: expired ones, then the oldest while they hold too much.
+        let now = Instant::now();
+        kept.streams.retain(|s| {
+            s.lock()
+                .finished_at
+                .is_none_or(|at| now.duration_since(at) < FINISHED_KEPT)
+        });
+        let mut finished_bytes: usize = kept
+            .streams
+            .iter()
+            .map(|s| s.lock())
+            .filter(|s| s.finished_at.is_some())
+            .map(|s| s.bytes)
+            .sum();
+        kept.streams.retain(|s| {
+            let state = s.lock();
+            if finished_bytes <= SESSION_BYTES || state.finished_at.is_none() {
+                return true;
+            }
+            finished_bytes -= state.bytes;
+            false
+        });
         kept.streams.push_back(stream.clone());
         if kept.streams.len() > KEPT_STREAMS {
             kept.streams.pop_front();
@@ -56,6 +84,12 @@ impl Replay {
         let found = kept.streams.iter().find(|s| s.id == Some(stream))?.clone();
         drop(kept);
         let state = found.lock();
+        if state
+            .finished_at
+            .is_some_and(|at| at.elapsed() >= FINISHED_KEPT)
+        {
+            return None;
+        }
         // Everything after `seq` must still be there, and `seq` must have been sent.
         let next = seq + 1;
         let end = state.base + state.events.len() as u64;
@@ -88,7 +122,8 @@ struct State {
     base: u64,
     events: VecDeque<Arc<str>>,
     bytes: usize,
-    finished: bool,
+    /// When the call ended; `None` while it runs.
+    finished_at: Option<Instant>,
 }
 
 impl SseStream {
@@ -99,7 +134,7 @@ impl SseStream {
                 base: 1,
                 events: VecDeque::new(),
                 bytes: 0,
-                finished: false,
+                finished_at: None,
             }),
             changed: Notify::new(),
         }
@@ -126,7 +161,7 @@ impl SseStream {
 
     /// Nothing more will come.
     pub(super) fn finish(&self) {
-        self.lock().finished = true;
+        self.lock().finished_at = Some(Instant::now());
         self.changed.notify_waiters();
     }
 
@@ -144,7 +179,7 @@ impl SseStream {
                 let id = self.id.map(|id| format!("{id}-{next}"));
                 return Step::Event(frame(Some("message"), id.as_deref(), None, text), next);
             }
-            if state.finished {
+            if state.finished_at.is_some() {
                 return Step::End;
             }
         }
@@ -226,4 +261,45 @@ pub(super) fn response(
         .header(header::CACHE_CONTROL, "no-cache")
         .body(axum::body::Body::from_stream(events))
         .expect("a valid response")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finished_streams_are_forgotten_beyond_the_session_budget_live_ones_are_kept() {
+        let replay = Replay::default();
+        let live = replay.open();
+        live.push(vec![b'x'; 100]);
+        let big = vec![b'y'; SESSION_BYTES / 3];
+        let finished: Vec<_> = (0..4)
+            .map(|_| {
+                let s = replay.open();
+                s.push(big.clone());
+                s.finish();
+                s
+            })
+            .collect();
+        // Opening one more forgets the oldest finished stream (4 × a third is over budget).
+        let _newest = replay.open();
+        assert!(replay.find("1-0").is_some(), "the live stream stays");
+        assert!(
+            replay.find("2-0").is_none(),
+            "the oldest finished one is gone"
+        );
+        for n in 3..=5 {
+            assert!(replay.find(&format!("{n}-0")).is_some(), "stream {n}");
+        }
+        // A stream trims its own oldest events past its budget; resuming before them fails.
+        let s = &finished[3];
+        for _ in 0..3 {
+            s.push(vec![b'z'; STREAM_BYTES / 2]);
+        }
+        assert!(replay.find("5-0").is_none());
+        assert!(replay.find("5-3").is_some());
+        // Ids that were never sent are refused.
+        assert!(replay.find("5-9").is_none());
+        assert!(replay.find("nonsense").is_none());
+    }
 }

@@ -6,8 +6,8 @@
 mod common;
 
 use common::http::{
-    json_of, mcp_headers, open_session_with, post, sse_messages, stateless_headers, stateless_meta,
-    with_session, TestServer,
+    json_of, mcp_headers, open_session_with, post, read_events, sse_messages, stateless_headers,
+    stateless_meta, with_session, TestServer,
 };
 use common::{meta_2026, Client};
 use reqwest::StatusCode;
@@ -265,18 +265,9 @@ async fn end_of_input_ends_the_wait_and_the_server() {
 
 /// Reads the SSE response until it holds `count` messages.
 async fn read_messages(r: &mut reqwest::Response, body: &mut String, count: usize) -> Vec<Value> {
-    loop {
-        let messages = sse_messages(body);
-        if messages.len() >= count && body.ends_with("\n\n") {
-            return messages;
-        }
-        let chunk = tokio::time::timeout(Duration::from_secs(20), r.chunk())
-            .await
-            .expect("the stream goes on within 20 s")
-            .unwrap()
-            .expect("the stream is not over");
-        body.push_str(std::str::from_utf8(&chunk).unwrap());
-    }
+    // One more event than messages: the stream opens with an id-only event.
+    read_events(r, body, count + 1).await;
+    sse_messages(body)
 }
 
 #[tokio::test]

@@ -179,3 +179,52 @@ pub fn sse_messages(body: &str) -> Vec<Value> {
         .map(|d| serde_json::from_str(d).unwrap())
         .collect()
 }
+
+/// One SSE event: its id and its data (empty for the first, id-only event).
+#[derive(Debug)]
+pub struct SseEvent {
+    pub id: Option<String>,
+    pub data: String,
+}
+
+/// The complete events in `body`.
+pub fn sse_events(body: &str) -> Vec<SseEvent> {
+    body.split("\n\n")
+        .filter(|block| !block.trim().is_empty())
+        .map(|block| {
+            let field = |name: &str| {
+                block
+                    .lines()
+                    .find_map(|l| l.strip_prefix(name))
+                    .map(|v| v.trim_start().to_owned())
+            };
+            SseEvent {
+                id: field("id:"),
+                data: field("data:").unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// Reads `r` until its body holds `count` complete events (or the stream ends).
+pub async fn read_events(
+    r: &mut reqwest::Response,
+    body: &mut String,
+    count: usize,
+) -> Vec<SseEvent> {
+    loop {
+        let complete = &body[..body.rfind("\n\n").map_or(0, |i| i + 2)];
+        let events = sse_events(complete);
+        if events.len() >= count {
+            return events;
+        }
+        match tokio::time::timeout(Duration::from_secs(20), r.chunk())
+            .await
+            .expect("the stream goes on within 20 s")
+            .unwrap()
+        {
+            Some(chunk) => body.push_str(std::str::from_utf8(&chunk).unwrap()),
+            None => return events,
+        }
+    }
+}

@@ -459,8 +459,9 @@ impl RunningCall {
 }
 
 /// A plain JSON response if the call finishes without sending anything first (and, with
-/// `sse_close_after`, within that time), else an SSE stream that starts with what it sent. The call runs inline until then (most calls never send
-/// anything, and cost no task); a dropped request drops it, as for any JSON response.
+/// `sse_close_after`, within that time), else an SSE stream that starts with what it sent. The
+/// call runs inline until then (most calls never send anything, and cost no task); a dropped
+/// request drops it, as for any JSON response.
 async fn json_or_sse(
     server: Arc<Server>,
     session: Arc<Session>,

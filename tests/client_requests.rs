@@ -484,3 +484,56 @@ async fn parked_stateless_calls_are_bounded() {
     assert_eq!(r["result"]["structuredContent"]["error"], "client");
     assert!(text(&r).contains("too many calls"), "{r}");
 }
+
+/// Reports progress around a question.
+#[tool]
+async fn progress_around_a_question(ctx: Context) -> Result<String, ToolError> {
+    ctx.progress(1.0, Some(2.0), None).await;
+    let answer = ctx
+        .elicit("go on?", json!({"type": "object", "properties": {}}))
+        .await?;
+    ctx.progress(2.0, Some(2.0), None).await;
+    Ok(format!("{:?}", answer.action))
+}
+
+#[tokio::test]
+async fn http_stateless_rounds_stream_each_rounds_progress() {
+    let server = TestServer::start(HttpOptions::default()).await;
+    let http = reqwest::Client::new();
+    let mut meta = stateless_meta();
+    meta["io.modelcontextprotocol/clientCapabilities"] = askable();
+    meta["progressToken"] = json!("tok");
+    let mut params = json!({"name": "progress_around_a_question", "arguments": {}, "_meta": meta});
+    let mut rounds = Vec::new();
+    for id in 1..=2 {
+        let body = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": params});
+        let r = post(&http, &server.url(), stateless_headers(), body).await;
+        let messages = sse_messages(&r.text().await.unwrap());
+        let result = messages.last().unwrap()["result"].clone();
+        if result["resultType"] == "input_required" {
+            let key = result["inputRequests"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .next()
+                .unwrap();
+            params["requestState"] = result["requestState"].clone();
+            params["inputResponses"] = json!({ key.as_str(): {"action": "accept", "content": {}} });
+        }
+        rounds.push(messages);
+    }
+    // Each round's stream carries the progress made during that round, then its result.
+    let progress = |messages: &[Value]| -> Vec<f64> {
+        messages
+            .iter()
+            .filter(|m| m["method"] == "notifications/progress")
+            .map(|m| m["params"]["progress"].as_f64().unwrap())
+            .collect()
+    };
+    assert_eq!(progress(&rounds[0]), [1.0], "{:?}", rounds[0]);
+    assert_eq!(progress(&rounds[1]), [2.0], "{:?}", rounds[1]);
+    let last = rounds[1].last().unwrap();
+    assert_eq!(last["result"]["resultType"], "complete", "{last}");
+    assert_eq!(last["result"]["content"][0]["text"], "Accept");
+    server.shutdown().await;
+}

@@ -328,10 +328,19 @@ impl Server {
             .and_then(LogLevel::parse)
             .or_else(|| session.log_level());
         let cancel = session.track(id);
+        // A stateless call may outlive this request (parked between rounds): its messages go
+        // through a relay that each round forwards to its own request's stream.
+        let (outbound, relay) = match &notify {
+            Some(_) if version.is_stateless() => {
+                let (tx, rx) = mpsc::channel(64);
+                (Some(tx), Some(rx))
+            }
+            _ => (notify.clone().or_else(|| session.outbound()), None),
+        };
         let ctx = Context::new(
             session.client_id(request_client),
             progress_token,
-            notify.or_else(|| session.outbound()),
+            outbound,
             cancel.clone(),
         )
         .with_log_level(log_level);
@@ -340,7 +349,7 @@ impl Server {
                 meta.and_then(|m| m.get(version::META_CLIENT_CAPABILITIES)),
             );
             let trip = match params.get("requestState") {
-                None => RoundTrip::start(name, |questions| {
+                None => RoundTrip::start(name, relay, |questions| {
                     let ctx = ctx.with_asking(Asking::Rounds {
                         questions,
                         capabilities,
@@ -369,7 +378,7 @@ impl Server {
             };
             // Dropping the round (cancelled) drops the call with it.
             tokio::select! {
-                round = trip.next_round(|t| self.parked.park(t)) => Some(match round {
+                round = trip.next_round(|t| self.parked.park(t), notify) => Some(match round {
                     Round::Done(r) => r.map(CallResult::into_json),
                     Round::InputRequired(v) => Ok(v),
                 }),

@@ -40,6 +40,9 @@ pub(crate) type Questions = mpsc::UnboundedSender<Question>;
 pub(crate) struct RoundTrip {
     tool: String,
     questions: mpsc::UnboundedReceiver<Question>,
+    /// The call's notifications (progress, logs), when its requests stream them: forwarded to
+    /// the stream of whichever round is running.
+    relay: Option<mpsc::Receiver<Vec<u8>>>,
     running: Running,
     /// Questions put to the client in the last round, by key.
     asked: HashMap<String, oneshot::Sender<Result<Value, NoResult>>>,
@@ -69,7 +72,11 @@ pub(crate) enum Round {
 
 impl RoundTrip {
     /// A call of `tool`: `call` gets the [`Questions`] its `Context` asks through.
-    pub(crate) fn start<F>(tool: &str, call: impl FnOnce(Questions) -> F) -> Self
+    pub(crate) fn start<F>(
+        tool: &str,
+        relay: Option<mpsc::Receiver<Vec<u8>>>,
+        call: impl FnOnce(Questions) -> F,
+    ) -> Self
     where
         F: Future<Output = Outcome> + Send + 'static,
     {
@@ -77,6 +84,7 @@ impl RoundTrip {
         RoundTrip {
             tool: tool.to_owned(),
             questions,
+            relay,
             running: Running::Inline(Box::pin(call(questions_tx))),
             asked: HashMap::new(),
             rounds: 0,
@@ -100,27 +108,48 @@ impl RoundTrip {
 
     /// Runs the call until it finishes or asks; `park` keeps it for the client's next round
     /// (and returns the `requestState`), or refuses when too many calls are parked.
+    /// `notify` is this round's stream for the call's notifications.
     pub(crate) async fn next_round(
         mut self,
         park: impl Fn(RoundTrip) -> Result<String, RoundTrip>,
+        notify: Option<mpsc::Sender<Vec<u8>>>,
     ) -> Round {
         loop {
+            let relayed = async {
+                match &mut self.relay {
+                    Some(relay) => relay.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
             let first = match &mut self.running {
                 Running::Inline(call) => tokio::select! {
                     biased;
-                    done = call.as_mut() => return Round::Done(done),
-                    Some(q) = self.questions.recv() => q,
+                    Some(note) = relayed => Err(note),
+                    done = call.as_mut() => Ok(Err(done)),
+                    Some(q) = self.questions.recv() => Ok(Ok(q)),
                 },
                 Running::Task { done, .. } => tokio::select! {
                     biased;
+                    Some(note) = relayed => Err(note),
                     done = done => {
                         // The task always sends: it is aborted only when the call is dropped.
-                        return Round::Done(done.unwrap_or_else(|_| {
+                        Ok(Err(done.unwrap_or_else(|_| {
                             Ok(CallResult::failed(&ToolError::new("the call stopped")))
-                        }));
+                        })))
                     }
-                    Some(q) = self.questions.recv() => q,
+                    Some(q) = self.questions.recv() => Ok(Ok(q)),
                 },
+            };
+            let first = match first {
+                Err(note) => {
+                    forward(&notify, note).await;
+                    continue;
+                }
+                Ok(Err(done)) => {
+                    self.flush(&notify).await;
+                    return Round::Done(done);
+                }
+                Ok(Ok(question)) => question,
             };
             // Questions asked together (by joined futures) go out in one round.
             tokio::task::yield_now().await;
@@ -138,6 +167,7 @@ impl RoundTrip {
                 );
                 self.asked.insert(key, q.reply);
             }
+            self.flush(&notify).await;
             self.move_to_task();
             match park(self) {
                 Ok(state) => {
@@ -154,6 +184,15 @@ impl RoundTrip {
                         let _ = reply.send(Err(NoResult::Busy));
                     }
                 }
+            }
+        }
+    }
+
+    /// Forwards the notifications already sent (before the call finished or asked).
+    async fn flush(&mut self, notify: &Option<mpsc::Sender<Vec<u8>>>) {
+        if let Some(relay) = &mut self.relay {
+            while let Ok(note) = relay.try_recv() {
+                forward(notify, note).await;
             }
         }
     }
@@ -185,6 +224,14 @@ impl Drop for RoundTrip {
         if let Running::Task { task, .. } = &self.running {
             task.abort();
         }
+    }
+}
+
+/// Sends a notification on this round's stream; with none (the request streams nothing), or a
+/// closed one, it is dropped like any notification nobody listens to.
+async fn forward(notify: &Option<mpsc::Sender<Vec<u8>>>, note: Vec<u8>) {
+    if let Some(notify) = notify {
+        let _ = notify.send(note).await;
     }
 }
 

@@ -6,8 +6,8 @@
 mod common;
 
 use common::http::{
-    json_of, mcp_headers, open_session_with, post, read_events, sse_messages, stateless_headers,
-    stateless_meta, with_session, TestServer,
+    in_session, json_of, mcp_headers, open_session_with, post, read_events, sse_messages,
+    stateless_headers, stateless_meta, with_session, TestServer,
 };
 use common::{meta_2026, Client};
 use reqwest::StatusCode;
@@ -332,12 +332,7 @@ async fn http_session_questions_travel_on_the_call_stream() {
     .await;
     let mut body = String::new();
     read_messages(&mut r, &mut body, 1).await;
-    let deleted = http
-        .delete(&url)
-        .headers(with_session(&sid))
-        .send()
-        .await
-        .unwrap();
+    let deleted = in_session(&http, reqwest::Method::DELETE, &url, &sid).await;
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
     let messages = read_messages(&mut r, &mut body, 2).await;
     assert_eq!(messages[1]["result"]["isError"], true, "{}", messages[1]);

@@ -91,12 +91,7 @@ async fn session_flow_list_call_delete() {
     assert!(who.starts_with("session-"), "{who}");
     assert!(!who.contains(&sid));
 
-    let r = client
-        .delete(&url)
-        .headers(with_session(&sid))
-        .send()
-        .await
-        .unwrap();
+    let r = in_session(&client, reqwest::Method::DELETE, &url, &sid).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let r = post(
         &client,
@@ -106,12 +101,7 @@ async fn session_flow_list_call_delete() {
     )
     .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    let r = client
-        .delete(&url)
-        .headers(with_session(&sid))
-        .send()
-        .await
-        .unwrap();
+    let r = in_session(&client, reqwest::Method::DELETE, &url, &sid).await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     server.shutdown().await;
 }
@@ -311,12 +301,7 @@ async fn bad_input_gets_the_right_status_and_the_server_keeps_serving() {
     .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     // GET has no stream here.
-    let r = client
-        .get(&url)
-        .headers(with_session(&sid))
-        .send()
-        .await
-        .unwrap();
+    let r = in_session(&client, reqwest::Method::GET, &url, &sid).await;
     assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
     // Unknown tool: a JSON-RPC error; bad arguments: a tool error.
     let r = post(
@@ -755,12 +740,7 @@ async fn a_dropped_sse_response_is_resumed_with_last_event_id_and_nothing_is_los
     // Resuming from an id that names nothing kept is refused; a plain GET is still 405.
     let r = resume(&client, &url, &sid, "999-1").await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    let r = client
-        .get(&url)
-        .headers(with_session(&sid))
-        .send()
-        .await
-        .unwrap();
+    let r = in_session(&client, reqwest::Method::GET, &url, &sid).await;
     assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
     server.shutdown().await;
 }

@@ -228,3 +228,18 @@ pub async fn read_events(
         }
     }
 }
+
+/// A body-less request (`GET`, `DELETE`) in session `sid`.
+pub async fn in_session(
+    client: &Client,
+    method: reqwest::Method,
+    url: &str,
+    sid: &str,
+) -> reqwest::Response {
+    client
+        .request(method, url)
+        .headers(with_session(sid))
+        .send()
+        .await
+        .unwrap()
+}

@@ -92,10 +92,7 @@ impl Context {
     /// an error; with [`ToolError::Cancelled`] when the call is cancelled.
     /// If the tool stops waiting (cancelled, timed out), the client is told to drop the request.
     pub async fn request(&self, method: &str, params: Value) -> Result<Value, ToolError> {
-        let fail = |message: String| ToolError::Client {
-            method: method.to_owned(),
-            message,
-        };
+        let fail = |message: String| client_error(method, message);
         let capabilities = match &self.inner.asking {
             Asking::Nobody => {
                 return Err(fail(format!(
@@ -179,9 +176,11 @@ impl Context {
         const METHOD: &str = "elicitation/create";
         let params = json!({ "message": message.into(), "requestedSchema": requested_schema });
         let result = self.request(METHOD, params).await?;
-        serde_json::from_value(result).map_err(|e| ToolError::Client {
-            method: METHOD.to_owned(),
-            message: format!("the client's answer to {METHOD} is malformed: {e}"),
+        serde_json::from_value(result).map_err(|e| {
+            client_error(
+                METHOD,
+                format!("the client's answer to {METHOD} is malformed: {e}"),
+            )
         })
     }
 
@@ -199,10 +198,8 @@ impl Context {
             "maxTokens": max_tokens,
         });
         let result = self.request(METHOD, params).await?;
-        let malformed = |what: &str| ToolError::Client {
-            method: METHOD.to_owned(),
-            message: format!("the client's answer to {METHOD} {what}"),
-        };
+        let malformed =
+            |what: &str| client_error(METHOD, format!("the client's answer to {METHOD} {what}"));
         // One content block, or (2025-11-25) a list of them: the text ones are joined.
         let blocks = match &result["content"] {
             Value::Array(blocks) => blocks.iter().collect(),
@@ -222,6 +219,14 @@ impl Context {
             model: result["model"].as_str().unwrap_or_default().to_owned(),
             stop_reason: result["stopReason"].as_str().map(str::to_owned),
         })
+    }
+}
+
+/// A question to the client that got no usable answer.
+fn client_error(method: &str, message: String) -> ToolError {
+    ToolError::Client {
+        method: method.to_owned(),
+        message,
     }
 }
 

@@ -144,7 +144,7 @@ async fn stdio_sampling_and_a_client_that_refuses() {
         .await;
     let r = client.response(21).await;
     assert_eq!(r["result"]["isError"], true, "{r}");
-    assert_eq!(r["result"]["structuredContent"]["error"], "client");
+    assert_eq!(r["result"]["_meta"]["dev.sturdy/error"]["error"], "client");
     assert!(text(&r).contains("User rejected sampling"), "{r}");
 }
 
@@ -161,7 +161,7 @@ async fn a_client_without_the_capability_is_not_asked() {
     let r = client.next().await.unwrap();
     assert_eq!(r["id"], 30, "{r}");
     assert_eq!(r["result"]["isError"], true);
-    assert_eq!(r["result"]["structuredContent"]["error"], "client");
+    assert_eq!(r["result"]["_meta"]["dev.sturdy/error"]["error"], "client");
     assert!(
         text(&r).contains("did not declare the `elicitation` capability"),
         "{r}"
@@ -218,7 +218,10 @@ async fn a_tool_that_stops_waiting_withdraws_its_request() {
     assert_eq!(cancel["method"], "notifications/cancelled", "{cancel}");
     assert_eq!(cancel["params"]["requestId"], request["id"]);
     let r = client.response(40).await;
-    assert_eq!(r["result"]["structuredContent"]["error"], "timeout", "{r}");
+    assert_eq!(
+        r["result"]["_meta"]["dev.sturdy/error"]["error"], "timeout",
+        "{r}"
+    );
     // A late answer is dropped, and the server keeps serving.
     client
         .send(json!({"jsonrpc": "2.0", "id": request["id"], "result": {"action": "cancel"}}))
@@ -254,7 +257,10 @@ async fn end_of_input_ends_the_wait_and_the_server() {
     client.close().await;
     // The tool gets an error instead of waiting forever, so the server finishes.
     let r = client.response(50).await;
-    assert_eq!(r["result"]["structuredContent"]["error"], "client", "{r}");
+    assert_eq!(
+        r["result"]["_meta"]["dev.sturdy/error"]["error"], "client",
+        "{r}"
+    );
     assert!(text(&r).contains("ended before it answered"), "{r}");
     tokio::time::timeout(Duration::from_secs(10), &mut client.server)
         .await
@@ -337,7 +343,7 @@ async fn http_session_questions_travel_on_the_call_stream() {
     let messages = read_messages(&mut r, &mut body, 2).await;
     assert_eq!(messages[1]["result"]["isError"], true, "{}", messages[1]);
     assert_eq!(
-        messages[1]["result"]["structuredContent"]["error"],
+        messages[1]["result"]["_meta"]["dev.sturdy/error"]["error"],
         "client"
     );
     server.shutdown().await;
@@ -476,7 +482,7 @@ async fn parked_stateless_calls_are_bounded() {
     // One more has no room to wait: its question fails at once, and the tool answers.
     let r = client.request(5000, "tools/call", ask).await;
     assert_eq!(r["result"]["resultType"], "complete", "{r}");
-    assert_eq!(r["result"]["structuredContent"]["error"], "client");
+    assert_eq!(r["result"]["_meta"]["dev.sturdy/error"]["error"], "client");
     assert!(text(&r).contains("too many calls"), "{r}");
 }
 

@@ -333,7 +333,7 @@ async fn default_call_timeout_and_concurrency_cap() {
     let r = post(&client, &url, with_session(&sid), json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"nap","arguments":{"ms":5000}}})).await;
     let v = json_of(r).await;
     assert_eq!(v["result"]["isError"], true);
-    assert_eq!(v["result"]["structuredContent"]["error"], "timeout");
+    assert_eq!(v["result"]["_meta"]["dev.sturdy/error"]["error"], "timeout");
 
     // Two naps hold both slots; a third request is shed with 503.
     let calls: Vec<_> = (0..2)

@@ -163,7 +163,10 @@ async fn resilient_api_call_opens_the_circuit_and_stops_calling_the_server() {
         .call("resilient_api_call", json!({"url": http.url("/down")}))
         .await;
     assert!(is_error(&r), "{r}");
-    assert_eq!(r["structuredContent"]["error"], "circuit_open", "{r}");
+    assert_eq!(
+        r["_meta"]["dev.sturdy/error"]["error"], "circuit_open",
+        "{r}"
+    );
     assert_eq!(http.hits("/down"), 3);
 
     // While open: every call fails at once with retry_after, whatever the URL, and the HTTP server
@@ -173,8 +176,13 @@ async fn resilient_api_call_opens_the_circuit_and_stops_calling_the_server() {
             .call("resilient_api_call", json!({"url": http.url(target)}))
             .await;
         assert!(is_error(&r), "{r}");
-        assert_eq!(r["structuredContent"]["error"], "circuit_open", "{r}");
-        let after = r["structuredContent"]["retry_after"].as_f64().unwrap();
+        assert_eq!(
+            r["_meta"]["dev.sturdy/error"]["error"], "circuit_open",
+            "{r}"
+        );
+        let after = r["_meta"]["dev.sturdy/error"]["retry_after"]
+            .as_f64()
+            .unwrap();
         assert!(after > 25.0 && after <= 30.0, "retry_after {after}");
         assert!(text(&r).contains("circuit open"), "{r}");
     }
@@ -191,9 +199,9 @@ async fn resilient_api_call_does_not_retry_client_errors() {
         .call("resilient_api_call", json!({"url": url.clone()}))
         .await;
     assert!(is_error(&r), "{r}");
-    assert_eq!(r["structuredContent"]["error"], "upstream");
-    assert_eq!(r["structuredContent"]["status"], 404);
-    let message = r["structuredContent"]["message"].as_str().unwrap();
+    assert_eq!(r["_meta"]["dev.sturdy/error"]["error"], "upstream");
+    assert_eq!(r["_meta"]["dev.sturdy/error"]["status"], 404);
+    let message = r["_meta"]["dev.sturdy/error"]["message"].as_str().unwrap();
     assert!(message.contains("HTTP 404 Not Found"), "{message}");
     assert!(message.contains(&url), "{message}");
     assert_eq!(http.hits("/notfound"), 1, "a 404 is not retried");
@@ -210,7 +218,10 @@ async fn resilient_api_call_does_not_retry_client_errors() {
     let r = tools
         .call("resilient_api_call", json!({"url": "ftp://127.0.0.1/x"}))
         .await;
-    assert_eq!(r["structuredContent"]["error"], "invalid_arguments", "{r}");
+    assert_eq!(
+        r["_meta"]["dev.sturdy/error"]["error"], "invalid_arguments",
+        "{r}"
+    );
     assert_eq!(http.total_hits(), 2);
 
     // Answers are not outages: more 404s than the breaker's threshold leave the circuit closed.
@@ -218,7 +229,7 @@ async fn resilient_api_call_does_not_retry_client_errors() {
         let r = tools
             .call("resilient_api_call", json!({"url": url.clone()}))
             .await;
-        assert_eq!(r["structuredContent"]["status"], 404, "{r}");
+        assert_eq!(r["_meta"]["dev.sturdy/error"]["status"], 404, "{r}");
     }
     let r = tools
         .call("resilient_api_call", json!({"url": http.url("/ok")}))
@@ -237,9 +248,9 @@ async fn retry_api_call_returns_the_last_error_after_one_plus_max_attempts() {
         .call("retry_api_call", json!({"url": url.clone()}))
         .await;
     assert!(is_error(&r), "{r}");
-    assert_eq!(r["structuredContent"]["error"], "upstream");
-    assert_eq!(r["structuredContent"]["status"], 503);
-    let message = r["structuredContent"]["message"].as_str().unwrap();
+    assert_eq!(r["_meta"]["dev.sturdy/error"]["error"], "upstream");
+    assert_eq!(r["_meta"]["dev.sturdy/error"]["status"], 503);
+    let message = r["_meta"]["dev.sturdy/error"]["message"].as_str().unwrap();
     assert!(message.contains("HTTP 503"), "{message}");
     assert!(message.contains(&url), "{message}");
     assert_eq!(http.hits("/down"), 1 + 3);
@@ -305,8 +316,11 @@ async fn fibonacci_and_prime_check_are_right_and_cached() {
     for _ in 0..2 {
         let r = tools.call("fibonacci", json!({"n": 187})).await;
         assert!(is_error(&r), "{r}");
-        assert!(r.get("_meta").is_none(), "{r}");
-        assert_eq!(r["structuredContent"]["error"], "invalid_arguments", "{r}");
+        assert!(r["_meta"].get("dev.sturdy/cache").is_none(), "{r}");
+        assert_eq!(
+            r["_meta"]["dev.sturdy/error"]["error"], "invalid_arguments",
+            "{r}"
+        );
         assert!(
             r["content"][0]["text"].as_str().unwrap().contains("186"),
             "{r}"
@@ -358,8 +372,10 @@ async fn rate_limited_operation_rejects_beyond_its_limit_with_retry_after() {
         .call("rate_limited_operation", json!({"task": "one too many"}))
         .await;
     assert!(is_error(&r), "{r}");
-    assert_eq!(r["structuredContent"]["error"], "rate_limited");
-    let after = r["structuredContent"]["retry_after"].as_f64().unwrap();
+    assert_eq!(r["_meta"]["dev.sturdy/error"]["error"], "rate_limited");
+    let after = r["_meta"]["dev.sturdy/error"]["retry_after"]
+        .as_f64()
+        .unwrap();
     assert!(after > 50.0 && after <= 60.0, "retry_after {after}");
     assert!(text(&r).contains("rate limited"), "{r}");
 }

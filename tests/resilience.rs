@@ -40,7 +40,7 @@ async fn breaker_opens_after_exactly_threshold_failures_and_never_calls_while_op
     }
     for _ in 0..10 {
         match opens_after_threshold().await.unwrap_err() {
-            ToolError::CircuitOpen { retry_after } => {
+            ToolError::CircuitOpen { retry_after, .. } => {
                 assert!(
                     retry_after > Duration::from_secs(59) && retry_after <= Duration::from_secs(60)
                 )
@@ -206,6 +206,25 @@ async fn retry_through_breaker() -> Result<(), ToolError> {
 async fn every_retry_attempt_passes_the_breaker_and_circuit_open_is_not_retried() {
     let e = retry_through_breaker().await.unwrap_err();
     assert!(matches!(e, ToolError::CircuitOpen { .. }), "{e:?}");
+    assert_eq!(THROUGH_BREAKER_CALLS.load(SeqCst), 2);
+    // The retries stopped because the breaker opened: the error still says what failed.
+    assert_eq!(e.kind(), "circuit_open");
+    assert!(e.retry_after().unwrap() > Duration::from_secs(59), "{e:?}");
+    let text = e.to_string();
+    assert!(
+        text.starts_with("down; the circuit is now open: retry after"),
+        "{text}"
+    );
+    assert_eq!(e.to_json()["last_failure"], "down");
+    // A call that finds the circuit already open ran nothing, so it has no failure to report.
+    let e = retry_through_breaker().await.unwrap_err();
+    assert_eq!(
+        e,
+        ToolError::CircuitOpen {
+            retry_after: e.retry_after().unwrap(),
+            last_failure: None
+        }
+    );
     assert_eq!(THROUGH_BREAKER_CALLS.load(SeqCst), 2);
 }
 

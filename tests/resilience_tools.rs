@@ -43,8 +43,10 @@ async fn rate_limits_are_per_client_and_rejections_carry_retry_after() {
     }
     let r = alice.call(3, "limited", json!({"x": 3})).await;
     assert_eq!(r["isError"], true);
-    assert_eq!(r["structuredContent"]["error"], "rate_limited");
-    let after = r["structuredContent"]["retry_after"].as_f64().unwrap();
+    assert_eq!(r["_meta"]["dev.sturdy/error"]["error"], "rate_limited");
+    let after = r["_meta"]["dev.sturdy/error"]["retry_after"]
+        .as_f64()
+        .unwrap();
     assert!(after > 59.0 && after <= 60.0, "{after}");
     assert!(r["content"][0]["text"]
         .as_str()
@@ -73,11 +75,18 @@ async fn open_circuits_are_tool_errors_with_retry_after() {
     let mut c = Client::start();
     c.initialize("2025-11-25").await;
     let r = c.call(1, "down", json!({})).await;
-    assert_eq!(r["structuredContent"]["error"], "failed");
+    assert_eq!(r["_meta"]["dev.sturdy/error"]["error"], "failed");
     let r = c.call(2, "down", json!({})).await;
     assert_eq!(r["isError"], true);
-    assert_eq!(r["structuredContent"]["error"], "circuit_open");
-    assert!(r["structuredContent"]["retry_after"].as_f64().unwrap() > 29.0);
+    assert_eq!(r["_meta"]["dev.sturdy/error"]["error"], "circuit_open");
+    assert!(
+        r["_meta"]["dev.sturdy/error"]["retry_after"]
+            .as_f64()
+            .unwrap()
+            > 29.0
+    );
+    // Clients validate structuredContent against the outputSchema, errors included: none here.
+    assert!(r.get("structuredContent").is_none(), "{r}");
 }
 
 #[tokio::test]
@@ -115,7 +124,7 @@ async fn sync_tools_are_limited_per_client_too() {
         .get("isError")
         .is_none());
     let r = carol.call(2, "sync_limited", json!({})).await;
-    assert_eq!(r["structuredContent"]["error"], "rate_limited");
+    assert_eq!(r["_meta"]["dev.sturdy/error"]["error"], "rate_limited");
     assert!(dave
         .call(1, "sync_limited", json!({}))
         .await

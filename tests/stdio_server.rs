@@ -106,7 +106,7 @@ async fn structured_results_defaults_and_errors() {
     let r = c.call(3, "split_once", json!({"text": "ab"})).await;
     assert_eq!(r["isError"], true);
     assert_eq!(r["content"][0]["text"], "no `,` in the text");
-    assert_eq!(r["structuredContent"]["error"], "failed");
+    assert_eq!(r["_meta"]["dev.sturdy/error"]["error"], "failed");
     let r = c.call(4, "fails_with_display", json!({})).await;
     assert_eq!(r["isError"], true);
     assert_eq!(r["content"][0]["text"], "invalid digit found in string");
@@ -123,7 +123,7 @@ async fn bad_arguments_are_tool_errors() {
     ] {
         let r = c.call(id, "add", args).await;
         assert_eq!(r["isError"], true, "{r}");
-        assert_eq!(r["structuredContent"]["error"], "invalid_arguments");
+        assert_eq!(r["_meta"]["dev.sturdy/error"]["error"], "invalid_arguments");
         let text = r["content"][0]["text"].as_str().unwrap();
         assert!(text.contains(needle), "{text}");
     }
@@ -164,10 +164,10 @@ async fn panicking_tools_are_errors_and_the_server_keeps_serving() {
     c.initialize("2025-11-25").await;
     let r = c.call(1, "boom", json!({"async": false})).await;
     assert_eq!(r["isError"], true);
-    assert_eq!(r["structuredContent"]["error"], "panicked");
+    assert_eq!(r["_meta"]["dev.sturdy/error"]["error"], "panicked");
     assert!(r["content"][0]["text"].as_str().unwrap().contains("boom"));
     let r = c.call(2, "boom_async", json!({})).await;
-    assert_eq!(r["structuredContent"]["error"], "panicked");
+    assert_eq!(r["_meta"]["dev.sturdy/error"]["error"], "panicked");
     let r = c.call(3, "add", json!({"a": 1, "b": 1})).await;
     assert_eq!(r["structuredContent"]["result"], 2);
 }

@@ -359,6 +359,11 @@ fn structured(r: &Value) -> &Value {
     &r["structuredContent"]
 }
 
+/// An error result's structured fields.
+fn error_fields(r: &Value) -> &Value {
+    &r["_meta"]["dev.sturdy/error"]
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn load_balanced_request_spreads_calls_and_moves_off_a_failing_instance() {
     let servers = three().await;
@@ -390,18 +395,18 @@ async fn load_balanced_request_spreads_calls_and_moves_off_a_failing_instance() 
 
     let r = balanced_get(&mut tools, "/missing").await;
     assert!(is_error(&r), "{r}");
-    assert_eq!(structured(&r)["error"], "upstream");
-    assert_eq!(structured(&r)["status"], 404);
-    assert!(structured(&r)["instance"].is_string(), "{r}");
+    assert_eq!(error_fields(&r)["error"], "upstream");
+    assert_eq!(error_fields(&r)["status"], 404);
+    assert!(error_fields(&r)["instance"].is_string(), "{r}");
     let r = balanced_get(&mut tools, "item/1").await;
-    assert_eq!(structured(&r)["error"], "invalid_arguments", "{r}");
+    assert_eq!(error_fields(&r)["error"], "invalid_arguments", "{r}");
 
     // Without upstreams the tool says how to configure them.
     let mut bare = ToolServer::start().await;
     let r = balanced_get(&mut bare, "/item/1").await;
     assert!(is_error(&r), "{r}");
     assert!(
-        structured(&r)["message"]
+        error_fields(&r)["message"]
             .as_str()
             .unwrap()
             .contains("STURDY_UPSTREAMS=name=url"),
@@ -581,14 +586,14 @@ async fn a_batch_of_1000_urls_with_10_percent_failures_reports_exactly_those() {
             json!({"urls": vec!["http://127.0.0.1:9/"; 10_001]}),
         )
         .await;
-    assert_eq!(structured(&r)["error"], "invalid_arguments", "{r}");
+    assert_eq!(error_fields(&r)["error"], "invalid_arguments", "{r}");
     let r = tools
         .call(
             "async_batch_requests",
             json!({"urls": ["http://127.0.0.1:9/"], "concurrency": 0}),
         )
         .await;
-    assert_eq!(structured(&r)["error"], "invalid_arguments", "{r}");
+    assert_eq!(error_fields(&r)["error"], "invalid_arguments", "{r}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

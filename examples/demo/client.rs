@@ -87,8 +87,8 @@ impl Client {
             .await;
         match reply.get("result") {
             Some(result) => result.clone(),
-            None => json!({"isError": true, "structuredContent": {"error": "protocol",
-                           "message": reply["error"]["message"]}}),
+            None => json!({"isError": true, "_meta": {"dev.sturdy/error": {"error": "protocol",
+                           "message": reply["error"]["message"]}}}),
         }
     }
 }

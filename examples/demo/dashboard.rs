@@ -95,7 +95,7 @@ impl Board {
         let row = tools.entry(tool).or_default();
         row.calls += 1;
         if result["isError"] == true {
-            let kind = result["structuredContent"]["error"]
+            let kind = result["_meta"]["dev.sturdy/error"]["error"]
                 .as_str()
                 .unwrap_or("failed");
             *row.errors.entry(kind.to_owned()).or_default() += 1;

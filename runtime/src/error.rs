@@ -5,8 +5,8 @@ use std::fmt;
 use std::time::Duration;
 
 /// Why a tool call failed. Every variant becomes a tool result with `isError: true`, a readable text
-/// and structured fields (`{"error": <kind>, "message": …, "retry_after": …}`), so that the model
-/// calling the tool can see what happened and react.
+/// and structured fields (`{"error": <kind>, "message": …, "retry_after": …}` under the result's
+/// `_meta["dev.sturdy/error"]`), so that the model calling the tool can see what happened and react.
 ///
 /// ```
 /// use sturdy_runtime::ToolError;
@@ -26,7 +26,14 @@ pub enum ToolError {
     /// The call was cancelled by the client. Never retried.
     Cancelled,
     /// The circuit breaker is open: the function was not called. Never retried.
-    CircuitOpen { retry_after: Duration },
+    ///
+    /// `last_failure` is set when retries stopped because the breaker opened under them: it says
+    /// what the last attempt that ran failed with (such as "connection refused"), so the caller
+    /// learns what is wrong, not only that the circuit is open.
+    CircuitOpen {
+        retry_after: Duration,
+        last_failure: Option<String>,
+    },
     /// Too many calls for this key: the function was not called. Never retried.
     RateLimited { retry_after: Duration },
     /// The attempt did not finish in time and was dropped.
@@ -62,6 +69,14 @@ impl ToolError {
     /// A plain failure with a message.
     pub fn new(message: impl Into<String>) -> Self {
         ToolError::Failed(message.into())
+    }
+
+    /// An open circuit that admits calls again after `retry_after`.
+    pub fn circuit_open(retry_after: Duration) -> Self {
+        ToolError::CircuitOpen {
+            retry_after,
+            last_failure: None,
+        }
     }
 
     /// Invalid arguments (bad type, missing required argument, unknown argument).
@@ -100,7 +115,7 @@ impl ToolError {
     /// How long the caller should wait before trying again, when the error says so.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            ToolError::CircuitOpen { retry_after } | ToolError::RateLimited { retry_after } => {
+            ToolError::CircuitOpen { retry_after, .. } | ToolError::RateLimited { retry_after } => {
                 Some(*retry_after)
             }
             ToolError::Unavailable { retry_after, .. } => *retry_after,
@@ -108,11 +123,18 @@ impl ToolError {
         }
     }
 
-    /// The structured fields sent as `structuredContent` of the error result.
+    /// The structured fields sent as `_meta["dev.sturdy/error"]` of the error result.
     pub fn to_json(&self) -> Value {
         let mut v = json!({ "error": self.kind(), "message": self.to_string() });
         if let Some(after) = self.retry_after() {
             v["retry_after"] = json!(after.as_secs_f64());
+        }
+        if let ToolError::CircuitOpen {
+            last_failure: Some(failure),
+            ..
+        } = self
+        {
+            v["last_failure"] = json!(failure);
         }
         if let ToolError::Upstream {
             status, instance, ..
@@ -136,9 +158,20 @@ impl fmt::Display for ToolError {
             ToolError::InvalidArguments(m) => write!(f, "invalid arguments: {m}"),
             ToolError::Panicked(m) => write!(f, "the tool panicked: {m}"),
             ToolError::Cancelled => f.write_str("the call was cancelled"),
-            ToolError::CircuitOpen { retry_after } => write!(
+            ToolError::CircuitOpen {
+                retry_after,
+                last_failure: None,
+            } => write!(
                 f,
                 "circuit open: the service is failing, retry after {:.1} s",
+                retry_after.as_secs_f64()
+            ),
+            ToolError::CircuitOpen {
+                retry_after,
+                last_failure: Some(failure),
+            } => write!(
+                f,
+                "{failure}; the circuit is now open: retry after {:.1} s",
                 retry_after.as_secs_f64()
             ),
             ToolError::RateLimited { retry_after } => write!(

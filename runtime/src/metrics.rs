@@ -330,9 +330,7 @@ mod tests {
             ToolError::invalid_arguments("x"),
             ToolError::Panicked("x".into()),
             ToolError::Cancelled,
-            ToolError::CircuitOpen {
-                retry_after: Duration::ZERO,
-            },
+            ToolError::circuit_open(Duration::ZERO),
             ToolError::RateLimited {
                 retry_after: Duration::ZERO,
             },

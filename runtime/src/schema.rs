@@ -6,7 +6,12 @@
 //! - nullable values as `anyOf [.., {"type": "null"}]` rather than type arrays, which several
 //!   LLM providers reject;
 //! - only standard `format` values (`int64`, `uint8`, … are dropped: strict validators reject
-//!   unknown formats, and the range is already in `minimum`/`maximum`).
+//!   unknown formats, and the range is already in `minimum`/`maximum`);
+//! - no boolean subschemas: `true` (what schemars writes for `serde_json::Value`) becomes `{}`.
+//!   The 2025 revisions of the MCP schema require each entry of `properties` to be an object, and
+//!   the official TypeScript SDK rejects a whole `tools/list` over one `true`; `{}` means the same
+//!   in every revision and dialect. `false` stays where schemars writes it
+//!   (`additionalProperties: false`, which every revision and LLM provider accepts).
 
 use crate::registry::ParamDef;
 use schemars::generate::{Contract, SchemaSettings};
@@ -30,6 +35,10 @@ pub fn input_schema(params: &[ParamDef], defaults: &[(&str, Value)]) -> Value {
     let mut required = Vec::new();
     for p in params {
         let mut s = (p.schema)(&mut generator).to_value();
+        // `true` (any value) would have nowhere to put the description.
+        if s == Value::Bool(true) {
+            s = json!({});
+        }
         if let Value::Object(obj) = &mut s {
             if let Some(d) = p.description {
                 obj.insert("description".into(), d.into());
@@ -139,10 +148,60 @@ const STANDARD_FORMATS: &[&str] = &[
     "regex",
 ];
 
+/// Keywords whose value is one subschema.
+const SUBSCHEMA_KEYWORDS: &[&str] = &[
+    "additionalProperties",
+    "items",
+    "additionalItems",
+    "contains",
+    "not",
+    "if",
+    "then",
+    "else",
+    "propertyNames",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "contentSchema",
+];
+/// Keywords whose value is a map of subschemas.
+const SUBSCHEMA_MAP_KEYWORDS: &[&str] = &[
+    "properties",
+    "patternProperties",
+    "$defs",
+    "definitions",
+    "dependentSchemas",
+];
+/// Keywords whose value is a list of subschemas.
+const SUBSCHEMA_LIST_KEYWORDS: &[&str] = &["anyOf", "oneOf", "allOf", "prefixItems"];
+
+/// Replaces the boolean schema `true` by its object form `{}` in every subschema position.
+fn no_true_subschemas(obj: &mut Map<String, Value>) {
+    fn fix(v: &mut Value) {
+        if *v == Value::Bool(true) {
+            *v = Value::Object(Map::new());
+        }
+    }
+    for (key, value) in obj.iter_mut() {
+        let key = key.as_str();
+        if SUBSCHEMA_KEYWORDS.contains(&key) {
+            fix(value);
+        } else if SUBSCHEMA_MAP_KEYWORDS.contains(&key) {
+            if let Value::Object(m) = value {
+                m.values_mut().for_each(fix);
+            }
+        } else if SUBSCHEMA_LIST_KEYWORDS.contains(&key) {
+            if let Value::Array(list) = value {
+                list.iter_mut().for_each(fix);
+            }
+        }
+    }
+}
+
 /// Rewrites schemars output into the shapes strict clients accept (see the module docs).
 pub fn normalize(v: &mut Value) {
     match v {
         Value::Object(obj) => {
+            no_true_subschemas(obj);
             if let Some(Value::String(f)) = obj.get("format") {
                 if !STANDARD_FORMATS.contains(&f.as_str()) {
                     obj.remove("format");
@@ -188,8 +247,11 @@ pub fn normalize(v: &mut Value) {
                 }
                 *obj = outer;
             }
-            for (_, child) in obj.iter_mut() {
-                normalize(child);
+            for (key, child) in obj.iter_mut() {
+                // Values, not schemas: a default or an example is sent as written.
+                if !matches!(key.as_str(), "default" | "const" | "enum" | "examples") {
+                    normalize(child);
+                }
             }
         }
         Value::Array(items) => items.iter_mut().for_each(normalize),
@@ -208,6 +270,30 @@ mod tests {
         assert_eq!(
             s,
             json!({"description": "n", "anyOf": [{"type": "integer", "minimum": 0}, {"type": "null"}]})
+        );
+    }
+
+    #[test]
+    fn true_subschemas_become_empty_objects() {
+        let mut s = json!({
+            "type": "object",
+            "properties": {"any": true, "list": {"type": "array", "items": true}},
+            "additionalProperties": false,
+            "default": true,
+            "$defs": {"Any": true, "Map": {"type": "object", "additionalProperties": true}},
+            "anyOf": [true, {"const": true}]
+        });
+        normalize(&mut s);
+        assert_eq!(
+            s,
+            json!({
+                "type": "object",
+                "properties": {"any": {}, "list": {"type": "array", "items": {}}},
+                "additionalProperties": false,
+                "default": true,
+                "$defs": {"Any": {}, "Map": {"type": "object", "additionalProperties": {}}},
+                "anyOf": [{}, {"const": true}]
+            })
         );
     }
 

@@ -333,9 +333,11 @@ async def scenario(target: Target, mode: str, expected_version: str) -> None:
         print(f"{label} add(a='x'): isError={r.get('isError')} text={text_of(r)!r}")
         check(r.get("isError") is True, f"add with a='x' is not an error result: {show(r)}")
         check("argument `a`" in text_of(r), f"the error does not name argument `a`: {show(r)}")
+        # Error results carry no structuredContent: it would contradict the tool's outputSchema.
+        check("structuredContent" not in r, f"add with a='x' carries structuredContent: {show(r)}")
         check(
-            (r.get("structuredContent") or {}).get("error") == "invalid_arguments",
-            f"add with a='x': structuredContent: {show(r)}",
+            r.get("_meta", {}).get("dev.sturdy/error", {}).get("error") == "invalid_arguments",
+            f"add with a='x': _meta: {show(r)}",
         )
 
         # An unknown tool: a JSON-RPC error (-32602), which the SDK raises.

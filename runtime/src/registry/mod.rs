@@ -49,8 +49,12 @@ pub struct CallResult {
     pub text: Option<String>,
     /// Content blocks of tools that return [`Content`] / `Vec<Content>`, sent after `text`.
     pub content: Vec<Content>,
+    /// `structuredContent`: successes of tools with an `outputSchema` only, so that it always
+    /// validates against that schema (clients check error results too).
     pub structured: Option<Value>,
     pub is_error: bool,
+    /// Why the call failed, sent as `_meta["dev.sturdy/error"]` (see [`ToolError::to_json`]).
+    pub error: Option<ToolError>,
     /// The value came from a `#[cached]` cache rather than a run of the function.
     pub cache_hit: bool,
 }
@@ -71,8 +75,15 @@ impl CallResult {
         if self.is_error {
             v.insert("isError".into(), Value::Bool(true));
         }
+        let mut meta = Map::new();
         if self.cache_hit {
-            v.insert("_meta".into(), json!({ CACHE_META_KEY: "hit" }));
+            meta.insert(CACHE_META_KEY.into(), Value::from("hit"));
+        }
+        if let Some(e) = &self.error {
+            meta.insert(ERROR_META_KEY.into(), e.to_json());
+        }
+        if !meta.is_empty() {
+            v.insert("_meta".into(), Value::Object(meta));
         }
         Value::Object(v)
     }
@@ -82,12 +93,17 @@ impl CallResult {
         Self::error(e)
     }
 
+    /// The readable text goes to the model; the structured fields go under `_meta`, never into
+    /// `structuredContent`: clients (the official TypeScript SDK) validate `structuredContent`
+    /// against the tool's `outputSchema` even when `isError` is set, and an error object never
+    /// matches the schema of the tool's successes.
     fn error(e: &ToolError) -> Self {
         CallResult {
             text: Some(e.to_string()),
             content: Vec::new(),
-            structured: Some(e.to_json()),
+            structured: None,
             is_error: true,
+            error: Some(e.clone()),
             cache_hit: false,
         }
     }
@@ -148,6 +164,10 @@ fn policies_meta<S: serde::Serializer>(policies: &[Value], s: S) -> Result<S::Ok
 
 /// `_meta` key of a tool result served from a `#[cached]` cache (value `"hit"`).
 pub const CACHE_META_KEY: &str = "dev.sturdy/cache";
+
+/// `_meta` key of an error result's structured fields (`{"error": <kind>, "message": …,
+/// "retry_after": …}`, see [`ToolError::to_json`]).
+pub const ERROR_META_KEY: &str = "dev.sturdy/error";
 
 struct Entry {
     def: &'static ToolDef,
@@ -298,6 +318,7 @@ impl Registry {
                 content: Vec::new(),
                 structured: None,
                 is_error: false,
+                error: None,
                 cache_hit: false,
             },
             Ok(ToolOutput::Empty) => CallResult {
@@ -305,6 +326,7 @@ impl Registry {
                 content: Vec::new(),
                 structured: None,
                 is_error: false,
+                error: None,
                 cache_hit: false,
             },
             Ok(ToolOutput::Content(blocks)) => CallResult {
@@ -312,6 +334,7 @@ impl Registry {
                 content: blocks,
                 structured: None,
                 is_error: false,
+                error: None,
                 cache_hit: false,
             },
             Ok(ToolOutput::Structured(value)) => {
@@ -325,6 +348,7 @@ impl Registry {
                     content: Vec::new(),
                     structured: Some(value),
                     is_error: false,
+                    error: None,
                     cache_hit: false,
                 }
             }

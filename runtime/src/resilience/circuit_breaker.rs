@@ -273,9 +273,7 @@ impl CircuitBreaker {
             }
             State::Open { until } => {
                 inner.rejected += 1;
-                return Err(ToolError::CircuitOpen {
-                    retry_after: until - now,
-                });
+                return Err(ToolError::circuit_open(until - now));
             }
             State::HalfOpen { ref mut trials } if *trials < self.config.half_open => {
                 *trials += 1;
@@ -283,9 +281,7 @@ impl CircuitBreaker {
             }
             State::HalfOpen { .. } => {
                 inner.rejected += 1;
-                return Err(ToolError::CircuitOpen {
-                    retry_after: Duration::ZERO,
-                });
+                return Err(ToolError::circuit_open(Duration::ZERO));
             }
         };
         Ok(self.permit(trial))
@@ -555,7 +551,7 @@ mod tests {
         assert_eq!(b.stats().consecutive_failures, 3);
         assert!(matches!(
             b.try_acquire(),
-            Err(ToolError::CircuitOpen { retry_after }) if retry_after > Duration::from_secs(59)
+            Err(ToolError::CircuitOpen { retry_after, .. }) if retry_after > Duration::from_secs(59)
         ));
         assert_eq!(b.stats().rejected, 1);
     }

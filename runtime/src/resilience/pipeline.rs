@@ -486,6 +486,9 @@ where
         Fut: Future<Output = Result<V, E>>,
     {
         let mut n = 0;
+        // What the last attempt that ran failed with: said again if the breaker opens under the
+        // retries, so the caller learns what is wrong and not only that the circuit is open.
+        let mut last_failure: Option<String> = None;
         loop {
             let result = match self.breaker.as_deref().map(CircuitBreaker::try_acquire) {
                 Some(Err(open)) => Err(Fail::Policy(open)),
@@ -509,9 +512,11 @@ where
                 (Some(retry), Err(fail)) if n < retry.max && fail.retryable(self.when.retry) => {
                     self.retries.fetch_add(1, Ordering::Relaxed);
                     let delay = retry.delay(n);
+                    let failure = fail.describe();
                     tracing::debug!(target: "sturdy::retry", function = self.name,
                         retry = n + 1, delay_ms = delay.as_secs_f64() * 1000.0,
-                        "retrying: {}", fail.describe());
+                        "retrying: {failure}");
+                    last_failure = Some(failure);
                     if self.blocking {
                         // A sync function's pipeline runs on its caller's thread, which is
                         // the caller's to block (and may have no tokio timer).
@@ -521,6 +526,18 @@ where
                         Box::pin(tokio::time::sleep(delay)).await;
                     }
                     n += 1;
+                }
+                (
+                    _,
+                    Err(Fail::Policy(ToolError::CircuitOpen {
+                        retry_after,
+                        last_failure: None,
+                    })),
+                ) if last_failure.is_some() => {
+                    return Err(Fail::Policy(ToolError::CircuitOpen {
+                        retry_after,
+                        last_failure,
+                    }))
                 }
                 (_, result) => return result,
             }

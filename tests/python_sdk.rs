@@ -14,13 +14,10 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use support::{run, target_dir, HttpServer};
+use std::time::{Duration, Instant};
+use support::python::sdk_venv;
+use support::{run, HttpServer};
 
-/// Written into a venv once its install succeeded; holds the pip requirement.
-const MARKER: &str = "sturdy-installed.txt";
-/// Longest a `pip install` may take.
-const INSTALL_TIMEOUT: Duration = Duration::from_secs(600);
 /// Longest the SDK script may take (it bounds each of its scenarios to 60 s itself).
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -106,136 +103,11 @@ fn run_sdk_client_http_cut(venv_name: &str, requirement: &str, cut: bool) {
 
 /// `python -u tests/python/sdk_client.py <args>`
 fn sdk_client(python: &Path, args: &[&std::ffi::OsStr]) -> Command {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/sdk_client.py");
-    let mut cmd = Command::new(python);
-    cmd.arg("-u")
-        .arg(&script)
-        .args(args)
-        .env("PYTHONUNBUFFERED", "1")
-        .env("PYTHONDONTWRITEBYTECODE", "1");
-    cmd
+    support::python::script(python, "sdk_client.py", args)
 }
 
 /// The example server binary, `<target>/<profile>/examples/tool_server`, built once per run.
 fn example_server() -> &'static Path {
     static SERVER: OnceLock<PathBuf> = OnceLock::new();
     SERVER.get_or_init(|| support::build_example("tool_server"))
-}
-
-/// The Python interpreter of a virtualenv holding `requirement`, created on first use.
-///
-/// The venv is built in a scratch directory and renamed into place once pip succeeded, so a venv
-/// at the final path is always complete, an interrupted install leaves nothing that is reused, and
-/// two processes installing at once cannot corrupt each other (the second rename fails; that
-/// process uses the winner's venv). The marker file records what was installed.
-fn sdk_venv(venv_name: &str, requirement: &str) -> PathBuf {
-    let root = target_dir().join("python-sdk");
-    let dir = root.join(venv_name);
-    let usable = |venv: &Path| {
-        std::fs::read_to_string(venv.join(MARKER)).ok().as_deref() == Some(requirement)
-            && venv_python(venv).is_file()
-    };
-    if usable(&dir) {
-        return venv_python(&dir);
-    }
-    std::fs::create_dir_all(&root).expect("create the python-sdk directory");
-    let nonce = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let scratch = root.join(format!("{venv_name}.tmp-{}-{nonce}", std::process::id()));
-
-    let started = Instant::now();
-    let base = base_python();
-    let mut venv = Command::new(&base);
-    venv.args(["-m", "venv"]).arg(&scratch);
-    let out = run(venv, INSTALL_TIMEOUT);
-    if !out.succeeded() {
-        let _ = std::fs::remove_dir_all(&scratch);
-        panic!(
-            "`{} -m venv {}` failed ({}): the tests need python3 with the venv module \
-             (Debian/Ubuntu: apt install python3-venv)\n{}{}",
-            base.display(),
-            scratch.display(),
-            out.outcome(),
-            out.stdout,
-            out.stderr
-        );
-    }
-    let mut pip = Command::new(venv_python(&scratch));
-    pip.args([
-        "-m",
-        "pip",
-        "install",
-        "--disable-pip-version-check",
-        "--no-input",
-        requirement,
-    ]);
-    let out = run(pip, INSTALL_TIMEOUT);
-    if !out.succeeded() {
-        let _ = std::fs::remove_dir_all(&scratch);
-        panic!(
-            "`pip install '{requirement}'` failed ({}); the tests need pip and access to PyPI (or a \
-             configured index)\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            out.outcome(),
-            out.stdout,
-            out.stderr
-        );
-    }
-    std::fs::write(scratch.join(MARKER), requirement).expect("write the marker");
-
-    // A stale or broken venv at the final path goes first (one another process has just completed
-    // is usable and stays).
-    if dir.exists() && !usable(&dir) {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-    let outcome = match std::fs::rename(&scratch, &dir) {
-        Ok(()) => "installed",
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&scratch);
-            // Fine if another process installed it meanwhile.
-            assert!(
-                usable(&dir),
-                "could not move the venv into {}: {e}",
-                dir.display()
-            );
-            "installed (another process was first; using its venv)"
-        }
-    };
-    eprintln!(
-        "{outcome} {requirement} into {} in {:.1} s",
-        dir.display(),
-        started.elapsed().as_secs_f64()
-    );
-    venv_python(&dir)
-}
-
-fn venv_python(venv: &Path) -> PathBuf {
-    if cfg!(windows) {
-        venv.join("Scripts").join("python.exe")
-    } else {
-        venv.join("bin").join("python")
-    }
-}
-
-/// A Python 3 interpreter on `PATH`: `python3`, else `python`. Panics (never skips) without one.
-fn base_python() -> PathBuf {
-    let mut tried = Vec::new();
-    for candidate in ["python3", "python"] {
-        let mut cmd = Command::new(candidate);
-        cmd.args(["-c", "import sys; print(sys.version_info[0])"]);
-        let out = run(cmd, Duration::from_secs(60));
-        if out.succeeded() && out.stdout.trim() == "3" {
-            return PathBuf::from(candidate);
-        }
-        tried.push(match out.status {
-            None if !out.timed_out => out.stderr.trim().to_owned(),
-            None => format!("{candidate}: timed out"),
-            Some(_) => format!("{candidate}: {}: {}", out.outcome(), out.stderr.trim()),
-        });
-    }
-    panic!(
-        "no Python 3 interpreter found (tried {}); these tests drive the server with the official \
-         MCP Python SDK and need python3 with venv and pip",
-        tried.join("; ")
-    );
 }

@@ -1,5 +1,6 @@
-//! The `tool_server` example as a user runs it: the built binary, spoken to over its stdin/stdout
-//! as an MCP client would. Each test starts its own process (policy state lives in the process).
+//! The `tool_server` example (or another example server) as a user runs it: the built binary,
+//! spoken to over its stdin/stdout as an MCP client would. Each test starts its own process
+//! (policy state lives in the process).
 #![allow(dead_code)] // each test uses part of it
 
 use crate::support;
@@ -23,6 +24,8 @@ pub struct ToolServer {
     stdin: ChildStdin,
     lines: Lines<BufReader<ChildStdout>>,
     next_id: i64,
+    /// 2026-07-28: no handshake; every request carries the revision in its `_meta`.
+    stateless: bool,
 }
 
 impl ToolServer {
@@ -32,7 +35,17 @@ impl ToolServer {
 
     /// With extra environment variables (such as `STURDY_UPSTREAMS`).
     pub async fn start_with_env(env: &[(&str, &str)]) -> Self {
-        let mut child = Command::new(tool_server_binary())
+        Self::spawn(tool_server_binary(), env, "2025-11-25").await
+    }
+
+    /// The example `name`, speaking `revision`: after an `initialize` handshake for the 2025
+    /// revisions, stateless (each request's `_meta` names it) for 2026-07-28.
+    pub async fn start_example(name: &str, revision: &str) -> Self {
+        Self::spawn(&support::build_example(name), &[], revision).await
+    }
+
+    async fn spawn(binary: &Path, env: &[(&str, &str)], revision: &str) -> Self {
+        let mut child = Command::new(binary)
             // The test servers are local: never send their requests to a proxy from the
             // environment.
             .env("NO_PROXY", "127.0.0.1,localhost")
@@ -49,15 +62,19 @@ impl ToolServer {
             lines: BufReader::new(child.stdout.take().unwrap()).lines(),
             _child: child,
             next_id: 1,
+            stateless: revision == "2026-07-28",
         };
+        if server.stateless {
+            return server;
+        }
         let init = server
             .request(
                 "initialize",
-                json!({"protocolVersion": "2025-11-25", "capabilities": {},
+                json!({"protocolVersion": revision, "capabilities": {},
                        "clientInfo": {"name": "example-test", "version": "1"}}),
             )
             .await;
-        assert_eq!(init["result"]["protocolVersion"], "2025-11-25");
+        assert_eq!(init["result"]["protocolVersion"], revision);
         server
             .send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
             .await;
@@ -71,9 +88,16 @@ impl ToolServer {
         self.stdin.flush().await.unwrap();
     }
 
-    pub async fn request(&mut self, method: &str, params: Value) -> Value {
+    pub async fn request(&mut self, method: &str, mut params: Value) -> Value {
         let id = self.next_id;
         self.next_id += 1;
+        if self.stateless {
+            params["_meta"] = json!({
+                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                "io.modelcontextprotocol/clientInfo": {"name": "example-test", "version": "1"},
+                "io.modelcontextprotocol/clientCapabilities": {}
+            });
+        }
         self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
             .await;
         loop {

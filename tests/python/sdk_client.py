@@ -4,6 +4,8 @@
 Usage: sdk_client.py <path to the tool_server binary>   stdio: the SDK starts the server itself
        sdk_client.py --http <url, e.g. http://127.0.0.1:8000/mcp>
                                                        Streamable HTTP to a server already running
+       ... --cases tests/type_torture/cases.json       instead of the example server's scenario,
+                                                       every tool of a type-torture server
 
 Works with both SDK generations:
   * mcp 1.x (`ClientSession` + `stdio_client` / `streamable_http_client`, `initialize` handshake,
@@ -395,6 +397,47 @@ async def scenario(target: Target, mode: str, expected_version: str) -> None:
     print(f"{label} OK")
 
 
+# Set by --cases FILE: the calls of a type-torture server (tests/type_torture/cases.json), run
+# instead of the example server's scenario.
+CASES: list[dict[str, Any]] | None = None
+
+
+async def cases_scenario(target: Target, mode: str, expected_version: str) -> None:
+    """Lists the tools (the SDK checks them) and makes each case's call, as given (a success,
+    whose structuredContent the SDK validates against the outputSchema) and with `fail: true`
+    (an error result, without structuredContent)."""
+    assert CASES is not None
+    label = f"[mcp {SDK_VERSION}, {target.transport}, {mode}]"
+    async with connect(target, mode, Wire()) as conn:
+        check(
+            conn.protocol_version == expected_version,
+            f"negotiated protocol version {conn.protocol_version!r}, expected {expected_version!r}",
+        )
+        tools = {t["name"]: t for t in await conn.list_tools()}
+        covered = {c["tool"] for c in CASES}
+        check(set(tools) == covered, f"tools without cases: {sorted(set(tools) - covered)}, "
+              f"cases without tools: {sorted(covered - set(tools))}")
+        print(f"{label} tools/list: {len(tools)} tools")
+        for c in CASES:
+            what = f"{c['tool']}({show(c['arguments'])})"
+            r = await conn.call_tool(c["tool"], c["arguments"])
+            check(not r.get("isError"), f"{what} failed: {show(r)}")
+            if "structured" in c:
+                check(r.get("structuredContent") == c["structured"], f"{what}: {show(r)}")
+            else:
+                check("structuredContent" not in r, f"{what}: {show(r)}")
+            if "text" in c:
+                check(text_of(r) == c["text"], f"{what}: {show(r)}")
+            if c.get("empty"):
+                check(r.get("content") == [], f"{what}: {show(r)}")
+            r = await conn.call_tool(c["tool"], {**c["arguments"], "fail": True})
+            check(r.get("isError") is True, f"{what} with fail: {show(r)}")
+            check("structuredContent" not in r, f"{what} with fail: {show(r)}")
+            check("failed on request" in text_of(r), f"{what} with fail: {show(r)}")
+        print(f"{label} {len(CASES)} cases called, each as a success and as an error")
+    print(f"{label} OK")
+
+
 def check_wire(wire: Wire, version: str) -> str:
     """Checks the HTTP flow of a connection that negotiated `version`; returns a summary."""
     ex = wire.exchanges
@@ -498,7 +541,7 @@ async def main(target: Target) -> None:
     for mode, expected_version in MODES:
         current = f"mcp {SDK_VERSION}, {target.transport}, {mode}"
         with anyio.fail_after(TIMEOUT_SECONDS):
-            await scenario(target, mode, expected_version)
+            await (scenario if CASES is None else cases_scenario)(target, mode, expected_version)
 
 
 def check_failure(e: BaseException) -> CheckFailed | None:
@@ -516,16 +559,23 @@ CUT_STREAMS = False
 
 
 def parse_args(args: list[str]) -> Target:
-    global CUT_STREAMS
+    global CUT_STREAMS, CASES
     if "--cut-streams" in args:
         CUT_STREAMS = True
         args = [a for a in args if a != "--cut-streams"]
+    if "--cases" in args:
+        i = args.index("--cases")
+        with open(args[i + 1], encoding="utf-8") as f:
+            CASES = json.load(f)["cases"]
+        args = args[:i] + args[i + 2 :]
     match args:
         case ["--http", url]:
             return Target(http=True, where=url)
         case [server] if not server.startswith("-"):
             return Target(http=False, where=server)
-    sys.exit(f"usage: {sys.argv[0]} <tool_server binary> | --http <url of /mcp> [--cut-streams]")
+    sys.exit(
+        f"usage: {sys.argv[0]} <server binary> | --http <url of /mcp> [--cut-streams] [--cases FILE]"
+    )
 
 
 if __name__ == "__main__":

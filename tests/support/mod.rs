@@ -3,6 +3,11 @@
 //! on a free loopback port.
 #![allow(dead_code)]
 
+pub mod install;
+pub mod node;
+pub mod python;
+pub mod spec;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

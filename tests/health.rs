@@ -45,12 +45,7 @@ async fn health_tools_report_checks_and_open_circuits() {
 
     let simple = c.call(2, "simple_health", json!({})).await;
     assert_eq!(simple["structuredContent"]["status"], "healthy");
-    assert!(
-        simple["structuredContent"]["uptime_seconds"]
-            .as_f64()
-            .unwrap()
-            >= 0.0
-    );
+    assert!(simple["structuredContent"]["uptime"].as_f64().unwrap() >= 0.0);
 
     let report = c.call(3, "health_check", json!({})).await;
     let r = &report["structuredContent"];
@@ -116,7 +111,7 @@ async fn ready_is_503_while_a_check_fails() {
     let r = get("/ready").await.unwrap();
     assert_eq!(r.status(), 503);
     let body: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
-    assert_eq!(body["checks"]["database"]["message"], "connection refused");
+    assert_eq!(body["checks"]["database"]["error"], "connection refused");
     // Liveness does not run checks.
     assert_eq!(get("/health").await.unwrap().status(), 200);
     stop.send(()).unwrap();
@@ -158,7 +153,7 @@ async fn a_balancers_instances_make_it_degraded_then_unhealthy() {
     lb.breaker("a").unwrap().try_acquire().unwrap().failure();
     let report = checker.run().await;
     assert_eq!(report.status, Status::Degraded);
-    assert_eq!(report.checks["upstreams"]["message"], "open: a");
+    assert_eq!(report.checks["upstreams"]["error"], "open: a");
     assert_eq!(
         report.checks["upstreams"]["details"]["instances"][0]["state"],
         "open"
@@ -168,7 +163,7 @@ async fn a_balancers_instances_make_it_degraded_then_unhealthy() {
     let report = checker.run().await;
     assert_eq!(report.status, Status::Unhealthy);
     assert_eq!(
-        report.checks["upstreams"]["message"],
+        report.checks["upstreams"]["error"],
         "no instance available; open: a, b"
     );
 }

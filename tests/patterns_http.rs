@@ -125,7 +125,10 @@ async fn resilient_api_call_gets_json_through_transient_503s() {
         .call("resilient_api_call", json!({"url": http.url("/ok")}))
         .await;
     assert!(!is_error(&r), "{r}");
-    assert_eq!(r["structuredContent"]["result"], json!({"status": "ok"}));
+    assert_eq!(
+        r["structuredContent"],
+        json!({"data": {"status": "ok"}, "status": "success"})
+    );
     assert_eq!(http.hits("/ok"), 1);
 
     // Two 503s, then 200: three requests, one successful call (and the breaker is reset).
@@ -137,7 +140,7 @@ async fn resilient_api_call_gets_json_through_transient_503s() {
         .await;
     assert!(!is_error(&r), "{r}");
     assert_eq!(
-        r["structuredContent"]["result"],
+        r["structuredContent"]["data"],
         json!({"status": "ok", "attempt": 3})
     );
     assert_eq!(http.hits("/flaky?fail=2"), 3);
@@ -149,7 +152,7 @@ async fn resilient_api_call_gets_json_through_transient_503s() {
             json!({"url": http.url("/slow?ms=300")}),
         )
         .await;
-    assert_eq!(r["structuredContent"]["result"]["slow"], true, "{r}");
+    assert_eq!(r["structuredContent"]["data"]["slow"], true, "{r}");
     assert_eq!(http.hits("/slow?ms=300"), 1);
 }
 
@@ -259,7 +262,8 @@ async fn retry_api_call_returns_the_last_error_after_one_plus_max_attempts() {
     let r = tools
         .call("retry_api_call", json!({"url": http.url("/flaky?fail=3")}))
         .await;
-    assert_eq!(r["structuredContent"]["result"]["attempt"], 4, "{r}");
+    assert_eq!(r["structuredContent"]["data"]["attempt"], 4, "{r}");
+    assert_eq!(r["structuredContent"]["status"], "success", "{r}");
     assert_eq!(http.hits("/flaky?fail=3"), 4);
 
     let r = tools
@@ -285,8 +289,8 @@ async fn retry_api_call_retries_connection_failures() {
     let message = text(&r);
     assert!(message.contains("could not connect"), "{message}");
     assert!(message.contains(&url), "{message}");
-    // Three backoff waits of at least 50, 100 and 200 ms (base 100 ms, halved at most by jitter).
-    assert!(start.elapsed() >= Duration::from_millis(350), "retried");
+    // Three backoff waits of at least 0.5, 1 and 2 s (base 1 s, halved at most by jitter).
+    assert!(start.elapsed() >= Duration::from_millis(3500), "retried");
 }
 
 // ---------------------------------------------------------------- cached computations
@@ -354,22 +358,76 @@ async fn fibonacci_and_prime_check_are_right_and_cached() {
 
 // ---------------------------------------------------------------- rate limiting
 
+/// The reference pattern: `cached_expensive_operation(n, operation)`, cached per (n, operation),
+/// saying `cached: true` on a hit, falsy results included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cached_expensive_operation_says_when_it_was_cached() {
+    let mut tools = ToolServer::start().await;
+    for (n, operation, result) in [
+        (0, "fibonacci", json!(0)),
+        (0, "prime_check", json!(false)),
+        (2, "fibonacci", json!(1)),
+        (2, "prime_check", json!(true)),
+        (93, "fibonacci", json!(12_200_160_415_121_876_738u64)),
+    ] {
+        let args = json!({"n": n, "operation": operation});
+        let first = tools.call("cached_expensive_operation", args.clone()).await;
+        assert_eq!(
+            first["structuredContent"],
+            json!({"result": result, "cached": false, "status": "success"}),
+            "{args}: {first}"
+        );
+        let second = tools.call("cached_expensive_operation", args.clone()).await;
+        assert_eq!(
+            second["structuredContent"],
+            json!({"result": result, "cached": true, "status": "success"}),
+            "{args}: {second}"
+        );
+        assert_eq!(second["_meta"]["dev.sturdy/cache"], "hit", "{second}");
+    }
+    let r = tools
+        .call(
+            "cached_expensive_operation",
+            json!({"n": 5, "operation": "square_root"}),
+        )
+        .await;
+    assert!(is_error(&r), "{r}");
+    assert_eq!(r["_meta"]["dev.sturdy/error"]["error"], "invalid_arguments");
+    assert!(text(&r).contains("`operation`"), "{r}");
+    let r = tools
+        .call(
+            "cached_expensive_operation",
+            json!({"n": 94, "operation": "fibonacci"}),
+        )
+        .await;
+    assert!(is_error(&r), "{r}");
+    assert!(text(&r).contains("93"), "{r}");
+}
+
+// ---------------------------------------------------------------- rate limiting
+
+/// The reference pattern: 10 calls per 60 s per `client_id` (default `"default"`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limited_operation_rejects_beyond_its_limit_with_retry_after() {
     let mut tools = ToolServer::start().await;
-    for i in 0..5 {
+    for i in 0..10 {
         let r = tools
             .call(
                 "rate_limited_operation",
-                json!({"task": format!("job {i}")}),
+                json!({"data": format!("job {i}"), "client_id": "alice"}),
             )
             .await;
         assert!(!is_error(&r), "call {i}: {r}");
-        assert_eq!(r["structuredContent"]["task"], format!("job {i}"));
-        assert_eq!(r["structuredContent"]["client"], "example-test");
+        assert_eq!(
+            r["structuredContent"],
+            json!({"result": format!("Processed: job {i}"), "status": "success", "client": "alice"})
+        );
     }
     let r = tools
-        .call("rate_limited_operation", json!({"task": "one too many"}))
+        .call(
+            "rate_limited_operation",
+            json!({"data": "one too many", "client_id": "alice"}),
+        )
         .await;
     assert!(is_error(&r), "{r}");
     assert_eq!(r["_meta"]["dev.sturdy/error"]["error"], "rate_limited");
@@ -377,7 +435,45 @@ async fn rate_limited_operation_rejects_beyond_its_limit_with_retry_after() {
         .as_f64()
         .unwrap();
     assert!(after > 50.0 && after <= 60.0, "retry_after {after}");
-    assert!(text(&r).contains("rate limited"), "{r}");
+    assert!(
+        text(&r).starts_with("rate limited: too many calls, retry after"),
+        "{r}"
+    );
+    // Another client_id has its own quota; without one, the quota is "default"'s.
+    let r = tools
+        .call(
+            "rate_limited_operation",
+            json!({"data": "x", "client_id": "bob"}),
+        )
+        .await;
+    assert!(!is_error(&r), "{r}");
+    let r = tools
+        .call("rate_limited_operation", json!({"data": "x"}))
+        .await;
+    assert_eq!(r["structuredContent"]["client"], "default", "{r}");
+}
+
+/// The production form: keyed by the caller's identity, which a `client_id` argument cannot change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limited_per_client_counts_the_caller() {
+    let mut tools = ToolServer::start().await;
+    for i in 0..10 {
+        let r = tools
+            .call(
+                "rate_limited_per_client",
+                json!({"data": format!("job {i}")}),
+            )
+            .await;
+        assert!(!is_error(&r), "call {i}: {r}");
+        assert_eq!(r["structuredContent"]["client"], "example-test");
+    }
+    let r = tools
+        .call("rate_limited_per_client", json!({"data": "one too many"}))
+        .await;
+    assert_eq!(
+        r["_meta"]["dev.sturdy/error"]["error"], "rate_limited",
+        "{r}"
+    );
 }
 
 #[test]
@@ -414,10 +510,20 @@ fn list_tools_shows_the_pattern_tools_and_their_policies() {
     // No `when =`: the default decides, and an `upstream` error knows whether it is transient.
     assert_eq!(policies("resilient_api_call")[0]["when"], false);
     assert_eq!(kinds("retry_api_call"), ["retry"]);
+    let retry = &policies("retry_api_call")[0];
+    assert_eq!(
+        (&retry["max"], &retry["base"], &retry["jitter"]),
+        (&json!(3), &json!(1.0), &json!(true))
+    );
+    assert_eq!(kinds("cached_expensive_operation"), Vec::<String>::new());
     assert_eq!(kinds("fibonacci"), ["cached"]);
     assert_eq!(policies("prime_check")[0]["ttl"], 300.0);
     assert_eq!(
         policies("rate_limited_operation"),
-        [json!({"policy": "rate_limited", "limit": 5, "window": 60.0, "key": "client"})]
+        [json!({"policy": "rate_limited", "limit": 10, "window": 60.0, "key": "param:client_id"})]
+    );
+    assert_eq!(
+        policies("rate_limited_per_client"),
+        [json!({"policy": "rate_limited", "limit": 10, "window": 60.0, "key": "client"})]
     );
 }

@@ -351,7 +351,7 @@ fn upstreams_env(servers: &[Upstream]) -> String {
 
 async fn balanced_get(tools: &mut ToolServer, path: &str) -> Value {
     tools
-        .call("load_balanced_request", json!({"path": path}))
+        .call("load_balanced_request", json!({"endpoint": path}))
         .await
 }
 
@@ -374,8 +374,8 @@ async fn load_balanced_request_spreads_calls_and_moves_off_a_failing_instance() 
         let r = balanced_get(&mut tools, &format!("/item/{k}")).await;
         assert!(!is_error(&r), "{r}");
         let s = structured(&r);
-        assert_eq!(s["body"]["path"], format!("/item/{k}"));
-        assert_eq!(s["body"]["instance"], s["instance"]);
+        assert_eq!(s["data"]["path"], format!("/item/{k}"));
+        assert_eq!(s["data"]["instance"], s["instance"]);
         seen.push(s["instance"].as_str().unwrap().to_owned());
     }
     seen.sort();
@@ -391,7 +391,7 @@ async fn load_balanced_request_spreads_calls_and_moves_off_a_failing_instance() 
     let health = tools.call("health_check", json!({})).await;
     let check = &structured(&health)["checks"]["upstreams"];
     assert_eq!(check["status"], "degraded", "{health}");
-    assert_eq!(check["message"], "open: b", "{health}");
+    assert_eq!(check["error"], "open: b", "{health}");
 
     let r = balanced_get(&mut tools, "/missing").await;
     assert!(is_error(&r), "{r}");
@@ -483,7 +483,7 @@ async fn over_http_the_example_reports_its_instances_in_metrics() {
     });
     for k in 0..6 {
         let body = json!({"jsonrpc":"2.0","id":k,"method":"tools/call","params":{
-            "_meta": meta, "name": "load_balanced_request", "arguments": {"path": format!("/item/{k}")}}});
+            "_meta": meta, "name": "load_balanced_request", "arguments": {"endpoint": format!("/item/{k}")}}});
         let r = client
             .post(server.url())
             .header("content-type", "application/json")
@@ -551,26 +551,34 @@ async fn a_batch_of_1000_urls_with_10_percent_failures_reports_exactly_those() {
     assert!(!is_error(&r), "{r}");
     let report = structured(&r);
     assert_eq!(
-        (&report["total"], &report["successful"], &report["failed"]),
-        (&json!(1000), &json!(900), &json!(100))
+        (&report["total"], &report["status"]),
+        (&json!(1000), &json!("completed"))
     );
-    let results = report["results"].as_array().unwrap();
-    assert_eq!(results.len(), 1000);
-    for (i, item) in results.iter().enumerate() {
-        assert_eq!(item["index"], i, "input order");
-        if i % 10 == 0 {
-            assert_eq!(item["ok"], false, "{item}");
-            assert_eq!(item["error"], "upstream", "{item}");
-            assert_eq!(item["status"], 500, "{item}");
-            assert!(
-                item["message"].as_str().unwrap().contains(&urls[i]),
-                "{item}"
-            );
-        } else {
-            assert_eq!(item["ok"], true, "{item}");
-            assert_eq!(item["value"]["path"], format!("/item/{i}"), "{item}");
-            assert_eq!(item["value"]["instance"], servers[i % 3].name);
-        }
+    let successful = report["successful"].as_array().unwrap();
+    let failed = report["failed"].as_array().unwrap();
+    assert_eq!((successful.len(), failed.len()), (900, 100));
+    // Each list in input order.
+    let ok_urls: Vec<&String> = urls
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 10 != 0)
+        .map(|(_, u)| u)
+        .collect();
+    for (item, url) in successful.iter().zip(ok_urls) {
+        assert_eq!(&item["url"], url, "{item}");
+        let i: usize = url.rsplit('/').next().unwrap().parse().unwrap();
+        assert_eq!(item["data"]["path"], format!("/item/{i}"), "{item}");
+        assert_eq!(item["data"]["instance"], servers[i % 3].name);
+    }
+    let failed_urls: Vec<&String> = urls.iter().step_by(10).collect();
+    for (item, url) in failed.iter().zip(failed_urls) {
+        assert_eq!(&item["url"], url, "{item}");
+        assert_eq!(item["kind"], "upstream", "{item}");
+        let error = item["error"].as_str().unwrap();
+        assert!(
+            error.contains("HTTP 500") && error.contains(url.as_str()),
+            "{item}"
+        );
     }
     // Nothing lost, nothing sent twice.
     for (k, s) in servers.iter().enumerate() {
@@ -611,16 +619,12 @@ async fn batch_items_time_out_alone() {
         )
         .await;
     let report = structured(&r);
-    assert_eq!(
-        (&report["successful"], &report["failed"]),
-        (&json!(20), &json!(10))
-    );
-    for item in report["results"].as_array().unwrap() {
-        let i = item["index"].as_u64().unwrap();
-        assert_eq!(item["ok"], i % 3 != 2, "{item}");
-        if i % 3 == 2 {
-            assert_eq!(item["error"], "timeout", "{item}");
-        }
+    let successful = report["successful"].as_array().unwrap();
+    let failed = report["failed"].as_array().unwrap();
+    assert_eq!((successful.len(), failed.len()), (20, 10), "{report}");
+    for (item, url) in failed.iter().zip(urls.iter().skip(2).step_by(3)) {
+        assert_eq!(&item["url"], url, "{item}");
+        assert_eq!(item["kind"], "timeout", "{item}");
     }
 }
 
@@ -630,19 +634,29 @@ async fn parallel_processing_reports_each_item_in_order() {
     let r = tools
         .call(
             "async_parallel_processing",
-            json!({"items": ["hello world", "", "ünïcode  text here"], "concurrency": 2, "delay_ms": 20}),
+            json!({"data": [{"id": 7}, {"id": "x-1", "size": 3}, {"name": "no id"}, {"id": 2.5}],
+                   "concurrency": 2, "delay_ms": 20}),
         )
         .await;
     assert!(!is_error(&r), "{r}");
     assert_eq!(
         structured(&r),
         &json!({
-            "total": 3, "successful": 2, "failed": 1,
             "results": [
-                {"index": 0, "ok": true, "value": {"item": "hello world", "upper": "HELLO WORLD", "words": 2, "chars": 11}},
-                {"index": 1, "ok": false, "error": "failed", "message": "the item is empty"},
-                {"index": 2, "ok": true, "value": {"item": "ünïcode  text here", "upper": "ÜNÏCODE  TEXT HERE", "words": 3, "chars": 18}},
-            ]
+                {"processed": true, "result": "processed_7"},
+                {"processed": true, "result": "processed_x-1"},
+                {"processed": true, "result": "processed_2"},
+                {"processed": true, "result": "processed_2.5"},
+            ],
+            "count": 4,
+            "status": "success"
         })
     );
+    let r = tools
+        .call(
+            "async_parallel_processing",
+            json!({"data": ["not an object"]}),
+        )
+        .await;
+    assert_eq!(error_fields(&r)["error"], "invalid_arguments", "{r}");
 }

@@ -14,7 +14,7 @@ use sturdy::resilience::{policies_for, CircuitState};
 pub const TOOLS: [&str; 6] = [
     "load_balanced_request",
     "resilient_api_call",
-    "fibonacci",
+    "cached_expensive_operation",
     "rate_limited_operation",
     "async_batch_requests",
     "async_parallel_processing",
@@ -109,12 +109,25 @@ impl Board {
         if result["_meta"]["dev.sturdy/cache"] == "hit" {
             row.cache_hits += 1;
         }
+        // async_batch_requests: the URLs that answered and those that did not.
         if let (Some(total), Some(ok), Some(failed)) = (
             structured["total"].as_u64(),
-            structured["successful"].as_u64(),
-            structured["failed"].as_u64(),
+            structured["successful"].as_array(),
+            structured["failed"].as_array(),
         ) {
-            row.last = Some(format!("last: {total} items, {ok} ok, {failed} failed"));
+            row.last = Some(format!(
+                "last: {total} items, {} ok, {} failed",
+                ok.len(),
+                failed.len()
+            ));
+        }
+        // async_parallel_processing: every item processed.
+        if let (Some(count), Some(results)) = (
+            structured["count"].as_u64(),
+            structured["results"].as_array(),
+        ) {
+            let processed = results.iter().filter(|r| r["processed"] == true).count();
+            row.last = Some(format!("last: {count} items, {processed} processed"));
         }
     }
 
@@ -323,12 +336,12 @@ impl Board {
                     api.map_or(0, |p| p.stats()["retry"]["retries"].as_u64().unwrap_or(0));
                 parts.push(format!("{retries} retries"));
             }
-            "fibonacci" if row.ok > 0 => parts.push(format!(
+            "cached_expensive_operation" if row.ok > 0 => parts.push(format!(
                 "{} cache hits ({:.0}%)",
                 row.cache_hits,
                 100.0 * row.cache_hits as f64 / row.ok as f64
             )),
-            "rate_limited_operation" => parts.push("limit 5 per minute per client".into()),
+            "rate_limited_operation" => parts.push("limit 10 per minute per client_id".into()),
             _ => {}
         }
         if let Some(last) = &row.last {

@@ -16,7 +16,7 @@ mod upstream;
 
 use client::Client;
 use dashboard::Board;
-use serde_json::json;
+use serde_json::{json, Value};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -137,7 +137,7 @@ async fn run(scale: f64) -> Result<(), Box<dyn std::error::Error>> {
     drivers.push(drive(&client, &board, &running, 25, 16, |k| {
         (
             "load_balanced_request",
-            json!({"path": format!("/item/{k}")}),
+            json!({"endpoint": format!("/item/{k}")}),
         )
     }));
     let flaky = api.clone();
@@ -149,12 +149,15 @@ async fn run(scale: f64) -> Result<(), Box<dyn std::error::Error>> {
     }));
     // 30 distinct arguments: after the first round, every call is a cache hit.
     drivers.push(drive(&client, &board, &running, 60, 4, |k| {
-        ("fibonacci", json!({"n": (k * 7) % 30 + 60}))
+        (
+            "cached_expensive_operation",
+            json!({"n": (k * 7) % 30 + 60, "operation": "fibonacci"}),
+        )
     }));
     drivers.push(drive(&client, &board, &running, 300, 1, |k| {
         (
             "rate_limited_operation",
-            json!({"task": format!("job {k}")}),
+            json!({"data": format!("job {k}"), "client_id": "demo"}),
         )
     }));
 
@@ -262,13 +265,12 @@ async fn run_batches(client: &Client, board: &Board, servers: &[Upstream]) {
     board.record("async_batch_requests", &result);
     board.note_duration("async_batch_requests", started.elapsed());
 
-    let mut items: Vec<String> = (0..50).map(|i| format!("item number {i}")).collect();
-    items[7].clear();
+    let items: Vec<Value> = (0..50).map(|i| json!({"id": i})).collect();
     let started = Instant::now();
     let result = client
         .call(
             "async_parallel_processing",
-            json!({"items": items, "concurrency": 10, "delay_ms": 50}),
+            json!({"data": items, "concurrency": 10, "delay_ms": 50}),
         )
         .await;
     board.record("async_parallel_processing", &result);
@@ -293,12 +295,12 @@ fn summary(board: &Board) -> String {
     };
     let balanced = board.totals("load_balanced_request");
     let api = board.totals("resilient_api_call");
-    let fibonacci = board.totals("fibonacci");
+    let cached = board.totals("cached_expensive_operation");
     let limited = board.totals("rate_limited_operation");
     format!(
         "\nWhat happened:\n  {}; {}.\n  load_balanced_request: {} calls, {} failed, {} retried on another \
          instance.\n  resilient_api_call's breaker opened {}: {} calls failed fast with circuit_open \
-         (it stays open for its 30 s recovery).\n  fibonacci: {} cache hits in {} calls. \
+         (it stays open for its 30 s recovery).\n  cached_expensive_operation: {} cache hits in {} calls. \
          rate_limited_operation: {} of {} calls rejected.",
         breaker("beta"),
         breaker("gamma"),
@@ -307,8 +309,8 @@ fn summary(board: &Board) -> String {
         balanced.retried,
         times(board.changes_to("resilient_api_call", CircuitState::Open)),
         api.errors("circuit_open"),
-        fibonacci.cache_hits,
-        fibonacci.calls,
+        cached.cache_hits,
+        cached.calls,
         limited.errors("rate_limited"),
         limited.calls,
     )

@@ -100,8 +100,22 @@ async function exampleSuite(client, deadUrl) {
   const tools = await listTools(client);
   const names = tools.map((t) => t.name);
   console.log(`${label} tools/list: ${names.sort().join(", ")}`);
-  for (const name of ["resilient_api_call", "rate_limited_operation", "point_stats", "health_check"]) {
-    assert.ok(names.includes(name), `${name} missing from tools/list`);
+  // The reference patterns' tools, with their documented parameters.
+  const documented = {
+    resilient_api_call: ["url"],
+    load_balanced_request: ["endpoint"],
+    retry_api_call: ["url"],
+    cached_expensive_operation: ["n", "operation"],
+    rate_limited_operation: ["client_id", "data"],
+    health_check: [],
+    simple_health: [],
+    async_batch_requests: ["concurrency", "timeout_ms", "urls"],
+    async_parallel_processing: ["concurrency", "data", "delay_ms"],
+  };
+  for (const [name, params] of Object.entries(documented)) {
+    const tool = tools.find((t) => t.name === name);
+    assert.ok(tool, `${name} missing from tools/list`);
+    assert.deepEqual(Object.keys(tool.inputSchema.properties ?? {}).sort(), params, name);
   }
 
   // A structured tool: the SDK validates structuredContent against the outputSchema.
@@ -140,7 +154,7 @@ async function exampleSuite(client, deadUrl) {
   assert.equal(first.structuredContent, undefined, show(first));
   assert.match(
     textOf(first),
-    /connection.*; the circuit is now open: retry after \d+\.\d s$/i,
+    /could not connect.*Connection refused.*; the circuit is now open: retry after \d+\.\d s$/,
     show(first),
   );
   assert.equal(first._meta["dev.sturdy/error"].error, "circuit_open", show(first));

@@ -1,5 +1,8 @@
 //! HTTP API calls behind a circuit breaker and retries.
 
+use super::Status;
+use schemars::JsonSchema;
+use serde::Serialize;
 use std::sync::LazyLock;
 use std::time::Duration;
 use sturdy::prelude::*;
@@ -22,31 +25,51 @@ fn is_outage(e: &ToolError) -> bool {
     e.is_retryable()
 }
 
+/// What the API tools return (the reference pattern's fields).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Fetched {
+    /// The response body.
+    data: serde_json::Value,
+    /// Always `success` (failures are error results).
+    status: Status,
+}
+
+impl Fetched {
+    fn new(data: serde_json::Value) -> Self {
+        Fetched {
+            data,
+            status: Status::Success,
+        }
+    }
+}
+
 /// Fetch JSON from a URL (HTTP GET), protected by a circuit breaker and retries: server errors
 /// (5xx), 408, 429, timeouts and connection failures are retried up to 3 times with jittered
 /// exponential backoff; other HTTP errors (such as 404) and bodies that are not JSON are returned
 /// at once as an `upstream` error naming the status and the URL. After 3 consecutive failed
 /// attempts (of the retried kinds) the circuit opens for 30 s: calls then fail immediately with
 /// `circuit_open` and a `retry_after`, without contacting the server. The breaker is shared by all
-/// URLs. Each attempt times out after 10 s; bodies over 8 MiB are refused.
+/// URLs. Each attempt times out after 10 s; bodies over 8 MiB are refused. Returns the body as
+/// `data`, with `status: "success"`.
 #[tool(read_only, idempotent, open_world)]
 #[circuit_breaker(threshold = 3, recovery = 30, when = is_outage)]
 #[retry(max = 3, base = "100ms", max_delay = "2s")]
 #[timeout(10)]
 async fn resilient_api_call(
     #[arg(description = "The http(s) URL to GET; the response body must be JSON")] url: String,
-) -> Result<serde_json::Value, ToolError> {
-    Ok(HTTP.get_json(&url).await?)
+) -> Result<Fetched, ToolError> {
+    Ok(Fetched::new(HTTP.get_json(&url).await?))
 }
 
 /// Fetch JSON from a URL (HTTP GET), retrying server errors (5xx), 408, 429, timeouts and
-/// connection failures up to 3 times with jittered exponential backoff; other HTTP errors (such as
-/// 404) are returned at once. When every attempt fails, the last attempt's error is returned
-/// (status code and URL).
+/// connection failures up to 3 times with exponential backoff from 1 s (1, 2, 4 s, each times a
+/// random factor in [0.5, 1]); other HTTP errors (such as 404) are returned at once. When every
+/// attempt fails, the last attempt's error is returned (status code and URL). Returns the body as
+/// `data`, with `status: "success"`.
 #[tool(read_only, idempotent, open_world)]
-#[retry(max = 3, base = "100ms", max_delay = "2s")]
+#[retry(max = 3, base = 1, jitter = true)]
 async fn retry_api_call(
     #[arg(description = "The http(s) URL to GET; the response body must be JSON")] url: String,
-) -> Result<serde_json::Value, ToolError> {
-    Ok(HTTP.get_json(&url).await?)
+) -> Result<Fetched, ToolError> {
+    Ok(Fetched::new(HTTP.get_json(&url).await?))
 }

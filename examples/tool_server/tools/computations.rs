@@ -1,8 +1,77 @@
 //! Expensive computations behind a cache.
 
+use super::Status;
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sturdy::prelude::*;
+use sturdy::resilience::served_from_cache;
+
+/// The computations `cached_expensive_operation` offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+enum Operation {
+    /// F(n), for n up to 93 (the largest that fits in a JSON integer).
+    Fibonacci,
+    /// Whether n is prime.
+    PrimeCheck,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(untagged)]
+enum Computed {
+    Number(u64),
+    Answer(bool),
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+struct Expensive {
+    /// F(n) for `fibonacci`, whether n is prime for `prime_check`.
+    result: Computed,
+    /// Whether the result came from the cache (true for falsy results too, such as F(0) = 0).
+    cached: bool,
+    /// Always `success` (failures are error results).
+    status: Status,
+}
+
+/// Run an expensive operation on n, `fibonacci` (n up to 93) or `prime_check`, caching each
+/// result for 10 minutes per (n, operation): a repeated call is answered from the cache with
+/// `cached: true` (also when the result is 0 or false). An unknown operation is an
+/// `invalid_arguments` error naming the argument.
+#[tool(read_only, idempotent)]
+async fn cached_expensive_operation(
+    #[arg(description = "The input number")] n: u64,
+    #[arg(description = "`fibonacci` or `prime_check`")] operation: Operation,
+) -> Result<Expensive, ToolError> {
+    let result = compute(n, operation).await?;
+    Ok(Expensive {
+        result,
+        cached: served_from_cache(),
+        status: Status::Success,
+    })
+}
+
+/// The computation itself, cached: the tool around it learns from `served_from_cache` whether
+/// this call ran it.
+#[cached(ttl = 600)]
+async fn compute(n: u64, operation: Operation) -> Result<Computed, ToolError> {
+    match operation {
+        Operation::Fibonacci if n > 93 => Err(ToolError::invalid_arguments(format!(
+            "n = {n} is too large for `fibonacci`: F(n) fits in a JSON integer up to n = 93 (the \
+             `fibonacci` tool goes to 186)"
+        ))),
+        Operation::Fibonacci => Ok(Computed::Number(fibonacci_u128(n) as u64)),
+        Operation::PrimeCheck => Ok(Computed::Answer(is_prime(n))),
+    }
+}
+
+/// F(n), exact up to n = 186; b runs one ahead and only saturates at F(187), never returned.
+fn fibonacci_u128(n: u64) -> u128 {
+    let (mut a, mut b) = (0u128, 1u128);
+    for _ in 0..n {
+        (a, b) = (b, a.saturating_add(b));
+    }
+    a
+}
 
 /// The largest `n` whose Fibonacci number fits in 128 bits.
 const MAX_FIBONACCI: u64 = 186;
@@ -26,14 +95,9 @@ async fn fibonacci(
             "n = {n} is too large: F(n) fits in 128 bits up to n = {MAX_FIBONACCI}"
         )));
     }
-    // b runs one ahead: it only saturates at F(187), which is never returned.
-    let (mut a, mut b) = (0u128, 1u128);
-    for _ in 0..n {
-        (a, b) = (b, a.saturating_add(b));
-    }
     Ok(Fibonacci {
         n,
-        value: a.to_string(),
+        value: fibonacci_u128(n).to_string(),
     })
 }
 

@@ -8,3 +8,14 @@ pub mod batch;
 pub mod computations;
 pub mod rate;
 pub mod upstreams;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+/// The `status` field of the reference patterns' results.
+#[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Success,
+    Completed,
+}

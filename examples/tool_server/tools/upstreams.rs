@@ -1,9 +1,12 @@
 //! Calls spread over several instances of one upstream API.
 
+use super::Status;
+use schemars::JsonSchema;
+use serde::Serialize;
 use std::sync::OnceLock;
 use sturdy::balancer::Strategy;
 use sturdy::prelude::*;
-use sturdy::remote::{UpstreamResponse, Upstreams};
+use sturdy::remote::Upstreams;
 
 /// The environment variable listing the upstream instances: `name=url,name=url`.
 pub const UPSTREAMS_ENV: &str = "STURDY_UPSTREAMS";
@@ -44,9 +47,9 @@ pub fn upstreams() -> Option<&'static Upstreams> {
     UPSTREAMS.get()
 }
 
-/// GET a path from one of the configured upstream instances (round robin unless configured
-/// otherwise), returning its JSON body
-/// and which instance answered. Each instance has its own circuit breaker: after 5 consecutive
+/// GET an endpoint from one of the configured upstream instances (round robin unless configured
+/// otherwise), returning its JSON body as `data`, which `instance` answered, and
+/// `status: "success"`. Each instance has its own circuit breaker: after 5 consecutive
 /// failures it is skipped for 30 s, so traffic moves to the healthy ones and comes back after
 /// recovery. Server errors, timeouts and connection failures are retried twice on the next
 /// instance; other HTTP errors (such as 404) are returned at once as an `upstream` error with the
@@ -54,12 +57,34 @@ pub fn upstreams() -> Option<&'static Upstreams> {
 #[tool(read_only, idempotent, open_world)]
 async fn load_balanced_request(
     #[arg(description = "The path to GET, starting with `/` (e.g. `/users/7?full=true`)")]
-    path: String,
-) -> Result<UpstreamResponse, ToolError> {
+    endpoint: String,
+) -> Result<Balanced, ToolError> {
     let upstreams = UPSTREAMS.get().ok_or_else(|| {
         ToolError::new(format!(
             "no upstreams are configured: start the server with {UPSTREAMS_ENV}=name=url,name=url"
         ))
     })?;
-    Ok(upstreams.get_json(&path).await?)
+    let response = upstreams.get_json(&endpoint).await?;
+    Ok(Balanced {
+        data: response.body,
+        instance: response.instance,
+        status: Status::Success,
+        url: response.url,
+        attempts: response.attempts,
+    })
+}
+
+/// What `load_balanced_request` returns (the reference pattern's fields, and where it went).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+struct Balanced {
+    /// The response body.
+    data: serde_json::Value,
+    /// The instance that answered.
+    instance: String,
+    /// Always `success` (failures are error results).
+    status: Status,
+    /// The URL requested.
+    url: String,
+    /// Attempts made, the successful one included.
+    attempts: u32,
 }

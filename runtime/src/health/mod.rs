@@ -26,13 +26,34 @@ pub enum Status {
 }
 
 /// What a check found.
-#[derive(Debug, Clone, Serialize)]
+///
+/// In a report it reads `{"status": …, "result": <message, or "ok">}` when healthy and
+/// `{"status": …, "error": <message>}` otherwise (the reference health-check pattern's fields),
+/// plus `details` when the check gave some.
+#[derive(Debug, Clone)]
 pub struct CheckResult {
     pub status: Status,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<Value>,
+}
+
+impl Serialize for CheckResult {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("status", &self.status)?;
+        match (self.status, &self.message) {
+            (Status::Healthy, message) => {
+                m.serialize_entry("result", message.as_deref().unwrap_or("ok"))?
+            }
+            (_, Some(message)) => m.serialize_entry("error", message)?,
+            (status, None) => m.serialize_entry("error", &status)?,
+        }
+        if let Some(details) = &self.details {
+            m.serialize_entry("details", details)?;
+        }
+        m.end()
+    }
 }
 
 impl CheckResult {
@@ -71,7 +92,8 @@ impl From<Result<(), String>> for CheckResult {
 #[derive(Debug, Clone, Serialize)]
 pub struct HealthReport {
     pub status: Status,
-    pub uptime_seconds: f64,
+    /// Seconds since the checker was created (≈ since the server started).
+    pub uptime: f64,
     /// RFC 3339, UTC.
     pub timestamp: String,
     pub checks: serde_json::Map<String, Value>,
@@ -296,7 +318,7 @@ impl HealthChecker {
             .unwrap_or(Status::Healthy);
         HealthReport {
             status,
-            uptime_seconds: self.started.elapsed().as_secs_f64(),
+            uptime: self.started.elapsed().as_secs_f64(),
             timestamp: rfc3339_now(),
             checks: results.into_iter().map(|(n, _, v)| (n, v)).collect(),
         }
@@ -396,7 +418,7 @@ mod tests {
         let r = checker.run().await;
         assert_eq!(r.status, Status::Unhealthy);
         assert_eq!(r.checks["slow"]["status"], "unhealthy");
-        assert!(r.checks["slow"]["message"]
+        assert!(r.checks["slow"]["error"]
             .as_str()
             .unwrap()
             .contains("timed out"));

@@ -72,7 +72,7 @@ fn simple_health(_: Context, _: Args) -> CallFuture {
         let checker = CHECKER.get().expect("installed with the tool");
         Ok(ToolOutput::Structured(json!({
             "status": Status::Healthy,
-            "uptime_seconds": checker.uptime().as_secs_f64(),
+            "uptime": checker.uptime().as_secs_f64(),
             "timestamp": super::rfc3339_now(),
         })))
     })

@@ -52,6 +52,19 @@ fn with_client<R>(f: impl FnOnce(&str) -> R) -> R {
     f.take().expect("not called yet")("default")
 }
 
+/// Whether a `#[cached]` function called during the current tool call has so far been answered
+/// from its cache (`false` outside a tool call). A tool that caches an inner computation tells its
+/// caller with it:
+///
+/// ```
+/// use sturdy_runtime::resilience::served_from_cache;
+/// assert!(!served_from_cache());
+/// ```
+pub fn served_from_cache() -> bool {
+    CALL.try_with(|c| c.cache_hit.load(Ordering::Relaxed))
+        .unwrap_or(false)
+}
+
 fn mark_cache_hit() {
     let _ = CALL.try_with(|c| c.cache_hit.store(true, Ordering::Relaxed));
 }

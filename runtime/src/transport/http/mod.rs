@@ -170,7 +170,7 @@ async fn health(State(state): State<Arc<AppState>>) -> Response {
         StatusCode::OK,
         &json!({
             "status": "ok",
-            "uptime_seconds": state.started.elapsed().as_secs_f64(),
+            "uptime": state.started.elapsed().as_secs_f64(),
             "sessions": state.sessions.len(),
         }),
     )

@@ -637,7 +637,7 @@ async fn odd_but_valid_bodies_get_json_rpc_answers() {
         json!({"jsonrpc":"2.0","id":null,"method":"tools/list"}),
     )
     .await;
-    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_eq!(json_of(r).await["error"]["code"], -32600);
     // Not an object (a batch, which MCP does not have): a JSON-RPC error, not silence.
     let r = post(

@@ -144,3 +144,24 @@ pub fn meta_2026() -> Value {
         "io.modelcontextprotocol/clientCapabilities": {}
     })
 }
+
+/// The `"id":<raw>` member of a response, as the server wrote it (which may be JSON that no
+/// `Value` holds, such as `1e400`).
+pub fn raw_id(response: &str) -> Option<&str> {
+    let start = response.find(r#""id":"#)? + 5;
+    let rest = &response[start..];
+    let end = match rest.strip_prefix('"') {
+        Some(string) => string.find('"')? + 2,
+        None => rest.find([',', '}'])?,
+    };
+    Some(&rest[..end])
+}
+
+/// A response, parsed; its id is read apart (see [`raw_id`]) and replaced by `0`.
+pub fn parse_with_raw_id(text: &str) -> Value {
+    let rest = match raw_id(text) {
+        Some(raw) => text.replacen(&format!(r#""id":{raw}"#), r#""id":0"#, 1),
+        None => text.to_owned(),
+    };
+    serde_json::from_str(&rest).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}

@@ -83,18 +83,10 @@ impl Server {
                 return Some(jsonrpc::error_response(None, &err));
             }
         };
-        let id = match envelope.id.map(|raw| (raw, raw.get().as_bytes()[0])) {
+        let id = match envelope.id.map(|raw| (raw, jsonrpc::read_id(raw))) {
             None => None,
-            Some((raw, b'"' | b'-' | b'0'..=b'9')) => {
-                Some(serde_json::from_str::<Value>(raw.get()).expect("valid JSON"))
-            }
-            Some(_) => {
-                let err = RpcError::new(
-                    jsonrpc::INVALID_REQUEST,
-                    "Invalid request: id must be a string or an integer",
-                );
-                return Some(jsonrpc::error_response(None, &err));
-            }
+            Some((_, Ok(id))) => Some(id),
+            Some((raw, Err(err))) => return Some(jsonrpc::unreadable_id_response(raw, &err)),
         };
         match self.route(session, id.as_ref(), &envelope, notify).await {
             Ok(Some(bytes)) => Some(bytes),
@@ -127,7 +119,16 @@ impl Server {
             Some(raw) if raw.starts_with('"') => match serde_json::from_str::<&str>(raw) {
                 Ok(m) => Cow::Borrowed(m),
                 // Escapes: not borrowable.
-                Err(_) => Cow::Owned(serde_json::from_str::<String>(raw).expect("a JSON string")),
+                Err(_) => match serde_json::from_str::<String>(raw) {
+                    Ok(m) => Cow::Owned(m),
+                    // A lone surrogate escape: no method has one.
+                    Err(_) => {
+                        return Err(RpcError::new(
+                            jsonrpc::INVALID_REQUEST,
+                            "Invalid request: \"method\" is not a valid string",
+                        ))
+                    }
+                },
             },
             // A response to a request of ours (elicitation, sampling): its waiter gets it. One
             // nobody waits for (late, or unknown) is dropped: responses get no response.

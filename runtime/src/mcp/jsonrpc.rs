@@ -66,6 +66,47 @@ pub fn raw_result_response(id: &Value, result: &RawValue) -> Vec<u8> {
     out
 }
 
+/// The id of a request, from its raw JSON: a string, or an integer that a `Value` carries
+/// exactly (64 bits), so that the response echoes the id the client sent. Anything else is an
+/// invalid request: `null`, booleans and structures; numbers that are not integers or do not fit
+/// 64 bits (`1.5`, `1e400`, `2^70`: a `Value` would change them); strings a Rust `String` cannot
+/// hold (a lone surrogate escape such as `"\ud800"`).
+pub fn read_id(raw: &RawValue) -> Result<Value, RpcError> {
+    let text = raw.get();
+    let invalid = |why: &str| RpcError::new(INVALID_REQUEST, format!("Invalid request: {why}"));
+    match text.as_bytes().first() {
+        Some(b'"') => serde_json::from_str::<String>(text)
+            .map(Value::String)
+            .map_err(|_| invalid("the id is not a valid string (a lone surrogate escape?)")),
+        Some(b'-' | b'0'..=b'9') => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Number(n)) if (n.is_i64() || n.is_u64()) && n.to_string() == text => {
+                Ok(Value::Number(n))
+            }
+            _ => Err(invalid(
+                "a numeric id must be an integer of at most 64 bits, written without fraction \
+                 or exponent",
+            )),
+        },
+        _ => Err(invalid("id must be a string or an integer")),
+    }
+}
+
+/// The error response to a request whose id [`read_id`] refused: a string or a number is echoed
+/// exactly as the client wrote it (its raw JSON), anything else is left out.
+pub fn unreadable_id_response(raw: &RawValue, error: &RpcError) -> Vec<u8> {
+    let text = raw.get();
+    if !matches!(text.as_bytes().first(), Some(b'"' | b'-' | b'0'..=b'9')) {
+        return error_response(None, error);
+    }
+    let mut out = Vec::with_capacity(text.len() + 96);
+    out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+    out.extend_from_slice(text.as_bytes());
+    out.extend_from_slice(br#","error":"#);
+    serde_json::to_writer(&mut out, &error.to_json()).expect("a JSON value serialises");
+    out.push(b'}');
+    out
+}
+
 /// An error response. When the request's id could not be read the `id` member is left out: MCP's
 /// schemas allow that, while they reject the `null` id of plain JSON-RPC.
 pub fn error_response(id: Option<&Value>, error: &RpcError) -> Vec<u8> {

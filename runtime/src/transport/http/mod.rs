@@ -291,9 +291,16 @@ async fn post_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
     };
     let method_text = peek.method.map(|m| text_of(m.get())).unwrap_or_default();
     let method: &str = &method_text;
-    let id: Option<Value> = peek
-        .id
-        .map(|raw| serde_json::from_str(raw.get()).expect("valid JSON"));
+    let id: Option<Value> = match peek.id.map(|raw| (raw, jsonrpc::read_id(raw))) {
+        None => None,
+        Some((_, Ok(id))) => Some(id),
+        Some((raw, Err(err))) => {
+            return raw_json(
+                StatusCode::BAD_REQUEST,
+                jsonrpc::unreadable_id_response(raw, &err),
+            )
+        }
+    };
     let meta: Option<Value> = peek
         .params
         .filter(|p| p.get().starts_with('{'))
@@ -357,11 +364,15 @@ async fn post_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
             return rpc_status(StatusCode::BAD_REQUEST, "Missing Mcp-Session-Id header");
         };
 
-    let is_request = id.is_some() && !method.is_empty();
+    // A `method` member of any type makes a request (dispatch refuses one that is not a string).
+    let is_request = id.is_some() && peek.method.is_some();
     if !is_request {
-        // Notifications and responses: nothing to send back.
-        let _ = state.server.handle(&session, &body).await;
-        return StatusCode::ACCEPTED.into_response();
+        // Notifications and responses: nothing to send back, unless an id'd message is neither
+        // request nor response (then the client gets its error).
+        return match state.server.handle(&session, &body).await {
+            Some(bytes) if id.is_some() => raw_json(StatusCode::BAD_REQUEST, bytes),
+            _ => StatusCode::ACCEPTED.into_response(),
+        };
     }
     // Progress and log messages travel in the request's own SSE stream.
     let meta = meta.as_ref();

@@ -91,7 +91,8 @@ impl Replay {
             return None;
         }
         // Everything after `seq` must still be there, and `seq` must have been sent.
-        let next = seq + 1;
+        // `checked_add`: the id comes from the client, `u64::MAX` included.
+        let next = seq.checked_add(1)?;
         let end = state.base + state.events.len() as u64;
         (next >= state.base && next <= end).then_some(())?;
         drop(state);

@@ -31,8 +31,11 @@ const USAGE: &str = "usage: [--http ADDR | --list-tools | --help]
                 STURDY_ALLOWED_ORIGINS (comma-separated) allows browser origins besides loopback;
                 STURDY_CALL_TIMEOUT bounds each tool call in seconds (default 120);
                 STURDY_SSE_CLOSE_AFTER closes a session's SSE responses after that many seconds
-                (the client resumes them with GET and Last-Event-ID; for proxies that cut them).
-                SIGINT/SIGTERM stop accepting and finish in-flight calls.
+                (the client resumes them with GET and Last-Event-ID; for proxies that cut them);
+                STURDY_HEADER_TIMEOUT (default 10) bounds the wait for a request's headers and
+                idle keep-alive, STURDY_BODY_TIMEOUT (default 30) a body's arrival, in seconds.
+                SIGINT/SIGTERM stop accepting and let in-flight calls finish for up to
+                STURDY_SHUTDOWN_GRACE seconds (default 30), then cut them.
   --list-tools  print every tool (schemas, annotations, policies) as JSON and exit
   --help        print this help
 
@@ -182,17 +185,29 @@ fn http_options(addr: &str, health: Option<Arc<HealthChecker>>) -> Result<HttpOp
             .filter(|o| !o.is_empty())
             .collect();
     }
-    if let Ok(after) = std::env::var("STURDY_SSE_CLOSE_AFTER") {
-        let seconds = after
-            .parse::<f64>()
-            .ok()
-            .filter(|s| *s > 0.0 && s.is_finite())
-            .ok_or_else(|| {
-                format!("STURDY_SSE_CLOSE_AFTER={after}: not a positive number of seconds")
-            })?;
-        options.sse_close_after = Some(Duration::from_secs_f64(seconds));
+    options.sse_close_after = env_seconds("STURDY_SSE_CLOSE_AFTER")?;
+    if let Some(d) = env_seconds("STURDY_HEADER_TIMEOUT")? {
+        options.header_read_timeout = d;
+    }
+    if let Some(d) = env_seconds("STURDY_BODY_TIMEOUT")? {
+        options.body_read_timeout = d;
+    }
+    if let Some(d) = env_seconds("STURDY_SHUTDOWN_GRACE")? {
+        options.shutdown_grace = d;
     }
     Ok(options)
+}
+
+/// A duration in seconds from the environment variable `name`, when it is set.
+fn env_seconds(name: &str) -> Result<Option<Duration>, String> {
+    let Ok(text) = std::env::var(name) else {
+        return Ok(None);
+    };
+    text.parse::<f64>()
+        .ok()
+        .filter(|s| *s > 0.0 && s.is_finite())
+        .map(|s| Some(Duration::from_secs_f64(s)))
+        .ok_or_else(|| format!("{name}={text}: not a positive number of seconds"))
 }
 
 /// The `--list-tools` document: `{"tools": [{name, description, inputSchema, outputSchema,

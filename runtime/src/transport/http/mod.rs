@@ -17,6 +17,7 @@
 
 mod guard;
 pub mod replay;
+mod serve;
 mod sessions;
 
 use crate::health::{HealthChecker, Status};
@@ -82,6 +83,13 @@ pub struct HttpOptions {
     /// Checks run by `GET /ready` (200 when healthy or degraded, 503 when unhealthy); without
     /// one, `/ready` answers like `/health`.
     pub health: Option<Arc<HealthChecker>>,
+    /// Longest wait for a request's headers, on a new connection and between the requests of a
+    /// kept-alive one (so it is also the idle keep-alive timeout); then the connection is closed.
+    pub header_read_timeout: Duration,
+    /// Longest a request's body may take to arrive once its headers have; then 408.
+    pub body_read_timeout: Duration,
+    /// At shutdown (SIGINT, SIGTERM), how long requests in flight may run on; the rest are cut.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for HttpOptions {
@@ -96,6 +104,9 @@ impl Default for HttpOptions {
             session_idle: Duration::from_secs(30 * 60),
             sse_close_after: None,
             health: None,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(30),
         }
     }
 }
@@ -126,21 +137,16 @@ pub fn router(server: Arc<Server>, options: HttpOptions) -> Router {
         .with_state(state)
 }
 
-/// Serves until `shutdown` completes, then stops accepting and finishes in-flight requests.
+/// Serves until `shutdown` completes, then stops accepting and lets the requests in flight
+/// finish for up to [`HttpOptions::shutdown_grace`] (cutting the rest).
 pub async fn serve_http(
     server: Arc<Server>,
     listener: TcpListener,
     options: HttpOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    use axum::serve::ListenerExt;
-    // Responses are small and written whole: Nagle's algorithm would only delay them.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(listener, router(server, options))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let app = router(server, options.clone());
+    serve::accept_loop(app, listener, &options, shutdown).await
 }
 
 /// Completes on SIGINT or SIGTERM.
@@ -243,10 +249,16 @@ async fn delete_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap) -> R
     }
 }
 
-async fn post_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn post_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+    // Checked from the headers alone: a refused client gets its answer before any body byte is
+    // read.
     let principal = match guard::check(&state.options, &headers) {
         Ok(p) => p,
         Err(r) => return r.into_response(),
+    };
+    let body = match read_body(&state.options, body).await {
+        Ok(body) => body,
+        Err(r) => return r,
     };
     let Ok(_permit) = state.permits.try_acquire() else {
         let mut r = rpc_status(
@@ -410,6 +422,41 @@ async fn post_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
         }
     }
     response
+}
+
+/// The body, within the size limit and the body timeout.
+async fn read_body(options: &HttpOptions, body: Body) -> Result<Bytes, Response> {
+    let limit = options.max_body_bytes;
+    match tokio::time::timeout(options.body_read_timeout, axum::body::to_bytes(body, limit)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(e)) if is_length_limit(&e) => Err(rpc_status(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("The request body is over {limit} bytes"),
+        )),
+        Ok(Err(e)) => Err(rpc_status(
+            StatusCode::BAD_REQUEST,
+            &format!("The request body could not be read: {e}"),
+        )),
+        Err(_) => Err(rpc_status(
+            StatusCode::REQUEST_TIMEOUT,
+            &format!(
+                "The request body did not arrive within {:.1} s",
+                options.body_read_timeout.as_secs_f64()
+            ),
+        )),
+    }
+}
+
+/// Whether reading a body failed on the size limit.
+fn is_length_limit(e: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
 }
 
 /// The members of a POST body that routing looks at (session, version headers, streaming).

@@ -41,7 +41,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 pub use guard::BearerToken;
@@ -115,7 +115,9 @@ struct AppState {
     server: Arc<Server>,
     options: HttpOptions,
     sessions: Sessions,
-    permits: Semaphore,
+    /// One per request being served, held by a streamed call until the call ends (not only
+    /// until its response starts).
+    permits: Arc<Semaphore>,
     started: Instant,
 }
 
@@ -123,7 +125,7 @@ struct AppState {
 pub fn router(server: Arc<Server>, options: HttpOptions) -> Router {
     let state = Arc::new(AppState {
         sessions: Sessions::new(options.max_sessions, options.session_idle),
-        permits: Semaphore::new(options.max_concurrent_requests.max(1)),
+        permits: Arc::new(Semaphore::new(options.max_concurrent_requests.max(1))),
         started: Instant::now(),
         server,
         options: options.clone(),
@@ -260,7 +262,7 @@ async fn post_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
         Ok(body) => body,
         Err(r) => return r,
     };
-    let Ok(_permit) = state.permits.try_acquire() else {
+    let Ok(permit) = state.permits.clone().try_acquire_owned() else {
         let mut r = rpc_status(
             StatusCode::SERVICE_UNAVAILABLE,
             "Server busy, retry shortly",
@@ -405,10 +407,10 @@ async fn post_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
         close_after: state.options.sse_close_after,
     };
     let mut response = if streams {
-        let call = RunningCall::start(state.server.clone(), session, body);
+        let call = RunningCall::start(state.server.clone(), session, body, permit);
         sse_response(call, None, out)
     } else if may_ask {
-        json_or_sse(state.server.clone(), session, body, out).await
+        json_or_sse(state.server.clone(), session, body, out, permit).await
     } else {
         match state.server.handle(&session, &body).await {
             Some(bytes) => raw_json(StatusCode::OK, bytes),
@@ -492,10 +494,17 @@ struct RunningCall {
     notes: mpsc::Receiver<Vec<u8>>,
     done: oneshot::Receiver<Option<Vec<u8>>>,
     closed: CancellationToken,
+    /// The call's place under the concurrency cap, released when it ends.
+    permit: OwnedSemaphorePermit,
 }
 
 impl RunningCall {
-    fn start(server: Arc<Server>, session: Arc<Session>, body: Bytes) -> Self {
+    fn start(
+        server: Arc<Server>,
+        session: Arc<Session>,
+        body: Bytes,
+        permit: OwnedSemaphorePermit,
+    ) -> Self {
         let (note_tx, notes) = mpsc::channel::<Vec<u8>>(64);
         let (done_tx, done) = oneshot::channel::<Option<Vec<u8>>>();
         let closed = CancellationToken::new();
@@ -512,6 +521,7 @@ impl RunningCall {
             notes,
             done,
             closed,
+            permit,
         }
     }
 }
@@ -525,6 +535,7 @@ async fn json_or_sse(
     session: Arc<Session>,
     body: Bytes,
     out: Outlet,
+    permit: OwnedSemaphorePermit,
 ) -> Response {
     let (note_tx, mut notes) = mpsc::channel::<Vec<u8>>(64);
     let mut call =
@@ -557,6 +568,7 @@ async fn json_or_sse(
         notes,
         done,
         closed: CancellationToken::new(),
+        permit,
     };
     sse_response(call, first, out)
 }
@@ -580,6 +592,7 @@ fn sse_response(call: RunningCall, first: Option<Vec<u8>>, out: Outlet) -> Respo
         mut notes,
         mut done,
         closed,
+        permit,
     } = call;
     let (stream, on_close, close_after) = match &out.replay {
         Some(replay) => (replay.open(), None, out.close_after),
@@ -594,6 +607,8 @@ fn sse_response(call: RunningCall, first: Option<Vec<u8>>, out: Outlet) -> Respo
     }
     let writer = stream.clone();
     tokio::spawn(async move {
+        // Until the call has ended, whether or not anyone reads its stream.
+        let _permit = permit;
         loop {
             tokio::select! {
                 biased;

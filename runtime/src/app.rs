@@ -28,7 +28,11 @@ const USAGE: &str = "usage: [--http ADDR | --list-tools | --help]
   (no option)   serve MCP over stdio (newline-delimited JSON-RPC)
   --http ADDR   serve MCP over Streamable HTTP at http://ADDR/mcp (e.g. 127.0.0.1:8000);
                 health at /health. Environment: STURDY_BEARER_TOKEN requires that bearer token;
+                STURDY_BEARER_TOKENS=alice:token1,bob:token2 (or STURDY_BEARER_TOKENS_FILE, one
+                principal:token a line) accepts several, each naming who calls;
                 STURDY_ALLOWED_ORIGINS (comma-separated) allows browser origins besides loopback;
+                STURDY_ALLOWED_HOSTS (comma-separated host or host:port, `*` for any) names the
+                Host headers answered (default on a loopback bind: loopback names only);
                 STURDY_CALL_TIMEOUT bounds each tool call in seconds (default 120);
                 STURDY_SSE_CLOSE_AFTER closes a session's SSE responses after that many seconds
                 (the client resumes them with GET and Last-Event-ID; for proxies that cut them);
@@ -178,13 +182,30 @@ fn http_options(addr: &str, health: Option<Arc<HealthChecker>>) -> Result<HttpOp
             });
         }
     }
-    if let Ok(origins) = std::env::var("STURDY_ALLOWED_ORIGINS") {
-        options.allowed_origins = origins
-            .split(',')
-            .map(|o| o.trim().to_owned())
-            .filter(|o| !o.is_empty())
-            .collect();
+    if let Ok(pairs) = std::env::var("STURDY_BEARER_TOKENS") {
+        for pair in pairs.split(',').filter(|p| !p.trim().is_empty()) {
+            options
+                .bearer_tokens
+                .push(principal_token(pair).map_err(|e| format!("STURDY_BEARER_TOKENS: {e}"))?);
+        }
     }
+    if let Ok(path) = std::env::var("STURDY_BEARER_TOKENS_FILE") {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("STURDY_BEARER_TOKENS_FILE={path}: {e}"))?;
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            options.bearer_tokens.push(
+                principal_token(line).map_err(|e| {
+                    format!("STURDY_BEARER_TOKENS_FILE={path}, line {}: {e}", n + 1)
+                })?,
+            );
+        }
+    }
+    options.allowed_origins = env_list("STURDY_ALLOWED_ORIGINS");
+    options.allowed_hosts = env_list("STURDY_ALLOWED_HOSTS");
     options.sse_close_after = env_seconds("STURDY_SSE_CLOSE_AFTER")?;
     if let Some(d) = env_seconds("STURDY_HEADER_TIMEOUT")? {
         options.header_read_timeout = d;
@@ -196,6 +217,27 @@ fn http_options(addr: &str, health: Option<Arc<HealthChecker>>) -> Result<HttpOp
         options.shutdown_grace = d;
     }
     Ok(options)
+}
+
+/// `principal:token` (the token may hold `:`, the principal may not).
+fn principal_token(pair: &str) -> Result<BearerToken, String> {
+    match pair.trim().split_once(':') {
+        Some((principal, token)) if !principal.is_empty() && !token.is_empty() => Ok(BearerToken {
+            principal: principal.to_owned(),
+            token: token.to_owned(),
+        }),
+        _ => Err("expected principal:token pairs".to_owned()),
+    }
+}
+
+/// The comma-separated items of the environment variable `name` (none when it is not set).
+fn env_list(name: &str) -> Vec<String> {
+    std::env::var(name)
+        .unwrap_or_default()
+        .split(',')
+        .map(|o| o.trim().to_owned())
+        .filter(|o| !o.is_empty())
+        .collect()
 }
 
 /// A duration in seconds from the environment variable `name`, when it is set.

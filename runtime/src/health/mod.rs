@@ -2,6 +2,7 @@
 //! status with uptime and a timestamp. Served as the `health_check` / `simple_health` tools
 //! (opt-in, [`App::health`](crate::App::health)) and as HTTP `GET /ready`.
 
+mod process;
 mod tools;
 
 pub use tools::install as builtin_tools;
@@ -273,25 +274,33 @@ impl HealthChecker {
         })
     }
 
+    /// CPU and memory use of this process against thresholds (fractions, e.g. 0.9, of the CPUs
+    /// it may use and of its memory limit: the cgroup's, else the machine's): unhealthy above
+    /// them, degraded above 90% of them. The check for readiness: what others run on the machine
+    /// does not make this replica unready. Linux only (reads `/proc`); elsewhere healthy with a
+    /// note.
+    pub fn process_resources(self, max_cpu: f64, max_memory: f64) -> Self {
+        self.check_async("process_resources", move || async move {
+            let (Some(cpu), Some(memory)) = (process::cpu_usage().await, process::memory_usage())
+            else {
+                return CheckResult::healthy()
+                    .details(json!({ "note": "not measured on this OS" }));
+            };
+            resource_verdict(cpu, memory, max_cpu, max_memory)
+        })
+    }
+
     /// CPU and memory use of the machine against thresholds (fractions, e.g. 0.9): unhealthy
     /// above them, degraded above 90% of them. Linux only (reads `/proc`); elsewhere healthy with
-    /// a note.
+    /// a note. A view of the machine, for the `health_check` tool; for readiness prefer
+    /// [`process_resources`](Self::process_resources).
     pub fn system_resources(self, max_cpu: f64, max_memory: f64) -> Self {
         self.check_async("system_resources", move || async move {
-            let (Some(cpu), Some(memory)) = (cpu_usage().await, memory_usage())
-            else {
-                return CheckResult::healthy().details(json!({ "note": "not measured on this OS" }));
+            let (Some(cpu), Some(memory)) = (cpu_usage().await, memory_usage()) else {
+                return CheckResult::healthy()
+                    .details(json!({ "note": "not measured on this OS" }));
             };
-            let details = json!({ "cpu": cpu, "memory": memory, "max_cpu": max_cpu, "max_memory": max_memory });
-            if cpu > max_cpu || memory > max_memory {
-                CheckResult::unhealthy(format!("cpu {:.0}%, memory {:.0}%", cpu * 100.0, memory * 100.0))
-                    .details(details)
-            } else if cpu > 0.9 * max_cpu || memory > 0.9 * max_memory {
-                CheckResult::degraded(format!("cpu {:.0}%, memory {:.0}%", cpu * 100.0, memory * 100.0))
-                    .details(details)
-            } else {
-                CheckResult::healthy().details(details)
-            }
+            resource_verdict(cpu, memory, max_cpu, max_memory)
         })
     }
 
@@ -327,6 +336,20 @@ impl HealthChecker {
     /// Seconds since the checker was created (≈ since the server started).
     pub fn uptime(&self) -> Duration {
         self.started.elapsed()
+    }
+}
+
+/// Unhealthy above a threshold, degraded above 90% of it.
+fn resource_verdict(cpu: f64, memory: f64, max_cpu: f64, max_memory: f64) -> CheckResult {
+    let details =
+        json!({ "cpu": cpu, "memory": memory, "max_cpu": max_cpu, "max_memory": max_memory });
+    let said = format!("cpu {:.0}%, memory {:.0}%", cpu * 100.0, memory * 100.0);
+    if cpu > max_cpu || memory > max_memory {
+        CheckResult::unhealthy(said).details(details)
+    } else if cpu > 0.9 * max_cpu || memory > 0.9 * max_memory {
+        CheckResult::degraded(said).details(details)
+    } else {
+        CheckResult::healthy().details(details)
     }
 }
 

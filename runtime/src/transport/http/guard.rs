@@ -1,4 +1,6 @@
-//! Request checks before any MCP processing: Origin (DNS rebinding), bearer token, media types.
+//! Request checks before any MCP processing, from the headers alone (no body byte is read for a
+//! refused request): Host and Origin (DNS rebinding) on every endpoint, the bearer token on every
+//! endpoint but `/health`; and the media types of `/mcp`.
 
 use super::HttpOptions;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -23,12 +25,18 @@ impl std::fmt::Debug for BearerToken {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Refusal {
     ForeignOrigin,
+    ForeignHost,
     Unauthorized,
 }
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         match self {
+            Refusal::ForeignHost => (
+                StatusCode::MISDIRECTED_REQUEST,
+                "Misdirected request: this server does not answer for that Host",
+            )
+                .into_response(),
             Refusal::ForeignOrigin => {
                 (StatusCode::FORBIDDEN, "Forbidden: origin not allowed").into_response()
             }
@@ -42,8 +50,21 @@ impl IntoResponse for Refusal {
     }
 }
 
-/// Origin and authentication. `Ok(principal)` when the request may proceed.
-pub(super) fn check(options: &HttpOptions, headers: &HeaderMap) -> Result<Option<String>, Refusal> {
+/// Host, Origin and (when `authenticate`) the bearer token. `Ok(principal)` when the request may
+/// proceed (`None` without tokens configured or without `authenticate`).
+pub(super) fn check(
+    options: &HttpOptions,
+    headers: &HeaderMap,
+    authenticate: bool,
+) -> Result<Option<String>, Refusal> {
+    if let Some(host) = headers.get(header::HOST) {
+        let allowed = host
+            .to_str()
+            .is_ok_and(|h| host_allowed(&options.allowed_hosts, options.bind, h));
+        if !allowed {
+            return Err(Refusal::ForeignHost);
+        }
+    }
     if let Some(origin) = headers.get(header::ORIGIN) {
         let allowed = origin
             .to_str()
@@ -53,24 +74,45 @@ pub(super) fn check(options: &HttpOptions, headers: &HeaderMap) -> Result<Option
             return Err(Refusal::ForeignOrigin);
         }
     }
-    if options.bearer_tokens.is_empty() {
+    if options.bearer_tokens.is_empty() || !authenticate {
         return Ok(None);
     }
+    // `Authorization: Bearer <token>`; the scheme is case-insensitive (RFC 9110).
     let presented = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        });
-    let principal = presented.and_then(|p| {
-        options
-            .bearer_tokens
-            .iter()
-            .find(|t| constant_time_eq(t.token.as_bytes(), p.trim().as_bytes()))
-            .map(|t| t.principal.clone())
-    });
+        .and_then(|v| v.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim().as_bytes())
+        .ok_or(Refusal::Unauthorized)?;
+    // Every token is compared, so the time taken does not say which one (or how much) matched.
+    let mut principal = None;
+    for t in &options.bearer_tokens {
+        if constant_time_eq(t.token.as_bytes(), presented) {
+            principal = Some(t.principal.clone());
+        }
+    }
     principal.map(Some).ok_or(Refusal::Unauthorized)
+}
+
+/// Whether a `Host` header names this server: one of `allowed` (`host` for any port, or
+/// `host:port`; `*` for any), or, when `allowed` is empty and the server listens on a loopback
+/// address, a loopback name. Empty `allowed` on any other address: no check (the operator names
+/// the public host names).
+fn host_allowed(allowed: &[String], bind: std::net::SocketAddr, host: &str) -> bool {
+    let host = host.trim().to_ascii_lowercase();
+    let name = match host.strip_prefix('[') {
+        Some(v6) => format!("[{}]", v6.split(']').next().unwrap_or("")),
+        None => host.split(':').next().unwrap_or("").to_owned(),
+    };
+    if allowed.is_empty() {
+        return !bind.ip().is_loopback()
+            || matches!(name.as_str(), "localhost" | "127.0.0.1" | "[::1]");
+    }
+    allowed.iter().any(|a| {
+        let a = a.trim().to_ascii_lowercase();
+        a == "*" || a == host || a == name
+    })
 }
 
 /// `http(s)://localhost`, `127.0.0.1`, `[::1]`, any port.
@@ -87,9 +129,17 @@ fn is_loopback_origin(origin: &str) -> bool {
     matches!(host.as_deref(), Some("localhost" | "127.0.0.1" | "[::1]"))
 }
 
-/// Token comparison whose time does not depend on where the first difference is.
+/// Token comparison whose time does not depend on where the first difference is, nor on whether
+/// the lengths differ (it runs over the longer of the two).
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    let n = a.len().max(b.len());
+    let mut diff = u8::from(a.len() != b.len());
+    for i in 0..n {
+        let x = a.get(i).copied().unwrap_or(0);
+        let y = b.get(i).copied().unwrap_or(0);
+        diff |= x ^ y;
+    }
+    std::hint::black_box(diff) == 0
 }
 
 pub(super) fn is_json(headers: &HeaderMap) -> bool {
@@ -124,6 +174,34 @@ pub(super) fn accepts_json_and_sse(headers: &HeaderMap) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hosts() {
+        let loopback: std::net::SocketAddr = "127.0.0.1:8000".parse().unwrap();
+        let public: std::net::SocketAddr = "0.0.0.0:8000".parse().unwrap();
+        assert!(host_allowed(&[], loopback, "127.0.0.1:8000"));
+        assert!(host_allowed(&[], loopback, "LOCALHOST"));
+        assert!(host_allowed(&[], loopback, "[::1]:9"));
+        assert!(!host_allowed(&[], loopback, "evil.com"));
+        assert!(!host_allowed(&[], loopback, "localhost.evil.com:8000"));
+        assert!(host_allowed(&[], public, "evil.com"));
+        let named = [
+            "mcp.example.com".to_owned(),
+            "api.example.com:443".to_owned(),
+        ];
+        assert!(host_allowed(&named, public, "mcp.example.com:8443"));
+        assert!(host_allowed(&named, public, "api.example.com:443"));
+        assert!(!host_allowed(&named, public, "api.example.com:80"));
+        assert!(!host_allowed(&named, loopback, "127.0.0.1:8000"));
+    }
+
+    #[test]
+    fn tokens_compare_whole() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"abcd"));
+        assert!(!constant_time_eq(b"", b"a"));
+    }
 
     #[test]
     fn loopback_origins() {

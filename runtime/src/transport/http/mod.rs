@@ -39,7 +39,7 @@ use std::borrow::Cow;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
@@ -68,6 +68,10 @@ pub struct HttpOptions {
     /// Origins allowed besides loopback ones (`http://localhost:*`, `http://127.0.0.1:*`, ...),
     /// e.g. `https://app.example.com`. Requests without `Origin` (non-browser clients) pass.
     pub allowed_origins: Vec<String>,
+    /// `Host` headers answered (`name` for any port, `name:port`, or `*` for any); others get 421
+    /// (DNS rebinding). Empty (the default): on a loopback bind only `localhost`, `127.0.0.1`
+    /// and `[::1]`; on any other address no check, so name your public hosts here.
+    pub allowed_hosts: Vec<String>,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
     /// Requests served at once; more get 503.
@@ -98,6 +102,7 @@ impl Default for HttpOptions {
             bind: SocketAddr::from(([127, 0, 0, 1], 8000)),
             bearer_tokens: Vec::new(),
             allowed_origins: Vec::new(),
+            allowed_hosts: Vec::new(),
             max_body_bytes: 4 * 1024 * 1024,
             max_concurrent_requests: 256,
             max_sessions: 10_000,
@@ -118,7 +123,6 @@ struct AppState {
     /// One per request being served, held by a streamed call until the call ends (not only
     /// until its response starts).
     permits: Arc<Semaphore>,
-    started: Instant,
 }
 
 /// The axum router: `POST|GET|DELETE /mcp`, `GET /health`, `GET /ready`, `GET /metrics`.
@@ -126,7 +130,6 @@ pub fn router(server: Arc<Server>, options: HttpOptions) -> Router {
     let state = Arc::new(AppState {
         sessions: Sessions::new(options.max_sessions, options.session_idle),
         permits: Arc::new(Semaphore::new(options.max_concurrent_requests.max(1))),
-        started: Instant::now(),
         server,
         options: options.clone(),
     });
@@ -135,8 +138,30 @@ pub fn router(server: Arc<Server>, options: HttpOptions) -> Router {
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), admit))
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
         .with_state(state)
+}
+
+/// Who a request authenticated as (the bearer token's principal), set by [`admit`].
+#[derive(Clone)]
+struct Principal(Option<String>);
+
+/// Every request passes here first: Host and Origin on every endpoint, the bearer token on every
+/// endpoint but `/health` (liveness probes carry none), all from the headers.
+async fn admit(
+    State(state): State<Arc<AppState>>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let authenticate = request.uri().path() != "/health";
+    match guard::check(&state.options, request.headers(), authenticate) {
+        Ok(principal) => {
+            request.extensions_mut().insert(Principal(principal));
+            next.run(request).await
+        }
+        Err(refusal) => refusal.into_response(),
+    }
 }
 
 /// Serves until `shutdown` completes, then stops accepting and lets the requests in flight
@@ -173,23 +198,14 @@ pub async fn shutdown_signal() {
     }
 }
 
-async fn health(State(state): State<Arc<AppState>>) -> Response {
-    json_response(
-        StatusCode::OK,
-        &json!({
-            "status": "ok",
-            "uptime": state.started.elapsed().as_secs_f64(),
-            "sessions": state.sessions.len(),
-        }),
-    )
+/// Liveness: the process answers. Nothing else, since anyone may ask (no token needed).
+async fn health() -> Response {
+    json_response(StatusCode::OK, &json!({ "status": "ok" }))
 }
 
-/// Prometheus metrics ([`crate::metrics`]); behind the same Origin and bearer-token checks as
-/// `/mcp`, since they name the tools and who is failing.
-async fn metrics(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    if let Err(r) = guard::check(&state.options, &headers) {
-        return r.into_response();
-    }
+/// Prometheus metrics ([`crate::metrics`]); behind the bearer token (see [`admit`]), since they
+/// name the tools and who is failing.
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     let text = crate::metrics::render(state.server.registry());
     (
         [(
@@ -201,10 +217,10 @@ async fn metrics(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Resp
         .into_response()
 }
 
-/// Readiness: runs the health checks.
+/// Readiness: runs the health checks (behind the bearer token: the report names them).
 async fn ready(State(state): State<Arc<AppState>>) -> Response {
     let Some(checker) = &state.options.health else {
-        return health(State(state)).await;
+        return health().await;
     };
     let report = checker.run().await;
     let status = if report.status == Status::Unhealthy {
@@ -216,9 +232,6 @@ async fn ready(State(state): State<Arc<AppState>>) -> Response {
 }
 
 async fn get_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    if let Err(r) = guard::check(&state.options, &headers) {
-        return r.into_response();
-    }
     // Resuming a response stream of the session.
     if let Some(last) = header_str(&headers, LAST_EVENT_ID) {
         let Some(live) = header_str(&headers, SESSION_HEADER).and_then(|s| state.sessions.get(s))
@@ -241,9 +254,6 @@ async fn get_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Resp
 }
 
 async fn delete_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    if let Err(r) = guard::check(&state.options, &headers) {
-        return r.into_response();
-    }
     match header_str(&headers, SESSION_HEADER) {
         None => rpc_status(StatusCode::BAD_REQUEST, "Missing Mcp-Session-Id header"),
         Some(id) if state.sessions.remove(id) => StatusCode::NO_CONTENT.into_response(),
@@ -251,13 +261,13 @@ async fn delete_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap) -> R
     }
 }
 
-async fn post_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
-    // Checked from the headers alone: a refused client gets its answer before any body byte is
-    // read.
-    let principal = match guard::check(&state.options, &headers) {
-        Ok(p) => p,
-        Err(r) => return r.into_response(),
-    };
+async fn post_mcp(
+    State(state): State<Arc<AppState>>,
+    axum::Extension(Principal(principal)): axum::Extension<Principal>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    // The body is read only now, after `admit` checked the headers.
     let body = match read_body(&state.options, body).await {
         Ok(body) => body,
         Err(r) => return r,

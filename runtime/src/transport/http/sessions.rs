@@ -105,8 +105,4 @@ impl Sessions {
             .remove(id);
         removed.map(|e| e.session.end()).is_some()
     }
-
-    pub(super) fn len(&self) -> usize {
-        self.map.lock().unwrap_or_else(|p| p.into_inner()).len()
-    }
 }

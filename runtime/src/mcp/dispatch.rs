@@ -363,23 +363,18 @@ impl Server {
                         Some(Value::Object(r)) => r.clone(),
                         Some(_) => return Err(invalid_params("inputResponses must be an object")),
                     };
+                    let owner = session.principal().map(|p| &**p);
                     let mut trip = state
                         .as_str()
-                        .and_then(|state| self.parked.resume(state))
+                        .and_then(|state| self.parked.resume(state, owner, name))
                         .ok_or_else(|| invalid_params(UNKNOWN_REQUEST_STATE))?;
-                    if trip.tool() != name {
-                        return Err(invalid_params(format!(
-                            "requestState belongs to a call of {}, not of {name}",
-                            trip.tool()
-                        )));
-                    }
                     trip.answer(responses);
                     trip
                 }
             };
             // Dropping the round (cancelled) drops the call with it.
             tokio::select! {
-                round = trip.next_round(|t| self.parked.park(t), notify) => Some(match round {
+                round = trip.next_round(|t| self.parked.park(t, session.principal().cloned()), notify) => Some(match round {
                     Round::Done(r) => r.map(CallResult::into_json),
                     Round::InputRequired(v) => Ok(v),
                 }),

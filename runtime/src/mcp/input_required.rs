@@ -16,7 +16,7 @@ use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -238,31 +238,47 @@ async fn forward(notify: &Option<mpsc::Sender<Vec<u8>>>, note: Vec<u8>) {
 /// The calls waiting for their client's next round, by `requestState`.
 #[derive(Default)]
 pub(crate) struct Parked {
-    calls: Mutex<HashMap<String, (RoundTrip, Instant)>>,
+    calls: Mutex<HashMap<String, ParkedCall>>,
 }
+
+/// A call between rounds, when it was parked, and the principal it belongs to.
+type ParkedCall = (RoundTrip, Instant, Option<Arc<str>>);
 
 impl Parked {
     /// Keeps `call` until [`resume`](Self::resume)d or expired; its `requestState`, or the call
     /// back when [`MAX_PARKED`] calls wait already.
-    pub(crate) fn park(&self, call: RoundTrip) -> Result<String, RoundTrip> {
+    pub(crate) fn park(
+        &self,
+        call: RoundTrip,
+        owner: Option<Arc<str>>,
+    ) -> Result<String, RoundTrip> {
         let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         if calls.len() >= MAX_PARKED {
-            calls.retain(|_, (_, since)| now.duration_since(*since) < PARKED_TTL);
+            calls.retain(|_, (_, since, _)| now.duration_since(*since) < PARKED_TTL);
             if calls.len() >= MAX_PARKED {
                 return Err(call);
             }
         }
         let state = random_token();
-        calls.insert(state.clone(), (call, now));
+        calls.insert(state.clone(), (call, now, owner));
         Ok(state)
     }
 
-    /// Takes back the call parked under `state`, if it has not expired.
-    pub(crate) fn resume(&self, state: &str) -> Option<RoundTrip> {
+    /// Takes back the call of `tool` parked under `state` by `owner`, if it has not expired.
+    /// Another principal's call, or a call of another tool, stays parked, and the caller learns
+    /// nothing about it: the answer is the one an unknown `state` gets.
+    pub(crate) fn resume(&self, state: &str, owner: Option<&str>, tool: &str) -> Option<RoundTrip> {
         let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
-        let (call, since) = calls.remove(state)?;
-        (since.elapsed() < PARKED_TTL).then_some(call)
+        let (call, since, parked_by) = calls.get(state)?;
+        if since.elapsed() >= PARKED_TTL {
+            calls.remove(state);
+            return None;
+        }
+        if parked_by.as_deref() != owner || call.tool() != tool {
+            return None;
+        }
+        calls.remove(state).map(|(call, ..)| call)
     }
 }
 

@@ -102,6 +102,11 @@ impl Session {
         self
     }
 
+    /// The authenticated identity set with [`with_principal`](Self::with_principal).
+    pub(crate) fn principal(&self) -> Option<&Arc<str>> {
+        self.principal.as_ref()
+    }
+
     /// The revision agreed in `initialize`, if any.
     pub fn version(&self) -> Option<Version> {
         self.state.lock().expect("session lock").version

@@ -231,10 +231,15 @@ async fn ready(State(state): State<Arc<AppState>>) -> Response {
     json_response(status, &serde_json::to_value(report).expect("serialises"))
 }
 
-async fn get_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+async fn get_mcp(
+    State(state): State<Arc<AppState>>,
+    axum::Extension(Principal(principal)): axum::Extension<Principal>,
+    headers: HeaderMap,
+) -> Response {
     // Resuming a response stream of the session.
     if let Some(last) = header_str(&headers, LAST_EVENT_ID) {
-        let Some(live) = header_str(&headers, SESSION_HEADER).and_then(|s| state.sessions.get(s))
+        let Some(live) = header_str(&headers, SESSION_HEADER)
+            .and_then(|s| state.sessions.get(s, principal.as_deref()))
         else {
             return rpc_status(StatusCode::NOT_FOUND, "Session not found");
         };
@@ -253,10 +258,16 @@ async fn get_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Resp
     r
 }
 
-async fn delete_mcp(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+async fn delete_mcp(
+    State(state): State<Arc<AppState>>,
+    axum::Extension(Principal(principal)): axum::Extension<Principal>,
+    headers: HeaderMap,
+) -> Response {
     match header_str(&headers, SESSION_HEADER) {
         None => rpc_status(StatusCode::BAD_REQUEST, "Missing Mcp-Session-Id header"),
-        Some(id) if state.sessions.remove(id) => StatusCode::NO_CONTENT.into_response(),
+        Some(id) if state.sessions.remove(id, principal.as_deref()) => {
+            StatusCode::NO_CONTENT.into_response()
+        }
         Some(_) => rpc_status(StatusCode::NOT_FOUND, "Session not found"),
     }
 }
@@ -373,7 +384,7 @@ async fn post_mcp(
                 None => return rpc_status(StatusCode::SERVICE_UNAVAILABLE, "Too many sessions"),
             }
         } else if let Some(sid) = header_str(&headers, SESSION_HEADER) {
-            match state.sessions.get(sid) {
+            match state.sessions.get(sid, principal.as_deref()) {
                 Some(live) => (live.session, Some(live.replay)),
                 None => return rpc_status(StatusCode::NOT_FOUND, "Session not found"),
             }

@@ -1,5 +1,6 @@
 //! HTTP sessions (2025-xx revisions): created by `initialize`, named by a random `Mcp-Session-Id`,
-//! ended by DELETE or after being idle. Bounded in number.
+//! ended by DELETE or after being idle. Bounded in number. A session belongs to the principal
+//! that created it: another principal holding its id gets what an unknown id gets.
 
 use super::replay::Replay;
 use crate::mcp::Session;
@@ -25,6 +26,8 @@ struct Entry {
     session: Arc<Session>,
     replay: Arc<Replay>,
     last_used: Instant,
+    /// The authenticated principal that created it (`None` without authentication).
+    owner: Option<String>,
 }
 
 impl Sessions {
@@ -70,15 +73,18 @@ impl Sessions {
                 session: session.clone(),
                 replay: replay.clone(),
                 last_used: Instant::now(),
+                owner: principal.map(str::to_owned),
             },
         );
         Some((id, Live { session, replay }))
     }
 
-    pub(super) fn get(&self, id: &str) -> Option<Live> {
+    /// The session `id`, when it is live and `principal` owns it.
+    pub(super) fn get(&self, id: &str, principal: Option<&str>) -> Option<Live> {
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         match map.get_mut(id) {
+            Some(e) if e.owner.as_deref() != principal => None,
             Some(e) if now.duration_since(e.last_used) < self.idle => {
                 e.last_used = now;
                 Some(Live {
@@ -96,13 +102,13 @@ impl Sessions {
         }
     }
 
-    /// Ends the session (DELETE): calls waiting for the client's answers fail at once.
-    pub(super) fn remove(&self, id: &str) -> bool {
-        let removed = self
-            .map
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(id);
-        removed.map(|e| e.session.end()).is_some()
+    /// Ends the session (DELETE) when `principal` owns it: calls waiting for the client's
+    /// answers fail at once.
+    pub(super) fn remove(&self, id: &str, principal: Option<&str>) -> bool {
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        if map.get(id).is_none_or(|e| e.owner.as_deref() != principal) {
+            return false;
+        }
+        map.remove(id).map(|e| e.session.end()).is_some()
     }
 }

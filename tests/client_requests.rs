@@ -465,7 +465,8 @@ async fn stdio_stateless_rounds_run_the_tool_once_and_batch_its_questions() {
 
 #[tokio::test]
 async fn parked_stateless_calls_are_bounded() {
-    let parked = sturdy::mcp::MAX_PARKED as i64;
+    // One client (stdio): its quota is the bound.
+    let parked = sturdy::mcp::MAX_PARKED_PER_CLIENT as i64;
     let mut client = Client::start();
     let mut meta = meta_2026();
     meta["io.modelcontextprotocol/clientCapabilities"] = askable();

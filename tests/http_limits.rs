@@ -1,14 +1,51 @@
 //! Caps that keep one client from taking the server: every running call counts against the
-//! concurrency cap until it ends, streamed or not, whether or not its client still reads.
+//! concurrency cap until it ends, streamed or not, whether or not its client still reads; a client
+//! flooding `initialize` only replaces its own sessions; a client parking calls without end only
+//! blocks itself.
 
 mod common;
 
-use common::http::{mcp_headers, open_session, with_session, TestServer};
+use common::http::{
+    json_of, mcp_headers, open_session, post, stateless_headers, stateless_meta, with_session,
+    TestServer,
+};
+use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::{Duration, Instant};
 use sturdy::prelude::*;
-use sturdy::transport::http::HttpOptions;
+use sturdy::transport::http::{BearerToken, HttpOptions};
+
+/// Asks the user for a name.
+#[tool]
+async fn ask_name(ctx: Context) -> Result<String, ToolError> {
+    let answer = ctx
+        .elicit("Name?", json!({"type": "object", "properties": {}}))
+        .await?;
+    Ok(format!("{:?}", answer.action))
+}
+
+fn tokens() -> Vec<BearerToken> {
+    ["alice", "bob"]
+        .iter()
+        .map(|p| BearerToken {
+            principal: (*p).into(),
+            token: format!("t-{p}"),
+        })
+        .collect()
+}
+
+fn as_user(mut headers: HeaderMap, who: &str) -> HeaderMap {
+    headers.insert(
+        "authorization",
+        HeaderValue::from_str(&format!("Bearer t-{who}")).unwrap(),
+    );
+    headers
+}
+
+fn session_of(sid: &str, who: &str) -> HeaderMap {
+    as_user(with_session(sid), who)
+}
 
 /// Reports progress once, then works for `ms` milliseconds.
 #[tool]
@@ -68,5 +105,95 @@ async fn streamed_calls_hold_their_place_under_the_cap_until_they_end() {
     .await;
     let r = ping().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_client_flooding_initialize_replaces_only_its_own_sessions() {
+    let server = TestServer::start(HttpOptions {
+        bearer_tokens: tokens(),
+        max_sessions: 50,
+        max_sessions_per_client: 10,
+        ..Default::default()
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let url = server.url();
+    let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"});
+    let bob = open_session(&client, &url, as_user(mcp_headers(), "bob")).await;
+    let mut alice = Vec::new();
+    for _ in 0..200 {
+        alice.push(open_session(&client, &url, as_user(mcp_headers(), "alice")).await);
+    }
+    // Bob is not locked out, and his session lives on.
+    let r = post(&client, &url, session_of(&bob, "bob"), ping.clone()).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let fresh = open_session(&client, &url, as_user(mcp_headers(), "bob")).await;
+    let r = post(&client, &url, session_of(&fresh, "bob"), ping.clone()).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    // Alice keeps her 10 most recent sessions.
+    let mut live = Vec::new();
+    for (i, sid) in alice.iter().enumerate() {
+        let r = post(&client, &url, session_of(sid, "alice"), ping.clone()).await;
+        if r.status() == StatusCode::OK {
+            live.push(i);
+        }
+    }
+    assert_eq!(live, (190..200).collect::<Vec<_>>());
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn hundreds_of_sessions_from_one_address_work_by_default() {
+    let server = TestServer::start(HttpOptions::default()).await;
+    let client = reqwest::Client::new();
+    let url = server.url();
+    let mut sessions = Vec::new();
+    for _ in 0..300 {
+        sessions.push(open_session(&client, &url, mcp_headers()).await);
+    }
+    for sid in &sessions {
+        let r = post(
+            &client,
+            &url,
+            with_session(sid),
+            json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_parking_calls_without_end_only_blocks_itself() {
+    let server = TestServer::start(HttpOptions {
+        bearer_tokens: tokens(),
+        ..Default::default()
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let url = server.url();
+    let mut meta = stateless_meta();
+    meta["io.modelcontextprotocol/clientCapabilities"] = json!({"elicitation": {}});
+    let ask = json!({"name": "ask_name", "arguments": {}, "_meta": meta});
+    let call = |who: &'static str, id: usize| {
+        let (client, url, ask) = (client.clone(), url.clone(), ask.clone());
+        async move {
+            let body = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": ask});
+            json_of(post(&client, &url, as_user(stateless_headers(), who), body).await).await
+        }
+    };
+    for id in 0..sturdy::mcp::MAX_PARKED_PER_CLIENT {
+        let r = call("alice", id).await;
+        assert_eq!(r["result"]["resultType"], "input_required", "{r}");
+    }
+    // Alice's next question has no room: it fails at once and her tool answers.
+    let r = call("alice", 9999).await;
+    assert_eq!(r["result"]["resultType"], "complete", "{r}");
+    assert_eq!(r["result"]["_meta"]["dev.sturdy/error"]["error"], "client");
+    // Bob still gets to ask.
+    let r = call("bob", 10_000).await;
+    assert_eq!(r["result"]["resultType"], "input_required", "{r}");
     server.shutdown().await;
 }

@@ -374,7 +374,10 @@ impl Server {
             };
             // Dropping the round (cancelled) drops the call with it.
             tokio::select! {
-                round = trip.next_round(|t| self.parked.park(t, session.principal().cloned()), notify) => Some(match round {
+                round = trip.next_round(
+                    |t| self.parked.park(t, session.principal().cloned(), session.quota_key()),
+                    notify,
+                ) => Some(match round {
                     Round::Done(r) => r.map(CallResult::into_json),
                     Round::InputRequired(v) => Ok(v),
                 }),

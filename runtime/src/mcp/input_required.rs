@@ -7,7 +7,9 @@
 //! asked, and carries on with the answers. So its side effects happen once; the price is that
 //! the retry must reach this process (a load balancer needs affinity on `requestState`), and a
 //! parked call that is not resumed within [`PARKED_TTL`] is dropped. At most [`MAX_PARKED`] calls
-//! wait at once; beyond that a question fails at once with a `client` error.
+//! wait at once, and [`MAX_PARKED_PER_CLIENT`] of one client (its principal, else its address):
+//! beyond that a question fails at once with a `client` error, so a client that parks calls
+//! without end only blocks itself.
 
 use super::client_requests::NoResult;
 use crate::error::ToolError;
@@ -24,7 +26,10 @@ use tokio::task::JoinHandle;
 /// How long a parked call waits for the client to come back.
 pub const PARKED_TTL: Duration = Duration::from_secs(300);
 /// Calls parked at once, at most.
-pub const MAX_PARKED: usize = 1024;
+pub const MAX_PARKED: usize = 4096;
+/// Calls of one client (see [`Session::with_quota_key`](super::Session::with_quota_key)) parked
+/// at once, at most.
+pub const MAX_PARKED_PER_CLIENT: usize = 256;
 
 /// A question of a tool's: the request to put to the client, and where its answer goes.
 pub(crate) struct Question {
@@ -241,8 +246,15 @@ pub(crate) struct Parked {
     calls: Mutex<HashMap<String, ParkedCall>>,
 }
 
-/// A call between rounds, when it was parked, and the principal it belongs to.
-type ParkedCall = (RoundTrip, Instant, Option<Arc<str>>);
+/// A call between rounds.
+struct ParkedCall {
+    call: RoundTrip,
+    since: Instant,
+    /// The principal it belongs to.
+    owner: Option<Arc<str>>,
+    /// Whose quota it counts against.
+    client: Arc<str>,
+}
 
 impl Parked {
     /// Keeps `call` until [`resume`](Self::resume)d or expired; its `requestState`, or the call
@@ -251,17 +263,30 @@ impl Parked {
         &self,
         call: RoundTrip,
         owner: Option<Arc<str>>,
+        client: Arc<str>,
     ) -> Result<String, RoundTrip> {
         let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
-        if calls.len() >= MAX_PARKED {
-            calls.retain(|_, (_, since, _)| now.duration_since(*since) < PARKED_TTL);
-            if calls.len() >= MAX_PARKED {
+        let full = |calls: &HashMap<String, ParkedCall>| {
+            calls.len() >= MAX_PARKED
+                || calls.values().filter(|p| p.client == client).count() >= MAX_PARKED_PER_CLIENT
+        };
+        if full(&calls) {
+            calls.retain(|_, p| now.duration_since(p.since) < PARKED_TTL);
+            if full(&calls) {
                 return Err(call);
             }
         }
         let state = random_token();
-        calls.insert(state.clone(), (call, now, owner));
+        calls.insert(
+            state.clone(),
+            ParkedCall {
+                call,
+                since: now,
+                owner,
+                client,
+            },
+        );
         Ok(state)
     }
 
@@ -270,15 +295,15 @@ impl Parked {
     /// nothing about it: the answer is the one an unknown `state` gets.
     pub(crate) fn resume(&self, state: &str, owner: Option<&str>, tool: &str) -> Option<RoundTrip> {
         let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
-        let (call, since, parked_by) = calls.get(state)?;
-        if since.elapsed() >= PARKED_TTL {
+        let parked = calls.get(state)?;
+        if parked.since.elapsed() >= PARKED_TTL {
             calls.remove(state);
             return None;
         }
-        if parked_by.as_deref() != owner || call.tool() != tool {
+        if parked.owner.as_deref() != owner || parked.call.tool() != tool {
             return None;
         }
-        calls.remove(state).map(|(call, ..)| call)
+        calls.remove(state).map(|p| p.call)
     }
 }
 

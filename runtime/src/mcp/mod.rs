@@ -13,7 +13,7 @@ pub mod version;
 
 pub(crate) use client_requests::{ClientRequests, NoResult};
 pub(crate) use input_required::{random_token, Question, Questions};
-pub use input_required::{MAX_PARKED, PARKED_TTL};
+pub use input_required::{MAX_PARKED, MAX_PARKED_PER_CLIENT, PARKED_TTL};
 pub use logging::LogLevel;
 pub(crate) use session::ClientCapabilities;
 pub use session::Session;

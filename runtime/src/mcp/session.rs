@@ -15,6 +15,9 @@ use tokio_util::sync::CancellationToken;
 pub struct Session {
     outbound: Option<mpsc::Sender<Vec<u8>>>,
     principal: Option<Arc<str>>,
+    /// Whose quotas this session's calls count against (e.g. parked calls), when the transport
+    /// knows better than the principal (an unauthenticated client's address).
+    quota_key: Option<Arc<str>>,
     state: Mutex<State>,
     inflight: Mutex<HashMap<RequestKey, CancellationToken>>,
     /// Requests of ours (elicitation, sampling) waiting for the client's answer.
@@ -100,6 +103,21 @@ impl Session {
     pub fn with_principal(mut self, principal: impl Into<String>) -> Self {
         self.principal = Some(Arc::from(principal.into()));
         self
+    }
+
+    /// Counts this session's calls against the quotas of `key` (by default its principal).
+    pub fn with_quota_key(mut self, key: impl Into<String>) -> Self {
+        self.quota_key = Some(Arc::from(key.into()));
+        self
+    }
+
+    /// Whose quotas this session's calls count against: the quota key, else the principal, else
+    /// one shared key.
+    pub(crate) fn quota_key(&self) -> Arc<str> {
+        self.quota_key
+            .clone()
+            .or_else(|| self.principal.clone())
+            .unwrap_or_else(|| Arc::clone(&DEFAULT_CLIENT))
     }
 
     /// The authenticated identity set with [`with_principal`](Self::with_principal).

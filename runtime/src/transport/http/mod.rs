@@ -76,8 +76,13 @@ pub struct HttpOptions {
     pub max_body_bytes: usize,
     /// Requests served at once; more get 503.
     pub max_concurrent_requests: usize,
-    /// Live sessions at most; `initialize` beyond that gets 503.
+    /// Live sessions at most. When the table is full, a new session replaces the least recently
+    /// used one.
     pub max_sessions: usize,
+    /// Live sessions of one client (its principal, else its address) at most: beyond that, its
+    /// own least recently used session makes room, so a client that floods `initialize` only
+    /// ever replaces its own sessions. Generous, for a gateway carrying many users.
+    pub max_sessions_per_client: usize,
     /// A session unused this long is forgotten.
     pub session_idle: Duration,
     /// In a session, an SSE response's connection is closed after this long even if the call
@@ -106,6 +111,7 @@ impl Default for HttpOptions {
             max_body_bytes: 4 * 1024 * 1024,
             max_concurrent_requests: 256,
             max_sessions: 10_000,
+            max_sessions_per_client: 1_000,
             session_idle: Duration::from_secs(30 * 60),
             sse_close_after: None,
             health: None,
@@ -128,7 +134,11 @@ struct AppState {
 /// The axum router: `POST|GET|DELETE /mcp`, `GET /health`, `GET /ready`, `GET /metrics`.
 pub fn router(server: Arc<Server>, options: HttpOptions) -> Router {
     let state = Arc::new(AppState {
-        sessions: Sessions::new(options.max_sessions, options.session_idle),
+        sessions: Sessions::new(
+            options.max_sessions,
+            options.max_sessions_per_client,
+            options.session_idle,
+        ),
         permits: Arc::new(Semaphore::new(options.max_concurrent_requests.max(1))),
         server,
         options: options.clone(),
@@ -143,9 +153,25 @@ pub fn router(server: Arc<Server>, options: HttpOptions) -> Router {
         .with_state(state)
 }
 
-/// Who a request authenticated as (the bearer token's principal), set by [`admit`].
+/// Who sent a request, set by [`admit`]: the principal its bearer token authenticates, and the
+/// address it came from.
 #[derive(Clone)]
-struct Principal(Option<String>);
+struct Caller {
+    principal: Option<String>,
+    peer: Option<std::net::IpAddr>,
+}
+
+impl Caller {
+    /// Whose quotas (sessions, parked calls) a request counts against: the principal, else the
+    /// peer's address (a client cannot change it per request at will).
+    fn quota_key(&self) -> String {
+        match (&self.principal, self.peer) {
+            (Some(p), _) => format!("principal:{p}"),
+            (None, Some(ip)) => format!("peer:{ip}"),
+            (None, None) => "unknown".to_owned(),
+        }
+    }
+}
 
 /// Every request passes here first: Host and Origin on every endpoint, the bearer token on every
 /// endpoint but `/health` (liveness probes carry none), all from the headers.
@@ -157,7 +183,11 @@ async fn admit(
     let authenticate = request.uri().path() != "/health";
     match guard::check(&state.options, request.headers(), authenticate) {
         Ok(principal) => {
-            request.extensions_mut().insert(Principal(principal));
+            let peer = request
+                .extensions()
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip());
+            request.extensions_mut().insert(Caller { principal, peer });
             next.run(request).await
         }
         Err(refusal) => refusal.into_response(),
@@ -233,7 +263,7 @@ async fn ready(State(state): State<Arc<AppState>>) -> Response {
 
 async fn get_mcp(
     State(state): State<Arc<AppState>>,
-    axum::Extension(Principal(principal)): axum::Extension<Principal>,
+    axum::Extension(Caller { principal, .. }): axum::Extension<Caller>,
     headers: HeaderMap,
 ) -> Response {
     // Resuming a response stream of the session.
@@ -260,7 +290,7 @@ async fn get_mcp(
 
 async fn delete_mcp(
     State(state): State<Arc<AppState>>,
-    axum::Extension(Principal(principal)): axum::Extension<Principal>,
+    axum::Extension(Caller { principal, .. }): axum::Extension<Caller>,
     headers: HeaderMap,
 ) -> Response {
     match header_str(&headers, SESSION_HEADER) {
@@ -274,10 +304,11 @@ async fn delete_mcp(
 
 async fn post_mcp(
     State(state): State<Arc<AppState>>,
-    axum::Extension(Principal(principal)): axum::Extension<Principal>,
+    axum::Extension(caller): axum::Extension<Caller>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    let principal = caller.principal.clone();
     // The body is read only now, after `admit` checked the headers.
     let body = match read_body(&state.options, body).await {
         Ok(body) => body,
@@ -376,20 +407,18 @@ async fn post_mcp(
     // The session, and where its streams are kept for resumption (none when stateless).
     let (session, replay): (Arc<Session>, Option<Arc<Replay>>) =
         if method == "initialize" && !stateless {
-            match state.sessions.create(principal.as_deref()) {
-                Some((sid, live)) => {
-                    new_session_id = Some(sid);
-                    (live.session, Some(live.replay))
-                }
-                None => return rpc_status(StatusCode::SERVICE_UNAVAILABLE, "Too many sessions"),
-            }
+            let (sid, live) = state
+                .sessions
+                .create(principal.as_deref(), &caller.quota_key());
+            new_session_id = Some(sid);
+            (live.session, Some(live.replay))
         } else if let Some(sid) = header_str(&headers, SESSION_HEADER) {
             match state.sessions.get(sid, principal.as_deref()) {
                 Some(live) => (live.session, Some(live.replay)),
                 None => return rpc_status(StatusCode::NOT_FOUND, "Session not found"),
             }
         } else if stateless {
-            let s = Session::new(None);
+            let s = Session::new(None).with_quota_key(caller.quota_key());
             let s = Arc::new(match principal {
                 Some(p) => s.with_principal(p),
                 None => s,

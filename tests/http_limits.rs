@@ -25,6 +25,13 @@ async fn ask_name(ctx: Context) -> Result<String, ToolError> {
     Ok(format!("{:?}", answer.action))
 }
 
+/// At most 2 calls a minute per client.
+#[tool]
+#[rate_limited(2, 60)]
+async fn twice_a_minute(ctx: Context) -> Result<String, ToolError> {
+    Ok(ctx.client_id().to_owned())
+}
+
 fn tokens() -> Vec<BearerToken> {
     ["alice", "bob"]
         .iter()
@@ -195,5 +202,44 @@ async fn a_client_parking_calls_without_end_only_blocks_itself() {
     // Bob still gets to ask.
     let r = call("bob", 10_000).await;
     assert_eq!(r["result"]["resultType"], "input_required", "{r}");
+    server.shutdown().await;
+}
+
+/// Without authentication the `client` rate-limit key over HTTP is the peer address: renaming
+/// the client or opening a new session is no new quota.
+#[tokio::test]
+async fn without_tokens_the_client_is_its_address_whatever_it_calls_itself() {
+    let server = TestServer::start(HttpOptions::default()).await;
+    let client = reqwest::Client::new();
+    let url = server.url();
+    let call = |name: &str| {
+        let mut meta = stateless_meta();
+        meta["io.modelcontextprotocol/clientInfo"] = json!({"name": name, "version": "1"});
+        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+               "params": {"name": "twice_a_minute", "arguments": {}, "_meta": meta}})
+    };
+    let mut outcomes = Vec::new();
+    for name in ["a", "b", "c"] {
+        let r = json_of(post(&client, &url, stateless_headers(), call(name)).await).await;
+        outcomes.push(r["result"]["isError"] == true);
+        if r["result"]["isError"] != true {
+            assert_eq!(r["result"]["content"][0]["text"], "peer:127.0.0.1", "{r}");
+        }
+    }
+    // A session from the same address shares the quota too.
+    let sid = open_session(&client, &url, mcp_headers()).await;
+    let r = json_of(
+        post(
+            &client,
+            &url,
+            with_session(&sid),
+            json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                   "params": {"name": "twice_a_minute", "arguments": {}}}),
+        )
+        .await,
+    )
+    .await;
+    outcomes.push(r["result"]["isError"] == true);
+    assert_eq!(outcomes, [false, false, true, true]);
     server.shutdown().await;
 }

@@ -81,14 +81,14 @@ async fn session_flow_list_call_delete() {
         42
     );
 
-    // The session, not the self-reported name, is the identity; the id itself is never shown.
+    // The peer address, not the self-reported name, is the identity; the id is never shown.
     let r = post(&client, &url, with_session(&sid),
         json!({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"whoami","arguments":{}}})).await;
     let who = json_of(r).await["result"]["content"][0]["text"]
         .as_str()
         .unwrap()
         .to_owned();
-    assert!(who.starts_with("session-"), "{who}");
+    assert_eq!(who, "peer:127.0.0.1");
     assert!(!who.contains(&sid));
 
     let r = in_session(&client, reqwest::Method::DELETE, &url, &sid).await;

@@ -33,6 +33,8 @@ const USAGE: &str = "usage: [--http ADDR | --list-tools | --help]
                 STURDY_ALLOWED_ORIGINS (comma-separated) allows browser origins besides loopback;
                 STURDY_ALLOWED_HOSTS (comma-separated host or host:port, `*` for any) names the
                 Host headers answered (default on a loopback bind: loopback names only);
+                STURDY_CLIENT_ADDRESS_HEADER (e.g. x-forwarded-for) names the header a trusted
+                reverse proxy puts the client's address in (default: the peer address);
                 STURDY_CALL_TIMEOUT bounds each tool call in seconds (default 120);
                 STURDY_SSE_CLOSE_AFTER closes a session's SSE responses after that many seconds
                 (the client resumes them with GET and Last-Event-ID; for proxies that cut them);
@@ -206,6 +208,10 @@ fn http_options(addr: &str, health: Option<Arc<HealthChecker>>) -> Result<HttpOp
     }
     options.allowed_origins = env_list("STURDY_ALLOWED_ORIGINS");
     options.allowed_hosts = env_list("STURDY_ALLOWED_HOSTS");
+    options.client_address_header = std::env::var("STURDY_CLIENT_ADDRESS_HEADER")
+        .ok()
+        .map(|h| h.trim().to_ascii_lowercase())
+        .filter(|h| !h.is_empty());
     options.sse_close_after = env_seconds("STURDY_SSE_CLOSE_AFTER")?;
     if let Some(d) = env_seconds("STURDY_HEADER_TIMEOUT")? {
         options.header_read_timeout = d;

@@ -15,9 +15,9 @@ use tokio_util::sync::CancellationToken;
 pub struct Session {
     outbound: Option<mpsc::Sender<Vec<u8>>>,
     principal: Option<Arc<str>>,
-    /// Whose quotas this session's calls count against (e.g. parked calls), when the transport
-    /// knows better than the principal (an unauthenticated client's address).
-    quota_key: Option<Arc<str>>,
+    /// Who the client is when it did not authenticate, as the transport knows it and the client
+    /// cannot change per request (an HTTP client's address).
+    identity: Option<Arc<str>>,
     state: Mutex<State>,
     inflight: Mutex<HashMap<RequestKey, CancellationToken>>,
     /// Requests of ours (elicitation, sampling) waiting for the client's answer.
@@ -105,18 +105,19 @@ impl Session {
         self
     }
 
-    /// Counts this session's calls against the quotas of `key` (by default its principal).
-    pub fn with_quota_key(mut self, key: impl Into<String>) -> Self {
-        self.quota_key = Some(Arc::from(key.into()));
+    /// Sets who the client is as the transport knows it (e.g. `peer:10.0.0.7`): its identity
+    /// for per-client policies when it has no principal, and whose quotas it counts against.
+    pub fn with_identity(mut self, identity: impl Into<String>) -> Self {
+        self.identity = Some(Arc::from(identity.into()));
         self
     }
 
-    /// Whose quotas this session's calls count against: the quota key, else the principal, else
-    /// one shared key.
+    /// Whose quotas this session's calls count against (e.g. parked calls): the principal, else
+    /// the transport's identity, else one shared key.
     pub(crate) fn quota_key(&self) -> Arc<str> {
-        self.quota_key
+        self.principal
             .clone()
-            .or_else(|| self.principal.clone())
+            .or_else(|| self.identity.clone())
             .unwrap_or_else(|| Arc::clone(&DEFAULT_CLIENT))
     }
 
@@ -157,9 +158,10 @@ impl Session {
         self.client_requests.close();
     }
 
-    /// Identity used for per-client policies: principal, else self-reported client name.
+    /// Identity used for per-client policies: the principal, else the transport's identity,
+    /// else the self-reported client name (stdio: one client per process).
     pub(crate) fn client_id(&self, request_client: Option<&str>) -> Arc<str> {
-        if let Some(p) = &self.principal {
+        if let Some(p) = self.principal.as_ref().or(self.identity.as_ref()) {
             return p.clone();
         }
         if let Some(c) = request_client {

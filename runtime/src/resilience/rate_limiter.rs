@@ -14,9 +14,13 @@ const SHARDS: usize = 16;
 /// fixed windows, so there is no burst of 2·N across a window boundary). A rejected call gets
 /// [`ToolError::RateLimited`] with the time until a call would be admitted.
 ///
-/// Memory: a key holds one timestamp per call admitted within the last window (at most `limit`).
-/// Keys idle for a whole window hold nothing worth keeping and are dropped; beyond `max_keys`
-/// the least recently active keys are dropped too, so memory stays bounded whatever callers do.
+/// Memory, bounded in bytes whatever callers do: a key holds one timestamp (8 bytes) per call
+/// admitted within the last window (at most `limit`), and its text of at most
+/// [`MAX_KEY_BYTES`](Self::MAX_KEY_BYTES) bytes (a longer key is kept as a 128-bit digest of it);
+/// at most `max_keys` keys are kept. Keys idle for a whole window hold nothing worth keeping and
+/// are dropped; when the table is full of active keys, those with the fewest calls in the window
+/// go first (the least used, which lose the least), so a flood of new keys does not reset a
+/// client that is at its limit: to push one out, a flood needs as many calls per key.
 ///
 /// ```
 /// use sturdy_runtime::resilience::RateLimiter;
@@ -35,6 +39,8 @@ pub struct RateLimiter {
     max_keys: usize,
     epoch: Instant,
     hasher: RandomState,
+    /// Seeds the second half of long keys' digests.
+    second_hasher: RandomState,
     shards: Box<[Mutex<Shard>]>,
     /// Calls refused since creation (counted on the refusal path only: admitted calls touch no
     /// shared counter).
@@ -88,6 +94,8 @@ pub struct RateLimiterStats {
 impl RateLimiter {
     /// Default bound on tracked keys.
     pub const DEFAULT_MAX_KEYS: usize = 100_000;
+    /// Longest key kept as written; a longer one is kept as a digest (`#` and 32 hex digits).
+    pub const MAX_KEY_BYTES: usize = 64;
 
     pub fn new(limit: u32, window: Duration) -> Self {
         Self::with_max_keys(limit, window, Self::DEFAULT_MAX_KEYS)
@@ -102,6 +110,7 @@ impl RateLimiter {
             max_keys: max_keys.max(SHARDS),
             epoch: Instant::now(),
             hasher: RandomState::new(),
+            second_hasher: RandomState::new(),
             shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
             rejected: AtomicU64::new(0),
         }
@@ -133,6 +142,14 @@ impl RateLimiter {
         let index = (hash.0 >> 32) as usize % SHARDS;
         let mut shard = self.shards[index].lock().unwrap_or_else(|p| p.into_inner());
         let shard = &mut *shard;
+        // A long key is known by its digest: what a caller sends does not decide how much is kept.
+        let digest;
+        let key = if key.len() > Self::MAX_KEY_BYTES {
+            digest = self.digest(key);
+            digest.as_str()
+        } else {
+            key
+        };
         let log = match shard.keys.get_mut(&hash.0) {
             Some((k, log)) if **k == *key => Some(log),
             Some(_) => shard.collided.get_mut(key),
@@ -173,6 +190,14 @@ impl RateLimiter {
         Ok(())
     }
 
+    /// A 128-bit digest of a long key, from two independently seeded hashes (distinct long keys
+    /// collide with odds of 2^-128; this is no cryptographic commitment, only a bounded name).
+    #[cold]
+    fn digest(&self, key: &str) -> String {
+        let second = self.second_hasher.hash_one(key);
+        format!("#{:016x}{second:016x}", self.hasher.hash_one(key))
+    }
+
     pub fn stats(&self) -> RateLimiterStats {
         RateLimiterStats {
             limit: self.limit,
@@ -192,28 +217,36 @@ impl Shard {
         self.keys.len() + self.collided.len()
     }
 
-    /// Drops idle keys; if the shard is still full, drops the least recently active quarter.
+    /// Drops idle keys; if the shard is still full, drops the least used quarter: the keys with
+    /// the fewest calls in the window, the least recently active among equals. A key at its
+    /// limit (the one a flood would like to reset) is the last to go.
     /// Runs about once per `len` insertions, so its cost is constant per call on average.
     fn evict(&mut self, now: u64, window: u64, per_shard: usize) {
-        let active = |log: &VecDeque<u64>| log.back().is_some_and(|&t| t + window > now);
-        self.keys.retain(|_, (_, log)| active(log));
-        self.collided.retain(|_, log| active(log));
+        let in_window = |log: &mut VecDeque<u64>| {
+            while log.front().is_some_and(|&t| t + window <= now) {
+                log.pop_front();
+            }
+            !log.is_empty()
+        };
+        self.keys.retain(|_, (_, log)| in_window(log));
+        self.collided.retain(|_, log| in_window(log));
         if self.len() >= per_shard {
-            let mut last: Vec<u64> = self
+            // (calls in the window, last call): the smaller, the less there is to lose.
+            let usage = |log: &VecDeque<u64>| (log.len(), log.back().copied().unwrap_or(0));
+            let mut all: Vec<(usize, u64)> = self
                 .keys
                 .values()
-                .map(|(_, l)| l)
-                .chain(self.collided.values())
-                .filter_map(|l| l.back().copied())
+                .map(|(_, l)| usage(l))
+                .chain(self.collided.values().map(usage))
                 .collect();
-            if last.is_empty() {
+            if all.is_empty() {
                 return;
             }
-            let cut = (per_shard / 4).max(1).min(last.len() - 1);
-            let (_, &mut threshold, _) = last.select_nth_unstable(cut);
-            let recent = |log: &VecDeque<u64>| log.back().is_some_and(|&t| t > threshold);
-            self.keys.retain(|_, (_, log)| recent(log));
-            self.collided.retain(|_, log| recent(log));
+            let cut = (per_shard / 4).max(1).min(all.len() - 1);
+            let (_, &mut threshold, _) = all.select_nth_unstable(cut);
+            let keep = |log: &VecDeque<u64>| usage(log) > threshold;
+            self.keys.retain(|_, (_, log)| keep(log));
+            self.collided.retain(|_, log| keep(log));
         }
         self.inserted = 0;
         self.survivors = self.len();
@@ -274,6 +307,47 @@ mod tests {
         // The shard is full: the idle keys go, from both maps.
         limiter.check_hashed("e", KeyHash(10)).unwrap();
         assert_eq!(limiter.stats().keys, 3);
+    }
+
+    #[test]
+    fn a_flood_of_new_keys_does_not_reset_a_limited_key() {
+        let limiter = RateLimiter::with_max_keys(3, Duration::from_secs(60), 64 * SHARDS);
+        for _ in 0..3 {
+            limiter.check("limited").unwrap();
+        }
+        assert!(limiter.check("limited").is_err());
+        for k in 0..200_000 {
+            let _ = limiter.check(&format!("flood-{k}"));
+        }
+        assert!(limiter.stats().keys <= 64 * SHARDS);
+        assert!(
+            limiter.check("limited").is_err(),
+            "the flood reset a limited key"
+        );
+    }
+
+    #[test]
+    fn long_keys_are_kept_as_digests_and_stay_distinct() {
+        let limiter = RateLimiter::new(1, Duration::from_secs(60));
+        let a = "a".repeat(1 << 20);
+        let mut b = a.clone();
+        b.push('b');
+        limiter.check(&a).unwrap();
+        assert!(limiter.check(&a).is_err(), "the same long key is one key");
+        limiter.check(&b).unwrap();
+        let kept: usize = limiter
+            .shards
+            .iter()
+            .map(|s| {
+                let s = s.lock().unwrap();
+                s.keys.values().map(|(k, _)| k.len()).sum::<usize>()
+                    + s.collided.keys().map(|k| k.len()).sum::<usize>()
+            })
+            .sum();
+        assert!(
+            kept <= 2 * RateLimiter::MAX_KEY_BYTES,
+            "{kept} bytes of keys"
+        );
     }
 
     #[test]

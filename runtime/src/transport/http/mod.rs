@@ -68,6 +68,11 @@ pub struct HttpOptions {
     /// Origins allowed besides loopback ones (`http://localhost:*`, `http://127.0.0.1:*`, ...),
     /// e.g. `https://app.example.com`. Requests without `Origin` (non-browser clients) pass.
     pub allowed_origins: Vec<String>,
+    /// Behind a reverse proxy: the header in which it passes the client's address (e.g.
+    /// `x-forwarded-for`; its last entry is taken, the one the proxy added). Only set this when
+    /// every request comes through that proxy: clients write the header themselves otherwise.
+    /// `None` (the default): the peer address of the connection.
+    pub client_address_header: Option<String>,
     /// `Host` headers answered (`name` for any port, `name:port`, or `*` for any); others get 421
     /// (DNS rebinding). Empty (the default): on a loopback bind only `localhost`, `127.0.0.1`
     /// and `[::1]`; on any other address no check, so name your public hosts here.
@@ -108,6 +113,7 @@ impl Default for HttpOptions {
             bearer_tokens: Vec::new(),
             allowed_origins: Vec::new(),
             allowed_hosts: Vec::new(),
+            client_address_header: None,
             max_body_bytes: 4 * 1024 * 1024,
             max_concurrent_requests: 256,
             max_sessions: 10_000,
@@ -154,21 +160,29 @@ pub fn router(server: Arc<Server>, options: HttpOptions) -> Router {
 }
 
 /// Who sent a request, set by [`admit`]: the principal its bearer token authenticates, and the
-/// address it came from.
+/// address it came from (the peer's, or what the trusted proxy header says).
 #[derive(Clone)]
 struct Caller {
     principal: Option<String>,
-    peer: Option<std::net::IpAddr>,
+    address: Option<String>,
 }
 
 impl Caller {
+    /// Who the client is without its principal: `peer:<address>`, which a client cannot change
+    /// per request at will (unlike the name it reports).
+    fn identity(&self) -> String {
+        match &self.address {
+            Some(address) => format!("peer:{address}"),
+            None => "peer:unknown".to_owned(),
+        }
+    }
+
     /// Whose quotas (sessions, parked calls) a request counts against: the principal, else the
-    /// peer's address (a client cannot change it per request at will).
+    /// identity.
     fn quota_key(&self) -> String {
-        match (&self.principal, self.peer) {
-            (Some(p), _) => format!("principal:{p}"),
-            (None, Some(ip)) => format!("peer:{ip}"),
-            (None, None) => "unknown".to_owned(),
+        match &self.principal {
+            Some(p) => format!("principal:{p}"),
+            None => self.identity(),
         }
     }
 }
@@ -183,11 +197,10 @@ async fn admit(
     let authenticate = request.uri().path() != "/health";
     match guard::check(&state.options, request.headers(), authenticate) {
         Ok(principal) => {
-            let peer = request
-                .extensions()
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|info| info.0.ip());
-            request.extensions_mut().insert(Caller { principal, peer });
+            let address = client_address(&state.options, &request);
+            request
+                .extensions_mut()
+                .insert(Caller { principal, address });
             next.run(request).await
         }
         Err(refusal) => refusal.into_response(),
@@ -226,6 +239,29 @@ pub async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term => {},
     }
+}
+
+/// The client's address: the last hop of the trusted proxy header when one is configured (the
+/// proxy appends the address it saw), else the peer of the connection.
+fn client_address(options: &HttpOptions, request: &axum::extract::Request) -> Option<String> {
+    if let Some(name) = &options.client_address_header {
+        let forwarded = request
+            .headers()
+            .get_all(name.as_str())
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .rfind(|hop| !hop.is_empty());
+        if let Some(hop) = forwarded {
+            // Bounded: the identity is a rate-limit key and a table key.
+            return Some(hop.chars().take(64).collect());
+        }
+    }
+    request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip().to_string())
 }
 
 /// Liveness: the process answers. Nothing else, since anyone may ask (no token needed).
@@ -407,9 +443,11 @@ async fn post_mcp(
     // The session, and where its streams are kept for resumption (none when stateless).
     let (session, replay): (Arc<Session>, Option<Arc<Replay>>) =
         if method == "initialize" && !stateless {
-            let (sid, live) = state
-                .sessions
-                .create(principal.as_deref(), &caller.quota_key());
+            let (sid, live) = state.sessions.create(
+                principal.as_deref(),
+                &caller.identity(),
+                &caller.quota_key(),
+            );
             new_session_id = Some(sid);
             (live.session, Some(live.replay))
         } else if let Some(sid) = header_str(&headers, SESSION_HEADER) {
@@ -418,7 +456,7 @@ async fn post_mcp(
                 None => return rpc_status(StatusCode::NOT_FOUND, "Session not found"),
             }
         } else if stateless {
-            let s = Session::new(None).with_quota_key(caller.quota_key());
+            let s = Session::new(None).with_identity(caller.identity());
             let s = Arc::new(match principal {
                 Some(p) => s.with_principal(p),
                 None => s,

@@ -5,7 +5,6 @@
 use super::replay::Replay;
 use crate::mcp::Session;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -14,7 +13,6 @@ pub(super) struct Sessions {
     max: usize,
     max_per_client: usize,
     idle: Duration,
-    counter: AtomicU64,
 }
 
 #[derive(Default)]
@@ -73,7 +71,6 @@ impl Sessions {
             max: max.max(1),
             max_per_client: max_per_client.max(1),
             idle,
-            counter: AtomicU64::new(0),
         }
     }
 
@@ -84,17 +81,21 @@ impl Sessions {
     /// A new session of `principal`, counted against `client`'s quota. A client at its quota
     /// makes room by ending its own least recently used session; a full table by ending expired
     /// sessions, else the least recently used one of anybody's.
-    pub(super) fn create(&self, principal: Option<&str>, client: &str) -> (String, Live) {
+    pub(super) fn create(
+        &self,
+        principal: Option<&str>,
+        identity: &str,
+        client: &str,
+    ) -> (String, Live) {
         let id = crate::mcp::random_token();
-        // Tools and logs see a label, never the id: the id is a bearer secret for the session.
-        let label = match principal {
-            Some(p) => p.to_owned(),
-            None => format!(
-                "session-{}",
-                self.counter.fetch_add(1, Ordering::Relaxed) + 1
-            ),
-        };
-        let session = Arc::new(Session::new(None).with_principal(label));
+        // The client's identity for tools and logs (never the id: it is the session's secret):
+        // the principal, else who the transport says it is, so that a new session is no new
+        // identity (and no new rate-limit quota).
+        let session = Session::new(None).with_identity(identity);
+        let session = Arc::new(match principal {
+            Some(p) => session.with_principal(p),
+            None => session,
+        });
         let replay = Arc::new(Replay::default());
         let mut table = self.lock();
         let client: Arc<str> = Arc::from(client);
@@ -175,11 +176,11 @@ mod tests {
     #[test]
     fn a_client_at_its_quota_replaces_its_own_oldest_session() {
         let sessions = Sessions::new(100, 3, Duration::from_secs(60));
-        let (first, _) = sessions.create(None, "peer:10.0.0.1");
-        let (other, _) = sessions.create(None, "peer:10.0.0.2");
+        let (first, _) = sessions.create(None, "peer:x", "peer:10.0.0.1");
+        let (other, _) = sessions.create(None, "peer:x", "peer:10.0.0.2");
         let mut flood = Vec::new();
         for _ in 0..50 {
-            flood.push(sessions.create(None, "peer:10.0.0.1").0);
+            flood.push(sessions.create(None, "peer:x", "peer:10.0.0.1").0);
         }
         assert!(
             sessions.get(&first, None).is_none(),
@@ -200,12 +201,12 @@ mod tests {
     fn a_full_table_replaces_the_least_recently_used_session() {
         let sessions = Sessions::new(3, 3, Duration::from_secs(60));
         let ids: Vec<String> = (0..3)
-            .map(|i| sessions.create(None, &format!("peer:{i}")).0)
+            .map(|i| sessions.create(None, "peer:x", &format!("peer:{i}")).0)
             .collect();
         std::thread::sleep(Duration::from_millis(5));
         // The first is used again: the second is now the least recently used.
         assert!(sessions.get(&ids[0], None).is_some());
-        let (newest, _) = sessions.create(None, "peer:9");
+        let (newest, _) = sessions.create(None, "peer:x", "peer:9");
         assert!(sessions.get(&ids[1], None).is_none());
         for id in [&ids[0], &ids[2], &newest] {
             assert!(sessions.get(id, None).is_some());

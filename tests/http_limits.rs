@@ -25,6 +25,16 @@ async fn ask_name(ctx: Context) -> Result<String, ToolError> {
     Ok(format!("{:?}", answer.action))
 }
 
+/// Sends `n` progress notifications (about 150 bytes each), then answers.
+#[tool]
+async fn chatty(ctx: Context, n: u32) -> String {
+    for i in 0..n {
+        ctx.progress(f64::from(i), None, Some("working on it, step by step"))
+            .await;
+    }
+    "said it all".into()
+}
+
 /// At most 2 calls a minute per client.
 #[tool]
 #[rate_limited(2, 60)]
@@ -241,5 +251,59 @@ async fn without_tokens_the_client_is_its_address_whatever_it_calls_itself() {
     .await;
     outcomes.push(r["result"]["isError"] == true);
     assert_eq!(outcomes, [false, false, true, true]);
+    server.shutdown().await;
+}
+
+/// Finished streams are kept for resumption only within the client's budget: a client whose
+/// sessions hold too much finds its newest finished stream gone, another client is unaffected.
+#[tokio::test]
+async fn finished_streams_are_kept_within_the_clients_budget() {
+    let server = TestServer::start(HttpOptions {
+        bearer_tokens: tokens(),
+        kept_stream_bytes_per_client: 4_000,
+        ..Default::default()
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let url = server.url();
+    // A streamed call of about 1.6 kB, read to its end; then whether it can be resumed.
+    let streamed_call_then_resume = |who: &'static str, sid: String, stream: u32| {
+        let (client, url) = (client.clone(), url.clone());
+        async move {
+            let r = post(
+                &client,
+                &url,
+                session_of(&sid, who),
+                json!({"jsonrpc": "2.0", "id": stream, "method": "tools/call", "params": {
+                    "name": "chatty", "arguments": {"n": 10}, "_meta": {"progressToken": 1}}}),
+            )
+            .await;
+            let body = r.text().await.unwrap();
+            assert!(body.contains("said it all"), "{body}");
+            client
+                .get(&url)
+                .headers(session_of(&sid, who))
+                .header("accept", "text/event-stream")
+                .header("last-event-id", format!("{stream}-0"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    let alice = open_session(&client, &url, as_user(mcp_headers(), "alice")).await;
+    let mut kept = Vec::new();
+    for stream in 1..=4 {
+        kept.push(
+            streamed_call_then_resume("alice", alice.clone(), stream).await == StatusCode::OK,
+        );
+    }
+    assert_eq!(kept, [true, true, false, false], "within 4 kB: two streams");
+    let bob = open_session(&client, &url, as_user(mcp_headers(), "bob")).await;
+    assert_eq!(
+        streamed_call_then_resume("bob", bob, 1).await,
+        StatusCode::OK,
+        "bob has a budget of his own"
+    );
     server.shutdown().await;
 }

@@ -16,6 +16,7 @@
 //! live sessions, and graceful shutdown that finishes in-flight requests.
 
 mod guard;
+mod kept_budget;
 pub mod replay;
 mod serve;
 mod sessions;
@@ -84,6 +85,12 @@ pub struct HttpOptions {
     /// Live sessions at most. When the table is full, a new session replaces the least recently
     /// used one.
     pub max_sessions: usize,
+    /// Bytes that finished SSE streams, kept for resumption, may hold in all (sessions
+    /// together); a stream finishing beyond it is not kept (a client still connected reads it to
+    /// the end; one resuming later gets 404).
+    pub kept_stream_bytes: usize,
+    /// The same, for one client's sessions together.
+    pub kept_stream_bytes_per_client: usize,
     /// Live sessions of one client (its principal, else its address) at most: beyond that, its
     /// own least recently used session makes room, so a client that floods `initialize` only
     /// ever replaces its own sessions. Generous, for a gateway carrying many users.
@@ -118,6 +125,8 @@ impl Default for HttpOptions {
             max_concurrent_requests: 256,
             max_sessions: 10_000,
             max_sessions_per_client: 1_000,
+            kept_stream_bytes: 256 << 20,
+            kept_stream_bytes_per_client: 16 << 20,
             session_idle: Duration::from_secs(30 * 60),
             sse_close_after: None,
             health: None,
@@ -135,6 +144,8 @@ struct AppState {
     /// One per request being served, held by a streamed call until the call ends (not only
     /// until its response starts).
     permits: Arc<Semaphore>,
+    /// What finished SSE streams of all sessions may hold.
+    kept_streams: Arc<kept_budget::KeptBudget>,
 }
 
 /// The axum router: `POST|GET|DELETE /mcp`, `GET /health`, `GET /ready`, `GET /metrics`.
@@ -146,6 +157,10 @@ pub fn router(server: Arc<Server>, options: HttpOptions) -> Router {
             options.session_idle,
         ),
         permits: Arc::new(Semaphore::new(options.max_concurrent_requests.max(1))),
+        kept_streams: kept_budget::KeptBudget::new(
+            options.kept_stream_bytes,
+            options.kept_stream_bytes_per_client,
+        ),
         server,
         options: options.clone(),
     });
@@ -443,11 +458,12 @@ async fn post_mcp(
     // The session, and where its streams are kept for resumption (none when stateless).
     let (session, replay): (Arc<Session>, Option<Arc<Replay>>) =
         if method == "initialize" && !stateless {
-            let (sid, live) = state.sessions.create(
-                principal.as_deref(),
-                &caller.identity(),
-                &caller.quota_key(),
-            );
+            let quota_key = caller.quota_key();
+            let replay = Replay::new(state.kept_streams.clone(), Arc::from(quota_key.as_str()));
+            let (sid, live) =
+                state
+                    .sessions
+                    .create(principal.as_deref(), &caller.identity(), &quota_key, replay);
             new_session_id = Some(sid);
             (live.session, Some(live.replay))
         } else if let Some(sid) = header_str(&headers, SESSION_HEADER) {
@@ -694,6 +710,7 @@ fn sse_response(call: RunningCall, first: Option<Vec<u8>>, out: Outlet) -> Respo
         stream.push(first);
     }
     let writer = stream.clone();
+    let session_streams = out.replay.clone();
     tokio::spawn(async move {
         // Until the call has ended, whether or not anyone reads its stream.
         let _permit = permit;
@@ -713,7 +730,11 @@ fn sse_response(call: RunningCall, first: Option<Vec<u8>>, out: Outlet) -> Respo
                 }
             }
         }
-        writer.finish();
+        if !writer.finish() {
+            if let Some(replay) = session_streams {
+                replay.forget(&writer);
+            }
+        }
     });
     // The guard lives as long as the connection's stream: dropping it cancels the call.
     let events = stream.follow(1, true, close_after).map(move |e| {

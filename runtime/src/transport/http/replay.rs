@@ -7,8 +7,10 @@
 //! Bounded: a stream keeps at most [`STREAM_BYTES`] of events (the oldest go first; a
 //! resumption from before them is refused); a session keeps its last [`KEPT_STREAMS`] streams,
 //! and a finished one for [`FINISHED_KEPT`] at most (a client resumes within seconds) and while
-//! the session's finished streams hold less than [`SESSION_BYTES`].
+//! the session's finished streams hold less than [`SESSION_BYTES`]; across sessions, finished
+//! streams are kept only within the server's and the client's budgets (see [`KeptBudget`]).
 
+use super::kept_budget::{Charge, KeptBudget};
 use axum::body::Bytes;
 use futures_util::Stream as FuturesStream;
 use std::collections::VecDeque;
@@ -32,6 +34,9 @@ const RETRY: Duration = Duration::from_millis(500);
 #[derive(Default)]
 pub(super) struct Replay {
     inner: Mutex<Kept>,
+    /// Where finished streams are charged, and to which client (`None`: no budget but the
+    /// session's own).
+    budget: Option<(Arc<KeptBudget>, Arc<str>)>,
 }
 
 #[derive(Default)]
@@ -41,11 +46,21 @@ struct Kept {
 }
 
 impl Replay {
+    /// The streams of a session of `client`, whose finished streams are charged to `budget`.
+    pub(super) fn new(budget: Arc<KeptBudget>, client: Arc<str>) -> Self {
+        Replay {
+            inner: Mutex::default(),
+            budget: Some((budget, client)),
+        }
+    }
+
     /// A new stream of this session, kept for resumption.
     pub(super) fn open(&self) -> Arc<SseStream> {
         let mut kept = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         kept.next_id += 1;
-        let stream = Arc::new(SseStream::new(Some(kept.next_id)));
+        let mut stream = SseStream::new(Some(kept.next_id));
+        stream.budget = self.budget.clone();
+        let stream = Arc::new(stream);
         // Forget finished streams: expired ones, then the oldest while they hold too much.
         let now = Instant::now();
         kept.streams.retain(|s| {
@@ -73,6 +88,13 @@ impl Replay {
             kept.streams.pop_front();
         }
         stream
+    }
+
+    /// Stops keeping `stream` (it finished over budget): it lives on only for a connection still
+    /// reading it.
+    pub(super) fn forget(&self, stream: &Arc<SseStream>) {
+        let mut kept = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        kept.streams.retain(|s| !Arc::ptr_eq(s, stream));
     }
 
     /// The stream named by a `Last-Event-ID`, and the position after that event; `None` when
@@ -116,6 +138,8 @@ pub(super) struct SseStream {
     id: Option<u64>,
     state: Mutex<State>,
     changed: Notify,
+    /// Charged for its bytes once finished (see [`Replay::new`]).
+    budget: Option<(Arc<KeptBudget>, Arc<str>)>,
 }
 
 struct State {
@@ -125,6 +149,8 @@ struct State {
     bytes: usize,
     /// When the call ended; `None` while it runs.
     finished_at: Option<Instant>,
+    /// What keeping it finished costs its client, released when it is dropped.
+    charge: Option<Charge>,
 }
 
 impl SseStream {
@@ -136,8 +162,10 @@ impl SseStream {
                 events: VecDeque::new(),
                 bytes: 0,
                 finished_at: None,
+                charge: None,
             }),
             changed: Notify::new(),
+            budget: None,
         }
     }
 
@@ -160,10 +188,22 @@ impl SseStream {
         self.changed.notify_waiters();
     }
 
-    /// Nothing more will come.
-    pub(super) fn finish(&self) {
-        self.lock().finished_at = Some(Instant::now());
+    /// Nothing more will come. Whether the stream may be kept for resumption: `false` when its
+    /// bytes do not fit its client's or the server's budget (then its session should
+    /// [`forget`](Replay::forget) it).
+    pub(super) fn finish(&self) -> bool {
+        let mut state = self.lock();
+        state.finished_at = Some(Instant::now());
+        let kept = match &self.budget {
+            Some((budget, client)) => {
+                state.charge = budget.charge(client, state.bytes);
+                state.charge.is_some()
+            }
+            None => true,
+        };
+        drop(state);
         self.changed.notify_waiters();
+        kept
     }
 
     /// Event `next` (or the first one kept after it) when there is one, else waits for a change.

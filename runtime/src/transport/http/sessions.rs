@@ -86,6 +86,7 @@ impl Sessions {
         principal: Option<&str>,
         identity: &str,
         client: &str,
+        replay: Replay,
     ) -> (String, Live) {
         let id = crate::mcp::random_token();
         // The client's identity for tools and logs (never the id: it is the session's secret):
@@ -96,7 +97,7 @@ impl Sessions {
             Some(p) => session.with_principal(p),
             None => session,
         });
-        let replay = Arc::new(Replay::default());
+        let replay = Arc::new(replay);
         let mut table = self.lock();
         let client: Arc<str> = Arc::from(client);
         if table.per_client.get(&client).copied().unwrap_or(0) >= self.max_per_client {
@@ -176,11 +177,15 @@ mod tests {
     #[test]
     fn a_client_at_its_quota_replaces_its_own_oldest_session() {
         let sessions = Sessions::new(100, 3, Duration::from_secs(60));
-        let (first, _) = sessions.create(None, "peer:x", "peer:10.0.0.1");
-        let (other, _) = sessions.create(None, "peer:x", "peer:10.0.0.2");
+        let (first, _) = sessions.create(None, "peer:x", "peer:10.0.0.1", Replay::default());
+        let (other, _) = sessions.create(None, "peer:x", "peer:10.0.0.2", Replay::default());
         let mut flood = Vec::new();
         for _ in 0..50 {
-            flood.push(sessions.create(None, "peer:x", "peer:10.0.0.1").0);
+            flood.push(
+                sessions
+                    .create(None, "peer:x", "peer:10.0.0.1", Replay::default())
+                    .0,
+            );
         }
         assert!(
             sessions.get(&first, None).is_none(),
@@ -201,12 +206,16 @@ mod tests {
     fn a_full_table_replaces_the_least_recently_used_session() {
         let sessions = Sessions::new(3, 3, Duration::from_secs(60));
         let ids: Vec<String> = (0..3)
-            .map(|i| sessions.create(None, "peer:x", &format!("peer:{i}")).0)
+            .map(|i| {
+                sessions
+                    .create(None, "peer:x", &format!("peer:{i}"), Replay::default())
+                    .0
+            })
             .collect();
         std::thread::sleep(Duration::from_millis(5));
         // The first is used again: the second is now the least recently used.
         assert!(sessions.get(&ids[0], None).is_some());
-        let (newest, _) = sessions.create(None, "peer:x", "peer:9");
+        let (newest, _) = sessions.create(None, "peer:x", "peer:9", Replay::default());
         assert!(sessions.get(&ids[1], None).is_none());
         for id in [&ids[0], &ids[2], &newest] {
             assert!(sessions.get(id, None).is_some());

@@ -1,10 +1,14 @@
 //! Per-call context injected into tools that take a [`Context`] parameter.
 
 mod client;
+mod client_requests;
+mod question;
 
 pub use client::{ElicitAction, Elicitation, Sampled};
+pub(crate) use client_requests::{ClientRequests, NoResult};
+pub(crate) use question::{Question, Questions};
 
-use crate::mcp::LogLevel;
+use crate::protocol::LogLevel;
 pub(crate) use client::Asking;
 use serde_json::{json, Value};
 use std::sync::Arc;

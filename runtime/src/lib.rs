@@ -23,6 +23,8 @@ pub mod transport;
 
 #[doc(hidden)]
 pub mod private;
+mod protocol;
+mod tool;
 
 pub use app::App;
 pub use content::Content;

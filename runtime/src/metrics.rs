@@ -7,50 +7,12 @@
 //! formatting text.
 
 use crate::balancer::InstanceStats;
-use crate::error::ToolError;
-use crate::registry::Registry;
+use crate::registry::{Registry, ToolMetrics, KINDS};
 use crate::resilience::{self, CircuitState};
 use serde_json::Value;
 use std::fmt::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-/// Every error kind ([`ToolError::kind`]), in a fixed order: the index of a tool's error counter.
-const KINDS: [&str; 10] = [
-    "failed",
-    "invalid_arguments",
-    "panicked",
-    "cancelled",
-    "circuit_open",
-    "rate_limited",
-    "timeout",
-    "rejected",
-    "unavailable",
-    "upstream",
-];
-
-/// One tool's counters.
-#[derive(Debug, Default)]
-pub(crate) struct ToolMetrics {
-    calls: AtomicU64,
-    errors: [AtomicU64; KINDS.len()],
-    micros: AtomicU64,
-}
-
-impl ToolMetrics {
-    /// A call that ended (a call dropped before its end, when cancelled, is not counted).
-    pub(crate) fn record(&self, elapsed: Duration, error: Option<&ToolError>) {
-        self.calls.fetch_add(1, Ordering::Relaxed);
-        self.micros
-            .fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
-        if let Some(e) = error {
-            // A kind added later without a counter is counted as `failed`.
-            let i = KINDS.iter().position(|k| *k == e.kind()).unwrap_or(0);
-            self.errors[i].fetch_add(1, Ordering::Relaxed);
-        }
-    }
-}
 
 type InstancesFn = Arc<dyn Fn() -> Vec<InstanceStats> + Send + Sync>;
 
@@ -321,34 +283,5 @@ mod tests {
         let mut out = String::new();
         sample(&mut out, "m", &[("tool", "a\"b\\c\nd")], 1);
         assert_eq!(out, "m{tool=\"a\\\"b\\\\c\\nd\"} 1\n");
-    }
-
-    #[test]
-    fn every_error_kind_has_a_counter() {
-        let kinds = [
-            ToolError::new("x"),
-            ToolError::invalid_arguments("x"),
-            ToolError::Panicked("x".into()),
-            ToolError::Cancelled,
-            ToolError::circuit_open(Duration::ZERO),
-            ToolError::RateLimited {
-                retry_after: Duration::ZERO,
-            },
-            ToolError::Timeout(Duration::ZERO),
-            ToolError::Rejected { max_concurrent: 1 },
-            ToolError::Unavailable {
-                message: "x".into(),
-                retry_after: None,
-            },
-            ToolError::Upstream {
-                message: "x".into(),
-                status: None,
-                instance: None,
-                transient: false,
-            },
-        ];
-        for e in kinds {
-            assert!(KINDS.contains(&e.kind()), "{}", e.kind());
-        }
     }
 }

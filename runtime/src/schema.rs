@@ -13,7 +13,7 @@
 //!   in every revision and dialect. `false` stays where schemars writes it
 //!   (`additionalProperties: false`, which every revision and LLM provider accepts).
 
-use crate::registry::ParamDef;
+use crate::tool::ParamDef;
 use schemars::generate::{Contract, SchemaSettings};
 use schemars::{Schema, SchemaGenerator};
 use serde_json::{json, Map, Value};

@@ -7,8 +7,9 @@
 //! answers (see `mcp::input_required`). A client is only sent what it declared it can answer.
 
 use super::Context;
+use super::{ClientRequests, NoResult, Question, Questions};
 use crate::error::ToolError;
-use crate::mcp::{ClientCapabilities, ClientRequests, NoResult, Question, Questions};
+use crate::protocol::ClientCapabilities;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;

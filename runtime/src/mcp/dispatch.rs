@@ -1,11 +1,12 @@
 //! Routing of one incoming JSON-RPC message to its handler.
 
 use super::input_required::{Round, RoundTrip};
-use super::jsonrpc::{self, RpcError};
-use super::version::{self, Version};
-use super::{ClientCapabilities, LogLevel, Server, Session};
+use super::{Server, Session};
 use crate::context::{Asking, Context};
 use crate::error::ToolError;
+use crate::protocol::jsonrpc::{self, RpcError};
+use crate::protocol::version::{self, Version};
+use crate::protocol::{ClientCapabilities, LogLevel};
 use crate::registry::{CallResult, RegistryError};
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};

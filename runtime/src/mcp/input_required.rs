@@ -11,7 +11,7 @@
 //! beyond that a question fails at once with a `client` error, so a client that parks calls
 //! without end only blocks itself.
 
-use super::client_requests::NoResult;
+use crate::context::{NoResult, Question, Questions};
 use crate::error::ToolError;
 use crate::registry::{CallResult, RegistryError};
 use serde_json::{json, Map, Value};
@@ -27,19 +27,9 @@ use tokio::task::JoinHandle;
 pub const PARKED_TTL: Duration = Duration::from_secs(300);
 /// Calls parked at once, at most.
 pub const MAX_PARKED: usize = 4096;
-/// Calls of one client (see [`Session::with_quota_key`](super::Session::with_quota_key)) parked
+/// Calls of one client (see [`Session::with_identity`](super::Session::with_identity)) parked
 /// at once, at most.
 pub const MAX_PARKED_PER_CLIENT: usize = 256;
-
-/// A question of a tool's: the request to put to the client, and where its answer goes.
-pub(crate) struct Question {
-    pub(crate) method: String,
-    pub(crate) params: Value,
-    pub(crate) reply: oneshot::Sender<Result<Value, NoResult>>,
-}
-
-/// The sending half handed to the tool's `Context`.
-pub(crate) type Questions = mpsc::UnboundedSender<Question>;
 
 /// A stateless tool call, across its rounds.
 pub(crate) struct RoundTrip {
@@ -103,7 +93,7 @@ impl RoundTrip {
             let answer = match responses.remove(&key) {
                 Some(result) => Ok(result),
                 None => Err(NoResult::Refused(json!({
-                    "code": super::jsonrpc::INVALID_PARAMS,
+                    "code": crate::protocol::jsonrpc::INVALID_PARAMS,
                     "message": format!("inputResponses has no answer for \"{key}\""),
                 }))),
             };

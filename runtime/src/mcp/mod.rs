@@ -1,23 +1,17 @@
 //! The MCP protocol: JSON-RPC framing, revision negotiation and request dispatch. Transport-agnostic:
 //! a transport hands each incoming message to [`Server::handle`] and writes back what it returns.
 
-mod client_requests;
 mod dispatch;
 mod input_required;
 pub(crate) use dispatch::present;
-pub mod jsonrpc;
-mod logging;
 mod session;
 mod tools_list;
-pub mod version;
 
-pub(crate) use client_requests::{ClientRequests, NoResult};
-pub(crate) use input_required::{random_token, Question, Questions};
+// The wire vocabulary lives a layer below (`protocol`); these paths are the public ones.
+pub use crate::protocol::{jsonrpc, version, LogLevel, Version};
+pub(crate) use input_required::random_token;
 pub use input_required::{MAX_PARKED, MAX_PARKED_PER_CLIENT, PARKED_TTL};
-pub use logging::LogLevel;
-pub(crate) use session::ClientCapabilities;
 pub use session::Session;
-pub use version::Version;
 
 use crate::registry::{Registry, RegistryError};
 use std::sync::Arc;

@@ -1,8 +1,7 @@
 //! What a server remembers about one connection (stdio) or session (HTTP).
 
-use super::client_requests::ClientRequests;
-use super::version::Version;
-use super::LogLevel;
+use crate::context::ClientRequests;
+use crate::protocol::{ClientCapabilities, LogLevel, Version};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -46,45 +45,6 @@ struct State {
     client_name: Option<Arc<str>>,
     log_level: Option<LogLevel>,
     client_capabilities: ClientCapabilities,
-}
-
-/// What the client said in `initialize` it can be asked.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ClientCapabilities {
-    pub(crate) sampling: bool,
-    pub(crate) elicitation: bool,
-    pub(crate) roots: bool,
-}
-
-impl ClientCapabilities {
-    /// From the `capabilities` member of `initialize`'s params.
-    pub(crate) fn from_json(capabilities: Option<&Value>) -> Self {
-        let has = |name: &str| {
-            capabilities
-                .and_then(|c| c.get(name))
-                .is_some_and(Value::is_object)
-        };
-        ClientCapabilities {
-            sampling: has("sampling"),
-            elicitation: has("elicitation"),
-            roots: has("roots"),
-        }
-    }
-
-    /// Whether the client declared the capability a request of `method` needs.
-    pub(crate) fn allows(&self, method: &str) -> bool {
-        match method.split('/').next() {
-            Some("sampling") => self.sampling,
-            Some("elicitation") => self.elicitation,
-            Some("roots") => self.roots,
-            _ => true,
-        }
-    }
-
-    /// Whether any request of the server's can reach this client.
-    pub(crate) fn any(&self) -> bool {
-        self.sampling || self.elicitation || self.roots
-    }
 }
 
 static DEFAULT_CLIENT: std::sync::LazyLock<Arc<str>> =

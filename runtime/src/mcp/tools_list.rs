@@ -1,6 +1,6 @@
 //! `tools/list` responses, serialised once at start-up and paginated.
 
-use super::version::Version;
+use crate::protocol::Version;
 use crate::registry::Registry;
 use serde_json::{json, value::RawValue, Value};
 

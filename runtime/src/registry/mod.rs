@@ -1,8 +1,11 @@
 //! The tool registry: every `#[tool]` linked into the binary, collected once at start-up.
 
-mod def;
+mod stats;
 
-pub use def::{Annotations, Args, CallFuture, ParamDef, ToolDef};
+pub(crate) use stats::{ToolMetrics, KINDS};
+
+// What `#[tool]` submits lives a layer below (`tool`), so that schemas can read it too.
+pub use crate::tool::{Annotations, Args, CallFuture, ParamDef, ToolDef};
 
 use crate::content::Content;
 use crate::context::Context;
@@ -177,7 +180,7 @@ struct Entry {
     wrap_output: bool,
     /// Parameter defaults, checked once at start-up: `(name, value)`.
     defaults: Vec<(&'static str, Value)>,
-    metrics: crate::metrics::ToolMetrics,
+    metrics: ToolMetrics,
 }
 
 /// All tools of this binary, by name. Built once; calls look tools up by name.
@@ -264,7 +267,7 @@ impl Registry {
     }
 
     /// Each tool's counters, for [`crate::metrics::render`].
-    pub(crate) fn metrics(&self) -> impl Iterator<Item = (&str, &crate::metrics::ToolMetrics)> {
+    pub(crate) fn metrics(&self) -> impl Iterator<Item = (&str, &ToolMetrics)> {
         self.entries.iter().map(|e| (e.def.name, &e.metrics))
     }
 

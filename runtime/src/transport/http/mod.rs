@@ -22,9 +22,9 @@ mod serve;
 mod sessions;
 
 use crate::health::{HealthChecker, Status};
-use crate::mcp::jsonrpc::{self, RpcError};
-use crate::mcp::version::{self, Version};
 use crate::mcp::{Server, Session};
+use crate::protocol::jsonrpc::{self, RpcError};
+use crate::protocol::version::{self, Version};
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};

@@ -8,7 +8,8 @@
 //! resumption from before them is refused); a session keeps its last [`KEPT_STREAMS`] streams,
 //! and a finished one for [`FINISHED_KEPT`] at most (a client resumes within seconds) and while
 //! the session's finished streams hold less than [`SESSION_BYTES`]; across sessions, finished
-//! streams are kept only within the server's and the client's budgets (see [`KeptBudget`]).
+//! streams are kept only within the server's and the client's budgets
+//! (`HttpOptions::kept_stream_bytes`, `kept_stream_bytes_per_client`).
 
 use super::kept_budget::{Charge, KeptBudget};
 use axum::body::Bytes;

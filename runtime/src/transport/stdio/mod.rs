@@ -17,8 +17,8 @@
 mod framing;
 mod inflight;
 
-use crate::mcp::jsonrpc::{self, RpcError};
 use crate::mcp::Server;
+use crate::protocol::jsonrpc::{self, RpcError};
 use framing::{Fed, Line, LineSplitter};
 use inflight::{InFlight, Started};
 use std::io::{self, BufRead, Read, Write};

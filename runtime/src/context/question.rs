@@ -1,0 +1,16 @@
+//! A tool's question to its client, as it travels from the `Context` to whoever puts it to the
+//! client (a session's connection, or a stateless call's next round).
+
+use super::NoResult;
+use serde_json::Value;
+use tokio::sync::{mpsc, oneshot};
+
+/// A question of a tool's: the request to put to the client, and where its answer goes.
+pub(crate) struct Question {
+    pub(crate) method: String,
+    pub(crate) params: Value,
+    pub(crate) reply: oneshot::Sender<Result<Value, NoResult>>,
+}
+
+/// The sending half handed to the tool's `Context`.
+pub(crate) type Questions = mpsc::UnboundedSender<Question>;

@@ -1,0 +1,11 @@
+//! The lowest layer: the MCP wire vocabulary every other layer speaks. JSON-RPC framing and error
+//! codes, protocol revisions, log levels and the client's capabilities; no state, no I/O.
+
+mod capabilities;
+pub mod jsonrpc;
+mod logging;
+pub mod version;
+
+pub(crate) use capabilities::ClientCapabilities;
+pub use logging::LogLevel;
+pub use version::Version;

@@ -6,7 +6,7 @@ use crate::context::{Asking, Context};
 use crate::error::ToolError;
 use crate::protocol::jsonrpc::{self, RpcError};
 use crate::protocol::version::{self, Version};
-use crate::protocol::{ClientCapabilities, LogLevel};
+use crate::protocol::{ClientCapabilities, Envelope, LogLevel};
 use crate::registry::{CallResult, RegistryError};
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
@@ -14,32 +14,6 @@ use std::borrow::Cow;
 use tokio::sync::mpsc;
 
 type Params = Map<String, Value>;
-
-/// The members of an incoming message that routing looks at, as raw JSON borrowed from the input:
-/// no allocation for the envelope itself, and `params` is parsed once it is known to be wanted.
-#[derive(serde::Deserialize)]
-struct Envelope<'a> {
-    #[serde(borrow, default)]
-    jsonrpc: Option<&'a RawValue>,
-    /// `null` is kept (as raw `null`), to be refused: only an absent id makes a notification.
-    #[serde(borrow, default, deserialize_with = "present")]
-    id: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    method: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    params: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    result: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    error: Option<&'a RawValue>,
-}
-
-/// A member that is there, `null` included (`Option`'s own impl reads `null` as absent).
-pub(crate) fn present<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<Option<&'de RawValue>, D::Error> {
-    <&RawValue as serde::Deserialize>::deserialize(d).map(Some)
-}
 
 impl Server {
     /// Handles one incoming message and returns the bytes of the response, if one is due
@@ -58,36 +32,13 @@ impl Server {
         message: &[u8],
         notify: Option<mpsc::Sender<Vec<u8>>>,
     ) -> Option<Vec<u8>> {
-        // A derived struct also reads from an array: only an object is a message.
-        let is_object = message.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-        let envelope: Envelope = match serde_json::from_slice(message) {
-            Ok(e) if is_object => e,
-            Ok(_) => {
-                let err = RpcError::new(
-                    jsonrpc::INVALID_REQUEST,
-                    "Invalid request: expected a JSON-RPC object (batches are not part of MCP)",
-                );
-                return Some(jsonrpc::error_response(None, &err));
-            }
-            Err(e) if e.is_data() => {
-                let message = if is_object {
-                    format!("Invalid request: {e}")
-                } else {
-                    "Invalid request: expected a JSON-RPC object (batches are not part of MCP)"
-                        .to_owned()
-                };
-                let err = RpcError::new(jsonrpc::INVALID_REQUEST, message);
-                return Some(jsonrpc::error_response(None, &err));
-            }
-            Err(e) => {
-                let err = RpcError::new(jsonrpc::PARSE_ERROR, format!("Parse error: {e}"));
-                return Some(jsonrpc::error_response(None, &err));
-            }
+        let envelope = match Envelope::read(message) {
+            Ok(envelope) => envelope,
+            Err(err) => return Some(jsonrpc::error_response(None, &err)),
         };
-        let id = match envelope.id.map(|raw| (raw, jsonrpc::read_id(raw))) {
-            None => None,
-            Some((_, Ok(id))) => Some(id),
-            Some((raw, Err(err))) => return Some(jsonrpc::unreadable_id_response(raw, &err)),
+        let id = match envelope.id() {
+            Ok(id) => id,
+            Err(response) => return Some(response),
         };
         match self.route(session, id.as_ref(), &envelope, notify).await {
             Ok(Some(bytes)) => Some(bytes),

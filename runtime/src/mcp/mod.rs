@@ -3,7 +3,6 @@
 
 mod dispatch;
 mod input_required;
-pub(crate) use dispatch::present;
 mod session;
 mod tools_list;
 

@@ -25,6 +25,7 @@ use crate::health::{HealthChecker, Status};
 use crate::mcp::{Server, Session};
 use crate::protocol::jsonrpc::{self, RpcError};
 use crate::protocol::version::{self, Version};
+use crate::protocol::Envelope;
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -387,38 +388,20 @@ async fn post_mcp(
         );
     }
     // Only what routing needs, borrowed from the body (dispatch reads the body itself).
-    let is_object = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-    let peek = match serde_json::from_slice::<Peek>(&body) {
-        Ok(peek) if is_object => peek,
-        refused => {
-            let err = match refused {
-                Err(e) if !e.is_data() => {
-                    RpcError::new(jsonrpc::PARSE_ERROR, format!("Parse error: {e}"))
-                }
-                Err(e) if is_object => {
-                    RpcError::new(jsonrpc::INVALID_REQUEST, format!("Invalid request: {e}"))
-                }
-                _ => RpcError::new(
-                    jsonrpc::INVALID_REQUEST,
-                    "Invalid request: expected a JSON-RPC object (batches are not part of MCP)",
-                ),
-            };
-            return raw_json(StatusCode::BAD_REQUEST, jsonrpc::error_response(None, &err));
-        }
+    let envelope = match Envelope::read(&body) {
+        Ok(envelope) => envelope,
+        Err(err) => return raw_json(StatusCode::BAD_REQUEST, jsonrpc::error_response(None, &err)),
     };
-    let method_text = peek.method.map(|m| text_of(m.get())).unwrap_or_default();
+    let method_text = envelope
+        .method
+        .map(|m| text_of(m.get()))
+        .unwrap_or_default();
     let method: &str = &method_text;
-    let id: Option<Value> = match peek.id.map(|raw| (raw, jsonrpc::read_id(raw))) {
-        None => None,
-        Some((_, Ok(id))) => Some(id),
-        Some((raw, Err(err))) => {
-            return raw_json(
-                StatusCode::BAD_REQUEST,
-                jsonrpc::unreadable_id_response(raw, &err),
-            )
-        }
+    let id = match envelope.id() {
+        Ok(id) => id,
+        Err(response) => return raw_json(StatusCode::BAD_REQUEST, response),
     };
-    let meta: Option<Value> = peek
+    let meta: Option<Value> = envelope
         .params
         .filter(|p| p.get().starts_with('{'))
         .and_then(|p| serde_json::from_str::<ParamsMeta>(p.get()).ok())
@@ -483,7 +466,7 @@ async fn post_mcp(
         };
 
     // A `method` member of any type makes a request (dispatch refuses one that is not a string).
-    let is_request = id.is_some() && peek.method.is_some();
+    let is_request = id.is_some() && envelope.method.is_some();
     if !is_request {
         // Notifications and responses: nothing to send back, unless an id'd message is neither
         // request nor response (then the client gets its error).
@@ -563,18 +546,6 @@ fn is_length_limit(e: &axum::Error) -> bool {
         source = err.source();
     }
     false
-}
-
-/// The members of a POST body that routing looks at (session, version headers, streaming).
-#[derive(serde::Deserialize)]
-struct Peek<'a> {
-    #[serde(borrow, default)]
-    method: Option<&'a RawValue>,
-    /// `null` is kept: only an absent id makes a notification.
-    #[serde(borrow, default, deserialize_with = "crate::mcp::present")]
-    id: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    params: Option<&'a RawValue>,
 }
 
 /// `_meta` of the params; the other members (arguments, ...) are skipped, not parsed.

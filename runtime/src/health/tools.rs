@@ -73,7 +73,7 @@ fn simple_health(_: Context, _: Args) -> CallFuture {
         Ok(ToolOutput::Structured(json!({
             "status": Status::Healthy,
             "uptime": checker.uptime().as_secs_f64(),
-            "timestamp": super::rfc3339_now(),
+            "timestamp": super::clock::rfc3339_now(),
         })))
     })
 }

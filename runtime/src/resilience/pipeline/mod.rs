@@ -4,204 +4,23 @@
 //! A rejected client costs nothing; a cache hit skips everything below it; every retry attempt
 //! passes the breaker and has its own timeout.
 
-use super::{Bulkhead, Cache, CircuitBreaker, CircuitBreakerConfig, KeyHash, RateLimiter, Retry};
+mod fail;
+mod spec;
+
+pub use fail::{Fail, PanicPayload};
+pub use spec::{BulkheadSpec, CacheSpec, PolicySpec, RateKey, RateSpec, RetrySpec};
+
+use super::{Bulkhead, Cache, CircuitBreaker, KeyHash, RateLimiter, Retry};
 use crate::error::ToolError;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use serde_json::{json, Value};
-use std::any::Any;
 use std::future::Future;
 use std::hash::Hash;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-/// How a call failed inside the pipeline: the function's own error, a policy's rejection, or a
-/// panic (re-raised at the boundary, so a plain function keeps panicking as it would have).
-pub enum Fail<E> {
-    Inner(E),
-    Policy(ToolError),
-    Panic(PanicPayload),
-}
-
-/// A caught panic, kept to be resumed. `Sync` (via the mutex) so that it can be shared by the
-/// callers waiting on one cache computation.
-pub struct PanicPayload(Mutex<Option<Box<dyn Any + Send>>>);
-
-impl<E: 'static> Fail<E> {
-    /// The function's error type receives rejections through `From<ToolError>`.
-    pub fn into_error(self) -> E
-    where
-        E: From<ToolError>,
-    {
-        match self {
-            Fail::Inner(e) => e,
-            Fail::Policy(t) => E::from(t),
-            Fail::Panic(p) => match p.0.lock().unwrap_or_else(|e| e.into_inner()).take() {
-                Some(payload) => std::panic::resume_unwind(payload),
-                None => E::from(ToolError::Panicked("the function panicked".into())),
-            },
-        }
-    }
-
-    /// What callers that waited on the same cache key are told: the error itself when it is a
-    /// `ToolError`, else a summary (the function's error type need not be `Clone`).
-    fn shareable(&self) -> ToolError {
-        match self {
-            Fail::Policy(t) => t.clone(),
-            Fail::Inner(e) => match (e as &dyn Any).downcast_ref::<ToolError>() {
-                Some(t) => t.clone(),
-                None => ToolError::new(
-                    "the call failed (a concurrent call with the same arguments ran it)",
-                ),
-            },
-            Fail::Panic(_) => {
-                ToolError::Panicked("a concurrent call with the same arguments panicked".into())
-            }
-        }
-    }
-
-    /// Whether the breaker counts it as a failure: panics, timeouts and rejections always; the
-    /// function's own errors unless the breaker's `when` says otherwise (then it is a success:
-    /// the service answered).
-    fn trips(&self, when: Option<fn(&E) -> bool>) -> bool {
-        match (self, when) {
-            (Fail::Inner(e), Some(counts)) => counts(e),
-            _ => true,
-        }
-    }
-
-    /// For logs: the error's text when it is a `ToolError`, else its kind of failure.
-    fn describe(&self) -> String {
-        match self {
-            Fail::Inner(e) => match (e as &dyn Any).downcast_ref::<ToolError>() {
-                Some(t) => t.to_string(),
-                None => "the function returned an error".to_owned(),
-            },
-            Fail::Policy(t) => t.to_string(),
-            Fail::Panic(_) => "the function panicked".to_owned(),
-        }
-    }
-
-    /// Retried: see [`Retry`].
-    fn retryable(&self, when: Option<fn(&E) -> bool>) -> bool {
-        match self {
-            // A function returning `ToolError` may itself report an upstream rate limit or an
-            // open circuit; those are not retried either.
-            Fail::Inner(e) => match (when, (e as &dyn Any).downcast_ref::<ToolError>()) {
-                (Some(f), _) => f(e),
-                (None, Some(t)) => t.is_retryable(),
-                (None, None) => true,
-            },
-            Fail::Policy(t) => t.is_retryable(),
-            Fail::Panic(_) => false,
-        }
-    }
-}
-
-/// Where a rate limit's key comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RateKey {
-    /// The MCP client's identity (`"default"` when unknown).
-    Client,
-    /// One limit shared by everyone.
-    Global,
-    /// The value of the named parameter.
-    Param(&'static str),
-}
-
-/// The policies attached to one function, as written in its attributes. `const`-constructible so
-/// that the macros can describe a function's policies statically.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct PolicySpec {
-    pub rate_limit: Option<RateSpec>,
-    pub cache: Option<CacheSpec>,
-    pub retry: Option<RetrySpec>,
-    pub circuit_breaker: Option<CircuitBreakerConfig>,
-    /// The breaker has a predicate deciding which errors count as failures.
-    pub breaker_when: bool,
-    pub timeout: Option<Duration>,
-    pub bulkhead: Option<BulkheadSpec>,
-    /// The function is sync: the pipeline runs on the caller's thread (see
-    /// [`Policies::run`]), waits with `std::thread::sleep`, and has no timeout.
-    pub blocking: bool,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct RateSpec {
-    pub limit: u32,
-    pub window: Duration,
-    pub key: RateKey,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct CacheSpec {
-    pub ttl: Duration,
-    pub capacity: u64,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct RetrySpec {
-    pub retry: Retry,
-    /// Decides which errors of the function are retried (all when absent). Type-erased: the
-    /// pipeline casts it back to `fn(&E) -> bool`.
-    pub when: bool,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct BulkheadSpec {
-    pub max_concurrent: usize,
-    pub max_wait: Duration,
-}
-
-impl PolicySpec {
-    /// The policies as JSON, in pipeline order (for `--list-tools`).
-    pub fn describe(&self) -> Vec<Value> {
-        let secs = |d: Duration| d.as_secs_f64();
-        let mut out = Vec::new();
-        if let Some(r) = &self.rate_limit {
-            let key = match r.key {
-                RateKey::Client => "client".to_owned(),
-                RateKey::Global => "global".to_owned(),
-                RateKey::Param(p) => format!("param:{p}"),
-            };
-            out.push(json!({"policy": "rate_limited", "limit": r.limit, "window": secs(r.window), "key": key}));
-        }
-        if let Some(c) = &self.cache {
-            out.push(json!({"policy": "cached", "ttl": secs(c.ttl), "capacity": c.capacity}));
-        }
-        if let Some(r) = &self.retry {
-            out.push(
-                json!({"policy": "retry", "max": r.retry.max, "base": secs(r.retry.base),
-                "max_delay": secs(r.retry.max_delay), "jitter": r.retry.jitter, "when": r.when}),
-            );
-        }
-        if let Some(b) = &self.circuit_breaker {
-            let mut breaker = json!({"policy": "circuit_breaker", "recovery": secs(b.recovery),
-                "half_open": b.half_open, "when": self.breaker_when});
-            match b.failure_rate {
-                Some(r) => {
-                    breaker["failure_rate"] = json!(r.rate);
-                    breaker["window"] = json!(r.window);
-                    breaker["min_calls"] = json!(r.min_calls);
-                }
-                None => breaker["threshold"] = json!(b.threshold),
-            }
-            out.push(breaker);
-        }
-        if let Some(t) = self.timeout {
-            out.push(json!({"policy": "timeout", "seconds": secs(t)}));
-        }
-        if let Some(b) = &self.bulkhead {
-            out.push(
-                json!({"policy": "bulkhead", "max_concurrent": b.max_concurrent,
-                "max_wait": secs(b.max_wait)}),
-            );
-        }
-        out
-    }
-}
 
 /// The live state of one function's policies. Built once per function (on first call) by
 /// [`Policies::new`], which also registers the breaker for health reporting.

@@ -27,105 +27,24 @@
 //! Everything is lock-free on the pick path (atomics only; a breaker takes its lock only while it
 //! is not closed), and nothing is locked across an `.await`.
 
-use crate::error::ToolError;
-use crate::resilience::{
-    BreakerPermit, CircuitBreaker, CircuitBreakerConfig, CircuitState, CircuitStats,
-};
+mod error;
+mod instance;
+mod pick;
+mod strategy;
+
+pub use error::{InstanceStatus, NoHealthyInstance};
+pub use instance::InstanceStats;
+pub use pick::Pick;
+pub use strategy::Strategy;
+
+use crate::resilience::{CircuitBreaker, CircuitBreakerConfig};
 use futures_util::FutureExt;
+use instance::{Counters, Instance};
 use std::fmt;
 use std::future::Future;
-use std::ops::Deref;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::time::Duration;
-
-/// How a [`LoadBalancer`] chooses among the instances whose breaker admits calls.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Strategy {
-    /// In turn, by a shared atomic counter: with every instance healthy, `k · n` picks give each
-    /// of the `n` instances exactly `k`, however many threads pick. An instance that is skipped
-    /// (open breaker) passes its turn to the next one.
-    RoundRobin,
-    /// Uniformly at random.
-    Random,
-    /// At random, in proportion to the instances' weights (see
-    /// [`set_weight`](LoadBalancer::set_weight)); an instance of weight 0 is not picked. Only this
-    /// strategy looks at weights.
-    Weighted,
-    /// The instance with the fewest calls in progress (picks not yet dropped); ties are broken at
-    /// random.
-    LeastOutstanding,
-    /// Two distinct instances at random, then the one with fewer calls in progress: nearly as good
-    /// as least-outstanding, without scanning every instance.
-    PowerOfTwoChoices,
-}
-
-impl Strategy {
-    /// Every strategy.
-    pub const ALL: [Strategy; 5] = [
-        Strategy::RoundRobin,
-        Strategy::Random,
-        Strategy::Weighted,
-        Strategy::LeastOutstanding,
-        Strategy::PowerOfTwoChoices,
-    ];
-}
-
-impl fmt::Display for Strategy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Strategy::RoundRobin => "round_robin",
-            Strategy::Random => "random",
-            Strategy::Weighted => "weighted",
-            Strategy::LeastOutstanding => "least_outstanding",
-            Strategy::PowerOfTwoChoices => "power_of_two_choices",
-        })
-    }
-}
-
-impl std::str::FromStr for Strategy {
-    type Err = String;
-
-    /// The names [`Display`](fmt::Display) prints: `round_robin`, `random`, `weighted`,
-    /// `least_outstanding`, `power_of_two_choices`.
-    ///
-    /// ```
-    /// use sturdy_runtime::balancer::Strategy;
-    /// assert_eq!("least_outstanding".parse(), Ok(Strategy::LeastOutstanding));
-    /// assert!("fastest".parse::<Strategy>().unwrap_err().contains("round_robin"));
-    /// ```
-    fn from_str(s: &str) -> Result<Self, String> {
-        let all = Strategy::ALL;
-        all.into_iter().find(|k| k.to_string() == s).ok_or_else(|| {
-            let names: Vec<String> = all.iter().map(ToString::to_string).collect();
-            format!("unknown strategy {s:?}; one of {}", names.join(", "))
-        })
-    }
-}
-
-/// One instance and its counters, on its own cache lines so that threads picking different
-/// instances do not contend.
-#[repr(align(128))]
-struct Instance<T> {
-    name: Box<str>,
-    value: T,
-    breaker: CircuitBreaker,
-    weight: AtomicU32,
-    counters: Counters,
-}
-
-/// What every pick writes, on cache lines of its own: the breaker's state word and the weight,
-/// read by every pick, then stay cached in each picking thread.
-#[repr(align(128))]
-#[derive(Default)]
-struct Counters {
-    outstanding: AtomicUsize,
-    picks: AtomicU64,
-    successes: AtomicU64,
-    failures: AtomicU64,
-}
-
 /// A set of named instances of `T` with a [`Strategy`] and one [`CircuitBreaker`] per instance.
 /// `Send + Sync` when `T` is: share it with an `Arc` or a `static`.
 ///
@@ -325,7 +244,7 @@ impl<T> LoadBalancer<T> {
     /// counts as one call in progress on that instance until it is dropped; report the call's
     /// outcome on it ([`Pick::success`] / [`Pick::failure`]) so that the breaker sees it.
     ///
-    /// Fails with [`NoHealthyInstance`] (which converts into [`ToolError::Unavailable`]) when
+    /// Fails with [`NoHealthyInstance`] (which converts into [`ToolError::Unavailable`](crate::ToolError::Unavailable)) when
     /// every instance refuses: breaker open, half-open with its trial slots taken, or (weighted)
     /// weight 0.
     pub fn pick(&self) -> Result<Pick<'_, T>, NoHealthyInstance> {
@@ -483,7 +402,7 @@ impl<T> LoadBalancer<T> {
     /// Picks an instance, runs `f` on it and reports the outcome to its breaker: `Ok` is a
     /// success, `Err` a failure; a panic counts as a failure, and a call dropped before it ends
     /// (cancelled) as neither. When no instance is available `f` does not run and the error is
-    /// `E::from(NoHealthyInstance)` (for example [`ToolError::Unavailable`]).
+    /// `E::from(NoHealthyInstance)` (for example [`ToolError::Unavailable`](crate::ToolError::Unavailable)).
     ///
     /// To decide which errors count against an instance (say, not an HTTP 404), use
     /// [`pick`](Self::pick) and report on the [`Pick`].
@@ -527,186 +446,5 @@ impl<T> LoadBalancer<T> {
                 weight: i.weight.load(Ordering::Relaxed),
             })
             .collect()
-    }
-}
-
-/// A snapshot of one instance, from [`LoadBalancer::stats`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct InstanceStats {
-    pub name: String,
-    /// Times this instance was picked.
-    pub picks: u64,
-    /// Picks not yet dropped (calls in progress).
-    pub outstanding: usize,
-    /// Outcomes reported with [`Pick::success`] / [`Pick::failure`].
-    pub successes: u64,
-    pub failures: u64,
-    /// The breaker's state (same as `breaker.state`).
-    pub state: CircuitState,
-    pub breaker: CircuitStats,
-    pub weight: u32,
-}
-
-/// One chosen instance: dereferences to the `T`, and is one call in progress on it until dropped.
-/// Report the outcome with [`success`](Self::success) or [`failure`](Self::failure); dropping it
-/// without one counts as neither (a cancelled call), except during a panic, which counts as a
-/// failure.
-#[must_use = "report the outcome of the call with success() or failure()"]
-pub struct Pick<'a, T> {
-    instance: &'a Instance<T>,
-    index: usize,
-    permit: Option<BreakerPermit<'a>>,
-}
-
-impl<'a, T> Pick<'a, T> {
-    /// The instance (also reachable through `Deref`), borrowed from the balancer rather than the
-    /// pick, so it outlives the pick.
-    pub fn value(&self) -> &'a T {
-        &self.instance.value
-    }
-
-    /// The instance's name.
-    pub fn name(&self) -> &'a str {
-        &self.instance.name
-    }
-
-    /// The instance's position among the balancer's instances (the order they were added).
-    pub fn index(&self) -> usize {
-        self.index
-    }
-
-    /// The call succeeded: resets the breaker's failure count (closes it after a half-open trial).
-    pub fn success(mut self) {
-        if let Some(p) = self.permit.take() {
-            p.success();
-        }
-        self.instance
-            .counters
-            .successes
-            .fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// The call failed: counts toward opening the instance's breaker.
-    pub fn failure(mut self) {
-        if let Some(p) = self.permit.take() {
-            p.failure();
-        }
-        self.instance
-            .counters
-            .failures
-            .fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-impl<T> Deref for Pick<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.instance.value
-    }
-}
-
-impl<T> fmt::Debug for Pick<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Pick")
-            .field("name", &self.name())
-            .field("index", &self.index)
-            .finish()
-    }
-}
-
-impl<T> Drop for Pick<'_, T> {
-    fn drop(&mut self) {
-        if let Some(p) = self.permit.take() {
-            if std::thread::panicking() {
-                p.failure();
-                self.instance
-                    .counters
-                    .failures
-                    .fetch_add(1, Ordering::Relaxed);
-            }
-            // Otherwise dropped unreported: the permit's own drop frees a trial slot, if any.
-        }
-        self.instance
-            .counters
-            .outstanding
-            .fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
-/// One instance as seen when no instance was available.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct InstanceStatus {
-    pub name: String,
-    pub state: CircuitState,
-    /// For an open breaker, at most how long until it admits a trial call.
-    pub retry_after: Option<Duration>,
-    pub weight: u32,
-}
-
-/// No instance could take the call: each one's breaker refused (or, weighted, its weight is 0).
-/// Its message names every instance and its state; converts into [`ToolError::Unavailable`].
-///
-/// ```
-/// use sturdy_runtime::balancer::{LoadBalancer, Strategy};
-/// use sturdy_runtime::ToolError;
-///
-/// let lb = LoadBalancer::new(Strategy::Weighted, [("a", ()), ("b", ())]);
-/// lb.set_weight("a", 0);
-/// lb.set_weight("b", 0);
-/// let err = lb.pick().unwrap_err();
-/// assert_eq!(
-///     err.to_string(),
-///     "no healthy instance (weighted): a closed, weight 0; b closed, weight 0"
-/// );
-/// assert_eq!(ToolError::from(err).kind(), "unavailable");
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-pub struct NoHealthyInstance {
-    pub strategy: Strategy,
-    pub instances: Vec<InstanceStatus>,
-}
-
-impl NoHealthyInstance {
-    /// The earliest time an instance admits calls again, when some instance is open.
-    pub fn retry_after(&self) -> Option<Duration> {
-        self.instances.iter().filter_map(|i| i.retry_after).min()
-    }
-}
-
-impl fmt::Display for NoHealthyInstance {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.instances.is_empty() {
-            return f.write_str("no healthy instance: the load balancer has no instances");
-        }
-        write!(f, "no healthy instance ({}): ", self.strategy)?;
-        for (k, i) in self.instances.iter().enumerate() {
-            if k > 0 {
-                f.write_str("; ")?;
-            }
-            f.write_str(&i.name)?;
-            match i.state {
-                CircuitState::Open => f.write_str(" open")?,
-                CircuitState::HalfOpen => f.write_str(" half-open, trial calls in progress")?,
-                CircuitState::Closed => f.write_str(" closed")?,
-            }
-            if let Some(after) = i.retry_after {
-                write!(f, ", retry after {:.1} s", after.as_secs_f64())?;
-            }
-            if self.strategy == Strategy::Weighted && i.weight == 0 {
-                f.write_str(", weight 0")?;
-            }
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for NoHealthyInstance {}
-
-impl From<NoHealthyInstance> for ToolError {
-    fn from(e: NoHealthyInstance) -> Self {
-        ToolError::Unavailable {
-            message: e.to_string(),
-            retry_after: e.retry_after(),
-        }
     }
 }

@@ -1,0 +1,108 @@
+//! The static description of a function's policies, as the attributes wrote them.
+
+use super::super::{CircuitBreakerConfig, Retry};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// Where a rate limit's key comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateKey {
+    /// The MCP client's identity (`"default"` when unknown).
+    Client,
+    /// One limit shared by everyone.
+    Global,
+    /// The value of the named parameter.
+    Param(&'static str),
+}
+
+/// The policies attached to one function, as written in its attributes. `const`-constructible so
+/// that the macros can describe a function's policies statically.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PolicySpec {
+    pub rate_limit: Option<RateSpec>,
+    pub cache: Option<CacheSpec>,
+    pub retry: Option<RetrySpec>,
+    pub circuit_breaker: Option<CircuitBreakerConfig>,
+    /// The breaker has a predicate deciding which errors count as failures.
+    pub breaker_when: bool,
+    pub timeout: Option<Duration>,
+    pub bulkhead: Option<BulkheadSpec>,
+    /// The function is sync: the pipeline runs on the caller's thread (see
+    /// [`Policies::run`](super::Policies::run)), waits with `std::thread::sleep`, and has no timeout.
+    pub blocking: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RateSpec {
+    pub limit: u32,
+    pub window: Duration,
+    pub key: RateKey,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct CacheSpec {
+    pub ttl: Duration,
+    pub capacity: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RetrySpec {
+    pub retry: Retry,
+    /// Decides which errors of the function are retried (all when absent). Type-erased: the
+    /// pipeline casts it back to `fn(&E) -> bool`.
+    pub when: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct BulkheadSpec {
+    pub max_concurrent: usize,
+    pub max_wait: Duration,
+}
+
+impl PolicySpec {
+    /// The policies as JSON, in pipeline order (for `--list-tools`).
+    pub fn describe(&self) -> Vec<Value> {
+        let secs = |d: Duration| d.as_secs_f64();
+        let mut out = Vec::new();
+        if let Some(r) = &self.rate_limit {
+            let key = match r.key {
+                RateKey::Client => "client".to_owned(),
+                RateKey::Global => "global".to_owned(),
+                RateKey::Param(p) => format!("param:{p}"),
+            };
+            out.push(json!({"policy": "rate_limited", "limit": r.limit, "window": secs(r.window), "key": key}));
+        }
+        if let Some(c) = &self.cache {
+            out.push(json!({"policy": "cached", "ttl": secs(c.ttl), "capacity": c.capacity}));
+        }
+        if let Some(r) = &self.retry {
+            out.push(
+                json!({"policy": "retry", "max": r.retry.max, "base": secs(r.retry.base),
+                "max_delay": secs(r.retry.max_delay), "jitter": r.retry.jitter, "when": r.when}),
+            );
+        }
+        if let Some(b) = &self.circuit_breaker {
+            let mut breaker = json!({"policy": "circuit_breaker", "recovery": secs(b.recovery),
+                "half_open": b.half_open, "when": self.breaker_when});
+            match b.failure_rate {
+                Some(r) => {
+                    breaker["failure_rate"] = json!(r.rate);
+                    breaker["window"] = json!(r.window);
+                    breaker["min_calls"] = json!(r.min_calls);
+                }
+                None => breaker["threshold"] = json!(b.threshold),
+            }
+            out.push(breaker);
+        }
+        if let Some(t) = self.timeout {
+            out.push(json!({"policy": "timeout", "seconds": secs(t)}));
+        }
+        if let Some(b) = &self.bulkhead {
+            out.push(
+                json!({"policy": "bulkhead", "max_concurrent": b.max_concurrent,
+                "max_wait": secs(b.max_wait)}),
+            );
+        }
+        out
+    }
+}

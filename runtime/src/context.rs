@@ -1,15 +1,17 @@
 //! Per-call context injected into tools that take a [`Context`] parameter.
 
+mod answers;
+mod asking;
 mod client;
 mod client_requests;
 mod question;
 
-pub use client::{ElicitAction, Elicitation, Sampled};
+pub use answers::{ElicitAction, Elicitation, Sampled};
+pub(crate) use asking::Asking;
 pub(crate) use client_requests::{ClientRequests, NoResult};
 pub(crate) use question::{Question, Questions};
 
 use crate::protocol::LogLevel;
-pub(crate) use client::Asking;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tokio::sync::mpsc;

@@ -1,6 +1,6 @@
 //! The error of a balancer with no instance that can take the call.
 
-use super::Strategy;
+use super::strategy::Strategy;
 use crate::error::ToolError;
 use crate::resilience::CircuitState;
 use std::fmt;

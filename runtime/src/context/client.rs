@@ -6,72 +6,13 @@
 //! with an `input_required` result, and the call goes on when the client calls again with the
 //! answers (see `mcp::input_required`). A client is only sent what it declared it can answer.
 
+use super::answers::{Elicitation, Sampled};
+use super::asking::Asking;
+use super::client_requests::NoResult;
+use super::question::Question;
 use super::Context;
-use super::{ClientRequests, NoResult, Question, Questions};
 use crate::error::ToolError;
-use crate::protocol::ClientCapabilities;
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
-use std::sync::Arc;
-
-/// Whom a tool call can send requests to.
-#[derive(Debug, Clone)]
-pub(crate) enum Asking {
-    /// A detached context: no client at all.
-    Nobody,
-    /// A client on a connection or session, with what it declared it can be asked.
-    Client {
-        requests: Arc<ClientRequests>,
-        capabilities: ClientCapabilities,
-    },
-    /// A stateless (2026-07-28) request: questions end the round (`input_required`).
-    Rounds {
-        questions: Questions,
-        capabilities: ClientCapabilities,
-    },
-}
-
-/// The user's answer to [`Context::elicit`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Elicitation {
-    pub action: ElicitAction,
-    /// The submitted values (only when the user accepted a form).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content: Option<Map<String, Value>>,
-}
-
-impl Elicitation {
-    /// The submitted values, when the user accepted.
-    pub fn accepted(&self) -> Option<&Map<String, Value>> {
-        match self.action {
-            ElicitAction::Accept => self.content.as_ref(),
-            _ => None,
-        }
-    }
-}
-
-/// What the user did with an elicitation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ElicitAction {
-    /// Submitted the form or confirmed.
-    Accept,
-    /// Explicitly said no.
-    Decline,
-    /// Dismissed it without choosing.
-    Cancel,
-}
-
-/// The client model's reply to [`Context::sample`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct Sampled {
-    /// The text of the reply.
-    pub text: String,
-    /// The model that wrote it, as the client names it.
-    pub model: String,
-    /// Why it stopped (`endTurn`, `maxTokens`, ...), when the client says.
-    pub stop_reason: Option<String>,
-}
+use serde_json::{json, Value};
 
 impl Context {
     /// Whether a request of `method` (e.g. `"elicitation/create"`) can reach the client: the call

@@ -1,7 +1,7 @@
 //! A tool's question to its client, as it travels from the `Context` to whoever puts it to the
 //! client (a session's connection, or a stateless call's next round).
 
-use super::NoResult;
+use super::client_requests::NoResult;
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 

@@ -1,6 +1,7 @@
 //! The opt-in built-in tools `health_check` and `simple_health`.
 
-use super::{HealthChecker, Status};
+use super::checker::HealthChecker;
+use super::report::Status;
 use crate::context::Context;
 use crate::output::ToolOutput;
 use crate::registry::{Annotations, Args, CallFuture, ToolDef};

@@ -6,10 +6,11 @@ use crate::error::ToolError;
 use std::fmt::Display;
 use std::hash::Hash;
 
+pub use super::circuit_breaker::{CircuitBreakerConfig, FailureRate};
 pub use super::pipeline::{
-    BulkheadSpec, CacheSpec, Policies, Predicates, RateKey, RateSpec, RetrySpec,
+    BulkheadSpec, CacheSpec, Policies, PolicySpec, Predicates, RateKey, RateSpec, RetrySpec,
 };
-pub use super::{CircuitBreakerConfig, FailureRate, PolicySpec, Retry};
+pub use super::retry::Retry;
 
 /// The policies of one function, for `--list-tools` (matched to tools by function path).
 #[derive(Debug)]

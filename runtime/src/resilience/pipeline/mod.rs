@@ -10,7 +10,13 @@ mod spec;
 pub use fail::{Fail, PanicPayload};
 pub use spec::{BulkheadSpec, CacheSpec, PolicySpec, RateKey, RateSpec, RetrySpec};
 
-use super::{Bulkhead, Cache, CircuitBreaker, KeyHash, RateLimiter, Retry};
+use super::bulkhead::Bulkhead;
+use super::cache::Cache;
+use super::call::{mark_cache_hit, with_client};
+use super::circuit_breaker::CircuitBreaker;
+use super::rate_limiter::{KeyHash, RateLimiter};
+use super::retry::Retry;
+use super::view::{register, PolicyView};
 use crate::error::ToolError;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
@@ -114,7 +120,7 @@ where
         };
         if let Some(v) = cache.lookup(&cache_key).await {
             cache.count_hit();
-            super::mark_cache_hit();
+            mark_cache_hit();
             return Ok(v);
         }
         // A miss runs the function. The caller that runs it keeps its own error whole (moka
@@ -137,7 +143,7 @@ where
         match filled.await {
             Ok((v, hit)) => {
                 if hit {
-                    super::mark_cache_hit();
+                    mark_cache_hit();
                 }
                 Ok(v)
             }
@@ -194,7 +200,7 @@ where
             blocking: spec.blocking,
             cache_sync,
         });
-        super::register(name, policies.clone());
+        register(name, policies.clone());
         policies
     }
 
@@ -273,7 +279,7 @@ where
         };
         let admitted = match rate.key {
             RateKey::Global => rate.limiter.check_hashed(GLOBAL, rate.global),
-            RateKey::Client => super::with_client(|client| rate.limiter.check(client)),
+            RateKey::Client => with_client(|client| rate.limiter.check(client)),
             // Checked by `admit_param` before the pipeline starts.
             RateKey::Param(_) => Ok(()),
         };
@@ -380,5 +386,25 @@ where
             Ok(r) => r.map_err(Fail::Inner),
             Err(payload) => Err(Fail::Panic(PanicPayload(Mutex::new(Some(payload))))),
         }
+    }
+}
+
+impl<K, V, E> PolicyView for Policies<K, V, E>
+where
+    K: Send + Sync + 'static,
+    V: Send + Sync + 'static,
+    E: Send + Sync + 'static,
+{
+    fn name(&self) -> &'static str {
+        Policies::name(self)
+    }
+    fn stats(&self) -> serde_json::Value {
+        Policies::stats(self)
+    }
+    fn circuit_breaker(&self) -> Option<&CircuitBreaker> {
+        Policies::circuit_breaker(self)
+    }
+    fn sync(&self) -> futures_util::future::BoxFuture<'_, ()> {
+        Policies::sync_cache(self)
     }
 }

@@ -1,6 +1,7 @@
 //! The static description of a function's policies, as the attributes wrote them.
 
-use super::super::{CircuitBreakerConfig, Retry};
+use crate::resilience::circuit_breaker::CircuitBreakerConfig;
+use crate::resilience::retry::Retry;
 use serde_json::{json, Value};
 use std::time::Duration;
 

@@ -2,24 +2,9 @@
 //! refused request): Host and Origin (DNS rebinding) on every endpoint, the bearer token on every
 //! endpoint but `/health`; and the media types of `/mcp`.
 
-use super::HttpOptions;
+use super::options::HttpOptions;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-
-/// A bearer token and the principal it authenticates (the rate-limit `client` key, logs).
-#[derive(Clone)]
-pub struct BearerToken {
-    pub token: String,
-    pub principal: String,
-}
-
-impl std::fmt::Debug for BearerToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BearerToken")
-            .field("principal", &self.principal)
-            .finish_non_exhaustive()
-    }
-}
 
 /// Why a request was refused before any MCP processing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 //! timeout: slowloris connections and idle keep-alives were held forever) and waits for every
 //! connection at shutdown without a bound (one half-sent request kept the process alive).
 
-use super::HttpOptions;
+use super::options::HttpOptions;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::Router;

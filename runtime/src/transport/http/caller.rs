@@ -1,0 +1,82 @@
+//! Who sent a request, and the check every request passes first (Host, Origin, bearer token).
+
+use super::guard;
+use super::options::HttpOptions;
+use super::state::AppState;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+
+/// Who sent a request, set by [`admit`]: the principal its bearer token authenticates, and the
+/// address it came from (the peer's, or what the trusted proxy header says).
+#[derive(Clone)]
+pub(super) struct Caller {
+    pub(super) principal: Option<String>,
+    pub(super) address: Option<String>,
+}
+
+impl Caller {
+    /// Who the client is without its principal: `peer:<address>`, which a client cannot change
+    /// per request at will (unlike the name it reports).
+    pub(super) fn identity(&self) -> String {
+        match &self.address {
+            Some(address) => format!("peer:{address}"),
+            None => "peer:unknown".to_owned(),
+        }
+    }
+
+    /// Whose quotas (sessions, parked calls) a request counts against: the principal, else the
+    /// identity.
+    pub(super) fn quota_key(&self) -> String {
+        match &self.principal {
+            Some(p) => format!("principal:{p}"),
+            None => self.identity(),
+        }
+    }
+}
+
+/// Every request passes here first: Host and Origin on every endpoint, the bearer token on every
+/// endpoint but `/health` (liveness probes carry none), all from the headers.
+pub(super) async fn admit(
+    State(state): State<Arc<AppState>>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let authenticate = request.uri().path() != "/health";
+    match guard::check(&state.options, request.headers(), authenticate) {
+        Ok(principal) => {
+            let address = client_address(&state.options, &request);
+            request
+                .extensions_mut()
+                .insert(Caller { principal, address });
+            next.run(request).await
+        }
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// The client's address: the last hop of the trusted proxy header when one is configured (the
+/// proxy appends the address it saw), else the peer of the connection.
+pub(super) fn client_address(
+    options: &HttpOptions,
+    request: &axum::extract::Request,
+) -> Option<String> {
+    if let Some(name) = &options.client_address_header {
+        let forwarded = request
+            .headers()
+            .get_all(name.as_str())
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .rfind(|hop| !hop.is_empty());
+        if let Some(hop) = forwarded {
+            // Bounded: the identity is a rate-limit key and a table key.
+            return Some(hop.chars().take(64).collect());
+        }
+    }
+    request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip().to_string())
+}

@@ -1,0 +1,231 @@
+//! `POST /mcp`: one JSON-RPC message in, a JSON answer, an SSE stream or 202 out.
+
+use super::caller::Caller;
+use super::guard;
+use super::headers::{METHOD_HEADER, OLDER_REVISIONS, SESSION_HEADER, VERSION_HEADER};
+use super::options::HttpOptions;
+use super::replay::Replay;
+use super::responses::{header_mismatch, header_str, raw_json, rpc_status};
+use super::state::AppState;
+use super::streaming::{json_or_sse, sse_response, Outlet, RunningCall};
+use crate::mcp::Session;
+use crate::protocol::jsonrpc;
+use crate::protocol::version::{self, Version};
+use crate::protocol::Envelope;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::value::RawValue;
+use serde_json::Value;
+use std::borrow::Cow;
+use std::sync::Arc;
+
+pub(super) async fn post_mcp(
+    State(state): State<Arc<AppState>>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let principal = caller.principal.clone();
+    // The body is read only now, after `admit` checked the headers.
+    let body = match read_body(&state.options, body).await {
+        Ok(body) => body,
+        Err(r) => return r,
+    };
+    let Ok(permit) = state.permits.clone().try_acquire_owned() else {
+        let mut r = rpc_status(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Server busy, retry shortly",
+        );
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return r;
+    };
+    if !guard::is_json(&headers) {
+        return rpc_status(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Content-Type must be application/json",
+        );
+    }
+    if !guard::accepts_json_and_sse(&headers) {
+        return rpc_status(
+            StatusCode::NOT_ACCEPTABLE,
+            "Accept must list application/json and text/event-stream",
+        );
+    }
+    // Only what routing needs, borrowed from the body (dispatch reads the body itself).
+    let envelope = match Envelope::read(&body) {
+        Ok(envelope) => envelope,
+        Err(err) => return raw_json(StatusCode::BAD_REQUEST, jsonrpc::error_response(None, &err)),
+    };
+    let method_text = envelope
+        .method
+        .map(|m| text_of(m.get()))
+        .unwrap_or_default();
+    let method: &str = &method_text;
+    let id = match envelope.id() {
+        Ok(id) => id,
+        Err(response) => return raw_json(StatusCode::BAD_REQUEST, response),
+    };
+    let meta: Option<Value> = envelope
+        .params
+        .filter(|p| p.get().starts_with('{'))
+        .and_then(|p| serde_json::from_str::<ParamsMeta>(p.get()).ok())
+        .and_then(|p| p.meta)
+        .and_then(|m| serde_json::from_str(m.get()).ok());
+    let meta_version = meta
+        .as_ref()
+        .and_then(|m| m.get(version::META_PROTOCOL_VERSION))
+        .and_then(Value::as_str);
+    let header_version = header_str(&headers, VERSION_HEADER);
+    if let Some(v) = header_version {
+        // Within a session the negotiated revision governs; the header only has to name a real
+        // revision (clients of older revisions send theirs, e.g. 2025-03-26).
+        if Version::parse(v).is_none() && !OLDER_REVISIONS.contains(&v) {
+            return rpc_status(
+                StatusCode::BAD_REQUEST,
+                &format!("Unsupported protocol version: {v}"),
+            );
+        }
+    }
+    // 2026-07-28 mirrors body values in headers; they must agree.
+    if let (Some(h), Some(b)) = (header_version, meta_version) {
+        if h != b {
+            return header_mismatch(id.as_ref(), "MCP-Protocol-Version", h, b);
+        }
+    }
+    if let Some(h) = header_str(&headers, METHOD_HEADER) {
+        if !method.is_empty() && h != method {
+            return header_mismatch(id.as_ref(), "Mcp-Method", h, method);
+        }
+    }
+    let stateless = meta_version.or(header_version).and_then(Version::parse)
+        == Some(Version::V2026_07_28)
+        || method == "server/discover";
+
+    let mut new_session_id = None;
+    // The session, and where its streams are kept for resumption (none when stateless).
+    let (session, replay): (Arc<Session>, Option<Arc<Replay>>) =
+        if method == "initialize" && !stateless {
+            let quota_key = caller.quota_key();
+            let replay = Replay::new(state.kept_streams.clone(), Arc::from(quota_key.as_str()));
+            let (sid, live) =
+                state
+                    .sessions
+                    .create(principal.as_deref(), &caller.identity(), &quota_key, replay);
+            new_session_id = Some(sid);
+            (live.session, Some(live.replay))
+        } else if let Some(sid) = header_str(&headers, SESSION_HEADER) {
+            match state.sessions.get(sid, principal.as_deref()) {
+                Some(live) => (live.session, Some(live.replay)),
+                None => return rpc_status(StatusCode::NOT_FOUND, "Session not found"),
+            }
+        } else if stateless {
+            let s = Session::new(None).with_identity(caller.identity());
+            let s = Arc::new(match principal {
+                Some(p) => s.with_principal(p),
+                None => s,
+            });
+            (s, None)
+        } else {
+            return rpc_status(StatusCode::BAD_REQUEST, "Missing Mcp-Session-Id header");
+        };
+
+    // A `method` member of any type makes a request (dispatch refuses one that is not a string).
+    let is_request = id.is_some() && envelope.method.is_some();
+    if !is_request {
+        // Notifications and responses: nothing to send back, unless an id'd message is neither
+        // request nor response (then the client gets its error).
+        return match state.server.handle(&session, &body).await {
+            Some(bytes) if id.is_some() => raw_json(StatusCode::BAD_REQUEST, bytes),
+            _ => StatusCode::ACCEPTED.into_response(),
+        };
+    }
+    // Progress and log messages travel in the request's own SSE stream.
+    let meta = meta.as_ref();
+    let streams = method == "tools/call"
+        && (meta
+            .and_then(|m| m.get("progressToken"))
+            .is_some_and(|t| !t.is_null())
+            || meta.and_then(|m| m.get(version::META_LOG_LEVEL)).is_some()
+            || session.log_level().is_some());
+    // So do the tool's requests to the client (elicitation, sampling), but few calls make one:
+    // the answer becomes a stream only when one is sent, and stays plain JSON otherwise.
+    // And with `sse_close_after`, so do calls that outlast it (the client polls the rest).
+    let may_ask = method == "tools/call"
+        && !stateless
+        && (session.client_capabilities().any() || state.options.sse_close_after.is_some());
+    let out = Outlet {
+        replay,
+        close_after: state.options.sse_close_after,
+    };
+    let mut response = if streams {
+        let call = RunningCall::start(state.server.clone(), session, body, permit);
+        sse_response(call, None, out)
+    } else if may_ask {
+        json_or_sse(state.server.clone(), session, body, out, permit).await
+    } else {
+        match state.server.handle(&session, &body).await {
+            Some(bytes) => raw_json(StatusCode::OK, bytes),
+            // Cancelled by the client: it expects no answer.
+            None => StatusCode::ACCEPTED.into_response(),
+        }
+    };
+    if let Some(sid) = new_session_id {
+        if let Ok(v) = HeaderValue::from_str(&sid) {
+            response.headers_mut().insert(SESSION_HEADER, v);
+        }
+    }
+    response
+}
+
+/// The body, within the size limit and the body timeout.
+async fn read_body(options: &HttpOptions, body: Body) -> Result<Bytes, Response> {
+    let limit = options.max_body_bytes;
+    match tokio::time::timeout(options.body_read_timeout, axum::body::to_bytes(body, limit)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(e)) if is_length_limit(&e) => Err(rpc_status(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("The request body is over {limit} bytes"),
+        )),
+        Ok(Err(e)) => Err(rpc_status(
+            StatusCode::BAD_REQUEST,
+            &format!("The request body could not be read: {e}"),
+        )),
+        Err(_) => Err(rpc_status(
+            StatusCode::REQUEST_TIMEOUT,
+            &format!(
+                "The request body did not arrive within {:.1} s",
+                options.body_read_timeout.as_secs_f64()
+            ),
+        )),
+    }
+}
+
+/// Whether reading a body failed on the size limit.
+fn is_length_limit(e: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
+}
+
+/// `_meta` of the params; the other members (arguments, ...) are skipped, not parsed.
+#[derive(serde::Deserialize)]
+struct ParamsMeta<'a> {
+    #[serde(rename = "_meta", borrow, default)]
+    meta: Option<&'a RawValue>,
+}
+
+/// A JSON string member as text (empty when it is not a string).
+fn text_of(raw: &str) -> Cow<'_, str> {
+    match serde_json::from_str::<&str>(raw) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => Cow::Owned(serde_json::from_str::<String>(raw).unwrap_or_default()),
+    }
+}

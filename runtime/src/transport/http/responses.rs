@@ -1,0 +1,47 @@
+//! Building the transport's plain responses: JSON bodies and JSON-RPC errors with an HTTP status.
+
+use crate::protocol::jsonrpc::{self, RpcError};
+use axum::body::Body;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use serde_json::Value;
+
+pub(super) fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+pub(super) fn raw_json(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut r = Response::new(Body::from(body));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+pub(super) fn json_response(status: StatusCode, v: &Value) -> Response {
+    raw_json(status, serde_json::to_vec(v).expect("serialises"))
+}
+
+/// An HTTP error status with a JSON-RPC error body (no id: it answers the HTTP request).
+pub(super) fn rpc_status(status: StatusCode, message: &str) -> Response {
+    let err = RpcError::new(jsonrpc::INVALID_REQUEST, message);
+    raw_json(status, jsonrpc::error_response(None, &err))
+}
+
+pub(super) fn header_mismatch(
+    id: Option<&Value>,
+    name: &str,
+    header: &str,
+    body: &str,
+) -> Response {
+    let err = RpcError::new(
+        jsonrpc::HEADER_MISMATCH,
+        format!(
+            "Header mismatch: {name} header value '{header}' does not match body value '{body}'"
+        ),
+    );
+    let id = id.filter(|i| i.is_string() || i.is_number());
+    raw_json(StatusCode::BAD_REQUEST, jsonrpc::error_response(id, &err))
+}

@@ -34,6 +34,13 @@ fn split(text: String, #[arg(default = ",")] sep: String) -> Result<Pair, ToolEr
     })
 }
 
+/// Counting words:
+#[doc = include_str!("doc_include.md")]
+#[tool]
+fn words(text: String) -> usize {
+    text.split_whitespace().count()
+}
+
 /// Sleeps, then answers.
 #[tool]
 async fn slow(ms: u64) -> String {
@@ -86,6 +93,12 @@ async fn initialize_list_and_call() {
     );
     assert_eq!(add["annotations"]["readOnlyHint"], true);
     assert!(list["result"].get("resultType").is_none());
+    // Doc text from `#[doc = include_str!(..)]` is part of the description.
+    let words = tools.iter().find(|t| t["name"] == "words").unwrap();
+    assert_eq!(
+        words["description"],
+        "Counting words:\n\nCount the words of a text.\n\nWords are runs of non-whitespace."
+    );
 
     let r = c.call(2, "add", json!({"a": 2, "b": 3})).await;
     assert_eq!(r["structuredContent"], json!({"result": 5}));

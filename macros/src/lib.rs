@@ -19,8 +19,9 @@ pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 fn resilience(kind: resilience::Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
-    resilience::expand(kind, attr.into(), item.into())
-        .unwrap_or_else(syn::Error::into_compile_error)
+    let item: proc_macro2::TokenStream = item.into();
+    resilience::expand(kind, attr.into(), item.clone())
+        .unwrap_or_else(|e| resilience::fallback(e, item))
         .into()
 }
 

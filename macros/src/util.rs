@@ -28,9 +28,15 @@ pub fn option_inner(ty: &Type) -> Option<&Type> {
     }
 }
 
-/// The text of the `///` doc comments among `attrs`, one line each, trimmed as rustdoc does.
-pub fn doc_text(attrs: &[syn::Attribute]) -> String {
-    let lines: Vec<String> = attrs
+/// The text of the doc comments among `attrs` as a `&'static str` expression: one line each,
+/// trimmed as rustdoc does; `#[doc = include_str!("…")]` pieces joined in by `concat!`.
+pub fn doc_text(attrs: &[syn::Attribute]) -> proc_macro2::TokenStream {
+    enum Piece {
+        Line(String),
+        /// `#[doc = include_str!("…")]` and the like: a macro that expands to a literal.
+        Macro(syn::ExprMacro),
+    }
+    let pieces: Vec<Piece> = attrs
         .iter()
         .filter(|a| a.path().is_ident("doc"))
         .filter_map(|a| match &a.meta {
@@ -38,18 +44,43 @@ pub fn doc_text(attrs: &[syn::Attribute]) -> String {
                 syn::Expr::Lit(syn::ExprLit {
                     lit: syn::Lit::Str(s),
                     ..
-                }) => Some(s.value()),
+                }) => {
+                    let line = s.value();
+                    Some(Piece::Line(
+                        line.strip_prefix(' ').unwrap_or(&line).to_owned(),
+                    ))
+                }
+                syn::Expr::Macro(m) => Some(Piece::Macro(m.clone())),
                 _ => None,
             },
             _ => None,
         })
         .collect();
-    let text = lines
-        .iter()
-        .map(|l| l.strip_prefix(' ').unwrap_or(l))
-        .collect::<Vec<_>>()
-        .join("\n");
-    text.trim().to_owned()
+    if pieces.iter().all(|p| matches!(p, Piece::Line(_))) {
+        let text: Vec<&str> = pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Line(l) => l.as_str(),
+                Piece::Macro(_) => unreachable!("all lines"),
+            })
+            .collect();
+        let text = text.join("\n");
+        let text = text.trim();
+        return quote::quote!(#text);
+    }
+    // Text from a macro is only known after expansion: `concat!` joins the pieces at compile
+    // time, and the registry trims the result.
+    let parts = pieces.iter().enumerate().map(|(i, p)| {
+        let sep = if i == 0 { "" } else { "\n" };
+        match p {
+            Piece::Line(l) => {
+                let l = format!("{sep}{l}");
+                quote::quote!(#l)
+            }
+            Piece::Macro(m) => quote::quote!(#sep, #m),
+        }
+    });
+    quote::quote!(::core::concat!(#(#parts),*))
 }
 
 /// The value of `option = "string"`, with an error at the value when it is not a string literal.

@@ -10,11 +10,29 @@ use crate::util::last_segment;
 pub use args::Kind;
 use args::{Policies, RateKeyArg};
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, Pat, ReturnType, Type};
 
 /// Expands the attribute `kind` (with its arguments `attr`) on `item`.
+/// On a mistake: the error, and the function itself without its resilience attributes, so that
+/// the mistake is the only error (the function and its callers still compile, without the
+/// policies) rather than a cascade of follow-on errors about a function that vanished.
+pub fn fallback(error: syn::Error, item: TokenStream) -> TokenStream {
+    let mut out = error.into_compile_error();
+    match syn::parse2::<ItemFn>(item.clone()) {
+        Ok(mut func) => {
+            func.attrs.retain(|a| {
+                let name = a.path().segments.last().map(|s| s.ident.to_string());
+                name.as_deref().and_then(Kind::from_ident).is_none()
+            });
+            func.to_tokens(&mut out);
+        }
+        Err(_) => out.extend(item),
+    }
+    out
+}
+
 pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let mut func: ItemFn = syn::parse2(item)?;
     let mut policies = Policies::default();

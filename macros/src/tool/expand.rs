@@ -15,11 +15,11 @@ pub fn emit(options: &ToolOptions, sig: &Signature, func: &ItemFn) -> TokenStrea
         .as_ref()
         .map(|n| n.value())
         .unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_owned());
-    let description = options
-        .description
-        .as_ref()
-        .map(|d| d.value())
-        .unwrap_or_else(|| sig.doc.clone());
+    // A `&'static str` expression: the option's literal, else the doc comments.
+    let description = match &options.description {
+        Some(d) => quote!(#d),
+        None => sig.doc.clone(),
+    };
     let title = opt_str(options.title.as_ref().map(|t| t.value()));
     let schema_dialect = options.schema_dialect.unwrap_or(false);
     let annotations = {

@@ -10,7 +10,8 @@ use syn::{
 pub struct Signature {
     pub ident: Ident,
     pub is_async: bool,
-    pub doc: String,
+    /// The doc comments, as a `&'static str` expression.
+    pub doc: proc_macro2::TokenStream,
     pub params: Vec<Param>,
     pub output: Output,
 }

@@ -247,7 +247,7 @@ impl Registry {
                 info: ToolInfo {
                     name: def.name.to_owned(),
                     title: def.title.map(str::to_owned),
-                    description: def.description.to_owned(),
+                    description: def.description.trim().to_owned(),
                     input_schema,
                     output_schema,
                     annotations: def.annotations.to_json(),

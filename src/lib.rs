@@ -20,6 +20,8 @@
 //!
 //! One dependency is enough: the macros' generated code refers to `::sturdy::__private` only.
 
+#![forbid(unsafe_code)]
+
 pub use sturdy_macros::{bulkhead, cached, circuit_breaker, rate_limited, retry, timeout, tool};
 pub use sturdy_runtime::*;
 

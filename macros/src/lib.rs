@@ -1,6 +1,8 @@
 //! Attribute macros of [sturdy](https://docs.rs/sturdy). Use them through the `sturdy` facade
 //! (`use sturdy::prelude::*`); the generated code refers to `::sturdy::__private` only.
 
+#![forbid(unsafe_code)]
+
 use proc_macro::TokenStream;
 
 mod resilience;

@@ -4,6 +4,8 @@
 //! Users normally depend on the `sturdy` facade and import `sturdy::prelude::*`; everything here is
 //! re-exported there.
 
+#![forbid(unsafe_code)]
+
 pub mod app;
 pub mod balancer;
 pub mod batch;

@@ -7,9 +7,9 @@
 mod common;
 mod support;
 
-use common::http::TestServer;
+use common::http::{tokens_for, TestServer};
 use std::time::Duration;
-use sturdy::transport::http::{BearerToken, HttpOptions};
+use sturdy::transport::http::HttpOptions;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -27,19 +27,6 @@ async fn raw(addr: std::net::SocketAddr, request_head: &str) -> (u16, String) {
     let status = text[9..12].parse().unwrap();
     let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
     (status, body)
-}
-
-fn tokens() -> Vec<BearerToken> {
-    ["alice:t-alice", "bob:t-bob"]
-        .iter()
-        .map(|pair| {
-            let (principal, token) = pair.split_once(':').unwrap();
-            BearerToken {
-                principal: principal.into(),
-                token: token.into(),
-            }
-        })
-        .collect()
 }
 
 #[tokio::test]
@@ -100,7 +87,7 @@ async fn a_foreign_host_is_refused_on_every_endpoint_of_a_loopback_server() {
 #[tokio::test]
 async fn ready_and_metrics_need_the_token_health_does_not() {
     let server = TestServer::start(HttpOptions {
-        bearer_tokens: tokens(),
+        bearer_tokens: tokens_for(&["alice", "bob"]),
         ..Default::default()
     })
     .await;

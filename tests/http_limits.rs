@@ -6,15 +6,15 @@
 mod common;
 
 use common::http::{
-    json_of, mcp_headers, open_session, post, stateless_headers, stateless_meta, with_session,
-    TestServer,
+    as_user, json_of, mcp_headers, open_session, post, stateless_headers, stateless_meta,
+    tokens_for, with_session, TestServer,
 };
-use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::{Duration, Instant};
 use sturdy::prelude::*;
-use sturdy::transport::http::{BearerToken, HttpOptions};
+use sturdy::transport::http::HttpOptions;
 
 /// Asks the user for a name.
 #[tool]
@@ -40,24 +40,6 @@ async fn chatty(ctx: Context, n: u32) -> String {
 #[rate_limited(2, 60)]
 async fn twice_a_minute(ctx: Context) -> Result<String, ToolError> {
     Ok(ctx.client_id().to_owned())
-}
-
-fn tokens() -> Vec<BearerToken> {
-    ["alice", "bob"]
-        .iter()
-        .map(|p| BearerToken {
-            principal: (*p).into(),
-            token: format!("t-{p}"),
-        })
-        .collect()
-}
-
-fn as_user(mut headers: HeaderMap, who: &str) -> HeaderMap {
-    headers.insert(
-        "authorization",
-        HeaderValue::from_str(&format!("Bearer t-{who}")).unwrap(),
-    );
-    headers
 }
 
 fn session_of(sid: &str, who: &str) -> HeaderMap {
@@ -128,7 +110,7 @@ async fn streamed_calls_hold_their_place_under_the_cap_until_they_end() {
 #[tokio::test]
 async fn a_client_flooding_initialize_replaces_only_its_own_sessions() {
     let server = TestServer::start(HttpOptions {
-        bearer_tokens: tokens(),
+        bearer_tokens: tokens_for(&["alice", "bob"]),
         max_sessions: 50,
         max_sessions_per_client: 10,
         ..Default::default()
@@ -185,7 +167,7 @@ async fn hundreds_of_sessions_from_one_address_work_by_default() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_parking_calls_without_end_only_blocks_itself() {
     let server = TestServer::start(HttpOptions {
-        bearer_tokens: tokens(),
+        bearer_tokens: tokens_for(&["alice", "bob"]),
         ..Default::default()
     })
     .await;
@@ -259,7 +241,7 @@ async fn without_tokens_the_client_is_its_address_whatever_it_calls_itself() {
 #[tokio::test]
 async fn finished_streams_are_kept_within_the_clients_budget() {
     let server = TestServer::start(HttpOptions {
-        bearer_tokens: tokens(),
+        bearer_tokens: tokens_for(&["alice", "bob"]),
         kept_stream_bytes_per_client: 4_000,
         ..Default::default()
     })

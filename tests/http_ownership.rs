@@ -5,7 +5,8 @@
 mod common;
 
 use common::http::{
-    json_of, mcp_headers, open_session, post, stateless_headers, stateless_meta, TestServer,
+    as_user, json_of, mcp_headers, open_session, post, stateless_headers, stateless_meta,
+    TestServer,
 };
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Client, StatusCode};
@@ -43,14 +44,6 @@ async fn server() -> TestServer {
         ..Default::default()
     })
     .await
-}
-
-fn as_user(mut headers: HeaderMap, who: &str) -> HeaderMap {
-    headers.insert(
-        "authorization",
-        HeaderValue::from_str(&format!("Bearer t-{who}")).unwrap(),
-    );
-    headers
 }
 
 fn in_session(sid: &str, who: &str) -> HeaderMap {

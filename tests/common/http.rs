@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use sturdy::mcp::{Server, ServerInfo};
-use sturdy::transport::http::{self, HttpOptions};
+use sturdy::transport::http::{self, BearerToken, HttpOptions};
 use sturdy::Registry;
 use tokio::sync::oneshot;
 
@@ -242,4 +242,24 @@ pub async fn in_session(
         .send()
         .await
         .unwrap()
+}
+
+/// A bearer token `t-<principal>` for each principal.
+pub fn tokens_for(principals: &[&str]) -> Vec<BearerToken> {
+    principals
+        .iter()
+        .map(|p| BearerToken {
+            principal: (*p).into(),
+            token: format!("t-{p}"),
+        })
+        .collect()
+}
+
+/// `headers` with the bearer token of `principal` (see [`tokens_for`]).
+pub fn as_user(mut headers: HeaderMap, principal: &str) -> HeaderMap {
+    headers.insert(
+        "authorization",
+        HeaderValue::from_str(&format!("Bearer t-{principal}")).unwrap(),
+    );
+    headers
 }

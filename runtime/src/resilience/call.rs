@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// Who is calling and what happened, for the duration of one tool call.
+#[doc(hidden)]
 #[derive(Debug)]
 pub struct CallInfo {
     pub client: Arc<str>,
@@ -12,6 +13,7 @@ pub struct CallInfo {
 }
 
 tokio::task_local! {
+    #[doc(hidden)]
     /// Set by the registry around each tool call (and carried onto the blocking pool for sync
     /// tools).
     pub static CALL: Arc<CallInfo>;

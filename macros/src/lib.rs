@@ -5,9 +5,10 @@
 
 use proc_macro::TokenStream;
 
+mod function;
 mod resilience;
+mod syntax;
 mod tool;
-mod util;
 
 /// Turns a free function (sync or async) into an MCP tool registered at link time.
 ///
@@ -21,10 +22,7 @@ pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 fn resilience(kind: resilience::Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
-    let item: proc_macro2::TokenStream = item.into();
-    resilience::expand(kind, attr.into(), item.clone())
-        .unwrap_or_else(|e| resilience::fallback(e, item))
-        .into()
+    resilience::expand(kind, attr.into(), item.into()).into()
 }
 
 /// Opens after `threshold` consecutive failures, rejects while open, lets `half_open` trial calls

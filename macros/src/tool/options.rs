@@ -1,6 +1,7 @@
 //! The `#[tool(...)]` options.
 
-use crate::util::{set_once, string_value};
+use crate::syntax::args::set_once;
+use crate::syntax::literal::string;
 use proc_macro2::TokenStream;
 use syn::parse::Parser;
 use syn::{Expr, ExprLit, Lit, LitStr};
@@ -24,17 +25,21 @@ impl ToolOptions {
         let parser = syn::meta::parser(|meta| {
             let path = meta.path.clone();
             if path.is_ident("name") {
-                let name = string_value(&meta, "name")?;
+                let name = string(meta.value()?.parse()?, "name")?;
                 check_tool_name(&name)?;
                 set_once(&mut o.name, name, &path)
             } else if path.is_ident("description") {
                 set_once(
                     &mut o.description,
-                    string_value(&meta, "description")?,
+                    string(meta.value()?.parse()?, "description")?,
                     &path,
                 )
             } else if path.is_ident("title") {
-                set_once(&mut o.title, string_value(&meta, "title")?, &path)
+                set_once(
+                    &mut o.title,
+                    string(meta.value()?.parse()?, "title")?,
+                    &path,
+                )
             } else if path.is_ident("read_only") {
                 set_once(&mut o.read_only, flag(&meta, "read_only")?, &path)
             } else if path.is_ident("destructive") {

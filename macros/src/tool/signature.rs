@@ -1,10 +1,19 @@
 //! What `#[tool]` needs to know about the function: its parameters and what it returns.
 
-use crate::util::{doc_text, last_segment, option_inner, set_once, string_value};
+use crate::function::Requirements;
+use crate::syntax::args::set_once;
+use crate::syntax::doc::doc_text;
+use crate::syntax::literal::string;
+use crate::syntax::types::{is_context, option_inner, result_types};
 use proc_macro2::Span;
 use syn::spanned::Spanned;
-use syn::{
-    Expr, FnArg, GenericArgument, Ident, ItemFn, LitStr, Pat, PathArguments, ReturnType, Type,
+use syn::{Expr, FnArg, GenericArgument, Ident, ItemFn, LitStr, PathArguments, ReturnType, Type};
+
+const REQUIREMENTS: Requirements = Requirements {
+    method: "#[tool] works on free functions, not methods: a tool cannot take `self`",
+    generic: "#[tool] functions cannot be generic: the registry needs one concrete signature",
+    variadic: "#[tool] functions cannot be variadic",
+    pattern: "#[tool] parameters must be plain names (they become argument names)",
 };
 
 pub struct Signature {
@@ -46,43 +55,21 @@ pub enum Output {
 impl Signature {
     /// Reads the signature and strips the `#[arg]` attributes (they are ours, not the compiler's).
     pub fn analyse(func: &mut ItemFn) -> syn::Result<Self> {
+        let names: Vec<Ident> = REQUIREMENTS
+            .check(&func.sig)?
+            .into_iter()
+            .cloned()
+            .collect();
         let sig = &mut func.sig;
-        if let Some(r) = sig.receiver() {
-            return Err(syn::Error::new(
-                r.self_token.span,
-                "#[tool] works on free functions, not methods: a tool cannot take `self`",
-            ));
-        }
-        if let Some(g) = sig.generics.params.first() {
-            return Err(syn::Error::new_spanned(
-                g,
-                "#[tool] functions cannot be generic: the registry needs one concrete signature",
-            ));
-        }
-        if let Some(v) = &sig.variadic {
-            return Err(syn::Error::new_spanned(
-                v,
-                "#[tool] functions cannot be variadic",
-            ));
-        }
         let mut params = Vec::new();
-        for input in sig.inputs.iter_mut() {
+        for (input, ident) in sig.inputs.iter_mut().zip(names) {
             let FnArg::Typed(pt) = input else {
-                unreachable!("receivers were rejected above")
+                unreachable!("receivers were rejected")
             };
             let (description, default, rename) = take_arg_attr(&mut pt.attrs)?;
-            let ident = match &*pt.pat {
-                Pat::Ident(pi) if pi.subpat.is_none() => pi.ident.clone(),
-                other => {
-                    return Err(syn::Error::new_spanned(
-                        other,
-                        "#[tool] parameters must be plain names (they become argument names)",
-                    ))
-                }
-            };
             let ty = (*pt.ty).clone();
             check_owned(&ty)?;
-            if matches!(last_segment(&ty), Some((n, _)) if n == "Context") {
+            if is_context(&ty) {
                 params.push(Param::Context);
                 continue;
             }
@@ -107,12 +94,12 @@ impl Signature {
                         "#[tool] needs a named return type (the output schema is generated from it)",
                     ));
                 }
-                match last_segment(ty) {
-                    Some((n, Some(ok))) if n == "Result" => Output::Result {
+                match result_types(ty) {
+                    Some((ok, err)) => Output::Result {
                         ok: ok.clone(),
-                        err_span: second_type_arg(ty).unwrap_or(ty).span(),
+                        err_span: err.map_or(ty.span(), Spanned::span),
                     },
-                    _ => Output::Value((**ty).clone()),
+                    None => Output::Value((**ty).clone()),
                 }
             }
         };
@@ -140,11 +127,19 @@ fn take_arg_attr(attrs: &mut Vec<syn::Attribute>) -> syn::Result<ArgAttr> {
             result = a.parse_nested_meta(|meta| {
                 let path = meta.path.clone();
                 if path.is_ident("description") {
-                    set_once(&mut description, string_value(&meta, "description")?, &path)
+                    set_once(
+                        &mut description,
+                        string(meta.value()?.parse()?, "description")?,
+                        &path,
+                    )
                 } else if path.is_ident("default") {
                     set_once(&mut default, meta.value()?.parse::<Expr>()?, &path)
                 } else if path.is_ident("rename") {
-                    set_once(&mut rename, string_value(&meta, "rename")?, &path)
+                    set_once(
+                        &mut rename,
+                        string(meta.value()?.parse()?, "rename")?,
+                        &path,
+                    )
                 } else {
                     Err(meta.error(
                         "unknown #[arg] option; expected one of: description, default, rename",
@@ -198,21 +193,6 @@ fn check_owned(ty: &Type) -> syn::Result<()> {
         _ => return Ok(()),
     };
     Err(syn::Error::new_spanned(ty, msg))
-}
-
-/// `E` in `Result<T, E>`.
-fn second_type_arg(ty: &Type) -> Option<&Type> {
-    let Type::Path(p) = ty else { return None };
-    let PathArguments::AngleBracketed(a) = &p.path.segments.last()?.arguments else {
-        return None;
-    };
-    a.args
-        .iter()
-        .filter_map(|g| match g {
-            GenericArgument::Type(t) => Some(t),
-            _ => None,
-        })
-        .nth(1)
 }
 
 impl Arg {

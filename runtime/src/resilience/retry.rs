@@ -25,16 +25,20 @@ pub struct Retry {
 
 impl Default for Retry {
     fn default() -> Self {
-        Retry {
-            max: 3,
-            base: Duration::from_secs(1),
-            max_delay: Duration::from_secs(60),
-            jitter: true,
-        }
+        Retry::DEFAULT
     }
 }
 
 impl Retry {
+    /// What `#[retry]` means without arguments: 3 retries, 1 s doubling up to 60 s, with jitter.
+    /// The macro fills the arguments a user leaves out from here (`..Retry::DEFAULT`).
+    pub const DEFAULT: Retry = Retry {
+        max: 3,
+        base: Duration::from_secs(1),
+        max_delay: Duration::from_secs(60),
+        jitter: true,
+    };
+
     /// The delay before retry `n` (0-based) without jitter.
     pub fn nominal_delay(&self, n: u32) -> Duration {
         let factor = 2u32.saturating_pow(n.min(31));

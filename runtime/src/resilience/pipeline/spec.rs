@@ -33,6 +33,7 @@ pub struct PolicySpec {
     pub blocking: bool,
 }
 
+/// `#[rate_limited]`: at most `limit` calls in any `window`, per key.
 #[derive(Debug, Clone, Copy)]
 pub struct RateSpec {
     pub limit: u32,
@@ -40,10 +41,24 @@ pub struct RateSpec {
     pub key: RateKey,
 }
 
+impl RateSpec {
+    /// The window when only a number of calls is given: one minute.
+    pub const DEFAULT_WINDOW: Duration = Duration::from_secs(60);
+}
+
+/// `#[cached]`: results kept for `ttl`, at most `capacity` of them.
 #[derive(Debug, Clone, Copy)]
 pub struct CacheSpec {
     pub ttl: Duration,
     pub capacity: u64,
+}
+
+impl CacheSpec {
+    /// What `#[cached]` means without arguments: 5 minutes, 10 000 results.
+    pub const DEFAULT: CacheSpec = CacheSpec {
+        ttl: Duration::from_secs(300),
+        capacity: 10_000,
+    };
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -54,10 +69,19 @@ pub struct RetrySpec {
     pub when: bool,
 }
 
+/// `#[bulkhead]`: at most `max_concurrent` calls at once; others wait up to `max_wait`.
 #[derive(Debug, Clone, Copy)]
 pub struct BulkheadSpec {
     pub max_concurrent: usize,
     pub max_wait: Duration,
+}
+
+impl BulkheadSpec {
+    /// What `#[bulkhead]` means without arguments: 10 at once, no waiting.
+    pub const DEFAULT: BulkheadSpec = BulkheadSpec {
+        max_concurrent: 10,
+        max_wait: Duration::ZERO,
+    };
 }
 
 impl PolicySpec {

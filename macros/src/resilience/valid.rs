@@ -1,0 +1,156 @@
+//! Validation: how the attributes combine, and what they need of the function. Everything the
+//! parser could not see on its own (a missing required argument is reported at its attribute).
+
+use super::ast::{Policies, RateKey};
+use crate::function::Requirements;
+use crate::syntax::types::{is_context, result_types};
+use syn::spanned::Spanned;
+use syn::{FnArg, Ident, ItemFn, ReturnType, Type};
+
+const REQUIREMENTS: Requirements = Requirements {
+    variadic: "resilience attributes need a function with a fixed list of parameters",
+    method: "resilience attributes work on free functions, not methods",
+    generic: "resilience attributes need a non-generic function (its policy state is one static)",
+    pattern: "resilience attributes need plain parameter names",
+};
+
+/// What the expansion needs to know about the function, once everything checks out.
+pub struct Function {
+    /// A sync `fn`: the pipeline runs on the caller's thread.
+    pub blocking: bool,
+    /// `Result<T, E>` as written, and its `T` and `E`.
+    pub output: Type,
+    pub ok: Type,
+    pub err: Type,
+    pub params: Vec<Param>,
+    /// The parameter whose value keys the rate limit (`key = name`), by position in `params`.
+    pub rate_key_param: Option<usize>,
+}
+
+pub struct Param {
+    pub ident: Ident,
+    pub ty: Type,
+    /// The injected `Context`: not part of a cache key.
+    pub is_context: bool,
+}
+
+pub fn validate(policies: &Policies, func: &ItemFn) -> syn::Result<Function> {
+    check_combinations(policies)?;
+    let sig = &func.sig;
+    let names = REQUIREMENTS.check(sig)?;
+    let blocking = sig.asyncness.is_none();
+    if blocking && policies.timeout.is_some() {
+        return Err(syn::Error::new(
+            sig.fn_token.span(),
+            "#[timeout] needs an `async fn`: a sync call cannot be interrupted at a deadline",
+        ));
+    }
+    let output = match &sig.output {
+        ReturnType::Type(_, ty) => (**ty).clone(),
+        ReturnType::Default => {
+            return Err(syn::Error::new(
+                sig.ident.span(),
+                "resilience attributes need a function returning `Result<T, E>`",
+            ))
+        }
+    };
+    let Some((ok, Some(err))) = result_types(&output) else {
+        return Err(syn::Error::new(
+            output.span(),
+            "resilience attributes need a function returning `Result<T, E>` (with \
+             `E: From<sturdy::ToolError>`), so that rejections can be returned",
+        ));
+    };
+    let (ok, err) = (ok.clone(), err.clone());
+    let params: Vec<Param> = sig
+        .inputs
+        .iter()
+        .zip(names)
+        .map(|(input, ident)| {
+            let FnArg::Typed(pt) = input else {
+                unreachable!("receivers were rejected")
+            };
+            Param {
+                ident: ident.clone(),
+                ty: (*pt.ty).clone(),
+                is_context: is_context(&pt.ty),
+            }
+        })
+        .collect();
+    let rate_key_param = match policies.rate_limited.as_ref().map(|r| &r.args.key) {
+        Some(RateKey::Param(name)) => Some(
+            params
+                .iter()
+                .position(|p| p.ident == *name)
+                .ok_or_else(|| {
+                    syn::Error::new(
+                        name.span(),
+                        format!("no parameter named `{name}` to use as the rate-limit key"),
+                    )
+                })?,
+        ),
+        _ => None,
+    };
+    Ok(Function {
+        blocking,
+        output,
+        ok,
+        err,
+        params,
+        rate_key_param,
+    })
+}
+
+/// Required arguments, and arguments that only make sense together.
+fn check_combinations(policies: &Policies) -> syn::Result<()> {
+    if let Some(rate) = &policies.rate_limited {
+        if rate.args.calls.is_none() {
+            return Err(syn::Error::new(
+                rate.span,
+                "#[rate_limited] needs a number of calls: #[rate_limited(100, 60)]",
+            ));
+        }
+    }
+    if let Some(timeout) = &policies.timeout {
+        if timeout.args.after.is_none() {
+            return Err(syn::Error::new(
+                timeout.span,
+                "#[timeout] takes one duration: #[timeout(30)] or #[timeout(\"500ms\")]",
+            ));
+        }
+    }
+    if let Some(breaker) = &policies.circuit_breaker {
+        let b = &breaker.args;
+        match (&b.failure_rate, &b.threshold) {
+            (Some(_), Some(threshold)) => return Err(syn::Error::new(
+                threshold.name.span(),
+                "`threshold` (consecutive failures) and `failure_rate` are alternatives: give one",
+            )),
+            (None, _) => {
+                if let Some(extra) = b.window.as_ref().or(b.min_calls.as_ref()) {
+                    return Err(syn::Error::new(
+                        extra.name.span(),
+                        format!(
+                            "`{}` belongs to the failure-rate mode: add `failure_rate = 0.5`",
+                            extra.name
+                        ),
+                    ));
+                }
+            }
+            (Some(_), None) => {}
+        }
+        // Against the default window, `FailureRate::new` checks when the program compiles.
+        if let (Some(window), Some(min_calls)) = (&b.window, &b.min_calls) {
+            if min_calls.value > window.value {
+                return Err(syn::Error::new_spanned(
+                    &min_calls.tokens,
+                    format!(
+                        "`min_calls` cannot exceed the window ({} calls)",
+                        window.value
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}

@@ -37,4 +37,4 @@ pub mod prelude {
 }
 
 #[doc(hidden)]
-pub use sturdy_runtime::private as __private;
+pub use sturdy_runtime::__private;

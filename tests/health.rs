@@ -9,7 +9,6 @@ use std::time::Duration;
 use sturdy::health::{builtin_tools, CheckResult, HealthChecker};
 use sturdy::mcp::{Server, ServerInfo};
 use sturdy::prelude::*;
-use sturdy::registry::ToolDef;
 use sturdy::transport::http::{self, HttpOptions};
 use sturdy::transport::stdio::StdioOptions;
 
@@ -30,8 +29,7 @@ fn checker() -> HealthChecker {
 
 #[tokio::test]
 async fn health_tools_report_checks_and_open_circuits() {
-    let defs = inventory_defs().chain(builtin_tools(Arc::new(checker())));
-    let registry = Registry::from_defs(defs).unwrap();
+    let registry = Registry::from_inventory_and(builtin_tools(Arc::new(checker()))).unwrap();
     let mut c = Client::start_with_registry(registry, StdioOptions::default());
     c.initialize("2025-11-25").await;
     let list = c.request(1, "tools/list", json!({})).await;
@@ -70,10 +68,6 @@ async fn health_tools_report_checks_and_open_circuits() {
     assert!(open
         .iter()
         .any(|n| n.as_str().unwrap().ends_with("::flaky_dependency")));
-}
-
-fn inventory_defs() -> impl Iterator<Item = &'static ToolDef> {
-    sturdy::__private::inventory::iter::<ToolDef>.into_iter()
 }
 
 #[tokio::test]

@@ -14,6 +14,9 @@ mod tool;
 ///
 /// Options: `name = "…"`, `description = "…"` (default: the doc comment), `title = "…"`, and the
 /// annotation flags `read_only`, `destructive`, `idempotent`, `open_world` (or `flag = bool`).
+/// `def = NAME` emits the definition as `static NAME: ToolDef` instead of registering it, for
+/// tools a program adds itself (`Registry::from_inventory_and([&NAME])`); `crate = path` names
+/// the `sturdy` crate when it is not `::sturdy` (the runtime's own tools use `crate = crate`).
 /// Parameters may carry `#[arg(description = "…", default = <expr>, rename = "…")]`; a parameter of
 /// type `Context` is injected and does not appear in the schema.
 #[proc_macro_attribute]

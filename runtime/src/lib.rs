@@ -25,6 +25,10 @@ pub mod transport;
 
 #[doc(hidden)]
 pub mod private;
+/// The path generated code names (`#[tool(crate = crate)]` inside this crate, `::sturdy::__private`
+/// outside).
+#[doc(hidden)]
+pub use private as __private;
 mod protocol;
 mod tool;
 

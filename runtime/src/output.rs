@@ -97,6 +97,8 @@ impl ViaText for Probe<String> {}
 impl ViaText for Probe<&str> {}
 impl ViaText for Probe<Content> {}
 impl ViaText for Probe<Vec<Content>> {}
+/// A finished outcome passes through as it is (no output schema): for tools that choose per call.
+impl ViaText for Probe<ToolOutput> {}
 
 pub trait ViaUnit {
     fn kind(&self) -> UnitKind {

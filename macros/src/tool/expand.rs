@@ -8,7 +8,10 @@ use syn::spanned::Spanned;
 use syn::ItemFn;
 
 pub fn emit(options: &ToolOptions, sig: &Signature, func: &ItemFn) -> TokenStream {
-    let p = quote!(::sturdy::__private);
+    let p = match &options.krate {
+        Some(krate) => quote!(#krate::__private),
+        None => quote!(::sturdy::__private),
+    };
     let ident = &sig.ident;
     let name = options
         .name
@@ -155,46 +158,69 @@ pub fn emit(options: &ToolOptions, sig: &Signature, func: &ItemFn) -> TokenStrea
         quote!(mut __sturdy_args)
     };
 
-    quote! {
-        #func
+    // The definition's functions, then the definition itself.
+    let items = quote! {
+        #[allow(unused_imports)]
+        use #p::{ViaDisplay as _, ViaStructured as _, ViaText as _, ViaToolError as _,
+            ViaUnit as _};
 
-        #[doc(hidden)]
-        #[allow(non_snake_case, clippy::all)]
-        const _: () = {
-            #[allow(unused_imports)]
-            use #p::{ViaDisplay as _, ViaStructured as _, ViaText as _, ViaToolError as _,
-                ViaUnit as _};
+        fn __sturdy_call(#ctx_binding: #p::Context, #args_binding: #p::Args) -> #p::CallFuture {
+            #(#extract)*
+            ::std::boxed::Box::pin(async move {
+                let __sturdy_out = #invoke;
+                #convert
+            })
+        }
+        fn __sturdy_output() -> #p::OutputFns<#out_ty> {
+            #output_fns
+        }
+        fn __sturdy_output_schema(g: &mut #p::SchemaGenerator) -> ::core::option::Option<#p::Schema> {
+            (__sturdy_output().output_schema)(g)
+        }
+        #(#param_fns)*
+    };
+    let def = quote! {
+        #p::ToolDef {
+            name: #name,
+            rust_path: ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#ident)),
+            location: ::core::concat!(::core::file!(), ":", ::core::line!()),
+            description: #description,
+            title: #title,
+            annotations: #annotations,
+            schema_dialect: #schema_dialect,
+            params: &[#(#param_defs),*],
+            output_schema: __sturdy_output_schema,
+            call: __sturdy_call,
+        }
+    };
+    match &options.def {
+        // A definition the program adds itself: a static beside the function, not registered.
+        Some(static_name) => {
+            let vis = &func.vis;
+            let doc = format!(
+                "The definition of the tool `{name}` (not registered: add it to a `Registry`)."
+            );
+            quote! {
+                #func
 
-            fn __sturdy_call(#ctx_binding: #p::Context, #args_binding: #p::Args) -> #p::CallFuture {
-                #(#extract)*
-                ::std::boxed::Box::pin(async move {
-                    let __sturdy_out = #invoke;
-                    #convert
-                })
+                #[doc = #doc]
+                #[allow(non_snake_case, clippy::all)]
+                #vis static #static_name: #p::ToolDef = {
+                    #items
+                    #def
+                };
             }
-            fn __sturdy_output() -> #p::OutputFns<#out_ty> {
-                #output_fns
-            }
-            fn __sturdy_output_schema(g: &mut #p::SchemaGenerator) -> ::core::option::Option<#p::Schema> {
-                (__sturdy_output().output_schema)(g)
-            }
-            #(#param_fns)*
+        }
+        None => quote! {
+            #func
 
-            #p::inventory::submit! {
-                #p::ToolDef {
-                    name: #name,
-                    rust_path: ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#ident)),
-                    location: ::core::concat!(::core::file!(), ":", ::core::line!()),
-                    description: #description,
-                    title: #title,
-                    annotations: #annotations,
-                    schema_dialect: #schema_dialect,
-                    params: &[#(#param_defs),*],
-                    output_schema: __sturdy_output_schema,
-                    call: __sturdy_call,
-                }
-            }
-        };
+            #[doc(hidden)]
+            #[allow(non_snake_case, clippy::all)]
+            const _: () = {
+                #items
+                #p::inventory::submit! { #def }
+            };
+        },
     }
 }
 

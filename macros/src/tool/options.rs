@@ -17,6 +17,12 @@ pub struct ToolOptions {
     pub destructive: Option<bool>,
     pub idempotent: Option<bool>,
     pub open_world: Option<bool>,
+    /// `crate = path`: where the `sturdy` facade is (default `::sturdy`); the runtime uses
+    /// `crate = crate` for its own tools.
+    pub krate: Option<syn::Path>,
+    /// `def = NAME`: emit `static NAME: ToolDef` instead of registering the tool, for tools a
+    /// program adds itself (`Registry::from_defs`), such as opt-in ones.
+    pub def: Option<syn::Ident>,
 }
 
 impl ToolOptions {
@@ -50,10 +56,14 @@ impl ToolOptions {
                 set_once(&mut o.open_world, flag(&meta, "open_world")?, &path)
             } else if path.is_ident("schema_dialect") {
                 set_once(&mut o.schema_dialect, flag(&meta, "schema_dialect")?, &path)
+            } else if path.is_ident("crate") {
+                set_once(&mut o.krate, meta.value()?.parse()?, &path)
+            } else if path.is_ident("def") {
+                set_once(&mut o.def, meta.value()?.parse()?, &path)
             } else {
                 Err(meta.error(
                     "unknown #[tool] option; expected one of: name, description, title, \
-                     read_only, destructive, idempotent, open_world, schema_dialect",
+                     read_only, destructive, idempotent, open_world, schema_dialect, def, crate",
                 ))
             }
         });

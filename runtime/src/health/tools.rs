@@ -1,13 +1,13 @@
-//! The opt-in built-in tools `health_check` and `simple_health`.
+//! The opt-in built-in tools `health_check` and `simple_health`, written with the same `#[tool]`
+//! users write; `def = …` keeps them out of the link-time registry until a program installs them.
 
 use super::checker::HealthChecker;
 use super::report::Status;
-use crate::context::Context;
 use crate::output::ToolOutput;
-use crate::registry::{Annotations, Args, CallFuture, ToolDef};
-use schemars::{Schema, SchemaGenerator};
+use crate::tool::ToolDef;
 use serde_json::json;
 use std::sync::{Arc, OnceLock};
+use sturdy_macros::tool;
 
 static CHECKER: OnceLock<Arc<HealthChecker>> = OnceLock::new();
 
@@ -19,62 +19,25 @@ pub fn install(checker: Arc<HealthChecker>) -> [&'static ToolDef; 2] {
     [&HEALTH_CHECK, &SIMPLE_HEALTH]
 }
 
-fn no_output_schema(_: &mut SchemaGenerator) -> Option<Schema> {
-    None
+fn checker() -> &'static HealthChecker {
+    CHECKER.get().expect("installed with the tool")
 }
 
-const READ_ONLY: Annotations = Annotations {
-    title: None,
-    read_only: Some(true),
-    destructive: Some(false),
-    idempotent: Some(true),
-    open_world: Some(false),
-};
-
-static HEALTH_CHECK: ToolDef = ToolDef {
-    name: "health_check",
-    rust_path: "sturdy_runtime::health::tools::health_check",
-    location: file!(),
-    description: "Run every health check of this server and report the overall status, uptime, \
-                  timestamp and each check's result.",
-    title: Some("Health check"),
-    annotations: READ_ONLY,
-    schema_dialect: false,
-    params: &[],
-    output_schema: no_output_schema,
-    call: health_check,
-};
-
-static SIMPLE_HEALTH: ToolDef = ToolDef {
-    name: "simple_health",
-    rust_path: "sturdy_runtime::health::tools::simple_health",
-    location: file!(),
-    description: "Say whether this server is up, with its uptime, without running any check.",
-    title: Some("Simple health"),
-    annotations: READ_ONLY,
-    schema_dialect: false,
-    params: &[],
-    output_schema: no_output_schema,
-    call: simple_health,
-};
-
-fn health_check(_: Context, _: Args) -> CallFuture {
-    Box::pin(async {
-        let checker = CHECKER.get().expect("installed with the tool");
-        let report = checker.run().await;
-        Ok(ToolOutput::Structured(
-            serde_json::to_value(report).expect("serialises"),
-        ))
-    })
+/// Run every health check of this server and report the overall status, uptime, timestamp and each check's result.
+#[tool(crate = crate, def = HEALTH_CHECK, title = "Health check", read_only,
+    destructive = false, idempotent, open_world = false)]
+async fn health_check() -> ToolOutput {
+    let report = checker().run().await;
+    ToolOutput::Structured(serde_json::to_value(report).expect("a report serialises"))
 }
 
-fn simple_health(_: Context, _: Args) -> CallFuture {
-    Box::pin(async {
-        let checker = CHECKER.get().expect("installed with the tool");
-        Ok(ToolOutput::Structured(json!({
-            "status": Status::Healthy,
-            "uptime": checker.uptime().as_secs_f64(),
-            "timestamp": super::clock::rfc3339_now(),
-        })))
-    })
+/// Say whether this server is up, with its uptime, without running any check.
+#[tool(crate = crate, def = SIMPLE_HEALTH, title = "Simple health", read_only,
+    destructive = false, idempotent, open_world = false)]
+async fn simple_health() -> ToolOutput {
+    ToolOutput::Structured(json!({
+        "status": Status::Healthy,
+        "uptime": checker().uptime().as_secs_f64(),
+        "timestamp": super::clock::rfc3339_now(),
+    }))
 }

@@ -202,6 +202,31 @@ impl Registry {
         Self::from_defs(inventory::iter::<ToolDef>)
     }
 
+    /// Every `#[tool]` linked into this binary plus `extra`: definitions the program adds itself,
+    /// such as opt-in tools written `#[tool(def = NAME)]`.
+    ///
+    /// ```
+    /// # // Through the facade: `use sturdy::prelude::*;` and `#[tool(def = FLUSH, destructive)]`.
+    /// use sturdy_macros::tool;
+    /// use sturdy_runtime::Registry;
+    ///
+    /// /// Drop every cached result.
+    /// #[tool(def = FLUSH, destructive, crate = sturdy_runtime)]
+    /// async fn flush() -> String {
+    ///     "flushed".into()
+    /// }
+    ///
+    /// let plain = Registry::from_inventory().unwrap();
+    /// assert!(plain.get("flush").is_none());
+    /// let admin = Registry::from_inventory_and([&FLUSH]).unwrap();
+    /// assert!(admin.get("flush").is_some());
+    /// ```
+    pub fn from_inventory_and(
+        extra: impl IntoIterator<Item = &'static ToolDef>,
+    ) -> Result<Self, RegistryError> {
+        Self::from_defs(inventory::iter::<ToolDef>.into_iter().chain(extra))
+    }
+
     /// Builds a registry from an explicit list of tool definitions.
     pub fn from_defs(
         defs: impl IntoIterator<Item = &'static ToolDef>,

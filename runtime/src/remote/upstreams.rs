@@ -5,7 +5,7 @@
 use super::client::{fail, parse_url, HttpClient};
 use super::error::{RemoteError, RemoteErrorKind};
 use crate::balancer::{InstanceStats, LoadBalancer, Strategy};
-use crate::resilience::{CircuitBreakerConfig, Retry};
+use crate::resilience::{CircuitBreakerConfig, Retry, Wait};
 use reqwest::{Method, Url};
 use std::fmt;
 use std::time::Duration;
@@ -291,62 +291,78 @@ impl Upstreams {
                 ..fail(&method, path, RemoteErrorKind::InvalidUrl(why))
             });
         }
-        let mut attempts = 0;
+        // The failure before a pick that found no instance: what the call ends with then.
         let mut last: Option<RemoteError> = None;
-        loop {
-            let pick = match self.balancer.pick() {
-                Ok(pick) => pick,
-                Err(none) => {
-                    return Err(last.unwrap_or_else(|| RemoteError {
-                        kind: RemoteErrorKind::Unavailable(none),
-                        method: method.to_string(),
-                        url: String::new(),
-                        instance: None,
-                        attempts: 0,
-                    }))
-                }
-            };
-            attempts += 1;
-            let url = match join(pick.value(), path) {
-                Ok(url) => url,
-                Err(why) => {
-                    // Not the instance's fault: release the pick as neither.
-                    drop(pick);
-                    return Err(RemoteError {
-                        attempts: 0,
-                        ..fail(&method, path, RemoteErrorKind::InvalidUrl(why))
-                    });
-                }
-            };
-            let instance = pick.name();
-            let requested = String::from(url.clone());
-            match self.client.send_parsed(method.clone(), url, body).await {
-                Ok(body) => {
-                    pick.success();
-                    return Ok(UpstreamResponse {
-                        instance: instance.to_owned(),
-                        url: requested,
-                        attempts,
-                        body,
-                    });
-                }
-                Err(mut e) => {
-                    e.instance = Some(instance.to_owned());
-                    e.attempts = attempts;
-                    if (self.counts_against)(&e) {
-                        pick.failure();
-                    } else {
-                        pick.success();
+        let result = self
+            .retry
+            .drive(
+                |n| self.attempt(&method, path, body, n + 1),
+                |e, delay| {
+                    // A failure before any request (no instance, a bad URL) is never retried.
+                    if e.attempts == 0 || !(self.retry_when)(e) {
+                        return false;
                     }
-                    if attempts > self.retry.max || !(self.retry_when)(&e) {
-                        return Err(e);
-                    }
-                    let delay = self.retry.delay(attempts - 1);
-                    tracing::debug!(target: "sturdy::remote", instance,
+                    tracing::debug!(target: "sturdy::remote", instance = e.instance.as_deref(),
                         delay_ms = delay.as_secs_f64() * 1000.0, "retrying on the next pick: {e}");
-                    tokio::time::sleep(delay).await;
-                    last = Some(e);
+                    last = Some(e.clone());
+                    true
+                },
+                Wait::Timer,
+            )
+            .await;
+        match (result, last) {
+            (Err(e), Some(last)) if matches!(e.kind, RemoteErrorKind::Unavailable(_)) => Err(last),
+            (result, _) => result,
+        }
+    }
+
+    /// Attempt number `attempts` (from 1): picks an instance and sends the request to it.
+    async fn attempt(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        attempts: u32,
+    ) -> Result<UpstreamResponse, RemoteError> {
+        let pick = self.balancer.pick().map_err(|none| RemoteError {
+            kind: RemoteErrorKind::Unavailable(none),
+            method: method.to_string(),
+            url: String::new(),
+            instance: None,
+            attempts: 0,
+        })?;
+        let url = match join(pick.value(), path) {
+            Ok(url) => url,
+            Err(why) => {
+                // Not the instance's fault: release the pick as neither.
+                drop(pick);
+                return Err(RemoteError {
+                    attempts: 0,
+                    ..fail(method, path, RemoteErrorKind::InvalidUrl(why))
+                });
+            }
+        };
+        let instance = pick.name();
+        let requested = String::from(url.clone());
+        match self.client.send_parsed(method.clone(), url, body).await {
+            Ok(body) => {
+                pick.success();
+                Ok(UpstreamResponse {
+                    instance: instance.to_owned(),
+                    url: requested,
+                    attempts,
+                    body,
+                })
+            }
+            Err(mut e) => {
+                e.instance = Some(instance.to_owned());
+                e.attempts = attempts;
+                if (self.counts_against)(&e) {
+                    pick.failure();
+                } else {
+                    pick.success();
                 }
+                Err(e)
             }
         }
     }

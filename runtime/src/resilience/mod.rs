@@ -22,4 +22,5 @@ pub use circuit_breaker::{
 pub use pipeline::{Fail, Policies, PolicySpec, Predicates, RateKey};
 pub use rate_limiter::{KeyHash, RateLimiter, RateLimiterStats};
 pub use retry::Retry;
+pub(crate) use retry::Wait;
 pub use view::{policies, policies_for, PolicyView};

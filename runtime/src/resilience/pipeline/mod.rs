@@ -15,7 +15,7 @@ use super::cache::Cache;
 use super::call::{mark_cache_hit, with_client};
 use super::circuit_breaker::CircuitBreaker;
 use super::rate_limiter::{KeyHash, RateLimiter};
-use super::retry::Retry;
+use super::retry::{Retry, Wait};
 use super::view::{register, PolicyView};
 use crate::error::ToolError;
 use futures_util::future::BoxFuture;
@@ -302,71 +302,77 @@ where
         Fail::Policy(e)
     }
 
-    /// `retry → circuit_breaker → timeout`, around [`isolated`](Self::isolated). One loop rather
-    /// than a future per policy: every level of nesting costs each call a copy of its result.
-    /// Same steps as [`Retry::run`].
+    /// `retry → circuit_breaker → timeout`, around [`isolated`](Self::isolated), in the crate's
+    /// one retry loop ([`Retry::drive`]) whatever the policies (without `#[retry]`, one attempt).
     async fn retrying<F, Fut>(&self, attempt: &mut F) -> Result<V, Fail<E>>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<V, E>>,
     {
-        let mut n = 0;
         // What the last attempt that ran failed with: said again if the breaker opens under the
         // retries, so the caller learns what is wrong and not only that the circuit is open.
         let mut last_failure: Option<String> = None;
-        loop {
-            let result = match self.breaker.as_deref().map(CircuitBreaker::try_acquire) {
-                Some(Err(open)) => Err(Fail::Policy(open)),
-                permit => {
-                    let result = match self.timeout {
-                        Some(limit) => tokio::time::timeout(limit, self.isolated(attempt()))
-                            .await
-                            .unwrap_or(Err(Fail::Policy(ToolError::Timeout(limit)))),
-                        None => self.isolated(attempt()).await,
-                    };
-                    if let Some(Ok(p)) = permit {
-                        match &result {
-                            Err(fail) if fail.trips(self.when.failure) => p.failure(),
-                            _ => p.success(),
-                        }
+        let mut retried = 0;
+        let retry = self.retry.unwrap_or(Retry::NEVER);
+        let wait = if self.blocking {
+            Wait::Thread
+        } else {
+            Wait::Timer
+        };
+        let result = retry
+            .drive(
+                |_| self.guarded(attempt()),
+                |fail, delay| {
+                    if !fail.retryable(self.when.retry) {
+                        return false;
                     }
-                    result
-                }
-            };
-            match (&self.retry, result) {
-                (Some(retry), Err(fail)) if n < retry.max && fail.retryable(self.when.retry) => {
                     self.retries.fetch_add(1, Ordering::Relaxed);
-                    let delay = retry.delay(n);
+                    retried += 1;
                     let failure = fail.describe();
                     tracing::debug!(target: "sturdy::retry", function = self.name,
-                        retry = n + 1, delay_ms = delay.as_secs_f64() * 1000.0,
+                        retry = retried, delay_ms = delay.as_secs_f64() * 1000.0,
                         "retrying: {failure}");
                     last_failure = Some(failure);
-                    if self.blocking {
-                        // A sync function's pipeline runs on its caller's thread, which is
-                        // the caller's to block (and may have no tokio timer).
-                        std::thread::sleep(delay);
-                    } else {
-                        // Boxed: the wait is rare and its future would enlarge this one.
-                        Box::pin(tokio::time::sleep(delay)).await;
-                    }
-                    n += 1;
-                }
-                (
-                    _,
-                    Err(Fail::Policy(ToolError::CircuitOpen {
-                        retry_after,
-                        last_failure: None,
-                    })),
-                ) if last_failure.is_some() => {
-                    return Err(Fail::Policy(ToolError::CircuitOpen {
-                        retry_after,
-                        last_failure,
-                    }))
-                }
-                (_, result) => return result,
+                    true
+                },
+                wait,
+            )
+            .await;
+        match result {
+            Err(Fail::Policy(ToolError::CircuitOpen {
+                retry_after,
+                last_failure: None,
+            })) if last_failure.is_some() => Err(Fail::Policy(ToolError::CircuitOpen {
+                retry_after,
+                last_failure,
+            })),
+            result => result,
+        }
+    }
+
+    /// One attempt: `circuit_breaker → timeout → bulkhead → function`.
+    async fn guarded<Fut>(&self, call: Fut) -> Result<V, Fail<E>>
+    where
+        Fut: Future<Output = Result<V, E>>,
+    {
+        let permit = match self.breaker.as_deref().map(CircuitBreaker::try_acquire) {
+            Some(Err(open)) => return Err(Fail::Policy(open)),
+            Some(Ok(permit)) => Some(permit),
+            None => None,
+        };
+        let result = match self.timeout {
+            Some(limit) => tokio::time::timeout(limit, self.isolated(call))
+                .await
+                .unwrap_or(Err(Fail::Policy(ToolError::Timeout(limit)))),
+            None => self.isolated(call).await,
+        };
+        if let Some(p) = permit {
+            match &result {
+                Err(fail) if fail.trips(self.when.failure) => p.failure(),
+                _ => p.success(),
             }
         }
+        result
     }
 
     async fn isolated<Fut>(&self, call: Fut) -> Result<V, Fail<E>>

@@ -15,7 +15,6 @@ pub mod error;
 pub mod health;
 pub mod mcp;
 pub mod metrics;
-pub mod output;
 pub mod registry;
 #[cfg(feature = "remote")]
 pub mod remote;
@@ -29,6 +28,7 @@ pub mod private;
 /// outside).
 #[doc(hidden)]
 pub use private as __private;
+mod output;
 mod protocol;
 mod tool;
 
@@ -37,4 +37,5 @@ pub use content::Content;
 pub use context::{Context, ElicitAction, Elicitation, Sampled};
 pub use error::ToolError;
 pub use mcp::{LogLevel, Server, ServerInfo};
+pub use output::ToolOutput;
 pub use registry::{Registry, RegistryError, ToolInfo};

@@ -2,9 +2,12 @@
 
 pub use crate::context::Context;
 pub use crate::error::ToolError;
+// The output machinery entirely: compile errors about a return type name these items, and read
+// best by a path that exists (`sturdy::__private::ResultSerialize`).
 pub use crate::output::{
-    CallOutcome, OutputFns, Probe, ToolOutput, ViaDisplay, ViaStructured, ViaText, ViaToolError,
-    ViaUnit,
+    CallOutcome, DisplayKind, ErrorDisplay, OutputFns, Probe, ResultJsonSchema, ResultSerialize,
+    StructuredKind, TextKind, ToolErrorKind, ToolOutput, UnitKind, ViaDisplay, ViaStructured,
+    ViaText, ViaToolError, ViaUnit,
 };
 pub use crate::registry::{Annotations, Args, CallFuture, ParamDef, ToolDef};
 pub use inventory;

@@ -5,6 +5,7 @@ mod stats;
 pub(crate) use stats::{ToolMetrics, KINDS};
 
 // What `#[tool]` submits lives a layer below (`tool`), so that schemas can read it too.
+pub use crate::output::CallOutcome;
 pub use crate::tool::{Annotations, Args, CallFuture, ParamDef, ToolDef};
 
 use crate::content::Content;

@@ -1,25 +1,25 @@
 //! Resilience primitives, usable on their own or through the attributes (`#[circuit_breaker]`,
 //! `#[retry]`, `#[cached]`, `#[rate_limited]`, `#[timeout]`, `#[bulkhead]`), which compose them
-//! in a fixed order (see [`pipeline`]).
+//! in a fixed order: `rate_limited → cached → retry → circuit_breaker → timeout → bulkhead →
+//! function`.
 
 mod bulkhead;
 mod cache;
 mod call;
 mod circuit_breaker;
-#[doc(hidden)]
-pub mod macro_support;
-pub mod pipeline;
+pub(crate) mod macro_support;
+mod pipeline;
 mod rate_limiter;
 mod retry;
 mod view;
 
 pub use bulkhead::{Bulkhead, BulkheadStats};
 pub use cache::{Cache, CacheStats};
-pub use call::{current_client, served_from_cache, CallInfo, CALL};
+pub use call::{current_client, served_from_cache};
+pub(crate) use call::{CallInfo, CALL};
 pub use circuit_breaker::{
     BreakerPermit, CircuitBreaker, CircuitBreakerConfig, CircuitState, CircuitStats, FailureRate,
 };
-pub use pipeline::{Fail, Policies, PolicySpec, Predicates, RateKey};
 pub use rate_limiter::{KeyHash, RateLimiter, RateLimiterStats};
 pub use retry::Retry;
 pub(crate) use retry::Wait;

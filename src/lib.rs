@@ -21,6 +21,7 @@
 //! One dependency is enough: the macros' generated code refers to `::sturdy::__private` only.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs, unreachable_pub)]
 
 pub use sturdy_macros::{bulkhead, cached, circuit_breaker, rate_limited, retry, timeout, tool};
 pub use sturdy_runtime::*;

@@ -4,7 +4,7 @@
 use syn::{FnArg, Ident, Pat, Signature};
 
 /// The messages of one attribute for the shapes it cannot handle.
-pub struct Requirements {
+pub(crate) struct Requirements {
     /// Why not on a variadic function (reported at the `...`).
     pub variadic: &'static str,
     /// Why not on a method (reported at `self`).
@@ -17,7 +17,7 @@ pub struct Requirements {
 
 impl Requirements {
     /// Checks the function's shape; on success, its parameters' names in order.
-    pub fn check<'a>(&self, sig: &'a Signature) -> syn::Result<Vec<&'a Ident>> {
+    pub(crate) fn check<'a>(&self, sig: &'a Signature) -> syn::Result<Vec<&'a Ident>> {
         if let Some(r) = sig.receiver() {
             return Err(syn::Error::new(r.self_token.span, self.method));
         }

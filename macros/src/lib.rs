@@ -2,6 +2,7 @@
 //! (`use sturdy::prelude::*`); the generated code refers to `::sturdy::__private` only.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs, unreachable_pub)]
 
 use proc_macro::TokenStream;
 

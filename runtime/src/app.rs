@@ -50,6 +50,7 @@ Logs go to stderr (stdout carries the protocol over stdio). STURDY_LOG sets what
 `off`, or per target, e.g. `warn,sturdy::call=debug`.";
 
 impl App {
+    /// An app named `name` at `version` (what `initialize` reports), serving every registered tool.
     pub fn new(name: impl Into<String>, version: impl Into<String>) -> Self {
         App {
             info: ServerInfo::new(name, version),

@@ -65,6 +65,7 @@ impl Batch {
         self
     }
 
+    /// How many items run at once.
     pub fn concurrency(&self) -> usize {
         self.concurrency
     }
@@ -197,9 +198,13 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 /// when the error has one).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct BatchReport<T> {
+    /// Items processed.
     pub total: usize,
+    /// Items that succeeded.
     pub successful: usize,
+    /// Items that failed.
     pub failed: usize,
+    /// Each item's outcome, in input order.
     pub results: Vec<ItemResult<T>>,
 }
 
@@ -224,6 +229,7 @@ impl<T> BatchReport<T> {
 pub struct ItemResult<T> {
     /// The job's position in the input.
     pub index: usize,
+    /// The item's value or why it failed.
     pub result: Result<T, ToolError>,
 }
 

@@ -31,21 +31,31 @@ pub enum ToolError {
     /// what the last attempt that ran failed with (such as "connection refused"), so the caller
     /// learns what is wrong, not only that the circuit is open.
     CircuitOpen {
+        /// When the circuit lets a trial call through again.
         retry_after: Duration,
+        /// What the last attempt failed with, when retries were stopped by the circuit opening.
         last_failure: Option<String>,
     },
     /// Too many calls for this key: the function was not called. Never retried.
-    RateLimited { retry_after: Duration },
+    RateLimited {
+        /// When the next call would be admitted.
+        retry_after: Duration,
+    },
     /// The attempt did not finish in time and was dropped.
     Timeout(Duration),
     /// The bulkhead is full: too many calls are running and none finished within `max_wait`.
-    Rejected { max_concurrent: usize },
+    Rejected {
+        /// The bulkhead's limit.
+        max_concurrent: usize,
+    },
     /// No upstream instance can take the call (every instance's circuit breaker is open, see
     /// [`crate::balancer`]): nothing was called. The message names the instances and their
     /// states; `retry_after` is the earliest time one of them admits calls again, when known.
     /// Never retried, like [`ToolError::CircuitOpen`].
     Unavailable {
+        /// What went wrong, for the model.
         message: String,
+        /// When the caller may try again, if known.
         retry_after: Option<Duration>,
     },
     /// A remote service failed (see `sturdy::remote`): `message` says what failed, on which URL
@@ -53,16 +63,25 @@ pub enum ToolError {
     /// service answered) and `instance` fields. Retried only when `transient`: server errors,
     /// 408, 429, connection failures and timeouts, not a 404 or a body that is not JSON.
     Upstream {
+        /// What went wrong, for the model.
         message: String,
+        /// The upstream's HTTP status, if it answered.
         status: Option<u16>,
+        /// The upstream instance, when several serve.
         instance: Option<String>,
+        /// Whether trying again may succeed (retried by `#[retry]`).
         transient: bool,
     },
     /// A request of the tool's to the MCP client (user input, a model's completion, see
     /// [`Context::elicit`](crate::Context::elicit)) got no result: the client cannot be asked
     /// (no such capability, a stateless request), the connection ended, or the client answered
     /// with an error. `message` names the request. Never retried.
-    Client { method: String, message: String },
+    Client {
+        /// The request method the client did not answer.
+        method: String,
+        /// Why.
+        message: String,
+    },
 }
 
 impl ToolError {

@@ -5,6 +5,7 @@
 //! re-exported there.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs, unreachable_pub)]
 
 pub mod app;
 pub mod balancer;

@@ -56,6 +56,7 @@ pub type CallOutcome = Result<ToolOutput, ToolError>;
 pub struct Probe<T>(PhantomData<T>);
 
 impl<T> Probe<T> {
+    /// A probe for `T`.
     pub fn new() -> Self {
         Probe(PhantomData)
     }
@@ -75,7 +76,9 @@ impl<T> Default for Probe<T> {
 /// asks for it once per tool (`(&Probe::<T>::new()).kind().fns::<T>()`, with the user's `T`), so an
 /// unsuitable return type is reported once, at the return type.
 pub struct OutputFns<T> {
+    /// Turns the value into a call outcome.
     pub convert: fn(T) -> CallOutcome,
+    /// Its output schema, if it has one.
     pub output_schema: fn(&mut SchemaGenerator) -> Option<Schema>,
 }
 
@@ -88,7 +91,9 @@ pub struct UnitKind;
 /// [`StructuredKind::fns`], so that a missing impl gets a readable message).
 pub struct StructuredKind;
 
+/// Chosen for text-like types (see the module docs).
 pub trait ViaText {
+    /// [`TextKind`].
     fn kind(&self) -> TextKind {
         TextKind
     }
@@ -100,14 +105,18 @@ impl ViaText for Probe<Vec<Content>> {}
 /// A finished outcome passes through as it is (no output schema): for tools that choose per call.
 impl ViaText for Probe<ToolOutput> {}
 
+/// Chosen for `()`.
 pub trait ViaUnit {
+    /// [`UnitKind`].
     fn kind(&self) -> UnitKind {
         UnitKind
     }
 }
 impl ViaUnit for Probe<()> {}
 
+/// Chosen for anything else.
 pub trait ViaStructured {
+    /// [`StructuredKind`].
     fn kind(&self) -> StructuredKind {
         StructuredKind
     }
@@ -136,6 +145,7 @@ pub trait ResultJsonSchema: JsonSchema {}
 impl<T: JsonSchema + ?Sized> ResultJsonSchema for T {}
 
 impl TextKind {
+    /// The conversion of a text-like value.
     pub fn fns<T: Into<ToolOutput>>(self) -> OutputFns<T> {
         OutputFns {
             convert: |value| Ok(value.into()),
@@ -145,6 +155,7 @@ impl TextKind {
 }
 
 impl UnitKind {
+    /// The conversion of `()`.
     pub fn fns<T: Into<()>>(self) -> OutputFns<T> {
         OutputFns {
             convert: |_| Ok(ToolOutput::Empty),
@@ -154,6 +165,7 @@ impl UnitKind {
 }
 
 impl StructuredKind {
+    /// The conversion of a structured value and its schema.
     pub fn fns<T: ResultSerialize + ResultJsonSchema>(self) -> OutputFns<T> {
         OutputFns {
             convert: |value| {
@@ -170,16 +182,21 @@ impl StructuredKind {
 
 /// Error types: [`ToolError`] keeps its kind, anything else `Display` becomes [`ToolError::Failed`].
 pub struct ToolErrorKind;
+/// An error type that is not `ToolError`: converted through `Display`.
 pub struct DisplayKind;
 
+/// Chosen for `ToolError`.
 pub trait ViaToolError {
+    /// [`ToolErrorKind`].
     fn err_kind(&self) -> ToolErrorKind {
         ToolErrorKind
     }
 }
 impl ViaToolError for Probe<ToolError> {}
 
+/// Chosen for any other error type.
 pub trait ViaDisplay {
+    /// [`DisplayKind`].
     fn err_kind(&self) -> DisplayKind {
         DisplayKind
     }
@@ -198,11 +215,13 @@ pub trait ErrorDisplay: std::fmt::Display {}
 impl<E: std::fmt::Display + ?Sized> ErrorDisplay for E {}
 
 impl ToolErrorKind {
+    /// The error as it is.
     pub fn convert<E: Into<ToolError>>(self, e: E) -> ToolError {
         e.into()
     }
 }
 impl DisplayKind {
+    /// A tool error with the error's text.
     pub fn convert<E: ErrorDisplay>(self, e: E) -> ToolError {
         ToolError::Failed(e.to_string())
     }

@@ -21,13 +21,17 @@ pub struct ToolDef {
     pub rust_path: &'static str,
     /// `file:line` of the function.
     pub location: &'static str,
+    /// What the tool does (the doc comment unless given).
     pub description: &'static str,
+    /// A human-readable title.
     pub title: Option<&'static str>,
+    /// Its annotations.
     pub annotations: Annotations,
     /// Name the JSON Schema dialect (`"$schema"`, 2020-12) in the tool's schemas
     /// (`#[tool(schema_dialect)]`). Off by default: MCP assumes 2020-12 without it, and some
     /// strict clients reject the keyword.
     pub schema_dialect: bool,
+    /// Its parameters, in order.
     pub params: &'static [ParamDef],
     /// The schema of the success value, `None` for text results.
     pub output_schema: fn(&mut SchemaGenerator) -> Option<Schema>,
@@ -42,6 +46,7 @@ inventory::collect!(ToolDef);
 pub struct ParamDef {
     /// Name on the wire (after `#[arg(rename = …)]`).
     pub name: &'static str,
+    /// What the parameter means.
     pub description: Option<&'static str>,
     /// False for `Option<T>` and for parameters with a default.
     pub required: bool,
@@ -54,10 +59,15 @@ pub struct ParamDef {
 /// MCP tool annotations: hints about the tool's behaviour for clients.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Annotations {
+    /// A human-readable title.
     pub title: Option<&'static str>,
+    /// The tool does not change its environment.
     pub read_only: Option<bool>,
+    /// The tool may destroy or overwrite data.
     pub destructive: Option<bool>,
+    /// Calling it again with the same arguments has no further effect.
     pub idempotent: Option<bool>,
+    /// The tool reaches outside systems.
     pub open_world: Option<bool>,
 }
 

@@ -9,7 +9,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::ItemFn;
 
-pub fn expand(policies: &Policies, function: &Function, mut func: ItemFn) -> TokenStream {
+pub(super) fn expand(policies: &Policies, function: &Function, mut func: ItemFn) -> TokenStream {
     let p = quote!(::sturdy::__private);
     let Function {
         blocking,

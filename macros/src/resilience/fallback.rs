@@ -7,7 +7,7 @@ use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::ItemFn;
 
-pub fn fallback(error: syn::Error, item: TokenStream) -> TokenStream {
+pub(super) fn fallback(error: syn::Error, item: TokenStream) -> TokenStream {
     let mut out = error.into_compile_error();
     match syn::parse2::<ItemFn>(item.clone()) {
         Ok(mut func) => {

@@ -2,7 +2,7 @@
 
 /// The six attributes, in pipeline order (outermost first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Kind {
+pub(crate) enum Kind {
     RateLimited,
     Cached,
     Retry,
@@ -23,13 +23,13 @@ const NAMES: [(&str, Kind); 6] = [
 
 impl Kind {
     /// The attribute `attr` names, by its last path segment (`retry`, `sturdy::retry`).
-    pub fn of(attr: &syn::Attribute) -> Option<Kind> {
+    pub(crate) fn of(attr: &syn::Attribute) -> Option<Kind> {
         let name = attr.path().segments.last()?.ident.to_string();
         NAMES.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
     }
 
     /// The name users write.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         NAMES
             .iter()
             .find(|(_, k)| *k == self)

@@ -13,13 +13,13 @@ mod kind;
 mod spec;
 mod valid;
 
-pub use kind::Kind;
+pub(crate) use kind::Kind;
 
 use proc_macro2::TokenStream;
 use syn::ItemFn;
 
 /// Expands the attribute `kind` (with its arguments `args`) on `item`.
-pub fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
+pub(crate) fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
     let result = syn::parse2::<ItemFn>(item.clone()).and_then(|mut func| {
         let policies = ast::Policies::take(kind, args, &mut func)?;
         let function = valid::validate(&policies, &func)?;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use syn::spanned::Spanned;
 
 /// `p` is the path to the runtime's `__private` module.
-pub fn policy_spec(policies: &Policies, p: &TokenStream, blocking: bool) -> TokenStream {
+pub(super) fn policy_spec(policies: &Policies, p: &TokenStream, blocking: bool) -> TokenStream {
     let rate_limit = optional(policies.rate_limited.as_ref().map(|r| {
         let r = &r.args;
         let calls = r

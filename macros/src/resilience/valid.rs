@@ -15,7 +15,7 @@ const REQUIREMENTS: Requirements = Requirements {
 };
 
 /// What the expansion needs to know about the function, once everything checks out.
-pub struct Function {
+pub(super) struct Function {
     /// A sync `fn`: the pipeline runs on the caller's thread.
     pub blocking: bool,
     /// `Result<T, E>` as written, and its `T` and `E`.
@@ -27,14 +27,14 @@ pub struct Function {
     pub rate_key_param: Option<usize>,
 }
 
-pub struct Param {
+pub(super) struct Param {
     pub ident: Ident,
     pub ty: Type,
     /// The injected `Context`: not part of a cache key.
     pub is_context: bool,
 }
 
-pub fn validate(policies: &Policies, func: &ItemFn) -> syn::Result<Function> {
+pub(super) fn validate(policies: &Policies, func: &ItemFn) -> syn::Result<Function> {
     check_combinations(policies)?;
     let sig = &func.sig;
     let names = REQUIREMENTS.check(sig)?;

@@ -5,7 +5,7 @@ use syn::parse::{Parse, ParseStream};
 use syn::{Expr, Ident, Token};
 
 /// One attribute's arguments, as written, not yet interpreted.
-pub struct ArgList {
+pub(crate) struct ArgList {
     pub positional: Vec<Expr>,
     pub named: Vec<(Ident, Expr)>,
 }
@@ -41,7 +41,7 @@ impl Parse for ArgList {
 
 impl ArgList {
     /// An error unless every argument is named (`name = value`).
-    pub fn named_only(&self, attribute: &str) -> syn::Result<()> {
+    pub(crate) fn named_only(&self, attribute: &str) -> syn::Result<()> {
         match self.positional.first() {
             Some(p) => Err(syn::Error::new_spanned(
                 p,
@@ -53,7 +53,7 @@ impl ArgList {
 }
 
 /// The error for an argument name the attribute does not know, listing those it does.
-pub fn unknown_argument(attribute: &str, name: &Ident, expected: &str) -> syn::Error {
+pub(crate) fn unknown_argument(attribute: &str, name: &Ident, expected: &str) -> syn::Error {
     syn::Error::new(
         name.span(),
         format!("unknown #[{attribute}] argument `{name}`; expected one of: {expected}"),
@@ -61,7 +61,7 @@ pub fn unknown_argument(attribute: &str, name: &Ident, expected: &str) -> syn::E
 }
 
 /// Stores an option's value, rejecting a second occurrence (at its name).
-pub fn set_once<T>(slot: &mut Option<T>, value: T, path: &syn::Path) -> syn::Result<()> {
+pub(crate) fn set_once<T>(slot: &mut Option<T>, value: T, path: &syn::Path) -> syn::Result<()> {
     if slot.is_some() {
         let name = path
             .get_ident()

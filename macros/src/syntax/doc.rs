@@ -2,7 +2,7 @@
 
 /// The text of the doc comments among `attrs` as a `&'static str` expression: one line each,
 /// trimmed as rustdoc does; `#[doc = include_str!("…")]` pieces joined in by `concat!`.
-pub fn doc_text(attrs: &[syn::Attribute]) -> proc_macro2::TokenStream {
+pub(crate) fn doc_text(attrs: &[syn::Attribute]) -> proc_macro2::TokenStream {
     enum Piece {
         Line(String),
         /// `#[doc = include_str!("…")]` and the like: a macro that expands to a literal.

@@ -6,7 +6,7 @@ use syn::{Expr, ExprLit, ExprUnary, Lit, LitStr, Path, UnOp};
 
 /// A duration: seconds (`30`, `0.5`) or a string with a unit (`"500ms"`, `"30s"`, `"2m"`, `"1h"`).
 /// Zero only where `allow_zero` says it means something.
-pub fn duration(expr: &Expr, allow_zero: bool) -> syn::Result<Duration> {
+pub(crate) fn duration(expr: &Expr, allow_zero: bool) -> syn::Result<Duration> {
     let value = match expr {
         Expr::Lit(ExprLit {
             lit: Lit::Int(i), ..
@@ -69,7 +69,7 @@ fn duration_with_unit(s: &str) -> Option<Duration> {
 }
 
 /// A count: a positive integer that fits the runtime's `u32` (zero where `allow_zero`).
-pub fn count(expr: &Expr, allow_zero: bool) -> syn::Result<u32> {
+pub(crate) fn count(expr: &Expr, allow_zero: bool) -> syn::Result<u32> {
     match expr {
         Expr::Lit(ExprLit {
             lit: Lit::Int(i), ..
@@ -92,7 +92,7 @@ pub fn count(expr: &Expr, allow_zero: bool) -> syn::Result<u32> {
 }
 
 /// A share of calls above 0 and at most 1: `0.5`, `1`.
-pub fn fraction(expr: &Expr) -> syn::Result<f64> {
+pub(crate) fn fraction(expr: &Expr) -> syn::Result<f64> {
     let value = match expr {
         Expr::Lit(ExprLit {
             lit: Lit::Float(f), ..
@@ -118,7 +118,7 @@ pub fn fraction(expr: &Expr) -> syn::Result<f64> {
 }
 
 /// A path to a `fn(&E) -> bool`.
-pub fn predicate(expr: &Expr) -> syn::Result<Path> {
+pub(crate) fn predicate(expr: &Expr) -> syn::Result<Path> {
     match expr {
         Expr::Path(p) => Ok(p.path.clone()),
         other => Err(syn::Error::new_spanned(
@@ -129,7 +129,7 @@ pub fn predicate(expr: &Expr) -> syn::Result<Path> {
 }
 
 /// `true` or `false`.
-pub fn boolean(expr: &Expr) -> syn::Result<bool> {
+pub(crate) fn boolean(expr: &Expr) -> syn::Result<bool> {
     match expr {
         Expr::Lit(ExprLit {
             lit: Lit::Bool(b), ..
@@ -139,7 +139,7 @@ pub fn boolean(expr: &Expr) -> syn::Result<bool> {
 }
 
 /// A string literal, for `option = "…"`.
-pub fn string(expr: Expr, option: &str) -> syn::Result<LitStr> {
+pub(crate) fn string(expr: Expr, option: &str) -> syn::Result<LitStr> {
     match expr {
         Expr::Lit(ExprLit {
             lit: Lit::Str(s), ..

@@ -1,7 +1,7 @@
 //! Reading the user's tokens: types, doc comments, literals and argument lists. Shared by
 //! `#[tool]` and the resilience attributes; knows nothing about either.
 
-pub mod args;
-pub mod doc;
-pub mod literal;
-pub mod types;
+pub(crate) mod args;
+pub(crate) mod doc;
+pub(crate) mod literal;
+pub(crate) mod types;

@@ -4,7 +4,7 @@ use syn::{GenericArgument, PathArguments, Type};
 
 /// The last path segment's name and its first generic type argument, e.g. `Option<T>` →
 /// `("Option", Some(T))`. References and parentheses are not looked through.
-pub fn last_segment(ty: &Type) -> Option<(String, Option<&Type>)> {
+pub(crate) fn last_segment(ty: &Type) -> Option<(String, Option<&Type>)> {
     let Type::Path(p) = ty else { return None };
     if p.qself.is_some() {
         return None;
@@ -15,7 +15,7 @@ pub fn last_segment(ty: &Type) -> Option<(String, Option<&Type>)> {
 }
 
 /// `Some(T)` when `ty` is `Option<T>` (by its last segment, as serde does).
-pub fn option_inner(ty: &Type) -> Option<&Type> {
+pub(crate) fn option_inner(ty: &Type) -> Option<&Type> {
     match last_segment(ty) {
         Some((name, inner)) if name == "Option" => inner,
         _ => None,
@@ -23,13 +23,13 @@ pub fn option_inner(ty: &Type) -> Option<&Type> {
 }
 
 /// Whether `ty` is the injected `Context` (by its last segment's name).
-pub fn is_context(ty: &Type) -> bool {
+pub(crate) fn is_context(ty: &Type) -> bool {
     matches!(last_segment(ty), Some((name, _)) if name == "Context")
 }
 
 /// `(T, Some(E))` of a `Result<T, E>`, `(T, None)` of an alias such as `io::Result<T>` (any type
 /// whose last segment is `Result`).
-pub fn result_types(ty: &Type) -> Option<(&Type, Option<&Type>)> {
+pub(crate) fn result_types(ty: &Type) -> Option<(&Type, Option<&Type>)> {
     match last_segment(ty) {
         Some((name, Some(ok))) if name == "Result" => Some((ok, type_args(ty).nth(1))),
         _ => None,

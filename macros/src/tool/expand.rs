@@ -7,7 +7,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::ItemFn;
 
-pub fn emit(options: &ToolOptions, sig: &Signature, func: &ItemFn) -> TokenStream {
+pub(super) fn emit(options: &ToolOptions, sig: &Signature, func: &ItemFn) -> TokenStream {
     let p = match &options.krate {
         Some(krate) => quote!(#krate::__private),
         None => quote!(::sturdy::__private),

@@ -10,7 +10,7 @@ use syn::spanned::Spanned;
 
 /// The registration, or on a mistake the error plus the function itself (without its `#[arg]`
 /// attributes), so that the mistake is the only error and the function's callers still compile.
-pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
+pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut func = match syn::parse2::<syn::Item>(item.clone()) {
         Ok(syn::Item::Fn(func)) => func,
         other => {

@@ -7,7 +7,7 @@ use syn::parse::Parser;
 use syn::{Expr, ExprLit, Lit, LitStr};
 
 #[derive(Default)]
-pub struct ToolOptions {
+pub(super) struct ToolOptions {
     pub name: Option<LitStr>,
     pub description: Option<LitStr>,
     pub title: Option<LitStr>,
@@ -26,7 +26,7 @@ pub struct ToolOptions {
 }
 
 impl ToolOptions {
-    pub fn parse(attr: TokenStream) -> syn::Result<Self> {
+    pub(super) fn parse(attr: TokenStream) -> syn::Result<Self> {
         let mut o = ToolOptions::default();
         let parser = syn::meta::parser(|meta| {
             let path = meta.path.clone();

@@ -16,7 +16,7 @@ const REQUIREMENTS: Requirements = Requirements {
     pattern: "#[tool] parameters must be plain names (they become argument names)",
 };
 
-pub struct Signature {
+pub(super) struct Signature {
     pub ident: Ident,
     pub is_async: bool,
     /// The doc comments, as a `&'static str` expression.
@@ -25,13 +25,13 @@ pub struct Signature {
     pub output: Output,
 }
 
-pub enum Param {
+pub(super) enum Param {
     /// The injected `Context`.
     Context,
     Arg(Box<Arg>),
 }
 
-pub struct Arg {
+pub(super) struct Arg {
     pub ty: Type,
     /// `T` when the parameter is `Option<T>`.
     pub option_inner: Option<Type>,
@@ -40,7 +40,7 @@ pub struct Arg {
     pub default: Option<Expr>,
 }
 
-pub enum Output {
+pub(super) enum Output {
     /// `-> T` (or nothing: `()`).
     Value(Type),
     /// `-> Result<T, E>` (any type whose last segment is `Result`).
@@ -54,7 +54,7 @@ pub enum Output {
 
 impl Signature {
     /// Reads the signature and strips the `#[arg]` attributes (they are ours, not the compiler's).
-    pub fn analyse(func: &mut ItemFn) -> syn::Result<Self> {
+    pub(super) fn analyse(func: &mut ItemFn) -> syn::Result<Self> {
         let names: Vec<Ident> = REQUIREMENTS
             .check(&func.sig)?
             .into_iter()
@@ -154,7 +154,7 @@ fn take_arg_attr(attrs: &mut Vec<syn::Attribute>) -> syn::Result<ArgAttr> {
 
 /// Strips the `#[arg]` attributes from every parameter, ignoring their errors (used to re-emit the
 /// function after an error, so that its callers still compile).
-pub fn strip_arg_attrs(func: &mut ItemFn) {
+pub(super) fn strip_arg_attrs(func: &mut ItemFn) {
     for input in func.sig.inputs.iter_mut() {
         if let FnArg::Typed(pt) = input {
             pt.attrs.retain(|a| !a.path().is_ident("arg"));
@@ -197,11 +197,11 @@ fn check_owned(ty: &Type) -> syn::Result<()> {
 
 impl Arg {
     /// The type whose schema describes the argument: `T` for `Option<T>`.
-    pub fn schema_type(&self) -> &Type {
+    pub(super) fn schema_type(&self) -> &Type {
         self.option_inner.as_ref().unwrap_or(&self.ty)
     }
 
-    pub fn required(&self) -> bool {
+    pub(super) fn required(&self) -> bool {
         self.option_inner.is_none() && self.default.is_none()
     }
 }

@@ -9,10 +9,13 @@ use std::time::Duration;
 /// One instance as seen when no instance was available.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InstanceStatus {
+    /// The instance's name.
     pub name: String,
+    /// Its breaker's state.
     pub state: CircuitState,
     /// For an open breaker, at most how long until it admits a trial call.
     pub retry_after: Option<Duration>,
+    /// Its share of the picks under weighted strategies.
     pub weight: u32,
 }
 
@@ -35,7 +38,9 @@ pub struct InstanceStatus {
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct NoHealthyInstance {
+    /// How the balancer picks.
     pub strategy: Strategy,
+    /// Every instance and why it was not picked.
     pub instances: Vec<InstanceStatus>,
 }
 

@@ -28,6 +28,7 @@ pub(super) struct Counters {
 /// A snapshot of one instance, from [`LoadBalancer::stats`](super::LoadBalancer::stats).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InstanceStats {
+    /// The instance's name.
     pub name: String,
     /// Times this instance was picked.
     pub picks: u64,
@@ -35,9 +36,12 @@ pub struct InstanceStats {
     pub outstanding: usize,
     /// Outcomes reported with [`Pick::success`](super::Pick::success) / [`Pick::failure`](super::Pick::failure).
     pub successes: u64,
+    /// Calls that counted against it.
     pub failures: u64,
     /// The breaker's state (same as `breaker.state`).
     pub state: CircuitState,
+    /// Its breaker.
     pub breaker: CircuitStats,
+    /// Its share of the picks under weighted strategies.
     pub weight: u32,
 }

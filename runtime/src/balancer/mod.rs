@@ -200,6 +200,7 @@ impl<T> LoadBalancer<T> {
         }
     }
 
+    /// How instances are picked.
     pub fn strategy(&self) -> Strategy {
         self.strategy
     }
@@ -209,6 +210,7 @@ impl<T> LoadBalancer<T> {
         self.instances.len()
     }
 
+    /// Whether the balancer has no instance at all.
     pub fn is_empty(&self) -> bool {
         self.instances.is_empty()
     }

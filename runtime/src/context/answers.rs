@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 /// The user's answer to [`Context::elicit`](super::Context::elicit).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Elicitation {
+    /// What the user did with the request.
     pub action: ElicitAction,
     /// The submitted values (only when the user accepted a form).
     #[serde(default, skip_serializing_if = "Option::is_none")]

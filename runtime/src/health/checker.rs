@@ -44,6 +44,7 @@ impl Default for HealthChecker {
 }
 
 impl HealthChecker {
+    /// A checker without checks (add them with the builder methods).
     pub fn new() -> Self {
         HealthChecker {
             checks: Vec::new(),

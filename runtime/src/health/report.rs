@@ -7,9 +7,11 @@ use serde_json::Value;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
+    /// Working normally.
     Healthy,
     /// Working, with a warning (e.g. resources near their threshold).
     Degraded,
+    /// Not working.
     Unhealthy,
 }
 
@@ -20,8 +22,11 @@ pub enum Status {
 /// plus `details` when the check gave some.
 #[derive(Debug, Clone)]
 pub struct CheckResult {
+    /// How the check went.
     pub status: Status,
+    /// A warning or an error; none when healthy.
     pub message: Option<String>,
+    /// Anything else the check measured.
     pub details: Option<Value>,
 }
 
@@ -45,15 +50,19 @@ impl Serialize for CheckResult {
 }
 
 impl CheckResult {
+    /// A healthy result.
     pub fn healthy() -> Self {
         Self::with(Status::Healthy, None)
     }
+    /// Working, with a warning.
     pub fn degraded(message: impl Into<String>) -> Self {
         Self::with(Status::Degraded, Some(message.into()))
     }
+    /// Not working, and why.
     pub fn unhealthy(message: impl Into<String>) -> Self {
         Self::with(Status::Unhealthy, Some(message.into()))
     }
+    /// Adds what the check measured.
     pub fn details(mut self, details: Value) -> Self {
         self.details = Some(details);
         self
@@ -79,10 +88,12 @@ impl From<Result<(), String>> for CheckResult {
 /// The report of a run of every check.
 #[derive(Debug, Clone, Serialize)]
 pub struct HealthReport {
+    /// The worst status among the checks.
     pub status: Status,
     /// Seconds since the checker was created (≈ since the server started).
     pub uptime: f64,
     /// RFC 3339, UTC.
     pub timestamp: String,
+    /// Each check's result, by name.
     pub checks: serde_json::Map<String, Value>,
 }

@@ -19,13 +19,16 @@ use tools_list::ToolLists;
 /// Name, version and instructions the server announces to clients.
 #[derive(Debug, Clone)]
 pub struct ServerInfo {
+    /// The server's name, as `initialize` reports it.
     pub name: String,
+    /// The server's version.
     pub version: String,
     /// Guidance for the model using this server (sent in `initialize` / `server/discover`).
     pub instructions: Option<String>,
 }
 
 impl ServerInfo {
+    /// `name` at `version`.
     pub fn new(name: impl Into<String>, version: impl Into<String>) -> Self {
         ServerInfo {
             name: name.into(),
@@ -84,10 +87,12 @@ impl Server {
         Ok(Self::new(Registry::from_inventory()?, info))
     }
 
+    /// The tools this server serves.
     pub fn registry(&self) -> &Registry {
         &self.registry
     }
 
+    /// The name and version it reports.
     pub fn info(&self) -> &ServerInfo {
         &self.info
     }

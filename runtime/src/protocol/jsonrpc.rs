@@ -2,10 +2,15 @@
 
 use serde_json::{json, value::RawValue, Value};
 
+/// Invalid JSON.
 pub const PARSE_ERROR: i64 = -32700;
+/// Not a valid JSON-RPC request.
 pub const INVALID_REQUEST: i64 = -32600;
+/// No such method.
 pub const METHOD_NOT_FOUND: i64 = -32601;
+/// Invalid method parameters.
 pub const INVALID_PARAMS: i64 = -32602;
+/// An internal error.
 pub const INTERNAL_ERROR: i64 = -32603;
 /// 2026-07-28: the request's protocol version is not supported.
 pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
@@ -15,12 +20,16 @@ pub const HEADER_MISMATCH: i64 = -32020;
 /// A JSON-RPC error object, ready to send.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RpcError {
+    /// The JSON-RPC error code.
     pub code: i64,
+    /// What went wrong.
     pub message: String,
+    /// Details, if any.
     pub data: Option<Value>,
 }
 
 impl RpcError {
+    /// An error with `code` and `message`.
     pub fn new(code: i64, message: impl Into<String>) -> Self {
         RpcError {
             code,
@@ -29,6 +38,7 @@ impl RpcError {
         }
     }
 
+    /// Adds details.
     pub fn with_data(mut self, data: Value) -> Self {
         self.data = Some(data);
         self

@@ -3,17 +3,26 @@
 /// Severity of a log message, as in syslog (RFC 5424), lowest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum LogLevel {
+    /// Debugging detail.
     Debug,
+    /// Information.
     Info,
+    /// Normal but significant.
     Notice,
+    /// A warning.
     Warning,
+    /// An error.
     Error,
+    /// A critical condition.
     Critical,
+    /// Action must be taken at once.
     Alert,
+    /// The system is unusable.
     Emergency,
 }
 
 impl LogLevel {
+    /// The level's name on the wire (`"warning"`).
     pub fn as_str(self) -> &'static str {
         match self {
             LogLevel::Debug => "debug",
@@ -27,6 +36,7 @@ impl LogLevel {
         }
     }
 
+    /// The level named `s`, if any.
     pub fn parse(s: &str) -> Option<LogLevel> {
         use LogLevel::*;
         [

@@ -3,7 +3,9 @@
 /// A protocol revision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Version {
+    /// MCP 2025-06-18.
     V2025_06_18,
+    /// MCP 2025-11-25.
     V2025_11_25,
     /// Stateless: no handshake, the version travels in every request's `_meta`.
     V2026_07_28,
@@ -20,6 +22,7 @@ impl Version {
     /// The newest revision negotiated with an `initialize` handshake.
     pub const LATEST_STATEFUL: Version = Version::V2025_11_25;
 
+    /// The version's name on the wire (`"2025-11-25"`).
     pub fn as_str(self) -> &'static str {
         match self {
             Version::V2025_06_18 => "2025-06-18",
@@ -28,6 +31,7 @@ impl Version {
         }
     }
 
+    /// The version named `s`, if supported.
     pub fn parse(s: &str) -> Option<Version> {
         Version::ALL.into_iter().find(|v| v.as_str() == s)
     }

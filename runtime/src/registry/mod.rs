@@ -27,14 +27,20 @@ use std::sync::Arc;
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ToolInfo {
+    /// The tool's name (unique in the registry).
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// A human-readable title.
     pub title: Option<String>,
+    /// What the tool does, for the model.
     pub description: String,
+    /// The JSON Schema of its arguments.
     pub input_schema: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The JSON Schema of its structured result, if it has one.
     pub output_schema: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Its annotations (`readOnlyHint`, …), if any.
     pub annotations: Option<Value>,
     /// The resilience policies of the function, in pipeline order (also sent to clients under
     /// `_meta["dev.sturdy/policies"]`).
@@ -56,6 +62,7 @@ pub struct CallResult {
     /// `structuredContent`: successes of tools with an `outputSchema` only, so that it always
     /// validates against that schema (clients check error results too).
     pub structured: Option<Value>,
+    /// Whether the call failed (MCP `isError`).
     pub is_error: bool,
     /// Why the call failed, sent as `_meta["dev.sturdy/error"]` (see [`ToolError::to_json`]).
     pub error: Option<ToolError>,
@@ -119,16 +126,22 @@ impl CallResult {
 pub enum RegistryError {
     /// Two functions registered the same tool name.
     DuplicateName {
+        /// The name both tools have.
         name: String,
+        /// The first function (path and location).
         first: String,
+        /// The second function.
         second: String,
     },
     /// No tool has this name.
     UnknownTool(String),
     /// A parameter's `#[arg(default = …)]` does not deserialise into its type.
     BadDefault {
+        /// The tool.
         tool: String,
+        /// The parameter.
         param: String,
+        /// Why the default does not fit.
         message: String,
     },
 }

@@ -19,6 +19,7 @@ pub struct ByteBudget {
 }
 
 impl ByteBudget {
+    /// A budget of `bytes` shared by the responses read under it.
     pub fn new(bytes: usize) -> Self {
         ByteBudget {
             left: AtomicUsize::new(bytes),
@@ -183,6 +184,7 @@ impl HttpClient {
         &self.client
     }
 
+    /// The timeout of each request.
     pub fn timeout(&self) -> Duration {
         self.timeout
     }

@@ -15,6 +15,7 @@ use std::time::Duration;
 /// (with the status and instance, retryable when [`is_transient`](Self::is_transient)).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RemoteError {
+    /// What went wrong.
     pub kind: RemoteErrorKind,
     /// `GET`, `POST`, ...
     pub method: String,
@@ -32,7 +33,12 @@ pub enum RemoteErrorKind {
     /// The URL (or the path joined to an instance's base URL) is not an acceptable http(s) URL.
     InvalidUrl(String),
     /// The upstream answered with a non-success status; `body` holds the start of its body.
-    Status { status: u16, body: String },
+    Status {
+        /// The HTTP status.
+        status: u16,
+        /// The start of the response body.
+        body: String,
+    },
     /// No connection could be made (refused, DNS, TLS).
     Connect(String),
     /// No complete answer within the time limit.
@@ -40,11 +46,17 @@ pub enum RemoteErrorKind {
     /// The connection broke while sending or receiving.
     Transport(String),
     /// The body is larger than the client's limit.
-    TooLarge { limit: usize },
+    TooLarge {
+        /// The size limit, in bytes.
+        limit: usize,
+    },
     /// The body is not JSON.
     NotJson(String),
     /// The bytes shared by several calls ([`ByteBudget`](super::ByteBudget)) are used up.
-    OverBudget { budget: usize },
+    OverBudget {
+        /// The shared budget, in bytes.
+        budget: usize,
+    },
     /// No instance could take the call (each one's breaker is open).
     Unavailable(NoHealthyInstance),
 }

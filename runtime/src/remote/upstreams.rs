@@ -202,14 +202,22 @@ impl UpstreamsBuilder {
 /// Why [`UpstreamsBuilder::build`] refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UpstreamsError {
+    /// No instance was given.
     NoInstances,
+    /// An instance name is empty or not printable.
     BadName(String),
+    /// Two instances have this name.
     DuplicateName(String),
+    /// An instance's URL is not a usable base URL.
     BadUrl {
+        /// The instance.
         name: String,
+        /// Its URL.
         url: String,
+        /// Why it is unusable.
         why: String,
     },
+    /// The breaker settings are invalid.
     BadBreaker,
 }
 
@@ -267,6 +275,7 @@ impl Upstreams {
         self.balancer.stats()
     }
 
+    /// The HTTP client requests go through.
     pub fn client(&self) -> &HttpClient {
         &self.client
     }

@@ -32,11 +32,14 @@ pub struct Bulkhead {
 /// A snapshot of a bulkhead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct BulkheadStats {
+    /// The limit.
     pub max_concurrent: usize,
+    /// Calls running now.
     pub running: usize,
 }
 
 impl Bulkhead {
+    /// At most `max_concurrent` calls at once; others wait up to `max_wait` (zero: rejected at once).
     pub fn new(max_concurrent: usize, max_wait: Duration) -> Self {
         assert!(max_concurrent > 0, "a bulkhead admits at least 1 call");
         Bulkhead {
@@ -46,6 +49,7 @@ impl Bulkhead {
         }
     }
 
+    /// A snapshot of its state.
     pub fn stats(&self) -> BulkheadStats {
         BulkheadStats {
             max_concurrent: self.max_concurrent,

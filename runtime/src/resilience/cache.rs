@@ -34,11 +34,14 @@ pub struct Cache<K, V> {
 pub struct CacheStats {
     /// Entries held (moka updates this count lazily).
     pub entries: u64,
+    /// Lookups answered from the cache.
     pub hits: u64,
+    /// Lookups that computed the value.
     pub misses: u64,
 }
 
 impl<K, V> Cache<K, V> {
+    /// A snapshot of its counters.
     pub fn stats(&self) -> CacheStats {
         CacheStats {
             entries: self.inner.entry_count(),
@@ -53,6 +56,7 @@ where
     K: Hash + Eq + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
 {
+    /// Values kept `ttl`, at most `capacity` of them.
     pub fn new(ttl: Duration, capacity: u64) -> Self {
         Cache {
             inner: moka::future::Cache::builder()
@@ -122,6 +126,7 @@ where
         self.inner.get(key).await
     }
 
+    /// Drops every value.
     pub fn invalidate_all(&self) {
         self.inner.invalidate_all()
     }

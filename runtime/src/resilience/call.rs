@@ -7,7 +7,7 @@ use std::sync::Arc;
 /// Who is calling and what happened, for the duration of one tool call.
 #[doc(hidden)]
 #[derive(Debug)]
-pub struct CallInfo {
+pub(crate) struct CallInfo {
     pub client: Arc<str>,
     pub cache_hit: AtomicBool,
 }

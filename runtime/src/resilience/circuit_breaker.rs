@@ -121,7 +121,9 @@ pub enum CircuitState {
 /// A snapshot of a breaker.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct CircuitStats {
+    /// The state now.
     pub state: CircuitState,
+    /// Failures in a row (consecutive mode).
     pub consecutive_failures: u32,
     /// Trial calls running (half-open only).
     pub trials: u32,
@@ -129,6 +131,7 @@ pub struct CircuitStats {
     pub rejected: u64,
     /// Failure-rate mode: calls and failures in the window (0 otherwise).
     pub window_calls: u32,
+    /// Failures among the calls in the window (failure-rate mode).
     pub window_failures: u32,
 }
 
@@ -197,6 +200,7 @@ impl CircuitBreaker {
         })
     }
 
+    /// A breaker with `config`.
     pub fn with_config(config: CircuitBreakerConfig) -> Self {
         assert!(
             config.threshold > 0,
@@ -241,10 +245,12 @@ impl CircuitBreaker {
         self
     }
 
+    /// Its name (in logs and metrics).
     pub fn name(&self) -> &str {
         &self.name
     }
 
+    /// Its settings.
     pub fn config(&self) -> &CircuitBreakerConfig {
         &self.config
     }
@@ -260,6 +266,7 @@ impl CircuitBreaker {
         self.stats().state
     }
 
+    /// A snapshot of its state.
     pub fn stats(&self) -> CircuitStats {
         let inner = self.lock();
         let word = self.word.load(Ordering::Acquire);
@@ -477,12 +484,14 @@ pub struct BreakerPermit<'a> {
 
 impl BreakerPermit<'_> {
     #[inline]
+    /// The call succeeded.
     pub fn success(mut self) {
         self.done = true;
         self.breaker.record(self.trial, Some(true));
     }
 
     #[inline]
+    /// The call failed.
     pub fn failure(mut self) {
         self.done = true;
         self.breaker.record(self.trial, Some(false));

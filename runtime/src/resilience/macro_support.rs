@@ -15,7 +15,9 @@ pub use super::retry::Retry;
 /// The policies of one function, for `--list-tools` (matched to tools by function path).
 #[derive(Debug)]
 pub struct PolicyInfo {
+    /// The function's path (`module::function`).
     pub rust_path: &'static str,
+    /// Its policies.
     pub spec: &'static PolicySpec,
 }
 
@@ -34,9 +36,11 @@ pub fn policies_of(rust_path: &str) -> Vec<serde_json::Value> {
     message = "`{Self}` must be `Clone`: with resilience attributes every attempt gets its own copy of the arguments",
     label = "this parameter type is not `Clone`"
 )]
+/// A parameter type the pipeline can copy for each attempt.
 pub trait AttemptArg: Clone {}
 impl<T: Clone> AttemptArg for T {}
 
+/// A copy of an argument for one attempt (the bound gives the readable error).
 pub fn clone_arg<T: AttemptArg>(v: &T) -> T {
     v.clone()
 }
@@ -46,9 +50,11 @@ pub fn clone_arg<T: AttemptArg>(v: &T) -> T {
     label = "this parameter type is not hashable",
     note = "floating-point numbers are not `Hash`; wrap them or cache a function of other arguments"
 )]
+/// A parameter type that can be part of a cache key.
 pub trait CacheKeyPart: Hash + Eq + Clone + Send + Sync + 'static {}
 impl<T: Hash + Eq + Clone + Send + Sync + 'static> CacheKeyPart for T {}
 
+/// An argument as part of a cache key (the bound gives the readable error).
 pub fn cache_key_part<T: CacheKeyPart>(v: &T) -> T {
     v.clone()
 }
@@ -57,6 +63,7 @@ pub fn cache_key_part<T: CacheKeyPart>(v: &T) -> T {
     message = "`{Self}` cannot be a rate-limit key: it must implement `Display`",
     label = "this parameter type is not `Display`"
 )]
+/// A parameter type that can key a rate limit.
 pub trait RateKeyPart: Display {}
 impl<T: Display> RateKeyPart for T {}
 
@@ -92,9 +99,11 @@ pub fn with_rate_key<T: RateKeyPart, R>(v: &T, f: impl FnOnce(&str) -> R) -> R {
     message = "the error type `{Self}` must implement `From<sturdy::ToolError>` so that rejections (open circuit, rate limit, timeout, full bulkhead) can be returned",
     label = "use `sturdy::ToolError` or implement `From<sturdy::ToolError>` for this type"
 )]
+/// An error type the pipeline's rejections convert into.
 pub trait PolicyError: From<ToolError> {}
 impl<E: From<ToolError>> PolicyError for E {}
 
+/// The function's error for a pipeline failure.
 pub fn into_error<E: PolicyError + 'static>(fail: Fail<E>) -> E {
     fail.into_error()
 }

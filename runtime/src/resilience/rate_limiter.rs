@@ -83,7 +83,9 @@ pub struct KeyHash(u64);
 /// A snapshot of a limiter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct RateLimiterStats {
+    /// Calls admitted per window and key.
     pub limit: u32,
+    /// The window, in milliseconds.
     pub window_ms: u64,
     /// Keys currently tracked.
     pub keys: usize,
@@ -97,10 +99,12 @@ impl RateLimiter {
     /// Longest key kept as written; a longer one is kept as a digest (`#` and 32 hex digits).
     pub const MAX_KEY_BYTES: usize = 64;
 
+    /// At most `limit` calls in any `window`, per key (at most [`RateLimiter::DEFAULT_MAX_KEYS`] keys).
     pub fn new(limit: u32, window: Duration) -> Self {
         Self::with_max_keys(limit, window, Self::DEFAULT_MAX_KEYS)
     }
 
+    /// [`new`](Self::new) keeping at most `max_keys` keys (the least used go first).
     pub fn with_max_keys(limit: u32, window: Duration, max_keys: usize) -> Self {
         assert!(limit > 0, "a rate limit admits at least 1 call");
         assert!(!window.is_zero(), "a rate-limit window is longer than zero");
@@ -198,6 +202,7 @@ impl RateLimiter {
         format!("#{:016x}{second:016x}", self.hasher.hash_one(key))
     }
 
+    /// A snapshot of its counters.
     pub fn stats(&self) -> RateLimiterStats {
         RateLimiterStats {
             limit: self.limit,

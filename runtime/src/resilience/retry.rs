@@ -18,9 +18,13 @@ use std::time::Duration;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Retry {
+    /// Retries after the first attempt.
     pub max: u32,
+    /// The delay before the first retry.
     pub base: Duration,
+    /// The longest delay.
     pub max_delay: Duration,
+    /// Whether delays are randomised (so that clients do not retry in step).
     pub jitter: bool,
 }
 

@@ -10,6 +10,7 @@ pub trait PolicyView: Send + Sync {
     fn name(&self) -> &'static str;
     /// State of each policy as JSON (`{"circuit_breaker": {...}, "cached": {...}, ...}`).
     fn stats(&self) -> serde_json::Value;
+    /// Its breaker, if it has one.
     fn circuit_breaker(&self) -> Option<&CircuitBreaker>;
     /// Applies pending cache evictions (cache counts are otherwise updated lazily).
     fn sync(&self) -> futures_util::future::BoxFuture<'_, ()>;

@@ -7,7 +7,7 @@ use syn::parse::{Parse, ParseStream};
 
 /// The arguments written; the runtime's `BulkheadSpec::DEFAULT` supplies the others.
 #[derive(Default)]
-pub struct BulkheadAttr {
+pub(crate) struct BulkheadAttr {
     pub max_concurrent: Option<u32>,
     /// Zero: reject at once when full.
     pub max_wait: Option<Duration>,

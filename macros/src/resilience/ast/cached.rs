@@ -7,7 +7,7 @@ use syn::parse::{Parse, ParseStream};
 
 /// The arguments written; the runtime's `CacheSpec::DEFAULT` supplies the others.
 #[derive(Default)]
-pub struct CachedAttr {
+pub(crate) struct CachedAttr {
     pub ttl: Option<Duration>,
     pub capacity: Option<u32>,
 }

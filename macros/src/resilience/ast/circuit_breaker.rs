@@ -10,7 +10,7 @@ use syn::{Expr, Ident, Path};
 /// The arguments written; the runtime's `CircuitBreakerConfig::DEFAULT` and `FailureRate::new`
 /// supply the others. How they combine is checked later (`valid.rs`), so each keeps its tokens.
 #[derive(Default)]
-pub struct CircuitBreakerAttr {
+pub(crate) struct CircuitBreakerAttr {
     pub threshold: Option<Written<u32>>,
     pub recovery: Option<Duration>,
     pub half_open: Option<u32>,
@@ -23,7 +23,7 @@ pub struct CircuitBreakerAttr {
 
 /// An argument's value with its name and value tokens, for errors about how it combines with
 /// the others.
-pub struct Written<T> {
+pub(crate) struct Written<T> {
     pub value: T,
     pub name: Ident,
     pub tokens: Expr,

@@ -8,12 +8,12 @@ mod rate_limited;
 mod retry;
 mod timeout;
 
-pub use bulkhead::BulkheadAttr;
-pub use cached::CachedAttr;
-pub use circuit_breaker::CircuitBreakerAttr;
-pub use rate_limited::{RateKey, RateLimitedAttr};
-pub use retry::RetryAttr;
-pub use timeout::TimeoutAttr;
+pub(super) use bulkhead::BulkheadAttr;
+pub(super) use cached::CachedAttr;
+pub(super) use circuit_breaker::CircuitBreakerAttr;
+pub(super) use rate_limited::{RateKey, RateLimitedAttr};
+pub(super) use retry::RetryAttr;
+pub(super) use timeout::TimeoutAttr;
 
 use super::kind::Kind;
 use proc_macro2::{Span, TokenStream};
@@ -22,14 +22,14 @@ use syn::spanned::Spanned;
 use syn::ItemFn;
 
 /// One attribute's arguments and where the attribute is (for errors about it as a whole).
-pub struct Placed<T> {
+pub(super) struct Placed<T> {
     pub args: T,
     pub span: Span,
 }
 
 /// Everything written in one function's resilience attributes.
 #[derive(Default)]
-pub struct Policies {
+pub(super) struct Policies {
     pub rate_limited: Option<Placed<RateLimitedAttr>>,
     pub cached: Option<Placed<CachedAttr>>,
     pub retry: Option<Placed<RetryAttr>>,
@@ -41,7 +41,7 @@ pub struct Policies {
 impl Policies {
     /// The attribute being expanded (`kind` with `args`), plus the sibling resilience attributes,
     /// which are taken off `func`: the first one the compiler expands builds the whole pipeline.
-    pub fn take(kind: Kind, args: TokenStream, func: &mut ItemFn) -> syn::Result<Policies> {
+    pub(super) fn take(kind: Kind, args: TokenStream, func: &mut ItemFn) -> syn::Result<Policies> {
         let mut policies = Policies::default();
         policies.add(kind, args, Span::call_site())?;
         let mut siblings = Vec::new();

@@ -8,7 +8,7 @@ use syn::{Expr, Ident};
 
 /// The arguments written. `calls` is required; that is checked against the attribute's span.
 #[derive(Default)]
-pub struct RateLimitedAttr {
+pub(crate) struct RateLimitedAttr {
     pub calls: Option<u32>,
     /// The runtime's `RateSpec::DEFAULT_WINDOW` when absent.
     pub window: Option<Duration>,
@@ -17,7 +17,7 @@ pub struct RateLimitedAttr {
 
 /// Whose calls are counted together.
 #[derive(Default)]
-pub enum RateKey {
+pub(crate) enum RateKey {
     /// Per MCP client.
     #[default]
     Client,

@@ -8,7 +8,7 @@ use syn::Path;
 
 /// The arguments written; the runtime's `Retry::DEFAULT` supplies the others.
 #[derive(Default)]
-pub struct RetryAttr {
+pub(crate) struct RetryAttr {
     pub max: Option<u32>,
     pub base: Option<Duration>,
     pub max_delay: Option<Duration>,

@@ -6,7 +6,7 @@ use std::time::Duration;
 use syn::parse::{Parse, ParseStream};
 
 /// The limit, if written (`None` is reported at the attribute, which the parser cannot see).
-pub struct TimeoutAttr {
+pub(crate) struct TimeoutAttr {
     pub after: Option<Duration>,
 }
 

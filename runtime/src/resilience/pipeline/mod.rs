@@ -7,7 +7,7 @@
 mod fail;
 mod spec;
 
-pub use fail::{Fail, PanicPayload};
+pub(super) use fail::{Fail, PanicPayload};
 pub use spec::{BulkheadSpec, CacheSpec, PolicySpec, RateKey, RateSpec, RetrySpec};
 
 use super::bulkhead::Bulkhead;
@@ -204,22 +204,27 @@ where
         policies
     }
 
+    /// The function's path.
     pub fn name(&self) -> &'static str {
         self.name
     }
 
+    /// Its breaker, if it has one.
     pub fn circuit_breaker(&self) -> Option<&CircuitBreaker> {
         self.breaker.as_deref()
     }
 
+    /// Its rate limiter, if it has one.
     pub fn rate_limiter(&self) -> Option<&RateLimiter> {
         self.rate.as_ref().map(|r| &r.limiter)
     }
 
+    /// Its cache, if it has one.
     pub fn cache(&self) -> Option<&Cache<K, V>> {
         self.cache.as_ref()
     }
 
+    /// Its bulkhead, if it has one.
     pub fn bulkhead(&self) -> Option<&Bulkhead> {
         self.bulkhead.as_ref()
     }

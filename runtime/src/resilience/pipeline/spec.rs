@@ -20,13 +20,19 @@ pub enum RateKey {
 /// that the macros can describe a function's policies statically.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PolicySpec {
+    /// `#[rate_limited]`.
     pub rate_limit: Option<RateSpec>,
+    /// `#[cached]`.
     pub cache: Option<CacheSpec>,
+    /// `#[retry]`.
     pub retry: Option<RetrySpec>,
+    /// `#[circuit_breaker]`.
     pub circuit_breaker: Option<CircuitBreakerConfig>,
     /// The breaker has a predicate deciding which errors count as failures.
     pub breaker_when: bool,
+    /// `#[timeout]`.
     pub timeout: Option<Duration>,
+    /// `#[bulkhead]`.
     pub bulkhead: Option<BulkheadSpec>,
     /// The function is sync: the pipeline runs on the caller's thread (see
     /// [`Policies::run`](super::Policies::run)), waits with `std::thread::sleep`, and has no timeout.
@@ -36,8 +42,11 @@ pub struct PolicySpec {
 /// `#[rate_limited]`: at most `limit` calls in any `window`, per key.
 #[derive(Debug, Clone, Copy)]
 pub struct RateSpec {
+    /// Calls admitted per window.
     pub limit: u32,
+    /// The window.
     pub window: Duration,
+    /// Whose calls count together.
     pub key: RateKey,
 }
 
@@ -49,7 +58,9 @@ impl RateSpec {
 /// `#[cached]`: results kept for `ttl`, at most `capacity` of them.
 #[derive(Debug, Clone, Copy)]
 pub struct CacheSpec {
+    /// How long a result is kept.
     pub ttl: Duration,
+    /// How many results are kept.
     pub capacity: u64,
 }
 
@@ -62,7 +73,9 @@ impl CacheSpec {
 }
 
 #[derive(Debug, Clone, Copy)]
+/// `#[retry]`: the backoff and whether a predicate decides.
 pub struct RetrySpec {
+    /// The backoff.
     pub retry: Retry,
     /// Decides which errors of the function are retried (all when absent). Type-erased: the
     /// pipeline casts it back to `fn(&E) -> bool`.
@@ -72,7 +85,9 @@ pub struct RetrySpec {
 /// `#[bulkhead]`: at most `max_concurrent` calls at once; others wait up to `max_wait`.
 #[derive(Debug, Clone, Copy)]
 pub struct BulkheadSpec {
+    /// Calls running at once.
     pub max_concurrent: usize,
+    /// How long a call waits for a slot.
     pub max_wait: Duration,
 }
 

@@ -3,7 +3,9 @@
 /// A bearer token and the principal it authenticates (the rate-limit `client` key, logs).
 #[derive(Clone)]
 pub struct BearerToken {
+    /// The secret a client sends.
     pub token: String,
+    /// Who it identifies (sessions, parked calls and quotas belong to this name).
     pub principal: String,
 }
 

@@ -2,14 +2,14 @@
 //! sees it, over stdio instead of Streamable HTTP: a real process, newline-delimited JSON-RPC, and
 //! the checks of the suite's `tools-*` scenarios (plus the exact results they document).
 
+mod common;
 mod support;
 
+use common::RpcClient;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
-use std::time::Duration;
+use std::process::Stdio;
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
 /// The revisions the suite's tools scenarios run at.
 const REVISIONS: [&str; 2] = ["2025-06-18", "2025-11-25"];
@@ -43,12 +43,10 @@ fn example(name: &str) -> PathBuf {
     support::build_example(name)
 }
 
-/// The fixture server on piped stdin/stdout, with a thread reading its messages.
+/// The fixture server on piped stdin/stdout.
 struct Server {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    messages: Receiver<Value>,
-    next_id: i64,
+    _child: Child,
+    rpc: RpcClient<ChildStdout, ChildStdin>,
 }
 
 impl Server {
@@ -57,67 +55,35 @@ impl Server {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
+            .kill_on_drop(true)
             .spawn()
             .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, messages) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                let msg = serde_json::from_str(&line)
-                    .unwrap_or_else(|e| panic!("bad line from the server {line:?}: {e}"));
-                if tx.send(msg).is_err() {
-                    break;
-                }
-            }
-        });
-        Server {
-            stdin: child.stdin.take(),
-            child,
-            messages,
-            next_id: 0,
-        }
-    }
-
-    fn send(&mut self, msg: &Value) {
-        let stdin = self.stdin.as_mut().unwrap();
-        writeln!(stdin, "{msg}").unwrap();
-        stdin.flush().unwrap();
+        let rpc = RpcClient::new(child.stdout.take().unwrap(), child.stdin.take().unwrap());
+        Server { _child: child, rpc }
     }
 
     /// Sends a request; returns the messages that came before its response, and the response.
-    fn request(&mut self, method: &str, params: Value) -> (Vec<Value>, Value) {
-        self.next_id += 1;
-        let id = self.next_id;
-        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
-        let mut before = Vec::new();
-        loop {
-            let msg = self
-                .messages
-                .recv_timeout(Duration::from_secs(20))
-                .expect("the server answers within 20 s");
-            if msg.get("id") == Some(&json!(id)) && msg.get("method").is_none() {
-                return (before, msg);
-            }
-            before.push(msg);
-        }
+    async fn request(&mut self, method: &str, params: Value) -> (Vec<Value>, Value) {
+        let id = self.rpc.next_id();
+        self.rpc.request_after(id, method, params).await
     }
 
     /// The handshake, as the suite's client does it (it announces sampling and elicitation).
-    fn initialize(&mut self, revision: &str) -> Value {
-        let (_, r) = self.request(
-            "initialize",
-            json!({"protocolVersion": revision,
-                   "capabilities": {"sampling": {}, "elicitation": {}},
-                   "clientInfo": {"name": "conformance-test-client", "version": "1.0.0"}}),
-        );
-        self.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
-        r
+    async fn initialize(&mut self, revision: &str) -> Value {
+        self.rpc
+            .initialize_with(
+                revision,
+                "conformance-test-client",
+                json!({"sampling": {}, "elicitation": {}}),
+            )
+            .await
     }
 
     /// `tools/call` with `arguments: {}` (as most scenarios send); the `CallToolResult`.
-    fn call(&mut self, name: &str) -> Value {
-        let (before, r) = self.request("tools/call", json!({"name": name, "arguments": {}}));
+    async fn call(&mut self, name: &str) -> Value {
+        let (before, r) = self
+            .request("tools/call", json!({"name": name, "arguments": {}}))
+            .await;
         assert!(before.is_empty(), "{name}: unexpected messages {before:?}");
         r.get("result")
             .cloned()
@@ -125,15 +91,8 @@ impl Server {
     }
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        // End of input: the server finishes and exits.
-        drop(self.stdin.take());
-        let _ = self.child.wait();
-    }
-}
-
-/// Standard base64 (with padding) decoding, to check the binary payloads.
+/// Decodes standard base64 (with padding), written here so that the check does not reuse
+/// sturdy's encoder.
 fn base64_decode(text: &str) -> Vec<u8> {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     assert_eq!(text.len() % 4, 0, "padded base64: {text}");
@@ -168,20 +127,20 @@ fn block<'a>(result: &'a Value, kind: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {kind} content in {result}"))
 }
 
-#[test]
-fn initialize_and_list_the_fixture_tools() {
+#[tokio::test]
+async fn initialize_and_list_the_fixture_tools() {
     for revision in REVISIONS {
         let mut s = Server::start();
-        let init = s.initialize(revision);
+        let init = s.initialize(revision).await;
         // server-initialize
         assert_eq!(init["result"]["protocolVersion"], revision);
         assert!(init["result"]["capabilities"]["tools"].is_object());
         assert_eq!(init["result"]["serverInfo"]["name"], "sturdy-conformance");
         // ping
-        assert_eq!(s.request("ping", json!({})).1["result"], json!({}));
+        assert_eq!(s.request("ping", json!({})).await.1["result"], json!({}));
 
         // tools-list: every tool has a name, a description and an input schema.
-        let (_, list) = s.request("tools/list", json!({}));
+        let (_, list) = s.request("tools/list", json!({})).await;
         let tools = list["result"]["tools"].as_array().unwrap();
         for t in tools {
             assert!(t["name"].as_str().is_some_and(|n| !n.is_empty()), "{t}");
@@ -241,14 +200,16 @@ fn initialize_and_list_the_fixture_tools() {
     }
 }
 
-#[test]
-fn text_error_and_json_schema_tools() {
+#[tokio::test]
+async fn text_error_and_json_schema_tools() {
     for revision in REVISIONS {
         let mut s = Server::start();
-        s.initialize(revision);
+        s.initialize(revision).await;
 
         // tools-call-simple-text: the suite's call has no `arguments` at all.
-        let (_, r) = s.request("tools/call", json!({"name": "test_simple_text"}));
+        let (_, r) = s
+            .request("tools/call", json!({"name": "test_simple_text"}))
+            .await;
         let r = &r["result"];
         assert_eq!(
             r["content"],
@@ -257,7 +218,7 @@ fn text_error_and_json_schema_tools() {
         assert!(r.get("isError").is_none());
 
         // tools-call-error: `isError: true` and the message as the first content block.
-        let r = s.call("test_error_handling");
+        let r = s.call("test_error_handling").await;
         assert_eq!(r["isError"], true);
         assert_eq!(
             r["content"][0],
@@ -269,24 +230,24 @@ fn text_error_and_json_schema_tools() {
             "tools/call",
             json!({"name": "json_schema_2020_12_tool",
                    "arguments": {"name": "Ada", "address": {"street": "1 Main St", "city": "Springfield"}}}),
-        );
+        ).await;
         assert_eq!(
             r["result"]["content"][0]["text"],
             "Ada at 1 Main St, Springfield"
         );
-        let r = s.call("json_schema_2020_12_tool");
+        let r = s.call("json_schema_2020_12_tool").await;
         assert_eq!(r["content"][0]["text"], "nobody, no address");
     }
 }
 
-#[test]
-fn image_audio_and_resource_content() {
+#[tokio::test]
+async fn image_audio_and_resource_content() {
     for revision in REVISIONS {
         let mut s = Server::start();
-        s.initialize(revision);
+        s.initialize(revision).await;
 
         // tools-call-image
-        let r = s.call("test_image_content");
+        let r = s.call("test_image_content").await;
         assert_eq!(r["content"].as_array().unwrap().len(), 1);
         let image = block(&r, "image");
         assert_eq!(image["mimeType"], "image/png");
@@ -294,7 +255,7 @@ fn image_audio_and_resource_content() {
         assert!(r.get("structuredContent").is_none() && r.get("isError").is_none());
 
         // tools-call-audio: `audio/wav` exactly, and the data is a WAV file.
-        let r = s.call("test_audio_content");
+        let r = s.call("test_audio_content").await;
         let audio = block(&r, "audio");
         assert_eq!(audio["mimeType"], "audio/wav");
         let wav = base64_decode(audio["data"].as_str().unwrap());
@@ -304,7 +265,7 @@ fn image_audio_and_resource_content() {
         assert_eq!(riff_len + 8, wav.len());
 
         // tools-call-embedded-resource: uri, mimeType and text.
-        let r = s.call("test_embedded_resource");
+        let r = s.call("test_embedded_resource").await;
         assert_eq!(
             block(&r, "resource")["resource"],
             json!({"uri": "test://embedded-resource", "mimeType": "text/plain",
@@ -312,7 +273,7 @@ fn image_audio_and_resource_content() {
         );
 
         // tools-call-mixed-content: text, image and resource, in that order.
-        let r = s.call("test_multiple_content_types");
+        let r = s.call("test_multiple_content_types").await;
         let content = r["content"].as_array().unwrap();
         let kinds: Vec<&str> = content.iter().filter_map(|b| b["type"].as_str()).collect();
         assert_eq!(kinds, ["text", "image", "resource"]);
@@ -330,18 +291,20 @@ fn image_audio_and_resource_content() {
     }
 }
 
-#[test]
-fn progress_notifications_arrive_before_the_response() {
+#[tokio::test]
+async fn progress_notifications_arrive_before_the_response() {
     for revision in REVISIONS {
         let mut s = Server::start();
-        s.initialize(revision);
+        s.initialize(revision).await;
 
         // tools-call-with-progress, as the suite sends it.
-        let (before, r) = s.request(
-            "tools/call",
-            json!({"name": "test_tool_with_progress", "arguments": {},
+        let (before, r) = s
+            .request(
+                "tools/call",
+                json!({"name": "test_tool_with_progress", "arguments": {},
                    "_meta": {"progressToken": "progress-test-1"}}),
-        );
+            )
+            .await;
         assert!(r["result"]["content"][0]["text"].is_string(), "{r}");
         assert!(r["result"].get("isError").is_none(), "{r}");
         assert!(
@@ -363,16 +326,18 @@ fn progress_notifications_arrive_before_the_response() {
         }
 
         // A numeric token comes back as it was sent.
-        let (before, _) = s.request(
-            "tools/call",
-            json!({"name": "test_tool_with_progress", "arguments": {},
+        let (before, _) = s
+            .request(
+                "tools/call",
+                json!({"name": "test_tool_with_progress", "arguments": {},
                    "_meta": {"progressToken": 42}}),
-        );
+            )
+            .await;
         assert_eq!(before.len(), 3);
         assert!(before.iter().all(|m| m["params"]["progressToken"] == 42));
 
         // Without a token the tool runs and sends no notifications.
-        let r = s.call("test_tool_with_progress");
+        let r = s.call("test_tool_with_progress").await;
         assert!(r["content"][0]["text"].is_string());
     }
 }

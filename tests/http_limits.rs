@@ -205,8 +205,7 @@ async fn without_tokens_the_client_is_its_address_whatever_it_calls_itself() {
     let client = reqwest::Client::new();
     let url = server.url();
     let call = |name: &str| {
-        let mut meta = stateless_meta();
-        meta["io.modelcontextprotocol/clientInfo"] = json!({"name": name, "version": "1"});
+        let meta = common::rpc::meta_2026_as(name);
         json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
                "params": {"name": "twice_a_minute", "arguments": {}, "_meta": meta}})
     };

@@ -2,6 +2,7 @@
 //! binary spoken to over its stdin/stdout, calling a local flaky HTTP server. Each test has its own
 //! server process (policy state lives in the process) and its own HTTP server.
 
+mod common;
 mod example_client;
 mod support;
 

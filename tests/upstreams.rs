@@ -2,6 +2,7 @@
 //! through the example server's `load_balanced_request`, `async_batch_requests` and
 //! `async_parallel_processing` tools (the built binary over stdio).
 
+mod common;
 mod example_client;
 mod support;
 mod upstream;
@@ -476,11 +477,7 @@ async fn over_http_the_example_reports_its_instances_in_metrics() {
     .await
     .unwrap();
     let client = reqwest::Client::new();
-    let meta = json!({
-        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-        "io.modelcontextprotocol/clientInfo": {"name": "metrics", "version": "1"},
-        "io.modelcontextprotocol/clientCapabilities": {}
-    });
+    let meta = common::rpc::meta_2026_as("metrics");
     for k in 0..6 {
         let body = json!({"jsonrpc":"2.0","id":k,"method":"tools/call","params":{
             "_meta": meta, "name": "load_balanced_request", "arguments": {"endpoint": format!("/item/{k}")}}});

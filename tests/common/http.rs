@@ -86,11 +86,7 @@ pub async fn post(
 
 /// The `_meta` every stateless (2026-07-28) request carries.
 pub fn stateless_meta() -> Value {
-    json!({
-        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-        "io.modelcontextprotocol/clientInfo": {"name": "stateless", "version": "1"},
-        "io.modelcontextprotocol/clientCapabilities": {}
-    })
+    super::rpc::meta_2026_as("stateless")
 }
 
 /// The headers of a stateless (2026-07-28) request.

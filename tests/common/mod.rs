@@ -1,23 +1,27 @@
-//! A minimal line-oriented MCP client over an in-memory pipe, for end-to-end tests of the stdio
-//! transport with tools defined through the macros.
+//! Helpers of the in-process tests: the JSON-RPC client (`rpc`), a server on an in-memory pipe
+//! for end-to-end tests of the stdio transport with tools defined through the macros, and HTTP
+//! helpers (`http`).
 #![allow(dead_code)]
 
 pub mod http;
+pub mod rpc;
 
-use serde_json::{json, Value};
-use std::collections::VecDeque;
+#[allow(unused_imports)]
+pub use rpc::{meta_2026, RpcClient};
+
+use serde_json::Value;
+use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use sturdy::mcp::{Server, ServerInfo};
 use sturdy::transport::stdio::{self, StdioOptions};
 use sturdy::Registry;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, Lines};
+use tokio::io::{DuplexStream, ReadHalf, WriteHalf};
 use tokio::task::JoinHandle;
 
+/// A client of an in-process server on the stdio transport over an in-memory pipe; the
+/// [`RpcClient`] methods through `Deref`.
 pub struct Client {
-    writer: Option<tokio::io::WriteHalf<DuplexStream>>,
-    lines: Lines<BufReader<tokio::io::ReadHalf<DuplexStream>>>,
-    /// Messages read while waiting for another one.
-    pending: VecDeque<Value>,
+    rpc: RpcClient<ReadHalf<DuplexStream>, WriteHalf<DuplexStream>>,
     pub server: JoinHandle<std::io::Result<()>>,
 }
 
@@ -42,107 +46,23 @@ impl Client {
         let server = tokio::spawn(stdio::serve(server, server_read, server_write, options));
         let (read, write) = tokio::io::split(client_end);
         Client {
-            writer: Some(write),
-            lines: BufReader::new(read).lines(),
-            pending: VecDeque::new(),
+            rpc: RpcClient::new(read, write),
             server,
         }
     }
+}
 
-    pub async fn send_raw(&mut self, line: &str) {
-        let w = self.writer.as_mut().expect("not closed");
-        w.write_all(line.as_bytes()).await.unwrap();
-        w.write_all(b"\n").await.unwrap();
-    }
-
-    pub async fn send(&mut self, msg: Value) {
-        self.send_raw(&msg.to_string()).await
-    }
-
-    /// Closes the client's side (end of input for the server).
-    pub async fn close(&mut self) {
-        if let Some(mut w) = self.writer.take() {
-            w.shutdown().await.unwrap();
-        }
-    }
-
-    /// The next message from the server, `None` at end of output.
-    pub async fn next(&mut self) -> Option<Value> {
-        if let Some(v) = self.pending.pop_front() {
-            return Some(v);
-        }
-        let line = tokio::time::timeout(std::time::Duration::from_secs(20), self.lines.next_line())
-            .await
-            .expect("the server answers within 20 s")
-            .unwrap()?;
-        Some(serde_json::from_str(&line).unwrap_or_else(|e| panic!("bad line {line:?}: {e}")))
-    }
-
-    /// Waits for the response with this id, keeping other messages for later (requests of the
-    /// server's have ids of their own, and a method).
-    pub async fn response(&mut self, id: i64) -> Value {
-        let mut skipped = VecDeque::new();
-        loop {
-            let msg = self.next().await.expect("a response before end of output");
-            if msg.get("id") == Some(&json!(id)) && msg.get("method").is_none() {
-                self.pending.extend(skipped);
-                return msg;
-            }
-            skipped.push_back(msg);
-        }
-    }
-
-    pub async fn request(&mut self, id: i64, method: &str, params: Value) -> Value {
-        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
-            .await;
-        self.response(id).await
-    }
-
-    pub async fn initialize(&mut self, version: &str) -> Value {
-        self.initialize_as(version, "test-client").await
-    }
-
-    /// `initialize` with this self-reported client name.
-    pub async fn initialize_as(&mut self, version: &str, client: &str) -> Value {
-        self.initialize_with(version, client, json!({})).await
-    }
-
-    /// `initialize` declaring these client capabilities (`{"elicitation": {}}`, ...).
-    pub async fn initialize_with(&mut self, version: &str, client: &str, caps: Value) -> Value {
-        let r = self
-            .request(
-                0,
-                "initialize",
-                json!({"protocolVersion": version, "capabilities": caps,
-                       "clientInfo": {"name": client, "version": "1"}}),
-            )
-            .await;
-        self.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
-            .await;
-        r
-    }
-
-    pub async fn call(&mut self, id: i64, name: &str, arguments: Value) -> Value {
-        let r = self
-            .request(
-                id,
-                "tools/call",
-                json!({"name": name, "arguments": arguments}),
-            )
-            .await;
-        r.get("result")
-            .cloned()
-            .unwrap_or_else(|| panic!("expected a result, got {r}"))
+impl Deref for Client {
+    type Target = RpcClient<ReadHalf<DuplexStream>, WriteHalf<DuplexStream>>;
+    fn deref(&self) -> &Self::Target {
+        &self.rpc
     }
 }
 
-/// `_meta` of a 2026-07-28 (stateless) request.
-pub fn meta_2026() -> Value {
-    json!({
-        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-        "io.modelcontextprotocol/clientInfo": {"name": "stateless-client", "version": "1"},
-        "io.modelcontextprotocol/clientCapabilities": {}
-    })
+impl DerefMut for Client {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.rpc
+    }
 }
 
 /// The `"id":<raw>` member of a response, as the server wrote it (which may be JSON that no

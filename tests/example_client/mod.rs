@@ -3,13 +3,13 @@
 //! (policy state lives in the process).
 #![allow(dead_code)] // each test uses part of it
 
+use crate::common::RpcClient;
 use crate::support;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::OnceLock;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
 /// The `tool_server` example binary, built fresh (once per test run) by the shared helper.
@@ -21,11 +21,7 @@ fn tool_server_binary() -> &'static Path {
 /// The `tool_server` example as a child process, initialized as an MCP client would.
 pub struct ToolServer {
     _child: Child,
-    stdin: ChildStdin,
-    lines: Lines<BufReader<ChildStdout>>,
-    next_id: i64,
-    /// 2026-07-28: no handshake; every request carries the revision in its `_meta`.
-    stateless: bool,
+    rpc: RpcClient<ChildStdout, ChildStdin>,
 }
 
 impl ToolServer {
@@ -57,70 +53,33 @@ impl ToolServer {
             .kill_on_drop(true)
             .spawn()
             .unwrap();
-        let mut server = ToolServer {
-            stdin: child.stdin.take().unwrap(),
-            lines: BufReader::new(child.stdout.take().unwrap()).lines(),
-            _child: child,
-            next_id: 1,
-            stateless: revision == "2026-07-28",
-        };
-        if server.stateless {
+        let rpc = RpcClient::new(child.stdout.take().unwrap(), child.stdin.take().unwrap())
+            .patience(Duration::from_secs(60));
+        let mut server = ToolServer { _child: child, rpc };
+        if revision == "2026-07-28" {
+            // No handshake: every request carries the revision in its `_meta`.
+            server.rpc = server.rpc.stateless("example-test");
             return server;
         }
-        let init = server
-            .request(
-                "initialize",
-                json!({"protocolVersion": revision, "capabilities": {},
-                       "clientInfo": {"name": "example-test", "version": "1"}}),
-            )
-            .await;
+        let init = server.rpc.initialize_as(revision, "example-test").await;
         assert_eq!(init["result"]["protocolVersion"], revision);
-        server
-            .send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
-            .await;
         server
     }
 
     pub async fn send(&mut self, msg: Value) {
-        let mut line = msg.to_string();
-        line.push('\n');
-        self.stdin.write_all(line.as_bytes()).await.unwrap();
-        self.stdin.flush().await.unwrap();
+        self.rpc.send(msg).await
     }
 
-    pub async fn request(&mut self, method: &str, mut params: Value) -> Value {
-        let id = self.next_id;
-        self.next_id += 1;
-        if self.stateless {
-            params["_meta"] = json!({
-                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-                "io.modelcontextprotocol/clientInfo": {"name": "example-test", "version": "1"},
-                "io.modelcontextprotocol/clientCapabilities": {}
-            });
-        }
-        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
-            .await;
-        loop {
-            let line = tokio::time::timeout(Duration::from_secs(60), self.lines.next_line())
-                .await
-                .expect("the server answers within 60 s")
-                .unwrap()
-                .expect("the server answers before closing stdout");
-            let msg: Value = serde_json::from_str(&line).unwrap();
-            if msg["id"] == json!(id) {
-                return msg;
-            }
-        }
+    /// Sends a request with a fresh id; its response (other messages are kept for later).
+    pub async fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.rpc.next_id();
+        self.rpc.request(id, method, params).await
     }
 
     /// `tools/call`; the call's result (a tool error is a result with `isError: true`).
     pub async fn call(&mut self, name: &str, arguments: Value) -> Value {
-        let r = self
-            .request("tools/call", json!({"name": name, "arguments": arguments}))
-            .await;
-        r.get("result")
-            .cloned()
-            .unwrap_or_else(|| panic!("expected a result, got {r}"))
+        let id = self.rpc.next_id();
+        self.rpc.call(id, name, arguments).await
     }
 }
 

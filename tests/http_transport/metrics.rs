@@ -1,0 +1,108 @@
+//! `/metrics`: calls, errors and policy state, behind the bearer token.
+
+use super::*;
+
+/// `/metrics` as a Prometheus scraper reads it: every sample line parsed into name, labels, value.
+fn samples(text: &str) -> Vec<(String, String, f64)> {
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| {
+            let (series, value) = l.rsplit_once(' ').unwrap();
+            let (name, labels) = series.split_once('{').unwrap_or((series, "}"));
+            (
+                name.to_owned(),
+                labels.trim_end_matches('}').to_owned(),
+                value.parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn metrics_count_calls_errors_and_policies_behind_the_bearer_token() {
+    let options = HttpOptions {
+        bearer_tokens: vec![BearerToken {
+            token: "m3trics".into(),
+            principal: "metrics-test".into(),
+        }],
+        ..Default::default()
+    };
+    let server = TestServer::start(options).await;
+    let client = Client::new();
+    let url = server.url();
+    let metrics_url = url.replace("/mcp", "/metrics");
+    let mut h = stateless_headers();
+    h.insert("authorization", HeaderValue::from_static("Bearer m3trics"));
+    h.insert("mcp-method", HeaderValue::from_static("tools/call"));
+    let call = |id: u32, name: &str, arguments: Value| {
+        json!({"jsonrpc":"2.0","id":id,"method":"tools/call",
+               "params":{"_meta":stateless_meta(),"name":name,"arguments":arguments}})
+    };
+    for (id, name, args) in [
+        (1, "add", json!({"a": 1, "b": 2})),
+        (2, "add", json!({"a": "x", "b": 2})),
+        (3, "once_a_minute", json!({})),
+        (4, "once_a_minute", json!({})),
+    ] {
+        let r = post(&client, &url, h.clone(), call(id, name, args)).await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+
+    assert_eq!(
+        client.get(&metrics_url).send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let r = client
+        .get(&metrics_url)
+        .header("authorization", "Bearer m3trics")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
+    let text = r.text().await.unwrap();
+    let all = samples(&text);
+    let value = |name: &str, labels: &str| {
+        all.iter()
+            .find(|(n, l, _)| n == name && l == labels)
+            .map(|s| s.2)
+            .unwrap_or_else(|| panic!("no {name}{{{labels}}} in\n{text}"))
+    };
+    assert_eq!(value("sturdy_tool_calls_total", r#"tool="add""#), 2.0);
+    assert_eq!(
+        value(
+            "sturdy_tool_errors_total",
+            r#"tool="add",kind="invalid_arguments""#
+        ),
+        1.0
+    );
+    assert_eq!(
+        value("sturdy_tool_calls_total", r#"tool="once_a_minute""#),
+        2.0
+    );
+    assert_eq!(
+        value(
+            "sturdy_tool_errors_total",
+            r#"tool="once_a_minute",kind="rate_limited""#
+        ),
+        1.0
+    );
+    assert!(value("sturdy_tool_call_seconds_total", r#"tool="add""#) >= 0.0);
+    let limited = all
+        .iter()
+        .find(|(n, l, _)| n == "sturdy_rate_limited_total" && l.ends_with("::once_a_minute\""))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(limited.2 >= 1.0);
+    // Every family is declared once, before its samples.
+    for (name, ..) in &all {
+        assert_eq!(
+            text.matches(&format!("# TYPE {name} ")).count(),
+            1,
+            "{name}"
+        );
+    }
+    server.shutdown().await;
+}

@@ -1,0 +1,99 @@
+//! The 2025 session flow and the stateless 2026-07-28 flow.
+
+use super::*;
+
+#[tokio::test]
+async fn session_flow_list_call_delete() {
+    let server = TestServer::start(HttpOptions::default()).await;
+    let client = Client::new();
+    let url = server.url();
+    let sid = open_session(&client, &url, mcp_headers()).await;
+    assert_eq!(sid.len(), 32, "128-bit hex id");
+    assert!(sid.chars().all(|c| c.is_ascii_hexdigit()));
+    let other = open_session(&client, &url, mcp_headers()).await;
+    assert_ne!(sid, other, "ids are random");
+
+    let r = post(
+        &client,
+        &url,
+        with_session(&sid),
+        json!({"jsonrpc":"2.0","id":2,"method":"tools/list"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/json");
+    let tools = json_of(r).await;
+    assert!(tools["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["name"] == "add"));
+
+    let r = post(&client, &url, with_session(&sid),
+        json!({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"add","arguments":{"a":2,"b":40}}})).await;
+    assert_eq!(
+        json_of(r).await["result"]["structuredContent"]["result"],
+        42
+    );
+
+    // The peer address, not the self-reported name, is the identity; the id is never shown.
+    let r = post(&client, &url, with_session(&sid),
+        json!({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"whoami","arguments":{}}})).await;
+    let who = json_of(r).await["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(who, "peer:127.0.0.1");
+    assert!(!who.contains(&sid));
+
+    let r = in_session(&client, reqwest::Method::DELETE, &url, &sid).await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = post(
+        &client,
+        &url,
+        with_session(&sid),
+        json!({"jsonrpc":"2.0","id":5,"method":"tools/list"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = in_session(&client, reqwest::Method::DELETE, &url, &sid).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn stateless_2026_requests_need_no_session() {
+    let server = TestServer::start(HttpOptions::default()).await;
+    let client = Client::new();
+    let url = server.url();
+    let meta = stateless_meta();
+    let h = stateless_headers();
+    let r = post(
+        &client,
+        &url,
+        h.clone(),
+        json!({"jsonrpc":"2.0","id":1,"method":"server/discover","params":{"_meta":meta}}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers().get("mcp-session-id").is_none());
+    assert_eq!(json_of(r).await["result"]["resultType"], "complete");
+    let mut hm = h.clone();
+    hm.insert("mcp-method", HeaderValue::from_static("tools/call"));
+    let r = post(&client, &url, hm.clone(),
+        json!({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"_meta":meta,"name":"add","arguments":{"a":1,"b":2}}})).await;
+    let v = json_of(r).await;
+    assert_eq!(v["result"]["structuredContent"]["result"], 3);
+    assert_eq!(v["result"]["resultType"], "complete");
+    // A mirrored header that disagrees with the body.
+    let r = post(
+        &client,
+        &url,
+        hm,
+        json!({"jsonrpc":"2.0","id":3,"method":"tools/list","params":{"_meta":meta}}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(json_of(r).await["error"]["code"], -32020);
+    server.shutdown().await;
+}

@@ -14,6 +14,8 @@
 //! After criterion, the batch/plain ratios are measured again in one interleaved loop (median of
 //! rounds) and printed, so the comparison is from the same run.
 
+mod common;
+
 use criterion::{criterion_group, Criterion};
 use futures_util::{stream, StreamExt};
 use std::hint::black_box;
@@ -100,15 +102,8 @@ async fn batch(yields: bool, timeout: bool) -> usize {
     b.map(0..JOBS, |i| job(i, yields)).await.successful
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap()
-}
-
 fn batches(c: &mut Criterion) {
-    let rt = runtime();
+    let rt = common::current_thread_runtime();
     let mut g = c.benchmark_group("batch_1000");
     for yields in [false, true] {
         let kind = if yields { "yield" } else { "ready" };
@@ -127,7 +122,7 @@ fn batches(c: &mut Criterion) {
 
 /// Median time of `f` over interleaved rounds, for each variant.
 fn ratios() {
-    let rt = runtime();
+    let rt = common::current_thread_runtime();
     for yields in [false, true] {
         let kind = if yields { "yield" } else { "ready" };
         let mut times: [Vec<f64>; 3] = Default::default();

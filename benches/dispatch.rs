@@ -10,12 +10,6 @@ use std::hint::black_box;
 use sturdy::mcp::{Server, ServerInfo, Session};
 use sturdy::prelude::*;
 
-/// Add two numbers.
-#[tool]
-async fn add(a: i64, b: i64) -> i64 {
-    a + b
-}
-
 const REQUEST: &[u8] =
     br#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"add","arguments":{"a":2,"b":3}}}"#;
 

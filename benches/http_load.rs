@@ -10,6 +10,8 @@
 //! `--serve-floor ADDR`. The client is a few lines of raw HTTP/1.1 so that it costs the shared
 //! CPU as little as possible.
 
+mod common;
+
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::service::service_fn;
@@ -20,13 +22,6 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use sturdy::prelude::*;
-
-/// Add two numbers.
-#[tool]
-async fn add(a: i64, b: i64) -> i64 {
-    a + b
-}
 
 const BODY: &str = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}},"name":"add","arguments":{"a":2,"b":3}}}"#;
 const SESSION_BODY: &str = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{"a":2,"b":3}}}"#;

@@ -9,6 +9,8 @@
 //!   `bare` is the harness baseline to subtract.
 //! - `breaker`, `rate_limiter`, `cache_hit`: the primitive alone against the crate equivalent.
 
+mod common;
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 use std::num::NonZeroU32;
@@ -82,13 +84,6 @@ async fn full_stack_uncached(a: u64, b: u64) -> Result<u64, ToolError> {
     Ok(a + b)
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 macro_rules! bench_attr {
     ($group:expr, $rt:expr, $f:ident) => {
         // Every variant computes the same thing and never fails.
@@ -101,7 +96,7 @@ macro_rules! bench_attr {
 }
 
 fn attributes(c: &mut Criterion) {
-    let rt = runtime();
+    let rt = common::current_thread_runtime();
     let mut g = c.benchmark_group("resilience_attrs");
     bench_attr!(g, rt, bare);
     bench_attr!(g, rt, rate_limited_by_param);
@@ -157,7 +152,7 @@ fn rate_limiter_primitive(c: &mut Criterion) {
 }
 
 fn cache_primitive(c: &mut Criterion) {
-    let rt = runtime();
+    let rt = common::current_thread_runtime();
     let mut g = c.benchmark_group("cache_hit");
     let ttl = Duration::from_secs(300);
     let ours: Cache<(u64, u64), u64> = Cache::new(ttl, 10_000);

@@ -2,8 +2,8 @@
 //! concurrency 1 and 32, against a hand-written serde_json stdio loop (the floor) measured in the
 //! same run. Run: `cargo bench --bench stdio_load` (options: `--calls N`, `--runs N`).
 //!
-//! The bench binary is its own server: it re-runs itself with `--serve-sturdy` (the tool below,
-//! served by sturdy) or `--serve-floor` (the hand-written loop).
+//! The bench binary is its own server: it re-runs itself with `--serve-sturdy` (the `add` tool of
+//! `benches/common`, served by sturdy) or `--serve-floor` (the hand-written loop).
 
 mod common;
 
@@ -12,13 +12,6 @@ use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Instant;
-use sturdy::prelude::*;
-
-/// Add two numbers.
-#[tool]
-async fn add(a: i64, b: i64) -> i64 {
-    a + b
-}
 
 /// The floor: read a line, parse it, add, write the same response sturdy writes. Flushes when no
 /// more input is buffered, as sturdy's writer does.

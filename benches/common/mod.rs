@@ -1,6 +1,24 @@
-//! The hand-written baseline the transport benches compare sturdy with.
+//! What the benches share: the `add` tool they call, a runtime, and the hand-written baseline the
+//! transport benches compare sturdy with.
+#![allow(dead_code)] // each bench uses part of it
 
 use serde_json::{json, Value};
+use sturdy::prelude::*;
+
+/// Add two numbers: the tool every transport bench calls (registered in each bench binary that
+/// declares this module).
+#[tool]
+pub async fn add(a: i64, b: i64) -> i64 {
+    a + b
+}
+
+/// A single-threaded runtime with every driver, for the in-process benches.
+pub fn current_thread_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
 
 /// What a hand-written server answers to the benches' `tools/call add` request: the same
 /// response shape as sturdy's (a text copy and `structuredContent`), with no framework around it.

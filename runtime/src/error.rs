@@ -85,6 +85,19 @@ pub enum ToolError {
 }
 
 impl ToolError {
+    /// [`ToolError::Panicked`] with the panic's message (`panic!("…")` payloads are `&str` or
+    /// `String`; any other payload is named as such).
+    pub(crate) fn from_panic(payload: &(dyn std::any::Any + Send)) -> ToolError {
+        let message = if let Some(s) = payload.downcast_ref::<&str>() {
+            (*s).to_owned()
+        } else if let Some(s) = payload.downcast_ref::<String>() {
+            s.clone()
+        } else {
+            "unknown panic payload".to_owned()
+        };
+        ToolError::Panicked(message)
+    }
+
     /// A plain failure with a message.
     pub fn new(message: impl Into<String>) -> Self {
         ToolError::Failed(message.into())

@@ -14,7 +14,6 @@ pub use inventory;
 pub use schemars::{JsonSchema, Schema, SchemaGenerator};
 pub use serde_json;
 
-use crate::registry::panic_message;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
 
@@ -103,7 +102,7 @@ pub async fn run_blocking<R: Send + 'static>(
     };
     tokio::task::spawn_blocking(f).await.map_err(|e| {
         if e.is_panic() {
-            ToolError::Panicked(panic_message(&*e.into_panic()))
+            ToolError::from_panic(&*e.into_panic())
         } else {
             ToolError::Cancelled
         }

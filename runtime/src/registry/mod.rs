@@ -1,6 +1,13 @@
 //! The tool registry: every `#[tool]` linked into the binary, collected once at start-up.
 
+mod call_result;
+mod error;
+mod info;
 mod stats;
+
+pub use call_result::{CallResult, CACHE_META_KEY, ERROR_META_KEY};
+pub use error::RegistryError;
+pub use info::{ToolInfo, POLICIES_META_KEY};
 
 pub(crate) use stats::{ToolMetrics, KINDS};
 
@@ -8,183 +15,18 @@ pub(crate) use stats::{ToolMetrics, KINDS};
 pub use crate::output::CallOutcome;
 pub use crate::tool::{Annotations, Args, CallFuture, ParamDef, ToolDef};
 
-use crate::content::Content;
 use crate::context::Context;
 use crate::error::ToolError;
 use crate::output::ToolOutput;
 use crate::resilience::{CallInfo, CALL};
 use crate::schema;
 use futures_util::FutureExt;
-use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::fmt;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-
-/// Everything a client (or a person running `--list-tools`) learns about a tool.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ToolInfo {
-    /// The tool's name (unique in the registry).
-    pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    /// A human-readable title.
-    pub title: Option<String>,
-    /// What the tool does, for the model.
-    pub description: String,
-    /// The JSON Schema of its arguments.
-    pub input_schema: Value,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    /// The JSON Schema of its structured result, if it has one.
-    pub output_schema: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    /// Its annotations (`readOnlyHint`, …), if any.
-    pub annotations: Option<Value>,
-    /// The resilience policies of the function, in pipeline order (also sent to clients under
-    /// `_meta["dev.sturdy/policies"]`).
-    #[serde(
-        rename = "_meta",
-        serialize_with = "policies_meta",
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub policies: Vec<Value>,
-}
-
-/// The outcome of [`Registry::call`], in MCP `CallToolResult` form.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CallResult {
-    /// The text content (JSON text for structured results, the message for errors).
-    pub text: Option<String>,
-    /// Content blocks of tools that return [`Content`] / `Vec<Content>`, sent after `text`.
-    pub content: Vec<Content>,
-    /// `structuredContent`: successes of tools with an `outputSchema` only, so that it always
-    /// validates against that schema (clients check error results too).
-    pub structured: Option<Value>,
-    /// Whether the call failed (MCP `isError`).
-    pub is_error: bool,
-    /// Why the call failed, sent as `_meta["dev.sturdy/error"]` (see [`ToolError::to_json`]).
-    pub error: Option<ToolError>,
-    /// The value came from a `#[cached]` cache rather than a run of the function.
-    pub cache_hit: bool,
-}
-
-impl CallResult {
-    /// The MCP `CallToolResult` object.
-    pub fn into_json(self) -> Value {
-        let mut content = Vec::with_capacity(usize::from(self.text.is_some()) + self.content.len());
-        if let Some(t) = self.text {
-            content.push(json!({ "type": "text", "text": t }));
-        }
-        content.extend(self.content.into_iter().map(Content::into_json));
-        let mut v = Map::with_capacity(3);
-        v.insert("content".into(), Value::Array(content));
-        if let Some(s) = self.structured {
-            v.insert("structuredContent".into(), s);
-        }
-        if self.is_error {
-            v.insert("isError".into(), Value::Bool(true));
-        }
-        let mut meta = Map::new();
-        if self.cache_hit {
-            meta.insert(CACHE_META_KEY.into(), Value::from("hit"));
-        }
-        if let Some(e) = &self.error {
-            meta.insert(ERROR_META_KEY.into(), e.to_json());
-        }
-        if !meta.is_empty() {
-            v.insert("_meta".into(), Value::Object(meta));
-        }
-        Value::Object(v)
-    }
-
-    /// The result of a call that failed with `e`.
-    pub fn failed(e: &ToolError) -> Self {
-        Self::error(e)
-    }
-
-    /// The readable text goes to the model; the structured fields go under `_meta`, never into
-    /// `structuredContent`: clients (the official TypeScript SDK) validate `structuredContent`
-    /// against the tool's `outputSchema` even when `isError` is set, and an error object never
-    /// matches the schema of the tool's successes.
-    fn error(e: &ToolError) -> Self {
-        CallResult {
-            text: Some(e.to_string()),
-            content: Vec::new(),
-            structured: None,
-            is_error: true,
-            error: Some(e.clone()),
-            cache_hit: false,
-        }
-    }
-}
-
-/// Why the registry could not be built, or a call could not be routed.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum RegistryError {
-    /// Two functions registered the same tool name.
-    DuplicateName {
-        /// The name both tools have.
-        name: String,
-        /// The first function (path and location).
-        first: String,
-        /// The second function.
-        second: String,
-    },
-    /// No tool has this name.
-    UnknownTool(String),
-    /// A parameter's `#[arg(default = …)]` does not deserialise into its type.
-    BadDefault {
-        /// The tool.
-        tool: String,
-        /// The parameter.
-        param: String,
-        /// Why the default does not fit.
-        message: String,
-    },
-}
-
-impl fmt::Display for RegistryError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RegistryError::DuplicateName {
-                name,
-                first,
-                second,
-            } => write!(
-                f,
-                "two tools are named `{name}`: {first} and {second}; rename one with #[tool(name = \"…\")]"
-            ),
-            RegistryError::UnknownTool(name) => write!(f, "Unknown tool: {name}"),
-            RegistryError::BadDefault {
-                tool,
-                param,
-                message,
-            } => write!(f, "tool `{tool}`, parameter `{param}`: {message}"),
-        }
-    }
-}
-
-impl std::error::Error for RegistryError {}
-
-/// `_meta` key listing a tool's resilience policies in `tools/list`.
-pub const POLICIES_META_KEY: &str = "dev.sturdy/policies";
-
-fn policies_meta<S: serde::Serializer>(policies: &[Value], s: S) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeMap;
-    let mut m = s.serialize_map(Some(1))?;
-    m.serialize_entry(POLICIES_META_KEY, policies)?;
-    m.end()
-}
-
-/// `_meta` key of a tool result served from a `#[cached]` cache (value `"hit"`).
-pub const CACHE_META_KEY: &str = "dev.sturdy/cache";
-
-/// `_meta` key of an error result's structured fields (`{"error": <kind>, "message": …,
-/// "retry_after": …}`, see [`ToolError::to_json`]).
-pub const ERROR_META_KEY: &str = "dev.sturdy/error";
 
 struct Entry {
     def: &'static ToolDef,
@@ -344,7 +186,7 @@ impl Registry {
                     Ok(args) => AssertUnwindSafe((entry.def.call)(ctx, args))
                         .catch_unwind()
                         .await
-                        .unwrap_or_else(|panic| Err(ToolError::Panicked(panic_message(&*panic)))),
+                        .unwrap_or_else(|panic| Err(ToolError::from_panic(&*panic))),
                     Err(e) => Err(e),
                 };
                 let hit = CALL.with(|c| c.cache_hit.load(Ordering::Relaxed));
@@ -455,16 +297,6 @@ fn json_kind(v: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
-    }
-}
-
-pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = panic.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = panic.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "unknown panic payload".to_owned()
     }
 }
 

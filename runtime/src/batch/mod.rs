@@ -23,13 +23,16 @@
 //! # });
 //! ```
 
+mod lazy_timeout;
+mod report;
+
+pub use report::{BatchReport, ItemResult};
+
 use crate::error::ToolError;
 use futures_util::{stream, FutureExt, Stream, StreamExt};
-use serde::ser::SerializeMap;
+use lazy_timeout::LazyTimeout;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 /// Settings of a batch run: how many jobs at most run at once, and how long each may take.
@@ -101,11 +104,7 @@ impl Batch {
             }
             Some(limit) => {
                 let jobs = jobs.map(move |(index, job)| async move {
-                    let job = LazyTimeout {
-                        job: AssertUnwindSafe(job).catch_unwind(),
-                        sleep: None,
-                        limit,
-                    };
+                    let job = LazyTimeout::new(AssertUnwindSafe(job).catch_unwind(), limit);
                     match job.await {
                         Some(outcome) => (index, settle(outcome)),
                         None => (index, Err(ToolError::Timeout(limit))),
@@ -123,7 +122,7 @@ fn settle<T, E: Into<ToolError>>(
 ) -> Result<T, ToolError> {
     match outcome {
         Ok(result) => result.map_err(Into::into),
-        Err(panic) => Err(ToolError::Panicked(panic_message(&*panic))),
+        Err(panic) => Err(ToolError::from_panic(&*panic)),
     }
 }
 
@@ -147,162 +146,6 @@ async fn collect<T>(
         successful,
         failed: results.len() - successful,
         results,
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// `tokio::time::timeout`, except that the timer is only created once the job is pending: a
-    /// job that completes on its first poll costs no clock read and no timer registration. The
-    /// time limit counts from the first poll's return. `None` on timeout.
-    struct LazyTimeout<F> {
-        #[pin]
-        job: F,
-        // Boxed: only pending jobs pay for its size.
-        sleep: Option<Pin<Box<tokio::time::Sleep>>>,
-        limit: Duration,
-    }
-}
-
-impl<F: Future> Future for LazyTimeout<F> {
-    type Output = Option<F::Output>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        if let Poll::Ready(v) = this.job.poll(cx) {
-            return Poll::Ready(Some(v));
-        }
-        let limit = *this.limit;
-        let sleep = this
-            .sleep
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
-        match sleep.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(None),
-            Poll::Pending => Poll::Pending,
-        }
-    }
-}
-
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "the job panicked".to_owned())
-}
-
-/// The outcome of a batch: counts, and one result per job in input order.
-///
-/// Serializes as `{"total": …, "successful": …, "failed": …, "results": [...]}`, each result as
-/// `{"index": 0, "ok": true, "value": …}` or
-/// `{"index": 1, "ok": false, "error": "<kind>", "message": "…"}` (plus `retry_after` in seconds
-/// when the error has one).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct BatchReport<T> {
-    /// Items processed.
-    pub total: usize,
-    /// Items that succeeded.
-    pub successful: usize,
-    /// Items that failed.
-    pub failed: usize,
-    /// Each item's outcome, in input order.
-    pub results: Vec<ItemResult<T>>,
-}
-
-impl<T> BatchReport<T> {
-    /// The failed items: `(index, error)`, in input order.
-    pub fn failures(&self) -> impl Iterator<Item = (usize, &ToolError)> {
-        self.results
-            .iter()
-            .filter_map(|r| r.result.as_ref().err().map(|e| (r.index, e)))
-    }
-
-    /// The successful values: `(index, value)`, in input order.
-    pub fn values(&self) -> impl Iterator<Item = (usize, &T)> {
-        self.results
-            .iter()
-            .filter_map(|r| r.result.as_ref().ok().map(|v| (r.index, v)))
-    }
-}
-
-/// One job's outcome.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ItemResult<T> {
-    /// The job's position in the input.
-    pub index: usize,
-    /// The item's value or why it failed.
-    pub result: Result<T, ToolError>,
-}
-
-impl<T: serde::Serialize> serde::Serialize for ItemResult<T> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("index", &self.index)?;
-        match &self.result {
-            Ok(value) => {
-                m.serialize_entry("ok", &true)?;
-                m.serialize_entry("value", value)?;
-            }
-            Err(e) => {
-                m.serialize_entry("ok", &false)?;
-                // The fields of an error tool result: error, message, retry_after, ...
-                if let serde_json::Value::Object(fields) = e.to_json() {
-                    for (k, v) in &fields {
-                        m.serialize_entry(k, v)?;
-                    }
-                }
-            }
-        }
-        m.end()
-    }
-}
-
-/// The schema of the serialized report, so that a tool can return a [`BatchReport`] as its
-/// structured result.
-impl<T: schemars::JsonSchema> schemars::JsonSchema for BatchReport<T> {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        format!("BatchReport_{}", T::schema_name()).into()
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let value = generator.subschema_for::<T>();
-        let count = schemars::json_schema!({"type": "integer", "minimum": 0});
-        schemars::json_schema!({
-            "type": "object",
-            "properties": {
-                "total": count,
-                "successful": count,
-                "failed": count,
-                "results": {
-                    "description": "One result per item, in input order.",
-                    "type": "array",
-                    "items": {
-                        "anyOf": [
-                            {
-                                "type": "object",
-                                "properties": {
-                                    "index": count,
-                                    "ok": {"const": true},
-                                    "value": value,
-                                },
-                                "required": ["index", "ok", "value"],
-                            },
-                            {
-                                "type": "object",
-                                "properties": {
-                                    "index": count,
-                                    "ok": {"const": false},
-                                    "error": {"type": "string", "description": "The error kind."},
-                                    "message": {"type": "string"},
-                                    "retry_after": {"type": "number", "description": "Seconds."},
-                                },
-                                "required": ["index", "ok", "error", "message"],
-                            },
-                        ],
-                    },
-                },
-            },
-            "required": ["total", "successful", "failed", "results"],
-        })
     }
 }
 

@@ -2,18 +2,25 @@
 //! breaker per instance, retries that pick again (so traffic moves off a failing instance), and
 //! one time limit per attempt.
 
-use super::client::{fail, parse_url, HttpClient};
+mod builder;
+mod error;
+mod response;
+
+pub use builder::UpstreamsBuilder;
+pub use error::UpstreamsError;
+pub use response::UpstreamResponse;
+
+use super::client::{fail, HttpClient};
 use super::error::{RemoteError, RemoteErrorKind};
-use crate::balancer::{InstanceStats, LoadBalancer, Strategy};
-use crate::resilience::{CircuitBreakerConfig, Retry, Wait};
+use crate::balancer::{InstanceStats, LoadBalancer};
+use crate::resilience::{Retry, Wait};
 use reqwest::{Method, Url};
 use std::fmt;
-use std::time::Duration;
 
 /// A set of equivalent HTTP upstreams (replicas of one API) called with JSON.
 ///
 /// Each call goes through these steps, each attempt on the instance the balancer picks:
-/// - the [`Strategy`] picks an instance whose circuit breaker admits calls (an open one is
+/// - the [`Strategy`](crate::balancer::Strategy) picks an instance whose circuit breaker admits calls (an open one is
 ///   skipped; none left → [`RemoteErrorKind::Unavailable`], nothing is sent);
 /// - the request goes to the instance's base URL joined with the path, bounded by the client's
 ///   timeout;
@@ -57,214 +64,7 @@ impl fmt::Debug for Upstreams {
     }
 }
 
-/// A successful call to [`Upstreams`]: the JSON body and who answered.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
-pub struct UpstreamResponse {
-    /// The instance that answered.
-    pub instance: String,
-    /// The URL requested.
-    pub url: String,
-    /// Attempts made, the successful one included.
-    pub attempts: u32,
-    /// The response body.
-    pub body: serde_json::Value,
-}
-
-/// Builds [`Upstreams`]: `Upstreams::builder(strategy).instance(..)...build()`.
-#[must_use = "call build()"]
-pub struct UpstreamsBuilder {
-    strategy: Strategy,
-    breaker: CircuitBreakerConfig,
-    instances: Vec<(String, String, u32)>,
-    client: Option<HttpClient>,
-    retry: Retry,
-    retry_when: fn(&RemoteError) -> bool,
-    counts_against: fn(&RemoteError) -> bool,
-}
-
-impl UpstreamsBuilder {
-    /// Adds an instance by name and base URL (`http://host:port` or with a path prefix,
-    /// `http://host:port/api/v1`), of weight 1.
-    pub fn instance(self, name: impl Into<String>, base_url: impl Into<String>) -> Self {
-        self.weighted(name, base_url, 1)
-    }
-
-    /// Adds an instance with a weight (used by [`Strategy::Weighted`]).
-    pub fn weighted(
-        mut self,
-        name: impl Into<String>,
-        base_url: impl Into<String>,
-        weight: u32,
-    ) -> Self {
-        self.instances.push((name.into(), base_url.into(), weight));
-        self
-    }
-
-    /// Adds the instances of a `name=url,name=url` list (as found in an environment variable);
-    /// a bare `url` is named after its host and port.
-    pub fn instances_from_list(mut self, list: &str) -> Result<Self, UpstreamsError> {
-        for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-            let (name, url) = match entry.split_once('=') {
-                Some((name, url)) => (name.trim().to_owned(), url.trim()),
-                None => {
-                    let parsed = parse_url(entry).map_err(|why| UpstreamsError::BadUrl {
-                        name: entry.to_owned(),
-                        url: entry.to_owned(),
-                        why,
-                    })?;
-                    let host = parsed.host_str().unwrap_or_default();
-                    let name = match parsed.port() {
-                        Some(port) => format!("{host}:{port}"),
-                        None => host.to_owned(),
-                    };
-                    (name, entry)
-                }
-            };
-            self = self.instance(name, url);
-        }
-        Ok(self)
-    }
-
-    /// The breaker settings of every instance (default: 5 consecutive failures open it for 30 s,
-    /// then 1 trial call).
-    pub fn breaker(mut self, config: CircuitBreakerConfig) -> Self {
-        self.breaker = config;
-        self
-    }
-
-    /// The client, and with it the time limit of each attempt (default: [`HttpClient::new`]).
-    pub fn client(mut self, client: HttpClient) -> Self {
-        self.client = Some(client);
-        self
-    }
-
-    /// The retries (default: up to 2 after the first attempt, 100 ms then 200 ms, jittered).
-    pub fn retry(mut self, retry: Retry) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// Which failures are retried (default [`RemoteError::is_transient`]).
-    pub fn retry_when(mut self, when: fn(&RemoteError) -> bool) -> Self {
-        self.retry_when = when;
-        self
-    }
-
-    /// Which failures count against the instance's breaker (default
-    /// [`RemoteError::is_transient`]); the others count as a success.
-    pub fn counts_against_instance(mut self, counts: fn(&RemoteError) -> bool) -> Self {
-        self.counts_against = counts;
-        self
-    }
-
-    /// The upstreams, or the first problem with their names and URLs.
-    pub fn build(self) -> Result<Upstreams, UpstreamsError> {
-        if self.instances.is_empty() {
-            return Err(UpstreamsError::NoInstances);
-        }
-        if self.breaker.threshold == 0 || self.breaker.half_open == 0 {
-            return Err(UpstreamsError::BadBreaker);
-        }
-        let mut balancer = LoadBalancer::builder(self.strategy).breaker(self.breaker);
-        let mut names: Vec<&str> = Vec::new();
-        for (name, url, weight) in &self.instances {
-            if name.is_empty() {
-                return Err(UpstreamsError::BadName(url.clone()));
-            }
-            if names.contains(&name.as_str()) {
-                return Err(UpstreamsError::DuplicateName(name.clone()));
-            }
-            names.push(name);
-            let base = parse_url(url).map_err(|why| UpstreamsError::BadUrl {
-                name: name.clone(),
-                url: url.clone(),
-                why,
-            })?;
-            if base.query().is_some() || base.fragment().is_some() {
-                return Err(UpstreamsError::BadUrl {
-                    name: name.clone(),
-                    url: url.clone(),
-                    why: "a base URL has no query or fragment".into(),
-                });
-            }
-            balancer = balancer.weighted(name.clone(), base, *weight);
-        }
-        Ok(Upstreams {
-            balancer: balancer.build(),
-            client: self.client.unwrap_or_default(),
-            retry: self.retry,
-            retry_when: self.retry_when,
-            counts_against: self.counts_against,
-        })
-    }
-}
-
-/// Why [`UpstreamsBuilder::build`] refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UpstreamsError {
-    /// No instance was given.
-    NoInstances,
-    /// An instance name is empty or not printable.
-    BadName(String),
-    /// Two instances have this name.
-    DuplicateName(String),
-    /// An instance's URL is not a usable base URL.
-    BadUrl {
-        /// The instance.
-        name: String,
-        /// Its URL.
-        url: String,
-        /// Why it is unusable.
-        why: String,
-    },
-    /// The breaker settings are invalid.
-    BadBreaker,
-}
-
-impl fmt::Display for UpstreamsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            UpstreamsError::NoInstances => f.write_str("no upstream instances"),
-            UpstreamsError::BadName(url) => write!(f, "the upstream at {url:?} has an empty name"),
-            UpstreamsError::DuplicateName(name) => {
-                write!(f, "two upstream instances are named {name:?}")
-            }
-            UpstreamsError::BadUrl { name, url, why } => {
-                write!(f, "upstream {name:?}: base URL {url:?}: {why}")
-            }
-            UpstreamsError::BadBreaker => {
-                f.write_str("breaker threshold and half-open count must be at least 1")
-            }
-        }
-    }
-}
-
-impl std::error::Error for UpstreamsError {}
-
 impl Upstreams {
-    /// A builder; see [`Upstreams`] for the defaults.
-    pub fn builder(strategy: Strategy) -> UpstreamsBuilder {
-        UpstreamsBuilder {
-            strategy,
-            breaker: CircuitBreakerConfig {
-                threshold: 5,
-                recovery: Duration::from_secs(30),
-                half_open: 1,
-                failure_rate: None,
-            },
-            instances: Vec::new(),
-            client: None,
-            retry: Retry {
-                max: 2,
-                base: Duration::from_millis(100),
-                max_delay: Duration::from_secs(2),
-                jitter: true,
-            },
-            retry_when: RemoteError::is_transient,
-            counts_against: RemoteError::is_transient,
-        }
-    }
-
     /// The balancer, for its [`stats`](LoadBalancer::stats), breakers and weights.
     pub fn balancer(&self) -> &LoadBalancer<Url> {
         &self.balancer
@@ -404,6 +204,7 @@ fn join(base: &Url, path: &str) -> Result<Url, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::balancer::Strategy;
 
     #[test]
     fn paths_join_under_the_base_and_stay_on_its_origin() {

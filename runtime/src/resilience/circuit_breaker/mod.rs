@@ -1,102 +1,18 @@
 //! Circuit breaker: stop calling a failing service, try again after a recovery time.
 
+mod config;
+mod permit;
+mod stats;
+
+pub use config::{CircuitBreakerConfig, FailureRate};
+pub use permit::BreakerPermit;
+pub use stats::{CircuitState, CircuitStats};
+
 use crate::error::ToolError;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-/// Settings of a [`CircuitBreaker`].
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct CircuitBreakerConfig {
-    /// Consecutive failures that open the circuit (ignored in failure-rate mode).
-    pub threshold: u32,
-    /// How long the circuit stays open before trial calls are let through.
-    pub recovery: Duration,
-    /// Trial calls admitted at once while half-open.
-    pub half_open: u32,
-    /// Failure-rate mode: open on the share of failures among recent calls instead of on
-    /// consecutive failures.
-    pub failure_rate: Option<FailureRate>,
-}
-
-impl Default for CircuitBreakerConfig {
-    fn default() -> Self {
-        CircuitBreakerConfig::DEFAULT
-    }
-}
-
-impl CircuitBreakerConfig {
-    /// What `#[circuit_breaker]` means without arguments: open after 5 consecutive failures, one
-    /// trial call after 60 s. The macro fills the arguments a user leaves out from here.
-    pub const DEFAULT: CircuitBreakerConfig = CircuitBreakerConfig {
-        threshold: 5,
-        recovery: Duration::from_secs(60),
-        half_open: 1,
-        failure_rate: None,
-    };
-}
-
-/// The failure-rate rule: among the last `window` calls (once there are at least `min_calls` of
-/// them), a share of failures of `rate` or more opens the circuit. Suits services that fail
-/// intermittently, where failures are rarely consecutive but too frequent.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct FailureRate {
-    /// From 0 (exclusive) to 1.
-    pub rate: f64,
-    /// Calls looked at, at most [`FailureRate::MAX_WINDOW`].
-    pub window: u32,
-    /// Calls needed in the window before the rate decides, from 1 to `window`.
-    pub min_calls: u32,
-}
-
-impl FailureRate {
-    /// The largest window (the breaker keeps one flag per call in it).
-    pub const MAX_WINDOW: u32 = 10_000;
-    /// The window when none is given, in calls.
-    pub const DEFAULT_WINDOW: u32 = 20;
-
-    /// The rule for `rate`, over `window` calls (default [`FailureRate::DEFAULT_WINDOW`]) once
-    /// `min_calls` of them are in (default: half the window, rounded up).
-    ///
-    /// `const`, so that `#[circuit_breaker(failure_rate = …)]` is checked when the program compiles:
-    /// a window above [`FailureRate::MAX_WINDOW`] or `min_calls` above the window stops the build
-    /// with this function's message.
-    ///
-    /// ```
-    /// use sturdy_runtime::resilience::FailureRate;
-    ///
-    /// let rule = FailureRate::new(0.5, None, None);
-    /// assert_eq!((rule.window, rule.min_calls), (20, 10));
-    /// ```
-    pub const fn new(rate: f64, window: Option<u32>, min_calls: Option<u32>) -> FailureRate {
-        let window = match window {
-            Some(w) => w,
-            None => Self::DEFAULT_WINDOW,
-        };
-        assert!(
-            window >= 1 && window <= Self::MAX_WINDOW,
-            "a failure-rate window holds 1 to 10000 calls"
-        );
-        let min_calls = match min_calls {
-            Some(m) => m,
-            None => window.div_ceil(2),
-        };
-        assert!(
-            min_calls >= 1 && min_calls <= window,
-            "`min_calls` is at least 1 and at most the window (20 calls when `window` is not given)"
-        );
-        assert!(
-            rate > 0.0 && rate <= 1.0,
-            "a failure rate is above 0 and at most 1"
-        );
-        FailureRate {
-            rate,
-            window,
-            min_calls,
-        }
-    }
-}
 
 /// The outcomes of the latest calls, for the failure-rate rule.
 #[derive(Debug, Default)]
@@ -104,35 +20,6 @@ struct Window {
     /// `true` for a failure, oldest first.
     outcomes: VecDeque<bool>,
     failures: u32,
-}
-
-/// The state a breaker reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CircuitState {
-    /// Calls pass; failures are counted.
-    Closed,
-    /// Calls are rejected without running.
-    Open,
-    /// The recovery time has passed: a few trial calls decide.
-    HalfOpen,
-}
-
-/// A snapshot of a breaker.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
-pub struct CircuitStats {
-    /// The state now.
-    pub state: CircuitState,
-    /// Failures in a row (consecutive mode).
-    pub consecutive_failures: u32,
-    /// Trial calls running (half-open only).
-    pub trials: u32,
-    /// Calls rejected since creation.
-    pub rejected: u64,
-    /// Failure-rate mode: calls and failures in the window (0 otherwise).
-    pub window_calls: u32,
-    /// Failures among the calls in the window (failure-rate mode).
-    pub window_failures: u32,
 }
 
 /// The non-closed states, and the closed state's stand-in (the failure count lives in the word).
@@ -468,41 +355,6 @@ impl CircuitBreaker {
                 }
                 Err(now) => word = now,
             }
-        }
-    }
-}
-
-/// One admitted call; report its outcome with [`success`](Self::success) or
-/// [`failure`](Self::failure).
-#[must_use = "report the outcome of the call"]
-#[derive(Debug)]
-pub struct BreakerPermit<'a> {
-    breaker: &'a CircuitBreaker,
-    trial: bool,
-    done: bool,
-}
-
-impl BreakerPermit<'_> {
-    #[inline]
-    /// The call succeeded.
-    pub fn success(mut self) {
-        self.done = true;
-        self.breaker.record(self.trial, Some(true));
-    }
-
-    #[inline]
-    /// The call failed.
-    pub fn failure(mut self) {
-        self.done = true;
-        self.breaker.record(self.trial, Some(false));
-    }
-}
-
-impl Drop for BreakerPermit<'_> {
-    #[inline]
-    fn drop(&mut self) {
-        if !self.done {
-            self.breaker.record(self.trial, None);
         }
     }
 }

@@ -1,0 +1,52 @@
+//! Why the registry could not be built, or a call could not be routed.
+
+use std::fmt;
+
+/// Why the registry could not be built, or a call could not be routed.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum RegistryError {
+    /// Two functions registered the same tool name.
+    DuplicateName {
+        /// The name both tools have.
+        name: String,
+        /// The first function (path and location).
+        first: String,
+        /// The second function.
+        second: String,
+    },
+    /// No tool has this name.
+    UnknownTool(String),
+    /// A parameter's `#[arg(default = …)]` does not deserialise into its type.
+    BadDefault {
+        /// The tool.
+        tool: String,
+        /// The parameter.
+        param: String,
+        /// Why the default does not fit.
+        message: String,
+    },
+}
+
+impl fmt::Display for RegistryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RegistryError::DuplicateName {
+                name,
+                first,
+                second,
+            } => write!(
+                f,
+                "two tools are named `{name}`: {first} and {second}; rename one with #[tool(name = \"…\")]"
+            ),
+            RegistryError::UnknownTool(name) => write!(f, "Unknown tool: {name}"),
+            RegistryError::BadDefault {
+                tool,
+                param,
+                message,
+            } => write!(f, "tool `{tool}`, parameter `{param}`: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for RegistryError {}

@@ -19,7 +19,7 @@ use schemars::{Schema, SchemaGenerator};
 use serde_json::{json, Map, Value};
 
 /// A schema generator with sturdy's settings, for input (`Deserialize`) or output (`Serialize`).
-pub fn generator(contract: Contract) -> SchemaGenerator {
+pub(crate) fn generator(contract: Contract) -> SchemaGenerator {
     SchemaSettings::draft2020_12()
         .with(|s| {
             s.meta_schema = None;
@@ -29,7 +29,7 @@ pub fn generator(contract: Contract) -> SchemaGenerator {
 }
 
 /// The `inputSchema` of a tool: an object with one property per parameter.
-pub fn input_schema(params: &[ParamDef], defaults: &[(&str, Value)]) -> Value {
+pub(crate) fn input_schema(params: &[ParamDef], defaults: &[(&str, Value)]) -> Value {
     let mut generator = generator(Contract::Deserialize);
     let mut properties = Map::new();
     let mut required = Vec::new();
@@ -63,7 +63,7 @@ pub fn input_schema(params: &[ParamDef], defaults: &[(&str, Value)]) -> Value {
 
 /// The `outputSchema` of a tool, and whether values must be wrapped as `{"result": value}`
 /// because their schema is not an object.
-pub fn output_schema(
+pub(crate) fn output_schema(
     schema_fn: fn(&mut SchemaGenerator) -> Option<Schema>,
 ) -> Option<(Value, bool)> {
     let mut generator = generator(Contract::Serialize);
@@ -111,7 +111,7 @@ pub fn output_schema(
 pub const DIALECT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
 
 /// Names the dialect at the root (`"$schema"`), for `#[tool(schema_dialect)]`.
-pub fn declare_dialect(schema: &mut Value) {
+pub(crate) fn declare_dialect(schema: &mut Value) {
     if let Value::Object(m) = schema {
         m.insert("$schema".into(), Value::from(DIALECT_2020_12));
     }

@@ -232,6 +232,23 @@ async fn stateless_2026_requests() {
     let e = c.request(5, "tools/list", json!({"_meta": bad})).await;
     assert_eq!(e["error"]["code"], -32022);
     assert_eq!(e["error"]["data"]["requested"], "1900-01-01");
+    // Without the client's capabilities a stateless request cannot be understood.
+    let mut partial = meta_2026();
+    partial
+        .as_object_mut()
+        .unwrap()
+        .remove("io.modelcontextprotocol/clientCapabilities");
+    let e = c.request(6, "tools/list", json!({"_meta": partial})).await;
+    assert_eq!(e["error"]["code"], -32602, "{e}");
+    assert!(e["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("clientCapabilities"));
+    // Nor is there a handshake.
+    let e = c
+        .request(7, "initialize", json!({"_meta": meta_2026()}))
+        .await;
+    assert_eq!(e["error"]["code"], -32601, "{e}");
 }
 
 #[tokio::test]

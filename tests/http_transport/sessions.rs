@@ -97,3 +97,97 @@ async fn stateless_2026_requests_need_no_session() {
     assert_eq!(json_of(r).await["error"]["code"], -32020);
     server.shutdown().await;
 }
+
+/// A stateless request cannot be understood without `_meta` naming its revision and the client's
+/// capabilities: -32602 with HTTP 400, the id echoed; `clientInfo` may be left out.
+#[tokio::test]
+async fn a_stateless_request_without_its_meta_is_a_400() {
+    let server = TestServer::start(HttpOptions::default()).await;
+    let client = Client::new();
+    let url = server.url();
+    let full = stateless_meta();
+    let without = |key: &str| {
+        let mut meta = full.clone();
+        meta.as_object_mut().unwrap().remove(key);
+        meta
+    };
+    let mut discover = stateless_headers();
+    discover.insert("mcp-method", HeaderValue::from_static("server/discover"));
+    for (id, params) in [
+        (101, json!({})),
+        (
+            102,
+            json!({"_meta": without("io.modelcontextprotocol/protocolVersion")}),
+        ),
+        (
+            103,
+            json!({"_meta": without("io.modelcontextprotocol/clientCapabilities")}),
+        ),
+        (104, json!({"_meta": "not an object"})),
+    ] {
+        let r = post(
+            &client,
+            &url,
+            discover.clone(),
+            json!({"jsonrpc":"2.0","id":id,"method":"server/discover","params":params}),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{params}");
+        let v = json_of(r).await;
+        assert_eq!(v["error"]["code"], -32602, "{v}");
+        assert_eq!(v["id"], id, "{v}");
+    }
+    let r = post(
+        &client,
+        &url,
+        discover.clone(),
+        json!({"jsonrpc":"2.0","id":105,"method":"server/discover",
+               "params":{"_meta": without("io.modelcontextprotocol/clientInfo")}}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(json_of(r).await["result"]["supportedVersions"].is_array());
+    server.shutdown().await;
+}
+
+/// The handshake methods do not exist in 2026-07-28, nor do unknown ones: HTTP 404 with -32601,
+/// the id echoed. The same methods still work in a 2025 session.
+#[tokio::test]
+async fn removed_and_unknown_methods_are_a_404_when_stateless() {
+    let server = TestServer::start(HttpOptions::default()).await;
+    let client = Client::new();
+    let url = server.url();
+    for (id, method) in [
+        (1, "initialize"),
+        (2, "ping"),
+        (3, "logging/setLevel"),
+        (4, "resources/subscribe"),
+        (5, "resources/unsubscribe"),
+        (6, "no/such/method"),
+    ] {
+        let mut h = stateless_headers();
+        h.insert("mcp-method", HeaderValue::from_str(method).unwrap());
+        let r = post(
+            &client,
+            &url,
+            h,
+            json!({"jsonrpc":"2.0","id":id,"method":method,"params":{"_meta":stateless_meta()}}),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{method}");
+        let v = json_of(r).await;
+        assert_eq!(v["error"]["code"], -32601, "{method}: {v}");
+        assert_eq!(v["id"], id, "{method}: {v}");
+    }
+    let sid = open_session(&client, &url, mcp_headers()).await;
+    let r = post(
+        &client,
+        &url,
+        with_session(&sid),
+        json!({"jsonrpc":"2.0","id":7,"method":"ping"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(json_of(r).await["result"], json!({}));
+    server.shutdown().await;
+}

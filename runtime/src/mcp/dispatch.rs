@@ -1,12 +1,13 @@
 //! Routing of one incoming JSON-RPC message to its handler.
 
 use super::input_required::{Round, RoundTrip};
+use super::methods::is_served;
 use super::{Server, Session};
 use crate::context::{Asking, Context};
 use crate::error::ToolError;
 use crate::protocol::jsonrpc::{self, RpcError};
 use crate::protocol::version::{self, Version};
-use crate::protocol::{ClientCapabilities, Envelope, LogLevel};
+use crate::protocol::{check_stateless_meta, ClientCapabilities, Envelope, LogLevel};
 use crate::registry::{CallResult, RegistryError};
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
@@ -121,10 +122,19 @@ impl Server {
             return Ok(None);
         };
         let version = self.version_for(session, method, &params)?;
+        if version.is_stateless() {
+            check_stateless_meta(params.get("_meta"))?;
+        }
+        if !is_served(method, version.is_stateless()) {
+            return Err(RpcError::new(
+                jsonrpc::METHOD_NOT_FOUND,
+                format!("Method not found: {method}"),
+            ));
+        }
         let result = match method {
             "initialize" => self.initialize(session, &params)?,
-            "ping" if !version.is_stateless() => json!({}),
-            "logging/setLevel" if !version.is_stateless() => {
+            "ping" => json!({}),
+            "logging/setLevel" => {
                 let level = params
                     .get("level")
                     .and_then(Value::as_str)

@@ -3,6 +3,7 @@
 
 mod dispatch;
 mod input_required;
+mod methods;
 mod session;
 mod tools_list;
 
@@ -10,6 +11,7 @@ mod tools_list;
 pub use crate::protocol::{jsonrpc, version, LogLevel, Version};
 pub(crate) use input_required::random_token;
 pub use input_required::{MAX_PARKED, MAX_PARKED_PER_CLIENT, PARKED_TTL};
+pub(crate) use methods::is_served;
 pub use session::Session;
 
 use crate::registry::{Registry, RegistryError};

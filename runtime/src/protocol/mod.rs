@@ -5,9 +5,11 @@ mod capabilities;
 mod envelope;
 pub mod jsonrpc;
 mod logging;
+mod request_meta;
 pub mod version;
 
 pub(crate) use capabilities::ClientCapabilities;
 pub(crate) use envelope::Envelope;
 pub use logging::LogLevel;
+pub(crate) use request_meta::check_stateless_meta;
 pub use version::Version;

@@ -8,10 +8,10 @@ use super::replay::Replay;
 use super::responses::{header_mismatch, header_str, raw_json, rpc_status};
 use super::state::AppState;
 use super::streaming::{json_or_sse, sse_response, Outlet, RunningCall};
-use crate::mcp::Session;
-use crate::protocol::jsonrpc;
+use crate::mcp::{is_served, Session};
+use crate::protocol::jsonrpc::{self, RpcError};
 use crate::protocol::version::{self, Version};
-use crate::protocol::Envelope;
+use crate::protocol::{check_stateless_meta, Envelope};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -103,6 +103,21 @@ pub(super) async fn post_mcp(
     let stateless = meta_version.or(header_version).and_then(Version::parse)
         == Some(Version::V2026_07_28)
         || method == "server/discover";
+    // A stateless request is checked here, where the HTTP status can say what is wrong: without
+    // its `_meta` it cannot be understood (400), and a method that does not exist there is 404.
+    if stateless && id.is_some() && envelope.method.is_some() {
+        let id = id.as_ref().filter(|i| i.is_string() || i.is_number());
+        if let Err(err) = check_stateless_meta(meta.as_ref()) {
+            return raw_json(StatusCode::BAD_REQUEST, jsonrpc::error_response(id, &err));
+        }
+        if !is_served(method, true) {
+            let err = RpcError::new(
+                jsonrpc::METHOD_NOT_FOUND,
+                format!("Method not found: {method}"),
+            );
+            return raw_json(StatusCode::NOT_FOUND, jsonrpc::error_response(id, &err));
+        }
+    }
 
     let mut new_session_id = None;
     // The session, and where its streams are kept for resumption (none when stateless).

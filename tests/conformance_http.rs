@@ -1,7 +1,8 @@
-//! The official MCP conformance suite (`@modelcontextprotocol/conformance`, active server suite)
-//! against the conformance fixture server (`examples/conformance.rs`) over Streamable HTTP, run
-//! through `.ci/conformance.sh` with the baseline `tests/conformance/expected-failures.txt`: the
-//! test fails when a scenario not in the baseline fails, and when one in it passes.
+//! The official MCP conformance suite (`@modelcontextprotocol/conformance`, pinned in
+//! `.ci/conformance.sh`) against the conformance fixture server (`examples/conformance.rs`) over
+//! Streamable HTTP, twice: the active suite at 2025-11-25, and exactly what 2026-07-28 requires,
+//! each with its baseline in `tests/conformance/`: the test fails when a check not in the baseline
+//! fails, and when one in it passes.
 //!
 //! The script installs the suite and a Node 22 runtime from the npm registry on first use (needs
 //! `npm` on `PATH`), into `$CONFORMANCE_HOME` when set, else into `<target>/mcp-conformance/`, and
@@ -12,7 +13,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
-use support::{run, target_dir, HttpServer, Output};
+use support::{run as run_command, target_dir, HttpServer, Output};
 
 /// Longest the first run (installing the suite and Node from npm) may take.
 const INSTALL_TIMEOUT: Duration = Duration::from_secs(600);
@@ -21,43 +22,74 @@ const SUITE_TIMEOUT: Duration = Duration::from_secs(180);
 /// Written into the default `CONFORMANCE_HOME` once the install succeeded.
 const MARKER: &str = "sturdy-installed.txt";
 
+/// One run of the suite: its arguments and its baseline.
+struct Run {
+    name: &'static str,
+    args: &'static [&'static str],
+    baseline: &'static str,
+}
+
+/// The 2025-11-25 revision (the active suite, sessions) and 2026-07-28 (exactly what that revision
+/// requires, stateless), each against a server of its own: the runs park calls and open sessions,
+/// and per-client quotas would carry over.
+const RUNS: [Run; 2] = [
+    Run {
+        name: "2025-11-25",
+        args: &["--spec-version", "2025-11-25"],
+        baseline: "tests/conformance/expected-failures.txt",
+    },
+    Run {
+        name: "2026-07-28",
+        args: &["--requirements", "2026-07-28"],
+        baseline: "tests/conformance/expected-failures-2026-07-28.txt",
+    },
+];
+
 #[test]
 fn conformance_suite_over_http() {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let baseline_path = manifest.join("tests/conformance/expected-failures.txt");
     let fixture = support::build_example("conformance");
     let home = conformance_home();
-
     // Every baseline entry must name a scenario of the suite (the suite ignores unknown names).
     let listed = scenarios(&home);
     let home = &home.dir;
-    let baseline = std::fs::read_to_string(&baseline_path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", baseline_path.display()));
-    for name in baseline_entries(&baseline) {
-        assert!(
-            listed.iter().any(|s| s == name),
-            "{} lists {name:?}, which is not a server scenario of the suite: {listed:?}",
-            baseline_path.display()
-        );
+    for run in &RUNS {
+        let baseline_path = manifest.join(run.baseline);
+        let baseline = std::fs::read_to_string(&baseline_path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", baseline_path.display()));
+        for entry in baseline_entries(&baseline) {
+            // `scenario` or `scenario:check-id`.
+            let name = entry.split(':').next().unwrap_or(entry);
+            assert!(
+                listed.iter().any(|s| s == name),
+                "{} lists {entry:?}, whose scenario is not a server scenario of the suite: {listed:?}",
+                baseline_path.display()
+            );
+        }
+        run_suite(home, &fixture, run, &baseline_path);
     }
+}
 
+/// Runs the suite once against a fresh fixture server; fails on anything outside the baseline.
+fn run_suite(home: &Path, fixture: &Path, run: &Run, baseline_path: &Path) {
     // SSE responses are cut after 200 ms, so that `test_reconnection` (500 ms) is resumed.
-    let server = HttpServer::start_with_env(&fixture, &[("STURDY_SSE_CLOSE_AFTER", "0.2")]);
+    let server = HttpServer::start_with_env(fixture, &[("STURDY_SSE_CLOSE_AFTER", "0.2")]);
     let url = server.url();
     let started = Instant::now();
     let mut cmd = runner(home);
-    // `--suite all`: the pending scenarios too (json-schema-2020-12, server-sse-polling).
     cmd.arg(&url)
-        .args(["--suite", "all", "--expected-failures"])
-        .arg(&baseline_path);
-    let out = run(cmd, SUITE_TIMEOUT);
+        .args(run.args)
+        .arg("--expected-failures")
+        .arg(baseline_path);
+    let out = run_command(cmd, SUITE_TIMEOUT);
     let elapsed = started.elapsed();
     let stopped = server.stop();
     assert!(
         out.succeeded(),
-        "the MCP conformance suite against {url} failed ({}): a scenario outside the baseline \
-         failed, or one in it now passes (then remove it from {})\n--- runner stdout ---\n{}\n\
+        "the MCP conformance suite ({} run) against {url} failed ({}): a check outside the \
+         baseline failed, or one in it now passes (then remove it from {})\n--- runner stdout ---\n{}\n\
          --- runner stderr ---\n{}\n--- server stderr ---\n{}",
+        run.name,
         out.outcome(),
         baseline_path.display(),
         out.stdout,
@@ -71,7 +103,8 @@ fn conformance_suite_over_http() {
         .filter(|l| l.starts_with('✓') || l.starts_with('✗') || l.starts_with("Total:"))
         .collect();
     println!(
-        "{}\n(suite: {:.1} s)",
+        "{} run:\n{}\n(suite: {:.1} s)",
+        run.name,
         summary.join("\n"),
         elapsed.as_secs_f64()
     );
@@ -119,7 +152,7 @@ fn scenarios(home: &Home) -> Vec<String> {
     let started = Instant::now();
     let mut cmd = runner(&home.dir);
     cmd.args(["list", "--server"]);
-    let out: Output = run(cmd, INSTALL_TIMEOUT);
+    let out: Output = run_command(cmd, INSTALL_TIMEOUT);
     assert!(
         out.succeeded(),
         "`.ci/conformance.sh list --server` failed ({}); on first use it installs the MCP \

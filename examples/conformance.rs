@@ -104,6 +104,35 @@ async fn test_tool_with_logging(ctx: Context) -> String {
     "Logging test completed".into()
 }
 
+/// Logs at every level (scenario `server-stateless`: a stateless request that names no
+/// `logLevel` must get none of these messages).
+#[tool]
+async fn test_logging_tool(ctx: Context) -> String {
+    for level in [
+        LogLevel::Debug,
+        LogLevel::Info,
+        LogLevel::Warning,
+        LogLevel::Error,
+    ] {
+        ctx.log(level, format!("{} message", level.as_str())).await;
+    }
+    "Logged at every level".into()
+}
+
+/// Asks the user something (scenario `server-stateless`: in a stateless request the question
+/// travels inside the call's result, `input_required`, never as a request of its own on the
+/// response stream).
+#[tool]
+async fn test_streaming_elicitation(ctx: Context) -> Result<String, ToolError> {
+    let schema = json!({
+        "type": "object",
+        "properties": { "answer": { "type": "string" } },
+        "required": ["answer"],
+    });
+    let answer = ctx.elicit("Please answer", schema).await?;
+    Ok(format!("User response: {}", elicitation_text(&answer)))
+}
+
 /// Reports progress 0, 50 and 100 of 100, about 50 ms apart (scenario `tools-call-with-progress`).
 #[tool]
 async fn test_tool_with_progress(ctx: Context) -> String {

@@ -76,10 +76,20 @@ async fn bad_input_gets_the_right_status_and_the_server_keeps_serving() {
         &client,
         &url,
         h,
-        json!({"jsonrpc":"2.0","id":1,"method":"tools/list"}),
+        json!({"jsonrpc":"2.0","id":301,"method":"tools/list"}),
     )
     .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    // The spec's UnsupportedProtocolVersionError: what is supported, what was asked, the id.
+    let v = json_of(r).await;
+    assert_eq!(v["id"], 301, "{v}");
+    assert_eq!(v["error"]["code"], -32022, "{v}");
+    assert_eq!(v["error"]["data"]["requested"], "1999-01-01", "{v}");
+    assert_eq!(
+        v["error"]["data"]["supported"],
+        json!(["2026-07-28", "2025-11-25", "2025-06-18"]),
+        "{v}"
+    );
     // GET has no stream here.
     let r = in_session(&client, reqwest::Method::GET, &url, &sid).await;
     assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);

@@ -189,16 +189,7 @@ impl Server {
             .and_then(|m| m.get(version::META_PROTOCOL_VERSION));
         if let Some(requested) = requested {
             let requested = requested.as_str().unwrap_or_default();
-            return Version::parse(requested).ok_or_else(|| {
-                RpcError::new(
-                    jsonrpc::UNSUPPORTED_PROTOCOL_VERSION,
-                    "Unsupported protocol version",
-                )
-                .with_data(json!({
-                    "supported": Version::ALL.map(Version::as_str),
-                    "requested": requested,
-                }))
-            });
+            return Version::parse(requested).ok_or_else(|| Version::unsupported(requested));
         }
         Ok(match method {
             "server/discover" => Version::V2026_07_28,

@@ -1,5 +1,8 @@
 //! The MCP revisions sturdy speaks, negotiated per client (or, from 2026-07-28, per request).
 
+use super::jsonrpc::{self, RpcError};
+use serde_json::json;
+
 /// A protocol revision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Version {
@@ -39,6 +42,20 @@ impl Version {
     /// Revisions without `initialize`: every request says its version, results carry `resultType`.
     pub fn is_stateless(self) -> bool {
         self >= Version::V2026_07_28
+    }
+
+    /// The error for a request in a revision this server does not speak: the supported revisions
+    /// and the one requested, in the layout the 2026-07-28 spec gives (`error.data.supported`,
+    /// `error.data.requested`).
+    pub(crate) fn unsupported(requested: &str) -> RpcError {
+        RpcError::new(
+            jsonrpc::UNSUPPORTED_PROTOCOL_VERSION,
+            format!("Unsupported protocol version: {requested}"),
+        )
+        .with_data(json!({
+            "supported": Version::ALL.map(Version::as_str),
+            "requested": requested,
+        }))
     }
 }
 

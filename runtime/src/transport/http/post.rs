@@ -83,9 +83,10 @@ pub(super) async fn post_mcp(
         // Within a session the negotiated revision governs; the header only has to name a real
         // revision (clients of older revisions send theirs, e.g. 2025-03-26).
         if Version::parse(v).is_none() && !OLDER_REVISIONS.contains(&v) {
-            return rpc_status(
+            let id = id.as_ref().filter(|i| i.is_string() || i.is_number());
+            return raw_json(
                 StatusCode::BAD_REQUEST,
-                &format!("Unsupported protocol version: {v}"),
+                jsonrpc::error_response(id, &Version::unsupported(v)),
             );
         }
     }

@@ -104,6 +104,14 @@ async fn test_tool_with_logging(ctx: Context) -> String {
     "Logging test completed".into()
 }
 
+/// Needs the client's model (scenario `server-stateless`: a stateless request whose `_meta` does not
+/// declare `sampling` gets -32021 naming it).
+#[tool]
+async fn test_missing_capability(ctx: Context) -> Result<String, ToolError> {
+    let reply = ctx.sample("Say hello", 20).await?;
+    Ok(format!("LLM response: {}", reply.text))
+}
+
 /// Logs at every level (scenario `server-stateless`: a stateless request that names no
 /// `logLevel` must get none of these messages).
 #[tool]

@@ -82,6 +82,17 @@ pub enum ToolError {
         /// Why.
         message: String,
     },
+    /// A request of the tool's to the MCP client needs a capability the client did not declare
+    /// (`sampling` for [`Context::sample`](crate::Context::sample), ...): the client was not
+    /// asked. Its kind is `client`, like [`ToolError::Client`]; a stateless (2026-07-28) call
+    /// answers it with the JSON-RPC error -32021 naming the capability, as that revision requires.
+    /// Never retried.
+    MissingClientCapability {
+        /// The request method that could not be sent.
+        method: String,
+        /// The capability it needs (`sampling`, `elicitation`, `roots`).
+        capability: String,
+    },
 }
 
 impl ToolError {
@@ -129,7 +140,7 @@ impl ToolError {
             ToolError::Rejected { .. } => "rejected",
             ToolError::Unavailable { .. } => "unavailable",
             ToolError::Upstream { .. } => "upstream",
-            ToolError::Client { .. } => "client",
+            ToolError::Client { .. } | ToolError::MissingClientCapability { .. } => "client",
         }
     }
 
@@ -167,6 +178,9 @@ impl ToolError {
         } = self
         {
             v["last_failure"] = json!(failure);
+        }
+        if let ToolError::MissingClientCapability { capability, .. } = self {
+            v["required_capability"] = json!(capability);
         }
         if let ToolError::Upstream {
             status, instance, ..
@@ -221,6 +235,10 @@ impl fmt::Display for ToolError {
             ToolError::Unavailable { message, .. }
             | ToolError::Upstream { message, .. }
             | ToolError::Client { message, .. } => f.write_str(message),
+            ToolError::MissingClientCapability { method, capability } => write!(
+                f,
+                "cannot send {method}: the client did not declare the `{capability}` capability"
+            ),
         }
     }
 }

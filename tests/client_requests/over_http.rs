@@ -168,3 +168,43 @@ async fn http_stateless_rounds_stream_each_rounds_progress() {
     assert_eq!(last["result"]["content"][0]["text"], "Accept");
     server.shutdown().await;
 }
+
+/// 2026-07-28: a stateless call whose tool needs a capability the request did not declare gets
+/// -32021 naming it (a `ClientCapabilities` object) with HTTP 400, the id echoed; declared, the
+/// same call asks in rounds as usual.
+#[tokio::test]
+async fn http_stateless_missing_capability_is_a_32021_and_a_400() {
+    let server = TestServer::start(HttpOptions::default()).await;
+    let http = reqwest::Client::new();
+    let url = server.url();
+    let mut h = stateless_headers();
+    h.insert(
+        "mcp-method",
+        reqwest::header::HeaderValue::from_static("tools/call"),
+    );
+    h.insert(
+        "mcp-name",
+        reqwest::header::HeaderValue::from_static("summarise"),
+    );
+    let body = |meta: Value| {
+        json!({"jsonrpc": "2.0", "id": 401, "method": "tools/call",
+               "params": {"name": "summarise", "arguments": {"text": "t"}, "_meta": meta}})
+    };
+    let r = post(&http, &url, h.clone(), body(stateless_meta())).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let v: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(v["id"], 401, "{v}");
+    assert_eq!(v["error"]["code"], -32021, "{v}");
+    assert_eq!(
+        v["error"]["data"]["requiredCapabilities"],
+        json!({"sampling": {}}),
+        "{v}"
+    );
+    let mut meta = stateless_meta();
+    meta["io.modelcontextprotocol/clientCapabilities"] = askable();
+    let r = post(&http, &url, h, body(meta)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(v["result"]["resultType"], "input_required", "{v}");
+    server.shutdown().await;
+}

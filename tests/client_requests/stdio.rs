@@ -84,7 +84,8 @@ async fn a_client_without_the_capability_is_not_asked() {
         text(&r).contains("did not declare the `elicitation` capability"),
         "{r}"
     );
-    // Nor is a stateless request's client that declares nothing.
+    // Nor is a stateless request's client that declares nothing: 2026-07-28 answers the call
+    // with -32021, naming the capability.
     let r = client
         .request(
             31,
@@ -92,8 +93,12 @@ async fn a_client_without_the_capability_is_not_asked() {
             json!({"name": "ask_name", "arguments": {"question": "?"}, "_meta": meta_2026()}),
         )
         .await;
-    assert_eq!(r["result"]["isError"], true, "{r}");
-    assert!(text(&r).contains("did not declare"), "{r}");
+    assert_eq!(r["error"]["code"], -32021, "{r}");
+    assert_eq!(
+        r["error"]["data"]["requiredCapabilities"],
+        json!({"elicitation": {}}),
+        "{r}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -29,9 +29,10 @@ impl Context {
     /// Sends a request to the client and waits for its result: the general form of
     /// [`elicit`](Self::elicit) and [`sample`](Self::sample).
     ///
-    /// Fails with [`ToolError::Client`] when the client cannot be asked (detached context,
-    /// capability not declared), when the connection ends first, or when the client answers with
-    /// an error; with [`ToolError::Cancelled`] when the call is cancelled.
+    /// Fails with [`ToolError::MissingClientCapability`] when the client did not declare the
+    /// capability the request needs; with [`ToolError::Client`] when the client cannot be asked
+    /// (detached context), when the connection ends first, or when the client answers with an
+    /// error; with [`ToolError::Cancelled`] when the call is cancelled.
     /// If the tool stops waiting (cancelled, timed out), the client is told to drop the request.
     pub async fn request(&self, method: &str, params: Value) -> Result<Value, ToolError> {
         let fail = |message: String| client_error(method, message);
@@ -47,9 +48,10 @@ impl Context {
         };
         if !capabilities.allows(method) {
             let needed = method.split('/').next().unwrap_or(method);
-            return Err(fail(format!(
-                "cannot send {method}: the client did not declare the `{needed}` capability"
-            )));
+            return Err(ToolError::MissingClientCapability {
+                method: method.to_owned(),
+                capability: needed.to_owned(),
+            });
         }
         let asking = async {
             match &self.inner.asking {

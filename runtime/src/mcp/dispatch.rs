@@ -331,7 +331,10 @@ impl Server {
                     |t| self.parked.park(t, session.principal().cloned(), session.quota_key()),
                     notify,
                 ) => Some(match round {
-                    Round::Done(r) => r.map(CallResult::into_json),
+                    Round::Done(r) => r
+                        .map_err(|e| invalid_params(e.to_string()))
+                        .and_then(missing_capability)
+                        .map(CallResult::into_json),
                     Round::InputRequired(v) => Ok(v),
                 }),
                 _ = cancel.cancelled() => None,
@@ -343,14 +346,16 @@ impl Server {
             });
             let call = self.registry.call(name, arguments, ctx);
             tokio::select! {
-                r = bounded(self.call_timeout, call) => Some(r.map(CallResult::into_json)),
+                r = bounded(self.call_timeout, call) => Some(
+                    r.map(CallResult::into_json).map_err(|e| invalid_params(e.to_string())),
+                ),
                 _ = cancel.cancelled() => None,
             }
         };
         session.untrack(id);
         match outcome {
             Some(Ok(result)) => Ok(Some(result)),
-            Some(Err(e)) => Err(invalid_params(e.to_string())),
+            Some(Err(e)) => Err(e),
             None => Ok(None),
         }
     }
@@ -382,6 +387,20 @@ async fn bounded(
             .await
             .unwrap_or_else(|_| Ok(CallResult::failed(&ToolError::Timeout(limit)))),
         None => call.await,
+    }
+}
+
+/// 2026-07-28: a call that needed a client capability the request did not declare is answered
+/// with -32021 naming it (`error.data.requiredCapabilities`, a `ClientCapabilities` object), not
+/// with a tool result.
+fn missing_capability(result: CallResult) -> Result<CallResult, RpcError> {
+    match &result.error {
+        Some(e @ ToolError::MissingClientCapability { capability, .. }) => Err(RpcError::new(
+            jsonrpc::MISSING_CLIENT_CAPABILITY,
+            format!("Missing required client capability: {e}"),
+        )
+        .with_data(json!({ "requiredCapabilities": { capability.as_str(): {} } }))),
+        _ => Ok(result),
     }
 }
 

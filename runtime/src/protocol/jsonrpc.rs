@@ -16,6 +16,8 @@ pub const INTERNAL_ERROR: i64 = -32603;
 pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
 /// 2026-07-28: HTTP headers disagree with the body.
 pub const HEADER_MISMATCH: i64 = -32020;
+/// 2026-07-28: the request needs a client capability its `_meta` does not declare.
+pub const MISSING_CLIENT_CAPABILITY: i64 = -32021;
 
 /// A JSON-RPC error object, ready to send.
 #[derive(Debug, Clone, PartialEq)]

@@ -72,6 +72,10 @@ mod tests {
                 method: "x".into(),
                 message: "x".into(),
             },
+            ToolError::MissingClientCapability {
+                method: "x".into(),
+                capability: "x".into(),
+            },
         ];
         for e in kinds {
             assert!(KINDS.contains(&e.kind()), "{}", e.kind());

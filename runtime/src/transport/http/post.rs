@@ -5,7 +5,7 @@ use super::guard;
 use super::headers::{METHOD_HEADER, OLDER_REVISIONS, SESSION_HEADER, VERSION_HEADER};
 use super::options::HttpOptions;
 use super::replay::Replay;
-use super::responses::{header_mismatch, header_str, raw_json, rpc_status};
+use super::responses::{header_mismatch, header_str, raw_json, rpc_status, stateless_status};
 use super::state::AppState;
 use super::streaming::{json_or_sse, sse_response, Outlet, RunningCall};
 use crate::mcp::{is_served, Session};
@@ -183,6 +183,7 @@ pub(super) async fn post_mcp(
         json_or_sse(state.server.clone(), session, body, out, permit).await
     } else {
         match state.server.handle(&session, &body).await {
+            Some(bytes) if stateless => raw_json(stateless_status(&bytes), bytes),
             Some(bytes) => raw_json(StatusCode::OK, bytes),
             // Cancelled by the client: it expects no answer.
             None => StatusCode::ACCEPTED.into_response(),

@@ -45,3 +45,27 @@ pub(super) fn header_mismatch(
     let id = id.filter(|i| i.is_string() || i.is_number());
     raw_json(StatusCode::BAD_REQUEST, jsonrpc::error_response(id, &err))
 }
+
+/// The HTTP status of a stateless (2026-07-28) answer: 400 for the error that revision gives one
+/// (a missing client capability, -32021, found by dispatch once the tool ran), else 200.
+pub(super) fn stateless_status(body: &[u8]) -> StatusCode {
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        error: Option<ErrorCode>,
+    }
+    #[derive(serde::Deserialize)]
+    struct ErrorCode {
+        code: i64,
+    }
+    // Only a body holding the code's digits can be that error: most answers are not parsed again.
+    let digits = jsonrpc::MISSING_CLIENT_CAPABILITY.to_string();
+    if !body.windows(digits.len()).any(|w| w == digits.as_bytes()) {
+        return StatusCode::OK;
+    }
+    match serde_json::from_slice::<Answer>(body) {
+        Ok(Answer {
+            error: Some(ErrorCode { code }),
+        }) if code == jsonrpc::MISSING_CLIENT_CAPABILITY => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
+    }
+}

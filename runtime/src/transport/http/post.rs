@@ -5,7 +5,9 @@ use super::guard;
 use super::headers::{METHOD_HEADER, OLDER_REVISIONS, SESSION_HEADER, VERSION_HEADER};
 use super::options::HttpOptions;
 use super::replay::Replay;
-use super::responses::{header_mismatch, header_str, raw_json, rpc_status, stateless_status};
+use super::responses::{
+    header_mismatch, header_str, raw_json, rpc_error, rpc_status, stateless_status,
+};
 use super::state::AppState;
 use super::streaming::{json_or_sse, sse_response, Outlet, RunningCall};
 use crate::mcp::{is_served, Session};
@@ -83,10 +85,10 @@ pub(super) async fn post_mcp(
         // Within a session the negotiated revision governs; the header only has to name a real
         // revision (clients of older revisions send theirs, e.g. 2025-03-26).
         if Version::parse(v).is_none() && !OLDER_REVISIONS.contains(&v) {
-            let id = id.as_ref().filter(|i| i.is_string() || i.is_number());
-            return raw_json(
+            return rpc_error(
                 StatusCode::BAD_REQUEST,
-                jsonrpc::error_response(id, &Version::unsupported(v)),
+                id.as_ref(),
+                &Version::unsupported(v),
             );
         }
     }
@@ -107,16 +109,15 @@ pub(super) async fn post_mcp(
     // A stateless request is checked here, where the HTTP status can say what is wrong: without
     // its `_meta` it cannot be understood (400), and a method that does not exist there is 404.
     if stateless && id.is_some() && envelope.method.is_some() {
-        let id = id.as_ref().filter(|i| i.is_string() || i.is_number());
         if let Err(err) = check_stateless_meta(meta.as_ref()) {
-            return raw_json(StatusCode::BAD_REQUEST, jsonrpc::error_response(id, &err));
+            return rpc_error(StatusCode::BAD_REQUEST, id.as_ref(), &err);
         }
         if !is_served(method, true) {
             let err = RpcError::new(
                 jsonrpc::METHOD_NOT_FOUND,
                 format!("Method not found: {method}"),
             );
-            return raw_json(StatusCode::NOT_FOUND, jsonrpc::error_response(id, &err));
+            return rpc_error(StatusCode::NOT_FOUND, id.as_ref(), &err);
         }
     }
 

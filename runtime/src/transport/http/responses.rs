@@ -42,8 +42,14 @@ pub(super) fn header_mismatch(
             "Header mismatch: {name} header value '{header}' does not match body value '{body}'"
         ),
     );
+    rpc_error(StatusCode::BAD_REQUEST, id, &err)
+}
+
+/// A JSON-RPC error answering request `id` (echoed when it is a string or a number, the only ids
+/// a response may carry) with an HTTP status.
+pub(super) fn rpc_error(status: StatusCode, id: Option<&Value>, err: &RpcError) -> Response {
     let id = id.filter(|i| i.is_string() || i.is_number());
-    raw_json(StatusCode::BAD_REQUEST, jsonrpc::error_response(id, &err))
+    raw_json(status, jsonrpc::error_response(id, err))
 }
 
 /// The HTTP status of a stateless (2026-07-28) answer: 400 for the error that revision gives one

@@ -305,7 +305,11 @@ async fn parked(binary: &PathBuf) -> Report {
             "_meta": stateless_meta("flood", true)}});
         let r = http
             .post(&url)
-            .headers(headers(&[("mcp-protocol-version", "2026-07-28")]))
+            .headers(headers(&[
+                ("mcp-protocol-version", "2026-07-28"),
+                ("mcp-method", "tools/call"),
+                ("mcp-name", "ask_contact_details"),
+            ]))
             .body(body.to_string())
             .send()
             .await;
@@ -337,7 +341,10 @@ async fn long_names(binary: &PathBuf) -> Report {
     // The tool keyed by the client: `rate_limited_per_client(data)` now, `rate_limited_operation(task)` before.
     let list = http
         .post(&url)
-        .headers(headers(&[("mcp-protocol-version", "2026-07-28")]))
+        .headers(headers(&[
+            ("mcp-protocol-version", "2026-07-28"),
+            ("mcp-method", "tools/list"),
+        ]))
         .body(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": stateless_meta("x", false)}}).to_string())
         .send()
         .await
@@ -357,7 +364,11 @@ async fn long_names(binary: &PathBuf) -> Report {
             "name": tool, "arguments": arguments, "_meta": stateless_meta(&name, false)}});
         let r = http
             .post(&url)
-            .headers(headers(&[("mcp-protocol-version", "2026-07-28")]))
+            .headers(headers(&[
+                ("mcp-protocol-version", "2026-07-28"),
+                ("mcp-method", "tools/call"),
+                ("mcp-name", tool),
+            ]))
             .body(body.to_string())
             .send()
             .await;

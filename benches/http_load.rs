@@ -128,7 +128,11 @@ fn request_bytes(
 ) -> Vec<u8> {
     let capabilities = match flavour {
         Flavour::Stateless => {
-            return post(addr, "MCP-Protocol-Version: 2026-07-28\r\n", BODY);
+            return post(
+                addr,
+                "MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: tools/call\r\nMcp-Name: add\r\n",
+                BODY,
+            );
         }
         Flavour::Session => "{}",
         Flavour::AskableSession => r#"{"elicitation":{},"sampling":{}}"#,

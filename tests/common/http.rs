@@ -69,7 +69,20 @@ pub fn mcp_headers() -> HeaderMap {
     h
 }
 
+/// POSTs `body` as an SDK client would: a 2026-07-28 request also gets the headers that mirror its
+/// method and name (`Mcp-Method`, `Mcp-Name`) unless `headers` sets them.
 pub async fn post(
+    client: &Client,
+    url: &str,
+    mut headers: HeaderMap,
+    body: Value,
+) -> reqwest::Response {
+    mirror_headers(&mut headers, &body);
+    post_exact(client, url, headers, body).await
+}
+
+/// POSTs `body` with exactly `headers` (for tests of missing or wrong headers).
+pub async fn post_exact(
     client: &Client,
     url: &str,
     headers: HeaderMap,
@@ -82,6 +95,27 @@ pub async fn post(
         .send()
         .await
         .unwrap()
+}
+
+/// Adds the 2026-07-28 headers that mirror `body`'s method and name, where absent.
+pub fn mirror_headers(headers: &mut HeaderMap, body: &Value) {
+    let stateless = headers
+        .get("mcp-protocol-version")
+        .is_some_and(|v| v == "2026-07-28");
+    let Some(method) = body["method"].as_str().filter(|_| stateless) else {
+        return;
+    };
+    if !headers.contains_key("mcp-method") {
+        headers.insert("mcp-method", HeaderValue::from_str(method).unwrap());
+    }
+    let name = match method {
+        "tools/call" | "prompts/get" => body["params"]["name"].as_str(),
+        "resources/read" => body["params"]["uri"].as_str(),
+        _ => None,
+    };
+    if let (Some(name), false) = (name, headers.contains_key("mcp-name")) {
+        headers.insert("mcp-name", HeaderValue::from_str(name).unwrap());
+    }
 }
 
 /// The `_meta` every stateless (2026-07-28) request carries.

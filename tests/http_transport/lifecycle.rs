@@ -114,6 +114,7 @@ async fn a_stateless_client_disconnecting_cancels_its_call() {
     let meta = stateless_meta();
     let mut h = stateless_headers();
     h.insert("mcp-method", HeaderValue::from_static("tools/call"));
+    h.insert("mcp-name", HeaderValue::from_static("watched"));
     // A JSON response (no progress token): the client gives up while the tool runs.
     let client = Client::builder()
         .timeout(Duration::from_millis(300))

@@ -191,3 +191,51 @@ async fn removed_and_unknown_methods_are_a_404_when_stateless() {
     assert_eq!(json_of(r).await["result"], json!({}));
     server.shutdown().await;
 }
+
+/// 2026-07-28 mirrors the method and the tool's name in headers (SEP-2243): missing or different
+/// from the body, the request is refused with -32020 and HTTP 400; a name sent base64-wrapped (as
+/// SDKs send names that are not plain ASCII) matches.
+#[tokio::test]
+async fn stateless_requests_need_their_mirrored_headers() {
+    let server = TestServer::start(HttpOptions::default()).await;
+    let client = Client::new();
+    let url = server.url();
+    let call = |id: i64| {
+        json!({"jsonrpc":"2.0","id":id,"method":"tools/call",
+               "params":{"_meta":stateless_meta(),"name":"add","arguments":{"a":1,"b":2}}})
+    };
+    let with = |pairs: &[(&'static str, &'static str)]| {
+        let mut h = stateless_headers();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    };
+    for (id, headers) in [
+        (101, with(&[])),
+        (102, with(&[("mcp-name", "add")])),
+        (103, with(&[("mcp-method", "tools/call")])),
+        (
+            104,
+            with(&[("mcp-method", "tools/call"), ("mcp-name", "other_tool")]),
+        ),
+        (
+            105,
+            with(&[("mcp-method", "tools/call"), ("mcp-name", "=?base64?!!?=")]),
+        ),
+    ] {
+        let r = post_exact(&client, &url, headers, call(id)).await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "request {id}");
+        let v = json_of(r).await;
+        assert_eq!(v["error"]["code"], -32020, "{v}");
+        assert_eq!(v["id"], id, "{v}");
+    }
+    for (id, name) in [(106, "add"), (107, "=?base64?YWRk?=")] {
+        let mut headers = with(&[("mcp-method", "tools/call")]);
+        headers.insert("mcp-name", HeaderValue::from_static(name));
+        let r = post_exact(&client, &url, headers, call(id)).await;
+        assert_eq!(r.status(), StatusCode::OK, "{name}");
+        assert_eq!(json_of(r).await["result"]["structuredContent"]["result"], 3);
+    }
+    server.shutdown().await;
+}

@@ -137,11 +137,14 @@ async fn over_http_the_example_reports_its_instances_in_metrics() {
             .header("content-type", "application/json")
             .header("accept", "application/json, text/event-stream")
             .header("mcp-protocol-version", "2026-07-28")
+            .header("mcp-method", "tools/call")
+            .header("mcp-name", "load_balanced_request")
             .body(body.to_string())
             .send()
             .await
             .unwrap();
         let v: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+        assert!(v["result"].is_object(), "{v}");
         assert_ne!(v["result"]["isError"], true, "{v}");
     }
     let text = client

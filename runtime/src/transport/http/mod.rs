@@ -20,6 +20,7 @@ mod caller;
 mod guard;
 mod headers;
 mod kept_budget;
+mod mirrored;
 mod options;
 mod post;
 pub mod replay;
@@ -44,7 +45,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 pub use bearer::BearerToken;
-pub use headers::{LAST_EVENT_ID, METHOD_HEADER, SESSION_HEADER, VERSION_HEADER};
+pub use headers::{LAST_EVENT_ID, METHOD_HEADER, NAME_HEADER, SESSION_HEADER, VERSION_HEADER};
 pub use options::HttpOptions;
 
 use caller::{admit, Caller};

@@ -2,11 +2,12 @@
 
 use super::caller::Caller;
 use super::guard;
-use super::headers::{METHOD_HEADER, OLDER_REVISIONS, SESSION_HEADER, VERSION_HEADER};
+use super::headers::{METHOD_HEADER, NAME_HEADER, OLDER_REVISIONS, SESSION_HEADER, VERSION_HEADER};
+use super::mirrored::{header_value, name_param};
 use super::options::HttpOptions;
 use super::replay::Replay;
 use super::responses::{
-    header_mismatch, header_str, raw_json, rpc_error, rpc_status, stateless_status,
+    header_mismatch, header_missing, header_str, raw_json, rpc_error, rpc_status, stateless_status,
 };
 use super::state::AppState;
 use super::streaming::{json_or_sse, sse_response, Outlet, RunningCall};
@@ -70,10 +71,12 @@ pub(super) async fn post_mcp(
         Ok(id) => id,
         Err(response) => return raw_json(StatusCode::BAD_REQUEST, response),
     };
-    let meta: Option<Value> = envelope
+    let probe: Option<ParamsProbe> = envelope
         .params
         .filter(|p| p.get().starts_with('{'))
-        .and_then(|p| serde_json::from_str::<ParamsMeta>(p.get()).ok())
+        .and_then(|p| serde_json::from_str::<ParamsProbe>(p.get()).ok());
+    let meta: Option<Value> = probe
+        .as_ref()
         .and_then(|p| p.meta)
         .and_then(|m| serde_json::from_str(m.get()).ok());
     let meta_version = meta
@@ -111,6 +114,21 @@ pub(super) async fn post_mcp(
     if stateless && id.is_some() && envelope.method.is_some() {
         if let Err(err) = check_stateless_meta(meta.as_ref()) {
             return rpc_error(StatusCode::BAD_REQUEST, id.as_ref(), &err);
+        }
+        // The mirrored headers must be there (a mismatch was refused above).
+        if header_str(&headers, METHOD_HEADER).is_none() {
+            return header_missing(id.as_ref(), "Mcp-Method", method);
+        }
+        let named = name_param(method).and_then(|key| probe.as_ref()?.member(key));
+        if let Some(body_name) = named {
+            match header_str(&headers, NAME_HEADER) {
+                None => return header_missing(id.as_ref(), "Mcp-Name", &body_name),
+                Some(raw) => {
+                    if header_value(raw).as_deref() != Some(body_name.as_ref()) {
+                        return header_mismatch(id.as_ref(), "Mcp-Name", raw, &body_name);
+                    }
+                }
+            }
         }
         if !is_served(method, true) {
             let err = RpcError::new(
@@ -233,11 +251,28 @@ fn is_length_limit(e: &axum::Error) -> bool {
     false
 }
 
-/// `_meta` of the params; the other members (arguments, ...) are skipped, not parsed.
+/// What routing reads of the params: `_meta`, and the members `Mcp-Name` mirrors; the others
+/// (arguments, ...) are skipped, not parsed.
 #[derive(serde::Deserialize)]
-struct ParamsMeta<'a> {
+struct ParamsProbe<'a> {
     #[serde(rename = "_meta", borrow, default)]
     meta: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    name: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    uri: Option<&'a RawValue>,
+}
+
+impl ParamsProbe<'_> {
+    /// The string member `key` (`name` or `uri`), if it is a string.
+    fn member(&self, key: &str) -> Option<Cow<'_, str>> {
+        let raw = match key {
+            "name" => self.name,
+            "uri" => self.uri,
+            _ => None,
+        }?;
+        serde_json::from_str::<Cow<str>>(raw.get()).ok()
+    }
 }
 
 /// A JSON string member as text (empty when it is not a string).

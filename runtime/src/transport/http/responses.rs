@@ -45,6 +45,15 @@ pub(super) fn header_mismatch(
     rpc_error(StatusCode::BAD_REQUEST, id, &err)
 }
 
+/// 2026-07-28: a header that mirrors a body value is absent (-32020, HTTP 400).
+pub(super) fn header_missing(id: Option<&Value>, name: &str, body: &str) -> Response {
+    let err = RpcError::new(
+        jsonrpc::HEADER_MISMATCH,
+        format!("Header mismatch: the {name} header is required and must be '{body}'"),
+    );
+    rpc_error(StatusCode::BAD_REQUEST, id, &err)
+}
+
 /// A JSON-RPC error answering request `id` (echoed when it is a string or a number, the only ids
 /// a response may carry) with an HTTP status.
 pub(super) fn rpc_error(status: StatusCode, id: Option<&Value>, err: &RpcError) -> Response {

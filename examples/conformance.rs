@@ -257,27 +257,72 @@ async fn test_reconnection() -> String {
 
 /// A street address.
 #[derive(Debug, Deserialize, JsonSchema)]
-#[schemars(rename = "address")]
+#[schemars(rename = "address", extend("$anchor" = "addressDef"))]
 struct Address {
     street: Option<String>,
     city: Option<String>,
 }
 
-// Scenario `json-schema-2020-12`. The input schema has the scenario's `properties` and
-// `$defs/address`; it lacks the `$schema` URL (sturdy leaves it out on purpose) and
-// `additionalProperties: false`, so the scenario's checks for those two fail until sturdy can
-// declare them.
-#[tool(description = "Tool with JSON Schema 2020-12 features", schema_dialect)]
-fn json_schema_2020_12_tool(name: Option<String>, address: Option<Address>) -> String {
+/// How to reach someone.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+enum ContactMethod {
+    Phone,
+    Email,
+}
+
+// Scenario `json-schema-2020-12`: the scenario's `properties` and `$defs/address` (with its
+// `$anchor`) come from the Rust types; the rules relating the parameters (`allOf`,
+// `if`/`then`/`else`) are written by hand at the schema's root.
+#[tool(
+    description = "Tool with JSON Schema 2020-12 features",
+    schema_dialect,
+    input_extend = {
+        "allOf": [{"anyOf": [{"required": ["phone"]}, {"required": ["email"]}]}],
+        "if": {"properties": {"contactMethod": {"const": "phone"}}, "required": ["contactMethod"]},
+        "then": {"required": ["phone"]},
+        "else": {"required": ["email"]}
+    }
+)]
+fn json_schema_2020_12_tool(
+    name: Option<String>,
+    address: Option<Address>,
+    #[arg(rename = "contactMethod")] contact_method: Option<ContactMethod>,
+    phone: Option<String>,
+    email: Option<String>,
+) -> String {
     let name = name.as_deref().unwrap_or("nobody");
-    match address {
+    let reach = match contact_method {
+        Some(ContactMethod::Phone) => phone,
+        _ => email,
+    };
+    let at = match address {
         Some(a) => format!(
             "{name} at {}, {}",
             a.street.as_deref().unwrap_or("?"),
             a.city.as_deref().unwrap_or("?")
         ),
         None => format!("{name}, no address"),
+    };
+    match reach {
+        Some(r) => format!("{at} ({r})"),
+        None => at,
     }
+}
+
+/// Scenario `http-custom-header-server-validation` (SEP-2243): `region` and `priority` travel in
+/// the headers `Mcp-Param-Region` and `Mcp-Param-Priority` too, and must agree with the body.
+#[tool]
+fn test_custom_headers(
+    #[arg(header = "Region")] region: String,
+    #[arg(header = "Priority")] priority: Option<i64>,
+    query: Option<String>,
+) -> String {
+    format!(
+        "region {region}, priority {}, query {}",
+        priority.unwrap_or(0),
+        query.as_deref().unwrap_or("-")
+    )
 }
 
 #[tokio::main]

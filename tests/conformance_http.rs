@@ -1,7 +1,7 @@
 //! The official MCP conformance suite (`@modelcontextprotocol/conformance`, pinned in
 //! `.ci/conformance.sh`) against the conformance fixture server (`examples/conformance.rs`) over
-//! Streamable HTTP, twice: the active suite at 2025-11-25, and exactly what 2026-07-28 requires,
-//! each with its baseline in `tests/conformance/`: the test fails when a check not in the baseline
+//! Streamable HTTP, three times: the active suite at 2025-11-25, exactly what 2026-07-28 requires,
+//! and the pending scenarios, each with its baseline in `tests/conformance/`: the test fails when a check not in the baseline
 //! fails, and when one in it passes.
 //!
 //! The script installs the suite and a Node 22 runtime from the npm registry on first use (needs
@@ -29,10 +29,11 @@ struct Run {
     baseline: &'static str,
 }
 
-/// The 2025-11-25 revision (the active suite, sessions) and 2026-07-28 (exactly what that revision
-/// requires, stateless), each against a server of its own: the runs park calls and open sessions,
+/// The 2025-11-25 revision (the active suite, sessions), 2026-07-28 (exactly what that revision
+/// requires, stateless) and the pending scenarios (the next revision's), each against a server of
+/// its own: the runs park calls and open sessions,
 /// and per-client quotas would carry over.
-const RUNS: [Run; 2] = [
+const RUNS: [Run; 3] = [
     Run {
         name: "2025-11-25",
         args: &["--spec-version", "2025-11-25"],
@@ -42,6 +43,11 @@ const RUNS: [Run; 2] = [
         name: "2026-07-28",
         args: &["--requirements", "2026-07-28"],
         baseline: "tests/conformance/expected-failures-2026-07-28.txt",
+    },
+    Run {
+        name: "pending",
+        args: &["--suite", "pending"],
+        baseline: "tests/conformance/expected-failures-pending.txt",
     },
 ];
 

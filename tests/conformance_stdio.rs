@@ -15,7 +15,7 @@ use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 const REVISIONS: [&str; 2] = ["2025-06-18", "2025-11-25"];
 
 /// The fixture tools the example implements.
-const FIXTURES: [&str; 12] = [
+const FIXTURES: [&str; 13] = [
     "test_simple_text",
     "test_image_content",
     "test_audio_content",
@@ -28,6 +28,7 @@ const FIXTURES: [&str; 12] = [
     "test_elicitation",
     "test_elicitation_sep1034_defaults",
     "test_elicitation_sep1330_enums",
+    "test_custom_headers",
 ];
 
 /// The fixtures that take one required string argument.
@@ -154,10 +155,10 @@ async fn initialize_and_list_the_fixture_tools() {
         for f in FIXTURES {
             assert!(names.contains(&f), "{f} missing from {names:?}");
         }
-        for t in tools
-            .iter()
-            .filter(|t| t["name"] != "json_schema_2020_12_tool")
-        {
+        // (The tools with several arguments are checked below.)
+        for t in tools.iter().filter(|t| {
+            t["name"] != "json_schema_2020_12_tool" && t["name"] != "test_custom_headers"
+        }) {
             let schema = &t["inputSchema"];
             match WITH_ONE_ARGUMENT
                 .iter()
@@ -175,8 +176,18 @@ async fn initialize_and_list_the_fixture_tools() {
             }
         }
 
-        // json-schema-2020-12: the tool, its properties and `$defs/address` (the `$schema` URL
-        // and `additionalProperties: false` it also checks are not declared by sturdy yet).
+        // http-custom-header-server-validation: a string parameter mirrored in a header.
+        let headers = tools
+            .iter()
+            .find(|t| t["name"] == "test_custom_headers")
+            .unwrap();
+        assert_eq!(
+            headers["inputSchema"]["properties"]["region"],
+            json!({"type": "string", "x-mcp-header": "Region"})
+        );
+
+        // json-schema-2020-12: the tool, its dialect, properties, `$defs/address` with its
+        // `$anchor`, and the keywords written at the root (SEP-1613, SEP-2106).
         let tool = tools
             .iter()
             .find(|t| t["name"] == "json_schema_2020_12_tool")
@@ -193,10 +204,23 @@ async fn initialize_and_list_the_fixture_tools() {
         );
         let address = &schema["$defs"]["address"];
         assert_eq!(address["type"], "object");
+        assert_eq!(address["$anchor"], "addressDef");
         for field in ["street", "city"] {
             assert!(address["properties"].get(field).is_some(), "{address}");
         }
         assert!(schema.get("required").is_none());
+        assert_eq!(
+            schema["$schema"],
+            "https://json-schema.org/draft/2020-12/schema"
+        );
+        assert_eq!(schema["additionalProperties"], false);
+        assert_eq!(
+            schema["allOf"],
+            json!([{"anyOf": [{"required": ["phone"]}, {"required": ["email"]}]}])
+        );
+        assert_eq!(schema["then"], json!({"required": ["phone"]}));
+        assert_eq!(schema["else"], json!({"required": ["email"]}));
+        assert_eq!(schema["if"]["required"], json!(["contactMethod"]));
     }
 }
 

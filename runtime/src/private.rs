@@ -9,7 +9,7 @@ pub use crate::output::{
     StructuredKind, TextKind, ToolErrorKind, ToolOutput, UnitKind, ViaDisplay, ViaStructured,
     ViaText, ViaToolError, ViaUnit,
 };
-pub use crate::registry::{Annotations, Args, CallFuture, ParamDef, ToolDef};
+pub use crate::registry::{Annotations, Args, CallFuture, ParamDef, SchemaEdit, ToolDef};
 pub use inventory;
 pub use schemars::{JsonSchema, Schema, SchemaGenerator};
 pub use serde_json;

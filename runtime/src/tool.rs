@@ -35,6 +35,12 @@ pub struct ToolDef {
     pub params: &'static [ParamDef],
     /// The schema of the success value, `None` for text results.
     pub output_schema: fn(&mut SchemaGenerator) -> Option<Schema>,
+    /// Keywords merged into the input schema's root (`#[tool(input_extend = {..})]`), such as
+    /// `allOf` or `if`/`then`/`else` relating several parameters.
+    pub input_extend: Option<fn() -> Value>,
+    /// What the author wrote of the output schema (`#[tool(output_schema = {..})]` or
+    /// `#[tool(output_extend = {..})]`).
+    pub output_edit: SchemaEdit,
     /// Deserialises the arguments and runs the function.
     pub call: fn(Context, Args) -> CallFuture,
 }
@@ -54,6 +60,24 @@ pub struct ParamDef {
     pub schema: fn(&mut SchemaGenerator) -> Schema,
     /// The default, used when the argument is absent; checked against the type at start-up.
     pub default: Option<fn() -> Result<Value, String>>,
+    /// `#[arg(header = "Name")]`: the value is mirrored in the HTTP header `Mcp-Param-Name`
+    /// (`x-mcp-header` in the schema, SEP-2243), so that proxies can route on it; the Streamable
+    /// HTTP transport rejects a 2026-07-28 request whose header and argument disagree.
+    pub header: Option<&'static str>,
+    /// What the author wrote of the schema (`#[arg(schema = {..})]` or `#[arg(extend = {..})]`).
+    pub schema_edit: SchemaEdit,
+}
+
+/// How an author's hand-written JSON changes a generated schema.
+#[derive(Debug, Clone, Copy)]
+pub enum SchemaEdit {
+    /// The schema generated from the Rust type, as is.
+    Generated,
+    /// This schema instead (the Rust type still decides what deserialises).
+    Replace(fn() -> Value),
+    /// The generated schema with this merged in, as a JSON Merge Patch (RFC 7396): objects merge
+    /// key by key, `null` removes a keyword, any other value replaces it.
+    Extend(fn() -> Value),
 }
 
 /// MCP tool annotations: hints about the tool's behaviour for clients.

@@ -27,6 +27,16 @@ async fn add(a: i64, b: i64) -> i64 {
     a + b
 }
 
+/// Routes by region: `region` and `shard` are mirrored in `Mcp-Param-Region` / `Mcp-Param-Shard`.
+#[tool]
+async fn routed(
+    #[arg(header = "Region")] region: String,
+    #[arg(header = "Shard")] shard: Option<u32>,
+    payload: String,
+) -> String {
+    format!("{region}/{}: {payload}", shard.unwrap_or(0))
+}
+
 /// Who is calling.
 #[tool]
 fn whoami(ctx: Context) -> String {

@@ -239,3 +239,114 @@ async fn stateless_requests_need_their_mirrored_headers() {
     }
     server.shutdown().await;
 }
+
+/// A tool's parameters declared `#[arg(header = …)]` are listed with `x-mcp-header`, and a
+/// stateless call must mirror them in `Mcp-Param-*` headers that agree with the arguments (plain or
+/// base64-wrapped, numbers compared as numbers); otherwise -32020 with HTTP 400, naming the header.
+#[tokio::test]
+async fn mirrored_parameters_must_agree_with_their_headers() {
+    let server = TestServer::start(HttpOptions::default()).await;
+    let client = Client::new();
+    let url = server.url();
+    let listed = post(
+        &client,
+        &url,
+        stateless_headers(),
+        json!({"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":stateless_meta()}}),
+    )
+    .await;
+    let tools = json_of(listed).await;
+    let routed = tools["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "routed")
+        .unwrap()
+        .clone();
+    let props = &routed["inputSchema"]["properties"];
+    assert_eq!(props["region"]["x-mcp-header"], "Region", "{routed}");
+    assert_eq!(props["shard"]["x-mcp-header"], "Shard", "{routed}");
+    assert!(props["payload"].get("x-mcp-header").is_none(), "{routed}");
+
+    let call = |id: i64, arguments: Value| {
+        json!({"jsonrpc":"2.0","id":id,"method":"tools/call",
+               "params":{"_meta":stateless_meta(),"name":"routed","arguments":arguments}})
+    };
+    let with = |pairs: &[(&'static str, &'static str)]| {
+        let mut h = stateless_headers();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    };
+    let args = json!({"region": "eu-west1", "shard": 7, "payload": "x"});
+    for (id, headers, arguments, header) in [
+        // Missing, different, not base64, sent for an absent argument.
+        (
+            201,
+            with(&[("mcp-param-shard", "7")]),
+            args.clone(),
+            "mcp-param-region",
+        ),
+        (
+            202,
+            with(&[("mcp-param-region", "us-east1"), ("mcp-param-shard", "7")]),
+            args.clone(),
+            "mcp-param-region",
+        ),
+        (
+            203,
+            with(&[
+                ("mcp-param-region", "=?base64?ZXUtd2VzdDE?="),
+                ("mcp-param-shard", "7"),
+            ]),
+            args.clone(),
+            "mcp-param-region",
+        ),
+        (
+            204,
+            with(&[("mcp-param-region", "eu-west1"), ("mcp-param-shard", "7")]),
+            json!({"region": "eu-west1", "payload": "x"}),
+            "mcp-param-shard",
+        ),
+    ] {
+        let r = post(&client, &url, headers, call(id, arguments)).await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "request {id}");
+        let v = json_of(r).await;
+        assert_eq!(v["error"]["code"], -32020, "{v}");
+        assert_eq!(v["id"], id, "{v}");
+        let message = v["error"]["message"].as_str().unwrap();
+        assert!(message.contains(header), "request {id}: {message}");
+    }
+    for (id, headers, arguments, text) in [
+        (
+            211,
+            with(&[("mcp-param-region", "eu-west1"), ("mcp-param-shard", "7")]),
+            args.clone(),
+            "eu-west1/7: x",
+        ),
+        // Header names ignore case; values may be base64-wrapped; 7.0 is 7.
+        (
+            212,
+            with(&[
+                ("MCP-PARAM-REGION", "=?base64?ZXUtd2VzdDE=?="),
+                ("mcp-param-shard", "7.0"),
+            ]),
+            args.clone(),
+            "eu-west1/7: x",
+        ),
+        // An optional argument left out (or null) has no header.
+        (
+            213,
+            with(&[("mcp-param-region", "eu-west1")]),
+            json!({"region": "eu-west1", "shard": null, "payload": "y"}),
+            "eu-west1/0: y",
+        ),
+    ] {
+        let r = post(&client, &url, headers, call(id, arguments)).await;
+        assert_eq!(r.status(), StatusCode::OK, "request {id}");
+        let v = json_of(r).await;
+        assert_eq!(v["result"]["content"][0]["text"], text, "{v}");
+    }
+    server.shutdown().await;
+}

@@ -3,5 +3,6 @@
 
 pub(crate) mod args;
 pub(crate) mod doc;
+pub(crate) mod json;
 pub(crate) mod literal;
 pub(crate) mod types;

@@ -106,9 +106,17 @@ pub(super) fn emit(options: &ToolOptions, sig: &Signature, func: &ItemFn) -> Tok
                 };
                 let description = opt_str(arg.description.as_ref().map(|d| d.value()));
                 let required = arg.required();
+                let header = opt_str(arg.header.as_ref().map(|h| h.value()));
+                let edit = schema_edit(
+                    &p,
+                    arg.schema.as_ref(),
+                    arg.extend.as_ref(),
+                    &format_ident!("__sturdy_param_schema{}", i),
+                    &mut param_fns,
+                );
                 param_defs.push(quote! {
                     #p::ParamDef { name: #wire, description: #description, required: #required,
-                        schema: #schema_fn, default: #default }
+                        schema: #schema_fn, default: #default, header: #header, schema_edit: #edit }
                 });
             }
         }
@@ -158,6 +166,21 @@ pub(super) fn emit(options: &ToolOptions, sig: &Signature, func: &ItemFn) -> Tok
         quote!(mut __sturdy_args)
     };
 
+    let input_extend = match &options.input_extend {
+        Some(json) => {
+            param_fns.push(json_fn(&p, &format_ident!("__sturdy_input_extend"), json));
+            quote!(::core::option::Option::Some(__sturdy_input_extend))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let output_edit = schema_edit(
+        &p,
+        options.output_schema.as_ref(),
+        options.output_extend.as_ref(),
+        &format_ident!("__sturdy_output_edit"),
+        &mut param_fns,
+    );
+
     // The definition's functions, then the definition itself.
     let items = quote! {
         #[allow(unused_imports)]
@@ -190,6 +213,8 @@ pub(super) fn emit(options: &ToolOptions, sig: &Signature, func: &ItemFn) -> Tok
             schema_dialect: #schema_dialect,
             params: &[#(#param_defs),*],
             output_schema: __sturdy_output_schema,
+            input_extend: #input_extend,
+            output_edit: #output_edit,
             call: __sturdy_call,
         }
     };
@@ -221,6 +246,38 @@ pub(super) fn emit(options: &ToolOptions, sig: &Signature, func: &ItemFn) -> Tok
                 #p::inventory::submit! { #def }
             };
         },
+    }
+}
+
+/// A `SchemaEdit` expression: the generated schema, replaced by or extended with the author's JSON
+/// (its function, named `f`, pushed onto `fns`).
+fn schema_edit(
+    p: &TokenStream,
+    replace: Option<&TokenStream>,
+    extend: Option<&TokenStream>,
+    f: &syn::Ident,
+    fns: &mut Vec<TokenStream>,
+) -> TokenStream {
+    match (replace, extend) {
+        (Some(json), _) => {
+            fns.push(json_fn(p, f, json));
+            quote!(#p::SchemaEdit::Replace(#f))
+        }
+        (None, Some(json)) => {
+            fns.push(json_fn(p, f, json));
+            quote!(#p::SchemaEdit::Extend(#f))
+        }
+        (None, None) => quote!(#p::SchemaEdit::Generated),
+    }
+}
+
+/// `fn f() -> Value` returning the JSON the author wrote (any `json!` input: JSON, or Rust
+/// expressions in value positions).
+fn json_fn(p: &TokenStream, f: &syn::Ident, json: &TokenStream) -> TokenStream {
+    quote! {
+        fn #f() -> #p::serde_json::Value {
+            #p::serde_json::json!(#json)
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The `#[tool(...)]` options.
 
 use crate::syntax::args::set_once;
+use crate::syntax::json::json_value;
 use crate::syntax::literal::string;
 use proc_macro2::TokenStream;
 use syn::parse::Parser;
@@ -23,6 +24,12 @@ pub(super) struct ToolOptions {
     /// `def = NAME`: emit `static NAME: ToolDef` instead of registering the tool, for tools a
     /// program adds itself (`Registry::from_defs`), such as opt-in ones.
     pub def: Option<syn::Ident>,
+    /// `input_extend = {..}`: keywords merged into the input schema's root (JSON tokens).
+    pub input_extend: Option<TokenStream>,
+    /// `output_schema = {..}`: the result's schema written by hand (JSON tokens).
+    pub output_schema: Option<TokenStream>,
+    /// `output_extend = {..}`: keywords merged into the generated output schema (JSON tokens).
+    pub output_extend: Option<TokenStream>,
 }
 
 impl ToolOptions {
@@ -60,10 +67,27 @@ impl ToolOptions {
                 set_once(&mut o.krate, meta.value()?.parse()?, &path)
             } else if path.is_ident("def") {
                 set_once(&mut o.def, meta.value()?.parse()?, &path)
+            } else if path.is_ident("input_extend") {
+                set_once(&mut o.input_extend, json_value(meta.value()?)?, &path)
+            } else if path.is_ident("output_schema") || path.is_ident("output_extend") {
+                if o.output_schema.is_some() || o.output_extend.is_some() {
+                    return Err(meta.error(
+                        "`output_schema` replaces the generated schema and `output_extend` adds \
+                         to it: write one of them, once",
+                    ));
+                }
+                let value = Some(json_value(meta.value()?)?);
+                if path.is_ident("output_schema") {
+                    o.output_schema = value;
+                } else {
+                    o.output_extend = value;
+                }
+                Ok(())
             } else {
                 Err(meta.error(
                     "unknown #[tool] option; expected one of: name, description, title, \
-                     read_only, destructive, idempotent, open_world, schema_dialect, def, crate",
+                     read_only, destructive, idempotent, open_world, schema_dialect, \
+                     input_extend, output_schema, output_extend, def, crate",
                 ))
             }
         });

@@ -3,9 +3,10 @@
 use crate::function::Requirements;
 use crate::syntax::args::set_once;
 use crate::syntax::doc::doc_text;
+use crate::syntax::json::json_value;
 use crate::syntax::literal::string;
 use crate::syntax::types::{is_context, option_inner, result_types};
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream};
 use syn::spanned::Spanned;
 use syn::{Expr, FnArg, GenericArgument, Ident, ItemFn, LitStr, PathArguments, ReturnType, Type};
 
@@ -38,6 +39,12 @@ pub(super) struct Arg {
     pub wire_name: String,
     pub description: Option<LitStr>,
     pub default: Option<Expr>,
+    /// `header = "Name"`: mirrored in the `Mcp-Param-Name` HTTP header (SEP-2243).
+    pub header: Option<LitStr>,
+    /// `schema = {..}`: the parameter's schema written by hand (JSON tokens).
+    pub schema: Option<TokenStream>,
+    /// `extend = {..}`: keywords merged into the generated schema (JSON tokens).
+    pub extend: Option<TokenStream>,
 }
 
 pub(super) enum Output {
@@ -66,12 +73,22 @@ impl Signature {
             let FnArg::Typed(pt) = input else {
                 unreachable!("receivers were rejected")
             };
-            let (description, default, rename) = take_arg_attr(&mut pt.attrs)?;
+            let ArgAttr {
+                description,
+                default,
+                rename,
+                header,
+                schema,
+                extend,
+            } = take_arg_attr(&mut pt.attrs)?;
             let ty = (*pt.ty).clone();
             check_owned(&ty)?;
             if is_context(&ty) {
                 params.push(Param::Context);
                 continue;
+            }
+            if let Some(header) = &header {
+                check_header_name(header, &params)?;
             }
             let wire_name = match rename {
                 Some(r) => r.value(),
@@ -83,6 +100,9 @@ impl Signature {
                 wire_name,
                 description,
                 default,
+                header,
+                schema,
+                extend,
             })));
         }
         let output = match &sig.output {
@@ -113,11 +133,20 @@ impl Signature {
     }
 }
 
-type ArgAttr = (Option<LitStr>, Option<Expr>, Option<LitStr>);
+/// What `#[arg(...)]` says about one parameter.
+#[derive(Default)]
+struct ArgAttr {
+    description: Option<LitStr>,
+    default: Option<Expr>,
+    rename: Option<LitStr>,
+    header: Option<LitStr>,
+    schema: Option<TokenStream>,
+    extend: Option<TokenStream>,
+}
 
-/// Removes `#[arg(...)]` from a parameter and returns (description, default, rename).
+/// Removes `#[arg(...)]` from a parameter and returns what it says.
 fn take_arg_attr(attrs: &mut Vec<syn::Attribute>) -> syn::Result<ArgAttr> {
-    let (mut description, mut default, mut rename) = (None, None, None);
+    let mut arg = ArgAttr::default();
     let mut result = Ok(());
     attrs.retain(|a| {
         if !a.path().is_ident("arg") {
@@ -127,29 +156,67 @@ fn take_arg_attr(attrs: &mut Vec<syn::Attribute>) -> syn::Result<ArgAttr> {
             result = a.parse_nested_meta(|meta| {
                 let path = meta.path.clone();
                 if path.is_ident("description") {
-                    set_once(
-                        &mut description,
-                        string(meta.value()?.parse()?, "description")?,
-                        &path,
-                    )
+                    let value = string(meta.value()?.parse()?, "description")?;
+                    set_once(&mut arg.description, value, &path)
                 } else if path.is_ident("default") {
-                    set_once(&mut default, meta.value()?.parse::<Expr>()?, &path)
+                    set_once(&mut arg.default, meta.value()?.parse::<Expr>()?, &path)
                 } else if path.is_ident("rename") {
-                    set_once(
-                        &mut rename,
-                        string(meta.value()?.parse()?, "rename")?,
-                        &path,
-                    )
+                    let value = string(meta.value()?.parse()?, "rename")?;
+                    set_once(&mut arg.rename, value, &path)
+                } else if path.is_ident("header") {
+                    let value = string(meta.value()?.parse()?, "header")?;
+                    set_once(&mut arg.header, value, &path)
+                } else if path.is_ident("schema") {
+                    if arg.extend.is_some() {
+                        return Err(meta.error(SCHEMA_AND_EXTEND));
+                    }
+                    set_once(&mut arg.schema, json_value(meta.value()?)?, &path)
+                } else if path.is_ident("extend") {
+                    if arg.schema.is_some() {
+                        return Err(meta.error(SCHEMA_AND_EXTEND));
+                    }
+                    set_once(&mut arg.extend, json_value(meta.value()?)?, &path)
                 } else {
                     Err(meta.error(
-                        "unknown #[arg] option; expected one of: description, default, rename",
+                        "unknown #[arg] option; expected one of: description, default, rename, \
+                         header, schema, extend",
                     ))
                 }
             });
         }
         false
     });
-    result.map(|()| (description, default, rename))
+    result.map(|()| arg)
+}
+
+const SCHEMA_AND_EXTEND: &str =
+    "`schema` replaces the generated schema and `extend` adds to it: write one of them";
+
+/// An `x-mcp-header` name is an HTTP field-name token (RFC 9110 §5.1), unique in the tool whatever
+/// its case (it becomes the header `Mcp-Param-{name}`).
+fn check_header_name(header: &LitStr, earlier: &[Param]) -> syn::Result<()> {
+    let name = header.value();
+    let is_tchar = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    if name.is_empty() || !name.chars().all(is_tchar) {
+        return Err(syn::Error::new(
+            header.span(),
+            "a header name is an HTTP token: letters, digits and !#$%&'*+-.^_`|~, no spaces",
+        ));
+    }
+    let taken = earlier.iter().any(|p| match p {
+        Param::Arg(a) => a
+            .header
+            .as_ref()
+            .is_some_and(|h| h.value().eq_ignore_ascii_case(&name)),
+        Param::Context => false,
+    });
+    if taken {
+        return Err(syn::Error::new(
+            header.span(),
+            format!("another parameter of this tool is already mirrored in `Mcp-Param-{name}` (header names ignore case)"),
+        ));
+    }
+    Ok(())
 }
 
 /// Strips the `#[arg]` attributes from every parameter, ignoring their errors (used to re-emit the

@@ -26,6 +26,16 @@ pub enum RegistryError {
         /// Why the default does not fit.
         message: String,
     },
+    /// A schema the author wrote (`schema`, `extend`, `output_schema`, …) or a header declaration
+    /// (`#[arg(header = …)]`) cannot be used.
+    BadSchema {
+        /// The tool.
+        tool: String,
+        /// `file:line` of its function.
+        location: String,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 impl fmt::Display for RegistryError {
@@ -45,6 +55,11 @@ impl fmt::Display for RegistryError {
                 param,
                 message,
             } => write!(f, "tool `{tool}`, parameter `{param}`: {message}"),
+            RegistryError::BadSchema {
+                tool,
+                location,
+                message,
+            } => write!(f, "tool `{tool}` ({location}): {message}"),
         }
     }
 }

@@ -2,18 +2,20 @@
 
 mod call_result;
 mod error;
+mod header_params;
 mod info;
 mod stats;
 
 pub use call_result::{CallResult, CACHE_META_KEY, ERROR_META_KEY};
 pub use error::RegistryError;
+pub use header_params::HeaderParam;
 pub use info::{ToolInfo, POLICIES_META_KEY};
 
 pub(crate) use stats::{ToolMetrics, KINDS};
 
 // What `#[tool]` submits lives a layer below (`tool`), so that schemas can read it too.
 pub use crate::output::CallOutcome;
-pub use crate::tool::{Annotations, Args, CallFuture, ParamDef, ToolDef};
+pub use crate::tool::{Annotations, Args, CallFuture, ParamDef, SchemaEdit, ToolDef};
 
 use crate::context::Context;
 use crate::error::ToolError;
@@ -36,6 +38,8 @@ struct Entry {
     wrap_output: bool,
     /// Parameter defaults, checked once at start-up: `(name, value)`.
     defaults: Vec<(&'static str, Value)>,
+    /// Parameters mirrored in HTTP headers.
+    header_params: Vec<HeaderParam>,
     metrics: ToolMetrics,
 }
 
@@ -112,11 +116,21 @@ impl Registry {
                     defaults.push((p.name, value));
                 }
             }
-            let (mut output_schema, wrap_output) = match schema::output_schema(def.output_schema) {
-                Some((s, wrap)) => (Some(s), wrap),
-                None => (None, false),
+            let bad_schema = |message: String| RegistryError::BadSchema {
+                tool: def.name.to_owned(),
+                location: def.location.to_owned(),
+                message,
             };
-            let mut input_schema = schema::input_schema(def.params, &defaults);
+            let (mut output_schema, wrap_output) =
+                match schema::output_schema(def.output_schema, def.output_edit)
+                    .map_err(bad_schema)?
+                {
+                    Some((s, wrap)) => (Some(s), wrap),
+                    None => (None, false),
+                };
+            let mut input_schema = schema::input_schema(def.params, &defaults, def.input_extend)
+                .map_err(bad_schema)?;
+            let header_params = header_params::header_params(def).map_err(bad_schema)?;
             if def.schema_dialect {
                 schema::declare_dialect(&mut input_schema);
                 if let Some(s) = &mut output_schema {
@@ -136,6 +150,7 @@ impl Registry {
                 },
                 wrap_output,
                 defaults,
+                header_params,
                 metrics: Default::default(),
             });
         }
@@ -150,6 +165,14 @@ impl Registry {
     /// Each tool's counters, for [`crate::metrics::render`].
     pub(crate) fn metrics(&self) -> impl Iterator<Item = (&str, &ToolMetrics)> {
         self.entries.iter().map(|e| (e.def.name, &e.metrics))
+    }
+
+    /// The parameters of tool `name` that 2026-07-28 clients mirror in HTTP headers (empty for an
+    /// unknown tool).
+    pub fn header_params(&self, name: &str) -> &[HeaderParam] {
+        self.by_name
+            .get(name)
+            .map_or(&[], |&i| &self.entries[i].header_params)
     }
 
     /// One tool by name.

@@ -3,7 +3,7 @@
 use super::caller::Caller;
 use super::guard;
 use super::headers::{METHOD_HEADER, NAME_HEADER, OLDER_REVISIONS, SESSION_HEADER, VERSION_HEADER};
-use super::mirrored::{header_value, name_param};
+use super::mirrored::{check_param_headers, header_value, name_param};
 use super::options::HttpOptions;
 use super::replay::Replay;
 use super::responses::{
@@ -120,13 +120,29 @@ pub(super) async fn post_mcp(
             return header_missing(id.as_ref(), "Mcp-Method", method);
         }
         let named = name_param(method).and_then(|key| probe.as_ref()?.member(key));
-        if let Some(body_name) = named {
+        if let Some(body_name) = &named {
             match header_str(&headers, NAME_HEADER) {
-                None => return header_missing(id.as_ref(), "Mcp-Name", &body_name),
+                None => return header_missing(id.as_ref(), "Mcp-Name", body_name),
                 Some(raw) => {
                     if header_value(raw).as_deref() != Some(body_name.as_ref()) {
-                        return header_mismatch(id.as_ref(), "Mcp-Name", raw, &body_name);
+                        return header_mismatch(id.as_ref(), "Mcp-Name", raw, body_name);
                     }
+                }
+            }
+        }
+        // And the arguments the tool asked to have mirrored (`#[arg(header = …)]`).
+        if let (Some(tool), "tools/call") = (&named, method) {
+            let params = state.server.registry().header_params(tool);
+            if !params.is_empty() {
+                let arguments: Option<serde_json::Map<String, Value>> = probe
+                    .as_ref()
+                    .and_then(|p| p.arguments)
+                    .and_then(|a| serde_json::from_str(a.get()).ok());
+                if let Err(m) = check_param_headers(params, &headers, arguments.as_ref()) {
+                    return match m.sent {
+                        Some(sent) => header_mismatch(id.as_ref(), m.header, sent, &m.body),
+                        None => header_missing(id.as_ref(), m.header, &m.body),
+                    };
                 }
             }
         }
@@ -251,8 +267,8 @@ fn is_length_limit(e: &axum::Error) -> bool {
     false
 }
 
-/// What routing reads of the params: `_meta`, and the members `Mcp-Name` mirrors; the others
-/// (arguments, ...) are skipped, not parsed.
+/// What routing reads of the params: `_meta`, and the members `Mcp-Name` mirrors; the arguments
+/// stay raw (parsed only for a tool with mirrored parameters), the rest is skipped.
 #[derive(serde::Deserialize)]
 struct ParamsProbe<'a> {
     #[serde(rename = "_meta", borrow, default)]
@@ -261,6 +277,9 @@ struct ParamsProbe<'a> {
     name: Option<&'a RawValue>,
     #[serde(borrow, default)]
     uri: Option<&'a RawValue>,
+    /// Read only for tools with mirrored parameters.
+    #[serde(borrow, default)]
+    arguments: Option<&'a RawValue>,
 }
 
 impl ParamsProbe<'_> {

@@ -1,0 +1,8 @@
+use sturdy::prelude::*;
+
+#[tool]
+fn route(#[arg(header = "Cloud Region")] region: String) -> String {
+    region
+}
+
+fn main() {}

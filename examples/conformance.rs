@@ -255,6 +255,137 @@ async fn test_reconnection() -> String {
     "Reconnection test completed successfully".into()
 }
 
+// Scenarios `input-required-result-*` (2026-07-28 multi-round calls, SEP-2322): each question
+// is named (`with_request_key`) as the scenario expects its `inputRequests` key.
+
+/// A form with one string (or boolean) field `field`, required.
+fn one_field(field: &str, kind: &str) -> serde_json::Value {
+    json!({"type": "object", "properties": {field: {"type": kind}}, "required": [field]})
+}
+
+/// The accepted form's field `field`, as text.
+fn field_of(answer: &sturdy::Elicitation, field: &str) -> String {
+    match answer.accepted().and_then(|c| c.get(field)) {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+        None => "nobody".into(),
+    }
+}
+
+/// Asks the user's name (`user_name`), then greets them.
+#[tool]
+async fn test_input_required_result_elicitation(ctx: Context) -> Result<String, ToolError> {
+    let answer = ctx
+        .with_request_key("user_name")
+        .elicit("What is your name?", one_field("name", "string"))
+        .await?;
+    Ok(format!("Hello, {}!", field_of(&answer, "name")))
+}
+
+/// Asks the client's model a question (`capital_question`).
+#[tool]
+async fn test_input_required_result_sampling(ctx: Context) -> Result<String, ToolError> {
+    let reply = ctx
+        .with_request_key("capital_question")
+        .sample("What is the capital of France?", 100)
+        .await?;
+    Ok(format!("The model says: {}", reply.text))
+}
+
+/// Asks the client for its roots (`client_roots`).
+#[tool]
+async fn test_input_required_result_list_roots(ctx: Context) -> Result<String, ToolError> {
+    let roots = ctx
+        .with_request_key("client_roots")
+        .request("roots/list", json!({}))
+        .await?;
+    Ok(format!("Roots: {}", roots["roots"]))
+}
+
+/// Asks for a confirmation (`confirm`), across a `requestState`.
+#[tool]
+async fn test_input_required_result_request_state(ctx: Context) -> Result<String, ToolError> {
+    let answer = ctx
+        .with_request_key("confirm")
+        .elicit("Please confirm", one_field("ok", "boolean"))
+        .await?;
+    Ok(format!("Confirmed: {}", field_of(&answer, "ok")))
+}
+
+/// Asks three things at once: a name, a greeting from the model, the client's roots.
+#[tool]
+async fn test_input_required_result_multiple_inputs(ctx: Context) -> Result<String, ToolError> {
+    let (user_name, greeting, client_roots) = (
+        ctx.with_request_key("user_name"),
+        ctx.with_request_key("greeting"),
+        ctx.with_request_key("client_roots"),
+    );
+    let (name, greeting, roots) = tokio::join!(
+        user_name.elicit("What is your name?", one_field("name", "string")),
+        greeting.sample("Generate a greeting", 50),
+        client_roots.request("roots/list", json!({})),
+    );
+    Ok(format!(
+        "{} from {}: {}",
+        greeting?.text,
+        field_of(&name?, "name"),
+        roots?["roots"]
+    ))
+}
+
+/// Asks in two rounds: a name (`step1`), then a colour (`step2`).
+#[tool]
+async fn test_input_required_result_multi_round(ctx: Context) -> Result<String, ToolError> {
+    let name = ctx
+        .with_request_key("step1")
+        .elicit("Step 1: What is your name?", one_field("name", "string"))
+        .await?;
+    let color = ctx
+        .with_request_key("step2")
+        .elicit(
+            "Step 2: What is your favorite color?",
+            one_field("color", "string"),
+        )
+        .await?;
+    Ok(format!(
+        "{} likes {}",
+        field_of(&name, "name"),
+        field_of(&color, "color")
+    ))
+}
+
+/// Asks for a confirmation; its sealed `requestState` must come back unaltered.
+#[tool]
+async fn test_input_required_result_tampered_state(ctx: Context) -> Result<String, ToolError> {
+    let answer = ctx
+        .with_request_key("confirm")
+        .elicit("Please confirm", one_field("ok", "boolean"))
+        .await?;
+    Ok(format!("Confirmed: {}", field_of(&answer, "ok")))
+}
+
+/// Asks only what the client declared it can answer (scenario `input-required-result-capability-
+/// check`): its model, its user, or both.
+#[tool]
+async fn test_input_required_result_capabilities(ctx: Context) -> Result<String, ToolError> {
+    let mut answers = Vec::new();
+    if ctx.client_supports("sampling/createMessage") {
+        let reply = ctx
+            .with_request_key("capital_question")
+            .sample("What is the capital of France?", 100)
+            .await?;
+        answers.push(format!("model: {}", reply.text));
+    }
+    if ctx.client_supports("elicitation/create") {
+        let answer = ctx
+            .with_request_key("user_name")
+            .elicit("What is your name?", one_field("name", "string"))
+            .await?;
+        answers.push(format!("user: {}", field_of(&answer, "name")));
+    }
+    Ok(answers.join(", "))
+}
+
 /// A street address.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[schemars(rename = "address", extend("$anchor" = "addressDef"))]

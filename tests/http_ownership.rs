@@ -132,14 +132,22 @@ async fn a_parked_call_answers_only_its_principal_and_survives_refused_resumes()
     resume["inputResponses"] =
         json!({ key.clone(): {"action": "accept", "content": {"name": "Mallory"}} });
 
-    // Bob has the requestState: refused as if it were unknown, naming nothing.
-    let unknown = {
+    // A state the server never issued fails its seal.
+    let forged = {
         let mut r = resume.clone();
         r["requestState"] = json!("0123");
         call("alice", 2, r).await
     };
+    assert_eq!(forged["error"]["code"], -32602, "{forged}");
+    assert!(forged["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("integrity check"));
+    // Bob has the requestState: refused as a spent one would be, naming nothing.
     let stolen = call("bob", 3, resume.clone()).await;
     assert_eq!(stolen["error"]["code"], -32602, "{stolen}");
+    let unknown = json!({"error": {"message": "requestState names no waiting call: it was answered \
+        already, expired, or belongs to another client; call the tool again without it"}});
     assert_eq!(stolen["error"]["message"], unknown["error"]["message"]);
     // Alice resuming it as another tool: refused alike, and it stays parked.
     let mut wrong_tool = resume.clone();

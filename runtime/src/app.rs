@@ -36,6 +36,8 @@ const USAGE: &str = "usage: [--http ADDR | --list-tools | --help]
                 STURDY_CLIENT_ADDRESS_HEADER (e.g. x-forwarded-for) names the header a trusted
                 reverse proxy puts the client's address in (default: the peer address);
                 STURDY_CALL_TIMEOUT bounds each tool call in seconds (default 120);
+                STURDY_STATE_KEY seals the requestState of multi-round calls (default: a random
+                key per process; replicas sharing a key recognise each other's states);
                 STURDY_SSE_CLOSE_AFTER closes a session's SSE responses after that many seconds
                 (the client resumes them with GET and Last-Event-ID; for proxies that cut them);
                 STURDY_HEADER_TIMEOUT (default 10) bounds the wait for a request's headers and
@@ -106,7 +108,7 @@ impl App {
         };
         match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
             [] => {
-                let server = Arc::new(Server::new(registry, self.info));
+                let server = Arc::new(with_state_key(Server::new(registry, self.info)));
                 match stdio::serve_stdio(server).await {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(e) => {
@@ -128,7 +130,8 @@ impl App {
                     .and_then(|s| s.parse::<f64>().ok())
                     .filter(|s| *s > 0.0)
                     .map_or(DEFAULT_HTTP_CALL_TIMEOUT, Duration::from_secs_f64);
-                let server = Arc::new(Server::new(registry, self.info).with_call_timeout(timeout));
+                let server = Server::new(registry, self.info).with_call_timeout(timeout);
+                let server = Arc::new(with_state_key(server));
                 let listener = match tokio::net::TcpListener::bind(options.bind).await {
                     Ok(l) => l,
                     Err(e) => {
@@ -162,6 +165,15 @@ impl App {
                 ExitCode::from(2)
             }
         }
+    }
+}
+
+/// `STURDY_STATE_KEY`, when set, seals `requestState`s (shared by replicas; see
+/// [`Server::with_state_key`]).
+fn with_state_key(server: Server) -> Server {
+    match std::env::var("STURDY_STATE_KEY") {
+        Ok(key) if !key.is_empty() => server.with_state_key(key),
+        _ => server,
     }
 }
 

@@ -31,6 +31,8 @@ use tokio_util::sync::CancellationToken;
 #[derive(Clone, Debug)]
 pub struct Context {
     inner: Arc<Inner>,
+    /// What this handle's requests to the client are called in a stateless round.
+    request_key: Option<Arc<str>>,
 }
 
 #[derive(Debug)]
@@ -65,6 +67,29 @@ impl Context {
                 log_level: None,
                 asking: Asking::Nobody,
             }),
+            request_key: None,
+        }
+    }
+
+    /// This context, with its requests to the client (`elicit`, `sample`, `request`) named `key`.
+    ///
+    /// In a stateless (2026-07-28) call a request ends the round with an `input_required` result
+    /// whose `inputRequests` are keyed by these names (`r1q1`, `r1q2`, … when unnamed), and the
+    /// client answers under the same keys. A client that already has the answer can send it with
+    /// its first call (`inputResponses`): a request whose key is answered there gets that answer
+    /// at once, without a round trip. In a session the key is not sent.
+    ///
+    /// ```
+    /// # async fn f(ctx: sturdy_runtime::Context) -> Result<(), sturdy_runtime::ToolError> {
+    /// use serde_json::json;
+    /// let schema = json!({"type": "object", "properties": {"name": {"type": "string"}}});
+    /// let answer = ctx.with_request_key("user_name").elicit("What is your name?", schema).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_request_key(&self, key: impl Into<Arc<str>>) -> Context {
+        Context {
+            inner: self.inner.clone(),
+            request_key: Some(key.into()),
         }
     }
 

@@ -36,6 +36,21 @@ async fn ask_name(ctx: Context, question: String) -> Result<String, ToolError> {
     })
 }
 
+/// Asks for a city under the key `city`, then greets it.
+#[tool]
+async fn named_question(ctx: Context) -> Result<String, ToolError> {
+    let form = json!({"type": "object", "properties": {"city": {"type": "string"}}});
+    let answer = ctx
+        .with_request_key("city")
+        .elicit("Which city?", form)
+        .await?;
+    let city = answer
+        .accepted()
+        .and_then(|c| c["city"].as_str())
+        .unwrap_or("?");
+    Ok(format!("hello {city}"))
+}
+
 /// Summarises a text with the client's model.
 #[tool]
 async fn summarise(ctx: Context, text: String) -> Result<String, ToolError> {

@@ -110,18 +110,22 @@ async fn http_stateless_calls_ask_in_rounds() {
     assert_eq!(done["resultType"], "complete", "{done}");
     assert_eq!(done["content"][0]["text"], "hello Lin");
 
-    // The state is spent: the same retry again is refused, as is one that was never issued.
-    for state in [round["requestState"].clone(), json!("0123")] {
-        retry["requestState"] = state;
+    // The state is spent: the same retry again is refused, as is one that was never issued
+    // (its seal does not verify) and one edited by the client.
+    let spent = round["requestState"].as_str().unwrap().to_owned();
+    for (state, says) in [
+        (spent.clone(), "names no waiting call"),
+        ("0123".to_owned(), "failed its integrity check"),
+        (format!("{spent}-TAMPERED"), "failed its integrity check"),
+        (spent.replacen('e', "f", 1), "failed its integrity check"),
+    ] {
+        retry["requestState"] = json!(state);
         let body = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": retry});
         let r = json_of(post(&http, &server.url(), stateless_headers(), body).await).await;
         assert_eq!(r["error"]["code"], -32602, "{r}");
         assert!(
-            r["error"]["message"]
-                .as_str()
-                .unwrap()
-                .contains("unknown or expired"),
-            "{r}"
+            r["error"]["message"].as_str().unwrap().contains(says),
+            "{state}: {r}"
         );
     }
     server.shutdown().await;

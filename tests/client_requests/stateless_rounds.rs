@@ -18,21 +18,38 @@ async fn stdio_stateless_rounds_run_the_tool_once_and_batch_its_questions() {
         .collect();
     assert_eq!(methods.len(), 2, "both questions in one round: {round}");
     assert!(methods.contains(&"elicitation/create") && methods.contains(&"sampling/createMessage"));
-    // Only the elicitation is answered: the sampling question gets an error.
-    let key = requests
-        .iter()
-        .find(|(_, r)| r["method"] == "elicitation/create")
-        .unwrap()
-        .0;
+    // Only the elicitation is answered: the sampling question is asked again, under its key
+    // (SEP-2322: re-request what is missing), with a new state.
+    let (key, other) = {
+        let mut keys = requests
+            .iter()
+            .map(|(k, r)| (k.clone(), r["method"].clone()));
+        let (a, b) = (keys.next().unwrap(), keys.next().unwrap());
+        if a.1 == "elicitation/create" {
+            (a.0, b.0)
+        } else {
+            (b.0, a.0)
+        }
+    };
     let mut retry = params.clone();
     retry["requestState"] = round["requestState"].clone();
     retry["inputResponses"] =
-        json!({ key.as_str(): {"action": "accept", "content": {"name": "Kay"}} });
-    let done = client.request(61, "tools/call", retry).await;
+        json!({ key.as_str(): {"action": "accept", "content": {"name": "Kay"}}, "unasked": {} });
+    let again = client.request(61, "tools/call", retry.clone()).await;
+    let again = &again["result"];
+    assert_eq!(again["resultType"], "input_required", "{again}");
+    let asked: Vec<&String> = again["inputRequests"].as_object().unwrap().keys().collect();
+    assert_eq!(asked, [&other], "{again}");
+    assert_ne!(again["requestState"], round["requestState"]);
+    retry["requestState"] = again["requestState"].clone();
+    retry["inputResponses"] = json!({ other.as_str(): {
+        "role": "assistant", "content": {"type": "text", "text": "blue"}, "model": "m"
+    }});
+    let done = client.request(62, "tools/call", retry).await;
     assert_eq!(done["result"]["resultType"], "complete", "{done}");
     assert_eq!(
         done["result"]["content"][0]["text"],
-        "Some(String(\"Kay\")) / error client"
+        "Some(String(\"Kay\")) / blue"
     );
     // The body ran once, across both rounds.
     assert_eq!(
@@ -63,4 +80,95 @@ async fn parked_stateless_calls_are_bounded() {
     assert_eq!(r["result"]["resultType"], "complete", "{r}");
     assert_eq!(r["result"]["_meta"]["dev.sturdy/error"]["error"], "client");
     assert!(text(&r).contains("too many calls"), "{r}");
+}
+
+/// A question named by the tool (`with_request_key`) travels under that key; a client that has
+/// the answer already sends it with its first call (`inputResponses` without `requestState`) and
+/// gets the result in one round; an answer that is not an object is refused (-32602).
+#[tokio::test]
+async fn named_questions_and_answers_sent_up_front() {
+    let mut client = Client::start();
+    let mut meta = meta_2026();
+    meta["io.modelcontextprotocol/clientCapabilities"] = askable();
+    let params = json!({"name": "named_question", "arguments": {}, "_meta": meta});
+    let round = client.request(70, "tools/call", params.clone()).await;
+    let keys: Vec<&String> = round["result"]["inputRequests"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(keys, ["city"], "{round}");
+
+    let mut up_front = params.clone();
+    up_front["inputResponses"] = json!({
+        "city": {"action": "accept", "content": {"city": "Lyon"}},
+        "not_asked": {"action": "decline"}
+    });
+    let done = client.request(71, "tools/call", up_front.clone()).await;
+    assert_eq!(done["result"]["resultType"], "complete", "{done}");
+    assert_eq!(done["result"]["content"][0]["text"], "hello Lyon");
+
+    // Answers to other keys only: the question is asked (a round, as without answers).
+    up_front["inputResponses"] = json!({"town": {"action": "accept", "content": {}}});
+    let asked = client.request(72, "tools/call", up_front.clone()).await;
+    assert_eq!(asked["result"]["resultType"], "input_required", "{asked}");
+
+    up_front["inputResponses"] = json!({"city": 42});
+    let refused = client.request(73, "tools/call", up_front).await;
+    assert_eq!(refused["error"]["code"], -32602, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("inputResponses[\"city\"] must be an object"),
+        "{refused}"
+    );
+}
+
+/// Replicas configured with one state key (`Server::with_state_key`, `STURDY_STATE_KEY`)
+/// recognise each other's `requestState`s: another replica's is refused saying where the call
+/// waits, a state sealed under another key as failing its integrity check, and the replica that
+/// issued it resumes the call.
+#[tokio::test]
+async fn replicas_sharing_a_state_key_recognise_each_others_states() {
+    let server = |key: &str| {
+        sturdy::mcp::Server::new(
+            Registry::from_inventory().unwrap(),
+            sturdy::ServerInfo::new("replica", "1"),
+        )
+        .with_state_key(key)
+    };
+    let (issuer, replica, stranger) = (server("shared"), server("shared"), server("other"));
+    let session = sturdy::mcp::Session::new(None);
+    let mut meta = meta_2026();
+    meta["io.modelcontextprotocol/clientCapabilities"] = askable();
+    let mut params = json!({"name": "named_question", "arguments": {}, "_meta": meta});
+    async fn send(
+        server: &sturdy::mcp::Server,
+        session: &sturdy::mcp::Session,
+        params: &Value,
+    ) -> Value {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params});
+        let bytes = server
+            .handle(session, body.to_string().as_bytes())
+            .await
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+    let round = send(&issuer, &session, &params).await;
+    params["requestState"] = round["result"]["requestState"].clone();
+    params["inputResponses"] = json!({"city": {"action": "accept", "content": {"city": "Oslo"}}});
+    for (server, says) in [
+        (&replica, "issued by another server process"),
+        (&stranger, "failed its integrity check"),
+    ] {
+        let r = send(server, &session, &params).await;
+        assert_eq!(r["error"]["code"], -32602, "{r}");
+        assert!(
+            r["error"]["message"].as_str().unwrap().contains(says),
+            "{r}"
+        );
+    }
+    let done = send(&issuer, &session, &params).await;
+    assert_eq!(done["result"]["content"][0]["text"], "hello Oslo", "{done}");
 }

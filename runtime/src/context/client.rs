@@ -62,6 +62,7 @@ impl Context {
                 Asking::Rounds { questions, .. } => {
                     let (reply, answer) = tokio::sync::oneshot::channel();
                     let question = Question {
+                        key: self.request_key.clone(),
                         method: method.to_owned(),
                         params,
                         reply,

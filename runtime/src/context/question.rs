@@ -7,6 +7,9 @@ use tokio::sync::{mpsc, oneshot};
 
 /// A question of a tool's: the request to put to the client, and where its answer goes.
 pub(crate) struct Question {
+    /// The name the tool gave it (`Context::with_request_key`), for a stateless round's
+    /// `inputRequests`.
+    pub(crate) key: Option<std::sync::Arc<str>>,
     pub(crate) method: String,
     pub(crate) params: Value,
     pub(crate) reply: oneshot::Sender<Result<Value, NoResult>>,

@@ -1,7 +1,8 @@
 //! Routing of one incoming JSON-RPC message to its handler.
 
-use super::input_required::{Round, RoundTrip};
+use super::input_required::{Round, RoundTrip, PARKED_TTL};
 use super::methods::is_served;
+use super::request_state::StateError;
 use super::{Server, Session};
 use crate::context::{Asking, Context};
 use crate::error::ToolError;
@@ -302,8 +303,9 @@ impl Server {
             let capabilities = ClientCapabilities::from_json(
                 meta.and_then(|m| m.get(version::META_CLIENT_CAPABILITIES)),
             );
+            let responses = input_responses(params.get("inputResponses"))?;
             let trip = match params.get("requestState") {
-                None => RoundTrip::start(name, relay, |questions| {
+                None => RoundTrip::start(name, relay, responses, |questions| {
                     let ctx = ctx.with_asking(Asking::Rounds {
                         questions,
                         capabilities,
@@ -311,15 +313,21 @@ impl Server {
                     self.run_owned(name, arguments, ctx)
                 }),
                 Some(state) => {
-                    let responses = match params.get("inputResponses") {
-                        None | Some(Value::Null) => Map::new(),
-                        Some(Value::Object(r)) => r.clone(),
-                        Some(_) => return Err(invalid_params("inputResponses must be an object")),
-                    };
-                    let owner = session.principal().map(|p| &**p);
-                    let mut trip = state
+                    // The seal is checked before anything is looked up.
+                    let claims = state
                         .as_str()
-                        .and_then(|state| self.parked.resume(state, owner, name))
+                        .ok_or(StateError::Forged)
+                        .and_then(|state| self.seal.open(state))
+                        .map_err(|e| invalid_params(e.message()))?;
+                    // A genuine state of another tool, or of another principal, gets the answer
+                    // an answered one gets: it says nothing about the call.
+                    if claims.tool != name {
+                        return Err(invalid_params(UNKNOWN_REQUEST_STATE));
+                    }
+                    let owner = session.principal().map(|p| &**p);
+                    let mut trip = self
+                        .parked
+                        .resume(&claims.id, owner, name)
                         .ok_or_else(|| invalid_params(UNKNOWN_REQUEST_STATE))?;
                     trip.answer(responses);
                     trip
@@ -328,7 +336,10 @@ impl Server {
             // Dropping the round (cancelled) drops the call with it.
             tokio::select! {
                 round = trip.next_round(
-                    |t| self.parked.park(t, session.principal().cloned(), session.quota_key()),
+                    |t| {
+                        let id = self.parked.park(t, session.principal().cloned(), session.quota_key())?;
+                        Ok(self.seal.seal(&id, name, PARKED_TTL))
+                    },
                     notify,
                 ) => Some(match round {
                     Round::Done(r) => r
@@ -373,9 +384,26 @@ impl Server {
     }
 }
 
+/// The client's answers to a call's questions (`inputResponses`): an object of results, each an
+/// object (every request a server can put to a client has an object result).
+fn input_responses(responses: Option<&Value>) -> Result<Map<String, Value>, RpcError> {
+    let responses = match responses {
+        None | Some(Value::Null) => return Ok(Map::new()),
+        Some(Value::Object(r)) => r,
+        Some(_) => return Err(invalid_params("inputResponses must be an object")),
+    };
+    if let Some((key, _)) = responses.iter().find(|(_, v)| !v.is_object()) {
+        return Err(invalid_params(format!(
+            "inputResponses[\"{key}\"] must be an object: the result of the request asked under \
+             that key"
+        )));
+    }
+    Ok(responses.clone())
+}
+
 const UNKNOWN_REQUEST_STATE: &str =
-    "requestState is unknown or expired: the call it names waited in \
-     the server process that started it, for at most 5 minutes; call the tool again without it";
+    "requestState names no waiting call: it was answered already, expired, or belongs to another \
+     client; call the tool again without it";
 
 /// `call`, answered with a `timeout` tool error once `limit` has passed.
 async fn bounded(

@@ -39,9 +39,18 @@ pub(crate) struct RoundTrip {
     /// the stream of whichever round is running.
     relay: Option<mpsc::Receiver<Vec<u8>>>,
     running: Running,
-    /// Questions put to the client in the last round, by key.
-    asked: HashMap<String, oneshot::Sender<Result<Value, NoResult>>>,
+    /// Questions put to the client and not answered yet, by key.
+    asked: HashMap<String, Asked>,
+    /// Answers the client sent that no question took yet (`inputResponses`), by key.
+    responses: Map<String, Value>,
     rounds: u32,
+}
+
+/// A question put to the client, kept until answered (asked again in each round until then).
+struct Asked {
+    method: String,
+    params: Value,
+    reply: oneshot::Sender<Result<Value, NoResult>>,
 }
 
 type Outcome = Result<CallResult, RegistryError>;
@@ -66,38 +75,59 @@ pub(crate) enum Round {
 }
 
 impl RoundTrip {
-    /// A call of `tool`: `call` gets the [`Questions`] its `Context` asks through.
+    /// A call of `tool`: `call` gets the [`Questions`] its `Context` asks through. `responses`
+    /// are answers the client sent up front (`inputResponses` without a `requestState`): a
+    /// question under one of their keys gets it without a round trip.
     pub(crate) fn start<F>(
         tool: &str,
         relay: Option<mpsc::Receiver<Vec<u8>>>,
+        responses: Map<String, Value>,
         call: impl FnOnce(Questions) -> F,
     ) -> Self
     where
         F: Future<Output = Outcome> + Send + 'static,
     {
         let (questions_tx, questions) = mpsc::unbounded_channel();
-        RoundTrip {
+        let mut trip = RoundTrip {
             tool: tool.to_owned(),
             questions,
             relay,
             running: Running::Inline(Box::pin(call(questions_tx))),
             asked: HashMap::new(),
+            responses: Map::new(),
             rounds: 0,
+        };
+        trip.responses = responses;
+        trip
+    }
+
+    /// Hands the client's answers (`inputResponses`) to the questions waiting for them. A
+    /// question left unanswered is asked again in the next round (SEP-2322: re-request, rather
+    /// than fail); answers to nothing asked are kept for questions still to come, then dropped
+    /// with the round.
+    pub(crate) fn answer(&mut self, responses: Map<String, Value>) {
+        self.responses = responses;
+        let answered: Vec<String> = self
+            .asked
+            .keys()
+            .filter(|k| self.responses.contains_key(*k))
+            .cloned()
+            .collect();
+        for key in answered {
+            if let (Some(asked), Some(answer)) =
+                (self.asked.remove(&key), self.responses.remove(&key))
+            {
+                let _ = asked.reply.send(Ok(answer));
+            }
         }
     }
 
-    /// Hands the client's answers (`inputResponses`) to the questions of the last round; a
-    /// question left unanswered gets an error.
-    pub(crate) fn answer(&mut self, mut responses: Map<String, Value>) {
-        for (key, reply) in self.asked.drain() {
-            let answer = match responses.remove(&key) {
-                Some(result) => Ok(result),
-                None => Err(NoResult::Refused(json!({
-                    "code": crate::protocol::jsonrpc::INVALID_PARAMS,
-                    "message": format!("inputResponses has no answer for \"{key}\""),
-                }))),
-            };
-            let _ = reply.send(answer);
+    /// A key for a question: the one the tool gave, unless taken in this call, else `r{n}q{i}`.
+    fn key_for(&self, wanted: Option<&str>, i: usize) -> String {
+        match wanted {
+            Some(k) if !self.asked.contains_key(k) => k.to_owned(),
+            Some(k) => format!("{k}.r{}q{i}", self.rounds),
+            None => format!("r{}q{i}", self.rounds),
         }
     }
 
@@ -106,62 +136,92 @@ impl RoundTrip {
     /// `notify` is this round's stream for the call's notifications.
     pub(crate) async fn next_round(
         mut self,
-        park: impl Fn(RoundTrip) -> Result<String, RoundTrip>,
+        park: impl Fn(RoundTrip) -> Result<String, Box<RoundTrip>>,
         notify: Option<mpsc::Sender<Vec<u8>>>,
     ) -> Round {
         loop {
-            let relayed = async {
-                match &mut self.relay {
-                    Some(relay) => relay.recv().await,
-                    None => std::future::pending().await,
-                }
-            };
-            let first = match &mut self.running {
-                Running::Inline(call) => tokio::select! {
-                    biased;
-                    Some(note) = relayed => Err(note),
-                    done = call.as_mut() => Ok(Err(done)),
-                    Some(q) = self.questions.recv() => Ok(Ok(q)),
-                },
-                Running::Task { done, .. } => tokio::select! {
-                    biased;
-                    Some(note) = relayed => Err(note),
-                    done = done => {
-                        // The task always sends: it is aborted only when the call is dropped.
-                        Ok(Err(done.unwrap_or_else(|_| {
-                            Ok(CallResult::failed(&ToolError::new("the call stopped")))
-                        })))
+            // Questions still unanswered (the client's last answers left some out): the tool waits
+            // for them, so they are asked again now, with any that the answers led to.
+            let waiting = !self.asked.is_empty();
+            let question = if waiting {
+                None
+            } else {
+                let relayed = async {
+                    match &mut self.relay {
+                        Some(relay) => relay.recv().await,
+                        None => std::future::pending().await,
                     }
-                    Some(q) = self.questions.recv() => Ok(Ok(q)),
-                },
-            };
-            let first = match first {
-                Err(note) => {
-                    forward(&notify, note).await;
-                    continue;
+                };
+                let first = match &mut self.running {
+                    Running::Inline(call) => tokio::select! {
+                        biased;
+                        Some(note) = relayed => Err(note),
+                        done = call.as_mut() => Ok(Err(done)),
+                        Some(q) = self.questions.recv() => Ok(Ok(q)),
+                    },
+                    Running::Task { done, .. } => tokio::select! {
+                        biased;
+                        Some(note) = relayed => Err(note),
+                        done = done => {
+                            // The task always sends: it is aborted only when the call is dropped.
+                            Ok(Err(done.unwrap_or_else(|_| {
+                                Ok(CallResult::failed(&ToolError::new("the call stopped")))
+                            })))
+                        }
+                        Some(q) = self.questions.recv() => Ok(Ok(q)),
+                    },
+                };
+                match first {
+                    Err(note) => {
+                        forward(&notify, note).await;
+                        continue;
+                    }
+                    Ok(Err(done)) => {
+                        self.flush(&notify).await;
+                        return Round::Done(done);
+                    }
+                    Ok(Ok(question)) => Some(question),
                 }
-                Ok(Err(done)) => {
-                    self.flush(&notify).await;
-                    return Round::Done(done);
-                }
-                Ok(Ok(question)) => question,
             };
-            // Questions asked together (by joined futures) go out in one round.
+            // Questions asked together (by joined futures) go out in one round; those the client
+            // answered up front are answered now, and the tool goes on.
             tokio::task::yield_now().await;
-            let mut questions = vec![first];
+            let mut questions: Vec<Question> = question.into_iter().collect();
             while let Ok(q) = self.questions.try_recv() {
                 questions.push(q);
             }
             self.rounds += 1;
-            let mut requests = Map::new();
             for (i, q) in questions.into_iter().enumerate() {
-                let key = format!("r{}q{}", self.rounds, i + 1);
-                requests.insert(
-                    key.clone(),
-                    json!({ "method": q.method, "params": q.params }),
-                );
-                self.asked.insert(key, q.reply);
+                let key = self.key_for(q.key.as_deref(), i + 1);
+                match self.responses.remove(&key) {
+                    Some(answer) => {
+                        let _ = q.reply.send(Ok(answer));
+                    }
+                    None => {
+                        self.asked.insert(
+                            key,
+                            Asked {
+                                method: q.method,
+                                params: q.params,
+                                reply: q.reply,
+                            },
+                        );
+                    }
+                }
             }
+            if self.asked.is_empty() {
+                continue;
+            }
+            let requests: Map<String, Value> = self
+                .asked
+                .iter()
+                .map(|(key, q)| {
+                    (
+                        key.clone(),
+                        json!({ "method": q.method, "params": q.params }),
+                    )
+                })
+                .collect();
             self.flush(&notify).await;
             self.move_to_task();
             match park(self) {
@@ -174,9 +234,9 @@ impl RoundTrip {
                 }
                 Err(refused) => {
                     // No room to wait: the questions fail, and the tool goes on without answers.
-                    self = refused;
-                    for (_, reply) in self.asked.drain() {
-                        let _ = reply.send(Err(NoResult::Busy));
+                    self = *refused;
+                    for (_, asked) in self.asked.drain() {
+                        let _ = asked.reply.send(Err(NoResult::Busy));
                     }
                 }
             }
@@ -254,7 +314,7 @@ impl Parked {
         call: RoundTrip,
         owner: Option<Arc<str>>,
         client: Arc<str>,
-    ) -> Result<String, RoundTrip> {
+    ) -> Result<String, Box<RoundTrip>> {
         let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         let full = |calls: &HashMap<String, ParkedCall>| {
@@ -264,7 +324,7 @@ impl Parked {
         if full(&calls) {
             calls.retain(|_, p| now.duration_since(p.since) < PARKED_TTL);
             if full(&calls) {
-                return Err(call);
+                return Err(Box::new(call));
             }
         }
         let state = random_token();

@@ -4,6 +4,7 @@
 mod dispatch;
 mod input_required;
 mod methods;
+mod request_state;
 mod session;
 mod tools_list;
 
@@ -49,6 +50,8 @@ pub struct Server {
     call_timeout: Option<std::time::Duration>,
     /// Stateless calls waiting for their client's answers.
     parked: input_required::Parked,
+    /// Seals their `requestState`s.
+    seal: request_state::StateSeal,
 }
 
 /// Tools per `tools/list` page.
@@ -74,7 +77,17 @@ impl Server {
             lists,
             call_timeout: None,
             parked: Default::default(),
+            seal: request_state::StateSeal::random(),
         }
+    }
+
+    /// Seals `requestState`s with `key` instead of a random per-process key, so that replicas
+    /// sharing it recognise each other's states: a call parked on another replica is then
+    /// refused with a message saying so (route such requests to the replica that issued them),
+    /// not as a forgery. `App` reads it from `STURDY_STATE_KEY`. Use at least 32 random bytes.
+    pub fn with_state_key(mut self, key: impl AsRef<[u8]>) -> Self {
+        self.seal = request_state::StateSeal::with_key(key.as_ref());
+        self
     }
 
     /// Bounds every `tools/call`: a call still running after `limit` is dropped and answered with

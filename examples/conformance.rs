@@ -386,6 +386,27 @@ async fn test_input_required_result_capabilities(ctx: Context) -> Result<String,
     Ok(answers.join(", "))
 }
 
+/// Off until `test_trigger_tool_change` turns it on (it appears in `tools/list` then).
+#[tool(disabled)]
+fn test_dynamic_tool() -> String {
+    "I was turned on at run time".into()
+}
+
+/// Turns `test_dynamic_tool` on, or off when it is on: the tool list changes, and clients that
+/// listen are told (scenario `server-stateless`, its `subscriptions/listen` checks).
+#[tool]
+fn test_trigger_tool_change(ctx: Context) -> Result<String, ToolError> {
+    let tools = ctx
+        .tools()
+        .ok_or_else(|| ToolError::new("no tool list to change (a detached call)"))?;
+    if tools.enable("test_dynamic_tool") {
+        Ok("test_dynamic_tool is on".into())
+    } else {
+        tools.disable("test_dynamic_tool");
+        Ok("test_dynamic_tool is off".into())
+    }
+}
+
 /// A street address.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[schemars(rename = "address", extend("$anchor" = "addressDef"))]

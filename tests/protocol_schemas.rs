@@ -334,6 +334,9 @@ async fn official_2026_examples_go_through_the_server() {
                         // A cursor another server issued.
                         "tools/list" if message["params"].get("cursor").is_some() => Some(-32602),
                         "tools/list" | "tools/call" | "server/discover" => None,
+                        // Served, but a listen stream needs a channel to the client, which a
+                        // bare `Session` lacks (tests/list_changes.rs drives it over transports).
+                        "subscriptions/listen" => Some(-32602),
                         // Methods sturdy does not serve (prompts, resources, ...).
                         _ => Some(-32601),
                     };

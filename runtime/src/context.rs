@@ -12,6 +12,7 @@ pub(crate) use client_requests::{ClientRequests, NoResult};
 pub(crate) use question::{Question, Questions};
 
 use crate::protocol::LogLevel;
+use crate::tool_switches::ToolSwitches;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -33,6 +34,8 @@ pub struct Context {
     inner: Arc<Inner>,
     /// What this handle's requests to the client are called in a stateless round.
     request_key: Option<Arc<str>>,
+    /// The switches of the registry the call came through.
+    switches: Option<Arc<ToolSwitches>>,
 }
 
 #[derive(Debug)]
@@ -68,7 +71,28 @@ impl Context {
                 asking: Asking::Nobody,
             }),
             request_key: None,
+            switches: None,
         }
+    }
+
+    /// This context, for a call through a registry with these switches.
+    pub(crate) fn with_switches(mut self, switches: Arc<ToolSwitches>) -> Self {
+        self.switches = Some(switches);
+        self
+    }
+
+    /// The switches of the tools served with this one: a tool can turn others on or off, and
+    /// clients that listen are told the list changed. `None` for a detached context.
+    ///
+    /// ```no_run
+    /// # async fn f(ctx: sturdy_runtime::Context) {
+    /// if let Some(tools) = ctx.tools() {
+    ///     tools.enable("reindex");
+    /// }
+    /// # }
+    /// ```
+    pub fn tools(&self) -> Option<&ToolSwitches> {
+        self.switches.as_deref()
     }
 
     /// This context, with its requests to the client (`elicit`, `sample`, `request`) named `key`.
@@ -90,6 +114,7 @@ impl Context {
         Context {
             inner: self.inner.clone(),
             request_key: Some(key.into()),
+            switches: self.switches.clone(),
         }
     }
 

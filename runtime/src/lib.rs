@@ -32,6 +32,7 @@ pub use private as __private;
 mod output;
 mod protocol;
 mod tool;
+mod tool_switches;
 
 pub use app::App;
 pub use content::Content;

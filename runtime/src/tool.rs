@@ -31,6 +31,9 @@ pub struct ToolDef {
     /// (`#[tool(schema_dialect)]`). Off by default: MCP assumes 2020-12 without it, and some
     /// strict clients reject the keyword.
     pub schema_dialect: bool,
+    /// Registered but off until turned on at run time (`#[tool(disabled)]`, see
+    /// [`ToolSwitches`](crate::registry::ToolSwitches)).
+    pub disabled: bool,
     /// Its parameters, in order.
     pub params: &'static [ParamDef],
     /// The schema of the success value, `None` for text results.

@@ -90,9 +90,10 @@ async fn bad_input_gets_the_right_status_and_the_server_keeps_serving() {
         json!(["2026-07-28", "2025-11-25", "2025-06-18"]),
         "{v}"
     );
-    // GET has no stream here.
-    let r = in_session(&client, reqwest::Method::GET, &url, &sid).await;
+    // GET without a session has no stream to open.
+    let r = client.get(&url).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(r.headers()["allow"].to_str().unwrap().contains("POST"));
     // Unknown tool: a JSON-RPC error; bad arguments: a tool error.
     let r = post(
         &client,

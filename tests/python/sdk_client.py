@@ -505,8 +505,12 @@ def check_wire(wire: Wire, version: str) -> str:
         else:
             check(not resumed, f"a stream was resumed though none was cut; {trace}")
         check(
-            all(e.status == 405 for e in gets if not e.last_event_id_sent),
-            f"GET /mcp answered other than 405 (no server-initiated stream); {trace}",
+            all(
+                e.status == 200 and e.content_type == "text/event-stream"
+                for e in gets
+                if not e.last_event_id_sent
+            ),
+            f"GET /mcp did not open the session's stream (200, text/event-stream); {trace}",
         )
         return (
             f"session flow: {len(posts)} POSTs, Mcp-Session-Id {sid[:8]}... issued by initialize "

@@ -25,6 +25,7 @@ pub(super) fn emit(options: &ToolOptions, sig: &Signature, func: &ItemFn) -> Tok
     };
     let title = opt_str(options.title.as_ref().map(|t| t.value()));
     let schema_dialect = options.schema_dialect.unwrap_or(false);
+    let disabled = options.disabled.unwrap_or(false);
     let annotations = {
         let [ro, de, id, ow] = [
             options.read_only,
@@ -211,6 +212,7 @@ pub(super) fn emit(options: &ToolOptions, sig: &Signature, func: &ItemFn) -> Tok
             title: #title,
             annotations: #annotations,
             schema_dialect: #schema_dialect,
+            disabled: #disabled,
             params: &[#(#param_defs),*],
             output_schema: __sturdy_output_schema,
             input_extend: #input_extend,

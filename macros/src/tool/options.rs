@@ -24,6 +24,8 @@ pub(super) struct ToolOptions {
     /// `def = NAME`: emit `static NAME: ToolDef` instead of registering the tool, for tools a
     /// program adds itself (`Registry::from_defs`), such as opt-in ones.
     pub def: Option<syn::Ident>,
+    /// `disabled`: registered, but off until the program turns it on.
+    pub disabled: Option<bool>,
     /// `input_extend = {..}`: keywords merged into the input schema's root (JSON tokens).
     pub input_extend: Option<TokenStream>,
     /// `output_schema = {..}`: the result's schema written by hand (JSON tokens).
@@ -67,6 +69,8 @@ impl ToolOptions {
                 set_once(&mut o.krate, meta.value()?.parse()?, &path)
             } else if path.is_ident("def") {
                 set_once(&mut o.def, meta.value()?.parse()?, &path)
+            } else if path.is_ident("disabled") {
+                set_once(&mut o.disabled, flag(&meta, "disabled")?, &path)
             } else if path.is_ident("input_extend") {
                 set_once(&mut o.input_extend, json_value(meta.value()?)?, &path)
             } else if path.is_ident("output_schema") || path.is_ident("output_extend") {
@@ -87,7 +91,7 @@ impl ToolOptions {
                 Err(meta.error(
                     "unknown #[tool] option; expected one of: name, description, title, \
                      read_only, destructive, idempotent, open_world, schema_dialect, \
-                     input_extend, output_schema, output_extend, def, crate",
+                     disabled, input_extend, output_schema, output_extend, def, crate",
                 ))
             }
         });

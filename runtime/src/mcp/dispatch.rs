@@ -151,8 +151,8 @@ impl Server {
                     Some(Value::String(c)) => Some(c.as_str()),
                     Some(_) => return Err(invalid_params("cursor must be a string")),
                 };
-                let page = self
-                    .lists
+                let lists = self.tool_lists();
+                let page = lists
                     .page(version, cursor)
                     .ok_or_else(|| invalid_params("Invalid cursor"))?;
                 return Ok(Some(jsonrpc::raw_result_response(id, page)));
@@ -161,6 +161,15 @@ impl Server {
                 Some(r) => r,
                 None => return Ok(None),
             },
+            "subscriptions/listen" => {
+                let cancel = session.track(id);
+                let result = self.listen(session, id, &params, notify, cancel).await;
+                session.untrack(id);
+                match result? {
+                    Some(r) => r,
+                    None => return Ok(None),
+                }
+            }
             _ => {
                 return Err(RpcError::new(
                     jsonrpc::METHOD_NOT_FOUND,
@@ -223,10 +232,15 @@ impl Server {
             .and_then(Value::as_str)
             .map(str::to_owned);
         let capabilities = ClientCapabilities::from_json(params.get("capabilities"));
+        // A second `initialize` on one connection must not forward changes twice.
+        let first = session.version().is_none();
         session.initialized(version, client_name, capabilities);
+        if first {
+            self.forward_list_changes(session);
+        }
         let mut result = json!({
             "protocolVersion": version.as_str(),
-            "capabilities": { "tools": { "listChanged": false }, "logging": {} },
+            "capabilities": { "tools": { "listChanged": true }, "logging": {} },
             "serverInfo": { "name": self.info.name, "version": self.info.version },
         });
         if let Some(i) = &self.info.instructions {
@@ -238,7 +252,7 @@ impl Server {
     fn discover(&self) -> Value {
         let mut result = json!({
             "supportedVersions": Version::ALL.map(Version::as_str),
-            "capabilities": { "tools": { "listChanged": false }, "logging": {} },
+            "capabilities": { "tools": { "listChanged": true }, "logging": {} },
             "_meta": { version::META_SERVER_INFO: { "name": self.info.name, "version": self.info.version } },
             "ttlMs": 300_000,
             "cacheScope": "public",

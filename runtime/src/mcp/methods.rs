@@ -2,11 +2,14 @@
 //! HTTP transport answers 404 from.
 
 /// Whether a request for `method` is served. Stateless (2026-07-28) requests have no handshake,
-/// ping or session log level: `initialize`, `ping` and `logging/setLevel` are not methods there.
+/// ping or session log level: `initialize`, `ping` and `logging/setLevel` are not methods there;
+/// `subscriptions/listen` exists only there.
 pub(crate) fn is_served(method: &str, stateless: bool) -> bool {
     match method {
         "tools/list" | "tools/call" | "server/discover" => true,
         "initialize" | "ping" | "logging/setLevel" => !stateless,
+        // 2025 sessions hear of changes on their own channel instead.
+        "subscriptions/listen" => stateless,
         _ => false,
     }
 }

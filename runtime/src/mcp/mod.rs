@@ -6,6 +6,7 @@ mod input_required;
 mod methods;
 mod request_state;
 mod session;
+mod subscriptions;
 mod tools_list;
 
 // The wire vocabulary lives a layer below (`protocol`); these paths are the public ones.
@@ -14,9 +15,11 @@ pub(crate) use input_required::random_token;
 pub use input_required::{MAX_PARKED, MAX_PARKED_PER_CLIENT, PARKED_TTL};
 pub(crate) use methods::is_served;
 pub use session::Session;
+pub use subscriptions::MAX_LISTENS_PER_CLIENT;
+pub(crate) use subscriptions::{forward_changes, ListenPlace};
 
 use crate::registry::{Registry, RegistryError};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use tools_list::ToolLists;
 
 /// Name, version and instructions the server announces to clients.
@@ -46,7 +49,13 @@ impl ServerInfo {
 pub struct Server {
     registry: Arc<Registry>,
     info: ServerInfo,
-    lists: ToolLists,
+    /// `tools/list` pages, rebuilt when a tool is turned on or off.
+    lists: RwLock<Arc<ToolLists>>,
+    page_size: usize,
+    /// Open `subscriptions/listen` streams, per client.
+    listeners: Arc<subscriptions::Listeners>,
+    /// Cancelled by [`close_subscriptions`](Self::close_subscriptions).
+    closing: tokio_util::sync::CancellationToken,
     call_timeout: Option<std::time::Duration>,
     /// Stateless calls waiting for their client's answers.
     parked: input_required::Parked,
@@ -70,11 +79,14 @@ impl Server {
         page_size: usize,
     ) -> Self {
         let registry = registry.into();
-        let lists = ToolLists::new(&registry, page_size);
+        let lists = RwLock::new(Arc::new(ToolLists::new(&registry, page_size)));
         Server {
             registry,
             info,
             lists,
+            page_size,
+            listeners: Default::default(),
+            closing: Default::default(),
             call_timeout: None,
             parked: Default::default(),
             seal: request_state::StateSeal::random(),
@@ -105,6 +117,31 @@ impl Server {
     /// The tools this server serves.
     pub fn registry(&self) -> &Registry {
         &self.registry
+    }
+
+    /// Ends every stream that only listens for changes (`subscriptions/listen`, a 2025 session's
+    /// GET stream), for good: they never end on their own, so a graceful shutdown calls this
+    /// first, or it would wait its whole grace period for them. `transport::http::serve_http` does;
+    /// call it yourself when you serve [`router`](crate::transport::http::router) another way.
+    pub fn close_subscriptions(&self) {
+        self.closing.cancel();
+    }
+
+    /// Cancelled once [`close_subscriptions`](Self::close_subscriptions) is called.
+    pub(crate) fn closing_token(&self) -> tokio_util::sync::CancellationToken {
+        self.closing.clone()
+    }
+
+    /// The `tools/list` pages of the tools on now.
+    fn tool_lists(&self) -> Arc<ToolLists> {
+        let generation = self.registry.switches().generation();
+        let current = self.lists.read().unwrap_or_else(|p| p.into_inner()).clone();
+        if current.generation() == generation {
+            return current;
+        }
+        let fresh = Arc::new(ToolLists::new(&self.registry, self.page_size));
+        *self.lists.write().unwrap_or_else(|p| p.into_inner()) = fresh.clone();
+        fresh
     }
 
     /// The name and version it reports.

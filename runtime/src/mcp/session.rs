@@ -21,6 +21,8 @@ pub struct Session {
     inflight: Mutex<HashMap<RequestKey, CancellationToken>>,
     /// Requests of ours (elicitation, sampling) waiting for the client's answer.
     client_requests: Arc<ClientRequests>,
+    /// Cancelled when the connection or session is over ([`end`](Self::end)).
+    ended: CancellationToken,
 }
 
 /// A request id as a map key: integer ids (what clients send) without an allocation.
@@ -116,6 +118,17 @@ impl Session {
     /// no longer answer), and so do later ones.
     pub fn end(&self) {
         self.client_requests.close();
+        self.ended.cancel();
+    }
+
+    /// Resolves once the session has [`end`](Self::end)ed.
+    pub(crate) fn ended(&self) -> tokio_util::sync::WaitForCancellationFuture<'_> {
+        self.ended.cancelled()
+    }
+
+    /// A token cancelled when the session ends, for tasks that outlive a borrow of it.
+    pub(crate) fn end_token(&self) -> CancellationToken {
+        self.ended.clone()
     }
 
     /// Identity used for per-client policies: the principal, else the transport's identity,

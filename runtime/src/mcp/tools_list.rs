@@ -1,4 +1,5 @@
-//! `tools/list` responses, serialised once at start-up and paginated.
+//! `tools/list` responses, serialised once (and again when a tool is turned on or off) and
+//! paginated.
 
 use crate::protocol::Version;
 use crate::registry::Registry;
@@ -10,6 +11,8 @@ pub(crate) struct ToolLists {
     stateful: Vec<Box<RawValue>>,
     /// 2026-07-28 results (`resultType`, `ttlMs`, `cacheScope`).
     stateless: Vec<Box<RawValue>>,
+    /// The switches' generation these pages show.
+    generation: u64,
 }
 
 /// How long clients may cache the tool list: tools are fixed at link time, but a redeploy can
@@ -18,8 +21,10 @@ const TOOLS_TTL_MS: u64 = 300_000;
 
 impl ToolLists {
     pub(crate) fn new(registry: &Registry, page_size: usize) -> Self {
+        // Read first: a change made while the pages are built makes them stale at once.
+        let generation = registry.switches().generation();
         let tools: Vec<Value> = registry
-            .tools()
+            .enabled_tools()
             .map(|t| serde_json::to_value(t).expect("tool info serialises"))
             .collect();
         let page_size = page_size.max(1);
@@ -49,7 +54,12 @@ impl ToolLists {
         ToolLists {
             stateful: build(false),
             stateless: build(true),
+            generation,
         }
+    }
+
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// The page a cursor points at; `None` for a cursor this server never issued.

@@ -16,6 +16,7 @@ pub(crate) use stats::{ToolMetrics, KINDS};
 // What `#[tool]` submits lives a layer below (`tool`), so that schemas can read it too.
 pub use crate::output::CallOutcome;
 pub use crate::tool::{Annotations, Args, CallFuture, ParamDef, SchemaEdit, ToolDef};
+pub use crate::tool_switches::{ToolSwitches, ToolsChanged};
 
 use crate::context::Context;
 use crate::error::ToolError;
@@ -54,6 +55,8 @@ struct Entry {
 pub struct Registry {
     entries: Vec<Entry>,
     by_name: HashMap<&'static str, usize>,
+    /// Which tools are on (shared with every call's `Context`).
+    switches: Arc<ToolSwitches>,
 }
 
 impl Registry {
@@ -154,12 +157,29 @@ impl Registry {
                 metrics: Default::default(),
             });
         }
-        Ok(Registry { entries, by_name })
+        let switches = Arc::new(ToolSwitches::new(
+            entries.iter().map(|e| (e.def.name, !e.def.disabled)),
+        ));
+        Ok(Registry {
+            entries,
+            by_name,
+            switches,
+        })
     }
 
-    /// The tools, sorted by name.
+    /// The tools, sorted by name, whether on or off.
     pub fn tools(&self) -> impl ExactSizeIterator<Item = &ToolInfo> {
         self.entries.iter().map(|e| &e.info)
+    }
+
+    /// The tools that are on (what `tools/list` shows), sorted by name.
+    pub fn enabled_tools(&self) -> impl Iterator<Item = &ToolInfo> {
+        self.tools().filter(|t| self.switches.is_enabled(&t.name))
+    }
+
+    /// The switches that turn tools on and off at run time, and announce list changes.
+    pub fn switches(&self) -> &Arc<ToolSwitches> {
+        &self.switches
     }
 
     /// Each tool's counters, for [`crate::metrics::render`].
@@ -193,7 +213,9 @@ impl Registry {
         let &i = self
             .by_name
             .get(name)
+            .filter(|_| self.switches.is_enabled(name))
             .ok_or_else(|| RegistryError::UnknownTool(name.to_owned()))?;
+        let ctx = ctx.with_switches(self.switches.clone());
         let entry = &self.entries[i];
         let started = std::time::Instant::now();
         let client = ctx.client_arc();

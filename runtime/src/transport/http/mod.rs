@@ -2,10 +2,12 @@
 //!
 //! - 2025-06-18 / 2025-11-25: `initialize` creates a session named by a random `Mcp-Session-Id`
 //!   (128 bits from the OS generator); later requests must carry it (400 without, 404 when
-//!   unknown or expired); DELETE ends it. There is no server-initiated GET stream (405), but a
-//!   GET with `Last-Event-ID` resumes a response stream (see [`replay`]).
+//!   unknown or expired); DELETE ends it. A GET with the session's id opens its own stream
+//!   (`notifications/tools/list_changed`); a GET with `Last-Event-ID` resumes a response stream
+//!   (see [`replay`]).
 //! - 2026-07-28: stateless. Every request carries its version (`_meta` and the
 //!   `MCP-Protocol-Version` header) and needs no session; any replica can serve it.
+//!   `subscriptions/listen` is answered as an SSE stream that lasts until the client closes it.
 //! - A `tools/call` that asked for progress or logs, whose tool asks the client something, or
 //!   (with [`HttpOptions::sse_close_after`]) that runs long is answered as an SSE stream
 //!   (notifications, then the result); everything else as one JSON object. Notifications get
@@ -31,18 +33,21 @@ mod state;
 mod streaming;
 
 use crate::health::Status;
-use crate::mcp::Server;
+use crate::mcp::{forward_changes, ListenPlace, Server, Session};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use futures_util::StreamExt;
+use replay::SseStream;
 use serde_json::json;
 use sessions::Sessions;
 use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
 
 pub use bearer::BearerToken;
 pub use headers::{LAST_EVENT_ID, METHOD_HEADER, NAME_HEADER, SESSION_HEADER, VERSION_HEADER};
@@ -87,7 +92,12 @@ pub async fn serve_http(
     options: HttpOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(server, options.clone());
+    let app = router(server.clone(), options.clone());
+    // Streams that only listen would hold the graceful shutdown for its whole grace period.
+    let shutdown = async move {
+        shutdown.await;
+        server.close_subscriptions();
+    };
     serve::accept_loop(app, listener, &options, shutdown).await
 }
 
@@ -166,11 +176,66 @@ async fn get_mcp(
         };
         return replay::response(stream.follow(from, false, state.options.sse_close_after));
     }
-    // No server-initiated stream otherwise: everything this server sends answers a request.
-    let mut r = StatusCode::METHOD_NOT_ALLOWED.into_response();
-    r.headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static("POST, DELETE"));
-    r
+    // A session's own stream: what the server says unasked (the tool list changed).
+    let Some(sid) = header_str(&headers, SESSION_HEADER) else {
+        let mut r = rpc_status(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "GET opens a session's stream: send Mcp-Session-Id (2026-07-28 clients use \
+             subscriptions/listen)",
+        );
+        r.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, POST, DELETE"));
+        return r;
+    };
+    let Some(live) = state.sessions.get(sid, principal.as_deref()) else {
+        return rpc_status(StatusCode::NOT_FOUND, "Session not found");
+    };
+    let Some(place) = state.server.listen_place(live.session.quota_key()) else {
+        return rpc_status(
+            StatusCode::TOO_MANY_REQUESTS,
+            &format!(
+                "this client already holds {} open streams",
+                crate::mcp::MAX_LISTENS_PER_CLIENT
+            ),
+        );
+    };
+    session_stream(&state.server, live.session, place)
+}
+
+/// The SSE stream of a 2025 session's GET: `notifications/tools/list_changed` at each change,
+/// until the client closes it or the session ends.
+fn session_stream(server: &Server, session: Arc<Session>, place: ListenPlace) -> Response {
+    let stream = Arc::new(SseStream::new(None));
+    let closed = CancellationToken::new();
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(8);
+    let changes = server.registry().switches().subscribe();
+    tokio::spawn(forward_changes(
+        changes,
+        tx,
+        [session.end_token(), server.closing_token()],
+    ));
+    let writer = stream.clone();
+    let reading = closed.clone();
+    tokio::spawn(async move {
+        let _place = place;
+        loop {
+            tokio::select! {
+                note = rx.recv() => match note {
+                    Some(note) => writer.push(note),
+                    None => break,
+                },
+                _ = reading.cancelled() => break,
+            }
+        }
+        writer.finish();
+    });
+    // Dropped with the response body when the client goes: the tasks above stop.
+    let guard = closed.drop_guard();
+    let events = stream.follow(1, false, None).map(move |event| {
+        let _ = &guard;
+        event
+    });
+    replay::response(events)
 }
 
 async fn delete_mcp(

@@ -195,12 +195,13 @@ pub(super) async fn post_mcp(
     }
     // Progress and log messages travel in the request's own SSE stream.
     let meta = meta.as_ref();
-    let streams = method == "tools/call"
-        && (meta
-            .and_then(|m| m.get("progressToken"))
-            .is_some_and(|t| !t.is_null())
-            || meta.and_then(|m| m.get(version::META_LOG_LEVEL)).is_some()
-            || session.log_level().is_some());
+    let streams = (stateless && method == "subscriptions/listen")
+        || method == "tools/call"
+            && (meta
+                .and_then(|m| m.get("progressToken"))
+                .is_some_and(|t| !t.is_null())
+                || meta.and_then(|m| m.get(version::META_LOG_LEVEL)).is_some()
+                || session.log_level().is_some());
     // So do the tool's requests to the client (elicitation, sampling), but few calls make one:
     // the answer becomes a stream only when one is sent, and stays plain JSON otherwise.
     // And with `sse_close_after`, so do calls that outlast it (the client polls the rest).

@@ -1,0 +1,204 @@
+//! Telling clients that the tool list changed ([`ToolSwitches`](crate::registry::ToolSwitches)):
+//! - 2026-07-28: `subscriptions/listen` opens a stream (its request's SSE response over HTTP,
+//!   the shared stdout over stdio) that starts with `notifications/subscriptions/acknowledged`
+//!   (what the server agreed to send) and then carries only the notifications asked for, each
+//!   tagged with the subscription's id (the listen request's id). It ends when the client closes
+//!   it (or cancels the request), or with an empty result when the connection ends.
+//! - 2025 sessions: `notifications/tools/list_changed` on the session's own channel (stdio; over
+//!   HTTP, the session's GET stream).
+//!
+//! A client holds at most [`MAX_LISTENS_PER_CLIENT`] listen streams at once, so that streams
+//! that never end cannot take every place under the server's concurrency cap.
+
+use super::{Server, Session};
+use crate::protocol::jsonrpc::{self, RpcError};
+use crate::protocol::version;
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{broadcast, mpsc};
+use tokio_util::sync::CancellationToken;
+
+/// Listen streams one client (its principal, else its address) may hold open at once.
+pub const MAX_LISTENS_PER_CLIENT: usize = 16;
+
+/// The key of the subscription id in a notification's `_meta`.
+const META_SUBSCRIPTION_ID: &str = "io.modelcontextprotocol/subscriptionId";
+
+/// The notification telling that the tool list changed, as 2025 sessions get it.
+pub(crate) const TOOLS_LIST_CHANGED: &[u8] =
+    br#"{"jsonrpc":"2.0","method":"notifications/tools/list_changed"}"#;
+
+/// Open listen streams per client.
+#[derive(Default)]
+pub(crate) struct Listeners {
+    by_client: Mutex<HashMap<Arc<str>, usize>>,
+}
+
+/// A place among a client's listen streams, given back when dropped.
+pub(crate) struct ListenPlace {
+    listeners: Arc<Listeners>,
+    client: Arc<str>,
+}
+
+impl Listeners {
+    fn take(self: &Arc<Self>, client: Arc<str>) -> Option<ListenPlace> {
+        let mut by_client = self.by_client.lock().unwrap_or_else(|p| p.into_inner());
+        let open = by_client.entry(client.clone()).or_insert(0);
+        if *open >= MAX_LISTENS_PER_CLIENT {
+            return None;
+        }
+        *open += 1;
+        Some(ListenPlace {
+            listeners: self.clone(),
+            client,
+        })
+    }
+}
+
+impl Drop for ListenPlace {
+    fn drop(&mut self) {
+        let mut by_client = self
+            .listeners
+            .by_client
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(open) = by_client.get_mut(&self.client) {
+            *open -= 1;
+            if *open == 0 {
+                by_client.remove(&self.client);
+            }
+        }
+    }
+}
+
+impl Server {
+    /// A place for one more stream of `client`'s that hears of changes (a listen stream, an
+    /// HTTP session's GET stream), or `None` when it holds [`MAX_LISTENS_PER_CLIENT`].
+    pub(crate) fn listen_place(&self, client: Arc<str>) -> Option<ListenPlace> {
+        self.listeners.take(client)
+    }
+
+    /// `subscriptions/listen`: acknowledges, then forwards what was asked for until the client
+    /// closes the stream or cancels (`Ok(None)`: no response), or the connection ends (the
+    /// closing result).
+    pub(super) async fn listen(
+        &self,
+        session: &Session,
+        id: &Value,
+        params: &Map<String, Value>,
+        notify: Option<mpsc::Sender<Vec<u8>>>,
+        cancel: CancellationToken,
+    ) -> Result<Option<Value>, RpcError> {
+        let Some(Value::Object(asked)) = params.get("notifications") else {
+            return Err(invalid(
+                "subscriptions/listen needs `notifications`: the notification types to receive \
+                 (e.g. {\"toolsListChanged\": true})",
+            ));
+        };
+        let Some(out) = notify.or_else(|| session.outbound()) else {
+            return Err(invalid(
+                "subscriptions/listen needs a stream to the client (stdio or Streamable HTTP)",
+            ));
+        };
+        let Some(_place) = self.listen_place(session.quota_key()) else {
+            return Err(invalid(format!(
+                "this client already has {MAX_LISTENS_PER_CLIENT} subscriptions/listen streams \
+                 open; close one first"
+            )));
+        };
+        // Only tool-list changes exist here: whatever else was asked is left out of the
+        // acknowledgement, which lists what the server will send.
+        let tools = asked.get("toolsListChanged") == Some(&Value::Bool(true));
+        let agreed = if tools {
+            json!({ "toolsListChanged": true })
+        } else {
+            json!({})
+        };
+        let tagged = |method: &str, mut params: Value| {
+            params["_meta"] = json!({ META_SUBSCRIPTION_ID: id });
+            serde_json::to_vec(&json!({ "jsonrpc": "2.0", "method": method, "params": params }))
+                .expect("notifications serialise")
+        };
+        // Subscribed before the acknowledgement: nothing after it is missed.
+        let mut changes = self.registry.switches().subscribe();
+        let ack = tagged(
+            "notifications/subscriptions/acknowledged",
+            json!({ "notifications": agreed }),
+        );
+        if out.send(ack).await.is_err() {
+            return Ok(None);
+        }
+        loop {
+            tokio::select! {
+                // Ends first: a change that comes with (or after) a cancellation is not sent.
+                biased;
+                _ = cancel.cancelled() => return Ok(None),
+                _ = out.closed() => return Ok(None),
+                // The connection is over, or the server stops: it ends with its result.
+                _ = session.ended() => break,
+                _ = self.closing.cancelled() => break,
+                change = changes.recv() => match change {
+                    // Lagged: changes were missed, which says "changed" all the same.
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) if tools => {
+                        let note = tagged("notifications/tools/list_changed", json!({}));
+                        if out.send(note).await.is_err() {
+                            return Ok(None);
+                        }
+                    }
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => break,
+                },
+            }
+        }
+        Ok(Some(json!({
+            "_meta": {
+                META_SUBSCRIPTION_ID: id,
+                version::META_SERVER_INFO: { "name": self.info.name, "version": self.info.version },
+            },
+        })))
+    }
+
+    /// After a 2025 `initialize` on a connection with its own channel (stdio): forwards each
+    /// tool-list change as `notifications/tools/list_changed` until the session ends.
+    pub(super) fn forward_list_changes(&self, session: &Session) {
+        let Some(out) = session.outbound() else {
+            return;
+        };
+        let changes = self.registry.switches().subscribe();
+        tokio::spawn(forward_changes(
+            changes,
+            out,
+            [session.end_token(), self.closing.clone()],
+        ));
+    }
+}
+
+/// Sends `notifications/tools/list_changed` on `out` for each change, until either of `ended`
+/// (the session's end, the server's closing) is cancelled or `out` closes.
+pub(crate) async fn forward_changes(
+    mut changes: broadcast::Receiver<crate::registry::ToolsChanged>,
+    out: mpsc::Sender<Vec<u8>>,
+    ended: [CancellationToken; 2],
+) {
+    let [session_ended, closing] = ended;
+    loop {
+        tokio::select! {
+            change = changes.recv() => match change {
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                    if out.send(TOOLS_LIST_CHANGED.to_vec()).await.is_err() {
+                        return;
+                    }
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            },
+            _ = session_ended.cancelled() => return,
+            _ = closing.cancelled() => return,
+            _ = out.closed() => return,
+        }
+    }
+}
+
+fn invalid(message: impl Into<String>) -> RpcError {
+    RpcError::new(jsonrpc::INVALID_PARAMS, message)
+}

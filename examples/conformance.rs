@@ -407,6 +407,26 @@ fn test_trigger_tool_change(ctx: Context) -> Result<String, ToolError> {
     }
 }
 
+// Scenarios `resources-*` and `sep-2164-resource-not-found`.
+
+/// A static text resource.
+#[resource(uri = "test://static-text", mime_type = "text/plain")]
+fn static_text() -> &'static str {
+    "This is the content of the static text resource."
+}
+
+/// A static binary resource (a 1×1 PNG).
+#[resource(uri = "test://static-binary", mime_type = "image/png")]
+fn static_binary() -> Vec<u8> {
+    RED_PIXEL_PNG.to_vec()
+}
+
+/// Data for one id.
+#[resource(template = "test://template/{id}/data", mime_type = "application/json")]
+fn template_data(id: String) -> serde_json::Value {
+    json!({"id": id, "templateTest": true, "data": format!("Data for ID: {id}")})
+}
+
 /// A street address.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[schemars(rename = "address", extend("$anchor" = "addressDef"))]

@@ -107,6 +107,9 @@ fn result_def(method: &str) -> Option<&'static str> {
         "tools/list" => Some("ListToolsResult"),
         "tools/call" => Some("CallToolResult"),
         "server/discover" => Some("DiscoverResult"),
+        "resources/list" => Some("ListResourcesResult"),
+        "resources/templates/list" => Some("ListResourceTemplatesResult"),
+        "resources/read" => Some("ReadResourceResult"),
         _ => None,
     }
 }
@@ -334,6 +337,9 @@ async fn official_2026_examples_go_through_the_server() {
                         // A cursor another server issued.
                         "tools/list" if message["params"].get("cursor").is_some() => Some(-32602),
                         "tools/list" | "tools/call" | "server/discover" => None,
+                        "resources/list" | "resources/templates/list" => None,
+                        // This binary has no resources: every URI is unknown (SEP-2164).
+                        "resources/read" => Some(-32602),
                         // Served, but a listen stream needs a channel to the client, which a
                         // bare `Session` lacks (tests/list_changes.rs drives it over transports).
                         "subscriptions/listen" => Some(-32602),

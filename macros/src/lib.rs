@@ -8,6 +8,7 @@ use proc_macro::TokenStream;
 
 mod function;
 mod resilience;
+mod resource;
 mod syntax;
 mod tool;
 
@@ -23,6 +24,18 @@ mod tool;
 #[proc_macro_attribute]
 pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
     tool::expand(attr.into(), item.into()).into()
+}
+
+/// Turns a free function (sync or async) into an MCP resource registered at link time: one URI
+/// (`#[resource(uri = "config://app")]`) or every URI of a template (`#[resource(template =
+/// "file:///{+path}")]`, RFC 6570: `{var}` holds no `/`, `{+var}` may), whose variables are the
+/// function's parameters (parsed with `FromStr`). Options: `name` (default: the function's),
+/// `title`, `description` (default: the doc comment), `mime_type`, `crate = path`. A parameter
+/// of type `Context` is injected. Return text, bytes, JSON, `ResourceContents` or several, or a
+/// `Result` of one; the resilience attributes apply as on tools.
+#[proc_macro_attribute]
+pub fn resource(attr: TokenStream, item: TokenStream) -> TokenStream {
+    resource::expand(attr.into(), item.into()).into()
 }
 
 fn resilience(kind: resilience::Kind, attr: TokenStream, item: TokenStream) -> TokenStream {

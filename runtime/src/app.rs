@@ -99,8 +99,11 @@ impl App {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
-        let registry = match self.registry() {
-            Ok(r) => r,
+        let (registry, resources) = match self
+            .registry()
+            .and_then(|r| Ok((r, crate::resources::Resources::from_inventory()?)))
+        {
+            Ok(both) => both,
             Err(e) => {
                 eprintln!("error: {e}");
                 return ExitCode::from(2);
@@ -108,7 +111,8 @@ impl App {
         };
         match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
             [] => {
-                let server = Arc::new(with_state_key(Server::new(registry, self.info)));
+                let server = Server::new(registry, self.info).with_resources(resources);
+                let server = Arc::new(with_state_key(server));
                 match stdio::serve_stdio(server).await {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(e) => {
@@ -130,7 +134,9 @@ impl App {
                     .and_then(|s| s.parse::<f64>().ok())
                     .filter(|s| *s > 0.0)
                     .map_or(DEFAULT_HTTP_CALL_TIMEOUT, Duration::from_secs_f64);
-                let server = Server::new(registry, self.info).with_call_timeout(timeout);
+                let server = Server::new(registry, self.info)
+                    .with_resources(resources)
+                    .with_call_timeout(timeout);
                 let server = Arc::new(with_state_key(server));
                 let listener = match tokio::net::TcpListener::bind(options.bind).await {
                     Ok(l) => l,

@@ -20,6 +20,7 @@ pub mod registry;
 #[cfg(feature = "remote")]
 pub mod remote;
 pub mod resilience;
+pub mod resources;
 pub mod schema;
 pub mod transport;
 

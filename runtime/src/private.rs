@@ -10,6 +10,9 @@ pub use crate::output::{
     ViaText, ViaToolError, ViaUnit,
 };
 pub use crate::registry::{Annotations, Args, CallFuture, ParamDef, SchemaEdit, ToolDef};
+pub use crate::resources::{
+    take_var, Address as ResourceAddress, IntoResourceContents, ReadFuture, ResourceDef,
+};
 pub use inventory;
 pub use schemars::{JsonSchema, Schema, SchemaGenerator};
 pub use serde_json;

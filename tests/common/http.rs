@@ -27,7 +27,8 @@ impl TestServer {
         let mut server = Server::new(
             Registry::from_inventory().unwrap(),
             ServerInfo::new("http-test", "1"),
-        );
+        )
+        .with_resources(sturdy::resources::Resources::from_inventory().unwrap());
         if let Some(t) = call_timeout {
             server = server.with_call_timeout(t);
         }

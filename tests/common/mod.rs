@@ -40,7 +40,10 @@ impl Client {
 
     /// Serves this registry on a pipe.
     pub fn start_with_registry(registry: Registry, options: StdioOptions) -> Self {
-        let server = Arc::new(Server::new(registry, ServerInfo::new("test", "0.0.0")));
+        let resources = sturdy::resources::Resources::from_inventory().expect("resources build");
+        let server =
+            Server::new(registry, ServerInfo::new("test", "0.0.0")).with_resources(resources);
+        let server = Arc::new(server);
         let (client_end, server_end) = tokio::io::duplex(1 << 16);
         let (server_read, server_write) = tokio::io::split(server_end);
         let server = tokio::spawn(stdio::serve(server, server_read, server_write, options));

@@ -10,6 +10,7 @@ use crate::protocol::jsonrpc::{self, RpcError};
 use crate::protocol::version::{self, Version};
 use crate::protocol::{check_stateless_meta, ClientCapabilities, Envelope, LogLevel};
 use crate::registry::{CallResult, RegistryError};
+use crate::resources::ReadError;
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
@@ -161,6 +162,24 @@ impl Server {
                 Some(r) => r,
                 None => return Ok(None),
             },
+            "resources/list" | "resources/templates/list" => {
+                if !matches!(params.get("cursor"), None | Some(Value::Null)) {
+                    // One page: any cursor is one this server never issued.
+                    return Err(invalid_params("Invalid cursor"));
+                }
+                let (key, items) = if method == "resources/list" {
+                    ("resources", self.resources.listed())
+                } else {
+                    ("resourceTemplates", self.resources.templates_listed())
+                };
+                let mut result = json!({ key: items });
+                if version.is_stateless() {
+                    result["ttlMs"] = json!(LISTS_TTL_MS);
+                    result["cacheScope"] = json!("public");
+                }
+                result
+            }
+            "resources/read" => self.read_resource(session, version, &params).await?,
             "subscriptions/listen" => {
                 let cancel = session.track(id);
                 let result = self.listen(session, id, &params, notify, cancel).await;
@@ -240,7 +259,7 @@ impl Server {
         }
         let mut result = json!({
             "protocolVersion": version.as_str(),
-            "capabilities": { "tools": { "listChanged": true }, "logging": {} },
+            "capabilities": self.capabilities(),
             "serverInfo": { "name": self.info.name, "version": self.info.version },
         });
         if let Some(i) = &self.info.instructions {
@@ -249,10 +268,20 @@ impl Server {
         Ok(result)
     }
 
+    /// What this server offers: tools (with list changes), logging, and resources when it has
+    /// some.
+    fn capabilities(&self) -> Value {
+        let mut c = json!({ "tools": { "listChanged": true }, "logging": {} });
+        if !self.resources.is_empty() {
+            c["resources"] = json!({});
+        }
+        c
+    }
+
     fn discover(&self) -> Value {
         let mut result = json!({
             "supportedVersions": Version::ALL.map(Version::as_str),
-            "capabilities": { "tools": { "listChanged": true }, "logging": {} },
+            "capabilities": self.capabilities(),
             "_meta": { version::META_SERVER_INFO: { "name": self.info.name, "version": self.info.version } },
             "ttlMs": 300_000,
             "cacheScope": "public",
@@ -261,6 +290,58 @@ impl Server {
             result["instructions"] = json!(i);
         }
         result
+    }
+
+    /// `resources/read`. An unknown URI is an error with the URI in its data (-32602 from
+    /// 2026-07-28 on, SEP-2164; -32002 before); a failing resource is -32603 with its error.
+    async fn read_resource(
+        &self,
+        session: &Session,
+        version: Version,
+        params: &Params,
+    ) -> Result<Value, RpcError> {
+        let uri = params
+            .get("uri")
+            .and_then(Value::as_str)
+            .ok_or_else(|| invalid_params("resources/read needs a uri string"))?;
+        let request_client = params
+            .get("_meta")
+            .and_then(|m| m.get(version::META_CLIENT_INFO))
+            .and_then(|c| c.get("name"))
+            .and_then(Value::as_str);
+        let ctx = Context::new(
+            session.client_id(request_client),
+            None,
+            None,
+            Default::default(),
+        );
+        match self.resources.read(uri, ctx).await {
+            // Nothing says how long a resource's contents stay true, nor whether they depend on
+            // the caller: clients are told not to reuse them.
+            Ok(contents) if version.is_stateless() => Ok(json!({
+                "contents": contents, "ttlMs": 0, "cacheScope": "private",
+            })),
+            Ok(contents) => Ok(json!({ "contents": contents })),
+            Err(ReadError::NotFound) => {
+                let code = if version.is_stateless() {
+                    jsonrpc::INVALID_PARAMS
+                } else {
+                    jsonrpc::RESOURCE_NOT_FOUND
+                };
+                Err(RpcError::new(code, format!("Resource not found: {uri}"))
+                    .with_data(json!({ "uri": uri })))
+            }
+            Err(ReadError::Failed(e)) => {
+                // A template variable that does not parse is the client's mistake.
+                let code = if matches!(e, ToolError::InvalidArguments(_)) {
+                    jsonrpc::INVALID_PARAMS
+                } else {
+                    jsonrpc::INTERNAL_ERROR
+                };
+                Err(RpcError::new(code, format!("Reading {uri} failed: {e}"))
+                    .with_data(json!({ "uri": uri, "error": e.to_json() })))
+            }
+        }
     }
 
     /// `tools/call`. `Ok(None)` when the client cancelled the call (no response is sent then).
@@ -414,6 +495,9 @@ fn input_responses(responses: Option<&Value>) -> Result<Map<String, Value>, RpcE
     }
     Ok(responses.clone())
 }
+
+/// How long clients may cache the resource lists: fixed at link time, like the tools.
+const LISTS_TTL_MS: u64 = 300_000;
 
 const UNKNOWN_REQUEST_STATE: &str =
     "requestState names no waiting call: it was answered already, expired, or belongs to another \

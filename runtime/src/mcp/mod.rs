@@ -19,6 +19,7 @@ pub use subscriptions::MAX_LISTENS_PER_CLIENT;
 pub(crate) use subscriptions::{forward_changes, ListenPlace};
 
 use crate::registry::{Registry, RegistryError};
+use crate::resources::Resources;
 use std::sync::{Arc, RwLock};
 use tools_list::ToolLists;
 
@@ -48,6 +49,7 @@ impl ServerInfo {
 /// transports and sessions as needed.
 pub struct Server {
     registry: Arc<Registry>,
+    resources: Arc<Resources>,
     info: ServerInfo,
     /// `tools/list` pages, rebuilt when a tool is turned on or off.
     lists: RwLock<Arc<ToolLists>>,
@@ -82,6 +84,7 @@ impl Server {
         let lists = RwLock::new(Arc::new(ToolLists::new(&registry, page_size)));
         Server {
             registry,
+            resources: Arc::new(Resources::from_defs([]).expect("no resources is valid")),
             info,
             lists,
             page_size,
@@ -109,9 +112,22 @@ impl Server {
         self
     }
 
-    /// A server for every `#[tool]` linked into this binary.
+    /// Serves these resources (by default none): `Resources::from_inventory()` for every
+    /// `#[resource]` linked into this binary.
+    pub fn with_resources(mut self, resources: impl Into<Arc<Resources>>) -> Self {
+        self.resources = resources.into();
+        self
+    }
+
+    /// A server for every `#[tool]` and `#[resource]` linked into this binary.
     pub fn from_inventory(info: ServerInfo) -> Result<Self, RegistryError> {
-        Ok(Self::new(Registry::from_inventory()?, info))
+        Ok(Self::new(Registry::from_inventory()?, info)
+            .with_resources(Resources::from_inventory()?))
+    }
+
+    /// The resources this server serves.
+    pub fn resources(&self) -> &Resources {
+        &self.resources
     }
 
     /// The tools this server serves.

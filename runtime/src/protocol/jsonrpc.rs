@@ -12,6 +12,8 @@ pub const METHOD_NOT_FOUND: i64 = -32601;
 pub const INVALID_PARAMS: i64 = -32602;
 /// An internal error.
 pub const INTERNAL_ERROR: i64 = -32603;
+/// Resource not found (2025 revisions; 2026-07-28 uses [`INVALID_PARAMS`], SEP-2164).
+pub const RESOURCE_NOT_FOUND: i64 = -32002;
 /// 2026-07-28: the request's protocol version is not supported.
 pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
 /// 2026-07-28: HTTP headers disagree with the body.

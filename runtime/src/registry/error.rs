@@ -36,6 +36,8 @@ pub enum RegistryError {
         /// What is wrong.
         message: String,
     },
+    /// Two resources with one URI, or a URI template that does not parse.
+    BadResource(String),
 }
 
 impl fmt::Display for RegistryError {
@@ -60,6 +62,7 @@ impl fmt::Display for RegistryError {
                 location,
                 message,
             } => write!(f, "tool `{tool}` ({location}): {message}"),
+            RegistryError::BadResource(message) => f.write_str(message),
         }
     }
 }

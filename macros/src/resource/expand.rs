@@ -1,0 +1,121 @@
+//! Code generation for `#[resource]`.
+
+use super::options::{Address, ResourceOptions};
+use super::Param;
+use crate::syntax::doc::doc_text;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{ItemFn, ReturnType};
+
+pub(super) fn emit(options: &ResourceOptions, params: &[Param], func: &ItemFn) -> TokenStream {
+    let p = match &options.krate {
+        Some(krate) => quote!(#krate::__private),
+        None => quote!(::sturdy::__private),
+    };
+    let ident = &func.sig.ident;
+    let name = options
+        .name
+        .as_ref()
+        .map(|n| n.value())
+        .unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_owned());
+    let description = match &options.description {
+        Some(d) => quote!(#d),
+        None => doc_text(&func.attrs),
+    };
+    let opt = |s: &Option<syn::LitStr>| match s {
+        Some(s) => quote!(::core::option::Option::Some(#s)),
+        None => quote!(::core::option::Option::None),
+    };
+    let (title, mime_type) = (opt(&options.title), opt(&options.mime_type));
+    let address = match &options.address {
+        Address::Uri(uri) => quote!(#p::ResourceAddress::Uri(#uri)),
+        Address::Template { literal, .. } => quote!(#p::ResourceAddress::Template(#literal)),
+    };
+
+    // Each variable is parsed into its parameter's type (spanned there: a type that is not
+    // `FromStr` is reported at it).
+    let mut extract = Vec::new();
+    let mut call_args = Vec::new();
+    for (i, param) in params.iter().enumerate() {
+        match param {
+            Param::Context => call_args.push(quote!(__sturdy_ctx.clone())),
+            Param::Var { name, ty } => {
+                let var = format_ident!("__sturdy_var{}", i);
+                let take = quote_spanned! {ty.span()=>
+                    #p::take_var::<#ty>(&mut __sturdy_vars, #name)
+                };
+                extract.push(quote! {
+                    let #var: #ty = match #take {
+                        ::core::result::Result::Ok(v) => v,
+                        ::core::result::Result::Err(e) => {
+                            return ::std::boxed::Box::pin(::core::future::ready(
+                                ::core::result::Result::Err(e),
+                            ));
+                        }
+                    };
+                });
+                call_args.push(quote!(#var));
+            }
+        }
+    }
+    let invoke = if func.sig.asyncness.is_some() {
+        quote!(#ident(#(#call_args),*).await)
+    } else {
+        quote! {
+            match #p::run_blocking(move || #ident(#(#call_args),*)).await {
+                ::core::result::Result::Ok(v) => v,
+                ::core::result::Result::Err(e) => return ::core::result::Result::Err(e),
+            }
+        }
+    };
+    // Spanned at the return type: an unsuitable one is reported there.
+    let out_span = match &func.sig.output {
+        ReturnType::Default => func.sig.ident.span(),
+        ReturnType::Type(_, ty) => ty.span(),
+    };
+    let convert = quote_spanned! {out_span=>
+        #p::IntoResourceContents::into_contents(__sturdy_out)
+    };
+    let uses_ctx = params.iter().any(|p| matches!(p, Param::Context));
+    let ctx_binding = if uses_ctx {
+        quote!(__sturdy_ctx)
+    } else {
+        quote!(_)
+    };
+    let vars_binding = if extract.is_empty() {
+        quote!(_)
+    } else {
+        quote!(mut __sturdy_vars)
+    };
+    quote! {
+        #func
+
+        #[doc(hidden)]
+        #[allow(non_snake_case, clippy::all)]
+        const _: () = {
+            fn __sturdy_read(
+                #ctx_binding: #p::Context,
+                #vars_binding: ::std::vec::Vec<(::std::string::String, ::std::string::String)>,
+            ) -> #p::ReadFuture {
+                #(#extract)*
+                ::std::boxed::Box::pin(async move {
+                    let __sturdy_out = #invoke;
+                    #convert
+                })
+            }
+            #p::inventory::submit! {
+                #p::ResourceDef {
+                    address: #address,
+                    name: #name,
+                    title: #title,
+                    description: #description,
+                    mime_type: #mime_type,
+                    rust_path: ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#ident)),
+                    location: ::core::concat!(::core::file!(), ":", ::core::line!()),
+                    read: __sturdy_read,
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,119 @@
+//! `#[resource]`: a function that returns the contents of a resource (a fixed URI) or of every
+//! URI a template expands to, registered at link time. Parse the options and the signature,
+//! check that parameters and template variables agree, then emit the registration.
+
+mod expand;
+mod options;
+
+use crate::function::Requirements;
+use crate::syntax::types::is_context;
+use options::{Address, ResourceOptions};
+use proc_macro2::TokenStream;
+use quote::ToTokens;
+use syn::spanned::Spanned;
+use syn::{FnArg, Ident, ItemFn, Type};
+
+const REQUIREMENTS: Requirements = Requirements {
+    method: "#[resource] works on free functions, not methods: a resource cannot take `self`",
+    generic: "#[resource] functions cannot be generic: the registry needs one concrete signature",
+    variadic: "#[resource] functions cannot be variadic",
+    pattern: "#[resource] parameters must be plain names (they are the template's variables)",
+};
+
+/// One parameter: the injected `Context`, or a template variable.
+pub(super) enum Param {
+    Context,
+    Var { name: String, ty: Box<Type> },
+}
+
+/// The registration, or on a mistake the error plus the function itself (so that the mistake
+/// is the only error and its callers still compile).
+pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let func = match syn::parse2::<syn::Item>(item.clone()) {
+        Ok(syn::Item::Fn(func)) => func,
+        other => {
+            let e = match other {
+                Err(e) => e,
+                Ok(other) => syn::Error::new(
+                    other.span(),
+                    "#[resource] applies to functions: put it on a free `fn`, sync or async",
+                ),
+            };
+            let mut out = e.into_compile_error();
+            out.extend(item);
+            return out;
+        }
+    };
+    let result = ResourceOptions::parse(attr).and_then(|options| {
+        let params = params(&func, &options)?;
+        Ok(expand::emit(&options, &params, &func))
+    });
+    result.unwrap_or_else(|e| {
+        let mut out = e.into_compile_error();
+        func.to_tokens(&mut out);
+        out
+    })
+}
+
+/// The parameters, checked against the address: a fixed URI takes none but `Context`; a
+/// template takes exactly its variables, by name, in any order.
+fn params(func: &ItemFn, options: &ResourceOptions) -> syn::Result<Vec<Param>> {
+    let names: Vec<Ident> = REQUIREMENTS
+        .check(&func.sig)?
+        .into_iter()
+        .cloned()
+        .collect();
+    let variables = match &options.address {
+        Address::Template { variables, .. } => variables.clone(),
+        Address::Uri(_) => Vec::new(),
+    };
+    let mut params = Vec::new();
+    for (input, ident) in func.sig.inputs.iter().zip(names) {
+        let FnArg::Typed(pt) = input else {
+            unreachable!("receivers were rejected")
+        };
+        if is_context(&pt.ty) {
+            params.push(Param::Context);
+            continue;
+        }
+        if let Type::Reference(r) = &*pt.ty {
+            return Err(syn::Error::new_spanned(
+                r,
+                "#[resource] parameters must be owned types (e.g. `String` instead of `&str`)",
+            ));
+        }
+        let name = ident.to_string().trim_start_matches("r#").to_owned();
+        if !variables.contains(&name) {
+            let msg = match &options.address {
+                Address::Uri(_) => format!(
+                    "a resource at a fixed `uri` takes no parameters (but `Context`); for a family \
+                     of URIs write `template = \"…/{{{name}}}\"`"
+                ),
+                Address::Template { .. } => format!(
+                    "`{name}` is not a variable of the template: parameters are the template's \
+                     variables ({})",
+                    variables.join(", ")
+                ),
+            };
+            return Err(syn::Error::new(ident.span(), msg));
+        }
+        params.push(Param::Var {
+            name,
+            ty: pt.ty.clone(),
+        });
+    }
+    if let Address::Template { literal, .. } = &options.address {
+        for v in &variables {
+            let taken = params
+                .iter()
+                .any(|p| matches!(p, Param::Var { name, .. } if name == v));
+            if !taken {
+                return Err(syn::Error::new(
+                    literal.span(),
+                    format!("the template's variable `{v}` needs a parameter `{v}` (a `String`, or any `FromStr` type)"),
+                ));
+            }
+        }
+    }
+    Ok(params)
+}

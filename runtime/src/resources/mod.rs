@@ -1,0 +1,157 @@
+//! Resources: documents and records a server exposes by URI (`#[resource(uri = …)]`) or URI
+//! template (`#[resource(template = …)]`), collected at link time like tools, listed by
+//! `resources/list` and `resources/templates/list`, read by `resources/read`.
+
+mod contents;
+mod def;
+mod template;
+
+pub use contents::{IntoResourceContents, ResourceContents};
+pub use def::{take_var, Address, ReadFuture, ReadOutcome, ResourceDef};
+pub use template::UriTemplate;
+
+use crate::context::Context;
+use crate::error::ToolError;
+use crate::registry::RegistryError;
+use crate::resilience::{CallInfo, CALL};
+use futures_util::FutureExt;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+/// Every resource and resource template of this binary.
+///
+/// ```
+/// let resources = sturdy_runtime::resources::Resources::from_defs([]).unwrap();
+/// assert!(resources.is_empty());
+/// ```
+pub struct Resources {
+    fixed: HashMap<&'static str, &'static ResourceDef>,
+    templates: Vec<(UriTemplate, &'static ResourceDef)>,
+    /// `resources/list` and `resources/templates/list` entries, sorted by URI.
+    listed: Vec<Value>,
+    templates_listed: Vec<Value>,
+}
+
+/// Why a resource could not be read.
+#[derive(Debug)]
+pub enum ReadError {
+    /// No resource has this URI, and no template matches it.
+    NotFound,
+    /// The resource function failed (or panicked).
+    Failed(ToolError),
+}
+
+impl Resources {
+    /// Every `#[resource]` linked into this binary.
+    pub fn from_inventory() -> Result<Self, RegistryError> {
+        Self::from_defs(inventory::iter::<ResourceDef>)
+    }
+
+    /// These definitions; an error names a URI defined twice or a template that does not parse.
+    pub fn from_defs(
+        defs: impl IntoIterator<Item = &'static ResourceDef>,
+    ) -> Result<Self, RegistryError> {
+        let mut defs: Vec<&'static ResourceDef> = defs.into_iter().collect();
+        defs.sort_by_key(|d| match d.address {
+            Address::Uri(u) | Address::Template(u) => u,
+        });
+        let mut fixed = HashMap::new();
+        let mut templates: Vec<(UriTemplate, &'static ResourceDef)> = Vec::new();
+        let (mut listed, mut templates_listed) = (Vec::new(), Vec::new());
+        for def in defs {
+            let mut entry = json!({ "name": def.name });
+            if let Some(t) = def.title {
+                entry["title"] = json!(t);
+            }
+            let description = def.description.trim();
+            if !description.is_empty() {
+                entry["description"] = json!(description);
+            }
+            if let Some(m) = def.mime_type {
+                entry["mimeType"] = json!(m);
+            }
+            match def.address {
+                Address::Uri(uri) => {
+                    if let Some(first) = fixed.insert(uri, def) {
+                        return Err(RegistryError::BadResource(format!(
+                            "two resources have the URI {uri:?}: {} ({}) and {} ({})",
+                            first.rust_path, first.location, def.rust_path, def.location
+                        )));
+                    }
+                    entry["uri"] = json!(uri);
+                    listed.push(entry);
+                }
+                Address::Template(t) => {
+                    let parsed = UriTemplate::parse(t).map_err(|e| {
+                        RegistryError::BadResource(format!(
+                            "resource {} ({}): {e}",
+                            def.rust_path, def.location
+                        ))
+                    })?;
+                    let twice = templates
+                        .iter()
+                        .any(|(_, d)| matches!(d.address, Address::Template(o) if o == t));
+                    if twice {
+                        return Err(RegistryError::BadResource(format!(
+                            "two resource templates are {t:?}"
+                        )));
+                    }
+                    templates.push((parsed, def));
+                    entry["uriTemplate"] = json!(t);
+                    templates_listed.push(entry);
+                }
+            }
+        }
+        Ok(Resources {
+            fixed,
+            templates,
+            listed,
+            templates_listed,
+        })
+    }
+
+    /// Whether there are no resources and no templates.
+    pub fn is_empty(&self) -> bool {
+        self.fixed.is_empty() && self.templates.is_empty()
+    }
+
+    /// The fixed resources, as `resources/list` lists them.
+    pub fn listed(&self) -> &[Value] {
+        &self.listed
+    }
+
+    /// The templates, as `resources/templates/list` lists them.
+    pub fn templates_listed(&self) -> &[Value] {
+        &self.templates_listed
+    }
+
+    /// Reads `uri`: the fixed resource with that URI, else the first template (by template
+    /// text) it expands. The contents as `resources/read` sends them.
+    pub async fn read(&self, uri: &str, ctx: Context) -> Result<Vec<Value>, ReadError> {
+        let (def, vars) = match self.fixed.get(uri) {
+            Some(def) => (*def, Vec::new()),
+            None => self
+                .templates
+                .iter()
+                .find_map(|(t, def)| Some((*def, t.matches(uri)?)))
+                .ok_or(ReadError::NotFound)?,
+        };
+        let info = Arc::new(CallInfo {
+            client: ctx.client_arc(),
+            cache_hit: AtomicBool::new(false),
+        });
+        // As for tools: the resilience attributes see the client, and a panic is an error.
+        let outcome = CALL
+            .scope(info, AssertUnwindSafe((def.read)(ctx, vars)).catch_unwind())
+            .await
+            .unwrap_or_else(|panic| Err(ToolError::from_panic(&*panic)));
+        let contents = outcome.map_err(ReadError::Failed)?;
+        Ok(contents
+            .iter()
+            .map(|c| c.to_json(uri, def.mime_type))
+            .collect())
+    }
+}

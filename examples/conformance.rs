@@ -427,6 +427,48 @@ fn template_data(id: String) -> serde_json::Value {
     json!({"id": id, "templateTest": true, "data": format!("Data for ID: {id}")})
 }
 
+// Scenarios `prompts-*`.
+
+/// A prompt without arguments.
+#[prompt]
+fn test_simple_prompt() -> &'static str {
+    "This is a simple prompt for testing."
+}
+
+/// A prompt with two arguments.
+#[prompt]
+fn test_prompt_with_arguments(
+    #[arg(description = "First test argument")] arg1: String,
+    #[arg(description = "Second test argument")] arg2: String,
+) -> String {
+    format!("Prompt with arguments: arg1='{arg1}', arg2='{arg2}'")
+}
+
+/// A prompt that embeds a resource.
+#[prompt]
+fn test_prompt_with_embedded_resource(
+    #[arg(rename = "resourceUri", description = "URI of the resource to embed")]
+    resource_uri: String,
+) -> Vec<PromptMessage> {
+    vec![
+        PromptMessage::user(Content::resource_text(
+            resource_uri,
+            "text/plain",
+            "Embedded resource content for testing.",
+        )),
+        PromptMessage::user("Please process the embedded resource above."),
+    ]
+}
+
+/// A prompt with an image.
+#[prompt]
+fn test_prompt_with_image() -> Vec<PromptMessage> {
+    vec![
+        PromptMessage::user(Content::image(RED_PIXEL_PNG, "image/png")),
+        PromptMessage::user("Please analyze the image above."),
+    ]
+}
+
 /// A street address.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[schemars(rename = "address", extend("$anchor" = "addressDef"))]

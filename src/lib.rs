@@ -24,15 +24,16 @@
 #![warn(missing_docs, unreachable_pub)]
 
 pub use sturdy_macros::{
-    bulkhead, cached, circuit_breaker, rate_limited, resource, retry, timeout, tool,
+    bulkhead, cached, circuit_breaker, prompt, rate_limited, resource, retry, timeout, tool,
 };
 pub use sturdy_runtime::*;
 
 /// Everything a tool author imports: `use sturdy::prelude::*;`.
 pub mod prelude {
     pub use sturdy_macros::{
-        bulkhead, cached, circuit_breaker, rate_limited, resource, retry, timeout, tool,
+        bulkhead, cached, circuit_breaker, prompt, rate_limited, resource, retry, timeout, tool,
     };
+    pub use sturdy_runtime::prompts::PromptMessage;
     pub use sturdy_runtime::resources::ResourceContents;
     pub use sturdy_runtime::{
         App, Content, Context, ElicitAction, Elicitation, LogLevel, Registry, Server, ServerInfo,

@@ -110,6 +110,8 @@ fn result_def(method: &str) -> Option<&'static str> {
         "resources/list" => Some("ListResourcesResult"),
         "resources/templates/list" => Some("ListResourceTemplatesResult"),
         "resources/read" => Some("ReadResourceResult"),
+        "prompts/list" => Some("ListPromptsResult"),
+        "prompts/get" => Some("GetPromptResult"),
         _ => None,
     }
 }
@@ -337,7 +339,9 @@ async fn official_2026_examples_go_through_the_server() {
                         // A cursor another server issued.
                         "tools/list" if message["params"].get("cursor").is_some() => Some(-32602),
                         "tools/list" | "tools/call" | "server/discover" => None,
-                        "resources/list" | "resources/templates/list" => None,
+                        "resources/list" | "resources/templates/list" | "prompts/list" => None,
+                        // This binary has no prompts.
+                        "prompts/get" => Some(-32602),
                         // This binary has no resources: every URI is unknown (SEP-2164).
                         "resources/read" => Some(-32602),
                         // Served, but a listen stream needs a channel to the client, which a

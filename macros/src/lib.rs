@@ -7,6 +7,7 @@
 use proc_macro::TokenStream;
 
 mod function;
+mod prompt;
 mod resilience;
 mod resource;
 mod syntax;
@@ -36,6 +37,17 @@ pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn resource(attr: TokenStream, item: TokenStream) -> TokenStream {
     resource::expand(attr.into(), item.into()).into()
+}
+
+/// Turns a free function (sync or async) into an MCP prompt registered at link time. Its
+/// parameters are the prompt's arguments (`T` required, `Option<T>` optional, parsed from the
+/// strings MCP sends with `FromStr`; `#[arg(description = "…", rename = "…")]`); a `Context`
+/// parameter is injected. Options: `name` (default: the function's), `title`, `description`
+/// (default: the doc comment), `crate = path`. Return text (one user message), `PromptMessage`,
+/// `Vec<PromptMessage>`, or a `Result` of one; the resilience attributes apply as on tools.
+#[proc_macro_attribute]
+pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
+    prompt::expand(attr.into(), item.into()).into()
 }
 
 fn resilience(kind: resilience::Kind, attr: TokenStream, item: TokenStream) -> TokenStream {

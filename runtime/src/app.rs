@@ -99,11 +99,15 @@ impl App {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
-        let (registry, resources) = match self
-            .registry()
-            .and_then(|r| Ok((r, crate::resources::Resources::from_inventory()?)))
-        {
-            Ok(both) => both,
+        let built = self.registry().and_then(|r| {
+            Ok((
+                r,
+                crate::resources::Resources::from_inventory()?,
+                crate::prompts::Prompts::from_inventory()?,
+            ))
+        });
+        let (registry, resources, prompts) = match built {
+            Ok(all) => all,
             Err(e) => {
                 eprintln!("error: {e}");
                 return ExitCode::from(2);
@@ -111,7 +115,9 @@ impl App {
         };
         match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
             [] => {
-                let server = Server::new(registry, self.info).with_resources(resources);
+                let server = Server::new(registry, self.info)
+                    .with_resources(resources)
+                    .with_prompts(prompts);
                 let server = Arc::new(with_state_key(server));
                 match stdio::serve_stdio(server).await {
                     Ok(()) => ExitCode::SUCCESS,
@@ -136,6 +142,7 @@ impl App {
                     .map_or(DEFAULT_HTTP_CALL_TIMEOUT, Duration::from_secs_f64);
                 let server = Server::new(registry, self.info)
                     .with_resources(resources)
+                    .with_prompts(prompts)
                     .with_call_timeout(timeout);
                 let server = Arc::new(with_state_key(server));
                 let listener = match tokio::net::TcpListener::bind(options.bind).await {

@@ -109,6 +109,15 @@ impl ToolError {
         ToolError::Panicked(message)
     }
 
+    /// Any displayable error as a `ToolError`: a `ToolError` as it is (keeping its kind: rate
+    /// limited, circuit open, …), anything else as a general error with its text.
+    pub fn from_display<E: std::fmt::Display + 'static>(e: E) -> Self {
+        match (&e as &dyn std::any::Any).downcast_ref::<ToolError>() {
+            Some(t) => t.clone(),
+            None => ToolError::new(e.to_string()),
+        }
+    }
+
     /// A plain failure with a message.
     pub fn new(message: impl Into<String>) -> Self {
         ToolError::Failed(message.into())

@@ -16,6 +16,7 @@ pub mod error;
 pub mod health;
 pub mod mcp;
 pub mod metrics;
+pub mod prompts;
 pub mod registry;
 #[cfg(feature = "remote")]
 pub mod remote;

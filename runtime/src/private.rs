@@ -9,6 +9,9 @@ pub use crate::output::{
     StructuredKind, TextKind, ToolErrorKind, ToolOutput, UnitKind, ViaDisplay, ViaStructured,
     ViaText, ViaToolError, ViaUnit,
 };
+pub use crate::prompts::{
+    missing_prompt_arg, take_prompt_arg, GetFuture, IntoPromptMessages, PromptArgDef, PromptDef,
+};
 pub use crate::registry::{Annotations, Args, CallFuture, ParamDef, SchemaEdit, ToolDef};
 pub use crate::resources::{
     take_var, Address as ResourceAddress, IntoResourceContents, ReadFuture, ResourceDef,

@@ -28,7 +28,8 @@ impl TestServer {
             Registry::from_inventory().unwrap(),
             ServerInfo::new("http-test", "1"),
         )
-        .with_resources(sturdy::resources::Resources::from_inventory().unwrap());
+        .with_resources(sturdy::resources::Resources::from_inventory().unwrap())
+        .with_prompts(sturdy::prompts::Prompts::from_inventory().unwrap());
         if let Some(t) = call_timeout {
             server = server.with_call_timeout(t);
         }

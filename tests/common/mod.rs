@@ -41,8 +41,10 @@ impl Client {
     /// Serves this registry on a pipe.
     pub fn start_with_registry(registry: Registry, options: StdioOptions) -> Self {
         let resources = sturdy::resources::Resources::from_inventory().expect("resources build");
-        let server =
-            Server::new(registry, ServerInfo::new("test", "0.0.0")).with_resources(resources);
+        let prompts = sturdy::prompts::Prompts::from_inventory().expect("prompts build");
+        let server = Server::new(registry, ServerInfo::new("test", "0.0.0"))
+            .with_resources(resources)
+            .with_prompts(prompts);
         let server = Arc::new(server);
         let (client_end, server_end) = tokio::io::duplex(1 << 16);
         let (server_read, server_write) = tokio::io::split(server_end);

@@ -6,6 +6,7 @@ use super::request_state::StateError;
 use super::{Server, Session};
 use crate::context::{Asking, Context};
 use crate::error::ToolError;
+use crate::prompts::GetError;
 use crate::protocol::jsonrpc::{self, RpcError};
 use crate::protocol::version::{self, Version};
 use crate::protocol::{check_stateless_meta, ClientCapabilities, Envelope, LogLevel};
@@ -162,15 +163,15 @@ impl Server {
                 Some(r) => r,
                 None => return Ok(None),
             },
-            "resources/list" | "resources/templates/list" => {
+            "resources/list" | "resources/templates/list" | "prompts/list" => {
                 if !matches!(params.get("cursor"), None | Some(Value::Null)) {
                     // One page: any cursor is one this server never issued.
                     return Err(invalid_params("Invalid cursor"));
                 }
-                let (key, items) = if method == "resources/list" {
-                    ("resources", self.resources.listed())
-                } else {
-                    ("resourceTemplates", self.resources.templates_listed())
+                let (key, items) = match method {
+                    "resources/list" => ("resources", self.resources.listed()),
+                    "prompts/list" => ("prompts", self.prompts.listed()),
+                    _ => ("resourceTemplates", self.resources.templates_listed()),
                 };
                 let mut result = json!({ key: items });
                 if version.is_stateless() {
@@ -180,6 +181,7 @@ impl Server {
                 result
             }
             "resources/read" => self.read_resource(session, version, &params).await?,
+            "prompts/get" => self.get_prompt(session, &params).await?,
             "subscriptions/listen" => {
                 let cancel = session.track(id);
                 let result = self.listen(session, id, &params, notify, cancel).await;
@@ -275,6 +277,9 @@ impl Server {
         if !self.resources.is_empty() {
             c["resources"] = json!({});
         }
+        if !self.prompts.is_empty() {
+            c["prompts"] = json!({});
+        }
         c
     }
 
@@ -304,13 +309,8 @@ impl Server {
             .get("uri")
             .and_then(Value::as_str)
             .ok_or_else(|| invalid_params("resources/read needs a uri string"))?;
-        let request_client = params
-            .get("_meta")
-            .and_then(|m| m.get(version::META_CLIENT_INFO))
-            .and_then(|c| c.get("name"))
-            .and_then(Value::as_str);
         let ctx = Context::new(
-            session.client_id(request_client),
+            session.client_id(request_client(params)),
             None,
             None,
             Default::default(),
@@ -342,6 +342,40 @@ impl Server {
                     .with_data(json!({ "uri": uri, "error": e.to_json() })))
             }
         }
+    }
+
+    /// `prompts/get`. An unknown prompt, or arguments that do not fit, are -32602; a failing
+    /// prompt is -32603 with its error.
+    async fn get_prompt(&self, session: &Session, params: &Params) -> Result<Value, RpcError> {
+        let name = params
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or_else(|| invalid_params("prompts/get needs a prompt name"))?;
+        let arguments = match params.get("arguments") {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(a)) => a.clone(),
+            Some(_) => return Err(invalid_params("prompt arguments must be an object")),
+        };
+        let ctx = Context::new(
+            session.client_id(request_client(params)),
+            None,
+            None,
+            Default::default(),
+        );
+        self.prompts
+            .get(name, arguments, ctx)
+            .await
+            .map_err(|e| match e {
+                GetError::Unknown => invalid_params(format!("Unknown prompt: {name}")),
+                GetError::Failed(ToolError::InvalidArguments(why)) => {
+                    invalid_params(format!("prompt `{name}`: {why}"))
+                }
+                GetError::Failed(e) => RpcError::new(
+                    jsonrpc::INTERNAL_ERROR,
+                    format!("prompt `{name}` failed: {e}"),
+                )
+                .with_data(json!({ "error": e.to_json() })),
+            })
     }
 
     /// `tools/call`. `Ok(None)` when the client cancelled the call (no response is sent then).
@@ -496,7 +530,16 @@ fn input_responses(responses: Option<&Value>) -> Result<Map<String, Value>, RpcE
     Ok(responses.clone())
 }
 
-/// How long clients may cache the resource lists: fixed at link time, like the tools.
+/// The client name a request's `_meta` gives (2026-07-28), if any.
+fn request_client(params: &Params) -> Option<&str> {
+    params
+        .get("_meta")
+        .and_then(|m| m.get(version::META_CLIENT_INFO))
+        .and_then(|c| c.get("name"))
+        .and_then(Value::as_str)
+}
+
+/// How long clients may cache the resource and prompt lists: fixed at link time, like the tools.
 const LISTS_TTL_MS: u64 = 300_000;
 
 const UNKNOWN_REQUEST_STATE: &str =

@@ -18,6 +18,7 @@ pub use session::Session;
 pub use subscriptions::MAX_LISTENS_PER_CLIENT;
 pub(crate) use subscriptions::{forward_changes, ListenPlace};
 
+use crate::prompts::Prompts;
 use crate::registry::{Registry, RegistryError};
 use crate::resources::Resources;
 use std::sync::{Arc, RwLock};
@@ -50,6 +51,7 @@ impl ServerInfo {
 pub struct Server {
     registry: Arc<Registry>,
     resources: Arc<Resources>,
+    prompts: Arc<Prompts>,
     info: ServerInfo,
     /// `tools/list` pages, rebuilt when a tool is turned on or off.
     lists: RwLock<Arc<ToolLists>>,
@@ -85,6 +87,7 @@ impl Server {
         Server {
             registry,
             resources: Arc::new(Resources::from_defs([]).expect("no resources is valid")),
+            prompts: Arc::new(Prompts::from_defs([]).expect("no prompts is valid")),
             info,
             lists,
             page_size,
@@ -119,10 +122,23 @@ impl Server {
         self
     }
 
-    /// A server for every `#[tool]` and `#[resource]` linked into this binary.
+    /// Serves these prompts (by default none): `Prompts::from_inventory()` for every `#[prompt]`
+    /// linked into this binary.
+    pub fn with_prompts(mut self, prompts: impl Into<Arc<Prompts>>) -> Self {
+        self.prompts = prompts.into();
+        self
+    }
+
+    /// A server for every `#[tool]`, `#[resource]` and `#[prompt]` linked into this binary.
     pub fn from_inventory(info: ServerInfo) -> Result<Self, RegistryError> {
         Ok(Self::new(Registry::from_inventory()?, info)
-            .with_resources(Resources::from_inventory()?))
+            .with_resources(Resources::from_inventory()?)
+            .with_prompts(Prompts::from_inventory()?))
+    }
+
+    /// The prompts this server serves.
+    pub fn prompts(&self) -> &Prompts {
+        &self.prompts
     }
 
     /// The resources this server serves.

@@ -36,8 +36,9 @@ pub enum RegistryError {
         /// What is wrong.
         message: String,
     },
-    /// Two resources with one URI, or a URI template that does not parse.
-    BadResource(String),
+    /// A resource or prompt definition cannot be used: two resources with one URI, two prompts
+    /// with one name, a URI template that does not parse.
+    BadDefinition(String),
 }
 
 impl fmt::Display for RegistryError {
@@ -62,7 +63,7 @@ impl fmt::Display for RegistryError {
                 location,
                 message,
             } => write!(f, "tool `{tool}` ({location}): {message}"),
-            RegistryError::BadResource(message) => f.write_str(message),
+            RegistryError::BadDefinition(message) => f.write_str(message),
         }
     }
 }

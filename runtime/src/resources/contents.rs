@@ -128,13 +128,7 @@ impl<T: IntoResourceContents, E: std::fmt::Display + 'static> IntoResourceConten
     fn into_contents(self) -> Result<Vec<ResourceContents>, ToolError> {
         match self {
             Ok(v) => v.into_contents(),
-            // A `ToolError` keeps its kind (rate limited, circuit open, …); others become one.
-            Err(e) => Err(
-                match (&e as &dyn std::any::Any).downcast_ref::<ToolError>() {
-                    Some(t) => t.clone(),
-                    None => ToolError::new(e.to_string()),
-                },
-            ),
+            Err(e) => Err(ToolError::from_display(e)),
         }
     }
 }

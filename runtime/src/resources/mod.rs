@@ -76,7 +76,7 @@ impl Resources {
             match def.address {
                 Address::Uri(uri) => {
                     if let Some(first) = fixed.insert(uri, def) {
-                        return Err(RegistryError::BadResource(format!(
+                        return Err(RegistryError::BadDefinition(format!(
                             "two resources have the URI {uri:?}: {} ({}) and {} ({})",
                             first.rust_path, first.location, def.rust_path, def.location
                         )));
@@ -86,7 +86,7 @@ impl Resources {
                 }
                 Address::Template(t) => {
                     let parsed = UriTemplate::parse(t).map_err(|e| {
-                        RegistryError::BadResource(format!(
+                        RegistryError::BadDefinition(format!(
                             "resource {} ({}): {e}",
                             def.rust_path, def.location
                         ))
@@ -95,7 +95,7 @@ impl Resources {
                         .iter()
                         .any(|(_, d)| matches!(d.address, Address::Template(o) if o == t));
                     if twice {
-                        return Err(RegistryError::BadResource(format!(
+                        return Err(RegistryError::BadDefinition(format!(
                             "two resource templates are {t:?}"
                         )));
                     }

@@ -1,0 +1,134 @@
+//! Code generation for `#[prompt]`.
+
+use super::params::Param;
+use super::PromptOptions;
+use crate::syntax::doc::doc_text;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{ItemFn, ReturnType};
+
+pub(super) fn emit(options: &PromptOptions, params: &[Param], func: &ItemFn) -> TokenStream {
+    let p = match &options.krate {
+        Some(krate) => quote!(#krate::__private),
+        None => quote!(::sturdy::__private),
+    };
+    let ident = &func.sig.ident;
+    let name = options
+        .name
+        .as_ref()
+        .map(|n| n.value())
+        .unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_owned());
+    let description = match &options.description {
+        Some(d) => quote!(#d),
+        None => doc_text(&func.attrs),
+    };
+    let title = match &options.title {
+        Some(t) => quote!(::core::option::Option::Some(#t)),
+        None => quote!(::core::option::Option::None),
+    };
+    let fail = quote! {
+        return ::std::boxed::Box::pin(::core::future::ready(::core::result::Result::Err(e)))
+    };
+    let mut extract = Vec::new();
+    let mut call_args = Vec::new();
+    let mut arg_defs = Vec::new();
+    for (i, param) in params.iter().enumerate() {
+        let arg = match param {
+            Param::Context => {
+                call_args.push(quote!(__sturdy_ctx.clone()));
+                continue;
+            }
+            Param::Arg(arg) => arg,
+        };
+        let var = format_ident!("__sturdy_arg{}", i);
+        let (parsed, wire) = (&arg.parsed, &arg.wire_name);
+        let take = quote_spanned! {parsed.span()=>
+            #p::take_prompt_arg::<#parsed>(&mut __sturdy_args, #wire)
+        };
+        extract.push(if arg.required {
+            quote! {
+                let #var = match #take {
+                    ::core::result::Result::Ok(::core::option::Option::Some(v)) => v,
+                    ::core::result::Result::Ok(::core::option::Option::None) => {
+                        let e = #p::missing_prompt_arg(#wire);
+                        #fail
+                    }
+                    ::core::result::Result::Err(e) => { #fail }
+                };
+            }
+        } else {
+            quote! {
+                let #var = match #take {
+                    ::core::result::Result::Ok(v) => v,
+                    ::core::result::Result::Err(e) => { #fail }
+                };
+            }
+        });
+        call_args.push(quote!(#var));
+        let description = match &arg.description {
+            Some(d) => quote!(::core::option::Option::Some(#d)),
+            None => quote!(::core::option::Option::None),
+        };
+        let required = arg.required;
+        arg_defs.push(quote! {
+            #p::PromptArgDef { name: #wire, description: #description, required: #required }
+        });
+    }
+    let invoke = if func.sig.asyncness.is_some() {
+        quote!(#ident(#(#call_args),*).await)
+    } else {
+        quote! {
+            match #p::run_blocking(move || #ident(#(#call_args),*)).await {
+                ::core::result::Result::Ok(v) => v,
+                ::core::result::Result::Err(e) => return ::core::result::Result::Err(e),
+            }
+        }
+    };
+    let out_span = match &func.sig.output {
+        ReturnType::Default => func.sig.ident.span(),
+        ReturnType::Type(_, ty) => ty.span(),
+    };
+    let convert = quote_spanned! {out_span=>
+        #p::IntoPromptMessages::into_messages(__sturdy_out)
+    };
+    let ctx_binding = if params.iter().any(|p| matches!(p, Param::Context)) {
+        quote!(__sturdy_ctx)
+    } else {
+        quote!(_)
+    };
+    let args_binding = if extract.is_empty() {
+        quote!(_)
+    } else {
+        quote!(mut __sturdy_args)
+    };
+    quote! {
+        #func
+
+        #[doc(hidden)]
+        #[allow(non_snake_case, clippy::all)]
+        const _: () = {
+            fn __sturdy_get(
+                #ctx_binding: #p::Context,
+                #args_binding: #p::serde_json::Map<::std::string::String, #p::serde_json::Value>,
+            ) -> #p::GetFuture {
+                #(#extract)*
+                ::std::boxed::Box::pin(async move {
+                    let __sturdy_out = #invoke;
+                    #convert
+                })
+            }
+            #p::inventory::submit! {
+                #p::PromptDef {
+                    name: #name,
+                    title: #title,
+                    description: #description,
+                    arguments: &[#(#arg_defs),*],
+                    rust_path: ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#ident)),
+                    location: ::core::concat!(::core::file!(), ":", ::core::line!()),
+                    get: __sturdy_get,
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,107 @@
+//! A prompt's parameters: the injected `Context`, or arguments (`T` required, `Option<T>`
+//! optional, parsed from the strings MCP sends with `FromStr`), each with an optional
+//! `#[arg(description = "…", rename = "…")]`.
+
+use crate::function::Requirements;
+use crate::syntax::args::set_once;
+use crate::syntax::literal::string;
+use crate::syntax::types::{is_context, option_inner};
+use syn::{FnArg, Ident, ItemFn, LitStr, Type};
+
+const REQUIREMENTS: Requirements = Requirements {
+    method: "#[prompt] works on free functions, not methods: a prompt cannot take `self`",
+    generic: "#[prompt] functions cannot be generic: the registry needs one concrete signature",
+    variadic: "#[prompt] functions cannot be variadic",
+    pattern: "#[prompt] parameters must be plain names (they become argument names)",
+};
+
+pub(super) enum Param {
+    Context,
+    Arg(Box<Arg>),
+}
+
+pub(super) struct Arg {
+    /// The type parsed from the argument: `T` for `T` and for `Option<T>`.
+    pub parsed: Type,
+    pub required: bool,
+    pub wire_name: String,
+    pub description: Option<LitStr>,
+}
+
+/// Reads the parameters and strips their `#[arg]` attributes.
+pub(super) fn analyse(func: &mut ItemFn) -> syn::Result<Vec<Param>> {
+    let names: Vec<Ident> = REQUIREMENTS
+        .check(&func.sig)?
+        .into_iter()
+        .cloned()
+        .collect();
+    let mut params = Vec::new();
+    for (input, ident) in func.sig.inputs.iter_mut().zip(names) {
+        let FnArg::Typed(pt) = input else {
+            unreachable!("receivers were rejected")
+        };
+        let (description, rename) = take_arg_attr(&mut pt.attrs)?;
+        let ty = (*pt.ty).clone();
+        if is_context(&ty) {
+            params.push(Param::Context);
+            continue;
+        }
+        if let Type::Reference(r) = &ty {
+            return Err(syn::Error::new_spanned(
+                r,
+                "#[prompt] parameters must be owned types (e.g. `String` instead of `&str`)",
+            ));
+        }
+        let (parsed, required) = match option_inner(&ty) {
+            Some(inner) => (inner.clone(), false),
+            None => (ty, true),
+        };
+        params.push(Param::Arg(Box::new(Arg {
+            parsed,
+            required,
+            wire_name: match rename {
+                Some(r) => r.value(),
+                None => ident.to_string().trim_start_matches("r#").to_owned(),
+            },
+            description,
+        })));
+    }
+    Ok(params)
+}
+
+fn take_arg_attr(attrs: &mut Vec<syn::Attribute>) -> syn::Result<(Option<LitStr>, Option<LitStr>)> {
+    let (mut description, mut rename) = (None, None);
+    let mut result = Ok(());
+    attrs.retain(|a| {
+        if !a.path().is_ident("arg") {
+            return true;
+        }
+        if result.is_ok() {
+            result = a.parse_nested_meta(|meta| {
+                let path = meta.path.clone();
+                if path.is_ident("description") {
+                    let value = string(meta.value()?.parse()?, "description")?;
+                    set_once(&mut description, value, &path)
+                } else if path.is_ident("rename") {
+                    let value = string(meta.value()?.parse()?, "rename")?;
+                    set_once(&mut rename, value, &path)
+                } else {
+                    Err(meta.error(
+                        "unknown #[arg] option of a prompt; expected one of: description, rename",
+                    ))
+                }
+            });
+        }
+        false
+    });
+    result.map(|()| (description, rename))
+}
+
+/// Strips the `#[arg]` attributes, ignoring their errors (to re-emit the function after one).
+pub(super) fn strip_arg_attrs(func: &mut ItemFn) {
+    for input in func.sig.inputs.iter_mut() {
+        if let FnArg::Typed(pt) = input {
+            pt.attrs.retain(|a| !a.path().is_ident("arg"));
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! Prompts: canned workflows a client offers its user (`#[prompt]`), collected at link time like
+//! tools, listed by `prompts/list`, expanded by `prompts/get`.
+
+mod def;
+mod message;
+
+pub use def::{
+    missing_prompt_arg, take_prompt_arg, GetFuture, GetOutcome, PromptArgDef, PromptDef,
+};
+pub use message::{IntoPromptMessages, PromptMessage};
+
+use crate::context::Context;
+use crate::error::ToolError;
+use crate::registry::RegistryError;
+use crate::resilience::{CallInfo, CALL};
+use futures_util::FutureExt;
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+/// Every prompt of this binary, by name.
+///
+/// ```
+/// let prompts = sturdy_runtime::prompts::Prompts::from_defs([]).unwrap();
+/// assert!(prompts.is_empty());
+/// ```
+pub struct Prompts {
+    by_name: HashMap<&'static str, &'static PromptDef>,
+    /// `prompts/list` entries, sorted by name.
+    listed: Vec<Value>,
+}
+
+/// Why a prompt could not be expanded.
+#[derive(Debug)]
+pub enum GetError {
+    /// No prompt has this name.
+    Unknown,
+    /// The arguments do not fit, or the function failed (or panicked).
+    Failed(ToolError),
+}
+
+impl Prompts {
+    /// Every `#[prompt]` linked into this binary.
+    pub fn from_inventory() -> Result<Self, RegistryError> {
+        Self::from_defs(inventory::iter::<PromptDef>)
+    }
+
+    /// These definitions; an error names a prompt name used twice.
+    pub fn from_defs(
+        defs: impl IntoIterator<Item = &'static PromptDef>,
+    ) -> Result<Self, RegistryError> {
+        let mut defs: Vec<&'static PromptDef> = defs.into_iter().collect();
+        defs.sort_by_key(|d| d.name);
+        let mut by_name = HashMap::new();
+        let mut listed = Vec::new();
+        for def in defs {
+            if let Some(first) = by_name.insert(def.name, def) {
+                return Err(RegistryError::BadDefinition(format!(
+                    "two prompts are named `{}`: {} ({}) and {} ({})",
+                    def.name, first.rust_path, first.location, def.rust_path, def.location
+                )));
+            }
+            let mut entry = json!({ "name": def.name });
+            if let Some(t) = def.title {
+                entry["title"] = json!(t);
+            }
+            let description = def.description.trim();
+            if !description.is_empty() {
+                entry["description"] = json!(description);
+            }
+            let arguments: Vec<Value> = def
+                .arguments
+                .iter()
+                .map(|a| {
+                    let mut arg = json!({ "name": a.name, "required": a.required });
+                    if let Some(d) = a.description {
+                        arg["description"] = json!(d);
+                    }
+                    arg
+                })
+                .collect();
+            if !arguments.is_empty() {
+                entry["arguments"] = Value::Array(arguments);
+            }
+            listed.push(entry);
+        }
+        Ok(Prompts { by_name, listed })
+    }
+
+    /// Whether there are no prompts.
+    pub fn is_empty(&self) -> bool {
+        self.by_name.is_empty()
+    }
+
+    /// The prompts, as `prompts/list` lists them.
+    pub fn listed(&self) -> &[Value] {
+        &self.listed
+    }
+
+    /// Expands prompt `name` with `arguments`: its description and messages, as `prompts/get`
+    /// sends them.
+    pub async fn get(
+        &self,
+        name: &str,
+        arguments: Map<String, Value>,
+        ctx: Context,
+    ) -> Result<Value, GetError> {
+        let def = self.by_name.get(name).ok_or(GetError::Unknown)?;
+        if let Some(unknown) = arguments
+            .keys()
+            .find(|k| !def.arguments.iter().any(|a| a.name == k.as_str()))
+        {
+            return Err(GetError::Failed(ToolError::InvalidArguments(format!(
+                "unknown argument `{unknown}`"
+            ))));
+        }
+        let info = Arc::new(CallInfo {
+            client: ctx.client_arc(),
+            cache_hit: AtomicBool::new(false),
+        });
+        // As for tools: the resilience attributes see the client, and a panic is an error.
+        let messages = CALL
+            .scope(
+                info,
+                AssertUnwindSafe((def.get)(ctx, arguments)).catch_unwind(),
+            )
+            .await
+            .unwrap_or_else(|panic| Err(ToolError::from_panic(&*panic)))
+            .map_err(GetError::Failed)?;
+        let mut result = json!({
+            "messages": messages.iter().map(PromptMessage::to_json).collect::<Vec<_>>(),
+        });
+        let description = def.description.trim();
+        if !description.is_empty() {
+            result["description"] = json!(description);
+        }
+        Ok(result)
+    }
+}

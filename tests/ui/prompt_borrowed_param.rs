@@ -1,0 +1,8 @@
+use sturdy::prelude::*;
+
+#[prompt]
+fn greet(name: &str) -> String {
+    format!("Hello {name}")
+}
+
+fn main() {}

@@ -438,7 +438,8 @@ fn test_simple_prompt() -> &'static str {
 /// A prompt with two arguments.
 #[prompt]
 fn test_prompt_with_arguments(
-    #[arg(description = "First test argument")] arg1: String,
+    #[arg(description = "First test argument", complete = ["paris", "park", "party", "lyon"])]
+    arg1: String,
     #[arg(description = "Second test argument")] arg2: String,
 ) -> String {
     format!("Prompt with arguments: arg1='{arg1}', arg2='{arg2}'")

@@ -112,6 +112,7 @@ fn result_def(method: &str) -> Option<&'static str> {
         "resources/read" => Some("ReadResourceResult"),
         "prompts/list" => Some("ListPromptsResult"),
         "prompts/get" => Some("GetPromptResult"),
+        "completion/complete" => Some("CompleteResult"),
         _ => None,
     }
 }
@@ -342,6 +343,8 @@ async fn official_2026_examples_go_through_the_server() {
                         "resources/list" | "resources/templates/list" | "prompts/list" => None,
                         // This binary has no prompts.
                         "prompts/get" => Some(-32602),
+                        // Neither prompts nor templates here.
+                        "completion/complete" => Some(-32602),
                         // This binary has no resources: every URI is unknown (SEP-2164).
                         "resources/read" => Some(-32602),
                         // Served, but a listen stream needs a channel to the client, which a

@@ -10,6 +10,7 @@
 pub mod app;
 pub mod balancer;
 pub mod batch;
+pub mod completion;
 pub mod content;
 pub mod context;
 pub mod error;

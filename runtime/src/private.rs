@@ -4,6 +4,7 @@ pub use crate::context::Context;
 pub use crate::error::ToolError;
 // The output machinery entirely: compile errors about a return type name these items, and read
 // best by a path that exists (`sturdy::__private::ResultSerialize`).
+pub use crate::completion::Completer;
 pub use crate::output::{
     CallOutcome, DisplayKind, ErrorDisplay, OutputFns, Probe, ResultJsonSchema, ResultSerialize,
     StructuredKind, TextKind, ToolErrorKind, ToolOutput, UnitKind, ViaDisplay, ViaStructured,

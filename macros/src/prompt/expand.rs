@@ -71,8 +71,16 @@ pub(super) fn emit(options: &PromptOptions, params: &[Param], func: &ItemFn) -> 
             None => quote!(::core::option::Option::None),
         };
         let required = arg.required;
+        let complete = match &arg.complete {
+            Some(c) => {
+                let c = c.completer(&p);
+                quote!(::core::option::Option::Some(#c))
+            }
+            None => quote!(::core::option::Option::None),
+        };
         arg_defs.push(quote! {
-            #p::PromptArgDef { name: #wire, description: #description, required: #required }
+            #p::PromptArgDef { name: #wire, description: #description, required: #required,
+                complete: #complete }
         });
     }
     let invoke = if func.sig.asyncness.is_some() {

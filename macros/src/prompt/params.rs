@@ -4,6 +4,7 @@
 
 use crate::function::Requirements;
 use crate::syntax::args::set_once;
+use crate::syntax::complete::CompleteSpec;
 use crate::syntax::literal::string;
 use crate::syntax::types::{is_context, option_inner};
 use syn::{FnArg, Ident, ItemFn, LitStr, Type};
@@ -26,6 +27,7 @@ pub(super) struct Arg {
     pub required: bool,
     pub wire_name: String,
     pub description: Option<LitStr>,
+    pub complete: Option<CompleteSpec>,
 }
 
 /// Reads the parameters and strips their `#[arg]` attributes.
@@ -40,7 +42,7 @@ pub(super) fn analyse(func: &mut ItemFn) -> syn::Result<Vec<Param>> {
         let FnArg::Typed(pt) = input else {
             unreachable!("receivers were rejected")
         };
-        let (description, rename) = take_arg_attr(&mut pt.attrs)?;
+        let (description, rename, complete) = take_arg_attr(&mut pt.attrs)?;
         let ty = (*pt.ty).clone();
         if is_context(&ty) {
             params.push(Param::Context);
@@ -64,13 +66,16 @@ pub(super) fn analyse(func: &mut ItemFn) -> syn::Result<Vec<Param>> {
                 None => ident.to_string().trim_start_matches("r#").to_owned(),
             },
             description,
+            complete,
         })));
     }
     Ok(params)
 }
 
-fn take_arg_attr(attrs: &mut Vec<syn::Attribute>) -> syn::Result<(Option<LitStr>, Option<LitStr>)> {
-    let (mut description, mut rename) = (None, None);
+type ArgAttr = (Option<LitStr>, Option<LitStr>, Option<CompleteSpec>);
+
+fn take_arg_attr(attrs: &mut Vec<syn::Attribute>) -> syn::Result<ArgAttr> {
+    let (mut description, mut rename, mut complete) = (None, None, None);
     let mut result = Ok(());
     attrs.retain(|a| {
         if !a.path().is_ident("arg") {
@@ -85,16 +90,20 @@ fn take_arg_attr(attrs: &mut Vec<syn::Attribute>) -> syn::Result<(Option<LitStr>
                 } else if path.is_ident("rename") {
                     let value = string(meta.value()?.parse()?, "rename")?;
                     set_once(&mut rename, value, &path)
+                } else if path.is_ident("complete") {
+                    let value = CompleteSpec::parse(meta.value()?)?;
+                    set_once(&mut complete, value, &path)
                 } else {
                     Err(meta.error(
-                        "unknown #[arg] option of a prompt; expected one of: description, rename",
+                        "unknown #[arg] option of a prompt; expected one of: description, \
+                         rename, complete",
                     ))
                 }
             });
         }
         false
     });
-    result.map(|()| (description, rename))
+    result.map(|()| (description, rename, complete))
 }
 
 /// Strips the `#[arg]` attributes, ignoring their errors (to re-emit the function after one).

@@ -37,10 +37,15 @@ pub(super) fn emit(options: &ResourceOptions, params: &[Param], func: &ItemFn) -
     // `FromStr` is reported at it).
     let mut extract = Vec::new();
     let mut call_args = Vec::new();
+    let mut completions = Vec::new();
     for (i, param) in params.iter().enumerate() {
         match param {
             Param::Context => call_args.push(quote!(__sturdy_ctx.clone())),
-            Param::Var { name, ty } => {
+            Param::Var { name, ty, complete } => {
+                if let Some(c) = complete {
+                    let c = c.completer(&p);
+                    completions.push(quote!((#name, #c)));
+                }
                 let var = format_ident!("__sturdy_var{}", i);
                 let take = quote_spanned! {ty.span()=>
                     #p::take_var::<#ty>(&mut __sturdy_vars, #name)
@@ -113,6 +118,7 @@ pub(super) fn emit(options: &ResourceOptions, params: &[Param], func: &ItemFn) -
                     mime_type: #mime_type,
                     rust_path: ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#ident)),
                     location: ::core::concat!(::core::file!(), ":", ::core::line!()),
+                    completions: &[#(#completions),*],
                     read: __sturdy_read,
                 }
             }

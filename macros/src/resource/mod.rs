@@ -6,6 +6,8 @@ mod expand;
 mod options;
 
 use crate::function::Requirements;
+use crate::syntax::args::set_once;
+use crate::syntax::complete::CompleteSpec;
 use crate::syntax::types::is_context;
 use options::{Address, ResourceOptions};
 use proc_macro2::TokenStream;
@@ -23,13 +25,17 @@ const REQUIREMENTS: Requirements = Requirements {
 /// One parameter: the injected `Context`, or a template variable.
 pub(super) enum Param {
     Context,
-    Var { name: String, ty: Box<Type> },
+    Var {
+        name: String,
+        ty: Box<Type>,
+        complete: Option<CompleteSpec>,
+    },
 }
 
 /// The registration, or on a mistake the error plus the function itself (so that the mistake
 /// is the only error and its callers still compile).
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let func = match syn::parse2::<syn::Item>(item.clone()) {
+    let mut func = match syn::parse2::<syn::Item>(item.clone()) {
         Ok(syn::Item::Fn(func)) => func,
         other => {
             let e = match other {
@@ -45,10 +51,11 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let result = ResourceOptions::parse(attr).and_then(|options| {
-        let params = params(&func, &options)?;
+        let params = params(&mut func, &options)?;
         Ok(expand::emit(&options, &params, &func))
     });
     result.unwrap_or_else(|e| {
+        strip_arg_attrs(&mut func);
         let mut out = e.into_compile_error();
         func.to_tokens(&mut out);
         out
@@ -57,7 +64,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
 
 /// The parameters, checked against the address: a fixed URI takes none but `Context`; a
 /// template takes exactly its variables, by name, in any order.
-fn params(func: &ItemFn, options: &ResourceOptions) -> syn::Result<Vec<Param>> {
+fn params(func: &mut ItemFn, options: &ResourceOptions) -> syn::Result<Vec<Param>> {
     let names: Vec<Ident> = REQUIREMENTS
         .check(&func.sig)?
         .into_iter()
@@ -68,10 +75,11 @@ fn params(func: &ItemFn, options: &ResourceOptions) -> syn::Result<Vec<Param>> {
         Address::Uri(_) => Vec::new(),
     };
     let mut params = Vec::new();
-    for (input, ident) in func.sig.inputs.iter().zip(names) {
+    for (input, ident) in func.sig.inputs.iter_mut().zip(names) {
         let FnArg::Typed(pt) = input else {
             unreachable!("receivers were rejected")
         };
+        let complete = take_complete(&mut pt.attrs)?;
         if is_context(&pt.ty) {
             params.push(Param::Context);
             continue;
@@ -100,6 +108,7 @@ fn params(func: &ItemFn, options: &ResourceOptions) -> syn::Result<Vec<Param>> {
         params.push(Param::Var {
             name,
             ty: pt.ty.clone(),
+            complete,
         });
     }
     if let Address::Template { literal, .. } = &options.address {
@@ -116,4 +125,41 @@ fn params(func: &ItemFn, options: &ResourceOptions) -> syn::Result<Vec<Param>> {
         }
     }
     Ok(params)
+}
+
+/// Removes `#[arg(complete = …)]` from a parameter and returns it (the only `#[arg]` option of a
+/// template variable).
+fn take_complete(attrs: &mut Vec<syn::Attribute>) -> syn::Result<Option<CompleteSpec>> {
+    let mut complete = None;
+    let mut result = Ok(());
+    attrs.retain(|a| {
+        if !a.path().is_ident("arg") {
+            return true;
+        }
+        if result.is_ok() {
+            result = a.parse_nested_meta(|meta| {
+                let path = meta.path.clone();
+                if path.is_ident("complete") {
+                    let value = CompleteSpec::parse(meta.value()?)?;
+                    set_once(&mut complete, value, &path)
+                } else {
+                    Err(meta.error(
+                        "the #[arg] option of a template variable is `complete` (its name is \
+                         the template's, its description the resource's)",
+                    ))
+                }
+            });
+        }
+        false
+    });
+    result.map(|()| complete)
+}
+
+/// Strips the `#[arg]` attributes, ignoring their errors (to re-emit the function after one).
+fn strip_arg_attrs(func: &mut ItemFn) {
+    for input in func.sig.inputs.iter_mut() {
+        if let FnArg::Typed(pt) = input {
+            pt.attrs.retain(|a| !a.path().is_ident("arg"));
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! `#[tool]` and the resilience attributes; knows nothing about either.
 
 pub(crate) mod args;
+pub(crate) mod complete;
 pub(crate) mod doc;
 pub(crate) mod json;
 pub(crate) mod literal;

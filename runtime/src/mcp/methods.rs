@@ -8,7 +8,7 @@ pub(crate) fn is_served(method: &str, stateless: bool) -> bool {
     match method {
         "tools/list" | "tools/call" | "server/discover" => true,
         "resources/list" | "resources/templates/list" | "resources/read" => true,
-        "prompts/list" | "prompts/get" => true,
+        "prompts/list" | "prompts/get" | "completion/complete" => true,
         "initialize" | "ping" | "logging/setLevel" => !stateless,
         // 2025 sessions hear of changes on their own channel instead.
         "subscriptions/listen" => stateless,

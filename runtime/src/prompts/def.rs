@@ -1,6 +1,7 @@
 //! The static description of one prompt that `#[prompt]` submits to the link-time registry.
 
 use super::message::PromptMessage;
+use crate::completion::Completer;
 use crate::context::Context;
 use crate::error::ToolError;
 use serde_json::{Map, Value};
@@ -41,6 +42,8 @@ pub struct PromptArgDef {
     pub description: Option<&'static str>,
     /// False for `Option<T>` parameters.
     pub required: bool,
+    /// Its completions (`#[arg(complete = …)]`).
+    pub complete: Option<Completer>,
 }
 
 inventory::collect!(PromptDef);

@@ -9,6 +9,7 @@ pub use def::{
 };
 pub use message::{IntoPromptMessages, PromptMessage};
 
+use crate::completion::Completer;
 use crate::context::Context;
 use crate::error::ToolError;
 use crate::registry::RegistryError;
@@ -97,6 +98,14 @@ impl Prompts {
     /// The prompts, as `prompts/list` lists them.
     pub fn listed(&self) -> &[Value] {
         &self.listed
+    }
+
+    /// The completions of argument `arg` of prompt `prompt`: `None` when there is no such
+    /// argument, `Some(None)` when it declares none.
+    pub fn completer(&self, prompt: &str, arg: &str) -> Option<Option<Completer>> {
+        let def = self.by_name.get(prompt)?;
+        let arg = def.arguments.iter().find(|a| a.name == arg)?;
+        Some(arg.complete)
     }
 
     /// Expands prompt `name` with `arguments`: its description and messages, as `prompts/get`

@@ -1,6 +1,7 @@
 //! The static description of one resource that `#[resource]` submits to the link-time registry.
 
 use super::contents::ResourceContents;
+use crate::completion::Completer;
 use crate::context::Context;
 use crate::error::ToolError;
 use std::future::Future;
@@ -30,6 +31,8 @@ pub struct ResourceDef {
     pub rust_path: &'static str,
     /// `file:line` of the function.
     pub location: &'static str,
+    /// Completions of the template's variables (`#[arg(complete = …)]` on their parameters).
+    pub completions: &'static [(&'static str, Completer)],
     /// Reads it: the template's variables (name, value), in template order.
     pub read: fn(Context, Vec<(String, String)>) -> ReadFuture,
 }

@@ -10,6 +10,7 @@ pub use contents::{IntoResourceContents, ResourceContents};
 pub use def::{take_var, Address, ReadFuture, ReadOutcome, ResourceDef};
 pub use template::UriTemplate;
 
+use crate::completion::Completer;
 use crate::context::Context;
 use crate::error::ToolError;
 use crate::registry::RegistryError;
@@ -126,6 +127,27 @@ impl Resources {
     /// The templates, as `resources/templates/list` lists them.
     pub fn templates_listed(&self) -> &[Value] {
         &self.templates_listed
+    }
+
+    /// The completions of variable `var` of the template written `template`: `None` when there
+    /// is no such template or variable, `Some(None)` when it declares none.
+    pub fn completer(&self, template: &str, var: &str) -> Option<Option<Completer>> {
+        let (parsed, def) = self
+            .templates
+            .iter()
+            .find(|(_, d)| matches!(d.address, Address::Template(t) if t == template))?;
+        parsed.variables().find(|v| *v == var)?;
+        Some(
+            def.completions
+                .iter()
+                .find(|(name, _)| *name == var)
+                .map(|(_, c)| *c),
+        )
+    }
+
+    /// Whether any template has variables (so completion means something).
+    pub fn has_templates(&self) -> bool {
+        !self.templates.is_empty()
     }
 
     /// Reads `uri`: the fixed resource with that URI, else the first template (by template

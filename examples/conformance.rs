@@ -421,6 +421,12 @@ fn static_binary() -> Vec<u8> {
     RED_PIXEL_PNG.to_vec()
 }
 
+/// A resource clients subscribe to (scenarios `resources-subscribe`, `resources-unsubscribe`).
+#[resource(uri = "test://watched-resource", mime_type = "text/plain")]
+fn watched_resource() -> &'static str {
+    "Watched resource content."
+}
+
 /// Data for one id.
 #[resource(template = "test://template/{id}/data", mime_type = "application/json")]
 fn template_data(id: String) -> serde_json::Value {

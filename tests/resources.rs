@@ -64,6 +64,13 @@ async fn daily_report() -> Result<String, ToolError> {
     Ok(format!("report #{n}"))
 }
 
+/// Writes a resource (here: only says so).
+#[tool]
+fn touch(ctx: Context, uri: String) -> String {
+    ctx.resource_updated(&uri);
+    format!("touched {uri}")
+}
+
 async fn read(client: &mut Client, id: i64, uri: &str, meta: Option<&Value>) -> Value {
     let mut params = json!({ "uri": uri });
     if let Some(meta) = meta {
@@ -76,7 +83,10 @@ async fn read(client: &mut Client, id: i64, uri: &str, meta: Option<&Value>) -> 
 async fn listed_and_read_in_a_2025_session() {
     let mut client = Client::start();
     let init = client.initialize("2025-11-25").await;
-    assert_eq!(init["result"]["capabilities"]["resources"], json!({}));
+    assert_eq!(
+        init["result"]["capabilities"]["resources"],
+        json!({"subscribe": true})
+    );
     let list = client.request(2, "resources/list", json!({})).await;
     let resources = list["result"]["resources"].as_array().unwrap();
     let uris: Vec<&str> = resources
@@ -229,4 +239,109 @@ fn a_uri_defined_twice_stops_start_up() {
         Err(e) => e.to_string(),
     };
     assert!(err.contains("two resource"), "{err}");
+}
+
+/// The notifications among `messages`.
+fn updates(messages: &[Value]) -> Vec<&Value> {
+    messages
+        .iter()
+        .filter(|m| m["method"] == "notifications/resources/updated")
+        .collect()
+}
+
+#[tokio::test]
+async fn sessions_subscribe_and_hear_of_updates() {
+    let mut client = Client::start();
+    let init = client.initialize("2025-11-25").await;
+    assert_eq!(
+        init["result"]["capabilities"]["resources"]["subscribe"],
+        true
+    );
+    let r = client
+        .request(2, "resources/subscribe", json!({"uri": "config://app"}))
+        .await;
+    assert_eq!(r["result"], json!({}), "{r}");
+    let r = client
+        .request(3, "resources/subscribe", json!({"uri": "nothing://here"}))
+        .await;
+    assert_eq!(r["error"]["code"], -32002, "{r}");
+
+    let touch = |uri: &str| json!({"name": "touch", "arguments": {"uri": uri}});
+    let (mut seen, _) = client
+        .request_after(4, "tools/call", touch("config://app"))
+        .await;
+    // Not subscribed: nothing.
+    let (more, _) = client
+        .request_after(5, "tools/call", touch("assets://logo.png"))
+        .await;
+    seen.extend(more);
+    let (more, _) = client.request_after(6, "tools/list", json!({})).await;
+    seen.extend(more);
+    let heard = updates(&seen);
+    assert_eq!(heard.len(), 1, "{seen:?}");
+    assert_eq!(heard[0]["params"], json!({"uri": "config://app"}));
+
+    let r = client
+        .request(7, "resources/unsubscribe", json!({"uri": "config://app"}))
+        .await;
+    assert_eq!(r["result"], json!({}));
+    let (seen, _) = client
+        .request_after(8, "tools/call", touch("config://app"))
+        .await;
+    let (more, _) = client.request_after(9, "tools/list", json!({})).await;
+    assert!(
+        updates(&seen).is_empty() && updates(&more).is_empty(),
+        "{seen:?} {more:?}"
+    );
+}
+
+#[tokio::test]
+async fn listen_streams_carry_the_updates_asked_for() {
+    let mut client = Client::start();
+    let meta = meta_2026();
+    client
+        .send(
+            json!({"jsonrpc": "2.0", "id": 1, "method": "subscriptions/listen",
+                     "params": {"_meta": meta, "notifications": {
+                         "resourceSubscriptions": ["config://app", "nothing://here"]}}}),
+        )
+        .await;
+    let ack = client.next().await.unwrap();
+    assert_eq!(
+        ack["method"], "notifications/subscriptions/acknowledged",
+        "{ack}"
+    );
+    // Only resources the server has are agreed.
+    assert_eq!(
+        ack["params"]["notifications"],
+        json!({"resourceSubscriptions": ["config://app"]})
+    );
+    let mut call_meta = meta.clone();
+    call_meta["io.modelcontextprotocol/clientCapabilities"] = json!({});
+    let (mut seen, _) = client
+        .request_after(
+            2,
+            "tools/call",
+            json!({"name": "touch", "arguments": {"uri": "config://app"}, "_meta": call_meta}),
+        )
+        .await;
+    if seen.is_empty() {
+        seen.push(client.next().await.unwrap());
+    }
+    let heard = updates(&seen);
+    assert_eq!(heard.len(), 1, "{seen:?}");
+    assert_eq!(heard[0]["params"]["uri"], "config://app");
+    assert_eq!(
+        heard[0]["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
+        1
+    );
+    // The 2025 methods do not exist in stateless requests.
+    let r = client
+        .request(
+            3,
+            "resources/subscribe",
+            json!({"uri": "config://app", "_meta": meta}),
+        )
+        .await;
+    assert_eq!(r["error"]["code"], -32601, "{r}");
 }

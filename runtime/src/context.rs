@@ -12,6 +12,7 @@ pub(crate) use client_requests::{ClientRequests, NoResult};
 pub(crate) use question::{Question, Questions};
 
 use crate::protocol::LogLevel;
+use crate::resource_updates::ResourceUpdates;
 use crate::tool_switches::ToolSwitches;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -36,6 +37,8 @@ pub struct Context {
     request_key: Option<Arc<str>>,
     /// The switches of the registry the call came through.
     switches: Option<Arc<ToolSwitches>>,
+    /// Where the server announces resource updates.
+    resource_updates: Option<Arc<ResourceUpdates>>,
 }
 
 #[derive(Debug)]
@@ -72,6 +75,21 @@ impl Context {
             }),
             request_key: None,
             switches: None,
+            resource_updates: None,
+        }
+    }
+
+    /// This context, for a server announcing resource updates here.
+    pub(crate) fn with_resource_updates(mut self, updates: Arc<ResourceUpdates>) -> Self {
+        self.resource_updates = Some(updates);
+        self
+    }
+
+    /// Announces that the resource at `uri` changed (a tool that wrote it): clients subscribed
+    /// to it get `notifications/resources/updated`. Does nothing in a detached context.
+    pub fn resource_updated(&self, uri: &str) {
+        if let Some(updates) = &self.resource_updates {
+            updates.announce(uri);
         }
     }
 
@@ -115,6 +133,7 @@ impl Context {
             inner: self.inner.clone(),
             request_key: Some(key.into()),
             switches: self.switches.clone(),
+            resource_updates: self.resource_updates.clone(),
         }
     }
 

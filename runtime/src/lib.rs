@@ -34,6 +34,7 @@ pub mod private;
 pub use private as __private;
 mod output;
 mod protocol;
+mod resource_updates;
 mod tool;
 mod tool_switches;
 

@@ -184,6 +184,27 @@ impl Server {
             "resources/read" => self.read_resource(session, version, &params).await?,
             "prompts/get" => self.get_prompt(session, &params).await?,
             "completion/complete" => self.complete(&params)?,
+            "resources/subscribe" | "resources/unsubscribe" => {
+                let uri = params
+                    .get("uri")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| invalid_params(format!("{method} needs a uri string")))?;
+                if method == "resources/unsubscribe" {
+                    session.unsubscribe(uri);
+                } else if !self.resources.resolves(uri) {
+                    return Err(RpcError::new(
+                        jsonrpc::RESOURCE_NOT_FOUND,
+                        format!("Resource not found: {uri}"),
+                    )
+                    .with_data(json!({ "uri": uri })));
+                } else if !session.subscribe(uri) {
+                    return Err(invalid_params(format!(
+                        "this session already holds {} resource subscriptions",
+                        super::MAX_SUBSCRIPTIONS_PER_SESSION
+                    )));
+                }
+                json!({})
+            }
             "subscriptions/listen" => {
                 let cancel = session.track(id);
                 let result = self.listen(session, id, &params, notify, cancel).await;
@@ -277,7 +298,7 @@ impl Server {
     fn capabilities(&self) -> Value {
         let mut c = json!({ "tools": { "listChanged": true }, "logging": {} });
         if !self.resources.is_empty() {
-            c["resources"] = json!({});
+            c["resources"] = json!({ "subscribe": true });
         }
         if !self.prompts.is_empty() {
             c["prompts"] = json!({});
@@ -482,7 +503,8 @@ impl Server {
             outbound,
             cancel.clone(),
         )
-        .with_log_level(log_level);
+        .with_log_level(log_level)
+        .with_resource_updates(self.resources.updates().clone());
         let outcome = if version.is_stateless() {
             let capabilities = ClientCapabilities::from_json(
                 meta.and_then(|m| m.get(version::META_CLIENT_CAPABILITIES)),

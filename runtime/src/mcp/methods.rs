@@ -10,6 +10,8 @@ pub(crate) fn is_served(method: &str, stateless: bool) -> bool {
         "resources/list" | "resources/templates/list" | "resources/read" => true,
         "prompts/list" | "prompts/get" | "completion/complete" => true,
         "initialize" | "ping" | "logging/setLevel" => !stateless,
+        // 2026-07-28 subscribes on a listen stream instead.
+        "resources/subscribe" | "resources/unsubscribe" => !stateless,
         // 2025 sessions hear of changes on their own channel instead.
         "subscriptions/listen" => stateless,
         _ => false,
@@ -32,12 +34,7 @@ mod tests {
                 "{method}"
             );
         }
-        for method in [
-            "resources/subscribe",
-            "resources/unsubscribe",
-            "no/such",
-            "",
-        ] {
+        for method in ["no/such", ""] {
             assert!(
                 !is_served(method, false) && !is_served(method, true),
                 "{method}"

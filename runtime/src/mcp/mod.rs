@@ -14,9 +14,9 @@ pub use crate::protocol::{jsonrpc, version, LogLevel, Version};
 pub(crate) use input_required::random_token;
 pub use input_required::{MAX_PARKED, MAX_PARKED_PER_CLIENT, PARKED_TTL};
 pub(crate) use methods::is_served;
-pub use session::Session;
+pub use session::{Session, MAX_SUBSCRIPTIONS_PER_SESSION};
+pub(crate) use subscriptions::ListenPlace;
 pub use subscriptions::MAX_LISTENS_PER_CLIENT;
-pub(crate) use subscriptions::{forward_changes, ListenPlace};
 
 use crate::prompts::Prompts;
 use crate::registry::{Registry, RegistryError};
@@ -157,11 +157,6 @@ impl Server {
     /// call it yourself when you serve [`router`](crate::transport::http::router) another way.
     pub fn close_subscriptions(&self) {
         self.closing.cancel();
-    }
-
-    /// Cancelled once [`close_subscriptions`](Self::close_subscriptions) is called.
-    pub(crate) fn closing_token(&self) -> tokio_util::sync::CancellationToken {
-        self.closing.clone()
     }
 
     /// The `tools/list` pages of the tools on now.

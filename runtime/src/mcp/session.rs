@@ -3,7 +3,7 @@
 use crate::context::ClientRequests;
 use crate::protocol::{ClientCapabilities, LogLevel, Version};
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -23,7 +23,12 @@ pub struct Session {
     client_requests: Arc<ClientRequests>,
     /// Cancelled when the connection or session is over ([`end`](Self::end)).
     ended: CancellationToken,
+    /// The resource URIs it subscribed to (2025 `resources/subscribe`).
+    subscribed: Arc<Mutex<HashSet<Arc<str>>>>,
 }
+
+/// Resource subscriptions one session may hold.
+pub const MAX_SUBSCRIPTIONS_PER_SESSION: usize = 1024;
 
 /// A request id as a map key: integer ids (what clients send) without an allocation.
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -119,6 +124,31 @@ impl Session {
     pub fn end(&self) {
         self.client_requests.close();
         self.ended.cancel();
+    }
+
+    /// Subscribes to updates of `uri`; `false` when [`MAX_SUBSCRIPTIONS_PER_SESSION`] are held.
+    pub(crate) fn subscribe(&self, uri: &str) -> bool {
+        let mut subscribed = self.subscribed.lock().unwrap_or_else(|p| p.into_inner());
+        if subscribed.contains(uri) {
+            return true;
+        }
+        if subscribed.len() >= MAX_SUBSCRIPTIONS_PER_SESSION {
+            return false;
+        }
+        subscribed.insert(Arc::from(uri));
+        true
+    }
+
+    pub(crate) fn unsubscribe(&self, uri: &str) {
+        self.subscribed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(uri);
+    }
+
+    /// The subscribed URIs, shared with the task that forwards their updates.
+    pub(crate) fn subscriptions(&self) -> Arc<Mutex<HashSet<Arc<str>>>> {
+        self.subscribed.clone()
     }
 
     /// Resolves once the session has [`end`](Self::end)ed.

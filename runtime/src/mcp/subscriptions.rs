@@ -107,14 +107,27 @@ impl Server {
                  open; close one first"
             )));
         };
-        // Only tool-list changes exist here: whatever else was asked is left out of the
-        // acknowledgement, which lists what the server will send.
+        // What the server can send: tool-list changes, and updates of resources it has (asked
+        // for by URI). Whatever else was asked is left out of the acknowledgement.
         let tools = asked.get("toolsListChanged") == Some(&Value::Bool(true));
-        let agreed = if tools {
-            json!({ "toolsListChanged": true })
-        } else {
-            json!({})
+        let watched: Vec<String> = match asked.get("resourceSubscriptions") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(uris)) => uris
+                .iter()
+                .filter_map(Value::as_str)
+                .filter(|uri| self.resources.resolves(uri))
+                .take(super::session::MAX_SUBSCRIPTIONS_PER_SESSION)
+                .map(str::to_owned)
+                .collect(),
+            Some(_) => return Err(invalid("resourceSubscriptions must be a list of URIs")),
         };
+        let mut agreed = json!({});
+        if tools {
+            agreed["toolsListChanged"] = json!(true);
+        }
+        if !watched.is_empty() {
+            agreed["resourceSubscriptions"] = json!(watched);
+        }
         let tagged = |method: &str, mut params: Value| {
             params["_meta"] = json!({ META_SUBSCRIPTION_ID: id });
             serde_json::to_vec(&json!({ "jsonrpc": "2.0", "method": method, "params": params }))
@@ -122,6 +135,7 @@ impl Server {
         };
         // Subscribed before the acknowledgement: nothing after it is missed.
         let mut changes = self.registry.switches().subscribe();
+        let mut updates = self.resources.updates().subscribe();
         let ack = tagged(
             "notifications/subscriptions/acknowledged",
             json!({ "notifications": agreed }),
@@ -149,6 +163,15 @@ impl Server {
                     Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
                     Err(broadcast::error::RecvError::Closed) => break,
                 },
+                update = updates.recv() => match update {
+                    Ok(uri) if watched.iter().any(|w| **w == *uri) => {
+                        if out.send(resource_updated(&uri, Some(id))).await.is_err() {
+                            return Ok(None);
+                        }
+                    }
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => break,
+                },
             }
         }
         Ok(Some(json!({
@@ -160,43 +183,71 @@ impl Server {
     }
 
     /// After a 2025 `initialize` on a connection with its own channel (stdio): forwards each
-    /// tool-list change as `notifications/tools/list_changed` until the session ends.
+    /// tool-list change and each update of a subscribed resource until the session ends.
     pub(super) fn forward_list_changes(&self, session: &Session) {
-        let Some(out) = session.outbound() else {
-            return;
-        };
-        let changes = self.registry.switches().subscribe();
-        tokio::spawn(forward_changes(
-            changes,
-            out,
-            [session.end_token(), self.closing.clone()],
-        ));
+        if let Some(out) = session.outbound() {
+            tokio::spawn(self.forward_to_session(session, out));
+        }
+    }
+
+    /// What a 2025 session hears unasked, sent on `out`: `notifications/tools/list_changed` at
+    /// each change, `notifications/resources/updated` for the URIs it subscribed to; until the
+    /// session ends, the server closes its subscriptions, or `out` closes.
+    pub(crate) fn forward_to_session(
+        &self,
+        session: &Session,
+        out: mpsc::Sender<Vec<u8>>,
+    ) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut tools = self.registry.switches().subscribe();
+        let mut updates = self.resources.updates().subscribe();
+        let subscribed = session.subscriptions();
+        let (ended, closing) = (session.end_token(), self.closing.clone());
+        async move {
+            loop {
+                let note = tokio::select! {
+                    biased;
+                    _ = ended.cancelled() => return,
+                    _ = closing.cancelled() => return,
+                    _ = out.closed() => return,
+                    change = tools.recv() => match change {
+                        Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                            TOOLS_LIST_CHANGED.to_vec()
+                        }
+                        Err(broadcast::error::RecvError::Closed) => return,
+                    },
+                    update = updates.recv() => match update {
+                        Ok(uri) => {
+                            let wanted = subscribed
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .contains(&uri);
+                            if !wanted {
+                                continue;
+                            }
+                            resource_updated(&uri, None)
+                        }
+                        Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(broadcast::error::RecvError::Closed) => return,
+                    },
+                };
+                if out.send(note).await.is_err() {
+                    return;
+                }
+            }
+        }
     }
 }
 
-/// Sends `notifications/tools/list_changed` on `out` for each change, until either of `ended`
-/// (the session's end, the server's closing) is cancelled or `out` closes.
-pub(crate) async fn forward_changes(
-    mut changes: broadcast::Receiver<crate::registry::ToolsChanged>,
-    out: mpsc::Sender<Vec<u8>>,
-    ended: [CancellationToken; 2],
-) {
-    let [session_ended, closing] = ended;
-    loop {
-        tokio::select! {
-            change = changes.recv() => match change {
-                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {
-                    if out.send(TOOLS_LIST_CHANGED.to_vec()).await.is_err() {
-                        return;
-                    }
-                }
-                Err(broadcast::error::RecvError::Closed) => return,
-            },
-            _ = session_ended.cancelled() => return,
-            _ = closing.cancelled() => return,
-            _ = out.closed() => return,
-        }
+/// `notifications/resources/updated` for `uri`, tagged with a listen stream's id when given.
+fn resource_updated(uri: &str, subscription: Option<&Value>) -> Vec<u8> {
+    let mut params = json!({ "uri": uri });
+    if let Some(id) = subscription {
+        params["_meta"] = json!({ META_SUBSCRIPTION_ID: id });
     }
+    serde_json::to_vec(&json!({
+        "jsonrpc": "2.0", "method": "notifications/resources/updated", "params": params,
+    }))
+    .expect("notifications serialise")
 }
 
 fn invalid(message: impl Into<String>) -> RpcError {

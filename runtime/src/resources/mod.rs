@@ -6,6 +6,7 @@ mod contents;
 mod def;
 mod template;
 
+pub use crate::resource_updates::ResourceUpdates;
 pub use contents::{IntoResourceContents, ResourceContents};
 pub use def::{take_var, Address, ReadFuture, ReadOutcome, ResourceDef};
 pub use template::UriTemplate;
@@ -29,6 +30,8 @@ use std::sync::Arc;
 /// assert!(resources.is_empty());
 /// ```
 pub struct Resources {
+    /// Updates announced, for the clients subscribed to them.
+    updates: Arc<ResourceUpdates>,
     fixed: HashMap<&'static str, &'static ResourceDef>,
     templates: Vec<(UriTemplate, &'static ResourceDef)>,
     /// `resources/list` and `resources/templates/list` entries, sorted by URI.
@@ -107,6 +110,7 @@ impl Resources {
             }
         }
         Ok(Resources {
+            updates: Default::default(),
             fixed,
             templates,
             listed,
@@ -143,6 +147,23 @@ impl Resources {
                 .find(|(name, _)| *name == var)
                 .map(|(_, c)| *c),
         )
+    }
+
+    /// Announces that the resource at `uri` changed: clients subscribed to it (2025
+    /// `resources/subscribe`, 2026-07-28 `resourceSubscriptions` on a listen stream) get
+    /// `notifications/resources/updated` and read it again.
+    pub fn announce_updated(&self, uri: &str) {
+        self.updates.announce(uri);
+    }
+
+    /// Where updates are announced (also reachable from a tool: `Context::resource_updated`).
+    pub fn updates(&self) -> &Arc<ResourceUpdates> {
+        &self.updates
+    }
+
+    /// Whether `uri` is a resource: a fixed URI, or one a template expands to.
+    pub fn resolves(&self, uri: &str) -> bool {
+        self.fixed.contains_key(uri) || self.templates.iter().any(|(t, _)| t.matches(uri).is_some())
     }
 
     /// Whether any template has variables (so completion means something).

@@ -33,7 +33,7 @@ mod state;
 mod streaming;
 
 use crate::health::Status;
-use crate::mcp::{forward_changes, ListenPlace, Server, Session};
+use crate::mcp::{ListenPlace, Server, Session};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -202,18 +202,14 @@ async fn get_mcp(
     session_stream(&state.server, live.session, place)
 }
 
-/// The SSE stream of a 2025 session's GET: `notifications/tools/list_changed` at each change,
-/// until the client closes it or the session ends.
+/// The SSE stream of a 2025 session's GET: `notifications/tools/list_changed` at each change and
+/// `notifications/resources/updated` for its subscriptions, until the client closes it or the
+/// session ends.
 fn session_stream(server: &Server, session: Arc<Session>, place: ListenPlace) -> Response {
     let stream = Arc::new(SseStream::new(None));
     let closed = CancellationToken::new();
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(8);
-    let changes = server.registry().switches().subscribe();
-    tokio::spawn(forward_changes(
-        changes,
-        tx,
-        [session.end_token(), server.closing_token()],
-    ));
+    tokio::spawn(server.forward_to_session(&session, tx));
     let writer = stream.clone();
     let reading = closed.clone();
     tokio::spawn(async move {

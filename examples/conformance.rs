@@ -467,6 +467,23 @@ fn test_prompt_with_embedded_resource(
     ]
 }
 
+/// A prompt that asks the user for context first (scenario
+/// `input-required-result-non-tool-request`: multi-round `prompts/get`).
+#[prompt]
+async fn test_input_required_result_prompt(ctx: Context) -> Result<String, ToolError> {
+    let answer = ctx
+        .with_request_key("user_context")
+        .elicit(
+            "What context should the prompt use?",
+            one_field("context", "string"),
+        )
+        .await?;
+    Ok(format!(
+        "Use this context: {}",
+        field_of(&answer, "context")
+    ))
+}
+
 /// A prompt with an image.
 #[prompt]
 fn test_prompt_with_image() -> Vec<PromptMessage> {

@@ -34,6 +34,21 @@ async fn chart(ctx: Context) -> Vec<PromptMessage> {
     ]
 }
 
+/// Asks the user which language first.
+#[prompt]
+async fn translate(ctx: Context, text: String) -> Result<String, ToolError> {
+    let form = json!({"type": "object", "properties": {"lang": {"type": "string"}}});
+    let answer = ctx
+        .with_request_key("lang")
+        .elicit("Into which language?", form)
+        .await?;
+    let lang = answer
+        .accepted()
+        .and_then(|c| c["lang"].as_str())
+        .unwrap_or("?");
+    Ok(format!("Translate into {lang}: {text}"))
+}
+
 /// Fails on purpose.
 #[prompt]
 fn unavailable() -> Result<String, ToolError> {
@@ -59,7 +74,13 @@ async fn listed_and_expanded_in_a_2025_session() {
         .collect();
     assert_eq!(
         names,
-        ["describe_chart", "panicking", "review", "unavailable"]
+        [
+            "describe_chart",
+            "panicking",
+            "review",
+            "translate",
+            "unavailable"
+        ]
     );
     assert_eq!(
         prompts[2],
@@ -191,4 +212,37 @@ async fn expanded_over_streamable_http() {
         "Describe the chart above for peer:127.0.0.1."
     );
     server.shutdown().await;
+}
+
+/// In a stateless request a prompt that asks ends the round, as a tool does; its `requestState`
+/// resumes that prompt only.
+#[tokio::test]
+async fn a_prompt_that_asks_goes_in_rounds() {
+    let mut client = Client::start();
+    let mut meta = meta_2026();
+    meta["io.modelcontextprotocol/clientCapabilities"] = json!({"elicitation": {}});
+    let params = json!({"name": "translate", "arguments": {"text": "bonjour"}, "_meta": meta});
+    let round = client.request(1, "prompts/get", params.clone()).await;
+    let round = &round["result"];
+    assert_eq!(round["resultType"], "input_required", "{round}");
+    assert_eq!(
+        round["inputRequests"]["lang"]["method"],
+        "elicitation/create"
+    );
+
+    // The state of a prompt does not resume a tool, nor another prompt.
+    let mut wrong = json!({"name": "review", "arguments": {"code": "x"}, "_meta": meta});
+    wrong["requestState"] = round["requestState"].clone();
+    let r = client.request(2, "prompts/get", wrong).await;
+    assert_eq!(r["error"]["code"], -32602, "{r}");
+
+    let mut retry = params.clone();
+    retry["requestState"] = round["requestState"].clone();
+    retry["inputResponses"] = json!({"lang": {"action": "accept", "content": {"lang": "English"}}});
+    let done = client.request(3, "prompts/get", retry).await;
+    assert_eq!(done["result"]["resultType"], "complete", "{done}");
+    assert_eq!(
+        done["result"]["messages"][0]["content"]["text"],
+        "Translate into English: bonjour"
+    );
 }

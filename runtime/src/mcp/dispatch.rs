@@ -5,7 +5,7 @@ use super::methods::is_served;
 use super::request_state::StateError;
 use super::{Server, Session};
 use crate::completion::Completion;
-use crate::context::{Asking, Context};
+use crate::context::{Asking, Context, Questions};
 use crate::error::ToolError;
 use crate::prompts::GetError;
 use crate::protocol::jsonrpc::{self, RpcError};
@@ -182,7 +182,7 @@ impl Server {
                 result
             }
             "resources/read" => self.read_resource(session, version, &params).await?,
-            "prompts/get" => self.get_prompt(session, &params).await?,
+            "prompts/get" => self.get_prompt(session, version, &params).await?,
             "completion/complete" => self.complete(&params)?,
             "resources/subscribe" | "resources/unsubscribe" => {
                 let uri = params
@@ -421,37 +421,59 @@ impl Server {
     }
 
     /// `prompts/get`. An unknown prompt, or arguments that do not fit, are -32602; a failing
-    /// prompt is -32603 with its error.
-    async fn get_prompt(&self, session: &Session, params: &Params) -> Result<Value, RpcError> {
+    /// prompt is -32603 with its error. A prompt may ask the client (`ctx.elicit`): in a 2025
+    /// session on its connection, in a stateless request in rounds, as a tool does.
+    async fn get_prompt(
+        &self,
+        session: &Session,
+        version: Version,
+        params: &Params,
+    ) -> Result<Value, RpcError> {
         let name = params
             .get("name")
             .and_then(Value::as_str)
-            .ok_or_else(|| invalid_params("prompts/get needs a prompt name"))?;
+            .ok_or_else(|| invalid_params("prompts/get needs a prompt name"))?
+            .to_owned();
         let arguments = match params.get("arguments") {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(a)) => a.clone(),
             Some(_) => return Err(invalid_params("prompt arguments must be an object")),
         };
+        let stateless = version.is_stateless();
         let ctx = Context::new(
             session.client_id(request_client(params)),
             None,
-            None,
+            if stateless { None } else { session.outbound() },
             Default::default(),
         );
-        self.prompts
-            .get(name, arguments, ctx)
+        let prompts = self.prompts.clone();
+        let key = format!("prompt:{name}");
+        let get = move |ctx: Context| async move {
+            prompts
+                .get(&name, arguments, ctx)
+                .await
+                .map_err(|e| prompt_error(&name, e))
+        };
+        if stateless {
+            let capabilities = ClientCapabilities::from_json(
+                params
+                    .get("_meta")
+                    .and_then(|m| m.get(version::META_CLIENT_CAPABILITIES)),
+            );
+            let run = |questions| {
+                get(ctx.with_asking(Asking::Rounds {
+                    questions,
+                    capabilities,
+                }))
+            };
+            self.in_rounds(session, &key, params, None, None, run).await
+        } else {
+            get(ctx.with_asking(Asking::Client {
+                requests: session.client_requests().clone(),
+                capabilities: session.client_capabilities(),
+            }))
             .await
-            .map_err(|e| match e {
-                GetError::Unknown => invalid_params(format!("Unknown prompt: {name}")),
-                GetError::Failed(ToolError::InvalidArguments(why)) => {
-                    invalid_params(format!("prompt `{name}`: {why}"))
-                }
-                GetError::Failed(e) => RpcError::new(
-                    jsonrpc::INTERNAL_ERROR,
-                    format!("prompt `{name}` failed: {e}"),
-                )
-                .with_data(json!({ "error": e.to_json() })),
-            })
+        }
     }
 
     /// `tools/call`. `Ok(None)` when the client cancelled the call (no response is sent then).
@@ -509,51 +531,22 @@ impl Server {
             let capabilities = ClientCapabilities::from_json(
                 meta.and_then(|m| m.get(version::META_CLIENT_CAPABILITIES)),
             );
-            let responses = input_responses(params.get("inputResponses"))?;
-            let trip = match params.get("requestState") {
-                None => RoundTrip::start(name, relay, responses, |questions| {
-                    let ctx = ctx.with_asking(Asking::Rounds {
-                        questions,
-                        capabilities,
-                    });
-                    self.run_owned(name, arguments, ctx)
-                }),
-                Some(state) => {
-                    // The seal is checked before anything is looked up.
-                    let claims = state
-                        .as_str()
-                        .ok_or(StateError::Forged)
-                        .and_then(|state| self.seal.open(state))
-                        .map_err(|e| invalid_params(e.message()))?;
-                    // A genuine state of another tool, or of another principal, gets the answer
-                    // an answered one gets: it says nothing about the call.
-                    if claims.tool != name {
-                        return Err(invalid_params(UNKNOWN_REQUEST_STATE));
-                    }
-                    let owner = session.principal().map(|p| &**p);
-                    let mut trip = self
-                        .parked
-                        .resume(&claims.id, owner, name)
-                        .ok_or_else(|| invalid_params(UNKNOWN_REQUEST_STATE))?;
-                    trip.answer(responses);
-                    trip
-                }
-            };
-            // Dropping the round (cancelled) drops the call with it.
-            tokio::select! {
-                round = trip.next_round(
-                    |t| {
-                        let id = self.parked.park(t, session.principal().cloned(), session.quota_key())?;
-                        Ok(self.seal.seal(&id, name, PARKED_TTL))
-                    },
-                    notify,
-                ) => Some(match round {
-                    Round::Done(r) => r
+            let run = |questions| {
+                let ctx = ctx.with_asking(Asking::Rounds {
+                    questions,
+                    capabilities,
+                });
+                let call = self.run_owned(name, arguments, ctx);
+                async move {
+                    call.await
                         .map_err(|e| invalid_params(e.to_string()))
                         .and_then(missing_capability)
-                        .map(CallResult::into_json),
-                    Round::InputRequired(v) => Ok(v),
-                }),
+                        .map(CallResult::into_json)
+                }
+            };
+            // Dropping the rounds (cancelled) drops the call with them.
+            tokio::select! {
+                answer = self.in_rounds(session, name, &params, relay, notify, run) => Some(answer),
                 _ = cancel.cancelled() => None,
             }
         } else {
@@ -574,6 +567,58 @@ impl Server {
             Some(Ok(result)) => Ok(Some(result)),
             Some(Err(e)) => Err(e),
             None => Ok(None),
+        }
+    }
+
+    /// A stateless request whose handler may ask the client (a tool call, a prompt), across its
+    /// rounds: started afresh by `run` (with the answers the client sent up front), or resumed
+    /// from its sealed `requestState`. `key` names what runs (a tool's name, `prompt:<name>`), so
+    /// that a state resumes only what it was issued for.
+    async fn in_rounds<F>(
+        &self,
+        session: &Session,
+        key: &str,
+        params: &Params,
+        relay: Option<mpsc::Receiver<Vec<u8>>>,
+        notify: Option<mpsc::Sender<Vec<u8>>>,
+        run: impl FnOnce(Questions) -> F,
+    ) -> Result<Value, RpcError>
+    where
+        F: std::future::Future<Output = Result<Value, RpcError>> + Send + 'static,
+    {
+        let responses = input_responses(params.get("inputResponses"))?;
+        let trip = match params.get("requestState") {
+            None => RoundTrip::start(key, relay, responses, run),
+            Some(state) => {
+                // The seal is checked before anything is looked up.
+                let claims = state
+                    .as_str()
+                    .ok_or(StateError::Forged)
+                    .and_then(|state| self.seal.open(state))
+                    .map_err(|e| invalid_params(e.message()))?;
+                // A genuine state of another call, or of another principal, gets the answer an
+                // answered one gets: it says nothing about the call.
+                if claims.tool != key {
+                    return Err(invalid_params(UNKNOWN_REQUEST_STATE));
+                }
+                let owner = session.principal().map(|p| &**p);
+                let mut trip = self
+                    .parked
+                    .resume(&claims.id, owner, key)
+                    .ok_or_else(|| invalid_params(UNKNOWN_REQUEST_STATE))?;
+                trip.answer(responses);
+                trip
+            }
+        };
+        let park = |t| {
+            let id = self
+                .parked
+                .park(t, session.principal().cloned(), session.quota_key())?;
+            Ok(self.seal.seal(&id, key, PARKED_TTL))
+        };
+        match trip.next_round(park, notify).await {
+            Round::Done(answer) => answer,
+            Round::InputRequired(v) => Ok(v),
         }
     }
 
@@ -605,6 +650,21 @@ fn input_responses(responses: Option<&Value>) -> Result<Map<String, Value>, RpcE
         )));
     }
     Ok(responses.clone())
+}
+
+/// A prompt's failure as the JSON-RPC error `prompts/get` answers with.
+fn prompt_error(name: &str, e: GetError) -> RpcError {
+    match e {
+        GetError::Unknown => invalid_params(format!("Unknown prompt: {name}")),
+        GetError::Failed(ToolError::InvalidArguments(why)) => {
+            invalid_params(format!("prompt `{name}`: {why}"))
+        }
+        GetError::Failed(e) => RpcError::new(
+            jsonrpc::INTERNAL_ERROR,
+            format!("prompt `{name}` failed: {e}"),
+        )
+        .with_data(json!({ "error": e.to_json() })),
+    }
 }
 
 /// The client name a request's `_meta` gives (2026-07-28), if any.

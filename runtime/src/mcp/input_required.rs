@@ -13,7 +13,8 @@
 
 use crate::context::{NoResult, Question, Questions};
 use crate::error::ToolError;
-use crate::registry::{CallResult, RegistryError};
+use crate::protocol::jsonrpc::RpcError;
+use crate::registry::CallResult;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::future::Future;
@@ -53,7 +54,8 @@ struct Asked {
     reply: oneshot::Sender<Result<Value, NoResult>>,
 }
 
-type Outcome = Result<CallResult, RegistryError>;
+/// A finished request's answer: its result, or the JSON-RPC error it ends with.
+pub(crate) type Outcome = Result<Value, RpcError>;
 
 enum Running {
     /// Polled by the request that started it: most calls never ask, and cost no task.
@@ -69,7 +71,7 @@ enum Running {
 /// What a round ended with.
 pub(crate) enum Round {
     /// The tool finished.
-    Done(Result<CallResult, RegistryError>),
+    Done(Outcome),
     /// The tool asks: the `input_required` result to send (the call is parked).
     InputRequired(Value),
 }
@@ -165,7 +167,7 @@ impl RoundTrip {
                         done = done => {
                             // The task always sends: it is aborted only when the call is dropped.
                             Ok(Err(done.unwrap_or_else(|_| {
-                                Ok(CallResult::failed(&ToolError::new("the call stopped")))
+                                Ok(CallResult::failed(&ToolError::new("the call stopped")).into_json())
                             })))
                         }
                         Some(q) = self.questions.recv() => Ok(Ok(q)),

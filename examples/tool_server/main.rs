@@ -1,11 +1,13 @@
 //! An example MCP tool server: run it with `cargo run --example tool_server` and connect any MCP
 //! client over stdio (or `-- --http 127.0.0.1:8080` for Streamable HTTP), or print its tools with
-//! `cargo run --example tool_server -- --list-tools`.
+//! `cargo run --example tool_server -- --list-tools`. Besides its tools it serves resources and
+//! prompts (`library.rs`).
 //!
 //! `load_balanced_request` calls the instances listed in `STURDY_UPSTREAMS`
 //! (`name=url,name=url`); `cargo run --example demo` shows every tool at work against local
 //! upstreams.
 
+mod library;
 mod tools;
 
 use sturdy::health::HealthChecker;

@@ -10,6 +10,7 @@ mod example_client;
 mod support;
 
 mod cached;
+mod library;
 mod rate_limited;
 mod resilient_api_call;
 mod retry_api_call;

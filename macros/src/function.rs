@@ -1,7 +1,9 @@
 //! What every attribute of ours requires of the function it is on: a free, non-generic,
 //! non-variadic `fn` whose parameters are plain names. Each caller words the reason its own way.
 
-use syn::{FnArg, Ident, Pat, Signature};
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{FnArg, Ident, ItemFn, Pat, Signature};
 
 /// The messages of one attribute for the shapes it cannot handle.
 pub(crate) struct Requirements {
@@ -39,5 +41,33 @@ impl Requirements {
                 }
             })
             .collect()
+    }
+}
+
+/// Strips our `#[arg]` attributes from every parameter, ignoring their errors: the function is
+/// re-emitted after an error so that its callers still compile, and the compiler does not know
+/// `#[arg]`.
+pub(crate) fn strip_arg_attrs(func: &mut ItemFn) {
+    for input in func.sig.inputs.iter_mut() {
+        if let FnArg::Typed(pt) = input {
+            pt.attrs.retain(|a| !a.path().is_ident("arg"));
+        }
+    }
+}
+
+/// The expression that calls the user's function inside the generated async block (`p` is the
+/// `__private` path): awaited when it is async; on tokio's blocking pool when it is sync, with a
+/// panic there returned as the error.
+pub(crate) fn invoke(p: &TokenStream, sig: &Signature, args: &[TokenStream]) -> TokenStream {
+    let ident = &sig.ident;
+    if sig.asyncness.is_some() {
+        quote!(#ident(#(#args),*).await)
+    } else {
+        quote! {
+            match #p::run_blocking(move || #ident(#(#args),*)).await {
+                ::core::result::Result::Ok(v) => v,
+                ::core::result::Result::Err(e) => return ::core::result::Result::Err(e),
+            }
+        }
     }
 }

@@ -105,12 +105,3 @@ fn take_arg_attr(attrs: &mut Vec<syn::Attribute>) -> syn::Result<ArgAttr> {
     });
     result.map(|()| (description, rename, complete))
 }
-
-/// Strips the `#[arg]` attributes, ignoring their errors (to re-emit the function after one).
-pub(super) fn strip_arg_attrs(func: &mut ItemFn) {
-    for input in func.sig.inputs.iter_mut() {
-        if let FnArg::Typed(pt) = input {
-            pt.attrs.retain(|a| !a.path().is_ident("arg"));
-        }
-    }
-}

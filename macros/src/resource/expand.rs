@@ -64,16 +64,7 @@ pub(super) fn emit(options: &ResourceOptions, params: &[Param], func: &ItemFn) -
             }
         }
     }
-    let invoke = if func.sig.asyncness.is_some() {
-        quote!(#ident(#(#call_args),*).await)
-    } else {
-        quote! {
-            match #p::run_blocking(move || #ident(#(#call_args),*)).await {
-                ::core::result::Result::Ok(v) => v,
-                ::core::result::Result::Err(e) => return ::core::result::Result::Err(e),
-            }
-        }
-    };
+    let invoke = crate::function::invoke(&p, &func.sig, &call_args);
     // Spanned at the return type: an unsuitable one is reported there.
     let out_span = match &func.sig.output {
         ReturnType::Default => func.sig.ident.span(),

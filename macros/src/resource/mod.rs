@@ -5,7 +5,7 @@
 mod expand;
 mod options;
 
-use crate::function::Requirements;
+use crate::function::{strip_arg_attrs, Requirements};
 use crate::syntax::args::set_once;
 use crate::syntax::complete::CompleteSpec;
 use crate::syntax::types::is_context;
@@ -153,13 +153,4 @@ fn take_complete(attrs: &mut Vec<syn::Attribute>) -> syn::Result<Option<Complete
         false
     });
     result.map(|()| complete)
-}
-
-/// Strips the `#[arg]` attributes, ignoring their errors (to re-emit the function after one).
-fn strip_arg_attrs(func: &mut ItemFn) {
-    for input in func.sig.inputs.iter_mut() {
-        if let FnArg::Typed(pt) = input {
-            pt.attrs.retain(|a| !a.path().is_ident("arg"));
-        }
-    }
 }

@@ -123,16 +123,7 @@ pub(super) fn emit(options: &ToolOptions, sig: &Signature, func: &ItemFn) -> Tok
         }
     }
 
-    let invoke = if sig.is_async {
-        quote!(#ident(#(#call_args),*).await)
-    } else {
-        quote! {
-            match #p::run_blocking(move || #ident(#(#call_args),*)).await {
-                ::core::result::Result::Ok(v) => v,
-                ::core::result::Result::Err(e) => return ::core::result::Result::Err(e),
-            }
-        }
-    };
+    let invoke = crate::function::invoke(&p, &func.sig, &call_args);
     // The success type is resolved once, in `__sturdy_output` (text, unit or structured; the latter
     // must be `Serialize + JsonSchema`), so an unsuitable return type is one error at that type.
     let (convert, out_ty) = match &sig.output {

@@ -31,7 +31,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         Ok(expand::emit(&options, &sig, &func))
     });
     result.unwrap_or_else(|e| {
-        signature::strip_arg_attrs(&mut func);
+        crate::function::strip_arg_attrs(&mut func);
         let mut out = e.into_compile_error();
         func.to_tokens(&mut out);
         out

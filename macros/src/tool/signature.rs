@@ -19,7 +19,6 @@ const REQUIREMENTS: Requirements = Requirements {
 
 pub(super) struct Signature {
     pub ident: Ident,
-    pub is_async: bool,
     /// The doc comments, as a `&'static str` expression.
     pub doc: proc_macro2::TokenStream,
     pub params: Vec<Param>,
@@ -125,7 +124,6 @@ impl Signature {
         };
         Ok(Signature {
             ident: sig.ident.clone(),
-            is_async: sig.asyncness.is_some(),
             doc: doc_text(&func.attrs),
             params,
             output,
@@ -217,16 +215,6 @@ fn check_header_name(header: &LitStr, earlier: &[Param]) -> syn::Result<()> {
         ));
     }
     Ok(())
-}
-
-/// Strips the `#[arg]` attributes from every parameter, ignoring their errors (used to re-emit the
-/// function after an error, so that its callers still compile).
-pub(super) fn strip_arg_attrs(func: &mut ItemFn) {
-    for input in func.sig.inputs.iter_mut() {
-        if let FnArg::Typed(pt) = input {
-            pt.attrs.retain(|a| !a.path().is_ident("arg"));
-        }
-    }
 }
 
 /// Arguments are deserialised from JSON, so they must own their data: no reference anywhere in the

@@ -13,13 +13,9 @@ use crate::completion::Completer;
 use crate::context::Context;
 use crate::error::ToolError;
 use crate::registry::RegistryError;
-use crate::resilience::{CallInfo, CALL};
-use futures_util::FutureExt;
+use crate::resilience::run_as_call;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
-use std::panic::AssertUnwindSafe;
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 
 /// Every prompt of this binary, by name.
 ///
@@ -125,18 +121,9 @@ impl Prompts {
                 "unknown argument `{unknown}`"
             ))));
         }
-        let info = Arc::new(CallInfo {
-            client: ctx.client_arc(),
-            cache_hit: AtomicBool::new(false),
-        });
         // As for tools: the resilience attributes see the client, and a panic is an error.
-        let messages = CALL
-            .scope(
-                info,
-                AssertUnwindSafe((def.get)(ctx, arguments)).catch_unwind(),
-            )
+        let messages = run_as_call(ctx.client_arc(), (def.get)(ctx, arguments))
             .await
-            .unwrap_or_else(|panic| Err(ToolError::from_panic(&*panic)))
             .map_err(GetError::Failed)?;
         let mut result = json!({
             "messages": messages.iter().map(PromptMessage::to_json).collect::<Vec<_>>(),

@@ -51,3 +51,20 @@ pub fn served_from_cache() -> bool {
 pub(crate) fn mark_cache_hit() {
     let _ = CALL.try_with(|c| c.cache_hit.store(true, Ordering::Relaxed));
 }
+
+/// Runs `work` as a call of `client`'s (what the resilience attributes read: the client for
+/// `key = client`, the cache flag), with a panic caught and returned as an error: how resources
+/// and prompts run, as tools do.
+pub(crate) async fn run_as_call<T>(
+    client: Arc<str>,
+    work: impl std::future::Future<Output = Result<T, crate::error::ToolError>>,
+) -> Result<T, crate::error::ToolError> {
+    use futures_util::FutureExt;
+    let info = Arc::new(CallInfo {
+        client,
+        cache_hit: AtomicBool::new(false),
+    });
+    CALL.scope(info, std::panic::AssertUnwindSafe(work).catch_unwind())
+        .await
+        .unwrap_or_else(|panic| Err(crate::error::ToolError::from_panic(&*panic)))
+}

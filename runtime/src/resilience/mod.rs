@@ -16,7 +16,7 @@ mod view;
 pub use bulkhead::{Bulkhead, BulkheadStats};
 pub use cache::{Cache, CacheStats};
 pub use call::{current_client, served_from_cache};
-pub(crate) use call::{CallInfo, CALL};
+pub(crate) use call::{run_as_call, CallInfo, CALL};
 pub use circuit_breaker::{
     BreakerPermit, CircuitBreaker, CircuitBreakerConfig, CircuitState, CircuitStats, FailureRate,
 };

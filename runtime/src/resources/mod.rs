@@ -15,12 +15,9 @@ use crate::completion::Completer;
 use crate::context::Context;
 use crate::error::ToolError;
 use crate::registry::RegistryError;
-use crate::resilience::{CallInfo, CALL};
-use futures_util::FutureExt;
+use crate::resilience::run_as_call;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::panic::AssertUnwindSafe;
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 /// Every resource and resource template of this binary.
@@ -182,15 +179,8 @@ impl Resources {
                 .find_map(|(t, def)| Some((*def, t.matches(uri)?)))
                 .ok_or(ReadError::NotFound)?,
         };
-        let info = Arc::new(CallInfo {
-            client: ctx.client_arc(),
-            cache_hit: AtomicBool::new(false),
-        });
         // As for tools: the resilience attributes see the client, and a panic is an error.
-        let outcome = CALL
-            .scope(info, AssertUnwindSafe((def.read)(ctx, vars)).catch_unwind())
-            .await
-            .unwrap_or_else(|panic| Err(ToolError::from_panic(&*panic)));
+        let outcome = run_as_call(ctx.client_arc(), (def.read)(ctx, vars)).await;
         let contents = outcome.map_err(ReadError::Failed)?;
         Ok(contents
             .iter()

@@ -37,7 +37,7 @@ pub mod prelude {
     pub use sturdy_runtime::resources::ResourceContents;
     pub use sturdy_runtime::{
         App, Content, Context, ElicitAction, Elicitation, LogLevel, Registry, Server, ServerInfo,
-        ToolError,
+        State, ToolError,
     };
 }
 

@@ -22,6 +22,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use sturdy::app_state::AppState;
 use sturdy::balancer::Strategy;
 use sturdy::remote::{HttpClient, Upstreams};
 use sturdy::resilience::{CircuitBreakerConfig, CircuitState, Retry};
@@ -101,7 +102,7 @@ async fn run(scale: f64) -> Result<(), Box<dyn std::error::Error>> {
         Upstream::start("gamma").await?,
     ];
     let api = Upstream::start("api").await?;
-    tools::upstreams::init(
+    let balancer = tools::upstreams::LoadBalancer::new(
         servers
             .iter()
             .fold(Upstreams::builder(Strategy::RoundRobin), |b, s| {
@@ -121,12 +122,16 @@ async fn run(scale: f64) -> Result<(), Box<dyn std::error::Error>> {
             })
             .build()?,
     );
-    let upstreams = tools::upstreams::upstreams().expect("just set");
+    let upstreams = balancer.upstreams().expect("just configured").clone();
+    // What the tools' `State<…>` parameters receive, as `App::state` gives them in the server.
+    let mut state = AppState::new();
+    state.insert(tools::api::http_client());
+    state.insert(balancer);
 
-    let server = Arc::new(Server::from_inventory(ServerInfo::new(
-        "sturdy-demo",
-        env!("CARGO_PKG_VERSION"),
-    ))?);
+    let server = Server::from_inventory(ServerInfo::new("sturdy-demo", env!("CARGO_PKG_VERSION")))?
+        .with_app_state(state);
+    server.check_app_state()?;
+    let server = Arc::new(server);
     let client = Arc::new(Client::connect(server).await);
     let tty = std::io::stdout().is_terminal();
     let board = Arc::new(Board::new(tty));
@@ -163,17 +168,22 @@ async fn run(scale: f64) -> Result<(), Box<dyn std::error::Error>> {
 
     // The display: redrawn in place on a terminal, once per phase otherwise.
     let painter = {
-        let (board, running, servers, api) =
-            (board.clone(), running.clone(), servers.clone(), api.clone());
+        let (board, running, servers, api, upstreams) = (
+            board.clone(),
+            running.clone(),
+            servers.clone(),
+            api.clone(),
+            upstreams.clone(),
+        );
         tokio::spawn(async move {
             if tty {
                 print!("\x1b[2J");
             }
             while running.load(Ordering::Relaxed) {
-                board.watch(upstreams);
+                board.watch(&upstreams);
                 if tty {
                     let frame = board
-                        .render(upstreams, &servers, &api)
+                        .render(&upstreams, &servers, &api)
                         .replace('\n', "\x1b[K\n");
                     print!("\x1b[H{frame}\x1b[J");
                     let _ = std::io::stdout().flush();
@@ -195,8 +205,8 @@ async fn run(scale: f64) -> Result<(), Box<dyn std::error::Error>> {
         tokio::time::sleep_until(until.into()).await;
         // The last frame is drawn once the calls in flight have finished.
         if !tty && i + 1 < PHASES.len() {
-            board.watch(upstreams);
-            println!("{}", board.render(upstreams, &servers, &api));
+            board.watch(&upstreams);
+            println!("{}", board.render(&upstreams, &servers, &api));
         }
     }
 
@@ -205,8 +215,8 @@ async fn run(scale: f64) -> Result<(), Box<dyn std::error::Error>> {
         d.await?;
     }
     painter.await?;
-    board.watch(upstreams);
-    let last = board.render(upstreams, &servers, &api);
+    board.watch(&upstreams);
+    let last = board.render(&upstreams, &servers, &api);
     if tty {
         print!("\x1b[H{}\x1b[J", last.replace('\n', "\x1b[K\n"));
     } else {

@@ -11,6 +11,7 @@ mod library;
 mod tools;
 
 use sturdy::health::HealthChecker;
+use tools::upstreams::LoadBalancer;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -19,18 +20,18 @@ async fn main() -> std::process::ExitCode {
         // This process's CPU and memory, not the machine's: `GET /ready` runs these checks, and
         // a replica is not unready because a neighbour is busy.
         .process_resources(0.9, 0.9);
-    match tools::upstreams::init_from_env() {
-        Ok(true) => {
-            let upstreams = tools::upstreams::upstreams().expect("just set");
-            health = health.instances("upstreams", move || upstreams.stats());
-            // Over HTTP, `GET /metrics` reports each instance too.
-            sturdy::metrics::watch_instances("upstreams", move || upstreams.stats());
-        }
-        Ok(false) => {}
+    let balancer = match LoadBalancer::from_env() {
+        Ok(balancer) => balancer,
         Err(e) => {
             eprintln!("error: {e}");
             return std::process::ExitCode::FAILURE;
         }
+    };
+    if let Some(upstreams) = balancer.upstreams() {
+        let (for_health, for_metrics) = (upstreams.clone(), upstreams.clone());
+        health = health.instances("upstreams", move || for_health.stats());
+        // Over HTTP, `GET /metrics` reports each instance too.
+        sturdy::metrics::watch_instances("upstreams", move || for_metrics.stats());
     }
     sturdy::App::new("sturdy-tool-server", env!("CARGO_PKG_VERSION"))
         .instructions(
@@ -40,6 +41,10 @@ async fn main() -> std::process::ExitCode {
         )
         // The built-in `health_check` / `simple_health` tools, and `GET /ready` over HTTP.
         .health(health)
+        // What the tools' `State<…>` parameters receive: one HTTP client for the API tools, the
+        // upstream instances for `load_balanced_request`.
+        .state(tools::api::http_client())
+        .state(balancer)
         .run()
         .await
 }

@@ -10,6 +10,7 @@ mod function;
 mod prompt;
 mod resilience;
 mod resource;
+mod state;
 mod syntax;
 mod tool;
 

@@ -1,5 +1,6 @@
 //! The command line every sturdy server answers: serve stdio or HTTP, or `--list-tools`.
 
+use crate::app_state::AppState;
 use crate::health::HealthChecker;
 use crate::mcp::{Server, ServerInfo};
 use crate::registry::Registry;
@@ -21,6 +22,7 @@ use std::time::Duration;
 pub struct App {
     info: ServerInfo,
     health: Option<Arc<HealthChecker>>,
+    state: AppState,
 }
 
 const USAGE: &str = "usage: [--http ADDR | --list-tools | --help]
@@ -57,7 +59,33 @@ impl App {
         App {
             info: ServerInfo::new(name, version),
             health: None,
+            state: AppState::new(),
         }
+    }
+
+    /// Provides `value` to every `#[tool]`, `#[resource]` and `#[prompt]` function that takes a
+    /// `State<T>` parameter (one value per type; call once per type). A function asking for a
+    /// type no call provided stops the server at start-up with an error naming the function
+    /// and the type.
+    ///
+    /// ```no_run
+    /// use sturdy_runtime::{App, State};
+    ///
+    /// struct Upstream {
+    ///     base_url: String,
+    /// }
+    ///
+    /// // In a tool: `async fn fetch(upstream: State<Upstream>, path: String) -> String`.
+    /// # async fn f() -> std::process::ExitCode {
+    /// App::new("my-server", "1.0.0")
+    ///     .state(Upstream { base_url: "https://api.example.com".into() })
+    ///     .run()
+    ///     .await
+    /// # }
+    /// ```
+    pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.state.insert(value);
+        self
     }
 
     /// Guidance for the model using this server, sent to clients at start.
@@ -106,8 +134,15 @@ impl App {
                 crate::prompts::Prompts::from_inventory()?,
             ))
         });
-        let (registry, resources, prompts) = match built {
-            Ok(all) => all,
+        let server = built.and_then(|(registry, resources, prompts)| {
+            let server = Server::new(registry, self.info.clone())
+                .with_resources(resources)
+                .with_prompts(prompts)
+                .with_app_state(self.state);
+            server.check_app_state().map(|()| with_state_key(server))
+        });
+        let server = match server {
+            Ok(server) => server,
             Err(e) => {
                 eprintln!("error: {e}");
                 return ExitCode::from(2);
@@ -115,10 +150,7 @@ impl App {
         };
         match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
             [] => {
-                let server = Server::new(registry, self.info)
-                    .with_resources(resources)
-                    .with_prompts(prompts);
-                let server = Arc::new(with_state_key(server));
+                let server = Arc::new(server);
                 match stdio::serve_stdio(server).await {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(e) => {
@@ -140,11 +172,7 @@ impl App {
                     .and_then(|s| s.parse::<f64>().ok())
                     .filter(|s| *s > 0.0)
                     .map_or(DEFAULT_HTTP_CALL_TIMEOUT, Duration::from_secs_f64);
-                let server = Server::new(registry, self.info)
-                    .with_resources(resources)
-                    .with_prompts(prompts)
-                    .with_call_timeout(timeout);
-                let server = Arc::new(with_state_key(server));
+                let server = Arc::new(server.with_call_timeout(timeout));
                 let listener = match tokio::net::TcpListener::bind(options.bind).await {
                     Ok(l) => l,
                     Err(e) => {
@@ -166,7 +194,7 @@ impl App {
                 }
             }
             ["--list-tools"] => {
-                println!("{}", list_tools_json(&registry));
+                println!("{}", list_tools_json(server.registry()));
                 ExitCode::SUCCESS
             }
             ["--help" | "-h"] => {

@@ -11,6 +11,7 @@ pub(crate) use asking::Asking;
 pub(crate) use client_requests::{ClientRequests, NoResult};
 pub(crate) use question::{Question, Questions};
 
+use crate::app_state::{AppState, State};
 use crate::protocol::LogLevel;
 use crate::resource_updates::ResourceUpdates;
 use crate::tool_switches::ToolSwitches;
@@ -39,6 +40,8 @@ pub struct Context {
     switches: Option<Arc<ToolSwitches>>,
     /// Where the server announces resource updates.
     resource_updates: Option<Arc<ResourceUpdates>>,
+    /// What `State<T>` parameters receive.
+    app_state: Option<Arc<AppState>>,
 }
 
 #[derive(Debug)]
@@ -76,6 +79,7 @@ impl Context {
             request_key: None,
             switches: None,
             resource_updates: None,
+            app_state: None,
         }
     }
 
@@ -91,6 +95,28 @@ impl Context {
         if let Some(updates) = &self.resource_updates {
             updates.announce(uri);
         }
+    }
+
+    /// This context, for a server whose application state is `state`: what the function's
+    /// `State<T>` parameters receive. The server sets it; set it yourself to call a function
+    /// taking state from a test.
+    ///
+    /// ```
+    /// use sturdy_runtime::{app_state::AppState, Context};
+    /// let mut state = AppState::new();
+    /// state.insert(42_u32);
+    /// let ctx = Context::detached().with_app_state(state.into());
+    /// assert_eq!(*ctx.state::<u32>().unwrap(), 42);
+    /// ```
+    pub fn with_app_state(mut self, state: Arc<AppState>) -> Self {
+        self.app_state = Some(state);
+        self
+    }
+
+    /// The application's `T` (`App::state`), as a `State<T>` parameter receives it; `None` when
+    /// the application provides none.
+    pub fn state<T: Send + Sync + 'static>(&self) -> Option<State<T>> {
+        self.app_state.as_ref()?.get()
     }
 
     /// This context, for a call through a registry with these switches.
@@ -134,6 +160,7 @@ impl Context {
             request_key: Some(key.into()),
             switches: self.switches.clone(),
             resource_updates: self.resource_updates.clone(),
+            app_state: self.app_state.clone(),
         }
     }
 

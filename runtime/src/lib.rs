@@ -8,6 +8,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod app;
+pub mod app_state;
 pub mod balancer;
 pub mod batch;
 pub mod completion;
@@ -39,6 +40,7 @@ mod tool;
 mod tool_switches;
 
 pub use app::App;
+pub use app_state::State;
 pub use content::Content;
 pub use context::{Context, ElicitAction, Elicitation, Sampled};
 pub use error::ToolError;

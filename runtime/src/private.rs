@@ -1,5 +1,6 @@
 //! Items the macros' generated code refers to (through `::sturdy::__private`). Not a public API.
 
+pub use crate::app_state::{State, StateNeed};
 pub use crate::context::Context;
 pub use crate::error::ToolError;
 // The output machinery entirely: compile errors about a return type name these items, and read
@@ -122,3 +123,17 @@ pub fn failed(e: ToolError) -> CallFuture {
 }
 
 pub use crate::resilience::macro_support::*;
+
+/// The `State<T>` a parameter receives; a clear error (never a panic) if the application provides
+/// no `T`, which start-up checks make unreachable under `App`.
+pub fn take_state<T: Send + Sync + 'static>(
+    ctx: &Context,
+    function: &str,
+) -> Result<State<T>, ToolError> {
+    ctx.state::<T>().ok_or_else(|| {
+        ToolError::Failed(format!(
+            "`{function}` needs a `State<{}>` that this server does not provide",
+            std::any::type_name::<T>()
+        ))
+    })
+}

@@ -1,5 +1,6 @@
 //! The static description of one tool that `#[tool]` submits to the link-time registry.
 
+use crate::app_state::StateNeed;
 use crate::context::Context;
 use crate::error::ToolError;
 use crate::output::CallOutcome;
@@ -44,6 +45,8 @@ pub struct ToolDef {
     /// What the author wrote of the output schema (`#[tool(output_schema = {..})]` or
     /// `#[tool(output_extend = {..})]`).
     pub output_edit: SchemaEdit,
+    /// The application state its `State<T>` parameters need (checked at start-up).
+    pub states: &'static [StateNeed],
     /// Deserialises the arguments and runs the function.
     pub call: fn(Context, Args) -> CallFuture,
 }

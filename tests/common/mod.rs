@@ -45,6 +45,11 @@ impl Client {
         let server = Server::new(registry, ServerInfo::new("test", "0.0.0"))
             .with_resources(resources)
             .with_prompts(prompts);
+        Self::start_server(server, options)
+    }
+
+    /// Serves this server on a pipe.
+    pub fn start_server(server: Server, options: StdioOptions) -> Self {
         let server = Arc::new(server);
         let (client_end, server_end) = tokio::io::duplex(1 << 16);
         let (server_read, server_write) = tokio::io::split(server_end);

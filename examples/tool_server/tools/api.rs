@@ -3,20 +3,21 @@
 use super::Status;
 use schemars::JsonSchema;
 use serde::Serialize;
-use std::sync::LazyLock;
 use std::time::Duration;
 use sturdy::prelude::*;
 use sturdy::remote::HttpClient;
 
-/// One client for every call (it pools connections). Each attempt of `resilient_api_call` also
-/// has its own `#[timeout]`; the client's 30 s limit bounds `retry_api_call`'s attempts.
-pub static HTTP: LazyLock<HttpClient> = LazyLock::new(|| {
+/// The client every API call shares (it pools connections), given to the app once
+/// (`App::state`) and received by the tools as a `State<HttpClient>` parameter. Each attempt of
+/// `resilient_api_call` also has its own `#[timeout]`; the client's 30 s limit bounds
+/// `retry_api_call`'s attempts.
+pub fn http_client() -> HttpClient {
     HttpClient::builder()
         .user_agent(concat!("sturdy-tool-server/", env!("CARGO_PKG_VERSION")))
         .timeout(Duration::from_secs(30))
         .max_body(8 << 20)
         .build()
-});
+}
 
 /// What opens `resilient_api_call`'s circuit: failures that say the service is unwell (5xx, 408,
 /// 429, timeouts, connection failures). A 404 or a body that is not JSON is the service's answer
@@ -56,9 +57,10 @@ impl Fetched {
 #[retry(max = 3, base = "100ms", max_delay = "2s")]
 #[timeout(10)]
 async fn resilient_api_call(
+    http: State<HttpClient>,
     #[arg(description = "The http(s) URL to GET; the response body must be JSON")] url: String,
 ) -> Result<Fetched, ToolError> {
-    Ok(Fetched::new(HTTP.get_json(&url).await?))
+    Ok(Fetched::new(http.get_json(&url).await?))
 }
 
 /// Fetch JSON from a URL (HTTP GET), retrying server errors (5xx), 408, 429, timeouts and
@@ -69,7 +71,8 @@ async fn resilient_api_call(
 #[tool(read_only, idempotent, open_world)]
 #[retry(max = 3, base = 1, jitter = true)]
 async fn retry_api_call(
+    http: State<HttpClient>,
     #[arg(description = "The http(s) URL to GET; the response body must be JSON")] url: String,
 ) -> Result<Fetched, ToolError> {
-    Ok(Fetched::new(HTTP.get_json(&url).await?))
+    Ok(Fetched::new(http.get_json(&url).await?))
 }

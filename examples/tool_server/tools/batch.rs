@@ -1,7 +1,6 @@
 //! Many requests or jobs at once: bounded concurrency, a time limit per item, results in input
 //! order with per-item errors.
 
-use super::api::HTTP;
 use super::Status;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -9,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use sturdy::batch::Batch;
 use sturdy::prelude::*;
-use sturdy::remote::ByteBudget;
+use sturdy::remote::{ByteBudget, HttpClient};
 
 /// More items than this is refused: a batch's report is held in memory.
 const MAX_ITEMS: usize = 10_000;
@@ -34,6 +33,7 @@ fn check_len(what: &str, len: usize) -> Result<(), ToolError> {
 /// read after that fail with an `upstream` error saying so.
 #[tool(read_only, open_world)]
 async fn async_batch_requests(
+    http: State<HttpClient>,
     #[arg(description = "The http(s) URLs to GET")] urls: Vec<String>,
     #[arg(description = "Requests in flight at once, 1 to 256", default = 10)] concurrency: u32,
     #[arg(
@@ -49,8 +49,8 @@ async fn async_batch_requests(
     let budget = Arc::new(ByteBudget::new(MAX_BATCH_BYTES));
     let report = batch
         .map(urls.clone(), |url| {
-            let budget = budget.clone();
-            async move { HTTP.get_json_within(&url, &budget).await }
+            let (budget, http) = (budget.clone(), http.clone());
+            async move { http.get_json_within(&url, &budget).await }
         })
         .await;
     let mut fetches = Fetches {

@@ -3,7 +3,7 @@
 use super::Status;
 use schemars::JsonSchema;
 use serde::Serialize;
-use std::sync::OnceLock;
+use std::sync::Arc;
 use sturdy::balancer::Strategy;
 use sturdy::prelude::*;
 use sturdy::remote::Upstreams;
@@ -14,37 +14,44 @@ pub const UPSTREAMS_ENV: &str = "STURDY_UPSTREAMS";
 /// The environment variable naming the balancing strategy (default `round_robin`).
 pub const STRATEGY_ENV: &str = "STURDY_UPSTREAM_STRATEGY";
 
-static UPSTREAMS: OnceLock<Upstreams> = OnceLock::new();
+/// The upstream instances `load_balanced_request` spreads calls over, given to the app once
+/// (`App::state`) and received by the tool as a `State<LoadBalancer>`. Empty when none are
+/// configured: the tool then says how to configure them.
+#[derive(Clone, Default)]
+pub struct LoadBalancer {
+    upstreams: Option<Arc<Upstreams>>,
+}
 
-/// Sets the instances `load_balanced_request` calls (once, at start-up).
-pub fn init(upstreams: Upstreams) {
-    if UPSTREAMS.set(upstreams).is_err() {
-        panic!("the upstreams are already set");
+impl LoadBalancer {
+    /// Calls spread over `upstreams`.
+    pub fn new(upstreams: Upstreams) -> Self {
+        LoadBalancer {
+            upstreams: Some(Arc::new(upstreams)),
+        }
     }
-}
 
-#[allow(dead_code)] // used by the server, not the demo
-/// The instances of `STURDY_UPSTREAMS`, balanced by `STURDY_UPSTREAM_STRATEGY`; `Ok(false)` when
-/// no instances are set.
-pub fn init_from_env() -> Result<bool, String> {
-    let Ok(list) = std::env::var(UPSTREAMS_ENV) else {
-        return Ok(false);
-    };
-    let strategy: Strategy = match std::env::var(STRATEGY_ENV) {
-        Ok(name) => name.parse().map_err(|e| format!("{STRATEGY_ENV}: {e}"))?,
-        Err(_) => Strategy::RoundRobin,
-    };
-    let upstreams = Upstreams::builder(strategy)
-        .instances_from_list(&list)
-        .and_then(|b| b.build())
-        .map_err(|e| format!("{UPSTREAMS_ENV}: {e}"))?;
-    init(upstreams);
-    Ok(true)
-}
+    #[allow(dead_code)] // used by the server, not the demo
+    /// The instances of `STURDY_UPSTREAMS`, balanced by `STURDY_UPSTREAM_STRATEGY`; empty when
+    /// the variable is not set.
+    pub fn from_env() -> Result<Self, String> {
+        let Ok(list) = std::env::var(UPSTREAMS_ENV) else {
+            return Ok(LoadBalancer::default());
+        };
+        let strategy: Strategy = match std::env::var(STRATEGY_ENV) {
+            Ok(name) => name.parse().map_err(|e| format!("{STRATEGY_ENV}: {e}"))?,
+            Err(_) => Strategy::RoundRobin,
+        };
+        let upstreams = Upstreams::builder(strategy)
+            .instances_from_list(&list)
+            .and_then(|b| b.build())
+            .map_err(|e| format!("{UPSTREAMS_ENV}: {e}"))?;
+        Ok(LoadBalancer::new(upstreams))
+    }
 
-/// The configured upstreams, for health checks and dashboards.
-pub fn upstreams() -> Option<&'static Upstreams> {
-    UPSTREAMS.get()
+    /// The configured instances, for health checks and dashboards.
+    pub fn upstreams(&self) -> Option<&Arc<Upstreams>> {
+        self.upstreams.as_ref()
+    }
 }
 
 /// GET an endpoint from one of the configured upstream instances (round robin unless configured
@@ -56,10 +63,11 @@ pub fn upstreams() -> Option<&'static Upstreams> {
 /// status and instance. When every instance's breaker is open the call fails with `unavailable`.
 #[tool(read_only, idempotent, open_world)]
 async fn load_balanced_request(
+    balancer: State<LoadBalancer>,
     #[arg(description = "The path to GET, starting with `/` (e.g. `/users/7?full=true`)")]
     endpoint: String,
 ) -> Result<Balanced, ToolError> {
-    let upstreams = UPSTREAMS.get().ok_or_else(|| {
+    let upstreams = balancer.upstreams().ok_or_else(|| {
         ToolError::new(format!(
             "no upstreams are configured: start the server with {UPSTREAMS_ENV}=name=url,name=url"
         ))

@@ -33,10 +33,17 @@ pub(super) fn emit(options: &PromptOptions, params: &[Param], func: &ItemFn) -> 
     let mut extract = Vec::new();
     let mut call_args = Vec::new();
     let mut arg_defs = Vec::new();
+    let mut inject = Vec::new();
     for (i, param) in params.iter().enumerate() {
         let arg = match param {
             Param::Context => {
                 call_args.push(quote!(__sturdy_ctx.clone()));
+                continue;
+            }
+            Param::State(state) => {
+                let var = format_ident!("__sturdy_state{}", i);
+                inject.push(state.take(&p, ident, &var, &fail));
+                call_args.push(quote!(#var));
                 continue;
             }
             Param::Arg(arg) => arg,
@@ -91,7 +98,17 @@ pub(super) fn emit(options: &PromptOptions, params: &[Param], func: &ItemFn) -> 
     let convert = quote_spanned! {out_span=>
         #p::IntoPromptMessages::into_messages(__sturdy_out)
     };
-    let ctx_binding = if params.iter().any(|p| matches!(p, Param::Context)) {
+    let states = crate::state::needs(
+        &p,
+        params.iter().filter_map(|p| match p {
+            Param::State(s) => Some(s),
+            _ => None,
+        }),
+    );
+    let ctx_binding = if params
+        .iter()
+        .any(|p| matches!(p, Param::Context | Param::State(_)))
+    {
         quote!(__sturdy_ctx)
     } else {
         quote!(_)
@@ -112,6 +129,7 @@ pub(super) fn emit(options: &PromptOptions, params: &[Param], func: &ItemFn) -> 
                 #args_binding: #p::serde_json::Map<::std::string::String, #p::serde_json::Value>,
             ) -> #p::GetFuture {
                 #(#extract)*
+                #(#inject)*
                 ::std::boxed::Box::pin(async move {
                     let __sturdy_out = #invoke;
                     #convert
@@ -125,6 +143,7 @@ pub(super) fn emit(options: &PromptOptions, params: &[Param], func: &ItemFn) -> 
                     arguments: &[#(#arg_defs),*],
                     rust_path: ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#ident)),
                     location: ::core::concat!(::core::file!(), ":", ::core::line!()),
+                    states: #states,
                     get: __sturdy_get,
                 }
             }

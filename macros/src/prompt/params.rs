@@ -1,8 +1,9 @@
-//! A prompt's parameters: the injected `Context`, or arguments (`T` required, `Option<T>`
+//! A prompt's parameters: the injected `Context` or `State<T>`, or arguments (`T` required, `Option<T>`
 //! optional, parsed from the strings MCP sends with `FromStr`), each with an optional
 //! `#[arg(description = "…", rename = "…")]`.
 
 use crate::function::Requirements;
+use crate::state::StateParam;
 use crate::syntax::args::set_once;
 use crate::syntax::complete::CompleteSpec;
 use crate::syntax::literal::string;
@@ -18,6 +19,7 @@ const REQUIREMENTS: Requirements = Requirements {
 
 pub(super) enum Param {
     Context,
+    State(StateParam),
     Arg(Box<Arg>),
 }
 
@@ -46,6 +48,10 @@ pub(super) fn analyse(func: &mut ItemFn) -> syn::Result<Vec<Param>> {
         let ty = (*pt.ty).clone();
         if is_context(&ty) {
             params.push(Param::Context);
+            continue;
+        }
+        if let Some(state) = StateParam::of(&ty) {
+            params.push(Param::State(state));
             continue;
         }
         if let Type::Reference(r) = &ty {

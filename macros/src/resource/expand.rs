@@ -38,9 +38,18 @@ pub(super) fn emit(options: &ResourceOptions, params: &[Param], func: &ItemFn) -
     let mut extract = Vec::new();
     let mut call_args = Vec::new();
     let mut completions = Vec::new();
+    let mut inject = Vec::new();
+    let fail = quote! {
+        return ::std::boxed::Box::pin(::core::future::ready(::core::result::Result::Err(e)))
+    };
     for (i, param) in params.iter().enumerate() {
         match param {
             Param::Context => call_args.push(quote!(__sturdy_ctx.clone())),
+            Param::State(state) => {
+                let var = format_ident!("__sturdy_state{}", i);
+                inject.push(state.take(&p, ident, &var, &fail));
+                call_args.push(quote!(#var));
+            }
             Param::Var { name, ty, complete } => {
                 if let Some(c) = complete {
                     let c = c.completer(&p);
@@ -53,11 +62,7 @@ pub(super) fn emit(options: &ResourceOptions, params: &[Param], func: &ItemFn) -
                 extract.push(quote! {
                     let #var: #ty = match #take {
                         ::core::result::Result::Ok(v) => v,
-                        ::core::result::Result::Err(e) => {
-                            return ::std::boxed::Box::pin(::core::future::ready(
-                                ::core::result::Result::Err(e),
-                            ));
-                        }
+                        ::core::result::Result::Err(e) => { #fail }
                     };
                 });
                 call_args.push(quote!(#var));
@@ -73,7 +78,16 @@ pub(super) fn emit(options: &ResourceOptions, params: &[Param], func: &ItemFn) -
     let convert = quote_spanned! {out_span=>
         #p::IntoResourceContents::into_contents(__sturdy_out)
     };
-    let uses_ctx = params.iter().any(|p| matches!(p, Param::Context));
+    let uses_ctx = params
+        .iter()
+        .any(|p| matches!(p, Param::Context | Param::State(_)));
+    let states = crate::state::needs(
+        &p,
+        params.iter().filter_map(|p| match p {
+            Param::State(s) => Some(s),
+            _ => None,
+        }),
+    );
     let ctx_binding = if uses_ctx {
         quote!(__sturdy_ctx)
     } else {
@@ -95,6 +109,7 @@ pub(super) fn emit(options: &ResourceOptions, params: &[Param], func: &ItemFn) -
                 #vars_binding: ::std::vec::Vec<(::std::string::String, ::std::string::String)>,
             ) -> #p::ReadFuture {
                 #(#extract)*
+                #(#inject)*
                 ::std::boxed::Box::pin(async move {
                     let __sturdy_out = #invoke;
                     #convert
@@ -110,6 +125,7 @@ pub(super) fn emit(options: &ResourceOptions, params: &[Param], func: &ItemFn) -
                     rust_path: ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#ident)),
                     location: ::core::concat!(::core::file!(), ":", ::core::line!()),
                     completions: &[#(#completions),*],
+                    states: #states,
                     read: __sturdy_read,
                 }
             }

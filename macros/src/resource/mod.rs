@@ -6,6 +6,7 @@ mod expand;
 mod options;
 
 use crate::function::{strip_arg_attrs, Requirements};
+use crate::state::StateParam;
 use crate::syntax::args::set_once;
 use crate::syntax::complete::CompleteSpec;
 use crate::syntax::types::is_context;
@@ -22,9 +23,10 @@ const REQUIREMENTS: Requirements = Requirements {
     pattern: "#[resource] parameters must be plain names (they are the template's variables)",
 };
 
-/// One parameter: the injected `Context`, or a template variable.
+/// One parameter: the injected `Context` or `State<T>`, or a template variable.
 pub(super) enum Param {
     Context,
+    State(StateParam),
     Var {
         name: String,
         ty: Box<Type>,
@@ -84,6 +86,10 @@ fn params(func: &mut ItemFn, options: &ResourceOptions) -> syn::Result<Vec<Param
             params.push(Param::Context);
             continue;
         }
+        if let Some(state) = StateParam::of(&pt.ty) {
+            params.push(Param::State(state));
+            continue;
+        }
         if let Type::Reference(r) = &*pt.ty {
             return Err(syn::Error::new_spanned(
                 r,
@@ -94,7 +100,7 @@ fn params(func: &mut ItemFn, options: &ResourceOptions) -> syn::Result<Vec<Param
         if !variables.contains(&name) {
             let msg = match &options.address {
                 Address::Uri(_) => format!(
-                    "a resource at a fixed `uri` takes no parameters (but `Context`); for a family \
+                    "a resource at a fixed `uri` takes no parameters (but `Context` and `State<T>`); for a family \
                      of URIs write `template = \"…/{{{name}}}\"`"
                 ),
                 Address::Template { .. } => format!(

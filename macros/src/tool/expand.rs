@@ -48,9 +48,15 @@ pub(super) fn emit(options: &ToolOptions, sig: &Signature, func: &ItemFn) -> Tok
     let mut call_args = Vec::new();
     let mut param_defs = Vec::new();
     let mut param_fns = Vec::new();
+    let mut inject = Vec::new();
     for (i, param) in sig.params.iter().enumerate() {
         match param {
             Param::Context => call_args.push(quote!(__sturdy_ctx.clone())),
+            Param::State(state) => {
+                let var = format_ident!("__sturdy_state{}", i);
+                inject.push(state.take(&p, ident, &var, &quote!(return #p::failed(e))));
+                call_args.push(quote!(#var));
+            }
             Param::Arg(arg) => {
                 let var = format_ident!("__sturdy_arg{}", i);
                 let take_fn = format_ident!("__sturdy_take{}", i);
@@ -146,7 +152,17 @@ pub(super) fn emit(options: &ToolOptions, sig: &Signature, func: &ItemFn) -> Tok
     let output_fns = quote_spanned! {out_ty.span()=>
         (&#p::Probe::<#out_ty>::new()).kind().fns::<#out_ty>()
     };
-    let uses_ctx = sig.params.iter().any(|p| matches!(p, Param::Context));
+    let uses_ctx = sig
+        .params
+        .iter()
+        .any(|p| matches!(p, Param::Context | Param::State(_)));
+    let states = crate::state::needs(
+        &p,
+        sig.params.iter().filter_map(|p| match p {
+            Param::State(s) => Some(s),
+            _ => None,
+        }),
+    );
     let ctx_binding = if uses_ctx {
         quote!(__sturdy_ctx)
     } else {
@@ -181,6 +197,7 @@ pub(super) fn emit(options: &ToolOptions, sig: &Signature, func: &ItemFn) -> Tok
 
         fn __sturdy_call(#ctx_binding: #p::Context, #args_binding: #p::Args) -> #p::CallFuture {
             #(#extract)*
+            #(#inject)*
             ::std::boxed::Box::pin(async move {
                 let __sturdy_out = #invoke;
                 #convert
@@ -208,6 +225,7 @@ pub(super) fn emit(options: &ToolOptions, sig: &Signature, func: &ItemFn) -> Tok
             output_schema: __sturdy_output_schema,
             input_extend: #input_extend,
             output_edit: #output_edit,
+            states: #states,
             call: __sturdy_call,
         }
     };

@@ -1,6 +1,7 @@
 //! What `#[tool]` needs to know about the function: its parameters and what it returns.
 
 use crate::function::Requirements;
+use crate::state::StateParam;
 use crate::syntax::args::set_once;
 use crate::syntax::doc::doc_text;
 use crate::syntax::json::json_value;
@@ -28,6 +29,8 @@ pub(super) struct Signature {
 pub(super) enum Param {
     /// The injected `Context`.
     Context,
+    /// The application's `State<T>`.
+    State(StateParam),
     Arg(Box<Arg>),
 }
 
@@ -84,6 +87,10 @@ impl Signature {
             check_owned(&ty)?;
             if is_context(&ty) {
                 params.push(Param::Context);
+                continue;
+            }
+            if let Some(state) = StateParam::of(&ty) {
+                params.push(Param::State(state));
                 continue;
             }
             if let Some(header) = &header {
@@ -206,7 +213,7 @@ fn check_header_name(header: &LitStr, earlier: &[Param]) -> syn::Result<()> {
             .header
             .as_ref()
             .is_some_and(|h| h.value().eq_ignore_ascii_case(&name)),
-        Param::Context => false,
+        Param::Context | Param::State(_) => false,
     });
     if taken {
         return Err(syn::Error::new(

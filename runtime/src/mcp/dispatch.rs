@@ -340,7 +340,8 @@ impl Server {
             None,
             None,
             Default::default(),
-        );
+        )
+        .with_app_state(self.app_state.clone());
         match self.resources.read(uri, ctx).await {
             // Nothing says how long a resource's contents stay true, nor whether they depend on
             // the caller: clients are told not to reuse them.
@@ -445,7 +446,8 @@ impl Server {
             None,
             if stateless { None } else { session.outbound() },
             Default::default(),
-        );
+        )
+        .with_app_state(self.app_state.clone());
         let prompts = self.prompts.clone();
         let key = format!("prompt:{name}");
         let get = move |ctx: Context| async move {
@@ -526,7 +528,8 @@ impl Server {
             cancel.clone(),
         )
         .with_log_level(log_level)
-        .with_resource_updates(self.resources.updates().clone());
+        .with_resource_updates(self.resources.updates().clone())
+        .with_app_state(self.app_state.clone());
         let outcome = if version.is_stateless() {
             let capabilities = ClientCapabilities::from_json(
                 meta.and_then(|m| m.get(version::META_CLIENT_CAPABILITIES)),

@@ -18,6 +18,7 @@ pub use session::{Session, MAX_SUBSCRIPTIONS_PER_SESSION};
 pub(crate) use subscriptions::ListenPlace;
 pub use subscriptions::MAX_LISTENS_PER_CLIENT;
 
+use crate::app_state::{first_missing, AppState};
 use crate::prompts::Prompts;
 use crate::registry::{Registry, RegistryError};
 use crate::resources::Resources;
@@ -65,6 +66,8 @@ pub struct Server {
     parked: input_required::Parked,
     /// Seals their `requestState`s.
     seal: request_state::StateSeal,
+    /// What `State<T>` parameters receive.
+    app_state: Arc<AppState>,
 }
 
 /// Tools per `tools/list` page.
@@ -96,6 +99,7 @@ impl Server {
             call_timeout: None,
             parked: Default::default(),
             seal: request_state::StateSeal::random(),
+            app_state: Default::default(),
         }
     }
 
@@ -127,6 +131,39 @@ impl Server {
     pub fn with_prompts(mut self, prompts: impl Into<Arc<Prompts>>) -> Self {
         self.prompts = prompts.into();
         self
+    }
+
+    /// Hands `state` to every function taking a `State<T>` parameter. Call
+    /// [`check_app_state`](Self::check_app_state) once everything is served (`App` does) so that
+    /// a missing value is a start-up error rather than a failing call.
+    pub fn with_app_state(mut self, state: AppState) -> Self {
+        self.app_state = Arc::new(state);
+        self
+    }
+
+    /// Whether every `State<T>` a served tool, resource or prompt takes was provided; the error
+    /// names the first function that would miss its state, and the type.
+    pub fn check_app_state(&self) -> Result<(), RegistryError> {
+        let tools = self
+            .registry
+            .defs()
+            .map(|d| (d.rust_path, d.location, d.states));
+        let resources = self
+            .resources
+            .defs()
+            .map(|d| (d.rust_path, d.location, d.states));
+        let prompts = self
+            .prompts
+            .defs()
+            .map(|d| (d.rust_path, d.location, d.states));
+        match first_missing(&self.app_state, tools.chain(resources).chain(prompts)) {
+            None => Ok(()),
+            Some((function, location, type_name)) => Err(RegistryError::MissingState {
+                function: function.to_owned(),
+                location: location.to_owned(),
+                type_name: type_name.to_owned(),
+            }),
+        }
     }
 
     /// A server for every `#[tool]`, `#[resource]` and `#[prompt]` linked into this binary.

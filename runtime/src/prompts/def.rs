@@ -1,6 +1,7 @@
 //! The static description of one prompt that `#[prompt]` submits to the link-time registry.
 
 use super::message::PromptMessage;
+use crate::app_state::StateNeed;
 use crate::completion::Completer;
 use crate::context::Context;
 use crate::error::ToolError;
@@ -29,6 +30,8 @@ pub struct PromptDef {
     pub rust_path: &'static str,
     /// `file:line` of the function.
     pub location: &'static str,
+    /// The application state its `State<T>` parameters need (checked at start-up).
+    pub states: &'static [StateNeed],
     /// Builds the messages from the arguments (all strings, as MCP sends them).
     pub get: fn(Context, Map<String, Value>) -> GetFuture,
 }

@@ -27,6 +27,8 @@ pub struct Prompts {
     by_name: HashMap<&'static str, &'static PromptDef>,
     /// `prompts/list` entries, sorted by name.
     listed: Vec<Value>,
+    /// Every definition, by name.
+    defs: Vec<&'static PromptDef>,
 }
 
 /// Why a prompt could not be expanded.
@@ -52,7 +54,7 @@ impl Prompts {
         defs.sort_by_key(|d| d.name);
         let mut by_name = HashMap::new();
         let mut listed = Vec::new();
-        for def in defs {
+        for &def in &defs {
             if let Some(first) = by_name.insert(def.name, def) {
                 return Err(RegistryError::BadDefinition(format!(
                     "two prompts are named `{}`: {} ({}) and {} ({})",
@@ -83,7 +85,16 @@ impl Prompts {
             }
             listed.push(entry);
         }
-        Ok(Prompts { by_name, listed })
+        Ok(Prompts {
+            by_name,
+            listed,
+            defs,
+        })
+    }
+
+    /// Every prompt definition, sorted by name.
+    pub fn defs(&self) -> impl ExactSizeIterator<Item = &'static PromptDef> + '_ {
+        self.defs.iter().copied()
     }
 
     /// Whether there are no prompts.

@@ -39,6 +39,15 @@ pub enum RegistryError {
     /// A resource or prompt definition cannot be used: two resources with one URI, two prompts
     /// with one name, a URI template that does not parse.
     BadDefinition(String),
+    /// A function takes a `State<T>` the application never provided (`App::state`).
+    MissingState {
+        /// The function (`module::path::function`).
+        function: String,
+        /// `file:line` of the function.
+        location: String,
+        /// The type it needs.
+        type_name: String,
+    },
 }
 
 impl fmt::Display for RegistryError {
@@ -64,6 +73,16 @@ impl fmt::Display for RegistryError {
                 message,
             } => write!(f, "tool `{tool}` ({location}): {message}"),
             RegistryError::BadDefinition(message) => f.write_str(message),
+            RegistryError::MissingState {
+                function,
+                location,
+                type_name,
+            } => write!(
+                f,
+                "`{function}` ({location}) takes a `State<{type_name}>`, but the application \
+                 provides no `{type_name}`: add it with `App::state(..)` (or \
+                 `Server::with_app_state`)"
+            ),
         }
     }
 }

@@ -172,6 +172,11 @@ impl Registry {
         self.entries.iter().map(|e| &e.info)
     }
 
+    /// Every tool definition (on or off), sorted by name.
+    pub fn defs(&self) -> impl ExactSizeIterator<Item = &'static ToolDef> + '_ {
+        self.entries.iter().map(|e| e.def)
+    }
+
     /// The tools that are on (what `tools/list` shows), sorted by name.
     pub fn enabled_tools(&self) -> impl Iterator<Item = &ToolInfo> {
         self.tools().filter(|t| self.switches.is_enabled(&t.name))

@@ -1,6 +1,7 @@
 //! The static description of one resource that `#[resource]` submits to the link-time registry.
 
 use super::contents::ResourceContents;
+use crate::app_state::StateNeed;
 use crate::completion::Completer;
 use crate::context::Context;
 use crate::error::ToolError;
@@ -33,6 +34,8 @@ pub struct ResourceDef {
     pub location: &'static str,
     /// Completions of the template's variables (`#[arg(complete = …)]` on their parameters).
     pub completions: &'static [(&'static str, Completer)],
+    /// The application state its `State<T>` parameters need (checked at start-up).
+    pub states: &'static [StateNeed],
     /// Reads it: the template's variables (name, value), in template order.
     pub read: fn(Context, Vec<(String, String)>) -> ReadFuture,
 }

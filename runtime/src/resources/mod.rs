@@ -34,6 +34,8 @@ pub struct Resources {
     /// `resources/list` and `resources/templates/list` entries, sorted by URI.
     listed: Vec<Value>,
     templates_listed: Vec<Value>,
+    /// Every definition, by URI or template.
+    defs: Vec<&'static ResourceDef>,
 }
 
 /// Why a resource could not be read.
@@ -62,7 +64,7 @@ impl Resources {
         let mut fixed = HashMap::new();
         let mut templates: Vec<(UriTemplate, &'static ResourceDef)> = Vec::new();
         let (mut listed, mut templates_listed) = (Vec::new(), Vec::new());
-        for def in defs {
+        for &def in &defs {
             let mut entry = json!({ "name": def.name });
             if let Some(t) = def.title {
                 entry["title"] = json!(t);
@@ -112,7 +114,13 @@ impl Resources {
             templates,
             listed,
             templates_listed,
+            defs,
         })
+    }
+
+    /// Every resource and template definition, sorted by URI (or template).
+    pub fn defs(&self) -> impl ExactSizeIterator<Item = &'static ResourceDef> + '_ {
+        self.defs.iter().copied()
     }
 
     /// Whether there are no resources and no templates.

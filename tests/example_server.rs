@@ -55,13 +55,74 @@ fn list_tools_prints_every_tool_and_exits() {
 }
 
 #[test]
+fn list_prints_tools_resources_templates_and_prompts_with_their_policies() {
+    let out = Command::new(example("tool_server"))
+        .arg("--list")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "--list failed: {out:?}");
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("--list prints JSON");
+    assert_eq!(doc["server"]["name"], "sturdy-tool-server");
+    // The same tools as --list-tools, with their policies and the state they take.
+    let tools = doc["tools"].as_array().unwrap();
+    assert_eq!(tools.len(), support::list_tools("tool_server").len());
+    let api = tools
+        .iter()
+        .find(|t| t["name"] == "resilient_api_call")
+        .unwrap();
+    let policies: Vec<&str> = api["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["policy"].as_str().unwrap())
+        .collect();
+    // Pipeline order, outer to inner (not the order written).
+    assert_eq!(policies, ["retry", "circuit_breaker", "timeout"], "{api}");
+    assert!(
+        api["state"][0].as_str().unwrap().ends_with("HttpClient"),
+        "{api}"
+    );
+    // Resources, templates and prompts as their list methods show them, plus policies.
+    let resources = doc["resources"].as_array().unwrap();
+    let report = resources
+        .iter()
+        .find(|r| r["uri"] == "reports://daily")
+        .unwrap_or_else(|| panic!("no reports://daily: {doc}"));
+    let notes = resources.iter().find(|r| r["uri"] == "notes://latest");
+    assert!(
+        notes.unwrap()["state"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("Notes"),
+        "{doc}"
+    );
+    assert_eq!(report["policies"][0]["policy"], "cached", "{report}");
+    assert_eq!(report["policies"][0]["ttl"], 60.0, "{report}");
+    let template = &doc["resourceTemplates"][0];
+    assert_eq!(
+        template["uriTemplate"], "status://regions/{region}",
+        "{doc}"
+    );
+    assert_eq!(template["completions"], json!(["region"]), "{template}");
+    assert_eq!(template["policies"], json!([]), "{template}");
+    let prompt = &doc["prompts"][0];
+    assert_eq!(prompt["name"], "explain_region", "{doc}");
+    assert_eq!(prompt["arguments"][0]["name"], "region", "{prompt}");
+    assert_eq!(prompt["completions"], json!(["region"]), "{prompt}");
+}
+
+#[test]
 fn unknown_arguments_are_a_usage_error() {
     let out = Command::new(example("tool_server"))
         .arg("--bogus")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--list-tools"));
+    let usage = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        usage.contains("--list-tools") && usage.contains("--list "),
+        "{usage}"
+    );
 }
 
 #[test]

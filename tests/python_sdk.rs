@@ -2,7 +2,9 @@
 //! in two generations: `mcp` 1.30 (initialize handshake, 2025-11-25) and `mcp` 2.3 (stateless
 //! 2026-07-28, and its legacy handshake mode), over stdio (the SDK starts the server) and over
 //! Streamable HTTP (`tool_server --http 127.0.0.1:<free port>`, stopped with SIGTERM afterwards,
-//! which must end it gracefully with status 0).
+//! which must end it gracefully with status 0). Besides the tools, each run lists and reads the
+//! resources and templates, gets the prompt and completions, and hears a resource a tool changed:
+//! through `resources/subscribe` in a 2025 session, through `subscriptions/listen` in 2026-07-28.
 //!
 //! Each SDK is installed with pip into its own virtualenv under `<target>/python-sdk/` on first use
 //! (about 20 s with access to PyPI) and reused afterwards. The checks themselves live in

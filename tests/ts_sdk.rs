@@ -1,8 +1,10 @@
 //! The example server (`examples/tool_server/`) driven by the official MCP TypeScript SDK client
 //! (`@modelcontextprotocol/sdk`, pinned in `support::node`), the client most MCP hosts embed, over
 //! stdio (the SDK starts the server) and Streamable HTTP: it lists the tools (zod-validated), calls
-//! a structured tool (its `structuredContent` ajv-validated against the `outputSchema`), and gets
-//! `rate_limited` and `circuit_open` errors whose model-facing text it checks. The checks live in
+//! a structured tool (its `structuredContent` ajv-validated against the `outputSchema`), gets
+//! `rate_limited` and `circuit_open` errors whose model-facing text it checks, lists and reads the
+//! resources and templates, gets the prompt and completions, and subscribes to a resource a tool
+//! then changes (it must hear `notifications/resources/updated`). The checks live in
 //! `tests/ts/sdk_client.mjs` (`--example`).
 
 mod support;

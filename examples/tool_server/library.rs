@@ -1,7 +1,10 @@
 //! Resources and prompts a user would copy: a slow report behind `#[cached]`, a template whose
-//! variable completes, and a prompt with completion that embeds a resource.
+//! variable completes, a prompt with completion that embeds a resource, and a notes board whose
+//! resource tells subscribers when a tool changes it.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 use sturdy::prelude::*;
 
@@ -58,4 +61,42 @@ fn explain_region(
             "Explain the status of {region} above to an on-call operator, in two sentences."
         )),
     ]
+}
+
+/// The operators' latest notes, shared by the tool that adds one and the resource that shows
+/// them (application state: `App::state(Notes::default())`).
+#[derive(Default)]
+pub struct Notes(Mutex<VecDeque<String>>);
+
+/// Notes kept (the oldest go first) and characters per note: the board's memory stays bounded.
+const MAX_NOTES: usize = 100;
+const MAX_NOTE_CHARS: usize = 1000;
+
+/// The operators' latest notes, newest first. Subscribe to hear when one is added.
+#[resource(uri = "notes://latest", mime_type = "text/plain")]
+fn latest_notes(notes: State<Notes>) -> String {
+    let notes = notes.0.lock().unwrap_or_else(|p| p.into_inner());
+    notes.iter().rev().cloned().collect::<Vec<_>>().join("\n")
+}
+
+/// Leave a note for the other operators (at most 1000 characters; the latest 100 are kept).
+/// Clients subscribed to `notes://latest` are told it changed.
+#[tool(destructive = false, idempotent = false)]
+fn add_note(ctx: Context, notes: State<Notes>, text: String) -> Result<String, ToolError> {
+    let chars = text.chars().count();
+    if chars > MAX_NOTE_CHARS {
+        return Err(ToolError::invalid_arguments(format!(
+            "a note has at most {MAX_NOTE_CHARS} characters; this one has {chars}"
+        )));
+    }
+    let count = {
+        let mut notes = notes.0.lock().unwrap_or_else(|p| p.into_inner());
+        if notes.len() == MAX_NOTES {
+            notes.pop_front();
+        }
+        notes.push_back(text);
+        notes.len()
+    };
+    ctx.resource_updated("notes://latest");
+    Ok(format!("noted ({count} on the board)"))
 }

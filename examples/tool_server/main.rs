@@ -1,7 +1,7 @@
 //! An example MCP tool server: run it with `cargo run --example tool_server` and connect any MCP
-//! client over stdio (or `-- --http 127.0.0.1:8080` for Streamable HTTP), or print its tools with
-//! `cargo run --example tool_server -- --list-tools`. Besides its tools it serves resources and
-//! prompts (`library.rs`).
+//! client over stdio (or `-- --http 127.0.0.1:8080` for Streamable HTTP), or print what it serves
+//! with `cargo run --example tool_server -- --list` (tools only: `--list-tools`). Besides its
+//! tools it serves resources and prompts (`library.rs`).
 //!
 //! `load_balanced_request` calls the instances listed in `STURDY_UPSTREAMS`
 //! (`name=url,name=url`); `cargo run --example demo` shows every tool at work against local
@@ -41,10 +41,11 @@ async fn main() -> std::process::ExitCode {
         )
         // The built-in `health_check` / `simple_health` tools, and `GET /ready` over HTTP.
         .health(health)
-        // What the tools' `State<…>` parameters receive: one HTTP client for the API tools, the
-        // upstream instances for `load_balanced_request`.
+        // What the `State<…>` parameters receive: one HTTP client for the API tools, the
+        // upstream instances for `load_balanced_request`, the notes board.
         .state(tools::api::http_client())
         .state(balancer)
+        .state(library::Notes::default())
         .run()
         .await
 }

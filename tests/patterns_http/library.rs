@@ -69,3 +69,42 @@ async fn the_example_serves_resources_prompts_and_completions() {
         "status://regions/us-east"
     );
 }
+
+#[tokio::test]
+async fn the_notes_board_is_state_shared_by_a_tool_and_a_resource_and_stays_bounded() {
+    let mut server = ToolServer::start().await;
+    let r = server.call("add_note", json!({"text": "first"})).await;
+    assert_eq!(text(&r), "noted (1 on the board)", "{r}");
+    let r = server.call("add_note", json!({"text": "second"})).await;
+    assert_eq!(text(&r), "noted (2 on the board)", "{r}");
+    let read = server
+        .request("resources/read", json!({"uri": "notes://latest"}))
+        .await;
+    assert_eq!(
+        read["result"]["contents"][0]["text"], "second\nfirst",
+        "{read}"
+    );
+
+    // Too long: refused, the board unchanged.
+    let r = server
+        .call("add_note", json!({"text": "x".repeat(1001)}))
+        .await;
+    assert!(is_error(&r), "{r}");
+    assert!(text(&r).contains("at most 1000 characters"), "{r}");
+    // The latest 100 are kept, the oldest dropped.
+    for i in 3..=105 {
+        let r = server
+            .call("add_note", json!({"text": format!("note {i}")}))
+            .await;
+        assert!(!is_error(&r), "{r}");
+    }
+    let r = server.call("add_note", json!({"text": "last"})).await;
+    assert_eq!(text(&r), "noted (100 on the board)", "{r}");
+    let read = server
+        .request("resources/read", json!({"uri": "notes://latest"}))
+        .await;
+    let notes = read["result"]["contents"][0]["text"].as_str().unwrap();
+    let lines: Vec<&str> = notes.lines().collect();
+    assert_eq!(lines.len(), 100);
+    assert_eq!((lines[0], lines[99]), ("last", "note 7"));
+}

@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import math
 import sys
 import traceback
+import warnings
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Awaitable, Callable
@@ -132,14 +134,36 @@ class Wire:
 ProgressFn = Callable[[float, "float | None", "str | None"], Awaitable[None]]
 
 
+class Updates:
+    """The `notifications/resources/updated` a 2025 session received (through the SDK's message
+    handler), in order."""
+
+    def __init__(self) -> None:
+        self._send, self._receive = anyio.create_memory_object_stream(math.inf)
+
+    async def on_message(self, message: Any) -> None:
+        # 1.x wraps notifications in a RootModel (`.root`); 2.x hands the notification itself.
+        note = getattr(message, "root", message)
+        if getattr(note, "method", None) == "notifications/resources/updated":
+            self._send.send_nowait(str(note.params.uri))
+
+    async def wait(self, uri: str) -> None:
+        while (await self._receive.receive()) != uri:
+            pass
+
+
 class Connection:
     """What the scenario needs from a connected client, the same for both SDK generations."""
 
-    def __init__(self, protocol_version: str, server_name: str | None, list_tools, call_tool):
+    def __init__(self, protocol_version: str, server_name: str | None, list_tools, call_tool, sdk):
         self.protocol_version = protocol_version
         self.server_name = server_name
         self._list_tools = list_tools
         self._call_tool = call_tool
+        # The SDK's own client object (`ClientSession` in 1.x, `Client` in 2.x): resources,
+        # prompts and completion have the same method names in both generations.
+        self.sdk = sdk
+        self.watch: Callable[[str], Any] | None = None
 
     async def list_tools(self) -> list[dict[str, Any]]:
         tools: list[dict[str, Any]] = []
@@ -211,18 +235,33 @@ if SDK_MAJOR == 1:
     @asynccontextmanager
     async def connect(target: Target, mode: str, wire: Wire) -> AsyncIterator[Connection]:
         async with streams(target, wire) as (read, write):
+            updates = Updates()
             async with ClientSession(
-                read, write, sampling_callback=on_sampling, elicitation_callback=on_elicitation
+                read,
+                write,
+                sampling_callback=on_sampling,
+                elicitation_callback=on_elicitation,
+                message_handler=updates.on_message,
             ) as session:
                 init = await session.initialize()
-                yield Connection(
+                conn = Connection(
                     init.protocolVersion,
                     init.serverInfo.name,
                     lambda cursor: session.list_tools(params=PaginatedRequestParams(cursor=cursor)),
                     lambda name, args, progress: session.call_tool(
                         name, args, progress_callback=progress
                     ),
+                    session,
                 )
+                conn.watch = lambda uri: subscribed(session, updates, uri)
+                yield conn
+
+    @asynccontextmanager
+    async def subscribed(session: Any, updates: Updates, uri: str) -> AsyncIterator[Any]:
+        """resources/subscribe (2025): yields a wait for the next update of `uri`."""
+        await session.subscribe_resource(uri)
+        yield lambda: updates.wait(uri)
+        await session.unsubscribe_resource(uri)
 
 elif SDK_MAJOR == 2:
     import httpx2
@@ -232,33 +271,77 @@ elif SDK_MAJOR == 2:
     # "auto" (the default) probes server/discover and adopts 2026-07-28 if the server offers it;
     # "legacy" forces the initialize handshake.
     MODES = [("auto", "2026-07-28"), ("legacy", "2025-11-25")]
+    from mcp.client.subscriptions import ResourceUpdated
+
+    # The legacy handshake's subscriptions are what this mode checks: the SDK's warning that they
+    # are gone from 2026-07-28 is not news here.
+    warnings.filterwarnings("ignore", message="resources/(un)?subscribe is removed")
+
     ASKABLE = {"sampling_callback": on_sampling, "elicitation_callback": on_elicitation}
 
     @asynccontextmanager
-    async def client(target: Target, mode: str, wire: Wire) -> AsyncIterator[Client]:
+    async def client(
+        target: Target, mode: str, wire: Wire, updates: Updates
+    ) -> AsyncIterator[Client]:
         if target.http:
             # `Client(url)` builds this same transport with a default HTTP client; this one records.
             async with httpx2.AsyncClient(
                 timeout=httpx2.Timeout(**HTTP_TIMEOUT), event_hooks=wire.hooks()
             ) as http:
                 transport = streamable_http_client(target.where, http_client=http)
-                async with Client(transport, mode=mode, **ASKABLE) as c:
+                async with Client(
+                    transport, mode=mode, message_handler=updates.on_message, **ASKABLE
+                ) as c:
                     yield c
         else:
             server = StdioServerParameters(command=target.where, args=[])
-            async with Client(server, mode=mode, **ASKABLE) as c:
+            async with Client(
+                server, mode=mode, message_handler=updates.on_message, **ASKABLE
+            ) as c:
                 yield c
 
     @asynccontextmanager
     async def connect(target: Target, mode: str, wire: Wire) -> AsyncIterator[Connection]:
-        async with client(target, mode, wire) as c:
+        updates = Updates()
+        async with client(target, mode, wire, updates) as c:
             info = c.server_info
-            yield Connection(
+            conn = Connection(
                 c.protocol_version,
                 info.name if info is not None else None,
                 lambda cursor: c.list_tools(cursor=cursor),
                 lambda name, args, progress: c.call_tool(name, args, progress_callback=progress),
+                c,
             )
+            if c.protocol_version in HANDSHAKE_REVISIONS:
+                conn.watch = lambda uri: subscribed(c, updates, uri)
+            else:
+                conn.watch = lambda uri: listening(c, uri)
+            yield conn
+
+    @asynccontextmanager
+    async def subscribed(c: Any, updates: Updates, uri: str) -> AsyncIterator[Any]:
+        """resources/subscribe (the legacy handshake): yields a wait for the next update."""
+        await c.subscribe_resource(uri)
+        yield lambda: updates.wait(uri)
+        await c.unsubscribe_resource(uri)
+
+    @asynccontextmanager
+    async def listening(c: Any, uri: str) -> AsyncIterator[Any]:
+        """subscriptions/listen (2026-07-28): yields a wait for the next update of `uri`."""
+        async with c.listen(resource_subscriptions=[uri]) as sub:
+            honored = as_json(sub.honored)
+            check(
+                honored.get("resourceSubscriptions") == [uri],
+                f"listen acknowledged {show(honored)}, expected resourceSubscriptions [{uri}]",
+            )
+
+            async def updated() -> None:
+                async for event in sub:
+                    if isinstance(event, ResourceUpdated) and event.uri == uri:
+                        return
+                raise CheckFailed(f"the listen stream ended before {uri} was updated")
+
+            yield updated
 
 else:
     sys.exit(f"FAIL: unsupported mcp SDK version {SDK_VERSION} (expected 1.x or 2.x)")
@@ -391,10 +474,95 @@ async def scenario(target: Target, mode: str, expected_version: str) -> None:
         print(f"{label} summarize_with_client_model: {text_of(r)!r}, asked {ASKED}")
         check(not r.get("isError") and text_of(r) == "THE END", f"summarize: {show(r)}")
         check(ASKED[1:] == [("sampling", 20)], f"sampling requests: {ASKED}")
+
+        await library(conn, label)
     if target.http:
         # After the connection closed: a handshake session ends with DELETE.
         print(f"{label} wire: {check_wire(wire, conn.protocol_version)}")
     print(f"{label} OK")
+
+
+async def library(conn: Connection, label: str) -> None:
+    """The example's resources, prompt and completions (`examples/tool_server/library.rs`), and a
+    resource update heard through the SDK: `resources/subscribe` in a 2025 session,
+    `subscriptions/listen` in 2026-07-28."""
+    from mcp.types import PromptReference, ResourceTemplateReference
+
+    sdk = conn.sdk
+    resources = as_json(await sdk.list_resources())["resources"]
+    uris = sorted(r["uri"] for r in resources)
+    print(f"{label} resources: {uris}")
+    check(uris == ["notes://latest", "reports://daily"], f"resources/list: {show(resources)}")
+    report = next(r for r in resources if r["uri"] == "reports://daily")
+    check(report.get("mimeType") == "text/markdown", f"reports://daily: {show(report)}")
+    templates = as_json(await sdk.list_resource_templates())["resourceTemplates"]
+    check(
+        [t["uriTemplate"] for t in templates] == ["status://regions/{region}"],
+        f"resources/templates/list: {show(templates)}",
+    )
+
+    # A cached resource: the second read is the first one's contents (the same build).
+    first = as_json(await sdk.read_resource("reports://daily"))["contents"]
+    again = as_json(await sdk.read_resource("reports://daily"))["contents"]
+    check(first[0]["text"].startswith("# Daily report (build "), f"reports://daily: {show(first)}")
+    check(first == again, f"reports://daily read twice: {show(first)} then {show(again)}")
+    status = as_json(await sdk.read_resource("status://regions/eu-west"))["contents"][0]
+    check(
+        status["uri"] == "status://regions/eu-west"
+        and json.loads(status["text"]) == {"region": "eu-west", "status": "healthy"},
+        f"status://regions/eu-west: {show(status)}",
+    )
+    try:
+        r = await sdk.read_resource("status://nowhere")
+    except SdkError as e:
+        expected = -32002 if conn.protocol_version in HANDSHAKE_REVISIONS else -32602
+        print(f"{label} unknown resource: code={e.error.code} message={e.error.message!r}")
+        check(e.error.code == expected, f"unknown resource: code {e.error.code}, expected {expected}")
+    else:
+        raise CheckFailed(f"reading an unknown resource did not raise: {show(as_json(r))}")
+
+    prompts = as_json(await sdk.list_prompts())["prompts"]
+    explain = next((p for p in prompts if p["name"] == "explain_region"), None)
+    check(explain is not None, f"prompts/list: {show(prompts)}")
+    check(
+        explain.get("arguments") == [{"name": "region", "description": "The region", "required": True}],
+        f"explain_region's arguments: {show(explain)}",
+    )
+    got = as_json(await sdk.get_prompt("explain_region", {"region": "us-east"}))
+    messages = got["messages"]
+    print(f"{label} explain_region(us-east): {len(messages)} messages")
+    check(len(messages) == 2, f"prompts/get explain_region: {show(got)}")
+    embedded = messages[0]["content"]
+    check(
+        embedded.get("type") == "resource"
+        and embedded["resource"]["uri"] == "status://regions/us-east",
+        f"explain_region's first message embeds no resource: {show(messages[0])}",
+    )
+    check("us-east" in messages[1]["content"]["text"], f"explain_region's text: {show(messages[1])}")
+
+    by_prompt = as_json(
+        await sdk.complete(PromptReference(type="ref/prompt", name="explain_region"), {"name": "region", "value": "eu"})
+    )["completion"]
+    by_template = as_json(
+        await sdk.complete(
+            ResourceTemplateReference(type="ref/resource", uri="status://regions/{region}"),
+            {"name": "region", "value": "us"},
+        )
+    )["completion"]
+    print(f"{label} completions: eu -> {by_prompt['values']}, us -> {by_template['values']}")
+    check(by_prompt["values"] == ["eu-west", "eu-central"], f"completion of eu: {show(by_prompt)}")
+    check(by_template["values"] == ["us-east", "us-west"], f"completion of us: {show(by_template)}")
+
+    # A tool changes a resource; the client hears of it and reads the new contents.
+    assert conn.watch is not None
+    async with conn.watch("notes://latest") as updated:
+        r = await conn.call_tool("add_note", {"text": f"checked by {label}"})
+        check(not r.get("isError"), f"add_note: {show(r)}")
+        with anyio.fail_after(10):
+            await updated()
+    notes = as_json(await sdk.read_resource("notes://latest"))["contents"][0]["text"]
+    check(notes.splitlines()[0] == f"checked by {label}", f"notes://latest after add_note: {notes!r}")
+    print(f"{label} notes://latest updated, heard and read again")
 
 
 # Set by --cases FILE: the calls of a type-torture server (tests/type_torture/cases.json), run
@@ -461,7 +629,10 @@ def check_wire(wire: Wire, version: str) -> str:
             len(asking) == 2 and all(e.content_type == "text/event-stream" for e in asking),
             f"the calls that ask the client were not answered as SSE streams; {trace}",
         )
-    others = [e for e in posts if e.status == 200 and e.tool not in streamed]
+    # A listen stream (2026-07-28 resource subscriptions) is an SSE response that stays open.
+    others = [
+        e for e in posts if e.status == 200 and e.tool not in streamed and e.rpc != "subscriptions/listen"
+    ]
     if CUT_STREAMS:
         # Any call that outlasts the cut is answered as a resumable stream too.
         others = [e for e in others if e.rpc != "tools/call"]

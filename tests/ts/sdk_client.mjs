@@ -7,8 +7,9 @@
 //   suites: --cases <file.json>   every tool listed has cases; each is called as given (must
 //                                 succeed with the expected result) and with `fail: true` (must be
 //                                 an error result carrying no structuredContent)
-//           --example <dead url>  the example tool server: a structured tool, a rate limit and an
-//                                 open circuit (<dead url> refuses connections)
+//           --example <dead url>  the example tool server: a structured tool, a rate limit, an
+//                                 open circuit (<dead url> refuses connections), its resources,
+//                                 prompt and completions, and a resource-updated notification
 // MCP_TS_SDK names the installed SDK package directory. Any failed check exits with status 1.
 // Run by tests/type_torture.rs and tests/ts_sdk.rs.
 
@@ -26,6 +27,7 @@ const sdk = (p) => import(pathToFileURL(path.join(sdkRoot, "dist/esm", p)).href)
 const { Client } = await sdk("client/index.js");
 const { StdioClientTransport } = await sdk("client/stdio.js");
 const { StreamableHTTPClientTransport } = await sdk("client/streamableHttp.js");
+const { ResourceUpdatedNotificationSchema } = await sdk("types.js");
 const sdkVersion = JSON.parse(fs.readFileSync(path.join(sdkRoot, "package.json"), "utf8")).version;
 
 const args = process.argv.slice(2);
@@ -164,6 +166,66 @@ async function exampleSuite(client, deadUrl) {
   assert.match(textOf(open), /^circuit open: the service is failing, retry after \d+\.\d s$/, show(open));
   assert.equal(open._meta["dev.sturdy/error"].error, "circuit_open", show(open));
   console.log(`${label} resilient_api_call, circuit open: ${show(textOf(open))}`);
+
+  await librarySuite(client);
+}
+
+/// The example's resources, prompt and completions (examples/tool_server/library.rs), each result
+/// checked by the SDK with zod, and a resource update heard through `resources/subscribe`.
+async function librarySuite(client) {
+  const { resources } = await client.listResources();
+  assert.deepEqual(resources.map((r) => r.uri).sort(), ["notes://latest", "reports://daily"], show(resources));
+  const { resourceTemplates } = await client.listResourceTemplates();
+  assert.deepEqual(resourceTemplates.map((t) => t.uriTemplate), ["status://regions/{region}"]);
+
+  const first = await client.readResource({ uri: "reports://daily" });
+  const again = await client.readResource({ uri: "reports://daily" });
+  assert.match(first.contents[0].text, /^# Daily report \(build \d+\)/, show(first));
+  assert.deepEqual(again.contents, first.contents, "a cached resource is read again unchanged");
+  const status = await client.readResource({ uri: "status://regions/us-west" });
+  assert.deepEqual(JSON.parse(status.contents[0].text), { region: "us-west", status: "healthy" });
+  await assert.rejects(client.readResource({ uri: "status://nowhere" }), (e) => {
+    assert.equal(e.code, -32002, show(e));
+    return true;
+  });
+  console.log(`${label} resources: ${resources.length} listed, read (cached, template, unknown: -32002)`);
+
+  const { prompts } = await client.listPrompts();
+  const explain = prompts.find((p) => p.name === "explain_region");
+  assert.deepEqual(explain?.arguments, [{ name: "region", description: "The region", required: true }]);
+  const got = await client.getPrompt({ name: "explain_region", arguments: { region: "eu-central" } });
+  assert.equal(got.messages.length, 2, show(got));
+  assert.equal(got.messages[0].content.type, "resource", show(got));
+  assert.equal(got.messages[0].content.resource.uri, "status://regions/eu-central", show(got));
+  assert.match(got.messages[1].content.text, /eu-central/, show(got));
+
+  const byPrompt = await client.complete({
+    ref: { type: "ref/prompt", name: "explain_region" },
+    argument: { name: "region", value: "us" },
+  });
+  assert.deepEqual(byPrompt.completion.values, ["us-east", "us-west"], show(byPrompt));
+  const byTemplate = await client.complete({
+    ref: { type: "ref/resource", uri: "status://regions/{region}" },
+    argument: { name: "region", value: "eu-w" },
+  });
+  assert.deepEqual(byTemplate.completion.values, ["eu-west"], show(byTemplate));
+  console.log(`${label} prompt and completions: ${show(byPrompt.completion.values)}, ${show(byTemplate.completion.values)}`);
+
+  // A tool changes a resource: the subscribed client is told, and reads the new contents.
+  let heard;
+  const updated = new Promise((resolve) => {
+    heard = resolve;
+  });
+  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (note) => heard(note.params.uri));
+  await client.subscribeResource({ uri: "notes://latest" });
+  const added = await client.callTool({ name: "add_note", arguments: { text: `checked by ${label}` } });
+  assert.ok(!added.isError, show(added));
+  const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error("no resources/updated within 10 s")), 10_000));
+  assert.equal(await Promise.race([updated, timeout]), "notes://latest");
+  await client.unsubscribeResource({ uri: "notes://latest" });
+  const notes = await client.readResource({ uri: "notes://latest" });
+  assert.equal(notes.contents[0].text.split("\n")[0], `checked by ${label}`, show(notes));
+  console.log(`${label} notes://latest: updated, heard, read again`);
 }
 
 let client;

@@ -1,4 +1,8 @@
-//! The command line every sturdy server answers: serve stdio or HTTP, or `--list-tools`.
+//! The command line every sturdy server answers: serve stdio or HTTP, or list what it serves.
+
+mod listing;
+
+pub use listing::{list_json, list_tools_json};
 
 use crate::app_state::AppState;
 use crate::health::HealthChecker;
@@ -6,7 +10,6 @@ use crate::mcp::{Server, ServerInfo};
 use crate::registry::Registry;
 use crate::transport::http::{self, BearerToken, HttpOptions};
 use crate::transport::stdio;
-use serde_json::Value;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,7 +28,7 @@ pub struct App {
     state: AppState,
 }
 
-const USAGE: &str = "usage: [--http ADDR | --list-tools | --help]
+const USAGE: &str = "usage: [--http ADDR | --list | --list-tools | --help]
 
   (no option)   serve MCP over stdio (newline-delimited JSON-RPC)
   --http ADDR   serve MCP over Streamable HTTP at http://ADDR/mcp (e.g. 127.0.0.1:8000);
@@ -46,6 +49,8 @@ const USAGE: &str = "usage: [--http ADDR | --list-tools | --help]
                 idle keep-alive, STURDY_BODY_TIMEOUT (default 30) a body's arrival, in seconds.
                 SIGINT/SIGTERM stop accepting and let in-flight calls finish for up to
                 STURDY_SHUTDOWN_GRACE seconds (default 30), then cut them.
+  --list        print what the server serves as JSON and exit: tools, resources, resource
+                templates and prompts, each with its resilience policies
   --list-tools  print every tool (schemas, annotations, policies) as JSON and exit
   --help        print this help
 
@@ -193,6 +198,10 @@ impl App {
                     }
                 }
             }
+            ["--list"] => {
+                println!("{}", list_json(&server));
+                ExitCode::SUCCESS
+            }
             ["--list-tools"] => {
                 println!("{}", list_tools_json(server.registry()));
                 ExitCode::SUCCESS
@@ -310,23 +319,6 @@ fn env_seconds(name: &str) -> Result<Option<Duration>, String> {
         .filter(|s| *s > 0.0 && s.is_finite())
         .map(|s| Some(Duration::from_secs_f64(s)))
         .ok_or_else(|| format!("{name}={text}: not a positive number of seconds"))
-}
-
-/// The `--list-tools` document: `{"tools": [{name, description, inputSchema, outputSchema,
-/// annotations, policies}]}`.
-pub fn list_tools_json(registry: &Registry) -> String {
-    let tools: Vec<Value> = registry
-        .tools()
-        .map(|t| {
-            let mut v = serde_json::to_value(t).expect("tool info serialises");
-            if let Value::Object(m) = &mut v {
-                m.remove("_meta");
-                m.insert("policies".into(), Value::Array(t.policies.clone()));
-            }
-            v
-        })
-        .collect();
-    serde_json::to_string_pretty(&serde_json::json!({ "tools": tools })).expect("serialises")
 }
 
 /// Logs to stderr, filtered by `STURDY_LOG` (default `warn`). A subscriber the program installed

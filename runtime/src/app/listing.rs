@@ -1,0 +1,104 @@
+//! What `--list` and `--list-tools` print: what a server serves, with the resilience policies on
+//! each function, as JSON (for people reading it and for scripts checking a build).
+
+use crate::app_state::StateNeed;
+use crate::mcp::Server;
+use crate::registry::Registry;
+use crate::resilience::macro_support::policies_of;
+use crate::resources::{Address, ResourceDef};
+use serde_json::{json, Map, Value};
+
+/// The `--list-tools` document: `{"tools": [{name, description, inputSchema, outputSchema,
+/// annotations, policies}]}`.
+pub fn list_tools_json(registry: &Registry) -> String {
+    pretty(&json!({ "tools": tools(registry) }))
+}
+
+/// The `--list` document: everything the server serves, each entry as its list method shows it
+/// to clients plus `policies` (the resilience attributes, in pipeline order) and, where the
+/// function takes application state, `state` (the types):
+///
+/// `{"server": {name, version}, "tools": [..], "resources": [..], "resourceTemplates": [..],
+/// "prompts": [..]}`. Tools that are off also say `"enabled": false`; template variables and
+/// prompt arguments that complete are listed under `completions`.
+pub fn list_json(server: &Server) -> String {
+    let resources = server.resources();
+    let fixed = resources
+        .defs()
+        .filter(|d| matches!(d.address, Address::Uri(_)));
+    let templates = resources
+        .defs()
+        .filter(|d| matches!(d.address, Address::Template(_)));
+    let listed_resources: Vec<Value> = fixed
+        .zip(resources.listed())
+        .map(|(def, entry)| resource(def, entry))
+        .collect();
+    let listed_templates: Vec<Value> = templates
+        .zip(resources.templates_listed())
+        .map(|(def, entry)| resource(def, entry))
+        .collect();
+    let prompts: Vec<Value> = server
+        .prompts()
+        .defs()
+        .zip(server.prompts().listed())
+        .map(|(def, entry)| {
+            let completions: Vec<&str> = def
+                .arguments
+                .iter()
+                .filter(|a| a.complete.is_some())
+                .map(|a| a.name)
+                .collect();
+            described(entry, def.rust_path, def.states, &completions)
+        })
+        .collect();
+    let info = server.info();
+    pretty(&json!({
+        "server": { "name": info.name, "version": info.version },
+        "tools": tools(server.registry()),
+        "resources": listed_resources,
+        "resourceTemplates": listed_templates,
+        "prompts": prompts,
+    }))
+}
+
+/// Every tool as `tools/list` shows it (without `_meta`), with its policies and state.
+fn tools(registry: &Registry) -> Vec<Value> {
+    registry
+        .defs()
+        .zip(registry.tools())
+        .map(|(def, info)| {
+            let mut entry = serde_json::to_value(info).expect("tool info serialises");
+            if let Value::Object(m) = &mut entry {
+                m.remove("_meta");
+            }
+            let mut entry = described(&entry, def.rust_path, def.states, &[]);
+            if !registry.switches().is_enabled(def.name) {
+                entry["enabled"] = json!(false);
+            }
+            entry
+        })
+        .collect()
+}
+
+fn resource(def: &ResourceDef, entry: &Value) -> Value {
+    let completions: Vec<&str> = def.completions.iter().map(|(var, _)| *var).collect();
+    described(entry, def.rust_path, def.states, &completions)
+}
+
+/// `entry` plus `policies`, and `state` / `completions` when there are any.
+fn described(entry: &Value, rust_path: &str, states: &[StateNeed], completions: &[&str]) -> Value {
+    let mut m: Map<String, Value> = entry.as_object().cloned().unwrap_or_default();
+    m.insert("policies".into(), Value::Array(policies_of(rust_path)));
+    if !states.is_empty() {
+        let types: Vec<&str> = states.iter().map(StateNeed::type_name).collect();
+        m.insert("state".into(), json!(types));
+    }
+    if !completions.is_empty() {
+        m.insert("completions".into(), json!(completions));
+    }
+    Value::Object(m)
+}
+
+fn pretty(document: &Value) -> String {
+    serde_json::to_string_pretty(document).expect("JSON values serialise")
+}

@@ -407,6 +407,27 @@ fn test_trigger_tool_change(ctx: Context) -> Result<String, ToolError> {
     }
 }
 
+/// Off until `test_trigger_prompt_change` turns it on (it appears in `prompts/list` then).
+#[prompt(disabled)]
+fn test_dynamic_prompt() -> &'static str {
+    "I was turned on at run time."
+}
+
+/// Turns `test_dynamic_prompt` on, or off when it is on: the prompt list changes, and clients
+/// that listen are told (scenario `server-stateless`, `promptsListChanged`).
+#[tool]
+fn test_trigger_prompt_change(ctx: Context) -> Result<String, ToolError> {
+    let prompts = ctx
+        .prompts()
+        .ok_or_else(|| ToolError::new("no prompt list to change (a detached call)"))?;
+    if prompts.enable("test_dynamic_prompt") {
+        Ok("test_dynamic_prompt is on".into())
+    } else {
+        prompts.disable("test_dynamic_prompt");
+        Ok("test_dynamic_prompt is off".into())
+    }
+}
+
 // Scenarios `resources-*` and `sep-2164-resource-not-found`.
 
 /// A static text resource.

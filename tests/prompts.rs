@@ -65,7 +65,10 @@ fn panicking() -> String {
 async fn listed_and_expanded_in_a_2025_session() {
     let mut client = Client::start();
     let init = client.initialize("2025-11-25").await;
-    assert_eq!(init["result"]["capabilities"]["prompts"], json!({}));
+    assert_eq!(
+        init["result"]["capabilities"]["prompts"],
+        json!({"listChanged": true})
+    );
     let list = client.request(2, "prompts/list", json!({})).await;
     let prompts = list["result"]["prompts"].as_array().unwrap();
     let names: Vec<&str> = prompts

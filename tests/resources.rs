@@ -85,7 +85,7 @@ async fn listed_and_read_in_a_2025_session() {
     let init = client.initialize("2025-11-25").await;
     assert_eq!(
         init["result"]["capabilities"]["resources"],
-        json!({"subscribe": true})
+        json!({"subscribe": true, "listChanged": true})
     );
     let list = client.request(2, "resources/list", json!({})).await;
     let resources = list["result"]["resources"].as_array().unwrap();

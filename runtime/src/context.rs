@@ -14,7 +14,7 @@ pub(crate) use question::{Question, Questions};
 use crate::app_state::{AppState, State};
 use crate::protocol::LogLevel;
 use crate::resource_updates::ResourceUpdates;
-use crate::tool_switches::ToolSwitches;
+use crate::switches::Switches;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -37,7 +37,10 @@ pub struct Context {
     /// What this handle's requests to the client are called in a stateless round.
     request_key: Option<Arc<str>>,
     /// The switches of the registry the call came through.
-    switches: Option<Arc<ToolSwitches>>,
+    switches: Option<Arc<Switches>>,
+    /// The switches of the resources and of the prompts served with it.
+    resource_switches: Option<Arc<Switches>>,
+    prompt_switches: Option<Arc<Switches>>,
     /// Where the server announces resource updates.
     resource_updates: Option<Arc<ResourceUpdates>>,
     /// What `State<T>` parameters receive.
@@ -78,6 +81,8 @@ impl Context {
             }),
             request_key: None,
             switches: None,
+            resource_switches: None,
+            prompt_switches: None,
             resource_updates: None,
             app_state: None,
         }
@@ -120,7 +125,7 @@ impl Context {
     }
 
     /// This context, for a call through a registry with these switches.
-    pub(crate) fn with_switches(mut self, switches: Arc<ToolSwitches>) -> Self {
+    pub(crate) fn with_switches(mut self, switches: Arc<Switches>) -> Self {
         self.switches = Some(switches);
         self
     }
@@ -135,8 +140,31 @@ impl Context {
     /// }
     /// # }
     /// ```
-    pub fn tools(&self) -> Option<&ToolSwitches> {
+    pub fn tools(&self) -> Option<&Switches> {
         self.switches.as_deref()
+    }
+
+    /// This context, for a server whose resources and prompts have these switches.
+    pub(crate) fn with_list_switches(
+        mut self,
+        resources: Arc<Switches>,
+        prompts: Arc<Switches>,
+    ) -> Self {
+        self.resource_switches = Some(resources);
+        self.prompt_switches = Some(prompts);
+        self
+    }
+
+    /// The switches of the resources served with this call, by URI (or template, as written):
+    /// turn one on or off, and clients that listen are told the resource list changed. `None`
+    /// for a detached context.
+    pub fn resources(&self) -> Option<&Switches> {
+        self.resource_switches.as_deref()
+    }
+
+    /// The switches of the prompts served with this call, by name. `None` for a detached context.
+    pub fn prompts(&self) -> Option<&Switches> {
+        self.prompt_switches.as_deref()
     }
 
     /// This context, with its requests to the client (`elicit`, `sample`, `request`) named `key`.
@@ -159,6 +187,8 @@ impl Context {
             inner: self.inner.clone(),
             request_key: Some(key.into()),
             switches: self.switches.clone(),
+            resource_switches: self.resource_switches.clone(),
+            prompt_switches: self.prompt_switches.clone(),
             resource_updates: self.resource_updates.clone(),
             app_state: self.app_state.clone(),
         }

@@ -36,8 +36,8 @@ pub use private as __private;
 mod output;
 mod protocol;
 mod resource_updates;
+mod switches;
 mod tool;
-mod tool_switches;
 
 pub use app::App;
 pub use app_state::State;

@@ -27,6 +27,7 @@ pub(super) fn emit(options: &PromptOptions, params: &[Param], func: &ItemFn) -> 
         Some(t) => quote!(::core::option::Option::Some(#t)),
         None => quote!(::core::option::Option::None),
     };
+    let disabled = options.disabled.unwrap_or(false);
     let fail = quote! {
         return ::std::boxed::Box::pin(::core::future::ready(::core::result::Result::Err(e)))
     };
@@ -144,6 +145,7 @@ pub(super) fn emit(options: &PromptOptions, params: &[Param], func: &ItemFn) -> 
                     rust_path: ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#ident)),
                     location: ::core::concat!(::core::file!(), ":", ::core::line!()),
                     states: #states,
+                    disabled: #disabled,
                     get: __sturdy_get,
                 }
             }

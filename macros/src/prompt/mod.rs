@@ -4,7 +4,7 @@
 mod expand;
 mod params;
 
-use crate::syntax::args::set_once;
+use crate::syntax::args::{flag, set_once};
 use crate::syntax::literal::string;
 use proc_macro2::TokenStream;
 use quote::ToTokens;
@@ -18,6 +18,8 @@ pub(super) struct PromptOptions {
     pub name: Option<LitStr>,
     pub title: Option<LitStr>,
     pub description: Option<LitStr>,
+    /// `disabled`: registered, but off until the program turns it on.
+    pub disabled: Option<bool>,
     /// `crate = path`: where the `sturdy` facade is (default `::sturdy`).
     pub krate: Option<syn::Path>,
 }
@@ -37,11 +39,14 @@ impl PromptOptions {
                 text(&mut o.title, "title")
             } else if path.is_ident("description") {
                 text(&mut o.description, "description")
+            } else if path.is_ident("disabled") {
+                set_once(&mut o.disabled, flag(&meta, "disabled")?, &path)
             } else if path.is_ident("crate") {
                 set_once(&mut o.krate, meta.value()?.parse()?, &path)
             } else {
                 Err(meta.error(
-                    "unknown #[prompt] option; expected one of: name, title, description, crate",
+                    "unknown #[prompt] option; expected one of: name, title, description, \
+                     disabled, crate",
                 ))
             }
         });

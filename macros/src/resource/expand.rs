@@ -28,6 +28,7 @@ pub(super) fn emit(options: &ResourceOptions, params: &[Param], func: &ItemFn) -
         None => quote!(::core::option::Option::None),
     };
     let (title, mime_type) = (opt(&options.title), opt(&options.mime_type));
+    let disabled = options.disabled.unwrap_or(false);
     let address = match &options.address {
         Address::Uri(uri) => quote!(#p::ResourceAddress::Uri(#uri)),
         Address::Template { literal, .. } => quote!(#p::ResourceAddress::Template(#literal)),
@@ -126,6 +127,7 @@ pub(super) fn emit(options: &ResourceOptions, params: &[Param], func: &ItemFn) -
                     location: ::core::concat!(::core::file!(), ":", ::core::line!()),
                     completions: &[#(#completions),*],
                     states: #states,
+                    disabled: #disabled,
                     read: __sturdy_read,
                 }
             }

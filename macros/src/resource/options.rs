@@ -1,6 +1,6 @@
 //! The `#[resource(...)]` options.
 
-use crate::syntax::args::set_once;
+use crate::syntax::args::{flag, set_once};
 use crate::syntax::literal::string;
 use proc_macro2::TokenStream;
 use syn::parse::Parser;
@@ -22,6 +22,8 @@ pub(super) struct ResourceOptions {
     pub title: Option<LitStr>,
     pub description: Option<LitStr>,
     pub mime_type: Option<LitStr>,
+    /// `disabled`: registered, but off until the program turns it on.
+    pub disabled: Option<bool>,
     /// `crate = path`: where the `sturdy` facade is (default `::sturdy`).
     pub krate: Option<syn::Path>,
 }
@@ -31,6 +33,7 @@ impl ResourceOptions {
         let (mut uri, mut template) = (None, None);
         let (mut name, mut title, mut description, mut mime_type, mut krate) =
             (None, None, None, None, None);
+        let mut disabled = None;
         let parser = syn::meta::parser(|meta| {
             let path = meta.path.clone();
             let text = |slot: &mut Option<LitStr>, option: &str| -> syn::Result<()> {
@@ -49,12 +52,14 @@ impl ResourceOptions {
                 text(&mut description, "description")
             } else if path.is_ident("mime_type") {
                 text(&mut mime_type, "mime_type")
+            } else if path.is_ident("disabled") {
+                set_once(&mut disabled, flag(&meta, "disabled")?, &path)
             } else if path.is_ident("crate") {
                 set_once(&mut krate, meta.value()?.parse()?, &path)
             } else {
                 Err(meta.error(
                     "unknown #[resource] option; expected one of: uri, template, name, title, \
-                     description, mime_type, crate",
+                     description, mime_type, disabled, crate",
                 ))
             }
         });
@@ -85,6 +90,7 @@ impl ResourceOptions {
             title,
             description,
             mime_type,
+            disabled,
             krate,
         })
     }

@@ -2,7 +2,7 @@
 //! pairs, comma-separated.
 
 use syn::parse::{Parse, ParseStream};
-use syn::{Expr, Ident, Token};
+use syn::{Expr, ExprLit, Ident, Lit, Token};
 
 /// One attribute's arguments, as written, not yet interpreted.
 pub(crate) struct ArgList {
@@ -74,4 +74,20 @@ pub(crate) fn set_once<T>(slot: &mut Option<T>, value: T, path: &syn::Path) -> s
     }
     *slot = Some(value);
     Ok(())
+}
+
+/// An annotation flag: `flag` (true) or `flag = true|false`, with an error at any other value.
+pub(crate) fn flag(meta: &syn::meta::ParseNestedMeta, option: &str) -> syn::Result<bool> {
+    if !meta.input.peek(syn::Token![=]) {
+        return Ok(true);
+    }
+    match meta.value()?.parse::<Expr>()? {
+        Expr::Lit(ExprLit {
+            lit: Lit::Bool(b), ..
+        }) => Ok(b.value),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!("`{option}` is a flag: write `{option}` or `{option} = true|false`"),
+        )),
+    }
 }

@@ -1,11 +1,11 @@
 //! The `#[tool(...)]` options.
 
-use crate::syntax::args::set_once;
+use crate::syntax::args::{flag, set_once};
 use crate::syntax::json::json_value;
 use crate::syntax::literal::string;
 use proc_macro2::TokenStream;
 use syn::parse::Parser;
-use syn::{Expr, ExprLit, Lit, LitStr};
+use syn::LitStr;
 
 #[derive(Default)]
 pub(super) struct ToolOptions {
@@ -97,22 +97,6 @@ impl ToolOptions {
         });
         parser.parse2(attr)?;
         Ok(o)
-    }
-}
-
-/// An annotation flag: `flag` (true) or `flag = true|false`, with an error at any other value.
-fn flag(meta: &syn::meta::ParseNestedMeta, option: &str) -> syn::Result<bool> {
-    if !meta.input.peek(syn::Token![=]) {
-        return Ok(true);
-    }
-    match meta.value()?.parse::<Expr>()? {
-        Expr::Lit(ExprLit {
-            lit: Lit::Bool(b), ..
-        }) => Ok(b.value),
-        other => Err(syn::Error::new_spanned(
-            other,
-            format!("`{option}` is a flag: write `{option}` or `{option} = true|false`"),
-        )),
     }
 }
 

@@ -19,7 +19,7 @@ pub fn list_tools_json(registry: &Registry) -> String {
 /// function takes application state, `state` (the types):
 ///
 /// `{"server": {name, version}, "tools": [..], "resources": [..], "resourceTemplates": [..],
-/// "prompts": [..]}`. Tools that are off also say `"enabled": false`; template variables and
+/// "prompts": [..]}`. Entries that are off also say `"enabled": false`; template variables and
 /// prompt arguments that complete are listed under `completions`.
 pub fn list_json(server: &Server) -> String {
     let resources = server.resources();
@@ -29,6 +29,11 @@ pub fn list_json(server: &Server) -> String {
     let templates = resources
         .defs()
         .filter(|d| matches!(d.address, Address::Template(_)));
+    let resource = |def: &ResourceDef, entry: &Value| {
+        let completions: Vec<&str> = def.completions.iter().map(|(var, _)| *var).collect();
+        let on = resources.switches().is_enabled(def.address.key());
+        described(entry, def.rust_path, def.states, &completions, on)
+    };
     let listed_resources: Vec<Value> = fixed
         .zip(resources.listed())
         .map(|(def, entry)| resource(def, entry))
@@ -48,7 +53,8 @@ pub fn list_json(server: &Server) -> String {
                 .filter(|a| a.complete.is_some())
                 .map(|a| a.name)
                 .collect();
-            described(entry, def.rust_path, def.states, &completions)
+            let on = server.prompts().switches().is_enabled(def.name);
+            described(entry, def.rust_path, def.states, &completions, on)
         })
         .collect();
     let info = server.info();
@@ -71,22 +77,21 @@ fn tools(registry: &Registry) -> Vec<Value> {
             if let Value::Object(m) = &mut entry {
                 m.remove("_meta");
             }
-            let mut entry = described(&entry, def.rust_path, def.states, &[]);
-            if !registry.switches().is_enabled(def.name) {
-                entry["enabled"] = json!(false);
-            }
-            entry
+            let on = registry.switches().is_enabled(def.name);
+            described(&entry, def.rust_path, def.states, &[], on)
         })
         .collect()
 }
 
-fn resource(def: &ResourceDef, entry: &Value) -> Value {
-    let completions: Vec<&str> = def.completions.iter().map(|(var, _)| *var).collect();
-    described(entry, def.rust_path, def.states, &completions)
-}
-
-/// `entry` plus `policies`, and `state` / `completions` when there are any.
-fn described(entry: &Value, rust_path: &str, states: &[StateNeed], completions: &[&str]) -> Value {
+/// `entry` plus `policies`, `state` / `completions` when there are any, and `"enabled": false`
+/// when it is off.
+fn described(
+    entry: &Value,
+    rust_path: &str,
+    states: &[StateNeed],
+    completions: &[&str],
+    enabled: bool,
+) -> Value {
     let mut m: Map<String, Value> = entry.as_object().cloned().unwrap_or_default();
     m.insert("policies".into(), Value::Array(policies_of(rust_path)));
     if !states.is_empty() {
@@ -95,6 +100,9 @@ fn described(entry: &Value, rust_path: &str, states: &[StateNeed], completions: 
     }
     if !completions.is_empty() {
         m.insert("completions".into(), json!(completions));
+    }
+    if !enabled {
+        m.insert("enabled".into(), json!(false));
     }
     Value::Object(m)
 }

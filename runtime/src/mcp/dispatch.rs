@@ -148,14 +148,14 @@ impl Server {
                 json!({})
             }
             "server/discover" => self.discover(),
-            "tools/list" => {
+            "tools/list" | "resources/list" | "resources/templates/list" | "prompts/list" => {
                 let cursor = match params.get("cursor") {
                     None | Some(Value::Null) => None,
                     Some(Value::String(c)) => Some(c.as_str()),
                     Some(_) => return Err(invalid_params("cursor must be a string")),
                 };
-                let lists = self.tool_lists();
-                let page = lists
+                let pages = self.list_pages(method).expect("a list method");
+                let page = pages
                     .page(version, cursor)
                     .ok_or_else(|| invalid_params("Invalid cursor"))?;
                 return Ok(Some(jsonrpc::raw_result_response(id, page)));
@@ -164,23 +164,6 @@ impl Server {
                 Some(r) => r,
                 None => return Ok(None),
             },
-            "resources/list" | "resources/templates/list" | "prompts/list" => {
-                if !matches!(params.get("cursor"), None | Some(Value::Null)) {
-                    // One page: any cursor is one this server never issued.
-                    return Err(invalid_params("Invalid cursor"));
-                }
-                let (key, items) = match method {
-                    "resources/list" => ("resources", self.resources.listed()),
-                    "prompts/list" => ("prompts", self.prompts.listed()),
-                    _ => ("resourceTemplates", self.resources.templates_listed()),
-                };
-                let mut result = json!({ key: items });
-                if version.is_stateless() {
-                    result["ttlMs"] = json!(LISTS_TTL_MS);
-                    result["cacheScope"] = json!("public");
-                }
-                result
-            }
             "resources/read" => self.read_resource(session, version, &params).await?,
             "prompts/get" => self.get_prompt(session, version, &params).await?,
             "completion/complete" => self.complete(&params)?,
@@ -293,15 +276,15 @@ impl Server {
         Ok(result)
     }
 
-    /// What this server offers: tools (with list changes), logging, and resources when it has
-    /// some.
+    /// What this server offers: tools, logging, and resources and prompts when it has some; each
+    /// list announces its changes (its switches).
     fn capabilities(&self) -> Value {
         let mut c = json!({ "tools": { "listChanged": true }, "logging": {} });
         if !self.resources.is_empty() {
-            c["resources"] = json!({ "subscribe": true });
+            c["resources"] = json!({ "subscribe": true, "listChanged": true });
         }
         if !self.prompts.is_empty() {
-            c["prompts"] = json!({});
+            c["prompts"] = json!({ "listChanged": true });
         }
         if !self.prompts.is_empty() || self.resources.has_templates() {
             c["completions"] = json!({});
@@ -323,6 +306,17 @@ impl Server {
         result
     }
 
+    /// `ctx`, for a function this server serves: the application state, the switches of the
+    /// resources and prompts, where resource updates are announced.
+    fn served(&self, ctx: Context) -> Context {
+        ctx.with_app_state(self.app_state.clone())
+            .with_resource_updates(self.resources.updates().clone())
+            .with_list_switches(
+                self.resources.switches().clone(),
+                self.prompts.switches().clone(),
+            )
+    }
+
     /// `resources/read`. An unknown URI is an error with the URI in its data (-32602 from
     /// 2026-07-28 on, SEP-2164; -32002 before); a failing resource is -32603 with its error.
     async fn read_resource(
@@ -340,8 +334,8 @@ impl Server {
             None,
             None,
             Default::default(),
-        )
-        .with_app_state(self.app_state.clone());
+        );
+        let ctx = self.served(ctx);
         match self.resources.read(uri, ctx).await {
             // Nothing says how long a resource's contents stay true, nor whether they depend on
             // the caller: clients are told not to reuse them.
@@ -446,8 +440,8 @@ impl Server {
             None,
             if stateless { None } else { session.outbound() },
             Default::default(),
-        )
-        .with_app_state(self.app_state.clone());
+        );
+        let ctx = self.served(ctx);
         let prompts = self.prompts.clone();
         let key = format!("prompt:{name}");
         let get = move |ctx: Context| async move {
@@ -527,9 +521,8 @@ impl Server {
             outbound,
             cancel.clone(),
         )
-        .with_log_level(log_level)
-        .with_resource_updates(self.resources.updates().clone())
-        .with_app_state(self.app_state.clone());
+        .with_log_level(log_level);
+        let ctx = self.served(ctx);
         let outcome = if version.is_stateless() {
             let capabilities = ClientCapabilities::from_json(
                 meta.and_then(|m| m.get(version::META_CLIENT_CAPABILITIES)),
@@ -678,9 +671,6 @@ fn request_client(params: &Params) -> Option<&str> {
         .and_then(|c| c.get("name"))
         .and_then(Value::as_str)
 }
-
-/// How long clients may cache the resource and prompt lists: fixed at link time, like the tools.
-const LISTS_TTL_MS: u64 = 300_000;
 
 const UNKNOWN_REQUEST_STATE: &str =
     "requestState names no waiting call: it was answered already, expired, or belongs to another \

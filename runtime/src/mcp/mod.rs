@@ -3,11 +3,11 @@
 
 mod dispatch;
 mod input_required;
+mod list_pages;
 mod methods;
 mod request_state;
 mod session;
 mod subscriptions;
-mod tools_list;
 
 // The wire vocabulary lives a layer below (`protocol`); these paths are the public ones.
 pub use crate::protocol::{jsonrpc, version, LogLevel, Version};
@@ -22,8 +22,8 @@ use crate::app_state::{first_missing, AppState};
 use crate::prompts::Prompts;
 use crate::registry::{Registry, RegistryError};
 use crate::resources::Resources;
-use std::sync::{Arc, RwLock};
-use tools_list::ToolLists;
+use list_pages::{CurrentPages, ListPages};
+use std::sync::Arc;
 
 /// Name, version and instructions the server announces to clients.
 #[derive(Debug, Clone)]
@@ -54,8 +54,12 @@ pub struct Server {
     resources: Arc<Resources>,
     prompts: Arc<Prompts>,
     info: ServerInfo,
-    /// `tools/list` pages, rebuilt when a tool is turned on or off.
-    lists: RwLock<Arc<ToolLists>>,
+    /// `tools/list`, `resources/list`, `resources/templates/list` and `prompts/list` pages,
+    /// rebuilt when an entry is turned on or off.
+    tool_pages: CurrentPages,
+    resource_pages: CurrentPages,
+    template_pages: CurrentPages,
+    prompt_pages: CurrentPages,
     page_size: usize,
     /// Open `subscriptions/listen` streams, per client.
     listeners: Arc<subscriptions::Listeners>,
@@ -70,7 +74,7 @@ pub struct Server {
     app_state: Arc<AppState>,
 }
 
-/// Tools per `tools/list` page.
+/// Entries per page of a list (`tools/list`, `resources/list`, …).
 pub const DEFAULT_PAGE_SIZE: usize = 100;
 
 impl Server {
@@ -79,20 +83,23 @@ impl Server {
         Self::with_page_size(registry, info, DEFAULT_PAGE_SIZE)
     }
 
-    /// A server whose `tools/list` returns at most `page_size` tools per page.
+    /// A server whose lists (`tools/list`, `resources/list`, `resources/templates/list`,
+    /// `prompts/list`) return at most `page_size` entries per page.
     pub fn with_page_size(
         registry: impl Into<Arc<Registry>>,
         info: ServerInfo,
         page_size: usize,
     ) -> Self {
         let registry = registry.into();
-        let lists = RwLock::new(Arc::new(ToolLists::new(&registry, page_size)));
         Server {
             registry,
             resources: Arc::new(Resources::from_defs([]).expect("no resources is valid")),
             prompts: Arc::new(Prompts::from_defs([]).expect("no prompts is valid")),
             info,
-            lists,
+            tool_pages: Default::default(),
+            resource_pages: Default::default(),
+            template_pages: Default::default(),
+            prompt_pages: Default::default(),
             page_size,
             listeners: Default::default(),
             closing: Default::default(),
@@ -123,6 +130,8 @@ impl Server {
     /// `#[resource]` linked into this binary.
     pub fn with_resources(mut self, resources: impl Into<Arc<Resources>>) -> Self {
         self.resources = resources.into();
+        self.resource_pages.clear();
+        self.template_pages.clear();
         self
     }
 
@@ -130,6 +139,7 @@ impl Server {
     /// linked into this binary.
     pub fn with_prompts(mut self, prompts: impl Into<Arc<Prompts>>) -> Self {
         self.prompts = prompts.into();
+        self.prompt_pages.clear();
         self
     }
 
@@ -196,16 +206,46 @@ impl Server {
         self.closing.cancel();
     }
 
-    /// The `tools/list` pages of the tools on now.
-    fn tool_lists(&self) -> Arc<ToolLists> {
-        let generation = self.registry.switches().generation();
-        let current = self.lists.read().unwrap_or_else(|p| p.into_inner()).clone();
-        if current.generation() == generation {
-            return current;
-        }
-        let fresh = Arc::new(ToolLists::new(&self.registry, self.page_size));
-        *self.lists.write().unwrap_or_else(|p| p.into_inner()) = fresh.clone();
-        fresh
+    /// The pages of one list method (`tools/list`, `resources/list`, …) showing what is on now.
+    fn list_pages(&self, method: &str) -> Option<Arc<ListPages>> {
+        let size = self.page_size;
+        Some(match method {
+            "tools/list" => {
+                let switches = self.registry.switches();
+                self.tool_pages.get(switches.generation(), || {
+                    let generation = switches.generation();
+                    let tools: Vec<serde_json::Value> = self
+                        .registry
+                        .enabled_tools()
+                        .map(|t| serde_json::to_value(t).expect("tool info serialises"))
+                        .collect();
+                    ListPages::new("tools", &tools, size, generation)
+                })
+            }
+            "resources/list" | "resources/templates/list" => {
+                let switches = self.resources.switches();
+                let generation = switches.generation();
+                if method == "resources/list" {
+                    self.resource_pages.get(generation, || {
+                        let items = self.resources.enabled_listed();
+                        ListPages::new("resources", &items, size, generation)
+                    })
+                } else {
+                    self.template_pages.get(generation, || {
+                        let items = self.resources.enabled_templates_listed();
+                        ListPages::new("resourceTemplates", &items, size, generation)
+                    })
+                }
+            }
+            "prompts/list" => {
+                let generation = self.prompts.switches().generation();
+                self.prompt_pages.get(generation, || {
+                    let items = self.prompts.enabled_listed();
+                    ListPages::new("prompts", &items, size, generation)
+                })
+            }
+            _ => return None,
+        })
     }
 
     /// The name and version it reports.

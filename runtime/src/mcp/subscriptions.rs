@@ -1,11 +1,13 @@
-//! Telling clients that the tool list changed ([`ToolSwitches`](crate::registry::ToolSwitches)):
+//! Telling clients that a list changed (the tools', resources' or prompts'
+//! [`Switches`](crate::registry::Switches)) or that a resource they watch was updated:
 //! - 2026-07-28: `subscriptions/listen` opens a stream (its request's SSE response over HTTP,
 //!   the shared stdout over stdio) that starts with `notifications/subscriptions/acknowledged`
 //!   (what the server agreed to send) and then carries only the notifications asked for, each
 //!   tagged with the subscription's id (the listen request's id). It ends when the client closes
 //!   it (or cancels the request), or with an empty result when the connection ends.
-//! - 2025 sessions: `notifications/tools/list_changed` on the session's own channel (stdio; over
-//!   HTTP, the session's GET stream).
+//! - 2025 sessions: `notifications/{tools,resources,prompts}/list_changed` and the updates of
+//!   the resources they subscribed to, on the session's own channel (stdio; over HTTP, the
+//!   session's GET stream).
 //!
 //! A client holds at most [`MAX_LISTENS_PER_CLIENT`] listen streams at once, so that streams
 //! that never end cannot take every place under the server's concurrency cap.
@@ -13,6 +15,7 @@
 use super::{Server, Session};
 use crate::protocol::jsonrpc::{self, RpcError};
 use crate::protocol::version;
+use crate::switches::ListChanged;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -25,9 +28,23 @@ pub const MAX_LISTENS_PER_CLIENT: usize = 16;
 /// The key of the subscription id in a notification's `_meta`.
 const META_SUBSCRIPTION_ID: &str = "io.modelcontextprotocol/subscriptionId";
 
-/// The notification telling that the tool list changed, as 2025 sessions get it.
-pub(crate) const TOOLS_LIST_CHANGED: &[u8] =
+/// The notifications telling that a list changed, as 2025 sessions get them.
+const TOOLS_LIST_CHANGED: &[u8] =
     br#"{"jsonrpc":"2.0","method":"notifications/tools/list_changed"}"#;
+const RESOURCES_LIST_CHANGED: &[u8] =
+    br#"{"jsonrpc":"2.0","method":"notifications/resources/list_changed"}"#;
+const PROMPTS_LIST_CHANGED: &[u8] =
+    br#"{"jsonrpc":"2.0","method":"notifications/prompts/list_changed"}"#;
+
+/// What one message from a list's switches means: `Some(())` tell the client the list changed
+/// (a change, or changes missed while lagging, which say "changed" all the same), `None` the
+/// switches are gone.
+fn list_changed(message: Result<ListChanged, broadcast::error::RecvError>) -> Option<()> {
+    match message {
+        Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => Some(()),
+        Err(broadcast::error::RecvError::Closed) => None,
+    }
+}
 
 /// Open listen streams per client.
 #[derive(Default)]
@@ -107,9 +124,13 @@ impl Server {
                  open; close one first"
             )));
         };
-        // What the server can send: tool-list changes, and updates of resources it has (asked
-        // for by URI). Whatever else was asked is left out of the acknowledgement.
-        let tools = asked.get("toolsListChanged") == Some(&Value::Bool(true));
+        // What the server can send: list changes, and updates of resources it has (asked for by
+        // URI). Whatever else was asked is left out of the acknowledgement.
+        let wants = |kind: &str| asked.get(kind) == Some(&Value::Bool(true));
+        let tools = wants("toolsListChanged");
+        // Lists the server has (its capabilities name them).
+        let resource_list = wants("resourcesListChanged") && !self.resources.is_empty();
+        let prompt_list = wants("promptsListChanged") && !self.prompts.is_empty();
         let watched: Vec<String> = match asked.get("resourceSubscriptions") {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(uris)) => uris
@@ -122,8 +143,14 @@ impl Server {
             Some(_) => return Err(invalid("resourceSubscriptions must be a list of URIs")),
         };
         let mut agreed = json!({});
-        if tools {
-            agreed["toolsListChanged"] = json!(true);
+        for (kind, wanted) in [
+            ("toolsListChanged", tools),
+            ("resourcesListChanged", resource_list),
+            ("promptsListChanged", prompt_list),
+        ] {
+            if wanted {
+                agreed[kind] = json!(true);
+            }
         }
         if !watched.is_empty() {
             agreed["resourceSubscriptions"] = json!(watched);
@@ -135,6 +162,8 @@ impl Server {
         };
         // Subscribed before the acknowledgement: nothing after it is missed.
         let mut changes = self.registry.switches().subscribe();
+        let mut resource_changes = self.resources.switches().subscribe();
+        let mut prompt_changes = self.prompts.switches().subscribe();
         let mut updates = self.resources.updates().subscribe();
         let ack = tagged(
             "notifications/subscriptions/acknowledged",
@@ -152,16 +181,35 @@ impl Server {
                 // The connection is over, or the server stops: it ends with its result.
                 _ = session.ended() => break,
                 _ = self.closing.cancelled() => break,
-                change = changes.recv() => match change {
-                    // Lagged: changes were missed, which says "changed" all the same.
-                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) if tools => {
+                change = changes.recv() => match list_changed(change) {
+                    Some(()) if tools => {
                         let note = tagged("notifications/tools/list_changed", json!({}));
                         if out.send(note).await.is_err() {
                             return Ok(None);
                         }
                     }
-                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
-                    Err(broadcast::error::RecvError::Closed) => break,
+                    Some(()) => {}
+                    None => break,
+                },
+                change = resource_changes.recv() => match list_changed(change) {
+                    Some(()) if resource_list => {
+                        let note = tagged("notifications/resources/list_changed", json!({}));
+                        if out.send(note).await.is_err() {
+                            return Ok(None);
+                        }
+                    }
+                    Some(()) => {}
+                    None => break,
+                },
+                change = prompt_changes.recv() => match list_changed(change) {
+                    Some(()) if prompt_list => {
+                        let note = tagged("notifications/prompts/list_changed", json!({}));
+                        if out.send(note).await.is_err() {
+                            return Ok(None);
+                        }
+                    }
+                    Some(()) => {}
+                    None => break,
                 },
                 update = updates.recv() => match update {
                     Ok(uri) if watched.iter().any(|w| **w == *uri) => {
@@ -190,15 +238,18 @@ impl Server {
         }
     }
 
-    /// What a 2025 session hears unasked, sent on `out`: `notifications/tools/list_changed` at
-    /// each change, `notifications/resources/updated` for the URIs it subscribed to; until the
-    /// session ends, the server closes its subscriptions, or `out` closes.
+    /// What a 2025 session hears unasked, sent on `out`: `notifications/{tools,resources,
+    /// prompts}/list_changed` at each change, `notifications/resources/updated` for the URIs it
+    /// subscribed to; until the session ends, the server closes its subscriptions, or `out`
+    /// closes.
     pub(crate) fn forward_to_session(
         &self,
         session: &Session,
         out: mpsc::Sender<Vec<u8>>,
     ) -> impl std::future::Future<Output = ()> + Send + 'static {
         let mut tools = self.registry.switches().subscribe();
+        let mut resource_list = self.resources.switches().subscribe();
+        let mut prompt_list = self.prompts.switches().subscribe();
         let mut updates = self.resources.updates().subscribe();
         let subscribed = session.subscriptions();
         let (ended, closing) = (session.end_token(), self.closing.clone());
@@ -209,11 +260,17 @@ impl Server {
                     _ = ended.cancelled() => return,
                     _ = closing.cancelled() => return,
                     _ = out.closed() => return,
-                    change = tools.recv() => match change {
-                        Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {
-                            TOOLS_LIST_CHANGED.to_vec()
-                        }
-                        Err(broadcast::error::RecvError::Closed) => return,
+                    change = tools.recv() => match list_changed(change) {
+                        Some(()) => TOOLS_LIST_CHANGED.to_vec(),
+                        None => return,
+                    },
+                    change = resource_list.recv() => match list_changed(change) {
+                        Some(()) => RESOURCES_LIST_CHANGED.to_vec(),
+                        None => return,
+                    },
+                    change = prompt_list.recv() => match list_changed(change) {
+                        Some(()) => PROMPTS_LIST_CHANGED.to_vec(),
+                        None => return,
                     },
                     update = updates.recv() => match update {
                         Ok(uri) => {

@@ -32,6 +32,9 @@ pub struct PromptDef {
     pub location: &'static str,
     /// The application state its `State<T>` parameters need (checked at start-up).
     pub states: &'static [StateNeed],
+    /// Registered but off until turned on at run time (`#[prompt(disabled)]`, see
+    /// [`Prompts::switches`](super::Prompts::switches)).
+    pub disabled: bool,
     /// Builds the messages from the arguments (all strings, as MCP sends them).
     pub get: fn(Context, Map<String, Value>) -> GetFuture,
 }

@@ -14,8 +14,10 @@ use crate::context::Context;
 use crate::error::ToolError;
 use crate::registry::RegistryError;
 use crate::resilience::run_as_call;
+use crate::switches::Switches;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Every prompt of this binary, by name.
 ///
@@ -29,6 +31,8 @@ pub struct Prompts {
     listed: Vec<Value>,
     /// Every definition, by name.
     defs: Vec<&'static PromptDef>,
+    /// Which are on, by name.
+    switches: Arc<Switches>,
 }
 
 /// Why a prompt could not be expanded.
@@ -85,7 +89,9 @@ impl Prompts {
             }
             listed.push(entry);
         }
+        let switches = Arc::new(Switches::new(defs.iter().map(|d| (d.name, !d.disabled))));
         Ok(Prompts {
+            switches,
             by_name,
             listed,
             defs,
@@ -102,15 +108,43 @@ impl Prompts {
         self.by_name.is_empty()
     }
 
-    /// The prompts, as `prompts/list` lists them.
+    /// The prompts, as `prompts/list` lists them, whether on or off.
     pub fn listed(&self) -> &[Value] {
         &self.listed
+    }
+
+    /// The prompts that are on, as `prompts/list` shows them now.
+    pub fn enabled_listed(&self) -> Vec<Value> {
+        self.listed
+            .iter()
+            .filter(|p| {
+                p["name"]
+                    .as_str()
+                    .is_some_and(|n| self.switches.is_enabled(n))
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// The switches that turn prompts on and off at run time (by name), and announce that the
+    /// prompt list changed. A prompt that is off is left out of `prompts/list` and unknown to
+    /// `prompts/get` and completion.
+    pub fn switches(&self) -> &Arc<Switches> {
+        &self.switches
+    }
+
+    /// The definition of prompt `name`, if it is on.
+    fn enabled(&self, name: &str) -> Option<&'static PromptDef> {
+        self.by_name
+            .get(name)
+            .copied()
+            .filter(|_| self.switches.is_enabled(name))
     }
 
     /// The completions of argument `arg` of prompt `prompt`: `None` when there is no such
     /// argument, `Some(None)` when it declares none.
     pub fn completer(&self, prompt: &str, arg: &str) -> Option<Option<Completer>> {
-        let def = self.by_name.get(prompt)?;
+        let def = self.enabled(prompt)?;
         let arg = def.arguments.iter().find(|a| a.name == arg)?;
         Some(arg.complete)
     }
@@ -123,7 +157,7 @@ impl Prompts {
         arguments: Map<String, Value>,
         ctx: Context,
     ) -> Result<Value, GetError> {
-        let def = self.by_name.get(name).ok_or(GetError::Unknown)?;
+        let def = self.enabled(name).ok_or(GetError::Unknown)?;
         if let Some(unknown) = arguments
             .keys()
             .find(|k| !def.arguments.iter().any(|a| a.name == k.as_str()))

@@ -15,8 +15,8 @@ pub(crate) use stats::{ToolMetrics, KINDS};
 
 // What `#[tool]` submits lives a layer below (`tool`), so that schemas can read it too.
 pub use crate::output::CallOutcome;
+pub use crate::switches::{ListChanged, Switches, ToolSwitches, ToolsChanged};
 pub use crate::tool::{Annotations, Args, CallFuture, ParamDef, SchemaEdit, ToolDef};
-pub use crate::tool_switches::{ToolSwitches, ToolsChanged};
 
 use crate::context::Context;
 use crate::error::ToolError;

@@ -36,6 +36,9 @@ pub struct ResourceDef {
     pub completions: &'static [(&'static str, Completer)],
     /// The application state its `State<T>` parameters need (checked at start-up).
     pub states: &'static [StateNeed],
+    /// Registered but off until turned on at run time (`#[resource(disabled)]`, see
+    /// [`Resources::switches`](super::Resources::switches)).
+    pub disabled: bool,
     /// Reads it: the template's variables (name, value), in template order.
     pub read: fn(Context, Vec<(String, String)>) -> ReadFuture,
 }
@@ -47,6 +50,15 @@ pub enum Address {
     Uri(&'static str),
     /// A URI template: every URI it expands to.
     Template(&'static str),
+}
+
+impl Address {
+    /// The URI or the template, as written: what names the resource to its switch.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Address::Uri(u) | Address::Template(u) => u,
+        }
+    }
 }
 
 inventory::collect!(ResourceDef);

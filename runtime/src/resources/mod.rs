@@ -16,6 +16,7 @@ use crate::context::Context;
 use crate::error::ToolError;
 use crate::registry::RegistryError;
 use crate::resilience::run_as_call;
+use crate::switches::Switches;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -36,6 +37,8 @@ pub struct Resources {
     templates_listed: Vec<Value>,
     /// Every definition, by URI or template.
     defs: Vec<&'static ResourceDef>,
+    /// Which are on, by URI or template (as written).
+    switches: Arc<Switches>,
 }
 
 /// Why a resource could not be read.
@@ -108,7 +111,11 @@ impl Resources {
                 }
             }
         }
+        let switches = Arc::new(Switches::new(
+            defs.iter().map(|d| (d.address.key(), !d.disabled)),
+        ));
         Ok(Resources {
+            switches,
             updates: Default::default(),
             fixed,
             templates,
@@ -128,14 +135,39 @@ impl Resources {
         self.fixed.is_empty() && self.templates.is_empty()
     }
 
-    /// The fixed resources, as `resources/list` lists them.
+    /// The fixed resources, as `resources/list` lists them, whether on or off.
     pub fn listed(&self) -> &[Value] {
         &self.listed
     }
 
-    /// The templates, as `resources/templates/list` lists them.
+    /// The templates, as `resources/templates/list` lists them, whether on or off.
     pub fn templates_listed(&self) -> &[Value] {
         &self.templates_listed
+    }
+
+    /// The fixed resources that are on, as `resources/list` shows them now.
+    pub fn enabled_listed(&self) -> Vec<Value> {
+        self.only_enabled(&self.listed, "uri")
+    }
+
+    /// The templates that are on, as `resources/templates/list` shows them now.
+    pub fn enabled_templates_listed(&self) -> Vec<Value> {
+        self.only_enabled(&self.templates_listed, "uriTemplate")
+    }
+
+    fn only_enabled(&self, entries: &[Value], key: &str) -> Vec<Value> {
+        entries
+            .iter()
+            .filter(|e| e[key].as_str().is_some_and(|k| self.switches.is_enabled(k)))
+            .cloned()
+            .collect()
+    }
+
+    /// The switches that turn resources and templates on and off at run time (by URI, or by
+    /// template as written), and announce that the resource list changed. A resource that is off
+    /// is left out of the lists and read as not found.
+    pub fn switches(&self) -> &Arc<Switches> {
+        &self.switches
     }
 
     /// The completions of variable `var` of the template written `template`: `None` when there
@@ -144,7 +176,8 @@ impl Resources {
         let (parsed, def) = self
             .templates
             .iter()
-            .find(|(_, d)| matches!(d.address, Address::Template(t) if t == template))?;
+            .find(|(_, d)| matches!(d.address, Address::Template(t) if t == template))
+            .filter(|_| self.switches.is_enabled(template))?;
         parsed.variables().find(|v| *v == var)?;
         Some(
             def.completions
@@ -166,9 +199,23 @@ impl Resources {
         &self.updates
     }
 
-    /// Whether `uri` is a resource: a fixed URI, or one a template expands to.
+    /// Whether `uri` is a resource that is on: a fixed URI, or one a template expands to.
     pub fn resolves(&self, uri: &str) -> bool {
-        self.fixed.contains_key(uri) || self.templates.iter().any(|(t, _)| t.matches(uri).is_some())
+        self.find(uri).is_some()
+    }
+
+    /// The definition serving `uri` now, with the template's variables: the fixed resource with
+    /// that URI, else the first template (by template text) that expands to it; those that are
+    /// off are skipped.
+    fn find(&self, uri: &str) -> Option<(&'static ResourceDef, Vec<(String, String)>)> {
+        let on = |def: &ResourceDef| self.switches.is_enabled(def.address.key());
+        if let Some(def) = self.fixed.get(uri).filter(|d| on(d)) {
+            return Some((*def, Vec::new()));
+        }
+        self.templates
+            .iter()
+            .filter(|(_, def)| on(def))
+            .find_map(|(t, def)| Some((*def, t.matches(uri)?)))
     }
 
     /// Whether any template has variables (so completion means something).
@@ -179,14 +226,7 @@ impl Resources {
     /// Reads `uri`: the fixed resource with that URI, else the first template (by template
     /// text) it expands. The contents as `resources/read` sends them.
     pub async fn read(&self, uri: &str, ctx: Context) -> Result<Vec<Value>, ReadError> {
-        let (def, vars) = match self.fixed.get(uri) {
-            Some(def) => (*def, Vec::new()),
-            None => self
-                .templates
-                .iter()
-                .find_map(|(t, def)| Some((*def, t.matches(uri)?)))
-                .ok_or(ReadError::NotFound)?,
-        };
+        let (def, vars) = self.find(uri).ok_or(ReadError::NotFound)?;
         // As for tools: the resilience attributes see the client, and a panic is an error.
         let outcome = run_as_call(ctx.client_arc(), (def.read)(ctx, vars)).await;
         let contents = outcome.map_err(ReadError::Failed)?;

@@ -1,21 +1,23 @@
-//! Which tools are on, changed at run time, and the announcement that the tool list changed.
+//! What is on, changed at run time, and the announcement that a list changed: one set of
+//! switches for the tools, one for the resources (by URI or template), one for the prompts.
 //!
-//! The registry is fixed at link time, but what a server offers need not be: a tool can start
-//! off (`#[tool(disabled)]`) and be turned on once its backend is ready, or turned off while it
-//! is down. Each change is announced to the clients that asked to hear of it: 2025 sessions get
-//! `notifications/tools/list_changed`, 2026-07-28 clients on their `subscriptions/listen` stream.
-//! Kept a layer below the registry so that a tool's `Context` can reach it.
+//! The registries are fixed at link time, but what a server offers need not be: a tool (a
+//! resource, a prompt) can start off (`#[tool(disabled)]`) and be turned on once its backend is
+//! ready, or turned off while it is down. Each change is announced to the clients that asked to
+//! hear of it: 2025 sessions get `notifications/{tools,resources,prompts}/list_changed`,
+//! 2026-07-28 clients the same on their `subscriptions/listen` stream. Kept a layer below the
+//! registries so that a function's `Context` can reach them.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use tokio::sync::broadcast;
 
-/// The on/off switch of every tool of a registry, and the tool-list announcements.
+/// The on/off switch of every entry of one list (the tools of a registry, the resources, the
+/// prompts), and that list's change announcements.
 ///
 /// ```
-/// # // Through the facade: `use sturdy::prelude::*;`.
-/// use sturdy_runtime::registry::ToolSwitches;
-/// let switches = ToolSwitches::new([("search", true), ("reindex", false)]);
+/// use sturdy_runtime::registry::Switches;
+/// let switches = Switches::new([("search", true), ("reindex", false)]);
 /// let mut changes = switches.subscribe();
 /// assert!(!switches.is_enabled("reindex"));
 /// assert!(switches.enable("reindex"));            // changed: announced
@@ -24,27 +26,33 @@ use tokio::sync::broadcast;
 /// assert!(changes.try_recv().is_err());
 /// ```
 #[derive(Debug)]
-pub struct ToolSwitches {
+pub struct Switches {
     by_name: HashMap<String, AtomicBool>,
     /// Bumped by every change, so that cached listings know they are stale.
     generation: AtomicU64,
-    changes: broadcast::Sender<ToolsChanged>,
+    changes: broadcast::Sender<ListChanged>,
 }
 
 // A panic cannot leave the switches half-changed: each is one atomic, and the broadcast channel
 // keeps its own state consistent (its lock does not poison). So a registry stays usable across
 // `catch_unwind`, as it was before it had switches.
-impl std::panic::RefUnwindSafe for ToolSwitches {}
+impl std::panic::RefUnwindSafe for Switches {}
 
-/// The tool list changed (one message however many tools did).
+/// The tools' switches (`ctx.tools()`, `Registry::switches`).
+pub type ToolSwitches = Switches;
+
+/// The list changed (one message however many entries did).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ToolsChanged;
+pub struct ListChanged;
 
-impl ToolSwitches {
-    /// Switches for these tools, each on or off.
-    pub fn new<'a>(tools: impl IntoIterator<Item = (&'a str, bool)>) -> Self {
-        ToolSwitches {
-            by_name: tools
+/// What the tools' switches announce.
+pub type ToolsChanged = ListChanged;
+
+impl Switches {
+    /// Switches for these entries (by name), each on or off.
+    pub fn new<'a>(entries: impl IntoIterator<Item = (&'a str, bool)>) -> Self {
+        Switches {
+            by_name: entries
                 .into_iter()
                 .map(|(name, on)| (name.to_owned(), AtomicBool::new(on)))
                 .collect(),
@@ -54,20 +62,21 @@ impl ToolSwitches {
         }
     }
 
-    /// Whether tool `name` is served (`false` for a name that is not a tool).
+    /// Whether `name` is served (`false` for a name that is not in the list).
     pub fn is_enabled(&self, name: &str) -> bool {
         self.by_name
             .get(name)
             .is_some_and(|on| on.load(Ordering::Relaxed))
     }
 
-    /// Turns tool `name` on. Whether anything changed (`false` if it was on, or is not a tool).
+    /// Turns `name` on. Whether anything changed (`false` if it was on, or is not in the list).
     pub fn enable(&self, name: &str) -> bool {
         self.set(name, true)
     }
 
-    /// Turns tool `name` off: it leaves `tools/list`, and calls to it get "Unknown tool".
-    /// Calls already running finish. Whether anything changed.
+    /// Turns `name` off: it leaves its list, and requests for it are answered as for a name that
+    /// does not exist ("Unknown tool", resource not found, unknown prompt). Calls already running
+    /// finish. Whether anything changed.
     pub fn disable(&self, name: &str) -> bool {
         self.set(name, false)
     }
@@ -83,16 +92,16 @@ impl ToolSwitches {
         changed
     }
 
-    /// Announces that the tool list changed for a reason of the program's own (enabling and
-    /// disabling announce themselves).
+    /// Announces that the list changed for a reason of the program's own (enabling and disabling
+    /// announce themselves).
     pub fn announce(&self) {
         self.generation.fetch_add(1, Ordering::Release);
         // No receiver: nobody listens, nothing to tell.
-        let _ = self.changes.send(ToolsChanged);
+        let _ = self.changes.send(ListChanged);
     }
 
     /// The announcements from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<ToolsChanged> {
+    pub fn subscribe(&self) -> broadcast::Receiver<ListChanged> {
         self.changes.subscribe()
     }
 
@@ -109,7 +118,7 @@ mod tests {
 
     #[test]
     fn unknown_names_change_nothing() {
-        let s = ToolSwitches::new([("a", true)]);
+        let s = Switches::new([("a", true)]);
         assert!(!s.enable("nope") && !s.disable("nope") && !s.is_enabled("nope"));
         assert_eq!(s.generation(), 0);
     }
@@ -118,7 +127,7 @@ mod tests {
     /// is the last one written.
     #[test]
     fn concurrent_flips_count_each_change_once() {
-        let s = Arc::new(ToolSwitches::new([("a", true)]));
+        let s = Arc::new(Switches::new([("a", true)]));
         let changes: usize = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..8)
                 .map(|t| {

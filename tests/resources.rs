@@ -57,7 +57,8 @@ fn panics() -> String {
 static REPORT_BUILDS: AtomicU32 = AtomicU32::new(0);
 
 /// An expensive report, cached for a minute.
-#[resource(uri = "reports://daily")]
+// The same for every reader for a minute: clients may keep it that long (2026-07-28).
+#[resource(uri = "reports://daily", cache_ttl = 60, cache_scope = "public")]
 #[cached(ttl = 60)]
 async fn daily_report() -> Result<String, ToolError> {
     let n = REPORT_BUILDS.fetch_add(1, Ordering::SeqCst) + 1;
@@ -185,9 +186,14 @@ async fn stateless_reads_carry_caching_hints_and_the_2026_not_found() {
         .await;
     assert_eq!(list["result"]["resultType"], "complete");
     assert!(list["result"]["ttlMs"].is_u64() && list["result"]["cacheScope"] == "public");
+    // Without a hint: not to be kept.
     let r = read(&mut client, 2, "config://app", Some(&meta)).await;
     assert_eq!(r["result"]["ttlMs"], 0, "{r}");
     assert_eq!(r["result"]["cacheScope"], "private");
+    // With its author's hint.
+    let r = read(&mut client, 4, "reports://daily", Some(&meta)).await;
+    assert_eq!(r["result"]["ttlMs"], 60_000, "{r}");
+    assert_eq!(r["result"]["cacheScope"], "public", "{r}");
     let r = read(&mut client, 3, "nothing://here", Some(&meta)).await;
     assert_eq!(r["error"]["code"], -32602, "{r}");
     assert_eq!(r["error"]["data"]["uri"], "nothing://here");

@@ -11,8 +11,14 @@ use sturdy::prelude::*;
 /// Reports built so far (each says its number, so a cached one is recognisable).
 static BUILDS: AtomicU32 = AtomicU32::new(0);
 
-/// Today's summary: expensive to build, so it is cached for a minute.
-#[resource(uri = "reports://daily", mime_type = "text/markdown")]
+/// Today's summary: expensive to build, so it is cached for a minute (and clients may keep it as
+/// long: it is the same for every reader).
+#[resource(
+    uri = "reports://daily",
+    mime_type = "text/markdown",
+    cache_ttl = 60,
+    cache_scope = "public"
+)]
 #[cached(ttl = 60)]
 async fn daily_report() -> Result<String, ToolError> {
     // Stands for a slow query.

@@ -16,7 +16,8 @@ pub use crate::prompts::{
 };
 pub use crate::registry::{Annotations, Args, CallFuture, ParamDef, SchemaEdit, ToolDef};
 pub use crate::resources::{
-    take_var, Address as ResourceAddress, IntoResourceContents, ReadFuture, ResourceDef,
+    take_var, Address as ResourceAddress, CacheHint as ResourceCacheHint, IntoResourceContents,
+    ReadFuture, ResourceDef,
 };
 pub use inventory;
 pub use schemars::{JsonSchema, Schema, SchemaGenerator};

@@ -29,6 +29,16 @@ pub(super) fn emit(options: &ResourceOptions, params: &[Param], func: &ItemFn) -
     };
     let (title, mime_type) = (opt(&options.title), opt(&options.mime_type));
     let disabled = options.disabled.unwrap_or(false);
+    let cache = {
+        let nanos = options.cache_ttl.map_or(0, |d| {
+            u64::try_from(d.as_nanos()).expect("checked when parsed")
+        });
+        let public = options.cache_public.unwrap_or(false);
+        quote!(#p::ResourceCacheHint {
+            ttl: ::core::time::Duration::from_nanos(#nanos),
+            public: #public,
+        })
+    };
     let address = match &options.address {
         Address::Uri(uri) => quote!(#p::ResourceAddress::Uri(#uri)),
         Address::Template { literal, .. } => quote!(#p::ResourceAddress::Template(#literal)),
@@ -128,6 +138,7 @@ pub(super) fn emit(options: &ResourceOptions, params: &[Param], func: &ItemFn) -
                     completions: &[#(#completions),*],
                     states: #states,
                     disabled: #disabled,
+                    cache: #cache,
                     read: __sturdy_read,
                 }
             }

@@ -1,8 +1,9 @@
 //! The `#[resource(...)]` options.
 
 use crate::syntax::args::{flag, set_once};
-use crate::syntax::literal::string;
+use crate::syntax::literal::{duration, string};
 use proc_macro2::TokenStream;
+use std::time::Duration;
 use syn::parse::Parser;
 use syn::LitStr;
 
@@ -24,6 +25,10 @@ pub(super) struct ResourceOptions {
     pub mime_type: Option<LitStr>,
     /// `disabled`: registered, but off until the program turns it on.
     pub disabled: Option<bool>,
+    /// `cache_ttl = …`: how long a client may reuse what it read.
+    pub cache_ttl: Option<Duration>,
+    /// `cache_scope = "public" | "private"`, as `true` for public.
+    pub cache_public: Option<bool>,
     /// `crate = path`: where the `sturdy` facade is (default `::sturdy`).
     pub krate: Option<syn::Path>,
 }
@@ -33,7 +38,7 @@ impl ResourceOptions {
         let (mut uri, mut template) = (None, None);
         let (mut name, mut title, mut description, mut mime_type, mut krate) =
             (None, None, None, None, None);
-        let mut disabled = None;
+        let (mut disabled, mut cache_ttl, mut cache_public) = (None, None, None);
         let parser = syn::meta::parser(|meta| {
             let path = meta.path.clone();
             let text = |slot: &mut Option<LitStr>, option: &str| -> syn::Result<()> {
@@ -54,12 +59,28 @@ impl ResourceOptions {
                 text(&mut mime_type, "mime_type")
             } else if path.is_ident("disabled") {
                 set_once(&mut disabled, flag(&meta, "disabled")?, &path)
+            } else if path.is_ident("cache_ttl") {
+                let ttl = duration(&meta.value()?.parse()?, true)?;
+                set_once(&mut cache_ttl, ttl, &path)
+            } else if path.is_ident("cache_scope") {
+                let scope: LitStr = string(meta.value()?.parse()?, "cache_scope")?;
+                let public =
+                    match scope.value().as_str() {
+                        "public" => true,
+                        "private" => false,
+                        _ => return Err(syn::Error::new(
+                            scope.span(),
+                            "`cache_scope` is \"public\" (any client may reuse what it read) or \
+                             \"private\" (only the client that read it)",
+                        )),
+                    };
+                set_once(&mut cache_public, public, &path)
             } else if path.is_ident("crate") {
                 set_once(&mut krate, meta.value()?.parse()?, &path)
             } else {
                 Err(meta.error(
                     "unknown #[resource] option; expected one of: uri, template, name, title, \
-                     description, mime_type, disabled, crate",
+                     description, mime_type, disabled, cache_ttl, cache_scope, crate",
                 ))
             }
         });
@@ -91,6 +112,8 @@ impl ResourceOptions {
             description,
             mime_type,
             disabled,
+            cache_ttl,
+            cache_public,
             krate,
         })
     }

@@ -337,12 +337,15 @@ impl Server {
         );
         let ctx = self.served(ctx);
         match self.resources.read(uri, ctx).await {
-            // Nothing says how long a resource's contents stay true, nor whether they depend on
-            // the caller: clients are told not to reuse them.
-            Ok(contents) if version.is_stateless() => Ok(json!({
-                "contents": contents, "ttlMs": 0, "cacheScope": "private",
-            })),
-            Ok(contents) => Ok(json!({ "contents": contents })),
+            // The resource's hint: by default, nothing says how long its contents stay true,
+            // nor whether they depend on the caller, and clients are told not to reuse them.
+            Ok(read) if version.is_stateless() => {
+                let (ttl_ms, scope) = read.cache.wire();
+                Ok(json!({
+                    "contents": read.contents, "ttlMs": ttl_ms, "cacheScope": scope,
+                }))
+            }
+            Ok(read) => Ok(json!({ "contents": read.contents })),
             Err(ReadError::NotFound) => {
                 let code = if version.is_stateless() {
                     jsonrpc::INVALID_PARAMS

@@ -7,6 +7,7 @@ use crate::context::Context;
 use crate::error::ToolError;
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 /// What reading a resource yields.
 pub type ReadOutcome = Result<Vec<ResourceContents>, ToolError>;
@@ -39,6 +40,9 @@ pub struct ResourceDef {
     /// Registered but off until turned on at run time (`#[resource(disabled)]`, see
     /// [`Resources::switches`](super::Resources::switches)).
     pub disabled: bool,
+    /// How long, and for whom, a client may keep what it read (`#[resource(cache_ttl = …,
+    /// cache_scope = "…")]`; 2026-07-28 `ttlMs` / `cacheScope`).
+    pub cache: CacheHint,
     /// Reads it: the template's variables (name, value), in template order.
     pub read: fn(Context, Vec<(String, String)>) -> ReadFuture,
 }
@@ -50,6 +54,27 @@ pub enum Address {
     Uri(&'static str),
     /// A URI template: every URI it expands to.
     Template(&'static str),
+}
+
+/// What a read tells the client about keeping its contents (2026-07-28 `ttlMs`, `cacheScope`).
+///
+/// The default says nothing may be kept: nothing tells how long a resource's contents stay true,
+/// nor whether they depend on who reads them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CacheHint {
+    /// How long the contents may be reused without reading again.
+    pub ttl: Duration,
+    /// Whether any client (or a shared cache) may reuse them (`"public"`), or only the client
+    /// that read them (`"private"`: the contents may depend on the caller).
+    pub public: bool,
+}
+
+impl CacheHint {
+    /// `ttlMs` (whole milliseconds) and `cacheScope`, as a 2026-07-28 result carries them.
+    pub fn wire(&self) -> (u64, &'static str) {
+        let ms = u64::try_from(self.ttl.as_millis()).unwrap_or(u64::MAX);
+        (ms, if self.public { "public" } else { "private" })
+    }
 }
 
 impl Address {

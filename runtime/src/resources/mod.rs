@@ -8,7 +8,7 @@ mod template;
 
 pub use crate::resource_updates::ResourceUpdates;
 pub use contents::{IntoResourceContents, ResourceContents};
-pub use def::{take_var, Address, ReadFuture, ReadOutcome, ResourceDef};
+pub use def::{take_var, Address, CacheHint, ReadFuture, ReadOutcome, ResourceDef};
 pub use template::UriTemplate;
 
 use crate::completion::Completer;
@@ -39,6 +39,15 @@ pub struct Resources {
     defs: Vec<&'static ResourceDef>,
     /// Which are on, by URI or template (as written).
     switches: Arc<Switches>,
+}
+
+/// What reading a resource gave.
+#[derive(Debug)]
+pub struct Read {
+    /// `contents`, as `resources/read` sends them.
+    pub contents: Vec<Value>,
+    /// How long, and for whom, the client may keep them.
+    pub cache: CacheHint,
 }
 
 /// Why a resource could not be read.
@@ -224,15 +233,19 @@ impl Resources {
     }
 
     /// Reads `uri`: the fixed resource with that URI, else the first template (by template
-    /// text) it expands. The contents as `resources/read` sends them.
-    pub async fn read(&self, uri: &str, ctx: Context) -> Result<Vec<Value>, ReadError> {
+    /// text) it expands. The contents as `resources/read` sends them, and the resource's cache
+    /// hint.
+    pub async fn read(&self, uri: &str, ctx: Context) -> Result<Read, ReadError> {
         let (def, vars) = self.find(uri).ok_or(ReadError::NotFound)?;
         // As for tools: the resilience attributes see the client, and a panic is an error.
         let outcome = run_as_call(ctx.client_arc(), (def.read)(ctx, vars)).await;
         let contents = outcome.map_err(ReadError::Failed)?;
-        Ok(contents
-            .iter()
-            .map(|c| c.to_json(uri, def.mime_type))
-            .collect())
+        Ok(Read {
+            contents: contents
+                .iter()
+                .map(|c| c.to_json(uri, def.mime_type))
+                .collect(),
+            cache: def.cache,
+        })
     }
 }

@@ -25,6 +25,8 @@ pub mod remote;
 pub mod resilience;
 pub mod resources;
 pub mod schema;
+#[cfg(feature = "redis")]
+pub mod shared;
 pub mod transport;
 
 #[doc(hidden)]

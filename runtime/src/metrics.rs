@@ -171,7 +171,47 @@ pub fn render(registry: &Registry) -> String {
         }
     }
     render_instances(&mut out);
+    #[cfg(feature = "redis")]
+    render_shared(&mut out);
     out
+}
+
+/// The shared store's state, when one is installed (`crate::shared`).
+#[cfg(feature = "redis")]
+fn render_shared(out: &mut String) {
+    let Some(store) = crate::shared::store() else {
+        return;
+    };
+    let s = store.stats();
+    for (name, kind, help, value) in [
+        (
+            "sturdy_shared_store_down",
+            "gauge",
+            "1 while the shared store (Redis) fails: each replica decides alone.",
+            u64::from(s.down),
+        ),
+        (
+            "sturdy_shared_store_outages_total",
+            "counter",
+            "Times the shared store went from answering to failing.",
+            s.outages,
+        ),
+        (
+            "sturdy_shared_store_fallbacks_total",
+            "counter",
+            "Operations that fell back to this replica's own state.",
+            s.fallbacks,
+        ),
+        (
+            "sturdy_shared_store_bad_answers_total",
+            "counter",
+            "Of those, answers that could not be used (wrong key type, undecodable value).",
+            s.bad_answers,
+        ),
+    ] {
+        family(out, name, kind, help);
+        sample(out, name, &[], value);
+    }
 }
 
 /// A metric family of balanced instances: name, type, help, and the value of one instance.

@@ -40,16 +40,21 @@ pub(super) fn expand(policies: &Policies, function: &Function, mut func: ItemFn)
     };
     let into_error = quote_spanned!(err.span()=> #p::into_error::<#err>(e));
     // A parameter key is checked before the pipeline starts, borrowing the argument.
-    let admit_param = rate_key_param.map(|i| {
-        let (ident, ty) = (&params[i].ident, &params[i].ty);
-        let check = quote_spanned!(ty.span()=>
-            #p::with_rate_key::<#ty, _>(&#ident, |k| __sturdy_policies.admit_param(k)));
-        quote! {
-            if let ::core::result::Result::Err(e) = #check {
-                return ::core::result::Result::Err(#into_error);
+    // When the limit is shared (`sturdy::shared`), the key is handed to the pipeline instead.
+    let admit_param = match rate_key_param {
+        Some(i) => {
+            let (ident, ty) = (&params[*i].ident, &params[*i].ty);
+            let check = quote_spanned!(ty.span()=>
+                #p::with_rate_key::<#ty, _>(&#ident, |k| __sturdy_policies.admit_param(k)));
+            quote! {
+                let __sturdy_deferred = match #check {
+                    ::core::result::Result::Ok(deferred) => deferred,
+                    ::core::result::Result::Err(e) => return ::core::result::Result::Err(#into_error),
+                };
             }
         }
-    });
+        None => quote!(let __sturdy_deferred = ::core::option::Option::None;),
+    };
     let predicate = |path: Option<&syn::Path>| match path {
         Some(path) => {
             quote_spanned!(path.span()=> ::core::option::Option::Some(#path as fn(&#err) -> bool))
@@ -91,7 +96,7 @@ pub(super) fn expand(policies: &Policies, function: &Function, mut func: ItemFn)
         // `unused_braces` at the user's own braces.
         #[allow(unused_braces)]
         let __sturdy_pipeline = __sturdy_policies
-            .#run(#cache_key_arg move || {
+            .#run(__sturdy_deferred, #cache_key_arg move || {
                 #(#clones)*
                 async move {
                     // Pins the block's type to the function's, so `?` and `return` behave as in

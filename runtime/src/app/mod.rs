@@ -132,6 +132,11 @@ impl App {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
+        #[cfg(feature = "redis")]
+        if let Err(e) = share_through_redis(&self.info.name) {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
         let built = self.registry().and_then(|r| {
             Ok((
                 r,
@@ -225,6 +230,22 @@ fn with_state_key(server: Server) -> Server {
         Ok(key) if !key.is_empty() => server.with_state_key(key),
         _ => server,
     }
+}
+
+/// `STURDY_REDIS_URL`, when set: the replicas' policy state lives in that Redis (see
+/// [`crate::shared`]).
+#[cfg(feature = "redis")]
+fn share_through_redis(server: &str) -> Result<(), String> {
+    let Some(options) = crate::shared::RedisOptions::from_env()? else {
+        return Ok(());
+    };
+    let url = crate::shared::redacted_url(&options.url);
+    let store = crate::shared::RedisStore::connect(options, server)?;
+    // A program that installed its own store first keeps it.
+    if crate::shared::install(store).is_ok() {
+        tracing::info!(target: "sturdy::shared", "rate limits shared through Redis at {url}");
+    }
+    Ok(())
 }
 
 /// Per-call bound of the HTTP transport unless `STURDY_CALL_TIMEOUT` says otherwise.

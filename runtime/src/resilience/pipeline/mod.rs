@@ -76,6 +76,9 @@ impl<E> Default for Predicates<E> {
 struct Rate {
     limiter: RateLimiter,
     key: RateKey,
+    /// What the limiter was made with, for the shared limit (`crate::shared`).
+    limit: u32,
+    window: Duration,
     /// The hash of [`GLOBAL`], the key of `key = global`, computed once.
     global: KeyHash,
 }
@@ -107,14 +110,21 @@ where
     }
 
     /// Runs one call through the pipeline. `cache_key` is the call's arguments; `attempt` makes
-    /// one attempt. A rate limit keyed by a parameter is not checked here: call
-    /// [`admit_param`](Self::admit_param) first.
-    pub async fn run<F, Fut>(&self, cache_key: K, mut attempt: F) -> Result<V, Fail<E>>
+    /// one attempt. A rate limit keyed by a parameter is checked by
+    /// [`admit_param`](Self::admit_param) first, which hands over `deferred`.
+    pub async fn run<F, Fut>(
+        &self,
+        deferred: Option<String>,
+        cache_key: K,
+        mut attempt: F,
+    ) -> Result<V, Fail<E>>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<V, E>>,
     {
-        self.admit()?;
+        if let Some(key) = self.admit(deferred)? {
+            self.admit_shared(key).await?;
+        }
         let Some(cache) = &self.cache else {
             return self.retrying(&mut attempt).await;
         };
@@ -185,6 +195,8 @@ where
                 Rate {
                     limiter,
                     key: r.key,
+                    limit: r.limit,
+                    window: r.window,
                     global,
                 }
             }),
@@ -267,38 +279,92 @@ where
     /// [`run`](Self::run) for a function without a cache (the attributes know statically): the
     /// same pipeline as a much smaller future, since it leaves out the cache's, and every call
     /// moves the future it awaits. A cache, if there is one, is not consulted.
-    pub async fn run_uncached<F, Fut>(&self, mut attempt: F) -> Result<V, Fail<E>>
+    pub async fn run_uncached<F, Fut>(
+        &self,
+        deferred: Option<String>,
+        mut attempt: F,
+    ) -> Result<V, Fail<E>>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<V, E>>,
     {
         debug_assert!(self.cache.is_none(), "`run_uncached` with a cache");
-        self.admit()?;
+        if let Some(key) = self.admit(deferred)? {
+            self.admit_shared(key).await?;
+        }
         self.retrying(&mut attempt).await
     }
 
-    /// The rate limit keyed by client or global: admits the call or rejects it.
-    fn admit(&self) -> Result<(), Fail<E>> {
+    /// The rate limit: admits the call or rejects it here (in-process), or names the key the
+    /// shared store decides on (`Some`: then [`admit_shared`](Self::admit_shared)). `deferred`
+    /// is a parameter key [`admit_param`](Self::admit_param) left to the shared store.
+    fn admit(&self, deferred: Option<String>) -> Result<Option<String>, Fail<E>> {
         let Some(rate) = &self.rate else {
-            return Ok(());
+            return Ok(None);
         };
+        if shared_limits() {
+            return Ok(match rate.key {
+                RateKey::Global => Some(GLOBAL.to_owned()),
+                RateKey::Client => Some(with_client(str::to_owned)),
+                RateKey::Param(_) => deferred,
+            });
+        }
         let admitted = match rate.key {
             RateKey::Global => rate.limiter.check_hashed(GLOBAL, rate.global),
             RateKey::Client => with_client(|client| rate.limiter.check(client)),
             // Checked by `admit_param` before the pipeline starts.
             RateKey::Param(_) => Ok(()),
         };
-        admitted.map_err(|e| self.rejected(e))
+        admitted.map(|()| None).map_err(|e| self.rejected(e))
     }
 
-    /// The rate limit keyed by a parameter, whose value is `key`: admits the call or rejects it.
-    /// Separate from [`run`](Self::run) so that the key can be borrowed from the arguments (the
+    /// The rate limit keyed by a parameter, whose value is `key`: admits the call or rejects it,
+    /// or, when the limit is shared, hands the key over (`Some`) for [`run`](Self::run) to ask
+    /// the store. Separate from `run` so that the key can be borrowed from the arguments (the
     /// pipeline's future outlives them) instead of copied for every call.
-    pub fn admit_param(&self, key: &str) -> Result<(), Fail<E>> {
+    pub fn admit_param(&self, key: &str) -> Result<Option<String>, Fail<E>> {
         match &self.rate {
-            Some(rate) => rate.limiter.check(key).map_err(|e| self.rejected(e)),
-            None => Ok(()),
+            Some(_) if shared_limits() => Ok(Some(key.to_owned())),
+            Some(rate) => rate
+                .limiter
+                .check(key)
+                .map(|()| None)
+                .map_err(|e| self.rejected(e)),
+            None => Ok(None),
         }
+    }
+
+    /// The shared rate limit decides on `key`; while the store is unavailable, the configured
+    /// fallback does (by default this replica's own limiter). Boxed: only calls with a shared
+    /// limit pay for its future.
+    fn admit_shared(&self, key: String) -> BoxFuture<'_, Result<(), Fail<E>>> {
+        Box::pin(async move {
+            let Some(rate) = &self.rate else {
+                return Ok(());
+            };
+            #[cfg(feature = "redis")]
+            if let Some(store) = crate::shared::store() {
+                use crate::shared::{RateDecision, RateLimitFallback};
+                let decided = store
+                    .rate_limit(self.name, &key, rate.limit, rate.window)
+                    .await;
+                return match decided {
+                    Ok(RateDecision::Admitted) => Ok(()),
+                    Ok(RateDecision::Refused(retry_after)) => {
+                        Err(self.rejected(ToolError::RateLimited { retry_after }))
+                    }
+                    Err(_) => match store.options().rate_limit_fallback {
+                        RateLimitFallback::Local => {
+                            rate.limiter.check(&key).map_err(|e| self.rejected(e))
+                        }
+                        RateLimitFallback::Closed => Err(self.rejected(ToolError::RateLimited {
+                            retry_after: Duration::from_secs(1),
+                        })),
+                    },
+                };
+            }
+            rate.limiter.check(&key).map_err(|e| self.rejected(e))
+        })
     }
 
     #[cold]
@@ -417,5 +483,19 @@ where
     }
     fn sync(&self) -> futures_util::future::BoxFuture<'_, ()> {
         Policies::sync_cache(self)
+    }
+}
+
+/// Whether rate limits are decided by the shared store: one is installed, and this call runs
+/// within a tokio runtime (its timeouts need one; a sync function called from plain code keeps
+/// the in-process limit).
+fn shared_limits() -> bool {
+    #[cfg(feature = "redis")]
+    {
+        crate::shared::store().is_some() && tokio::runtime::Handle::try_current().is_ok()
+    }
+    #[cfg(not(feature = "redis"))]
+    {
+        false
     }
 }

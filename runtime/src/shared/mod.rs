@@ -1,0 +1,46 @@
+//! State shared by the replicas of one server: a store chosen at start-up, never in the
+//! attributes. In-process by default (each replica keeps its own limits, as it always has);
+//! Redis when `STURDY_REDIS_URL` is set (`App` reads it) or a program installs one with
+//! [`install`]. What users write above their functions does not change.
+//!
+//! Every Redis operation has a short timeout ([`RedisOptions::timeout`], 50 ms by default); when
+//! Redis is unavailable, slow or answers something unusable, the caller falls back to what a
+//! replica does alone, the fallback is logged once per outage and counted
+//! ([`SharedStats`], `/metrics`), and sharing resumes by itself when Redis answers again.
+
+mod outage;
+mod rate_limit;
+mod redis_store;
+
+pub use outage::SharedStats;
+pub use rate_limit::{RateDecision, RateLimitFallback};
+pub(crate) use redis_store::redacted as redacted_url;
+pub use redis_store::{RedisOptions, RedisStore, DEFAULT_TIMEOUT};
+
+use std::sync::{Arc, OnceLock};
+
+/// The store this process shares with its replicas, once installed.
+static STORE: OnceLock<Arc<RedisStore>> = OnceLock::new();
+
+/// Makes `store` the one every policy of this process shares. Once per process: a second store
+/// is refused (and dropped), the first stays.
+pub fn install(store: RedisStore) -> Result<(), AlreadyInstalled> {
+    STORE.set(Arc::new(store)).map_err(|_| AlreadyInstalled)
+}
+
+/// [`install`] was called before: the process keeps its first store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlreadyInstalled;
+
+impl std::fmt::Display for AlreadyInstalled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a shared store is already installed in this process")
+    }
+}
+
+impl std::error::Error for AlreadyInstalled {}
+
+/// The shared store, if one is installed.
+pub fn store() -> Option<&'static Arc<RedisStore>> {
+    STORE.get()
+}

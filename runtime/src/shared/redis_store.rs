@@ -1,0 +1,226 @@
+//! The Redis connection every shared policy of a process uses: one multiplexed connection that
+//! reconnects by itself (redis-rs's `ConnectionManager`), every operation bounded by a short
+//! timeout, outages told once.
+
+use super::outage::{Outage, SharedStats};
+use super::rate_limit::RateLimitFallback;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use std::fmt;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Where Redis is and how long to wait for it.
+#[derive(Debug, Clone)]
+pub struct RedisOptions {
+    /// `redis://host:port[/db]` (`rediss://` for TLS where the client is built with it).
+    pub url: String,
+    /// Longest any call waits on Redis for one operation (default 50 ms); past it the call
+    /// goes on as if Redis were not there.
+    pub timeout: Duration,
+    /// What a rate limit does while Redis is unavailable.
+    pub rate_limit_fallback: RateLimitFallback,
+}
+
+/// The default bound of one Redis operation.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(50);
+
+impl RedisOptions {
+    /// Redis at `url`, with the default timeout and fallbacks.
+    pub fn new(url: impl Into<String>) -> Self {
+        RedisOptions {
+            url: url.into(),
+            timeout: DEFAULT_TIMEOUT,
+            rate_limit_fallback: RateLimitFallback::Local,
+        }
+    }
+
+    /// From the environment: `STURDY_REDIS_URL` (none: `Ok(None)`), `STURDY_REDIS_TIMEOUT`
+    /// (seconds, default 0.05), `STURDY_REDIS_RATE_LIMIT_FALLBACK` (`local`, the default, or
+    /// `closed`).
+    pub fn from_env() -> Result<Option<Self>, String> {
+        let url = match std::env::var("STURDY_REDIS_URL") {
+            Ok(url) if !url.trim().is_empty() => url.trim().to_owned(),
+            _ => return Ok(None),
+        };
+        let mut options = RedisOptions::new(url);
+        if let Ok(text) = std::env::var("STURDY_REDIS_TIMEOUT") {
+            options.timeout = text
+                .parse::<f64>()
+                .ok()
+                .filter(|s| *s > 0.0 && *s <= 60.0)
+                .map(Duration::from_secs_f64)
+                .ok_or_else(|| {
+                    format!("STURDY_REDIS_TIMEOUT={text}: not a number of seconds in (0, 60]")
+                })?;
+        }
+        if let Ok(text) = std::env::var("STURDY_REDIS_RATE_LIMIT_FALLBACK") {
+            options.rate_limit_fallback = text
+                .parse()
+                .map_err(|e| format!("STURDY_REDIS_RATE_LIMIT_FALLBACK={text}: {e}"))?;
+        }
+        Ok(Some(options))
+    }
+}
+
+/// A process's connection to the Redis its replicas share, and the namespace of its keys.
+pub struct RedisStore {
+    connection: ConnectionManager,
+    namespace: String,
+    pub(super) options: RedisOptions,
+    pub(super) outage: Outage,
+    /// Makes this process's entries unique among the replicas' (rate-limit log members).
+    nonce: u64,
+    sequence: AtomicU64,
+}
+
+impl fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("namespace", &self.namespace)
+            .field("timeout", &self.options.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why an operation gave no usable answer.
+#[derive(Debug)]
+pub(crate) enum StoreFailure {
+    /// No answer within the timeout.
+    Timeout,
+    /// Redis refused or the connection failed (or the answer was of the wrong shape).
+    Redis(redis::RedisError),
+}
+
+impl fmt::Display for StoreFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreFailure::Timeout => f.write_str("no answer within the timeout"),
+            StoreFailure::Redis(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl RedisStore {
+    /// A store for the server named `server` (its keys start with `sturdy:{server}:`). Connects
+    /// lazily and reconnects by itself, so a Redis that is down at start-up is an outage like any
+    /// other, not a failure to start; a URL that does not parse is an error. Call within a tokio
+    /// runtime.
+    pub fn connect(options: RedisOptions, server: &str) -> Result<Self, String> {
+        let client = redis::Client::open(options.url.as_str())
+            .map_err(|e| format!("redis URL {}: {e}", redacted(&options.url)))?;
+        let config = ConnectionManagerConfig::new()
+            .set_response_timeout(Some(options.timeout))
+            .set_connection_timeout(Some(options.timeout.max(Duration::from_millis(500))))
+            .set_number_of_retries(1)
+            .set_min_delay(Duration::from_millis(10))
+            .set_max_delay(Duration::from_secs(1));
+        let connection = ConnectionManager::new_lazy_with_config(client, config)
+            .map_err(|e| format!("redis at {}: {e}", redacted(&options.url)))?;
+        Ok(RedisStore {
+            connection,
+            namespace: format!("sturdy:{server}"),
+            options,
+            outage: Outage::default(),
+            nonce: fastrand::u64(..),
+            sequence: AtomicU64::new(0),
+        })
+    }
+
+    /// Its counters: outages, fallbacks.
+    pub fn stats(&self) -> SharedStats {
+        self.outage.stats()
+    }
+
+    /// The options it was made with.
+    pub fn options(&self) -> &RedisOptions {
+        &self.options
+    }
+
+    /// The Redis key of `kind` (`rl`, …) for `function` and `key`: under the server's namespace;
+    /// a long or binary key is replaced by a digest, so a client cannot make keys of any size.
+    pub(crate) fn key(&self, kind: &str, function: &str, key: &str) -> String {
+        use sha2::{Digest, Sha256};
+        const MAX_KEY_TEXT: usize = 128;
+        let ns = &self.namespace;
+        if key.len() <= MAX_KEY_TEXT && !key.contains(|c: char| c.is_control()) {
+            format!("{ns}:{function}:{kind}:{key}")
+        } else {
+            let digest = Sha256::digest(key.as_bytes());
+            let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+            format!("{ns}:{function}:{kind}:#{hex}")
+        }
+    }
+
+    /// A text no other call of any replica uses (with this process's nonce).
+    pub(crate) fn unique(&self) -> String {
+        let n = self.sequence.fetch_add(1, Ordering::Relaxed);
+        format!("{:016x}-{n}", self.nonce)
+    }
+
+    /// Runs `operation` on the connection within the timeout; a failure is counted and told
+    /// once per outage as `what`.
+    pub(crate) async fn run<T, F, Fut>(&self, what: &str, operation: F) -> Result<T, StoreFailure>
+    where
+        F: FnOnce(ConnectionManager) -> Fut,
+        Fut: Future<Output = redis::RedisResult<T>>,
+    {
+        let outcome =
+            tokio::time::timeout(self.options.timeout, operation(self.connection.clone()))
+                .await
+                .map_err(|_| StoreFailure::Timeout)
+                .and_then(|r| r.map_err(StoreFailure::Redis));
+        match &outcome {
+            Ok(_) => self.outage.answered(),
+            Err(failure) => {
+                let bad_answer = matches!(failure, StoreFailure::Redis(e) if !e.is_io_error()
+                    && !e.is_timeout() && !e.is_connection_dropped() && !e.is_connection_refusal());
+                self.outage.failed(what, failure, bad_answer);
+            }
+        }
+        outcome
+    }
+}
+
+/// `url` without its password, for logs.
+pub(crate) fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://…@{}", &url[..scheme], &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn keys_are_namespaced_and_bounded_whatever_the_client_sends() {
+        let store = RedisStore::connect(RedisOptions::new("redis://127.0.0.1:1"), "srv").unwrap();
+        assert_eq!(store.key("rl", "m::f", "alice"), "sturdy:srv:m::f:rl:alice");
+        let long = "x".repeat(10_000);
+        let hashed = store.key("rl", "m::f", &long);
+        assert!(
+            hashed.starts_with("sturdy:srv:m::f:rl:#") && hashed.len() < 100,
+            "{hashed}"
+        );
+        assert_ne!(store.key("rl", "m::f", "a\nb"), "sturdy:srv:m::f:rl:a\nb");
+        assert_ne!(store.unique(), store.unique());
+    }
+
+    #[test]
+    fn a_bad_url_is_an_error_and_passwords_stay_out_of_logs() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let _guard = rt.enter();
+        assert!(RedisStore::connect(RedisOptions::new("http://nope"), "s").is_err());
+        assert_eq!(
+            redacted("redis://:secret@10.0.0.1:6379/2"),
+            "redis://…@10.0.0.1:6379/2"
+        );
+        assert_eq!(redacted("redis://127.0.0.1"), "redis://127.0.0.1");
+    }
+}

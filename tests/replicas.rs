@@ -1,0 +1,245 @@
+//! Several replicas of the example server on one real Redis (`STURDY_REDIS_URL`): one rate limit
+//! for all of them, kept when the calls are spread round robin or hammer one key concurrently;
+//! Redis killed mid-run (every call still answered, each replica deciding alone, counted in
+//! `/metrics`) and brought back (shared limits hold again without a restart); a key of the wrong
+//! type in Redis (a logged fallback, never a panic).
+
+#[path = "common/mod.rs"]
+mod common;
+mod support;
+
+use common::http::{json_of, post, stateless_headers, stateless_meta};
+use serde_json::json;
+use std::time::{Duration, Instant};
+use support::redis::RedisServer;
+use support::HttpServer;
+
+/// `count` `tool_server --http` processes sharing `redis`.
+fn replicas(redis: &RedisServer, count: usize) -> Vec<HttpServer> {
+    let binary = support::build_example("tool_server");
+    let url = redis.url();
+    (0..count)
+        .map(|_| HttpServer::start_with_env(&binary, &[("STURDY_REDIS_URL", &url)]))
+        .collect()
+}
+
+/// One stateless `tools/call` of `rate_limited_operation` for `client_id`: whether it was
+/// admitted (a rejection must be a `rate_limited` error result).
+async fn limited_call(http: &reqwest::Client, url: &str, client_id: &str, n: usize) -> bool {
+    let body = json!({
+        "jsonrpc": "2.0", "id": n, "method": "tools/call",
+        "params": {
+            "name": "rate_limited_operation",
+            "arguments": {"data": format!("job {n}"), "client_id": client_id},
+            "_meta": stateless_meta(),
+        },
+    });
+    let response = json_of(post(http, url, stateless_headers(), body).await).await;
+    let result = &response["result"];
+    if result["isError"] == true {
+        let error = &result["_meta"]["dev.sturdy/error"];
+        assert_eq!(error["error"], "rate_limited", "{response}");
+        let retry_after = error["retry_after"].as_f64().unwrap_or(-1.0);
+        assert!((0.0..=60.0).contains(&retry_after), "{response}");
+        false
+    } else {
+        assert_eq!(
+            result["structuredContent"]["result"],
+            format!("Processed: job {n}"),
+            "{response}"
+        );
+        true
+    }
+}
+
+/// A replica's `/metrics` sample `name` (without labels).
+async fn metric(http: &reqwest::Client, server: &HttpServer, name: &str) -> Option<f64> {
+    let url = server.url().replace("/mcp", "/metrics");
+    let text = http.get(url).send().await.ok()?.text().await.ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_replicas_admit_ten_of_45_round_robin() {
+    let redis = RedisServer::start();
+    let servers = replicas(&redis, 3);
+    let http = reqwest::Client::new();
+    let mut admitted = 0;
+    for n in 0..45 {
+        if limited_call(&http, &servers[n % 3].url(), "round-robin", n).await {
+            admitted += 1;
+        }
+    }
+    assert_eq!(admitted, 10, "10 per 60 s across the replicas, not 10 each");
+    // Redis answered every call: nothing fell back.
+    for s in &servers {
+        assert_eq!(
+            metric(&http, s, "sturdy_shared_store_fallbacks_total").await,
+            Some(0.0)
+        );
+        assert_eq!(
+            metric(&http, s, "sturdy_shared_store_down").await,
+            Some(0.0)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+async fn concurrent_calls_on_three_replicas_never_exceed_the_limit() {
+    let redis = RedisServer::start();
+    let servers = replicas(&redis, 3);
+    let urls: Vec<String> = servers.iter().map(HttpServer::url).collect();
+    let http = reqwest::Client::new();
+    // 8 tasks per replica (on 8 worker threads), 5 calls each, all on one key.
+    let tasks: Vec<_> = (0..24)
+        .map(|t| {
+            let (http, url) = (http.clone(), urls[t % 3].clone());
+            tokio::spawn(async move {
+                let mut admitted = 0;
+                for i in 0..5 {
+                    if limited_call(&http, &url, "hammered", t * 10 + i).await {
+                        admitted += 1;
+                    }
+                }
+                admitted
+            })
+        })
+        .collect();
+    let mut admitted = 0;
+    for t in tasks {
+        admitted += t.await.unwrap();
+    }
+    assert_eq!(
+        admitted, 10,
+        "120 concurrent calls on one key: exactly the limit admitted"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_dead_redis_costs_at_most_its_timeout_and_sharing_resumes_when_it_returns() {
+    let mut redis = RedisServer::start();
+    let port = redis.port();
+    let servers = replicas(&redis, 3);
+    let http = reqwest::Client::new();
+    for (n, server) in servers.iter().enumerate() {
+        assert!(limited_call(&http, &server.url(), "outage", n).await);
+    }
+
+    redis.kill();
+    // Every call is answered, promptly (the bound is generous: 50 ms per Redis operation, on a
+    // shared machine), each replica deciding alone: 10 each for a fresh key.
+    let mut admitted = 0;
+    for n in 0..30 {
+        let started = Instant::now();
+        if limited_call(&http, &servers[n % 3].url(), "during", n).await {
+            admitted += 1;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "a call waited {:?} on a dead Redis",
+            started.elapsed()
+        );
+    }
+    assert_eq!(admitted, 30, "each replica admits up to its own 10");
+    for s in &servers {
+        assert_eq!(
+            metric(&http, s, "sturdy_shared_store_down").await,
+            Some(1.0)
+        );
+        assert!(metric(&http, s, "sturdy_shared_store_fallbacks_total").await >= Some(10.0));
+        assert_eq!(
+            metric(&http, s, "sturdy_shared_store_outages_total").await,
+            Some(1.0)
+        );
+        assert!(
+            s.stderr_so_far().matches("the shared store failed").count() == 1,
+            "the outage is logged once per replica:\n{}",
+            s.stderr_so_far()
+        );
+    }
+
+    // Back (empty: no persistence). Each replica reconnects on its own; wait until all answer.
+    let _redis = RedisServer::start_on(port);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    for (i, s) in servers.iter().enumerate() {
+        loop {
+            limited_call(&http, &s.url(), &format!("probe-{i}"), 0).await;
+            if metric(&http, s, "sturdy_shared_store_down").await == Some(0.0) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "replica {i} never reconnected");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    let mut admitted = 0;
+    for n in 0..30 {
+        if limited_call(&http, &servers[n % 3].url(), "after", n).await {
+            admitted += 1;
+        }
+    }
+    assert_eq!(admitted, 10, "shared again after Redis returned");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_key_of_the_wrong_type_is_a_logged_fallback() {
+    let redis = RedisServer::start();
+    let servers = replicas(&redis, 1);
+    let http = reqwest::Client::new();
+    let url = servers[0].url();
+    assert!(limited_call(&http, &url, "typed", 0).await);
+    let keys = redis.keys("sturdy:sturdy-tool-server:*:rl:typed");
+    assert_eq!(
+        keys.len(),
+        1,
+        "one namespaced key per function and client_id: {keys:?}"
+    );
+    assert!(keys[0].contains("rate_limited_operation"), "{keys:?}");
+    // Someone else's data under our key.
+    redis.command(&["DEL", &keys[0]]);
+    assert_eq!(
+        redis.command(&["SET", &keys[0], "not-a-log"]).as_deref(),
+        Some("OK")
+    );
+    for n in 1..4 {
+        assert!(limited_call(&http, &url, "typed", n).await);
+    }
+    let server = &servers[0];
+    assert!(metric(&http, server, "sturdy_shared_store_bad_answers_total").await >= Some(3.0));
+    assert!(
+        server.stderr_so_far().contains("WRONGTYPE"),
+        "{}",
+        server.stderr_so_far()
+    );
+    // Other keys are still shared: the server never stopped using Redis.
+    assert!(limited_call(&http, &url, "fine", 9).await);
+    assert_eq!(redis.keys("sturdy:*:rl:fine").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_limit_set_to_fail_closed_refuses_while_redis_is_away() {
+    // Nothing listens on this port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let binary = support::build_example("tool_server");
+    let url = format!("redis://127.0.0.1:{port}");
+    let server = HttpServer::start_with_env(
+        &binary,
+        &[
+            ("STURDY_REDIS_URL", &url),
+            ("STURDY_REDIS_RATE_LIMIT_FALLBACK", "closed"),
+        ],
+    );
+    let http = reqwest::Client::new();
+    for n in 0..3 {
+        assert!(!limited_call(&http, &server.url(), "closed", n).await);
+    }
+    // Tools without a rate limit do not touch Redis at all.
+    let body = json!({"jsonrpc": "2.0", "id": 9, "method": "tools/call",
+        "params": {"name": "add", "arguments": {"a": 1, "b": 2}, "_meta": stateless_meta()}});
+    let r = json_of(post(&http, &server.url(), stateless_headers(), body).await).await;
+    assert_eq!(r["result"]["structuredContent"]["result"], 3, "{r}");
+}

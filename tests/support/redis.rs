@@ -1,0 +1,187 @@
+//! A real `redis-server` (the Debian package) on a free 127.0.0.1 port, without persistence,
+//! started and stopped by the test. When it is missing, the first test installs it with apt-get
+//! (as root; `.ci/run` does it beforehand); where that cannot be done, the tests fail saying what
+//! to install. They never skip.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Longest `redis-server` may take to answer `PING` after it was started.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(20);
+
+pub struct RedisServer {
+    child: Option<Child>,
+    port: u16,
+}
+
+impl RedisServer {
+    /// Starts one on a free port.
+    pub fn start() -> RedisServer {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("bind 127.0.0.1:0")
+            .port();
+        Self::start_on(port)
+    }
+
+    /// Starts one on `port` (to bring a stopped one back where its clients look for it).
+    pub fn start_on(port: u16) -> RedisServer {
+        ensure_installed();
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args([
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "yes",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start redis-server ({e}): install it (Debian: apt-get install -y \
+                     redis-server); .ci/run does"
+                )
+            });
+        let server = RedisServer {
+            child: Some(child),
+            port,
+        };
+        let deadline = Instant::now() + STARTUP_TIMEOUT;
+        while server.command(&["PING"]).as_deref() != Some("PONG") {
+            assert!(
+                Instant::now() < deadline,
+                "redis-server on port {port} did not answer PING"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        server
+    }
+
+    /// `redis://127.0.0.1:<port>`
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Sends one command (arguments without spaces or newlines) and returns a simple-string,
+    /// integer or bulk-string answer as text; `None` when it cannot be reached or answers with
+    /// something else (an array, an error).
+    pub fn command(&self, args: &[&str]) -> Option<String> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
+        stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+        let mut request = format!("*{}\r\n", args.len());
+        for a in args {
+            request.push_str(&format!("${}\r\n{a}\r\n", a.len()));
+        }
+        stream.write_all(request.as_bytes()).ok()?;
+        let mut reader = BufReader::new(stream);
+        let mut line = String::new();
+        reader.read_line(&mut line).ok()?;
+        let line = line.trim_end();
+        match line.as_bytes().first()? {
+            b'+' | b':' => Some(line[1..].to_owned()),
+            b'$' => {
+                let len: i64 = line[1..].parse().ok()?;
+                if len < 0 {
+                    return None;
+                }
+                let mut value = String::new();
+                reader.read_line(&mut value).ok()?;
+                Some(value.trim_end().to_owned())
+            }
+            _ => None,
+        }
+    }
+
+    /// The keys matching `pattern` (`KEYS`: fine on a test's few keys).
+    pub fn keys(&self, pattern: &str) -> Vec<String> {
+        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else {
+            return Vec::new();
+        };
+        let request = format!("*2\r\n$4\r\nKEYS\r\n${}\r\n{pattern}\r\n", pattern.len());
+        if stream.write_all(request.as_bytes()).is_err() {
+            return Vec::new();
+        }
+        let mut reader = BufReader::new(stream);
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap_or_default();
+        let count: usize = line.trim_end().trim_start_matches('*').parse().unwrap_or(0);
+        (0..count)
+            .filter_map(|_| {
+                let (mut len, mut key) = (String::new(), String::new());
+                reader.read_line(&mut len).ok()?;
+                reader.read_line(&mut key).ok()?;
+                Some(key.trim_end().to_owned())
+            })
+            .collect()
+    }
+
+    /// Kills it (as a crash would) and waits for it to exit.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Installs `redis-server` with apt-get when it is missing, once per test process.
+fn ensure_installed() {
+    static INSTALLED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        let present = |cmd: &str| {
+            Command::new(cmd)
+                .arg("--version")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if present("redis-server") {
+            return;
+        }
+        let root = Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+        assert!(
+            root,
+            "redis-server is missing: install it (Debian: apt-get install -y redis-server)"
+        );
+        for args in [
+            &["update", "-qq"][..],
+            &["install", "-y", "-qq", "redis-server"],
+        ] {
+            let status = Command::new("apt-get")
+                .args(args)
+                .env("DEBIAN_FRONTEND", "noninteractive")
+                .stdout(Stdio::null())
+                .status();
+            assert!(
+                status.is_ok_and(|s| s.success()),
+                "apt-get {} failed: install redis-server yourself",
+                args.join(" ")
+            );
+        }
+        assert!(
+            present("redis-server"),
+            "redis-server still missing after apt-get"
+        );
+    });
+}

@@ -243,3 +243,100 @@ async fn a_limit_set_to_fail_closed_refuses_while_redis_is_away() {
     let r = json_of(post(&http, &server.url(), stateless_headers(), body).await).await;
     assert_eq!(r["result"]["structuredContent"]["result"], 3, "{r}");
 }
+
+/// One stateless request; its `result`.
+async fn request(
+    http: &reqwest::Client,
+    url: &str,
+    method: &str,
+    params: serde_json::Value,
+) -> serde_json::Value {
+    let mut params = params;
+    params["_meta"] = stateless_meta();
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    let response = json_of(post(http, url, stateless_headers(), body).await).await;
+    assert!(response.get("error").is_none(), "{response}");
+    response["result"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_value_computed_on_one_replica_is_a_cache_hit_on_the_others() {
+    let redis = RedisServer::start();
+    let servers = replicas(&redis, 3);
+    let http = reqwest::Client::new();
+    let args = json!({"name": "cached_expensive_operation",
+                      "arguments": {"n": 77, "operation": "fibonacci"}});
+    let mut cached = Vec::new();
+    for s in &servers {
+        let r = request(&http, &s.url(), "tools/call", args.clone()).await;
+        assert_eq!(
+            r["structuredContent"]["result"], 5_527_939_700_884_757_u64,
+            "{r}"
+        );
+        cached.push(r["structuredContent"]["cached"].clone());
+    }
+    assert_eq!(cached, [json!(false), json!(true), json!(true)]);
+    // Stored under the server's namespace with the cache's TTL (600 s), the lock gone.
+    let keys = redis.keys("sturdy:sturdy-tool-server:*compute:cv:*");
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    let ttl: i64 = redis.command(&["PTTL", &keys[0]]).unwrap().parse().unwrap();
+    assert!(ttl > 590_000 && ttl <= 600_000, "{ttl}");
+    assert!(redis.keys("sturdy:*:cl:*").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+async fn concurrent_misses_on_three_replicas_compute_once() {
+    let redis = RedisServer::start();
+    let servers = replicas(&redis, 3);
+    let http = reqwest::Client::new();
+    // The daily report takes 200 ms to build and says which process built it.
+    let reads: Vec<_> = (0..9)
+        .map(|i| {
+            let (http, url) = (http.clone(), servers[i % 3].url());
+            tokio::spawn(async move {
+                let r = request(
+                    &http,
+                    &url,
+                    "resources/read",
+                    json!({"uri": "reports://daily"}),
+                )
+                .await;
+                r["contents"][0]["text"].as_str().unwrap().to_owned()
+            })
+        })
+        .collect();
+    let mut texts = Vec::new();
+    for r in reads {
+        texts.push(r.await.unwrap());
+    }
+    assert!(texts[0].contains("built by process"), "{}", texts[0]);
+    assert!(
+        texts.iter().all(|t| *t == texts[0]),
+        "one build across the replicas: {texts:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_stored_value_that_does_not_deserialise_is_computed_again() {
+    let redis = RedisServer::start();
+    let servers = replicas(&redis, 2);
+    let http = reqwest::Client::new();
+    let args = json!({"name": "cached_expensive_operation",
+                      "arguments": {"n": 97, "operation": "prime_check"}});
+    let r = request(&http, &servers[0].url(), "tools/call", args.clone()).await;
+    assert_eq!(r["structuredContent"]["cached"], false, "{r}");
+    let keys = redis.keys("sturdy:*compute:cv:*");
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert_eq!(
+        redis.command(&["SET", &keys[0], "{garbage"]).as_deref(),
+        Some("OK")
+    );
+    // The other replica finds someone else's bytes: computes, answers, counts a bad answer.
+    let r = request(&http, &servers[1].url(), "tools/call", args).await;
+    assert_eq!(r["structuredContent"]["result"], true, "{r}");
+    assert_eq!(r["structuredContent"]["cached"], false, "{r}");
+    assert_eq!(
+        metric(&http, &servers[1], "sturdy_shared_store_bad_answers_total").await,
+        Some(1.0)
+    );
+}

@@ -25,7 +25,6 @@ pub mod remote;
 pub mod resilience;
 pub mod resources;
 pub mod schema;
-#[cfg(feature = "redis")]
 pub mod shared;
 pub mod transport;
 

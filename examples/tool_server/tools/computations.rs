@@ -16,7 +16,8 @@ enum Operation {
     PrimeCheck,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+// `Deserialize` too: replicas sharing a cache (`STURDY_REDIS_URL`) store it as JSON.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 enum Computed {
     Number(u64),

@@ -23,7 +23,7 @@ pub(super) fn expand(policies: &Policies, function: &Function, mut func: ItemFn)
     // The cache key is every argument but `Context`; without a cache, a smaller entry point (its
     // future leaves the cache's out), and values need not be `Clone`.
     let cached = policies.cached.is_some();
-    let (cache_key_ty, cache_key_arg, run, new) = if cached {
+    let (cache_key_ty, cache_key_arg, run, new, codec) = if cached {
         let key_types = params.iter().filter(|a| !a.is_context).map(|a| &a.ty);
         let key_parts = params.iter().filter(|a| !a.is_context).map(|a| {
             let (ident, ty) = (&a.ident, &a.ty);
@@ -34,9 +34,21 @@ pub(super) fn expand(policies: &Policies, function: &Function, mut func: ItemFn)
             quote!((#(#key_parts,)*),),
             quote!(run),
             quote!(new_cached),
+            // Shared by replicas when the values serialise (autoref: serde, else local only).
+            quote!(, {
+                #[allow(unused_imports)]
+                use #p::{CodecLocalOnly as _, CodecSerde as _};
+                (&#p::CodecProbe::<#ok>::new()).codec()
+            }),
         )
     } else {
-        (quote!(()), quote!(), quote!(run_uncached), quote!(new))
+        (
+            quote!(()),
+            quote!(),
+            quote!(run_uncached),
+            quote!(new),
+            quote!(),
+        )
     };
     let into_error = quote_spanned!(err.span()=> #p::into_error::<#err>(e));
     // A parameter key is checked before the pipeline starts, borrowing the argument.
@@ -88,7 +100,8 @@ pub(super) fn expand(policies: &Policies, function: &Function, mut func: ItemFn)
             #p::Policies::#new(
                 ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#fn_name)),
                 &#spec,
-                #p::Predicates { retry: #retry_when, failure: #failure_when },
+                #p::Predicates { retry: #retry_when, failure: #failure_when }
+                #codec
             )
         });
         #admit_param

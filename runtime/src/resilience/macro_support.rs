@@ -108,6 +108,9 @@ pub fn into_error<E: PolicyError + 'static>(fail: Fail<E>) -> E {
     fail.into_error()
 }
 
+/// Whether a `#[cached]` function's values can be shared by replicas (see `crate::shared`).
+pub use crate::shared::{CodecProbe, LocalOnly as CodecLocalOnly, Serde as CodecSerde};
+
 /// Runs the pipeline of a sync function on the calling thread. Not tokio's `block_on`: that one
 /// refuses to run inside a runtime, and sync tools run on tokio's blocking pool.
 pub use futures_executor::block_on;

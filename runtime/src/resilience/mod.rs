@@ -22,5 +22,6 @@ pub use circuit_breaker::{
 };
 pub use rate_limiter::{KeyHash, RateLimiter, RateLimiterStats};
 pub use retry::Retry;
+#[cfg_attr(not(feature = "remote"), allow(unused_imports))]
 pub(crate) use retry::Wait;
 pub use view::{policies, policies_for, PolicyView};

@@ -8,38 +8,61 @@
 //! replica does alone, the fallback is logged once per outage and counted
 //! ([`SharedStats`], `/metrics`), and sharing resumes by itself when Redis answers again.
 
+//!
+//! Without the `redis` feature only [`ValueCodec`] is here (what generated code names).
+
+#[cfg(feature = "redis")]
+mod cache;
+mod codec;
+#[cfg(feature = "redis")]
 mod outage;
+#[cfg(feature = "redis")]
 mod rate_limit;
+#[cfg(feature = "redis")]
 mod redis_store;
 
+#[cfg(feature = "redis")]
+pub use cache::MAX_SHARED_VALUE_BYTES;
+pub use codec::{CodecProbe, LocalOnly, Serde, ValueCodec};
+#[cfg(feature = "redis")]
 pub use outage::SharedStats;
+#[cfg(feature = "redis")]
 pub use rate_limit::{RateDecision, RateLimitFallback};
+#[cfg(feature = "redis")]
 pub(crate) use redis_store::redacted as redacted_url;
+#[cfg(feature = "redis")]
 pub use redis_store::{RedisOptions, RedisStore, DEFAULT_TIMEOUT};
 
+#[cfg(feature = "redis")]
 use std::sync::{Arc, OnceLock};
 
+#[cfg(feature = "redis")]
 /// The store this process shares with its replicas, once installed.
 static STORE: OnceLock<Arc<RedisStore>> = OnceLock::new();
 
+#[cfg(feature = "redis")]
 /// Makes `store` the one every policy of this process shares. Once per process: a second store
 /// is refused (and dropped), the first stays.
 pub fn install(store: RedisStore) -> Result<(), AlreadyInstalled> {
     STORE.set(Arc::new(store)).map_err(|_| AlreadyInstalled)
 }
 
+#[cfg(feature = "redis")]
 /// [`install`] was called before: the process keeps its first store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AlreadyInstalled;
 
+#[cfg(feature = "redis")]
 impl std::fmt::Display for AlreadyInstalled {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("a shared store is already installed in this process")
     }
 }
 
+#[cfg(feature = "redis")]
 impl std::error::Error for AlreadyInstalled {}
 
+#[cfg(feature = "redis")]
 /// The shared store, if one is installed.
 pub fn store() -> Option<&'static Arc<RedisStore>> {
     STORE.get()

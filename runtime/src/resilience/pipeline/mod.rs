@@ -18,6 +18,7 @@ use super::rate_limiter::{KeyHash, RateLimiter};
 use super::retry::{Retry, Wait};
 use super::view::{register, PolicyView};
 use crate::error::ToolError;
+use crate::shared::ValueCodec;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use serde_json::{json, Value};
@@ -34,6 +35,10 @@ pub struct Policies<K, V, E> {
     name: &'static str,
     rate: Option<Rate>,
     cache: Option<Cache<K, V>>,
+    /// How its values travel to the other replicas, and for how long they are kept, when they
+    /// serialise.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    shared_cache: Option<(ValueCodec<V>, Duration)>,
     retry: Option<Retry>,
     /// Retries made (attempts after the first), for [`stats`](Self::stats).
     retries: AtomicU64,
@@ -72,12 +77,17 @@ impl<E> Default for Predicates<E> {
     }
 }
 
+/// A function's cache, how its values travel to other replicas, and their TTL.
+type CacheParts<K, V> = (Cache<K, V>, Option<ValueCodec<V>>, Duration);
+
 /// A rate limit and where its key comes from.
 struct Rate {
     limiter: RateLimiter,
     key: RateKey,
     /// What the limiter was made with, for the shared limit (`crate::shared`).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     limit: u32,
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     window: Duration,
     /// The hash of [`GLOBAL`], the key of `key = global`, computed once.
     global: KeyHash,
@@ -92,13 +102,20 @@ where
     V: Clone + Send + Sync + 'static,
     E: Send + Sync + 'static,
 {
-    /// [`new`](Policies::new) for a function with `#[cached]` (whose values must be `Clone`).
-    pub fn new_cached(name: &'static str, spec: &PolicySpec, when: Predicates<E>) -> Arc<Self> {
+    /// [`new`](Policies::new) for a function with `#[cached]` (whose values must be `Clone`);
+    /// `codec`, when its values serialise, lets replicas share them (`crate::shared`).
+    pub fn new_cached(
+        name: &'static str,
+        spec: &PolicySpec,
+        when: Predicates<E>,
+        codec: Option<ValueCodec<V>>,
+    ) -> Arc<Self> {
         Self::build(
             name,
             spec,
             when,
-            spec.cache.map(|c| Cache::new(c.ttl, c.capacity)),
+            spec.cache
+                .map(|c| (Cache::new(c.ttl, c.capacity), codec, c.ttl)),
             Some(|p| {
                 Box::pin(async move {
                     if let Some(c) = &p.cache {
@@ -107,6 +124,30 @@ where
                 })
             }),
         )
+    }
+
+    /// The shared store, `key`'s stable hash, the codec and the TTL, when this call's value is
+    /// shared by the replicas.
+    #[cfg(feature = "redis")]
+    #[allow(clippy::type_complexity)]
+    fn shared_cache(
+        &self,
+        key: &K,
+    ) -> Option<(
+        &'static crate::shared::RedisStore,
+        u128,
+        ValueCodec<V>,
+        Duration,
+    )> {
+        let (codec, ttl) = self.shared_cache?;
+        let store = crate::shared::store()?;
+        tokio::runtime::Handle::try_current().ok()?;
+        Some((store, stable_hash(key), codec, ttl))
+    }
+
+    #[cfg(not(feature = "redis"))]
+    fn shared_cache(&self, _key: &K) -> Option<std::convert::Infallible> {
+        None
     }
 
     /// Runs one call through the pipeline. `cache_key` is the call's arguments; `attempt` makes
@@ -137,8 +178,24 @@ where
         // keeps a shared copy of an error, so it could never be taken back); callers that waited
         // on the same key get the error's shareable form.
         let own = std::sync::Mutex::new(None);
+        let shared = self.shared_cache(&cache_key);
         let computing = async {
-            match self.retrying(&mut attempt).await {
+            let computed = match shared {
+                #[cfg(feature = "redis")]
+                Some((store, key, codec, ttl)) => store
+                    .cached(self.name, key, ttl, codec, || self.retrying(&mut attempt))
+                    .await
+                    .map(|(v, hit)| {
+                        // Computed by another replica: a hit for this call too.
+                        if hit {
+                            cache.count_hit();
+                            mark_cache_hit();
+                        }
+                        v
+                    }),
+                _ => self.retrying(&mut attempt).await,
+            };
+            match computed {
                 Ok(v) => Ok(v),
                 Err(fail) => {
                     let shared = fail.shareable();
@@ -181,7 +238,7 @@ where
         name: &'static str,
         spec: &PolicySpec,
         when: Predicates<E>,
-        cache: Option<Cache<K, V>>,
+        cache: Option<CacheParts<K, V>>,
         cache_sync: Option<for<'a> fn(&'a Self) -> BoxFuture<'a, ()>>,
     ) -> Arc<Self> {
         let breaker = spec
@@ -200,7 +257,10 @@ where
                     global,
                 }
             }),
-            cache,
+            shared_cache: cache
+                .as_ref()
+                .and_then(|(_, codec, ttl)| codec.map(|c| (c, *ttl))),
+            cache: cache.map(|(c, _, _)| c),
             retry: spec.retry.map(|r| r.retry),
             retries: AtomicU64::new(0),
             when,
@@ -498,4 +558,18 @@ fn shared_limits() -> bool {
     {
         false
     }
+}
+
+/// A hash of a cache key that every replica computes alike (the same binary, a hasher with fixed
+/// keys, 128 bits: two runs of SipHash with different salts), naming the value in the store.
+#[cfg(feature = "redis")]
+fn stable_hash<K: Hash>(key: &K) -> u128 {
+    use std::hash::{DefaultHasher, Hasher};
+    let half = |salt: u8| {
+        let mut h = DefaultHasher::new();
+        h.write_u8(salt);
+        key.hash(&mut h);
+        h.finish()
+    };
+    (u128::from(half(0)) << 64) | u128::from(half(1))
 }

@@ -53,7 +53,9 @@ impl Fetched {
 /// URLs. Each attempt times out after 10 s; bodies over 8 MiB are refused. Returns the body as
 /// `data`, with `status: "success"`.
 #[tool(read_only, idempotent, open_world)]
-#[circuit_breaker(threshold = 3, recovery = 30, when = is_outage)]
+// Shared: with replicas on one Redis (`STURDY_REDIS_URL`), one replica's open breaker makes the
+// others fail fast too (the service is down for all of them); alone, it is an ordinary breaker.
+#[circuit_breaker(threshold = 3, recovery = 30, when = is_outage, shared = true)]
 #[retry(max = 3, base = "100ms", max_delay = "2s")]
 #[timeout(10)]
 async fn resilient_api_call(

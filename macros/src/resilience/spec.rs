@@ -93,6 +93,10 @@ pub(super) fn policy_spec(policies: &Policies, p: &TokenStream, blocking: bool) 
         .circuit_breaker
         .as_ref()
         .is_some_and(|b| b.args.when.is_some());
+    let breaker_shared = policies
+        .circuit_breaker
+        .as_ref()
+        .is_some_and(|b| b.args.shared);
     let timeout = optional(
         policies
             .timeout
@@ -116,7 +120,8 @@ pub(super) fn policy_spec(policies: &Policies, p: &TokenStream, blocking: bool) 
     quote! {
         #p::PolicySpec {
             rate_limit: #rate_limit, cache: #cache, retry: #retry,
-            circuit_breaker: #circuit_breaker, breaker_when: #breaker_when, timeout: #timeout,
+            circuit_breaker: #circuit_breaker, breaker_when: #breaker_when,
+            breaker_shared: #breaker_shared, timeout: #timeout,
             bulkhead: #bulkhead, blocking: #blocking,
         }
     }

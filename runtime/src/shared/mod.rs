@@ -12,6 +12,8 @@
 //! Without the `redis` feature only [`ValueCodec`] is here (what generated code names).
 
 #[cfg(feature = "redis")]
+mod breaker;
+#[cfg(feature = "redis")]
 mod cache;
 mod codec;
 #[cfg(feature = "redis")]

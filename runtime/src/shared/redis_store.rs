@@ -222,5 +222,9 @@ mod tests {
             "redis://…@10.0.0.1:6379/2"
         );
         assert_eq!(redacted("redis://127.0.0.1"), "redis://127.0.0.1");
+        assert_eq!(
+            RedisOptions::new("redis://x").timeout,
+            Duration::from_millis(50)
+        );
     }
 }

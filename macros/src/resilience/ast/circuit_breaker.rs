@@ -1,5 +1,6 @@
 //! `#[circuit_breaker(threshold = 5, recovery = 60, half_open = 1, when = path)]`, or in
-//! failure-rate mode `#[circuit_breaker(failure_rate = 0.5, window = 20, min_calls = 10)]`.
+//! failure-rate mode `#[circuit_breaker(failure_rate = 0.5, window = 20, min_calls = 10)]`; either
+//! with `shared = true` to share the open state with the other replicas.
 
 use crate::syntax::args::{unknown_argument, ArgList};
 use crate::syntax::literal::{count, duration, fraction, predicate};
@@ -19,6 +20,8 @@ pub(crate) struct CircuitBreakerAttr {
     pub min_calls: Option<Written<u32>>,
     /// Which errors count as failures (all when absent).
     pub when: Option<Path>,
+    /// `shared = true`: replicas share the open state (through `sturdy::shared`).
+    pub shared: bool,
 }
 
 /// An argument's value with its name and value tokens, for errors about how it combines with
@@ -48,15 +51,31 @@ impl Parse for CircuitBreakerAttr {
                 "window" => attr.window = Some(written(count(value, false)?)),
                 "min_calls" => attr.min_calls = Some(written(count(value, false)?)),
                 "when" => attr.when = Some(predicate(value)?),
+                "shared" => attr.shared = boolean(value, "shared")?,
                 _ => {
                     return Err(unknown_argument(
                         "circuit_breaker",
                         name,
-                        "threshold, recovery, half_open, failure_rate, window, min_calls, when",
+                        "threshold, recovery, half_open, failure_rate, window, min_calls, when, \
+                         shared",
                     ))
                 }
             }
         }
         Ok(attr)
+    }
+}
+
+/// `true` or `false`, with an error at anything else.
+fn boolean(value: &Expr, name: &str) -> syn::Result<bool> {
+    match value {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Bool(b),
+            ..
+        }) => Ok(b.value),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!("`{name}` is `true` or `false`"),
+        )),
     }
 }

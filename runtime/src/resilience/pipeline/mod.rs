@@ -14,6 +14,8 @@ use super::bulkhead::Bulkhead;
 use super::cache::Cache;
 use super::call::{mark_cache_hit, with_client};
 use super::circuit_breaker::CircuitBreaker;
+#[cfg(feature = "redis")]
+use super::circuit_breaker::CircuitState;
 use super::rate_limiter::{KeyHash, RateLimiter};
 use super::retry::{Retry, Wait};
 use super::view::{register, PolicyView};
@@ -44,6 +46,8 @@ pub struct Policies<K, V, E> {
     retries: AtomicU64,
     when: Predicates<E>,
     breaker: Option<Arc<CircuitBreaker>>,
+    /// The breaker's open state is shared with the other replicas (`shared = true`).
+    breaker_shared: bool,
     timeout: Option<Duration>,
     bulkhead: Option<Bulkhead>,
     blocking: bool,
@@ -140,9 +144,7 @@ where
         Duration,
     )> {
         let (codec, ttl) = self.shared_cache?;
-        let store = crate::shared::store()?;
-        tokio::runtime::Handle::try_current().ok()?;
-        Some((store, stable_hash(key), codec, ttl))
+        Some((shared_store()?, stable_hash(key), codec, ttl))
     }
 
     #[cfg(not(feature = "redis"))]
@@ -265,6 +267,7 @@ where
             retries: AtomicU64::new(0),
             when,
             breaker,
+            breaker_shared: spec.breaker_shared && spec.circuit_breaker.is_some(),
             timeout: spec.timeout,
             bulkhead: spec
                 .bulkhead
@@ -281,7 +284,7 @@ where
         self.name
     }
 
-    /// Its breaker, if it has one.
+    /// Its breaker, if it has one. (Shared or not: see `breaker_shared`.)
     pub fn circuit_breaker(&self) -> Option<&CircuitBreaker> {
         self.breaker.as_deref()
     }
@@ -486,6 +489,11 @@ where
     where
         Fut: Future<Output = Result<V, E>>,
     {
+        if self.breaker_shared {
+            if let Some(open) = self.shared_breaker_open().await {
+                return Err(Fail::Policy(open));
+            }
+        }
         let permit = match self.breaker.as_deref().map(CircuitBreaker::try_acquire) {
             Some(Err(open)) => return Err(Fail::Policy(open)),
             Some(Ok(permit)) => Some(permit),
@@ -499,11 +507,45 @@ where
         };
         if let Some(p) = permit {
             match &result {
-                Err(fail) if fail.trips(self.when.failure) => p.failure(),
+                Err(fail) if fail.trips(self.when.failure) => {
+                    p.failure();
+                    if self.breaker_shared {
+                        self.publish_if_open().await;
+                    }
+                }
                 _ => p.success(),
             }
         }
         result
+    }
+
+    /// A shared breaker another replica (or this one) opened: the rejection, with the time
+    /// left. Boxed: only shared breakers pay for this future.
+    fn shared_breaker_open(&self) -> BoxFuture<'_, Option<ToolError>> {
+        Box::pin(async move {
+            #[cfg(feature = "redis")]
+            if let Some(store) = shared_store() {
+                let retry_after = store.breaker_open(self.name).await?;
+                return Some(ToolError::CircuitOpen {
+                    retry_after,
+                    last_failure: None,
+                });
+            }
+            None
+        })
+    }
+
+    /// After a failure: if this replica's breaker is now open, tells the others for its
+    /// recovery time.
+    fn publish_if_open(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            #[cfg(feature = "redis")]
+            if let (Some(store), Some(b)) = (shared_store(), self.breaker.as_deref()) {
+                if b.state() == CircuitState::Open {
+                    store.open_breaker(self.name, b.config().recovery).await;
+                }
+            }
+        })
     }
 
     async fn isolated<Fut>(&self, call: Fut) -> Result<V, Fail<E>>
@@ -552,12 +594,20 @@ where
 fn shared_limits() -> bool {
     #[cfg(feature = "redis")]
     {
-        crate::shared::store().is_some() && tokio::runtime::Handle::try_current().is_ok()
+        shared_store().is_some()
     }
     #[cfg(not(feature = "redis"))]
     {
         false
     }
+}
+
+/// The shared store, when one is installed and this call runs within a tokio runtime.
+#[cfg(feature = "redis")]
+fn shared_store() -> Option<&'static crate::shared::RedisStore> {
+    let store = crate::shared::store()?;
+    tokio::runtime::Handle::try_current().ok()?;
+    Some(store)
 }
 
 /// A hash of a cache key that every replica computes alike (the same binary, a hasher with fixed

@@ -30,6 +30,8 @@ pub struct PolicySpec {
     pub circuit_breaker: Option<CircuitBreakerConfig>,
     /// The breaker has a predicate deciding which errors count as failures.
     pub breaker_when: bool,
+    /// The breaker is shared by replicas (`shared = true`; see `crate::shared`).
+    pub breaker_shared: bool,
     /// `#[timeout]`.
     pub timeout: Option<Duration>,
     /// `#[bulkhead]`.
@@ -124,6 +126,9 @@ impl PolicySpec {
         if let Some(b) = &self.circuit_breaker {
             let mut breaker = json!({"policy": "circuit_breaker", "recovery": secs(b.recovery),
                 "half_open": b.half_open, "when": self.breaker_when});
+            if self.breaker_shared {
+                breaker["shared"] = json!(true);
+            }
             match b.failure_rate {
                 Some(r) => {
                     breaker["failure_rate"] = json!(r.rate);

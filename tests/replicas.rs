@@ -395,3 +395,29 @@ async fn a_shared_breaker_opened_by_one_replica_rejects_on_all() {
     }
     assert_eq!(redis.keys("sturdy:*resilient_api_call:cb:open").len(), 1);
 }
+
+#[test]
+fn the_replicas_example_shows_one_limit_across_three_replicas() {
+    support::redis::ensure_installed();
+    let binary = support::build_example("replicas");
+    let out = support::run(std::process::Command::new(binary), Duration::from_secs(120));
+    assert!(
+        out.succeeded(),
+        "{}\n{}\n{}",
+        out.outcome(),
+        out.stdout,
+        out.stderr
+    );
+    assert!(
+        out.stdout.contains("admitted 10 of 45 across 3 replicas"),
+        "{}",
+        out.stdout
+    );
+    let cached: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains("cached "))
+        .map(|l| l.rsplit(' ').next().unwrap())
+        .collect();
+    assert_eq!(cached, ["false", "true", "true"], "{}", out.stdout);
+}

@@ -142,7 +142,7 @@ impl Drop for RedisServer {
 }
 
 /// Installs `redis-server` with apt-get when it is missing, once per test process.
-fn ensure_installed() {
+pub fn ensure_installed() {
     static INSTALLED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
     INSTALLED.get_or_init(|| {
         let present = |cmd: &str| {

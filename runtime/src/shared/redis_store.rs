@@ -13,7 +13,7 @@ use std::time::Duration;
 /// Where Redis is and how long to wait for it.
 #[derive(Debug, Clone)]
 pub struct RedisOptions {
-    /// `redis://host:port[/db]` (`rediss://` for TLS where the client is built with it).
+    /// `redis://host:port[/db]`, or `rediss://…` for TLS (rustls, webpki roots).
     pub url: String,
     /// Longest any call waits on Redis for one operation (default 50 ms); past it the call
     /// goes on as if Redis were not there.
@@ -217,6 +217,8 @@ mod tests {
             .unwrap();
         let _guard = rt.enter();
         assert!(RedisStore::connect(RedisOptions::new("http://nope"), "s").is_err());
+        // TLS (rustls with the webpki roots) is built in.
+        assert!(RedisStore::connect(RedisOptions::new("rediss://127.0.0.1:1"), "s").is_ok());
         assert_eq!(
             redacted("redis://:secret@10.0.0.1:6379/2"),
             "redis://…@10.0.0.1:6379/2"

@@ -152,6 +152,15 @@ class Updates:
             pass
 
 
+@asynccontextmanager
+async def subscribed(client: Any, updates: Updates, uri: str) -> AsyncIterator[Any]:
+    """resources/subscribe (a 2025 session; 1.x `ClientSession` and 2.x `Client` alike): yields a
+    wait for the next update of `uri`."""
+    await client.subscribe_resource(uri)
+    yield lambda: updates.wait(uri)
+    await client.unsubscribe_resource(uri)
+
+
 class Connection:
     """What the scenario needs from a connected client, the same for both SDK generations."""
 
@@ -256,13 +265,6 @@ if SDK_MAJOR == 1:
                 conn.watch = lambda uri: subscribed(session, updates, uri)
                 yield conn
 
-    @asynccontextmanager
-    async def subscribed(session: Any, updates: Updates, uri: str) -> AsyncIterator[Any]:
-        """resources/subscribe (2025): yields a wait for the next update of `uri`."""
-        await session.subscribe_resource(uri)
-        yield lambda: updates.wait(uri)
-        await session.unsubscribe_resource(uri)
-
 elif SDK_MAJOR == 2:
     import httpx2
     from mcp import Client, MCPError as SdkError, StdioServerParameters
@@ -317,13 +319,6 @@ elif SDK_MAJOR == 2:
             else:
                 conn.watch = lambda uri: listening(c, uri)
             yield conn
-
-    @asynccontextmanager
-    async def subscribed(c: Any, updates: Updates, uri: str) -> AsyncIterator[Any]:
-        """resources/subscribe (the legacy handshake): yields a wait for the next update."""
-        await c.subscribe_resource(uri)
-        yield lambda: updates.wait(uri)
-        await c.unsubscribe_resource(uri)
 
     @asynccontextmanager
     async def listening(c: Any, uri: str) -> AsyncIterator[Any]:

@@ -28,21 +28,59 @@ pub const MAX_LISTENS_PER_CLIENT: usize = 16;
 /// The key of the subscription id in a notification's `_meta`.
 const META_SUBSCRIPTION_ID: &str = "io.modelcontextprotocol/subscriptionId";
 
-/// The notifications telling that a list changed, as 2025 sessions get them.
-const TOOLS_LIST_CHANGED: &[u8] =
-    br#"{"jsonrpc":"2.0","method":"notifications/tools/list_changed"}"#;
-const RESOURCES_LIST_CHANGED: &[u8] =
-    br#"{"jsonrpc":"2.0","method":"notifications/resources/list_changed"}"#;
-const PROMPTS_LIST_CHANGED: &[u8] =
-    br#"{"jsonrpc":"2.0","method":"notifications/prompts/list_changed"}"#;
+/// One of the lists whose changes are announced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum List {
+    Tools,
+    Resources,
+    Prompts,
+}
 
-/// What one message from a list's switches means: `Some(())` tell the client the list changed
-/// (a change, or changes missed while lagging, which say "changed" all the same), `None` the
-/// switches are gone.
-fn list_changed(message: Result<ListChanged, broadcast::error::RecvError>) -> Option<()> {
-    match message {
-        Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => Some(()),
-        Err(broadcast::error::RecvError::Closed) => None,
+impl List {
+    /// The notification's method.
+    fn method(self) -> &'static str {
+        match self {
+            List::Tools => "notifications/tools/list_changed",
+            List::Resources => "notifications/resources/list_changed",
+            List::Prompts => "notifications/prompts/list_changed",
+        }
+    }
+
+    /// The notification as a 2025 session gets it (untagged).
+    fn notification(self) -> Vec<u8> {
+        serde_json::to_vec(&json!({ "jsonrpc": "2.0", "method": self.method() }))
+            .expect("notifications serialise")
+    }
+}
+
+/// The three lists' change announcements, heard together.
+struct ListChanges {
+    tools: broadcast::Receiver<ListChanged>,
+    resources: broadcast::Receiver<ListChanged>,
+    prompts: broadcast::Receiver<ListChanged>,
+}
+
+impl ListChanges {
+    fn new(server: &Server) -> Self {
+        ListChanges {
+            tools: server.registry.switches().subscribe(),
+            resources: server.resources.switches().subscribe(),
+            prompts: server.prompts.switches().subscribe(),
+        }
+    }
+
+    /// The next list that changed (changes missed while lagging say "changed" all the same);
+    /// `None` once the switches are gone. Cancel-safe, as `broadcast::Receiver::recv` is.
+    async fn next(&mut self) -> Option<List> {
+        let (message, list) = tokio::select! {
+            m = self.tools.recv() => (m, List::Tools),
+            m = self.resources.recv() => (m, List::Resources),
+            m = self.prompts.recv() => (m, List::Prompts),
+        };
+        match message {
+            Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => Some(list),
+            Err(broadcast::error::RecvError::Closed) => None,
+        }
     }
 }
 
@@ -131,6 +169,11 @@ impl Server {
         // Lists the server has (its capabilities name them).
         let resource_list = wants("resourcesListChanged") && !self.resources.is_empty();
         let prompt_list = wants("promptsListChanged") && !self.prompts.is_empty();
+        let heard = |list: List| match list {
+            List::Tools => tools,
+            List::Resources => resource_list,
+            List::Prompts => prompt_list,
+        };
         let watched: Vec<String> = match asked.get("resourceSubscriptions") {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(uris)) => uris
@@ -161,9 +204,7 @@ impl Server {
                 .expect("notifications serialise")
         };
         // Subscribed before the acknowledgement: nothing after it is missed.
-        let mut changes = self.registry.switches().subscribe();
-        let mut resource_changes = self.resources.switches().subscribe();
-        let mut prompt_changes = self.prompts.switches().subscribe();
+        let mut changes = ListChanges::new(self);
         let mut updates = self.resources.updates().subscribe();
         let ack = tagged(
             "notifications/subscriptions/acknowledged",
@@ -181,34 +222,13 @@ impl Server {
                 // The connection is over, or the server stops: it ends with its result.
                 _ = session.ended() => break,
                 _ = self.closing.cancelled() => break,
-                change = changes.recv() => match list_changed(change) {
-                    Some(()) if tools => {
-                        let note = tagged("notifications/tools/list_changed", json!({}));
-                        if out.send(note).await.is_err() {
+                change = changes.next() => match change {
+                    Some(list) if heard(list) => {
+                        if out.send(tagged(list.method(), json!({}))).await.is_err() {
                             return Ok(None);
                         }
                     }
-                    Some(()) => {}
-                    None => break,
-                },
-                change = resource_changes.recv() => match list_changed(change) {
-                    Some(()) if resource_list => {
-                        let note = tagged("notifications/resources/list_changed", json!({}));
-                        if out.send(note).await.is_err() {
-                            return Ok(None);
-                        }
-                    }
-                    Some(()) => {}
-                    None => break,
-                },
-                change = prompt_changes.recv() => match list_changed(change) {
-                    Some(()) if prompt_list => {
-                        let note = tagged("notifications/prompts/list_changed", json!({}));
-                        if out.send(note).await.is_err() {
-                            return Ok(None);
-                        }
-                    }
-                    Some(()) => {}
+                    Some(_) => {}
                     None => break,
                 },
                 update = updates.recv() => match update {
@@ -247,9 +267,7 @@ impl Server {
         session: &Session,
         out: mpsc::Sender<Vec<u8>>,
     ) -> impl std::future::Future<Output = ()> + Send + 'static {
-        let mut tools = self.registry.switches().subscribe();
-        let mut resource_list = self.resources.switches().subscribe();
-        let mut prompt_list = self.prompts.switches().subscribe();
+        let mut changes = ListChanges::new(self);
         let mut updates = self.resources.updates().subscribe();
         let subscribed = session.subscriptions();
         let (ended, closing) = (session.end_token(), self.closing.clone());
@@ -260,16 +278,8 @@ impl Server {
                     _ = ended.cancelled() => return,
                     _ = closing.cancelled() => return,
                     _ = out.closed() => return,
-                    change = tools.recv() => match list_changed(change) {
-                        Some(()) => TOOLS_LIST_CHANGED.to_vec(),
-                        None => return,
-                    },
-                    change = resource_list.recv() => match list_changed(change) {
-                        Some(()) => RESOURCES_LIST_CHANGED.to_vec(),
-                        None => return,
-                    },
-                    change = prompt_list.recv() => match list_changed(change) {
-                        Some(()) => PROMPTS_LIST_CHANGED.to_vec(),
+                    change = changes.next() => match change {
+                        Some(list) => list.notification(),
                         None => return,
                     },
                     update = updates.recv() => match update {

@@ -294,6 +294,34 @@ async fn a_value_computed_on_one_replica_is_a_cache_hit_on_the_others() {
     assert!(redis.keys("sturdy:*:cl:*").is_empty());
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_value_fetched_from_redis_lives_in_front_only_as_long_as_it_has_left_there() {
+    let redis = RedisServer::start();
+    let servers = replicas(&redis, 2);
+    let http = reqwest::Client::new();
+    let args = json!({"name": "cached_expensive_operation",
+                      "arguments": {"n": 40, "operation": "fibonacci"}});
+    let cached = |r: &serde_json::Value| r["structuredContent"]["cached"].clone();
+    let first = request(&http, &servers[0].url(), "tools/call", args.clone()).await;
+    assert_eq!(cached(&first), false, "{first}");
+    // The value has 1.5 s left in Redis (of its 600 s TTL) when the second replica fetches it.
+    let keys = redis.keys("sturdy:sturdy-tool-server:*compute:cv:*");
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    redis.command(&["PEXPIRE", &keys[0], "1500"]).unwrap();
+    let fetched = request(&http, &servers[1].url(), "tools/call", args.clone()).await;
+    assert_eq!(cached(&fetched), true, "{fetched}");
+    // Gone from Redis, it is gone from the second replica's front cache too: computed again
+    // (a front cache keeping it for its own 600 s would answer it from there).
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(redis.keys("sturdy:*:cv:*").is_empty());
+    let again = request(&http, &servers[1].url(), "tools/call", args).await;
+    assert_eq!(cached(&again), false, "{again}");
+    assert_eq!(
+        again["structuredContent"]["result"],
+        first["structuredContent"]["result"]
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 8)]
 async fn concurrent_misses_on_three_replicas_compute_once() {
     let redis = RedisServer::start();

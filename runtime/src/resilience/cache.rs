@@ -24,7 +24,7 @@ use std::time::Duration;
 /// # });
 /// ```
 pub struct Cache<K, V> {
-    inner: moka::future::Cache<K, V>,
+    inner: moka::future::Cache<K, Held<V>>,
     hits: AtomicU64,
     misses: AtomicU64,
 }
@@ -38,6 +38,29 @@ pub struct CacheStats {
     pub hits: u64,
     /// Lookups that computed the value.
     pub misses: u64,
+}
+
+/// A cached value, and how long it may live if less than the cache's TTL: a value another
+/// replica stored in the shared cache is kept only for what is left of its TTL there.
+#[derive(Clone)]
+struct Held<V> {
+    value: V,
+    shorter_life: Option<Duration>,
+}
+
+/// Per-entry lifetimes: only entries with a shorter life have one (moka's timer wheel); the
+/// others expire by the cache's TTL alone.
+struct ShorterLife;
+
+impl<K, V> moka::Expiry<K, Held<V>> for ShorterLife {
+    fn expire_after_create(
+        &self,
+        _key: &K,
+        held: &Held<V>,
+        _created_at: std::time::Instant,
+    ) -> Option<Duration> {
+        held.shorter_life
+    }
 }
 
 impl<K, V> Cache<K, V> {
@@ -62,6 +85,7 @@ where
             inner: moka::future::Cache::builder()
                 .max_capacity(capacity)
                 .time_to_live(ttl)
+                .expire_after(ShorterLife)
                 .build(),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -86,10 +110,9 @@ where
     /// The first half of [`get_or_try_insert`](Self::get_or_try_insert): the cached value (then
     /// [`count_hit`](Self::count_hit)), or `None`, to be followed by
     /// [`try_insert`](Self::try_insert). A hit this way costs no allocation (`moka`'s
-    /// `try_get_with` allocates the key first), and the future is `moka`'s own, not a wrapper
-    /// (every level of futures costs each call a copy of it).
-    pub(crate) fn lookup<'a>(&'a self, key: &'a K) -> impl Future<Output = Option<V>> + 'a {
-        self.inner.get(key)
+    /// `try_get_with` allocates the key first).
+    pub(crate) async fn lookup(&self, key: &K) -> Option<V> {
+        self.inner.get(key).await.map(|held| held.value)
     }
 
     pub(crate) fn count_hit(&self) {
@@ -104,12 +127,26 @@ where
         E: Send + Sync + 'static,
         F: Future<Output = Result<V, E>>,
     {
+        self.try_insert_for(key, async { init.await.map(|v| (v, None)) })
+            .await
+    }
+
+    /// [`try_insert`](Self::try_insert) where `init` may also say the value lives less than the
+    /// cache's TTL (`Some(life)`; zero: not kept at all).
+    pub(crate) async fn try_insert_for<E, F>(&self, key: K, init: F) -> Result<(V, bool), Arc<E>>
+    where
+        E: Send + Sync + 'static,
+        F: Future<Output = Result<(V, Option<Duration>), E>>,
+    {
         let computed = AtomicBool::new(false);
         let result = self
             .inner
             .try_get_with(key, async {
                 computed.store(true, Ordering::Relaxed);
-                init.await
+                init.await.map(|(value, shorter_life)| Held {
+                    value,
+                    shorter_life,
+                })
             })
             .await;
         let hit = !computed.load(Ordering::Relaxed);
@@ -118,12 +155,12 @@ where
         } else {
             self.misses.fetch_add(1, Ordering::Relaxed);
         }
-        result.map(|v| (v, hit))
+        result.map(|held| (held.value, hit))
     }
 
     /// The cached value, if present and not expired.
     pub async fn get(&self, key: &K) -> Option<V> {
-        self.inner.get(key).await
+        self.lookup(key).await
     }
 
     /// Drops every value.
@@ -134,5 +171,30 @@ where
     /// Applies pending evictions now (moka otherwise does it in the background of later calls).
     pub async fn run_pending_tasks(&self) {
         self.inner.run_pending_tasks().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_value_with_a_shorter_life_expires_by_it_and_the_others_by_the_ttl() {
+        let cache: Cache<u8, u8> = Cache::new(Duration::from_secs(60), 100);
+        let ok = |v: u8, life: Option<Duration>| async move { Ok::<_, ()>((v, life)) };
+        cache.try_insert_for(1, ok(1, None)).await.unwrap();
+        cache
+            .try_insert_for(2, ok(2, Some(Duration::from_millis(30))))
+            .await
+            .unwrap();
+        cache
+            .try_insert_for(3, ok(3, Some(Duration::ZERO)))
+            .await
+            .unwrap();
+        assert_eq!(cache.get(&3).await, None, "a zero life is not kept");
+        assert_eq!(cache.get(&2).await, Some(2));
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        assert_eq!(cache.get(&2).await, None, "gone after its own life");
+        assert_eq!(cache.get(&1).await, Some(1), "kept for the cache's TTL");
     }
 }

@@ -30,9 +30,10 @@ return 0
 ";
 
 impl RedisStore {
-    /// The value of `function` for the arguments hashed as `key`: from Redis (`true`: a hit), or
-    /// computed (here, or by the replica holding the lock) and stored for `ttl`. Whenever Redis
-    /// fails, the value is computed here, as without a shared store.
+    /// The value of `function` for the arguments hashed as `key`: from Redis (a hit, with the
+    /// life it has left there: a front cache keeps it no longer), or computed (here, or by the
+    /// replica holding the lock: `None`) and stored for `ttl`. Whenever Redis fails, the value is
+    /// computed here, as without a shared store.
     pub(crate) async fn cached<V, E, F, Fut>(
         &self,
         function: &str,
@@ -40,7 +41,7 @@ impl RedisStore {
         ttl: Duration,
         codec: ValueCodec<V>,
         compute: F,
-    ) -> Result<(V, bool), E>
+    ) -> Result<(V, Option<Duration>), E>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<V, E>>,
@@ -48,10 +49,10 @@ impl RedisStore {
         let id = format!("{key:032x}");
         let value_key = self.key("cv", function, &id);
         let lock_key = self.key("cl", function, &id);
-        match self.lookup(&value_key, codec).await {
-            Ok(Some(v)) => return Ok((v, true)),
+        match self.lookup(&value_key, ttl, codec).await {
+            Ok(Some(found)) => return Ok(found),
             Ok(None) => {}
-            Err(()) => return compute().await.map(|v| (v, false)),
+            Err(()) => return compute().await.map(|v| (v, None)),
         }
         let token = self.unique();
         let lock_ms = u64::try_from(LOCK_TTL.as_millis()).unwrap_or(u64::MAX);
@@ -78,15 +79,15 @@ impl RedisStore {
                     self.store_value(&value_key, v, ttl, codec).await;
                 }
                 self.unlock(&lock_key, &token).await;
-                computed.map(|v| (v, false))
+                computed.map(|v| (v, None))
             }
             Ok(false) => {
                 // Another replica computes it: wait for its value while it holds the lock.
                 let deadline = Instant::now() + LOCK_TTL;
                 while Instant::now() < deadline {
                     tokio::time::sleep(POLL_EVERY).await;
-                    match self.lookup(&value_key, codec).await {
-                        Ok(Some(v)) => return Ok((v, true)),
+                    match self.lookup(&value_key, ttl, codec).await {
+                        Ok(Some(found)) => return Ok(found),
                         Ok(None) => {}
                         Err(()) => break,
                     }
@@ -104,27 +105,46 @@ impl RedisStore {
                 if let Ok(v) = &computed {
                     self.store_value(&value_key, v, ttl, codec).await;
                 }
-                computed.map(|v| (v, false))
+                computed.map(|v| (v, None))
             }
-            Err(_) => compute().await.map(|v| (v, false)),
+            Err(_) => compute().await.map(|v| (v, None)),
         }
     }
 
-    /// The stored value: `Ok(None)` when there is none (or it does not decode: someone else's
-    /// data, or another version's, counted as a bad answer); `Err` when Redis failed.
-    async fn lookup<V>(&self, value_key: &str, codec: ValueCodec<V>) -> Result<Option<V>, ()> {
-        let bytes: Option<Vec<u8>> = self
+    /// The stored value and the life it has left (read in the same round trip): `Ok(None)` when
+    /// there is none (or it does not decode: someone else's data, or another version's, counted
+    /// as a bad answer); `Err` when Redis failed.
+    async fn lookup<V>(
+        &self,
+        value_key: &str,
+        ttl: Duration,
+        codec: ValueCodec<V>,
+    ) -> Result<Option<(V, Option<Duration>)>, ()> {
+        let (bytes, life_ms): (Option<Vec<u8>>, i64) = self
             .run("cache", |mut c| {
                 let value_key = value_key.to_owned();
-                async move { c.get(&value_key).await }
+                async move {
+                    redis::pipe()
+                        .get(&value_key)
+                        .pttl(&value_key)
+                        .query_async(&mut c)
+                        .await
+                }
             })
             .await
             .map_err(|_| ())?;
         let Some(bytes) = bytes else {
             return Ok(None);
         };
+        // PTTL: -1 the key has no expiry (not set by us: keep it for the cache's own TTL), -2
+        // it expired between the two commands (use it once, keep it no longer). Never longer
+        // than this replica's TTL.
+        let life = match life_ms {
+            -1 => ttl,
+            ms => Duration::from_millis(u64::try_from(ms).unwrap_or(0)).min(ttl),
+        };
         match codec.decode(&bytes) {
-            Some(v) => Ok(Some(v)),
+            Some(v) => Ok(Some((v, Some(life)))),
             None => {
                 self.outage
                     .failed("cache", &"a stored value does not deserialise", true);

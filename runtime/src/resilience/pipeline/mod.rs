@@ -187,18 +187,17 @@ where
                 Some((store, key, codec, ttl)) => store
                     .cached(self.name, key, ttl, codec, || self.retrying(&mut attempt))
                     .await
-                    .map(|(v, hit)| {
+                    .inspect(|(_, life_in_redis)| {
                         // Computed by another replica: a hit for this call too.
-                        if hit {
+                        if life_in_redis.is_some() {
                             cache.count_hit();
                             mark_cache_hit();
                         }
-                        v
                     }),
-                _ => self.retrying(&mut attempt).await,
+                _ => self.retrying(&mut attempt).await.map(|v| (v, None)),
             };
             match computed {
-                Ok(v) => Ok(v),
+                Ok(found) => Ok(found),
                 Err(fail) => {
                     let shared = fail.shareable();
                     *own.lock().unwrap_or_else(|p| p.into_inner()) = Some(fail);
@@ -208,7 +207,7 @@ where
         };
         // Its future (moka's, holding the retries, holding the attempts) is large: boxed, it
         // stays off this future, which every call moves around.
-        let filled = Box::pin(cache.try_insert(cache_key, Box::pin(computing)));
+        let filled = Box::pin(cache.try_insert_for(cache_key, Box::pin(computing)));
         match filled.await {
             Ok((v, hit)) => {
                 if hit {

@@ -2,7 +2,8 @@
 //! for all of them, kept when the calls are spread round robin or hammer one key concurrently;
 //! Redis killed mid-run (every call still answered, each replica deciding alone, counted in
 //! `/metrics`) and brought back (shared limits hold again without a restart); a key of the wrong
-//! type in Redis (a logged fallback, never a panic).
+//! type in Redis (a logged fallback, never a panic); Redis over TLS with a private CA and client
+//! certificates.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -22,10 +23,13 @@ fn replicas(redis: &RedisServer, count: usize) -> Vec<HttpServer> {
 }
 
 fn replicas_with(redis: &RedisServer, count: usize, env: &[(&str, &str)]) -> Vec<HttpServer> {
+    replicas_at(&redis.url(), count, env)
+}
+
+fn replicas_at(url: &str, count: usize, env: &[(&str, &str)]) -> Vec<HttpServer> {
     let binary = support::build_example("tool_server");
-    let url = redis.url();
     let mut env = env.to_vec();
-    env.push(("STURDY_REDIS_URL", &url));
+    env.push(("STURDY_REDIS_URL", url));
     (0..count)
         .map(|_| HttpServer::start_with_env(&binary, &env))
         .collect()
@@ -448,4 +452,114 @@ fn the_replicas_example_shows_one_limit_across_three_replicas() {
         .map(|l| l.rsplit(' ').next().unwrap())
         .collect();
     assert_eq!(cached, ["false", "true", "true"], "{}", out.stdout);
+}
+
+/// `path` as a variable's value.
+fn path_text(path: &std::path::Path) -> &str {
+    path.to_str().expect("a UTF-8 temporary path")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn replicas_share_limits_over_tls_with_a_private_ca_and_client_certificates() {
+    let redis = RedisServer::start_tls();
+    let files = redis.tls_files();
+    let servers = replicas_at(
+        &redis.tls_url(),
+        2,
+        &[
+            ("STURDY_REDIS_TIMEOUT", "2"),
+            ("STURDY_REDIS_CA_CERT", path_text(&files.ca_cert)),
+            ("STURDY_REDIS_CLIENT_CERT", path_text(&files.client_cert)),
+            ("STURDY_REDIS_CLIENT_KEY", path_text(&files.client_key)),
+        ],
+    );
+    let http = reqwest::Client::new();
+    let mut admitted = 0;
+    for n in 0..20 {
+        if limited_call(&http, &servers[n % 2].url(), "tls", n).await {
+            admitted += 1;
+        }
+    }
+    assert_eq!(admitted, 10, "one limit across the replicas, through TLS");
+    assert_eq!(redis.keys("sturdy:*:rl:tls").len(), 1);
+    for s in &servers {
+        assert_eq!(
+            metric(&http, s, "sturdy_shared_store_outages_total").await,
+            Some(0.0)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_tls_redis_not_trusted_or_refusing_the_client_is_an_outage_not_a_shared_store() {
+    let redis = RedisServer::start_tls();
+    let files = redis.tls_files();
+    // The public roots do not know the test's CA; with the CA but no client certificate, the
+    // server refuses the client. Either way each replica decides alone, and says so.
+    let untrusted = replicas_at(&redis.tls_url(), 1, &[("STURDY_REDIS_TIMEOUT", "0.5")]);
+    let anonymous = replicas_at(
+        &redis.tls_url(),
+        1,
+        &[
+            ("STURDY_REDIS_TIMEOUT", "0.5"),
+            ("STURDY_REDIS_CA_CERT", path_text(&files.ca_cert)),
+        ],
+    );
+    let http = reqwest::Client::new();
+    for (server, cause) in [
+        (&untrusted[0], "UnknownIssuer"),
+        (&anonymous[0], "CertificateRequired"),
+    ] {
+        let mut admitted = 0;
+        for n in 0..12 {
+            if limited_call(&http, &server.url(), "refused", n).await {
+                admitted += 1;
+            }
+        }
+        assert_eq!(admitted, 10, "the replica's own limit");
+        assert_eq!(
+            metric(&http, server, "sturdy_shared_store_down").await,
+            Some(1.0)
+        );
+        let log = server.stderr_so_far();
+        assert!(
+            log.contains("the shared store failed") && log.contains(cause),
+            "{log}"
+        );
+    }
+    assert!(redis.keys("sturdy:*").is_empty());
+}
+
+#[test]
+fn unreadable_or_misplaced_certificates_stop_start_up_naming_the_cause() {
+    let binary = support::build_example("tool_server");
+    let run = |env: &[(&str, &str)]| {
+        let out = std::process::Command::new(&binary)
+            .arg("--list")
+            .envs(env.iter().copied())
+            .output()
+            .expect("run tool_server");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stderr) = run(&[
+        ("STURDY_REDIS_URL", "rediss://127.0.0.1:1"),
+        ("STURDY_REDIS_CA_CERT", "/nonexistent/ca.pem"),
+    ]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("/nonexistent/ca.pem"), "{stderr}");
+    let (code, stderr) = run(&[
+        ("STURDY_REDIS_URL", "redis://127.0.0.1:1"),
+        ("STURDY_REDIS_CA_CERT", "/tmp/ca.pem"),
+    ]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("need a rediss:// URL"), "{stderr}");
+    let (code, stderr) = run(&[
+        ("STURDY_REDIS_URL", "rediss://127.0.0.1:1"),
+        ("STURDY_REDIS_CLIENT_CERT", "/tmp/client.pem"),
+    ]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("set both or neither"), "{stderr}");
 }

@@ -5,6 +5,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -14,22 +15,98 @@ const STARTUP_TIMEOUT: Duration = Duration::from_secs(20);
 pub struct RedisServer {
     child: Option<Child>,
     port: u16,
+    /// With TLS: its port and certificates (the plain `port` stays open for the test's checks).
+    tls: Option<(u16, TlsFiles)>,
+}
+
+/// PEM files of a test's own CA, the server's certificate (for 127.0.0.1) and a client's, all
+/// signed by that CA; removed with the server.
+pub struct TlsFiles {
+    pub dir: PathBuf,
+    pub ca_cert: PathBuf,
+    pub server_cert: PathBuf,
+    pub server_key: PathBuf,
+    pub client_cert: PathBuf,
+    pub client_key: PathBuf,
+}
+
+impl TlsFiles {
+    fn generate(dir: PathBuf) -> TlsFiles {
+        use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+        std::fs::create_dir_all(&dir).expect("certificate directory");
+        let ca_key = KeyPair::generate().expect("CA key");
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        // Distinct names: a certificate whose issuer reads like its subject looks self-signed.
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "sturdy test CA");
+        let ca_cert = ca_params.self_signed(&ca_key).expect("CA certificate");
+        let ca = Issuer::new(ca_params, ca_key);
+        let signed = |names: Vec<String>| {
+            let key = KeyPair::generate().expect("key");
+            let mut params = CertificateParams::new(names.clone()).expect("params");
+            params
+                .distinguished_name
+                .push(DnType::CommonName, names[0].as_str());
+            let cert = params.signed_by(&key, &ca).expect("certificate");
+            (cert.pem(), key.serialize_pem())
+        };
+        let (server_pem, server_key_pem) = signed(vec!["127.0.0.1".into(), "localhost".into()]);
+        let (client_pem, client_key_pem) = signed(vec!["sturdy-test-client".into()]);
+        let write = |name: &str, text: &str| {
+            let path = dir.join(name);
+            std::fs::write(&path, text).expect("write certificate");
+            path
+        };
+        TlsFiles {
+            ca_cert: write("ca.pem", &ca_cert.pem()),
+            server_cert: write("server.pem", &server_pem),
+            server_key: write("server-key.pem", &server_key_pem),
+            client_cert: write("client.pem", &client_pem),
+            client_key: write("client-key.pem", &client_key_pem),
+            dir,
+        }
+    }
 }
 
 impl RedisServer {
     /// Starts one on a free port.
     pub fn start() -> RedisServer {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("bind 127.0.0.1:0")
-            .port();
-        Self::start_on(port)
+        Self::start_on(free_port())
     }
 
     /// Starts one on `port` (to bring a stopped one back where its clients look for it).
     pub fn start_on(port: u16) -> RedisServer {
+        Self::spawn(port, None)
+    }
+
+    /// Starts one that also listens with TLS (`rediss://`) on another port, its certificate
+    /// signed by a CA made for the test; clients must present a certificate of that CA.
+    pub fn start_tls() -> RedisServer {
+        let tls_port = free_port();
+        let dir = std::env::temp_dir().join(format!(
+            "sturdy-redis-tls-{}-{tls_port}",
+            std::process::id()
+        ));
+        Self::spawn(free_port(), Some((tls_port, TlsFiles::generate(dir))))
+    }
+
+    fn spawn(port: u16, tls: Option<(u16, TlsFiles)>) -> RedisServer {
         ensure_installed();
-        let child = Command::new("redis-server")
+        let mut command = Command::new("redis-server");
+        if let Some((tls_port, files)) = &tls {
+            command
+                .args(["--tls-port", &tls_port.to_string()])
+                .arg("--tls-cert-file")
+                .arg(&files.server_cert)
+                .arg("--tls-key-file")
+                .arg(&files.server_key)
+                .arg("--tls-ca-cert-file")
+                .arg(&files.ca_cert)
+                .args(["--tls-auth-clients", "yes"]);
+        }
+        let child = command
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args([
                 "--save",
@@ -52,6 +129,7 @@ impl RedisServer {
         let server = RedisServer {
             child: Some(child),
             port,
+            tls,
         };
         let deadline = Instant::now() + STARTUP_TIMEOUT;
         while server.command(&["PING"]).as_deref() != Some("PONG") {
@@ -71,6 +149,20 @@ impl RedisServer {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// `rediss://127.0.0.1:<tls port>` (a server started with [`start_tls`](Self::start_tls)).
+    pub fn tls_url(&self) -> String {
+        format!("rediss://127.0.0.1:{}", self.tls().0)
+    }
+
+    /// The certificates of a server started with [`start_tls`](Self::start_tls).
+    pub fn tls_files(&self) -> &TlsFiles {
+        &self.tls().1
+    }
+
+    fn tls(&self) -> &(u16, TlsFiles) {
+        self.tls.as_ref().expect("started with start_tls")
     }
 
     /// Sends one command (arguments without spaces or newlines) and returns a simple-string,
@@ -138,7 +230,17 @@ impl RedisServer {
 impl Drop for RedisServer {
     fn drop(&mut self) {
         self.kill();
+        if let Some((_, files)) = &self.tls {
+            let _ = std::fs::remove_dir_all(&files.dir);
+        }
     }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("bind 127.0.0.1:0")
+        .port()
 }
 
 /// Installs `redis-server` with apt-get when it is missing, once per test process.

@@ -54,6 +54,13 @@ const USAGE: &str = "usage: [--http ADDR | --list | --list-tools | --help]
   --list-tools  print every tool (schemas, annotations, policies) as JSON and exit
   --help        print this help
 
+Replicas (every mode): STURDY_REDIS_URL=redis://host:port[/db] (rediss:// for TLS) shares rate
+limits, caches and shared circuit breakers with the other replicas through that Redis;
+STURDY_REDIS_TIMEOUT bounds each Redis operation in seconds (default 0.05);
+STURDY_REDIS_RATE_LIMIT_FALLBACK=closed refuses limited calls while Redis is away (default
+`local`: each replica applies the limit alone); STURDY_REDIS_CA_CERT, STURDY_REDIS_CLIENT_CERT and
+STURDY_REDIS_CLIENT_KEY name PEM files for TLS to Redis.
+
 Logs go to stderr (stdout carries the protocol over stdio). STURDY_LOG sets what is logged:
 `warn` (the default: panics, circuits opening), `info`, `debug` (every call, retry and rejection),
 `off`, or per target, e.g. `warn,sturdy::call=debug`.";

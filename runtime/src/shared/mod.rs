@@ -21,6 +21,8 @@ mod outage;
 #[cfg(feature = "redis")]
 mod rate_limit;
 #[cfg(feature = "redis")]
+mod redis_options;
+#[cfg(feature = "redis")]
 mod redis_store;
 
 #[cfg(feature = "redis")]
@@ -31,9 +33,11 @@ pub use outage::SharedStats;
 #[cfg(feature = "redis")]
 pub use rate_limit::{RateDecision, RateLimitFallback};
 #[cfg(feature = "redis")]
+pub use redis_options::{RedisOptions, RedisTls, DEFAULT_TIMEOUT};
+#[cfg(feature = "redis")]
 pub(crate) use redis_store::redacted as redacted_url;
 #[cfg(feature = "redis")]
-pub use redis_store::{RedisOptions, RedisStore, DEFAULT_TIMEOUT};
+pub use redis_store::RedisStore;
 
 #[cfg(feature = "redis")]
 use std::sync::{Arc, OnceLock};

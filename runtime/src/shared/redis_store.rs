@@ -3,65 +3,12 @@
 //! timeout, outages told once.
 
 use super::outage::{Outage, SharedStats};
-use super::rate_limit::RateLimitFallback;
+use super::redis_options::RedisOptions;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-
-/// Where Redis is and how long to wait for it.
-#[derive(Debug, Clone)]
-pub struct RedisOptions {
-    /// `redis://host:port[/db]`, or `rediss://…` for TLS (rustls, webpki roots).
-    pub url: String,
-    /// Longest any call waits on Redis for one operation (default 50 ms); past it the call
-    /// goes on as if Redis were not there.
-    pub timeout: Duration,
-    /// What a rate limit does while Redis is unavailable.
-    pub rate_limit_fallback: RateLimitFallback,
-}
-
-/// The default bound of one Redis operation.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(50);
-
-impl RedisOptions {
-    /// Redis at `url`, with the default timeout and fallbacks.
-    pub fn new(url: impl Into<String>) -> Self {
-        RedisOptions {
-            url: url.into(),
-            timeout: DEFAULT_TIMEOUT,
-            rate_limit_fallback: RateLimitFallback::Local,
-        }
-    }
-
-    /// From the environment: `STURDY_REDIS_URL` (none: `Ok(None)`), `STURDY_REDIS_TIMEOUT`
-    /// (seconds, default 0.05), `STURDY_REDIS_RATE_LIMIT_FALLBACK` (`local`, the default, or
-    /// `closed`).
-    pub fn from_env() -> Result<Option<Self>, String> {
-        let url = match std::env::var("STURDY_REDIS_URL") {
-            Ok(url) if !url.trim().is_empty() => url.trim().to_owned(),
-            _ => return Ok(None),
-        };
-        let mut options = RedisOptions::new(url);
-        if let Ok(text) = std::env::var("STURDY_REDIS_TIMEOUT") {
-            options.timeout = text
-                .parse::<f64>()
-                .ok()
-                .filter(|s| *s > 0.0 && *s <= 60.0)
-                .map(Duration::from_secs_f64)
-                .ok_or_else(|| {
-                    format!("STURDY_REDIS_TIMEOUT={text}: not a number of seconds in (0, 60]")
-                })?;
-        }
-        if let Ok(text) = std::env::var("STURDY_REDIS_RATE_LIMIT_FALLBACK") {
-            options.rate_limit_fallback = text
-                .parse()
-                .map_err(|e| format!("STURDY_REDIS_RATE_LIMIT_FALLBACK={text}: {e}"))?;
-        }
-        Ok(Some(options))
-    }
-}
 
 /// A process's connection to the Redis its replicas share, and the namespace of its keys.
 pub struct RedisStore {
@@ -107,8 +54,11 @@ impl RedisStore {
     /// other, not a failure to start; a URL that does not parse is an error. Call within a tokio
     /// runtime.
     pub fn connect(options: RedisOptions, server: &str) -> Result<Self, String> {
-        let client = redis::Client::open(options.url.as_str())
-            .map_err(|e| format!("redis URL {}: {e}", redacted(&options.url)))?;
+        let client = match options.tls.certificates()? {
+            None => redis::Client::open(options.url.as_str()),
+            Some(certificates) => redis::Client::build_with_tls(options.url.as_str(), certificates),
+        }
+        .map_err(|e| format!("redis URL {}: {e}", redacted(&options.url)))?;
         let config = ConnectionManagerConfig::new()
             .set_response_timeout(Some(options.timeout))
             .set_connection_timeout(Some(options.timeout.max(Duration::from_millis(500))))

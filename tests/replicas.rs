@@ -3,7 +3,7 @@
 //! Redis killed mid-run (every call still answered, each replica deciding alone, counted in
 //! `/metrics`) and brought back (shared limits hold again without a restart); a key of the wrong
 //! type in Redis (a logged fallback, never a panic); Redis over TLS with a private CA and client
-//! certificates.
+//! certificates; a Redis Cluster.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -12,7 +12,7 @@ mod support;
 use common::http::{json_of, post, stateless_headers, stateless_meta};
 use serde_json::json;
 use std::time::{Duration, Instant};
-use support::redis::RedisServer;
+use support::redis::{RedisCluster, RedisServer};
 use support::HttpServer;
 
 /// `count` `tool_server --http` processes sharing `redis`. The Redis timeout is raised from its
@@ -531,7 +531,7 @@ async fn a_tls_redis_not_trusted_or_refusing_the_client_is_an_outage_not_a_share
 }
 
 #[test]
-fn unreadable_or_misplaced_certificates_stop_start_up_naming_the_cause() {
+fn bad_redis_settings_stop_start_up_naming_the_cause() {
     let binary = support::build_example("tool_server");
     let run = |env: &[(&str, &str)]| {
         let out = std::process::Command::new(&binary)
@@ -562,4 +562,67 @@ fn unreadable_or_misplaced_certificates_stop_start_up_naming_the_cause() {
     ]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("set both or neither"), "{stderr}");
+    let (code, stderr) = run(&[(
+        "STURDY_REDIS_URL",
+        "redis://127.0.0.1:1,redis://127.0.0.1:2",
+    )]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("STURDY_REDIS_CLUSTER=true"), "{stderr}");
+    let (code, stderr) = run(&[
+        ("STURDY_REDIS_URL", "redis://127.0.0.1:1"),
+        ("STURDY_REDIS_CLUSTER", "maybe"),
+    ]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("STURDY_REDIS_CLUSTER=maybe"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn replicas_share_limits_and_caches_through_a_redis_cluster() {
+    let cluster = RedisCluster::start(3);
+    // One seed node: the replicas learn the others (and which holds which slot) from it.
+    let seed = cluster.nodes[0].url();
+    let servers = replicas_at(
+        &seed,
+        2,
+        &[
+            ("STURDY_REDIS_TIMEOUT", "2"),
+            ("STURDY_REDIS_CLUSTER", "true"),
+        ],
+    );
+    let http = reqwest::Client::new();
+    // Eight clients, whose keys hash to slots all over the cluster: one limit each, across both
+    // replicas.
+    for client in 0..8 {
+        let id = format!("client-{client}");
+        let mut admitted = 0;
+        for n in 0..15 {
+            if limited_call(&http, &servers[n % 2].url(), &id, n).await {
+                admitted += 1;
+            }
+        }
+        assert_eq!(admitted, 10, "{id}: one limit across the replicas");
+    }
+    let by_node = cluster.keys_by_node("sturdy:*:rl:*");
+    assert_eq!(
+        by_node.iter().map(Vec::len).sum::<usize>(),
+        8,
+        "{by_node:?}"
+    );
+    assert!(
+        by_node.iter().filter(|keys| !keys.is_empty()).count() >= 2,
+        "the keys live on several nodes: {by_node:?}"
+    );
+    // A value computed on one replica is a hit on the other.
+    let args = json!({"name": "cached_expensive_operation",
+                      "arguments": {"n": 50, "operation": "fibonacci"}});
+    let first = request(&http, &servers[0].url(), "tools/call", args.clone()).await;
+    let second = request(&http, &servers[1].url(), "tools/call", args).await;
+    assert_eq!(first["structuredContent"]["cached"], false, "{first}");
+    assert_eq!(second["structuredContent"]["cached"], true, "{second}");
+    for s in &servers {
+        assert_eq!(
+            metric(&http, s, "sturdy_shared_store_outages_total").await,
+            Some(0.0)
+        );
+    }
 }

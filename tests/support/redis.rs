@@ -78,7 +78,7 @@ impl RedisServer {
 
     /// Starts one on `port` (to bring a stopped one back where its clients look for it).
     pub fn start_on(port: u16) -> RedisServer {
-        Self::spawn(port, None)
+        Self::spawn(port, None, &[])
     }
 
     /// Starts one that also listens with TLS (`rediss://`) on another port, its certificate
@@ -89,12 +89,13 @@ impl RedisServer {
             "sturdy-redis-tls-{}-{tls_port}",
             std::process::id()
         ));
-        Self::spawn(free_port(), Some((tls_port, TlsFiles::generate(dir))))
+        Self::spawn(free_port(), Some((tls_port, TlsFiles::generate(dir))), &[])
     }
 
-    fn spawn(port: u16, tls: Option<(u16, TlsFiles)>) -> RedisServer {
+    fn spawn(port: u16, tls: Option<(u16, TlsFiles)>, extra: &[String]) -> RedisServer {
         ensure_installed();
         let mut command = Command::new("redis-server");
+        command.args(extra);
         if let Some((tls_port, files)) = &tls {
             command
                 .args(["--tls-port", &tls_port.to_string()])
@@ -224,6 +225,93 @@ impl RedisServer {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+}
+
+/// A Redis Cluster of `redis-server`s on free ports (masters only, the slots split evenly),
+/// formed with `redis-cli --cluster create`; stopped and removed with it.
+pub struct RedisCluster {
+    pub nodes: Vec<RedisServer>,
+    dir: PathBuf,
+}
+
+impl RedisCluster {
+    pub fn start(size: usize) -> RedisCluster {
+        let dir = std::env::temp_dir().join(format!(
+            "sturdy-redis-cluster-{}-{}",
+            std::process::id(),
+            free_port()
+        ));
+        std::fs::create_dir_all(&dir).expect("cluster directory");
+        let nodes: Vec<RedisServer> = (0..size)
+            .map(|_| {
+                let port = free_port();
+                let config = dir.join(format!("nodes-{port}.conf"));
+                let extra = [
+                    "--cluster-enabled".to_owned(),
+                    "yes".to_owned(),
+                    "--cluster-config-file".to_owned(),
+                    config.display().to_string(),
+                    "--dir".to_owned(),
+                    dir.display().to_string(),
+                ];
+                RedisServer::spawn(port, None, &extra)
+            })
+            .collect();
+        let addresses: Vec<String> = nodes
+            .iter()
+            .map(|n| format!("127.0.0.1:{}", n.port))
+            .collect();
+        let created = Command::new("redis-cli")
+            .args(["--cluster", "create"])
+            .args(&addresses)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("redis-cli (Debian: redis-tools, installed with redis-server)");
+        assert!(
+            created.status.success(),
+            "redis-cli --cluster create: {}",
+            String::from_utf8_lossy(&created.stdout)
+        );
+        let cluster = RedisCluster { nodes, dir };
+        let deadline = Instant::now() + STARTUP_TIMEOUT;
+        while !cluster.nodes.iter().all(|n| n.cluster_ok()) {
+            assert!(Instant::now() < deadline, "the cluster never became ok");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        cluster
+    }
+
+    /// The seed nodes' URLs, separated by commas (`STURDY_REDIS_URL` of a cluster).
+    pub fn urls(&self) -> String {
+        let urls: Vec<String> = self.nodes.iter().map(RedisServer::url).collect();
+        urls.join(",")
+    }
+
+    /// The keys matching `pattern` on each node.
+    pub fn keys_by_node(&self, pattern: &str) -> Vec<Vec<String>> {
+        self.nodes.iter().map(|n| n.keys(pattern)).collect()
+    }
+}
+
+impl Drop for RedisCluster {
+    fn drop(&mut self) {
+        for node in &mut self.nodes {
+            node.kill();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl RedisServer {
+    /// Whether `CLUSTER INFO` says `cluster_state:ok`.
+    fn cluster_ok(&self) -> bool {
+        Command::new("redis-cli")
+            .args(["-p", &self.port.to_string(), "cluster", "info"])
+            .stdin(Stdio::null())
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("cluster_state:ok"))
     }
 }
 

@@ -59,7 +59,8 @@ limits, caches and shared circuit breakers with the other replicas through that 
 STURDY_REDIS_TIMEOUT bounds each Redis operation in seconds (default 0.05);
 STURDY_REDIS_RATE_LIMIT_FALLBACK=closed refuses limited calls while Redis is away (default
 `local`: each replica applies the limit alone); STURDY_REDIS_CA_CERT, STURDY_REDIS_CLIENT_CERT and
-STURDY_REDIS_CLIENT_KEY name PEM files for TLS to Redis.
+STURDY_REDIS_CLIENT_KEY name PEM files for TLS to Redis; STURDY_REDIS_CLUSTER=true makes it a
+Redis Cluster whose seed nodes STURDY_REDIS_URL lists, separated by commas.
 
 Logs go to stderr (stdout carries the protocol over stdio). STURDY_LOG sets what is logged:
 `warn` (the default: panics, circuits opening), `info`, `debug` (every call, retry and rejection),

@@ -17,6 +17,8 @@ mod breaker;
 mod cache;
 mod codec;
 #[cfg(feature = "redis")]
+mod connection;
+#[cfg(feature = "redis")]
 mod outage;
 #[cfg(feature = "redis")]
 mod rate_limit;

@@ -8,8 +8,11 @@ use std::time::Duration;
 /// Where Redis is and how long to wait for it.
 #[derive(Debug, Clone)]
 pub struct RedisOptions {
-    /// `redis://host:port[/db]`, or `rediss://…` for TLS (rustls, webpki roots).
+    /// `redis://host:port[/db]`, or `rediss://…` for TLS; for a cluster, one or more seed nodes
+    /// separated by commas.
     pub url: String,
+    /// A Redis Cluster: the URL names seed nodes, the rest is learnt from them.
+    pub cluster: bool,
     /// Longest any call waits on Redis for one operation (default 50 ms); past it the call
     /// goes on as if Redis were not there.
     pub timeout: Duration,
@@ -28,6 +31,7 @@ impl RedisOptions {
         RedisOptions {
             url: url.into(),
             timeout: DEFAULT_TIMEOUT,
+            cluster: false,
             rate_limit_fallback: RateLimitFallback::Local,
             tls: RedisTls::default(),
         }
@@ -38,7 +42,8 @@ impl RedisOptions {
     /// `closed`), `STURDY_REDIS_CA_CERT` (a PEM file: the CA that signed a `rediss://` Redis's
     /// certificate, instead of the public roots), `STURDY_REDIS_CLIENT_CERT` and
     /// `STURDY_REDIS_CLIENT_KEY` (PEM files, both or neither: the client's certificate for a
-    /// Redis that asks for one).
+    /// Redis that asks for one), `STURDY_REDIS_CLUSTER` (`1`/`true`: a Redis Cluster, whose seed
+    /// nodes `STURDY_REDIS_URL` lists, separated by commas).
     pub fn from_env() -> Result<Option<Self>, String> {
         let url = match std::env::var("STURDY_REDIS_URL") {
             Ok(url) if !url.trim().is_empty() => url.trim().to_owned(),
@@ -60,6 +65,24 @@ impl RedisOptions {
                 .parse()
                 .map_err(|e| format!("STURDY_REDIS_RATE_LIMIT_FALLBACK={text}: {e}"))?;
         }
+        if let Ok(text) = std::env::var("STURDY_REDIS_CLUSTER") {
+            options.cluster = match text.trim() {
+                "1" | "true" | "yes" => true,
+                "" | "0" | "false" | "no" => false,
+                other => {
+                    return Err(format!(
+                        "STURDY_REDIS_CLUSTER={other}: expected `true` or `false`"
+                    ))
+                }
+            };
+        }
+        if !options.cluster && options.url.contains(',') {
+            return Err(format!(
+                "STURDY_REDIS_URL lists several nodes ({}): set STURDY_REDIS_CLUSTER=true for a \
+                 Redis Cluster",
+                super::redis_store::redacted(&options.url)
+            ));
+        }
         let path = |name: &str| {
             std::env::var_os(name)
                 .filter(|v| !v.is_empty())
@@ -80,7 +103,7 @@ impl RedisOptions {
                 )
             }
         };
-        if options.tls.is_set() && !options.url.starts_with("rediss://") {
+        if options.tls.is_set() && !options.url.trim_start().starts_with("rediss://") {
             return Err(format!(
                 "STURDY_REDIS_CA_CERT / STURDY_REDIS_CLIENT_CERT need a rediss:// URL, not {}",
                 super::redis_store::redacted(&options.url)

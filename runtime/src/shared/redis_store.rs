@@ -1,18 +1,17 @@
-//! The Redis connection every shared policy of a process uses: one multiplexed connection that
-//! reconnects by itself (redis-rs's `ConnectionManager`), every operation bounded by a short
+//! The Redis every shared policy of a process uses: one connection (to a server or a cluster,
+//! reconnecting by itself), the namespace of the keys, every operation bounded by a short
 //! timeout, outages told once.
 
+use super::connection::SharedConnection;
 use super::outage::{Outage, SharedStats};
 use super::redis_options::RedisOptions;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 /// A process's connection to the Redis its replicas share, and the namespace of its keys.
 pub struct RedisStore {
-    connection: ConnectionManager,
+    connection: SharedConnection,
     namespace: String,
     pub(super) options: RedisOptions,
     pub(super) outage: Outage,
@@ -54,19 +53,7 @@ impl RedisStore {
     /// other, not a failure to start; a URL that does not parse is an error. Call within a tokio
     /// runtime.
     pub fn connect(options: RedisOptions, server: &str) -> Result<Self, String> {
-        let client = match options.tls.certificates()? {
-            None => redis::Client::open(options.url.as_str()),
-            Some(certificates) => redis::Client::build_with_tls(options.url.as_str(), certificates),
-        }
-        .map_err(|e| format!("redis URL {}: {e}", redacted(&options.url)))?;
-        let config = ConnectionManagerConfig::new()
-            .set_response_timeout(Some(options.timeout))
-            .set_connection_timeout(Some(options.timeout.max(Duration::from_millis(500))))
-            .set_number_of_retries(1)
-            .set_min_delay(Duration::from_millis(10))
-            .set_max_delay(Duration::from_secs(1));
-        let connection = ConnectionManager::new_lazy_with_config(client, config)
-            .map_err(|e| format!("redis at {}: {e}", redacted(&options.url)))?;
+        let connection = SharedConnection::open(&options)?;
         Ok(RedisStore {
             connection,
             namespace: format!("sturdy:{server}"),
@@ -112,7 +99,7 @@ impl RedisStore {
     /// once per outage as `what`.
     pub(crate) async fn run<T, F, Fut>(&self, what: &str, operation: F) -> Result<T, StoreFailure>
     where
-        F: FnOnce(ConnectionManager) -> Fut,
+        F: FnOnce(SharedConnection) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
         let outcome =
@@ -145,6 +132,7 @@ pub(crate) fn redacted(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[tokio::test]
     async fn keys_are_namespaced_and_bounded_whatever_the_client_sends() {

@@ -7,21 +7,19 @@
 //! (options: `--seconds N`).
 //!
 //! The bench binary is its own server: it re-runs itself with `--serve-sturdy ADDR` or
-//! `--serve-floor ADDR`. The client is a few lines of raw HTTP/1.1 so that it costs the shared
-//! CPU as little as possible.
+//! `--serve-floor ADDR`. The client is `common/http_client.rs` (raw HTTP/1.1).
 
 mod common;
+
+use common::http_client::{drive, exchange, post, rss_kib, spawn_self};
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::service::service_fn;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::BufReader;
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const BODY: &str = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}},"name":"add","arguments":{"a":2,"b":3}}}"#;
 const SESSION_BODY: &str = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{"a":2,"b":3}}}"#;
@@ -75,50 +73,6 @@ async fn serve_floor(addr: SocketAddr) {
     }
 }
 
-fn post(addr: SocketAddr, headers: &str, body: &str) -> Vec<u8> {
-    format!(
-        "POST /mcp HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Accept: application/json, text/event-stream\r\n{headers}Content-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .into_bytes()
-}
-
-/// Sends `request` and reads the response into `body`; returns the value of the header `keep`
-/// (lower-case), if asked for and present.
-fn exchange(
-    writer: &mut TcpStream,
-    reader: &mut BufReader<TcpStream>,
-    request: &[u8],
-    line: &mut String,
-    body: &mut Vec<u8>,
-    keep: Option<&str>,
-) -> Option<String> {
-    writer.write_all(request).unwrap();
-    line.clear();
-    reader.read_line(line).unwrap();
-    assert!(line.starts_with("HTTP/1.1 200"), "{line}");
-    let (mut length, mut kept) = (0, None);
-    loop {
-        line.clear();
-        reader.read_line(line).unwrap();
-        if line == "\r\n" {
-            break;
-        }
-        let Some((name, value)) = line.split_once(':') else {
-            continue;
-        };
-        if name.eq_ignore_ascii_case("content-length") {
-            length = value.trim().parse().unwrap();
-        } else if keep.is_some_and(|k| name.eq_ignore_ascii_case(k)) {
-            kept = Some(value.trim().to_owned());
-        }
-    }
-    body.resize(length, 0);
-    reader.read_exact(body).unwrap();
-    kept
-}
-
 /// The request a connection repeats; sessions are opened first (`initialize`).
 fn request_bytes(
     addr: SocketAddr,
@@ -153,97 +107,6 @@ fn request_bytes(
     .expect("initialize opens a session");
     let headers = format!("Mcp-Session-Id: {sid}\r\nMCP-Protocol-Version: 2025-11-25\r\n");
     post(addr, &headers, SESSION_BODY)
-}
-
-/// One keep-alive connection sending requests back to back until `stop`; returns latencies.
-fn connection(addr: SocketAddr, flavour: Flavour, stop: Arc<AtomicBool>) -> Vec<Duration> {
-    let stream = TcpStream::connect(addr).unwrap();
-    stream.set_nodelay(true).unwrap();
-    let mut writer = stream.try_clone().unwrap();
-    let mut reader = BufReader::new(stream);
-    let request = request_bytes(addr, flavour, &mut writer, &mut reader);
-    let mut latencies = Vec::new();
-    let mut line = String::new();
-    let mut body = Vec::new();
-    while !stop.load(Ordering::Relaxed) {
-        let start = Instant::now();
-        exchange(
-            &mut writer,
-            &mut reader,
-            &request,
-            &mut line,
-            &mut body,
-            None,
-        );
-        latencies.push(start.elapsed());
-    }
-    latencies
-}
-
-struct Run {
-    calls_per_sec: f64,
-    p50: Duration,
-    p99: Duration,
-}
-
-fn drive(addr: SocketAddr, flavour: Flavour, concurrency: usize, seconds: f64) -> Run {
-    let stop = Arc::new(AtomicBool::new(false));
-    let threads: Vec<_> = (0..concurrency)
-        .map(|_| {
-            let stop = stop.clone();
-            std::thread::spawn(move || connection(addr, flavour, stop))
-        })
-        .collect();
-    let start = Instant::now();
-    std::thread::sleep(Duration::from_secs_f64(seconds));
-    stop.store(true, Ordering::Relaxed);
-    let mut all: Vec<Duration> = threads
-        .into_iter()
-        .flat_map(|t| t.join().unwrap())
-        .collect();
-    let elapsed = start.elapsed();
-    all.sort();
-    let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)];
-    Run {
-        calls_per_sec: all.len() as f64 / elapsed.as_secs_f64(),
-        p50: pct(0.50),
-        p99: pct(0.99),
-    }
-}
-
-fn spawn_server(mode: &str) -> (Child, SocketAddr) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([mode, &addr.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    for _ in 0..200 {
-        if TcpStream::connect(addr).is_ok() {
-            return (child, addr);
-        }
-        std::thread::sleep(Duration::from_millis(25));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("{mode} did not start");
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 fn main() {
@@ -283,12 +146,15 @@ fn main() {
     for concurrency in [1, 64] {
         let mut floor_rate = 0.0;
         for (mode, flavour) in runs {
-            let (mut child, addr) = spawn_server(mode);
+            let (mut child, addr) = spawn_self(&[mode], &[]);
+            let request = move |w: &mut TcpStream, r: &mut BufReader<TcpStream>| {
+                request_bytes(addr, flavour, w, r)
+            };
             // Warm up, then measure idle memory and the run.
-            drive(addr, flavour, concurrency.min(8), 0.3);
+            drive(&[addr], concurrency.min(8), 0.3, request);
             std::thread::sleep(Duration::from_millis(200));
             let idle = rss_kib(child.id());
-            let run = drive(addr, flavour, concurrency, seconds);
+            let run = drive(&[addr], concurrency, seconds, request);
             let loaded = rss_kib(child.id());
             let _ = child.kill();
             let _ = child.wait();

@@ -6,16 +6,20 @@
 //! - `redis_ping`, `redis_get`: one raw round trip (the floor of anything shared);
 //! - `limiter_in_process`: `RateLimiter::check` (no Redis);
 //! - `limiter_shared`: a `#[rate_limited]` call decided in Redis (one EVALSHA of the sliding-log
-//!   script); the target is within 1.2× of `redis_ping`;
+//!   script);
 //! - `cache_hit_front`: a `#[cached]` hit with the store installed (the in-process front cache
 //!   answers: no round trip).
+//!
+//! For the limiter against one round trip, see `benches/shared_ratio.rs` (interleaved rounds: the
+//! way to get that ratio on a machine whose round trip drifts between runs).
 
+mod common;
+
+use common::redis_server::RedisServer;
 use criterion::{criterion_group, criterion_main, Criterion};
 use redis::aio::ConnectionManager;
 use std::hint::black_box;
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use sturdy::prelude::*;
 use sturdy::resilience::RateLimiter;
 use sturdy::shared::{self, RedisOptions, RedisStore};
@@ -34,38 +38,9 @@ async fn cached_add(a: u64, b: u64) -> Result<u64, ToolError> {
     Ok(a + b)
 }
 
-struct Redis(Child, u16);
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_redis() -> Redis {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .unwrap()
-        .port();
-    let child = Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-        .args(["--save", "", "--appendonly", "no"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("redis-server (Debian: apt-get install -y redis-server)");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "redis-server did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Redis(child, port)
-}
-
 fn shared_store(c: &mut Criterion) {
-    let redis = start_redis();
-    let url = format!("redis://127.0.0.1:{}", redis.1);
+    let redis = RedisServer::start(None);
+    let url = redis.url();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

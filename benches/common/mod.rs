@@ -2,6 +2,9 @@
 //! transport benches compare sturdy with.
 #![allow(dead_code)] // each bench uses part of it
 
+pub mod http_client;
+pub mod redis_server;
+
 use serde_json::{json, Value};
 use sturdy::prelude::*;
 

@@ -33,7 +33,7 @@ pub use codec::{CodecProbe, LocalOnly, Serde, ValueCodec};
 #[cfg(feature = "redis")]
 pub use outage::SharedStats;
 #[cfg(feature = "redis")]
-pub use rate_limit::{RateDecision, RateLimitFallback};
+pub use rate_limit::{RateDecision, RateLimitFallback, SLIDING_LOG_SCRIPT};
 #[cfg(feature = "redis")]
 pub use redis_options::{RedisOptions, RedisTls, DEFAULT_TIMEOUT};
 #[cfg(feature = "redis")]

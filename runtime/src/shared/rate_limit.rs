@@ -41,10 +41,11 @@ impl FromStr for RateLimitFallback {
     }
 }
 
-/// KEYS[1]: the key's log (admission times in ms, by Redis's clock).
-/// ARGV: limit, window in ms, this call's unique member.
-/// Returns {1, 0} when admitted, {0, ms until the oldest entry leaves the window} when not.
-const SCRIPT: &str = r"
+/// The shared limit's Lua script (public for inspection and for benchmarks that run it raw).
+/// `KEYS[1]`: the key's log (admission times in ms, by Redis's clock).
+/// `ARGV`: limit, window in ms, this call's unique member.
+/// Returns `{1, 0}` when admitted, `{0, ms until the oldest entry leaves the window}` when not.
+pub const SLIDING_LOG_SCRIPT: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local limit = tonumber(ARGV[1])
@@ -71,7 +72,7 @@ impl RedisStore {
         // Prepared once: `invoke_async` sends EVALSHA, and the script itself only when Redis
         // does not know it yet (after a restart, for example).
         static PREPARED: std::sync::OnceLock<redis::Script> = std::sync::OnceLock::new();
-        let script = PREPARED.get_or_init(|| redis::Script::new(SCRIPT));
+        let script = PREPARED.get_or_init(|| redis::Script::new(SLIDING_LOG_SCRIPT));
         let redis_key = self.key("rl", function, key);
         let window_ms = u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1);
         let member = self.unique();

@@ -1,5 +1,6 @@
 //! HTTP load bench: `tools/call add` over Streamable HTTP on keep-alive connections at
-//! concurrency 1 and 64, in three flavours: stateless 2026-07-28 requests, a 2025-11-25 session,
+//! concurrency 1 and 64, in four flavours: stateless 2026-07-28 requests (of `add`, and of
+//! `add_sync`, the same tool as a plain `fn`), a 2025-11-25 session,
 //! and a session whose client declared it can be asked (elicitation, sampling: its calls take
 //! the path that could turn into a stream). Measured against a hand-written minimal hyper
 //! JSON-RPC responder (the floor) in the same run. Reports calls/s, p50/p99 latency and the
@@ -21,13 +22,20 @@ use std::io::BufReader;
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-const BODY: &str = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}},"name":"add","arguments":{"a":2,"b":3}}}"#;
+/// A stateless call of `tool` (`add`, or `add_sync`: the same tool written as a plain `fn`).
+fn stateless_body(tool: &str) -> String {
+    format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"_meta":{{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{{}}}},"name":"{tool}","arguments":{{"a":2,"b":3}}}}}}"#
+    )
+}
 const SESSION_BODY: &str = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{"a":2,"b":3}}}"#;
 
 /// How the client speaks.
 #[derive(Clone, Copy, PartialEq)]
 enum Flavour {
     Stateless,
+    /// Stateless calls of the sync `add_sync`.
+    StatelessSync,
     Session,
     /// A session whose client declared `elicitation` and `sampling`.
     AskableSession,
@@ -37,6 +45,7 @@ impl Flavour {
     fn name(self) -> &'static str {
         match self {
             Flavour::Stateless => "stateless",
+            Flavour::StatelessSync => "stateless sync",
             Flavour::Session => "session",
             Flavour::AskableSession => "askable",
         }
@@ -81,12 +90,16 @@ fn request_bytes(
     reader: &mut BufReader<TcpStream>,
 ) -> Vec<u8> {
     let capabilities = match flavour {
-        Flavour::Stateless => {
-            return post(
-                addr,
-                "MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: tools/call\r\nMcp-Name: add\r\n",
-                BODY,
+        Flavour::Stateless | Flavour::StatelessSync => {
+            let tool = if flavour == Flavour::Stateless {
+                "add"
+            } else {
+                "add_sync"
+            };
+            let headers = format!(
+                "MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: tools/call\r\nMcp-Name: {tool}\r\n"
             );
+            return post(addr, &headers, &stateless_body(tool));
         }
         Flavour::Session => "{}",
         Flavour::AskableSession => r#"{"elicitation":{},"sampling":{}}"#,
@@ -134,12 +147,13 @@ fn main() {
         .unwrap_or(3.0);
     println!("http load: tools/call add, {seconds} s per run");
     println!(
-        "{:>5} | {:>16} | {:>9} | {:>9} | {:>9} | {:>8} | {:>8}",
+        "{:>5} | {:>21} | {:>9} | {:>9} | {:>9} | {:>8} | {:>8}",
         "conc", "server", "calls/s", "p50 µs", "p99 µs", "RSS idle", "RSS load"
     );
     let runs = [
         ("--serve-floor", Flavour::Stateless),
         ("--serve-sturdy", Flavour::Stateless),
+        ("--serve-sturdy", Flavour::StatelessSync),
         ("--serve-sturdy", Flavour::Session),
         ("--serve-sturdy", Flavour::AskableSession),
     ];
@@ -168,7 +182,7 @@ fn main() {
                 floor_rate = run.calls_per_sec;
             }
             println!(
-                "{concurrency:>5} | {name:>16} | {:>9.0} | {:>9.0} | {:>9.0} | {:>5} KiB | {:>5} KiB{}",
+                "{concurrency:>5} | {name:>21} | {:>9.0} | {:>9.0} | {:>9.0} | {:>5} KiB | {:>5} KiB{}",
                 run.calls_per_sec,
                 run.p50.as_secs_f64() * 1e6,
                 run.p99.as_secs_f64() * 1e6,

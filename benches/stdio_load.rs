@@ -1,6 +1,7 @@
-//! stdio load bench: pipelined `tools/call add` over a real pipe to a server process, at
-//! concurrency 1 and 32, against a hand-written serde_json stdio loop (the floor) measured in the
-//! same run. Run: `cargo bench --bench stdio_load` (options: `--calls N`, `--runs N`).
+//! stdio load bench: pipelined `tools/call` over a real pipe to a server process, at
+//! concurrency 1 and 32, of `add` written `async` and `add_sync` written as a plain `fn`,
+//! against a hand-written serde_json stdio loop (the floor) measured in the same run. Run:
+//! `cargo bench --bench stdio_load` (options: `--calls N`, `--runs N`).
 //!
 //! The bench binary is its own server: it re-runs itself with `--serve-sturdy` (the `add` tool of
 //! `benches/common`, served by sturdy) or `--serve-floor` (the hand-written loop).
@@ -36,7 +37,7 @@ fn serve_floor() {
 }
 
 /// Sends `calls` requests keeping at most `concurrency` unanswered; returns calls per second.
-fn drive(mode: &str, calls: usize, concurrency: usize) -> f64 {
+fn drive(mode: &str, tool: &str, calls: usize, concurrency: usize) -> f64 {
     let mut child = Command::new(std::env::current_exe().unwrap())
         .arg(mode)
         .stdin(Stdio::piped())
@@ -74,7 +75,7 @@ fn drive(mode: &str, calls: usize, concurrency: usize) -> f64 {
         window -= 1;
         writeln!(
             stdin,
-            r#"{{"jsonrpc":"2.0","id":{i},"method":"tools/call","params":{{"name":"add","arguments":{{"a":{i},"b":1}}}}}}"#
+            r#"{{"jsonrpc":"2.0","id":{i},"method":"tools/call","params":{{"name":"{tool}","arguments":{{"a":{i},"b":1}}}}}}"#
         )
         .unwrap();
     }
@@ -112,20 +113,21 @@ fn main() {
     let runs = arg_value(&args, "--runs", 3);
     println!("stdio load: {calls} tools/call per run, best of {runs} runs");
     println!(
-        "{:>11} | {:>14} | {:>14} | {:>6}",
-        "concurrency", "floor calls/s", "sturdy calls/s", "ratio"
+        "{:>11} | {:>14} | {:>14} | {:>6} | {:>14} | {:>6}",
+        "concurrency", "floor calls/s", "async calls/s", "ratio", "sync calls/s", "ratio"
     );
     for concurrency in [1, 32] {
-        let mut floor: f64 = 0.0;
-        let mut ours: f64 = 0.0;
-        // Interleave the two so that machine noise hits both alike.
+        let (mut floor, mut async_tool, mut sync_tool) = (0f64, 0f64, 0f64);
+        // Interleave the three so that machine noise hits them alike.
         for _ in 0..runs {
-            floor = floor.max(drive("--serve-floor", calls, concurrency));
-            ours = ours.max(drive("--serve-sturdy", calls, concurrency));
+            floor = floor.max(drive("--serve-floor", "add", calls, concurrency));
+            async_tool = async_tool.max(drive("--serve-sturdy", "add", calls, concurrency));
+            sync_tool = sync_tool.max(drive("--serve-sturdy", "add_sync", calls, concurrency));
         }
         println!(
-            "{concurrency:>11} | {floor:>14.0} | {ours:>14.0} | {:>5.0}%",
-            100.0 * ours / floor
+            "{concurrency:>11} | {floor:>14.0} | {async_tool:>14.0} | {:>5.0}% | {sync_tool:>14.0} | {:>5.0}%",
+            100.0 * async_tool / floor,
+            100.0 * sync_tool / floor
         );
     }
 }

@@ -15,6 +15,12 @@ pub async fn add(a: i64, b: i64) -> i64 {
     a + b
 }
 
+/// The same tool written as a plain function: the first tool a user writes.
+#[tool]
+pub fn add_sync(a: i64, b: i64) -> i64 {
+    a + b
+}
+
 /// A single-threaded runtime with every driver, for the in-process benches.
 pub fn current_thread_runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()

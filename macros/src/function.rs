@@ -56,15 +56,31 @@ pub(crate) fn strip_arg_attrs(func: &mut ItemFn) {
 }
 
 /// The expression that calls the user's function inside the generated async block (`p` is the
-/// `__private` path): awaited when it is async; on tokio's blocking pool when it is sync, with a
+/// `__private` path): awaited when it is async; when it is sync, inline once seen quick or on
+/// tokio's blocking pool (`sturdy_runtime::sync_calls`; always the pool when `blocking`), with a
 /// panic there returned as the error.
-pub(crate) fn invoke(p: &TokenStream, sig: &Signature, args: &[TokenStream]) -> TokenStream {
+pub(crate) fn invoke(
+    p: &TokenStream,
+    sig: &Signature,
+    args: &[TokenStream],
+    blocking: bool,
+) -> TokenStream {
     let ident = &sig.ident;
     if sig.asyncness.is_some() {
         quote!(#ident(#(#args),*).await)
     } else {
+        let calls = if blocking {
+            quote!(#p::SyncCalls::blocking())
+        } else {
+            quote!(#p::SyncCalls::new())
+        };
         quote! {
-            match #p::run_blocking(move || #ident(#(#args),*)).await {
+            match {
+                static CALLS: #p::SyncCalls = #calls;
+                #p::run_sync(&CALLS, move || #ident(#(#args),*))
+            }
+            .await
+            {
                 ::core::result::Result::Ok(v) => v,
                 ::core::result::Result::Err(e) => return ::core::result::Result::Err(e),
             }

@@ -18,7 +18,8 @@ mod tool;
 ///
 /// Options: `name = "…"`, `description = "…"` (default: the doc comment), `title = "…"`, and the
 /// annotation flags `read_only`, `destructive`, `idempotent`, `open_world` (or `flag = bool`).
-/// `def = NAME` emits the definition as `static NAME: ToolDef` instead of registering it, for
+/// `blocking` keeps a sync tool's calls on tokio's blocking pool (otherwise they run inline once
+/// seen quick: `sturdy_runtime::sync_calls`). `def = NAME` emits the definition as `static NAME: ToolDef` instead of registering it, for
 /// tools a program adds itself (`Registry::from_inventory_and([&NAME])`); `crate = path` names
 /// the `sturdy` crate when it is not `::sturdy` (the runtime's own tools use `crate = crate`).
 /// Parameters may carry `#[arg(description = "…", default = <expr>, rename = "…")]`; a parameter of

@@ -26,6 +26,7 @@ pub mod resilience;
 pub mod resources;
 pub mod schema;
 pub mod shared;
+pub mod sync_calls;
 pub mod transport;
 
 #[doc(hidden)]

@@ -24,7 +24,6 @@ pub use schemars::{JsonSchema, Schema, SchemaGenerator};
 pub use serde_json;
 
 use serde::de::DeserializeOwned;
-use std::sync::Arc;
 
 /// A parameter type must be `Deserialize` (this trait only improves the compiler's message).
 #[diagnostic::on_unimplemented(
@@ -99,24 +98,7 @@ pub fn default_json<T: serde::Serialize>(value: T) -> serde_json::Value {
     serde_json::to_value(value).expect("a parameter default serialises to JSON")
 }
 
-/// Runs a sync tool on tokio's blocking pool so it never stalls the async workers.
-pub async fn run_blocking<R: Send + 'static>(
-    f: impl FnOnce() -> R + Send + 'static,
-) -> Result<R, ToolError> {
-    // The call's identity and cache flag go along, for the resilience attributes of sync tools.
-    let call = crate::resilience::CALL.try_with(Arc::clone).ok();
-    let f = move || match call {
-        Some(call) => crate::resilience::CALL.sync_scope(call, f),
-        None => f(),
-    };
-    tokio::task::spawn_blocking(f).await.map_err(|e| {
-        if e.is_panic() {
-            ToolError::from_panic(&*e.into_panic())
-        } else {
-            ToolError::Cancelled
-        }
-    })
-}
+pub use crate::sync_calls::{run_sync, SyncCalls};
 
 /// An already-failed call (argument errors are found before the tool's future exists).
 pub fn failed(e: ToolError) -> CallFuture {

@@ -26,6 +26,9 @@ pub(super) struct ToolOptions {
     pub def: Option<syn::Ident>,
     /// `disabled`: registered, but off until the program turns it on.
     pub disabled: Option<bool>,
+    /// `blocking`: a sync tool whose calls always go to the blocking pool (and where it was
+    /// written, for the error on an async fn).
+    pub blocking: Option<(bool, proc_macro2::Span)>,
     /// `input_extend = {..}`: keywords merged into the input schema's root (JSON tokens).
     pub input_extend: Option<TokenStream>,
     /// `output_schema = {..}`: the result's schema written by hand (JSON tokens).
@@ -71,6 +74,9 @@ impl ToolOptions {
                 set_once(&mut o.def, meta.value()?.parse()?, &path)
             } else if path.is_ident("disabled") {
                 set_once(&mut o.disabled, flag(&meta, "disabled")?, &path)
+            } else if path.is_ident("blocking") {
+                let span = syn::spanned::Spanned::span(&path);
+                set_once(&mut o.blocking, (flag(&meta, "blocking")?, span), &path)
             } else if path.is_ident("input_extend") {
                 set_once(&mut o.input_extend, json_value(meta.value()?)?, &path)
             } else if path.is_ident("output_schema") || path.is_ident("output_extend") {
@@ -91,7 +97,7 @@ impl ToolOptions {
                 Err(meta.error(
                     "unknown #[tool] option; expected one of: name, description, title, \
                      read_only, destructive, idempotent, open_world, schema_dialect, \
-                     disabled, input_extend, output_schema, output_extend, def, crate",
+                     disabled, blocking, input_extend, output_schema, output_extend, def, crate",
                 ))
             }
         });

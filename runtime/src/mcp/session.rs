@@ -18,7 +18,9 @@ pub struct Session {
     /// cannot change per request (an HTTP client's address).
     identity: Option<Arc<str>>,
     state: Mutex<State>,
-    inflight: Mutex<HashMap<RequestKey, CancellationToken>>,
+    /// Touched twice per request: foldhash (seeded) rather than SipHash; the map holds at most
+    /// the session's in-flight requests.
+    inflight: Mutex<HashMap<RequestKey, CancellationToken, foldhash::fast::RandomState>>,
     /// Requests of ours (elicitation, sampling) waiting for the client's answer.
     client_requests: Arc<ClientRequests>,
     /// Cancelled when the connection or session is over ([`end`](Self::end)).

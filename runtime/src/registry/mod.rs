@@ -54,7 +54,8 @@ struct Entry {
 /// ```
 pub struct Registry {
     entries: Vec<Entry>,
-    by_name: HashMap<&'static str, usize>,
+    /// Looked up on every call: foldhash rather than SipHash (the names are the program's own).
+    by_name: HashMap<&'static str, usize, foldhash::fast::RandomState>,
     /// Which tools are on (shared with every call's `Context`).
     switches: Arc<ToolSwitches>,
 }
@@ -96,7 +97,8 @@ impl Registry {
     ) -> Result<Self, RegistryError> {
         let mut defs: Vec<&'static ToolDef> = defs.into_iter().collect();
         defs.sort_by(|a, b| a.name.cmp(b.name).then(a.rust_path.cmp(b.rust_path)));
-        let mut by_name = HashMap::with_capacity(defs.len());
+        let mut by_name =
+            HashMap::with_capacity_and_hasher(defs.len(), foldhash::fast::RandomState::default());
         let mut entries = Vec::with_capacity(defs.len());
         for def in defs {
             if let Some(&i) = by_name.get(def.name) {

@@ -40,26 +40,20 @@ pub struct CacheStats {
     pub misses: u64,
 }
 
-/// A cached value, and how long it may live if less than the cache's TTL: a value another
-/// replica stored in the shared cache is kept only for what is left of its TTL there.
+/// A cached value, and until when it may be served if that is sooner than the cache's TTL: a
+/// value another replica stored in the shared cache is kept only for what is left of its TTL
+/// there. (A deadline checked on read rather than moka's per-entry expiry, which costs every hit
+/// its bookkeeping; values with the cache's own TTL pay nothing.)
 #[derive(Clone)]
-struct Held<V> {
-    value: V,
-    shorter_life: Option<Duration>,
+pub(crate) struct Held<V> {
+    pub(crate) value: V,
+    until: Option<quanta::Instant>,
 }
 
-/// Per-entry lifetimes: only entries with a shorter life have one (moka's timer wheel); the
-/// others expire by the cache's TTL alone.
-struct ShorterLife;
-
-impl<K, V> moka::Expiry<K, Held<V>> for ShorterLife {
-    fn expire_after_create(
-        &self,
-        _key: &K,
-        held: &Held<V>,
-        _created_at: std::time::Instant,
-    ) -> Option<Duration> {
-        held.shorter_life
+impl<V> Held<V> {
+    pub(crate) fn expired(&self) -> bool {
+        self.until
+            .is_some_and(|until| quanta::Instant::now() >= until)
     }
 }
 
@@ -85,7 +79,6 @@ where
             inner: moka::future::Cache::builder()
                 .max_capacity(capacity)
                 .time_to_live(ttl)
-                .expire_after(ShorterLife)
                 .build(),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -99,7 +92,7 @@ where
         E: Send + Sync + 'static,
         F: Future<Output = Result<V, E>>,
     {
-        if let Some(v) = self.lookup(&key).await {
+        if let Some(v) = self.fresh(&key, self.lookup(&key).await).await {
             self.count_hit();
             return Ok((v, true));
         }
@@ -107,12 +100,24 @@ where
         Box::pin(self.try_insert(key, init)).await
     }
 
-    /// The first half of [`get_or_try_insert`](Self::get_or_try_insert): the cached value (then
-    /// [`count_hit`](Self::count_hit)), or `None`, to be followed by
-    /// [`try_insert`](Self::try_insert). A hit this way costs no allocation (`moka`'s
-    /// `try_get_with` allocates the key first).
-    pub(crate) async fn lookup(&self, key: &K) -> Option<V> {
-        self.inner.get(key).await.map(|held| held.value)
+    /// The first half of [`get_or_try_insert`](Self::get_or_try_insert): what is held for `key`,
+    /// to be passed through [`fresh`](Self::fresh) (then [`count_hit`](Self::count_hit) on a
+    /// value), or, on `None`, followed by [`try_insert`](Self::try_insert). A hit this way costs
+    /// no allocation (`moka`'s `try_get_with` allocates the key first), and the future is
+    /// `moka`'s own, not a wrapper (every level of futures costs each call a copy of it).
+    pub(crate) fn lookup<'a>(&'a self, key: &'a K) -> impl Future<Output = Option<Held<V>>> + 'a {
+        self.inner.get(key)
+    }
+
+    /// The value of what [`lookup`](Self::lookup) found, unless it outlived a shorter life than
+    /// the cache's TTL (then it is dropped, so that the insert that follows computes afresh).
+    pub(crate) async fn fresh(&self, key: &K, held: Option<Held<V>>) -> Option<V> {
+        let held = held?;
+        if held.expired() {
+            self.inner.invalidate(key).await;
+            return None;
+        }
+        Some(held.value)
     }
 
     pub(crate) fn count_hit(&self) {
@@ -145,7 +150,7 @@ where
                 computed.store(true, Ordering::Relaxed);
                 init.await.map(|(value, shorter_life)| Held {
                     value,
-                    shorter_life,
+                    until: shorter_life.map(|life| quanta::Instant::now() + life),
                 })
             })
             .await;
@@ -160,7 +165,7 @@ where
 
     /// The cached value, if present and not expired.
     pub async fn get(&self, key: &K) -> Option<V> {
-        self.lookup(key).await
+        self.fresh(key, self.lookup(key).await).await
     }
 
     /// Drops every value.

@@ -171,10 +171,17 @@ where
         let Some(cache) = &self.cache else {
             return self.retrying(&mut attempt).await;
         };
-        if let Some(v) = cache.lookup(&cache_key).await {
-            cache.count_hit();
-            mark_cache_hit();
-            return Ok(v);
+        match cache.lookup(&cache_key).await {
+            Some(held) if !held.expired() => {
+                cache.count_hit();
+                mark_cache_hit();
+                return Ok(held.value);
+            }
+            // Outlived its life in the shared store: dropped, computed afresh below.
+            stale @ Some(_) => {
+                let _ = Box::pin(cache.fresh(&cache_key, stale)).await;
+            }
+            None => {}
         }
         // A miss runs the function. The caller that runs it keeps its own error whole (moka
         // keeps a shared copy of an error, so it could never be taken back); callers that waited

@@ -1,7 +1,8 @@
 //! Plain (sync) tools, served over the stdio transport: a quick one runs inline once it has been
 //! seen quick (what an `async` tool costs, no hop to the blocking pool); one that sleeps stays on
 //! the blocking pool and never stalls quick calls; a quick one that starts blocking goes back to
-//! the pool for good; a sync tool's panic inline is an error result like any other.
+//! the pool for good; a sync tool's panic inline is an error result like any other. Sync
+//! resources and prompts follow the same rule, and `blocking` keeps any of them on the pool.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -183,4 +184,50 @@ async fn a_tool_marked_blocking_stays_on_the_pool_however_quick() {
         let r = c.call(id, "always_on_the_pool", json!({})).await;
         assert_eq!(text(&r), "pool");
     }
+}
+
+/// Where this read ran.
+#[resource(uri = "where://quick", mime_type = "text/plain")]
+fn where_read() -> String {
+    where_it_ran().into()
+}
+
+/// Where this read ran; marked as blocking.
+#[resource(uri = "where://blocking", mime_type = "text/plain", blocking)]
+fn where_read_blocking() -> String {
+    where_it_ran().into()
+}
+
+/// Says where it ran; marked as blocking.
+#[prompt(blocking)]
+fn where_prompted() -> String {
+    where_it_ran().into()
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn sync_resources_and_prompts_follow_the_same_rule() {
+    SERVES.set(true);
+    let mut c = Client::start();
+    c.initialize("2025-11-25").await;
+    let read = |uri: &str, id: i64| (id, json!({ "uri": uri }));
+    let mut quick = Vec::new();
+    for id in 1..=40 {
+        let (id, params) = read("where://quick", id);
+        let r = c.request(id, "resources/read", params).await;
+        quick.push(
+            r["result"]["contents"][0]["text"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+        let (id, params) = read("where://blocking", 1000 + id);
+        let r = c.request(id, "resources/read", params).await;
+        assert_eq!(r["result"]["contents"][0]["text"], "pool", "{r}");
+        let r = c
+            .request(2000 + id, "prompts/get", json!({"name": "where_prompted"}))
+            .await;
+        assert_eq!(r["result"]["messages"][0]["content"]["text"], "pool", "{r}");
+    }
+    assert_eq!(quick[0], "pool");
+    assert_eq!(quick[39], "inline", "{quick:?}");
 }

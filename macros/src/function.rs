@@ -55,6 +55,39 @@ pub(crate) fn strip_arg_attrs(func: &mut ItemFn) {
     }
 }
 
+/// The `blocking` option of `#[tool]`, `#[resource]` and `#[prompt]`: a sync function whose calls
+/// always go to tokio's blocking pool (where it was written, for the error on an async fn).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Blocking(Option<(bool, proc_macro2::Span)>);
+
+impl Blocking {
+    /// Reads `blocking` or `blocking = true|false`, once.
+    pub(crate) fn parse(&mut self, meta: &syn::meta::ParseNestedMeta) -> syn::Result<()> {
+        let span = syn::spanned::Spanned::span(&meta.path);
+        crate::syntax::args::set_once(
+            &mut self.0,
+            (crate::syntax::args::flag(meta, "blocking")?, span),
+            &meta.path,
+        )
+    }
+
+    /// An error on an async function, where it means nothing.
+    pub(crate) fn check(self, sig: &Signature) -> syn::Result<()> {
+        match (self.0, &sig.asyncness) {
+            (Some((true, span)), Some(_)) => Err(syn::Error::new(
+                span,
+                "`blocking` is for plain (sync) functions: an async fn runs on the async \
+                 workers, never on the blocking pool",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    pub(crate) fn is_on(self) -> bool {
+        self.0.is_some_and(|(on, _)| on)
+    }
+}
+
 /// The expression that calls the user's function inside the generated async block (`p` is the
 /// `__private` path): awaited when it is async; when it is sync, inline once seen quick or on
 /// tokio's blocking pool (`sturdy_runtime::sync_calls`; always the pool when `blocking`), with a

@@ -33,7 +33,8 @@ pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// (`#[resource(uri = "config://app")]`) or every URI of a template (`#[resource(template =
 /// "file:///{+path}")]`, RFC 6570: `{var}` holds no `/`, `{+var}` may), whose variables are the
 /// function's parameters (parsed with `FromStr`). Options: `name` (default: the function's),
-/// `title`, `description` (default: the doc comment), `mime_type`, `crate = path`. A parameter
+/// `title`, `description` (default: the doc comment), `mime_type`, `blocking` (a sync function's
+/// reads always on the blocking pool), `crate = path`. A parameter
 /// of type `Context` is injected. Return text, bytes, JSON, `ResourceContents` or several, or a
 /// `Result` of one; the resilience attributes apply as on tools.
 #[proc_macro_attribute]
@@ -45,7 +46,8 @@ pub fn resource(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// parameters are the prompt's arguments (`T` required, `Option<T>` optional, parsed from the
 /// strings MCP sends with `FromStr`; `#[arg(description = "…", rename = "…")]`); a `Context`
 /// parameter is injected. Options: `name` (default: the function's), `title`, `description`
-/// (default: the doc comment), `crate = path`. Return text (one user message), `PromptMessage`,
+/// (default: the doc comment), `blocking` (a sync function's calls always on the blocking pool),
+/// `crate = path`. Return text (one user message), `PromptMessage`,
 /// `Vec<PromptMessage>`, or a `Result` of one; the resilience attributes apply as on tools.
 #[proc_macro_attribute]
 pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {

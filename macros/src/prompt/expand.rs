@@ -91,7 +91,7 @@ pub(super) fn emit(options: &PromptOptions, params: &[Param], func: &ItemFn) -> 
                 complete: #complete }
         });
     }
-    let invoke = crate::function::invoke(&p, &func.sig, &call_args, false);
+    let invoke = crate::function::invoke(&p, &func.sig, &call_args, options.blocking.is_on());
     let out_span = match &func.sig.output {
         ReturnType::Default => func.sig.ident.span(),
         ReturnType::Type(_, ty) => ty.span(),

@@ -20,6 +20,8 @@ pub(super) struct PromptOptions {
     pub description: Option<LitStr>,
     /// `disabled`: registered, but off until the program turns it on.
     pub disabled: Option<bool>,
+    /// `blocking`: a sync prompt whose calls always go to the blocking pool.
+    pub blocking: crate::function::Blocking,
     /// `crate = path`: where the `sturdy` facade is (default `::sturdy`).
     pub krate: Option<syn::Path>,
 }
@@ -41,12 +43,14 @@ impl PromptOptions {
                 text(&mut o.description, "description")
             } else if path.is_ident("disabled") {
                 set_once(&mut o.disabled, flag(&meta, "disabled")?, &path)
+            } else if path.is_ident("blocking") {
+                o.blocking.parse(&meta)
             } else if path.is_ident("crate") {
                 set_once(&mut o.krate, meta.value()?.parse()?, &path)
             } else {
                 Err(meta.error(
                     "unknown #[prompt] option; expected one of: name, title, description, \
-                     disabled, crate",
+                     disabled, blocking, crate",
                 ))
             }
         });
@@ -74,6 +78,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let result = PromptOptions::parse(attr).and_then(|options| {
+        options.blocking.check(&func.sig)?;
         let params = params::analyse(&mut func)?;
         Ok(expand::emit(&options, &params, &func))
     });

@@ -80,7 +80,7 @@ pub(super) fn emit(options: &ResourceOptions, params: &[Param], func: &ItemFn) -
             }
         }
     }
-    let invoke = crate::function::invoke(&p, &func.sig, &call_args, false);
+    let invoke = crate::function::invoke(&p, &func.sig, &call_args, options.blocking.is_on());
     // Spanned at the return type: an unsuitable one is reported there.
     let out_span = match &func.sig.output {
         ReturnType::Default => func.sig.ident.span(),

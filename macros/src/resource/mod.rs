@@ -53,6 +53,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let result = ResourceOptions::parse(attr).and_then(|options| {
+        options.blocking.check(&func.sig)?;
         let params = params(&mut func, &options)?;
         Ok(expand::emit(&options, &params, &func))
     });

@@ -25,6 +25,8 @@ pub(super) struct ResourceOptions {
     pub mime_type: Option<LitStr>,
     /// `disabled`: registered, but off until the program turns it on.
     pub disabled: Option<bool>,
+    /// `blocking`: a sync resource whose reads always go to the blocking pool.
+    pub blocking: crate::function::Blocking,
     /// `cache_ttl = …`: how long a client may reuse what it read.
     pub cache_ttl: Option<Duration>,
     /// `cache_scope = "public" | "private"`, as `true` for public.
@@ -39,6 +41,7 @@ impl ResourceOptions {
         let (mut name, mut title, mut description, mut mime_type, mut krate) =
             (None, None, None, None, None);
         let (mut disabled, mut cache_ttl, mut cache_public) = (None, None, None);
+        let mut blocking = crate::function::Blocking::default();
         let parser = syn::meta::parser(|meta| {
             let path = meta.path.clone();
             let text = |slot: &mut Option<LitStr>, option: &str| -> syn::Result<()> {
@@ -59,6 +62,8 @@ impl ResourceOptions {
                 text(&mut mime_type, "mime_type")
             } else if path.is_ident("disabled") {
                 set_once(&mut disabled, flag(&meta, "disabled")?, &path)
+            } else if path.is_ident("blocking") {
+                blocking.parse(&meta)
             } else if path.is_ident("cache_ttl") {
                 let ttl = duration(&meta.value()?.parse()?, true)?;
                 set_once(&mut cache_ttl, ttl, &path)
@@ -80,7 +85,7 @@ impl ResourceOptions {
             } else {
                 Err(meta.error(
                     "unknown #[resource] option; expected one of: uri, template, name, title, \
-                     description, mime_type, disabled, cache_ttl, cache_scope, crate",
+                     description, mime_type, disabled, blocking, cache_ttl, cache_scope, crate",
                 ))
             }
         });
@@ -112,6 +117,7 @@ impl ResourceOptions {
             description,
             mime_type,
             disabled,
+            blocking,
             cache_ttl,
             cache_public,
             krate,

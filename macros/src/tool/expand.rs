@@ -129,8 +129,7 @@ pub(super) fn emit(options: &ToolOptions, sig: &Signature, func: &ItemFn) -> Tok
         }
     }
 
-    let blocking = options.blocking.is_some_and(|(blocking, _)| blocking);
-    let invoke = crate::function::invoke(&p, &func.sig, &call_args, blocking);
+    let invoke = crate::function::invoke(&p, &func.sig, &call_args, options.blocking.is_on());
     // The success type is resolved once, in `__sturdy_output` (text, unit or structured; the latter
     // must be `Serialize + JsonSchema`), so an unsuitable return type is one error at that type.
     let (convert, out_ty) = match &sig.output {

@@ -27,13 +27,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let result = options::ToolOptions::parse(attr).and_then(|options| {
-        if let (Some((true, span)), Some(_)) = (options.blocking, &func.sig.asyncness) {
-            return Err(syn::Error::new(
-                span,
-                "`blocking` is for plain (sync) functions: an async fn runs on the async \
-                 workers, never on the blocking pool",
-            ));
-        }
+        options.blocking.check(&func.sig)?;
         let sig = signature::Signature::analyse(&mut func)?;
         Ok(expand::emit(&options, &sig, &func))
     });

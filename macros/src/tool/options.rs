@@ -26,9 +26,8 @@ pub(super) struct ToolOptions {
     pub def: Option<syn::Ident>,
     /// `disabled`: registered, but off until the program turns it on.
     pub disabled: Option<bool>,
-    /// `blocking`: a sync tool whose calls always go to the blocking pool (and where it was
-    /// written, for the error on an async fn).
-    pub blocking: Option<(bool, proc_macro2::Span)>,
+    /// `blocking`: a sync tool whose calls always go to the blocking pool.
+    pub blocking: crate::function::Blocking,
     /// `input_extend = {..}`: keywords merged into the input schema's root (JSON tokens).
     pub input_extend: Option<TokenStream>,
     /// `output_schema = {..}`: the result's schema written by hand (JSON tokens).
@@ -75,8 +74,7 @@ impl ToolOptions {
             } else if path.is_ident("disabled") {
                 set_once(&mut o.disabled, flag(&meta, "disabled")?, &path)
             } else if path.is_ident("blocking") {
-                let span = syn::spanned::Spanned::span(&path);
-                set_once(&mut o.blocking, (flag(&meta, "blocking")?, span), &path)
+                o.blocking.parse(&meta)
             } else if path.is_ident("input_extend") {
                 set_once(&mut o.input_extend, json_value(meta.value()?)?, &path)
             } else if path.is_ident("output_schema") || path.is_ident("output_extend") {

@@ -124,17 +124,11 @@ fn request_bytes(
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let value_after = |flag: &str| {
-        args.iter()
-            .position(|a| a == flag)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
-    if let Some(addr) = value_after("--serve-floor") {
+    if let Some(addr) = common::flag_value("--serve-floor") {
         let rt = tokio::runtime::Runtime::new().unwrap();
         return rt.block_on(serve_floor(addr.parse().unwrap()));
     }
-    if let Some(addr) = value_after("--serve-sturdy") {
+    if let Some(addr) = common::flag_value("--serve-sturdy") {
         let rt = tokio::runtime::Runtime::new().unwrap();
         rt.block_on(sturdy::App::new("bench", "1").run_with_args(vec!["--http".into(), addr]));
         return;
@@ -142,7 +136,7 @@ fn main() {
     if args.iter().any(|a| a == "--list") {
         return;
     }
-    let seconds: f64 = value_after("--seconds")
+    let seconds: f64 = common::flag_value("--seconds")
         .and_then(|s| s.parse().ok())
         .unwrap_or(3.0);
     println!("http load: tools/call add, {seconds} s per run");

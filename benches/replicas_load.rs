@@ -66,13 +66,7 @@ fn measure(tool: &'static str, replicas: usize, redis: Option<&RedisServer>, sec
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let value_after = |flag: &str| {
-        args.iter()
-            .position(|a| a == flag)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
-    if let Some(addr) = value_after("--serve") {
+    if let Some(addr) = common::flag_value("--serve") {
         let rt = tokio::runtime::Runtime::new().unwrap();
         rt.block_on(
             sturdy::App::new("bench-replicas", "1").run_with_args(vec!["--http".into(), addr]),
@@ -82,7 +76,7 @@ fn main() {
     if args.iter().any(|a| a == "--list") {
         return;
     }
-    let seconds: f64 = value_after("--seconds")
+    let seconds: f64 = common::flag_value("--seconds")
         .and_then(|s| s.parse().ok())
         .unwrap_or(3.0);
     let redis = RedisServer::start(None);

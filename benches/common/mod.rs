@@ -21,6 +21,12 @@ pub fn add_sync(a: i64, b: i64) -> i64 {
     a + b
 }
 
+/// The value after `flag` on this bench's command line (`--seconds 3`, `--serve ADDR`).
+pub fn flag_value(flag: &str) -> Option<String> {
+    let mut args = std::env::args().skip_while(|a| a != flag);
+    args.next().and(args.next())
+}
+
 /// A single-threaded runtime with every driver, for the in-process benches.
 pub fn current_thread_runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()

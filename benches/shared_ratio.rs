@@ -18,7 +18,8 @@
 
 mod common;
 
-use common::redis_server::{pin_this_process, RedisServer};
+use common::pinning::pin_this_process;
+use common::redis_server::RedisServer;
 use redis::aio::ConnectionManager;
 use std::time::{Duration, Instant};
 use sturdy::prelude::*;

@@ -1,7 +1,8 @@
 //! stdio load bench: pipelined `tools/call` over a real pipe to a server process, at
 //! concurrency 1 and 32, of `add` written `async` and `add_sync` written as a plain `fn`,
 //! against a hand-written serde_json stdio loop (the floor) measured in the same run. Run:
-//! `cargo bench --bench stdio_load` (options: `--calls N`, `--runs N`).
+//! `cargo bench --bench stdio_load` (options: `--calls N`, `--runs N`, `--no-pin`). With
+//! `taskset` and two CPUs, the server runs on CPU 0 and the client on CPU 1.
 //!
 //! The bench binary is its own server: it re-runs itself with `--serve-sturdy` (the `add` tool of
 //! `benches/common`, served by sturdy) or `--serve-floor` (the hand-written loop).
@@ -10,7 +11,7 @@ mod common;
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader, BufWriter, Write};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Instant;
 
@@ -36,14 +37,24 @@ fn serve_floor() {
     out.flush().unwrap();
 }
 
+/// Whether this run pins (unless `--no-pin`, when `taskset` and two CPUs are there).
+fn pinned() -> bool {
+    static PINNED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *PINNED.get_or_init(|| {
+        !std::env::args().any(|a| a == "--no-pin") && common::pinning::pin_this_process(1)
+    })
+}
+
 /// Sends `calls` requests keeping at most `concurrency` unanswered; returns calls per second.
 fn drive(mode: &str, tool: &str, calls: usize, concurrency: usize) -> f64 {
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .arg(mode)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    // The server on CPU 0 when pinned (the client pinned itself to CPU 1).
+    let mut child =
+        common::pinning::command_on(pinned().then_some(0), std::env::current_exe().unwrap())
+            .arg(mode)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
     let mut stdin = BufWriter::new(child.stdin.take().unwrap());
     let stdout = BufReader::new(child.stdout.take().unwrap());
     let (credit_tx, credit_rx) = mpsc::channel::<()>();
@@ -111,7 +122,14 @@ fn main() {
     }
     let calls = arg_value(&args, "--calls", 100_000);
     let runs = arg_value(&args, "--runs", 3);
-    println!("stdio load: {calls} tools/call per run, best of {runs} runs");
+    println!(
+        "stdio load: {calls} tools/call per run, best of {runs} runs; {}",
+        if pinned() {
+            "server on CPU 0, client on CPU 1"
+        } else {
+            "not pinned"
+        }
+    );
     println!(
         "{:>11} | {:>14} | {:>14} | {:>6} | {:>14} | {:>6}",
         "concurrency", "floor calls/s", "async calls/s", "ratio", "sync calls/s", "ratio"

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each bench uses part of it
 
 pub mod http_client;
+pub mod pinning;
 pub mod redis_server;
 
 use serde_json::{json, Value};

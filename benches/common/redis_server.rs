@@ -1,9 +1,9 @@
 //! A local `redis-server` for the shared-store benches: a free port, no persistence, stopped
-//! with the handle. Optionally pinned to one CPU (with `taskset`) so the bench's own thread can
-//! have the other, which keeps the two from trading places mid-run.
+//! with the handle. Optionally pinned to one CPU (`super::pinning`) so the bench's own thread can
+//! have the other.
 
 use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 pub struct RedisServer {
@@ -18,15 +18,7 @@ impl RedisServer {
             .and_then(|l| l.local_addr())
             .unwrap()
             .port();
-        let mut command = match cpu.filter(|_| has_taskset()) {
-            Some(cpu) => {
-                let mut c = Command::new("taskset");
-                c.args(["-c", &cpu.to_string(), "redis-server"]);
-                c
-            }
-            None => Command::new("redis-server"),
-        };
-        let child = command
+        let child = super::pinning::command_on(cpu, "redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no"])
             .stdout(Stdio::null())
@@ -51,26 +43,4 @@ impl Drop for RedisServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn has_taskset() -> bool {
-    Command::new("taskset")
-        .arg("-V")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// Pins the calling process's threads made from now on (and this one) to `cpu`, when `taskset`
-/// is there and the machine has more than one CPU; says whether it did.
-pub fn pin_this_process(cpu: usize) -> bool {
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    cpus > 1
-        && has_taskset()
-        && Command::new("taskset")
-            .args(["-pc", &cpu.to_string(), &std::process::id().to_string()])
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
 }

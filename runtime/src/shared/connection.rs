@@ -6,8 +6,7 @@
 //! Every key a policy touches in one command or script is a single key, so no command spans
 //! slots.
 
-use super::redis_options::RedisOptions;
-use super::redis_store::redacted;
+use super::redis_options::{redacted, RedisOptions};
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::{ClusterClientBuilder, ClusterConfig};
 use redis::cluster_async::ClusterConnection;

@@ -33,11 +33,11 @@ pub use codec::{CodecProbe, LocalOnly, Serde, ValueCodec};
 #[cfg(feature = "redis")]
 pub use outage::SharedStats;
 #[cfg(feature = "redis")]
-pub use rate_limit::{RateDecision, RateLimitFallback, SLIDING_LOG_SCRIPT};
+pub use rate_limit::{RateDecision, SLIDING_LOG_SCRIPT};
 #[cfg(feature = "redis")]
-pub use redis_options::{RedisOptions, RedisTls, DEFAULT_TIMEOUT};
+pub(crate) use redis_options::redacted as redacted_url;
 #[cfg(feature = "redis")]
-pub(crate) use redis_store::redacted as redacted_url;
+pub use redis_options::{RateLimitFallback, RedisOptions, RedisTls, DEFAULT_TIMEOUT};
 #[cfg(feature = "redis")]
 pub use redis_store::RedisStore;
 

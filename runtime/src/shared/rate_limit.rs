@@ -6,7 +6,6 @@
 //! admitted call. Memory in Redis: at most N entries per key (about 50 bytes each).
 
 use super::redis_store::{RedisStore, StoreFailure};
-use std::str::FromStr;
 use std::time::Duration;
 
 /// What a shared rate limit decided.
@@ -16,29 +15,6 @@ pub enum RateDecision {
     Admitted,
     /// Refused: the next call would be admitted after this long (by Redis's clock).
     Refused(Duration),
-}
-
-/// What a rate limit does while the shared store is unavailable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum RateLimitFallback {
-    /// Each replica applies the limit alone (the in-process limiter): the service stays up and
-    /// each replica stays within N per window, the replicas together within N × replicas. The
-    /// default ("fail open" to the per-replica limit).
-    #[default]
-    Local,
-    /// Refuse every call (`rate_limited`, retry after one second) until the store answers.
-    Closed,
-}
-
-impl FromStr for RateLimitFallback {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.trim() {
-            "local" | "open" => Ok(RateLimitFallback::Local),
-            "closed" => Ok(RateLimitFallback::Closed),
-            other => Err(format!("{other:?}: expected `local` or `closed`")),
-        }
-    }
 }
 
 /// The shared limit's Lua script (public for inspection and for benchmarks that run it raw).

@@ -1,8 +1,8 @@
 //! Where the shared Redis is, how to reach it (TLS certificates) and how long to wait for it:
 //! from the environment (`App`) or built by a program.
 
-use super::rate_limit::RateLimitFallback;
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::time::Duration;
 
 /// Where Redis is and how long to wait for it.
@@ -80,7 +80,7 @@ impl RedisOptions {
             return Err(format!(
                 "STURDY_REDIS_URL lists several nodes ({}): set STURDY_REDIS_CLUSTER=true for a \
                  Redis Cluster",
-                super::redis_store::redacted(&options.url)
+                redacted(&options.url)
             ));
         }
         let path = |name: &str| {
@@ -106,7 +106,7 @@ impl RedisOptions {
         if options.tls.is_set() && !options.url.trim_start().starts_with("rediss://") {
             return Err(format!(
                 "STURDY_REDIS_CA_CERT / STURDY_REDIS_CLIENT_CERT need a rediss:// URL, not {}",
-                super::redis_store::redacted(&options.url)
+                redacted(&options.url)
             ));
         }
         Ok(Some(options))
@@ -149,5 +149,38 @@ impl RedisTls {
             client_tls,
             root_cert,
         }))
+    }
+}
+
+/// What a rate limit does while the shared store is unavailable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RateLimitFallback {
+    /// Each replica applies the limit alone (the in-process limiter): the service stays up and
+    /// each replica stays within N per window, the replicas together within N × replicas. The
+    /// default ("fail open" to the per-replica limit).
+    #[default]
+    Local,
+    /// Refuse every call (`rate_limited`, retry after one second) until the store answers.
+    Closed,
+}
+
+impl FromStr for RateLimitFallback {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "local" | "open" => Ok(RateLimitFallback::Local),
+            "closed" => Ok(RateLimitFallback::Closed),
+            other => Err(format!("{other:?}: expected `local` or `closed`")),
+        }
+    }
+}
+
+/// `url` without its password, for logs.
+pub(crate) fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://…@{}", &url[..scheme], &url[at + 1..])
+        }
+        _ => url.to_owned(),
     }
 }

@@ -119,18 +119,9 @@ impl RedisStore {
     }
 }
 
-/// `url` without its password, for logs.
-pub(crate) fn redacted(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            format!("{}://…@{}", &url[..scheme], &url[at + 1..])
-        }
-        _ => url.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::redis_options::redacted;
     use super::*;
     use std::time::Duration;
 

@@ -64,6 +64,11 @@ const PARAMS: &[&str] = &[
     r#"{"name":"echo","arguments":{"text":"hi"}}"#,
     r#"{"name":"echo","arguments":{"text":"\udc00"}}"#,
     r#"{"name":"echo","arguments":[1]}"#,
+    // Arguments are read raw, straight into the parameters: repeated and escaped names,
+    // unknown ones, a repeated `arguments`.
+    r#"{"name":"echo","arguments":{"text":"a","t\u0065xt":"b","text":1}}"#,
+    r#"{"name":"echo","arguments":{"zz":[[[[1]]]],"text":"a"}}"#,
+    r#"{"name":"echo","arguments":null,"argum\u0065nts":{"text":5e400}}"#,
     r#"{"name":"echo"}"#,
     r#"{"cursor":5}"#,
     r#"{"cursor":"\ud800"}"#,

@@ -58,6 +58,15 @@ const HOSTILE: &[(&str, Option<&str>)] = &[
     ),
 ];
 
+/// Whether `answer` refuses its request: a JSON-RPC error, or, for a tool's argument that no Rust
+/// type holds (a lone surrogate in a string), the tool's invalid-arguments result, as for any
+/// other argument of the wrong type.
+fn refused(answer: &serde_json::Value) -> bool {
+    answer["error"]["code"].is_i64()
+        || (answer["result"]["isError"] == true
+            && answer["result"]["_meta"]["dev.sturdy/error"]["error"] == "invalid_arguments")
+}
+
 #[tokio::test]
 async fn a_stdio_server_answers_every_hostile_line_and_keeps_serving() {
     let mut child = Command::new(support::build_example("tool_server"))
@@ -92,7 +101,7 @@ async fn a_stdio_server_answers_every_hostile_line_and_keeps_serving() {
         stdin.write_all(b"\n").await.unwrap();
         let answer = next().await;
         let parsed = parse_with_raw_id(&answer);
-        assert!(parsed["error"]["code"].is_i64(), "{line} → {answer}");
+        assert!(refused(&parsed), "{line} → {answer}");
         assert_eq!(raw_id(&answer), *id, "{line} → {answer}");
     }
     // Still serving.
@@ -125,7 +134,7 @@ async fn an_http_server_answers_every_hostile_body_and_keeps_serving() {
         let status = r.status();
         let text = r.text().await.unwrap();
         assert!(status == 400 || status == 200, "{body} → {status}: {text}");
-        assert!(text.contains(r#""error""#), "{body} → {text}");
+        assert!(refused(&parse_with_raw_id(&text)), "{body} → {text}");
         assert_eq!(raw_id(&text), *id, "{body} → {text}");
     }
     // A Last-Event-ID whose number is the largest u64: nothing to resume, and no overflow.

@@ -35,6 +35,7 @@ pub mod private;
 /// outside).
 #[doc(hidden)]
 pub use private as __private;
+mod args;
 mod output;
 mod protocol;
 mod resource_updates;

@@ -53,13 +53,13 @@ pub fn param_schema<T: ParamJsonSchema>(generator: &mut SchemaGenerator) -> Sche
 
 /// Removes and deserialises one argument. The generated code calls it from one function per
 /// parameter, spanned at the user's type, so a missing `Deserialize` impl is reported once, there.
-pub fn take_arg<T: ParamDeserialize>(args: &mut Args, name: &str) -> Result<T, ToolError> {
+pub fn take_arg<T: ParamDeserialize>(args: &mut Args<'_>, name: &str) -> Result<T, ToolError> {
     args.take(name)
 }
 
 /// [`take_arg`] for an `Option<T>` parameter, checking `T` (the type the user wrote inside).
 pub fn take_optional_arg<T: ParamDeserialize>(
-    args: &mut Args,
+    args: &mut Args<'_>,
     name: &str,
 ) -> Result<Option<T>, ToolError> {
     args.take(name)
@@ -70,12 +70,9 @@ pub fn take_optional_arg<T: ParamDeserialize>(
 pub fn check_default<T>(
     value: serde_json::Value,
     name: &str,
-    take: fn(&mut Args) -> Result<T, ToolError>,
+    take: fn(&mut Args<'_>) -> Result<T, ToolError>,
 ) -> Result<serde_json::Value, String> {
-    let mut args = Args::new(serde_json::Map::from_iter([(
-        name.to_owned(),
-        value.clone(),
-    )]));
+    let mut args = Args::single(name, value.clone());
     match take(&mut args) {
         Ok(_) => Ok(value),
         Err(e) => {

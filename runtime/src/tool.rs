@@ -1,11 +1,10 @@
 //! The static description of one tool that `#[tool]` submits to the link-time registry.
 
 use crate::app_state::StateNeed;
+pub use crate::args::Args;
 use crate::context::Context;
-use crate::error::ToolError;
 use crate::output::CallOutcome;
 use schemars::{Schema, SchemaGenerator};
-use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use std::future::Future;
 use std::pin::Pin;
@@ -48,7 +47,7 @@ pub struct ToolDef {
     /// The application state its `State<T>` parameters need (checked at start-up).
     pub states: &'static [StateNeed],
     /// Deserialises the arguments and runs the function.
-    pub call: fn(Context, Args) -> CallFuture,
+    pub call: fn(Context, Args<'_>) -> CallFuture,
 }
 
 inventory::collect!(ToolDef);
@@ -118,28 +117,5 @@ impl Annotations {
             }
         }
         (!m.is_empty()).then_some(Value::Object(m))
-    }
-}
-
-/// The arguments of one call, already checked against the parameter list (unknown names rejected,
-/// defaults filled in).
-#[derive(Debug, Default)]
-pub struct Args(Map<String, Value>);
-
-impl Args {
-    pub(crate) fn new(map: Map<String, Value>) -> Self {
-        Args(map)
-    }
-
-    /// Removes and deserialises one argument. An absent argument deserialises from `null`, which
-    /// succeeds exactly for optional types.
-    pub fn take<T: DeserializeOwned>(&mut self, name: &str) -> Result<T, ToolError> {
-        match self.0.remove(name) {
-            Some(v) => serde_json::from_value(v)
-                .map_err(|e| ToolError::invalid_arguments(format!("argument `{name}`: {e}"))),
-            None => serde_json::from_value(Value::Null).map_err(|_| {
-                ToolError::invalid_arguments(format!("missing required argument `{name}`"))
-            }),
-        }
     }
 }

@@ -70,7 +70,7 @@ pub(super) fn emit(options: &ToolOptions, sig: &Signature, func: &ItemFn) -> Tok
                     },
                 };
                 param_fns.push(quote! {
-                    fn #take_fn(#args: &mut #p::Args) -> ::core::result::Result<#ty, #p::ToolError> {
+                    fn #take_fn(#args: &mut #p::Args<'_>) -> ::core::result::Result<#ty, #p::ToolError> {
                         #take
                     }
                 });
@@ -195,7 +195,7 @@ pub(super) fn emit(options: &ToolOptions, sig: &Signature, func: &ItemFn) -> Tok
         use #p::{ViaDisplay as _, ViaStructured as _, ViaText as _, ViaToolError as _,
             ViaUnit as _};
 
-        fn __sturdy_call(#ctx_binding: #p::Context, #args_binding: #p::Args) -> #p::CallFuture {
+        fn __sturdy_call(#ctx_binding: #p::Context, #args_binding: #p::Args<'_>) -> #p::CallFuture {
             #(#extract)*
             #(#inject)*
             ::std::boxed::Box::pin(async move {

@@ -10,7 +10,9 @@ use crate::error::ToolError;
 use crate::prompts::GetError;
 use crate::protocol::jsonrpc::{self, RpcError};
 use crate::protocol::version::{self, Version};
-use crate::protocol::{check_stateless_meta, ClientCapabilities, Envelope, LogLevel};
+use crate::protocol::{
+    check_stateless_meta, ClientCapabilities, Envelope, LogLevel, RequestParams,
+};
 use crate::registry::{CallResult, RegistryError};
 use crate::resources::ReadError;
 use serde_json::value::RawValue;
@@ -107,20 +109,12 @@ impl Server {
                 ))
             }
         };
-        let params = match envelope.params.map(|raw| raw.get()) {
-            None | Some("null") => Params::new(),
-            Some(raw) => match serde_json::from_str::<Value>(raw) {
-                Ok(Value::Object(p)) => p,
-                Ok(Value::Null) => Params::new(),
-                _ => {
-                    return Err(RpcError::new(
-                        jsonrpc::INVALID_PARAMS,
-                        "Invalid params: \"params\" must be an object",
-                    ))
-                }
-            },
-        };
         let method = method.as_ref();
+        // Only a tool call reads its `arguments` raw (each straight into its parameter's type).
+        let (params, arguments) = match RequestParams::read(envelope.params)? {
+            p if method == "tools/call" => (p.members, p.arguments),
+            p => (p.into_map()?, None),
+        };
         let Some(id) = id else {
             self.notification(session, method, &params);
             return Ok(None);
@@ -160,10 +154,11 @@ impl Server {
                     .ok_or_else(|| invalid_params("Invalid cursor"))?;
                 return Ok(Some(jsonrpc::raw_result_response(id, page)));
             }
-            "tools/call" => match self.call_tool(session, id, version, params, notify).await? {
-                Some(r) => r,
-                None => return Ok(None),
-            },
+            "tools/call" => {
+                return self
+                    .call_tool(session, id, version, params, arguments, notify)
+                    .await
+            }
             "resources/read" => self.read_resource(session, version, &params).await?,
             "prompts/get" => self.get_prompt(session, version, &params).await?,
             "completion/complete" => self.complete(&params)?,
@@ -481,16 +476,17 @@ impl Server {
         session: &Session,
         id: &Value,
         version: Version,
-        mut params: Params,
+        params: Params,
+        arguments: Option<&RawValue>,
         notify: Option<mpsc::Sender<Vec<u8>>>,
-    ) -> Result<Option<Value>, RpcError> {
+    ) -> Result<Option<Vec<u8>>, RpcError> {
         if !params.get("name").is_some_and(Value::is_string) {
             return Err(invalid_params("tools/call needs a tool name"));
         }
-        // Taken, not copied: the tool deserialises its arguments from them.
-        let arguments = match params.remove("arguments") {
-            None => Value::Null,
-            Some(a @ (Value::Object(_) | Value::Null)) => a,
+        // Raw JSON has no whitespace around it: its first byte tells its kind.
+        let arguments = match arguments.map(|a| a.get().as_bytes()[0]) {
+            None | Some(b'n') => None,
+            Some(b'{') => arguments,
             Some(_) => return Err(invalid_params("tool arguments must be an object")),
         };
         let name = params["name"].as_str().unwrap_or_default();
@@ -535,7 +531,7 @@ impl Server {
                     questions,
                     capabilities,
                 });
-                let call = self.run_owned(name, arguments, ctx);
+                let call = self.run_owned(name, arguments.map(ToOwned::to_owned), ctx);
                 async move {
                     call.await
                         .map_err(|e| invalid_params(e.to_string()))
@@ -545,7 +541,9 @@ impl Server {
             };
             // Dropping the rounds (cancelled) drops the call with them.
             tokio::select! {
-                answer = self.in_rounds(session, name, &params, relay, notify, run) => Some(answer),
+                answer = self.in_rounds(session, name, &params, relay, notify, run) => Some(
+                    answer.map(|r| jsonrpc::result_response(id, &with_result_type(r))),
+                ),
                 _ = cancel.cancelled() => None,
             }
         } else {
@@ -553,10 +551,11 @@ impl Server {
                 requests: session.client_requests().clone(),
                 capabilities: session.client_capabilities(),
             });
-            let call = self.registry.call(name, arguments, ctx);
+            let call = self.registry.call_raw(name, arguments, ctx);
             tokio::select! {
                 r = bounded(self.call_timeout, call) => Some(
-                    r.map(CallResult::into_json).map_err(|e| invalid_params(e.to_string())),
+                    r.map(|r| jsonrpc::result_response(id, &r))
+                        .map_err(|e| invalid_params(e.to_string())),
                 ),
                 _ = cancel.cancelled() => None,
             }
@@ -626,11 +625,11 @@ impl Server {
     fn run_owned(
         &self,
         name: &str,
-        arguments: Value,
+        arguments: Option<Box<RawValue>>,
         ctx: Context,
     ) -> impl std::future::Future<Output = Result<CallResult, RegistryError>> + Send + 'static {
         let (registry, tool, limit) = (self.registry.clone(), name.to_owned(), self.call_timeout);
-        async move { bounded(limit, registry.call(&tool, arguments, ctx)).await }
+        async move { bounded(limit, registry.call_raw(&tool, arguments.as_deref(), ctx)).await }
     }
 }
 

@@ -58,12 +58,12 @@ impl RpcError {
 }
 
 /// `{"jsonrpc":"2.0","id":…,"result":…}`.
-pub fn result_response(id: &Value, result: &Value) -> Vec<u8> {
+pub fn result_response<R: serde::Serialize + ?Sized>(id: &Value, result: &R) -> Vec<u8> {
     let mut out = Vec::with_capacity(128);
     out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
     serde_json::to_writer(&mut out, id).expect("a JSON value serialises");
     out.extend_from_slice(br#","result":"#);
-    serde_json::to_writer(&mut out, result).expect("a JSON value serialises");
+    serde_json::to_writer(&mut out, result).expect("a result serialises");
     out.push(b'}');
     out
 }

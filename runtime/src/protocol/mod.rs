@@ -5,11 +5,13 @@ mod capabilities;
 mod envelope;
 pub mod jsonrpc;
 mod logging;
+mod params;
 mod request_meta;
 pub mod version;
 
 pub(crate) use capabilities::ClientCapabilities;
 pub(crate) use envelope::Envelope;
 pub use logging::LogLevel;
+pub(crate) use params::{JsonKey, RequestParams};
 pub(crate) use request_meta::check_stateless_meta;
 pub use version::Version;

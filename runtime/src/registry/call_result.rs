@@ -2,7 +2,8 @@
 
 use crate::content::Content;
 use crate::error::ToolError;
-use serde_json::{json, Map, Value};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde_json::Value;
 
 /// The outcome of [`Registry::call`](super::Registry::call), in MCP `CallToolResult` form.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,30 +26,7 @@ pub struct CallResult {
 impl CallResult {
     /// The MCP `CallToolResult` object.
     pub fn into_json(self) -> Value {
-        let mut content = Vec::with_capacity(usize::from(self.text.is_some()) + self.content.len());
-        if let Some(t) = self.text {
-            content.push(json!({ "type": "text", "text": t }));
-        }
-        content.extend(self.content.into_iter().map(Content::into_json));
-        let mut v = Map::with_capacity(3);
-        v.insert("content".into(), Value::Array(content));
-        if let Some(s) = self.structured {
-            v.insert("structuredContent".into(), s);
-        }
-        if self.is_error {
-            v.insert("isError".into(), Value::Bool(true));
-        }
-        let mut meta = Map::new();
-        if self.cache_hit {
-            meta.insert(CACHE_META_KEY.into(), Value::from("hit"));
-        }
-        if let Some(e) = &self.error {
-            meta.insert(ERROR_META_KEY.into(), e.to_json());
-        }
-        if !meta.is_empty() {
-            v.insert("_meta".into(), Value::Object(meta));
-        }
-        Value::Object(v)
+        serde_json::to_value(&self).expect("a CallToolResult serialises")
     }
 
     /// The result of a call that failed with `e`.
@@ -69,6 +47,62 @@ impl CallResult {
             error: Some(e.clone()),
             cache_hit: false,
         }
+    }
+}
+
+/// Written straight to the response (no `Value` built first): `content` (the text block, then
+/// the tool's blocks), `structuredContent`, `isError`, `_meta`.
+impl Serialize for CallResult {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        struct TextBlock<'a>(&'a str);
+        impl Serialize for TextBlock<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut block = serializer.serialize_map(Some(2))?;
+                block.serialize_entry("type", "text")?;
+                block.serialize_entry("text", self.0)?;
+                block.end()
+            }
+        }
+        struct Blocks<'a>(&'a CallResult);
+        impl Serialize for Blocks<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let r = self.0;
+                let len = usize::from(r.text.is_some()) + r.content.len();
+                let mut blocks = serializer.serialize_seq(Some(len))?;
+                if let Some(text) = &r.text {
+                    blocks.serialize_element(&TextBlock(text))?;
+                }
+                for block in &r.content {
+                    blocks.serialize_element(block.as_json())?;
+                }
+                blocks.end()
+            }
+        }
+        struct Meta<'a>(&'a CallResult);
+        impl Serialize for Meta<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut meta = serializer.serialize_map(None)?;
+                if self.0.cache_hit {
+                    meta.serialize_entry(CACHE_META_KEY, "hit")?;
+                }
+                if let Some(e) = &self.0.error {
+                    meta.serialize_entry(ERROR_META_KEY, &e.to_json())?;
+                }
+                meta.end()
+            }
+        }
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("content", &Blocks(self))?;
+        if let Some(s) = &self.structured {
+            map.serialize_entry("structuredContent", s)?;
+        }
+        if self.is_error {
+            map.serialize_entry("isError", &true)?;
+        }
+        if self.cache_hit || self.error.is_some() {
+            map.serialize_entry("_meta", &Meta(self))?;
+        }
+        map.end()
     }
 }
 

@@ -24,7 +24,8 @@ use crate::output::ToolOutput;
 use crate::resilience::{CallInfo, CALL};
 use crate::schema;
 use futures_util::FutureExt;
-use serde_json::{json, Map, Value};
+use serde_json::value::RawValue;
+use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::fmt;
 use std::panic::AssertUnwindSafe;
@@ -217,13 +218,43 @@ impl Registry {
         arguments: Value,
         ctx: Context,
     ) -> Result<CallResult, RegistryError> {
-        let &i = self
-            .by_name
+        let entry = self.enabled_entry(name)?;
+        let args = Args::from_value(entry.def.params, &entry.defaults, arguments);
+        Ok(self.run(entry, name, args, ctx).await)
+    }
+
+    /// [`call`](Self::call) with the arguments as JSON text, as they arrive in a request (an
+    /// object, `null` or `None` for none): each argument is deserialised straight from the text
+    /// into its parameter's type, with no `Value` built in between.
+    pub async fn call_raw(
+        &self,
+        name: &str,
+        arguments: Option<&RawValue>,
+        ctx: Context,
+    ) -> Result<CallResult, RegistryError> {
+        let entry = self.enabled_entry(name)?;
+        let args = Args::from_raw(entry.def.params, &entry.defaults, arguments);
+        Ok(self.run(entry, name, args, ctx).await)
+    }
+
+    fn enabled_entry(&self, name: &str) -> Result<&Entry, RegistryError> {
+        self.by_name
             .get(name)
             .filter(|_| self.switches.is_enabled(name))
-            .ok_or_else(|| RegistryError::UnknownTool(name.to_owned()))?;
+            .map(|&i| &self.entries[i])
+            .ok_or_else(|| RegistryError::UnknownTool(name.to_owned()))
+    }
+
+    /// Runs one call of `entry` with its arguments (or the reason they were refused): counted,
+    /// logged, a panic caught, the outcome in `CallResult` form.
+    async fn run(
+        &self,
+        entry: &Entry,
+        name: &str,
+        args: Result<Args<'_>, ToolError>,
+        ctx: Context,
+    ) -> CallResult {
         let ctx = ctx.with_switches(self.switches.clone());
-        let entry = &self.entries[i];
         let started = std::time::Instant::now();
         let client = ctx.client_arc();
         let info = Arc::new(CallInfo {
@@ -232,7 +263,7 @@ impl Registry {
         });
         let (outcome, info) = CALL
             .scope(info, async {
-                let outcome = match prepare_args(entry.def.params, &entry.defaults, arguments) {
+                let outcome = match args {
                     // The tool may panic while polled; catch it here so that one bad tool never
                     // takes the connection (or the server) down.
                     Ok(args) => AssertUnwindSafe((entry.def.call)(ctx, args))
@@ -291,7 +322,7 @@ impl Registry {
             Err(e) => CallResult::error(&e),
         };
         result.cache_hit = info && !result.is_error;
-        Ok(result)
+        result
     }
 }
 
@@ -300,55 +331,6 @@ impl fmt::Debug for Registry {
         f.debug_list()
             .entries(self.tools().map(|t| &t.name))
             .finish()
-    }
-}
-
-/// Checks the argument names against the parameters and fills in defaults.
-fn prepare_args(
-    params: &[ParamDef],
-    defaults: &[(&'static str, Value)],
-    arguments: Value,
-) -> Result<Args, ToolError> {
-    let mut map = match arguments {
-        Value::Object(m) => m,
-        Value::Null => Map::new(),
-        other => {
-            return Err(ToolError::invalid_arguments(format!(
-                "arguments must be an object, got {}",
-                json_kind(&other)
-            )))
-        }
-    };
-    if let Some(unknown) = map
-        .keys()
-        .find(|k| !params.iter().any(|p| p.name == k.as_str()))
-    {
-        let known: Vec<&str> = params.iter().map(|p| p.name).collect();
-        return Err(ToolError::invalid_arguments(format!(
-            "unknown argument `{unknown}` (expected: {})",
-            if known.is_empty() {
-                "none".to_owned()
-            } else {
-                known.join(", ")
-            }
-        )));
-    }
-    for (name, value) in defaults {
-        if !map.contains_key(*name) {
-            map.insert((*name).to_owned(), value.clone());
-        }
-    }
-    Ok(Args::new(map))
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

@@ -1,0 +1,144 @@
+//! A request's `params`, read once: every member into a map of values, except `arguments`, which
+//! stays raw JSON borrowed from the message so that a tool call deserialises each argument
+//! straight into its parameter's type (no `Value` tree built for the arguments and torn down).
+
+use super::jsonrpc::{self, RpcError};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::fmt;
+
+/// The `params` of one request.
+#[derive(Debug, Default)]
+pub(crate) struct RequestParams<'a> {
+    /// Every member but `arguments`.
+    pub(crate) members: Map<String, Value>,
+    /// `arguments`, as the client wrote it (a member given twice: the last one, as in a map).
+    pub(crate) arguments: Option<&'a RawValue>,
+}
+
+impl<'a> RequestParams<'a> {
+    /// Reads `params` (absent or `null`: empty); anything but an object is invalid params.
+    pub(crate) fn read(params: Option<&'a RawValue>) -> Result<Self, RpcError> {
+        let Some(raw) = params else {
+            return Ok(Self::default());
+        };
+        let mut de = serde_json::Deserializer::from_str(raw.get());
+        de.deserialize_any(ParamsVisitor).map_err(|_| {
+            RpcError::new(
+                jsonrpc::INVALID_PARAMS,
+                "Invalid params: \"params\" must be an object",
+            )
+        })
+    }
+
+    /// All members as one map, `arguments` parsed among them: for the methods that read
+    /// `arguments` as a value (`prompts/get`).
+    pub(crate) fn into_map(self) -> Result<Map<String, Value>, RpcError> {
+        let mut members = self.members;
+        if let Some(raw) = self.arguments {
+            let arguments = serde_json::from_str(raw.get()).map_err(|e| {
+                RpcError::new(
+                    jsonrpc::INVALID_PARAMS,
+                    format!("Invalid params: arguments: {e}"),
+                )
+            })?;
+            members.insert("arguments".to_owned(), arguments);
+        }
+        Ok(members)
+    }
+}
+
+struct ParamsVisitor;
+
+impl<'de> Visitor<'de> for ParamsVisitor {
+    type Value = RequestParams<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(RequestParams::default())
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+        let mut params = RequestParams::default();
+        while let Some(JsonKey(key)) = map.next_key()? {
+            if key == "arguments" {
+                params.arguments = Some(map.next_value()?);
+            } else {
+                params.members.insert(key.into_owned(), map.next_value()?);
+            }
+        }
+        Ok(params)
+    }
+}
+
+/// An object's key, borrowed from the text unless it has escapes (then unescaped, owned): keys
+/// compare as the text they stand for, whichever way the client wrote them.
+pub(crate) struct JsonKey<'de>(pub(crate) Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for JsonKey<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = JsonKey<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<JsonKey<'de>, E> {
+                Ok(JsonKey(Cow::Borrowed(s)))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<JsonKey<'de>, E> {
+                Ok(JsonKey(Cow::Owned(s.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<RequestParams<'_>, RpcError> {
+        let raw: &RawValue = serde_json::from_str(text).unwrap();
+        RequestParams::read(Some(raw))
+    }
+
+    #[test]
+    fn arguments_stay_raw_and_the_rest_is_read() {
+        let p = read(r#"{"name":"add","arguments":{"a": 1,"b":2},"_meta":{"k":[1]}}"#).unwrap();
+        assert_eq!(p.arguments.unwrap().get(), r#"{"a": 1,"b":2}"#);
+        assert_eq!(p.members["name"], "add");
+        assert_eq!(p.members["_meta"]["k"][0], 1);
+        assert!(!p.members.contains_key("arguments"));
+        // An escaped key is the key it stands for; the last of two counts.
+        let p = read(r#"{"argum\u0065nts":{"a":1},"arguments":{"a":2}}"#).unwrap();
+        assert_eq!(p.arguments.unwrap().get(), r#"{"a":2}"#);
+        assert_eq!(
+            p.into_map().unwrap()["arguments"],
+            serde_json::json!({"a": 2})
+        );
+    }
+
+    #[test]
+    fn only_an_object_or_null_is_params() {
+        assert!(read("null").unwrap().members.is_empty());
+        for bad in ["[1]", "7", "\"x\"", "true"] {
+            assert_eq!(
+                read(bad).unwrap_err().code,
+                jsonrpc::INVALID_PARAMS,
+                "{bad}"
+            );
+        }
+        // A member whose value cannot be a `Value` (a number out of range) is refused too.
+        assert_eq!(
+            read(r#"{"x":1e400}"#).unwrap_err().code,
+            jsonrpc::INVALID_PARAMS
+        );
+    }
+}

@@ -5,7 +5,8 @@
 //! the path that could turn into a stream). Measured against a hand-written minimal hyper
 //! JSON-RPC responder (the floor) in the same run. Reports calls/s, p50/p99 latency and the
 //! server's resident memory (idle and after load). Run: `cargo bench --bench http_load`
-//! (options: `--seconds N`).
+//! (options: `--seconds N`, `--no-pin`). With `taskset` and two CPUs, the server runs on CPU 0
+//! and the client (its threads) on CPU 1, as in `stdio_load`.
 //!
 //! The bench binary is its own server: it re-runs itself with `--serve-sturdy ADDR` or
 //! `--serve-floor ADDR`. The client is `common/http_client.rs` (raw HTTP/1.1).
@@ -139,7 +140,10 @@ fn main() {
     let seconds: f64 = common::flag_value("--seconds")
         .and_then(|s| s.parse().ok())
         .unwrap_or(3.0);
-    println!("http load: tools/call add, {seconds} s per run");
+    println!(
+        "http load: tools/call add, {seconds} s per run; {}",
+        common::pinning::describe()
+    );
     println!(
         "{:>5} | {:>21} | {:>9} | {:>9} | {:>9} | {:>8} | {:>8}",
         "conc", "server", "calls/s", "p50 µs", "p99 µs", "RSS idle", "RSS load"
@@ -154,7 +158,7 @@ fn main() {
     for concurrency in [1, 64] {
         let mut floor_rate = 0.0;
         for (mode, flavour) in runs {
-            let (mut child, addr) = spawn_self(&[mode], &[]);
+            let (mut child, addr) = spawn_self(common::pinning::server_cpu(), &[mode], &[]);
             let request = move |w: &mut TcpStream, r: &mut BufReader<TcpStream>| {
                 request_bytes(addr, flavour, w, r)
             };

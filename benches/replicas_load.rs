@@ -46,7 +46,7 @@ fn measure(tool: &'static str, replicas: usize, redis: Option<&RedisServer>, sec
         None => Vec::new(),
     };
     let servers: Vec<(Child, SocketAddr)> = (0..replicas)
-        .map(|_| spawn_self(&["--serve"], &env))
+        .map(|_| spawn_self(None, &["--serve"], &env))
         .collect();
     let addrs: Vec<SocketAddr> = servers.iter().map(|(_, a)| *a).collect();
     let headers = format!(

@@ -37,24 +37,18 @@ fn serve_floor() {
     out.flush().unwrap();
 }
 
-/// Whether this run pins (unless `--no-pin`, when `taskset` and two CPUs are there).
-fn pinned() -> bool {
-    static PINNED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *PINNED.get_or_init(|| {
-        !std::env::args().any(|a| a == "--no-pin") && common::pinning::pin_this_process(1)
-    })
-}
-
 /// Sends `calls` requests keeping at most `concurrency` unanswered; returns calls per second.
 fn drive(mode: &str, tool: &str, calls: usize, concurrency: usize) -> f64 {
     // The server on CPU 0 when pinned (the client pinned itself to CPU 1).
-    let mut child =
-        common::pinning::command_on(pinned().then_some(0), std::env::current_exe().unwrap())
-            .arg(mode)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
+    let mut child = common::pinning::command_on(
+        common::pinning::server_cpu(),
+        std::env::current_exe().unwrap(),
+    )
+    .arg(mode)
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .spawn()
+    .unwrap();
     let mut stdin = BufWriter::new(child.stdin.take().unwrap());
     let stdout = BufReader::new(child.stdout.take().unwrap());
     let (credit_tx, credit_rx) = mpsc::channel::<()>();
@@ -124,11 +118,7 @@ fn main() {
     let runs = arg_value(&args, "--runs", 3);
     println!(
         "stdio load: {calls} tools/call per run, best of {runs} runs; {}",
-        if pinned() {
-            "server on CPU 0, client on CPU 1"
-        } else {
-            "not pinned"
-        }
+        common::pinning::describe()
     );
     println!(
         "{:>11} | {:>14} | {:>14} | {:>6} | {:>14} | {:>6}",

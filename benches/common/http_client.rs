@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -114,14 +114,14 @@ where
 
 /// This bench binary run again with `args` and an address of its own appended (its server
 /// mode), with `env`; returns once the address accepts connections.
-pub fn spawn_self(args: &[&str], env: &[(&str, &str)]) -> (Child, SocketAddr) {
+pub fn spawn_self(cpu: Option<usize>, args: &[&str], env: &[(&str, &str)]) -> (Child, SocketAddr) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let mut child = Command::new(std::env::current_exe().unwrap())
+    let mut child = super::pinning::command_on(cpu, std::env::current_exe().unwrap())
         .args(args)
         .arg(addr.to_string())
         .envs(env.iter().copied())

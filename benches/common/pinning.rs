@@ -37,3 +37,24 @@ pub fn pin_this_process(cpu: usize) -> bool {
             .status()
             .is_ok_and(|s| s.success())
 }
+
+/// Whether this load bench pins: unless `--no-pin` is given, it pins itself (the client) to CPU
+/// 1 on first call, and its servers go to CPU 0 ([`server_cpu`]).
+pub fn bench_pinned() -> bool {
+    static PINNED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *PINNED.get_or_init(|| !std::env::args().any(|a| a == "--no-pin") && pin_this_process(1))
+}
+
+/// The CPU a load bench's server runs on: 0 when the bench pins, else none.
+pub fn server_cpu() -> Option<usize> {
+    bench_pinned().then_some(0)
+}
+
+/// What a load bench prints of its pinning.
+pub fn describe() -> &'static str {
+    if bench_pinned() {
+        "server on CPU 0, client on CPU 1"
+    } else {
+        "not pinned"
+    }
+}

@@ -27,7 +27,8 @@ use tokio::sync::broadcast;
 /// ```
 #[derive(Debug)]
 pub struct Switches {
-    by_name: HashMap<String, AtomicBool>,
+    /// Looked up on every call; foldhash, as the registry's own names (a fixed set of keys).
+    by_name: HashMap<String, AtomicBool, foldhash::fast::RandomState>,
     /// Bumped by every change, so that cached listings know they are stale.
     generation: AtomicU64,
     changes: broadcast::Sender<ListChanged>,

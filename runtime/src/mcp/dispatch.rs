@@ -539,8 +539,11 @@ impl Server {
                         .map(CallResult::into_json)
                 }
             };
-            // Dropping the rounds (cancelled) drops the call with them.
+            // Dropping the rounds (cancelled) drops the call with them. Biased, the call first:
+            // one that finishes at once never registers with the cancellation token (a lock)
+            // nor draws select!'s random start.
             tokio::select! {
+                biased;
                 answer = self.in_rounds(session, name, &params, relay, notify, run) => Some(
                     answer.map(|r| jsonrpc::result_response(id, &with_result_type(r))),
                 ),
@@ -553,6 +556,7 @@ impl Server {
             });
             let call = self.registry.call_raw(name, arguments, ctx);
             tokio::select! {
+                biased;
                 r = bounded(self.call_timeout, call) => Some(
                     r.map(|r| jsonrpc::result_response(id, &r))
                         .map_err(|e| invalid_params(e.to_string())),

@@ -92,15 +92,23 @@ pub fn read_id(raw: &RawValue) -> Result<Value, RpcError> {
         Some(b'"') => serde_json::from_str::<String>(text)
             .map(Value::String)
             .map_err(|_| invalid("the id is not a valid string (a lone surrogate escape?)")),
-        Some(b'-' | b'0'..=b'9') => match serde_json::from_str::<Value>(text) {
-            Ok(Value::Number(n)) if (n.is_i64() || n.is_u64()) && n.to_string() == text => {
-                Ok(Value::Number(n))
-            }
-            _ => Err(invalid(
-                "a numeric id must be an integer of at most 64 bits, written without fraction \
-                 or exponent",
-            )),
-        },
+        Some(b'-' | b'0'..=b'9') => {
+            // `raw` is valid JSON, so a number without `.`, `e` or `E` is `-?(0|[1-9][0-9]*)`:
+            // an integer, read here without building a `Value` (one per request). `-0` is no
+            // id: it would be echoed as `0`.
+            let integer = !text.bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) && text != "-0";
+            let n = match text.strip_prefix('-') {
+                _ if !integer => None,
+                Some(_) => text.parse::<i64>().ok().map(Value::from),
+                None => text.parse::<u64>().ok().map(Value::from),
+            };
+            n.ok_or_else(|| {
+                invalid(
+                    "a numeric id must be an integer of at most 64 bits, written without \
+                     fraction or exponent",
+                )
+            })
+        }
         _ => Err(invalid("id must be a string or an integer")),
     }
 }
@@ -129,4 +137,39 @@ pub fn error_response(id: Option<&Value>, error: &RpcError) -> Vec<u8> {
         v["id"] = id.clone();
     }
     serde_json::to_vec(&v).expect("a JSON value serialises")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(text: &str) -> Option<Value> {
+        read_id(serde_json::from_str(text).unwrap()).ok()
+    }
+
+    #[test]
+    fn numeric_ids_are_the_64_bit_integers_written_as_they_print() {
+        for (text, value) in [
+            ("0", json!(0)),
+            ("-5", json!(-5)),
+            ("18446744073709551615", json!(u64::MAX)),
+            ("-9223372036854775808", json!(i64::MIN)),
+        ] {
+            assert_eq!(id(text), Some(value), "{text}");
+        }
+        for text in [
+            "-0",
+            "18446744073709551616",
+            "-9223372036854775809",
+            "1.0",
+            "1e2",
+            "1E2",
+            "-1e0",
+        ] {
+            assert_eq!(id(text), None, "{text}");
+        }
+        assert_eq!(id(r#""a\u0041""#), Some(json!("aA")));
+        assert_eq!(id(r#""\ud800""#), None);
+        assert_eq!(id("null"), None);
+    }
 }

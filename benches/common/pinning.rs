@@ -5,15 +5,19 @@
 
 use std::process::{Command, Stdio};
 
-/// Whether pinning is possible here.
+/// Whether pinning is possible here. Decided once, before anything is pinned: once this process
+/// is pinned to one CPU, `available_parallelism` (its affinity) says 1.
 pub fn available() -> bool {
-    std::thread::available_parallelism().map_or(1, |n| n.get()) > 1
-        && Command::new("taskset")
-            .arg("-V")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
+    static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *AVAILABLE.get_or_init(|| {
+        std::thread::available_parallelism().map_or(1, |n| n.get()) > 1
+            && Command::new("taskset")
+                .arg("-V")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+    })
 }
 
 /// `program` as a command, run on `cpu` when given and pinning is available.

@@ -5,7 +5,8 @@
 //! the path that could turn into a stream). Measured against a hand-written minimal hyper
 //! JSON-RPC responder (the floor) in the same run. Reports calls/s, p50/p99 latency and the
 //! server's resident memory (idle and after load). Run: `cargo bench --bench http_load`
-//! (options: `--seconds N`, `--no-pin`). With `taskset` and two CPUs, the server runs on CPU 0
+//! (options: `--seconds N`, `--no-pin`; `--against HOST:PORT` only drives a server already
+//! running, to profile it). With `taskset` and two CPUs, the server runs on CPU 0
 //! and the client (its threads) on CPU 1, as in `stdio_load`.
 //!
 //! The bench binary is its own server: it re-runs itself with `--serve-sturdy ADDR` or
@@ -140,6 +141,20 @@ fn main() {
     let seconds: f64 = common::flag_value("--seconds")
         .and_then(|s| s.parse().ok())
         .unwrap_or(3.0);
+    // A server already running (under `perf record`, say): stateless calls at concurrency 64.
+    if let Some(addr) = common::flag_value("--against") {
+        let addr: SocketAddr = addr.parse().expect("--against HOST:PORT");
+        let run = drive(
+            &[addr],
+            64,
+            seconds,
+            move |w: &mut TcpStream, r: &mut BufReader<TcpStream>| {
+                request_bytes(addr, Flavour::Stateless, w, r)
+            },
+        );
+        println!("{addr}: {:.0} calls/s", run.calls_per_sec);
+        return;
+    }
     println!(
         "http load: tools/call add, {seconds} s per run; {}",
         common::pinning::describe()

@@ -4,7 +4,8 @@
 //! and a session whose client declared it can be asked (elicitation, sampling: its calls take
 //! the path that could turn into a stream). Measured against a hand-written minimal hyper
 //! JSON-RPC responder (the floor) in the same run. Reports calls/s, p50/p99 latency and the
-//! server's resident memory (idle and after load). Run: `cargo bench --bench http_load`
+//! server's resident memory (idle and after load). One more arm serves sturdy's dispatch behind
+//! the floor's bare hyper, to tell the transport's cost from the dispatch's. Run: `cargo bench --bench http_load`
 //! (options: `--seconds N`, `--no-pin`; `--against HOST:PORT` only drives a server already
 //! running, to profile it). With `taskset` and two CPUs, the server runs on CPU 0
 //! and the client (its threads) on CPU 1, as in `stdio_load`.
@@ -84,6 +85,39 @@ async fn serve_floor(addr: SocketAddr) {
     }
 }
 
+/// sturdy's dispatch behind the floor's bare hyper (no router, middleware, header checks or
+/// sessions): where the time between the floor and sturdy goes, transport or dispatch.
+async fn serve_dispatch(addr: SocketAddr) {
+    let server = std::sync::Arc::new(
+        sturdy::mcp::Server::from_inventory(sturdy::mcp::ServerInfo::new("bench", "1")).unwrap(),
+    );
+    let session = std::sync::Arc::new(sturdy::mcp::Session::default());
+    let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+    loop {
+        let (stream, _) = listener.accept().await.unwrap();
+        let (server, session) = (server.clone(), session.clone());
+        tokio::spawn(async move {
+            let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                let (server, session) = (server.clone(), session.clone());
+                async move {
+                    let body = req.into_body().collect().await?.to_bytes();
+                    let out = server.handle(&session, &body).await.unwrap_or_default();
+                    Ok::<_, hyper::Error>(
+                        hyper::Response::builder()
+                            .header("content-type", "application/json")
+                            .body(Full::new(Bytes::from(out)))
+                            .unwrap(),
+                    )
+                }
+            });
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(io, service)
+                .await;
+        });
+    }
+}
+
 /// The request a connection repeats; sessions are opened first (`initialize`).
 fn request_bytes(
     addr: SocketAddr,
@@ -130,6 +164,10 @@ fn main() {
         let rt = tokio::runtime::Runtime::new().unwrap();
         return rt.block_on(serve_floor(addr.parse().unwrap()));
     }
+    if let Some(addr) = common::flag_value("--serve-dispatch") {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        return rt.block_on(serve_dispatch(addr.parse().unwrap()));
+    }
     if let Some(addr) = common::flag_value("--serve-sturdy") {
         let rt = tokio::runtime::Runtime::new().unwrap();
         rt.block_on(sturdy::App::new("bench", "1").run_with_args(vec!["--http".into(), addr]));
@@ -165,6 +203,7 @@ fn main() {
     );
     let runs = [
         ("--serve-floor", Flavour::Stateless),
+        ("--serve-dispatch", Flavour::Stateless),
         ("--serve-sturdy", Flavour::Stateless),
         ("--serve-sturdy", Flavour::StatelessSync),
         ("--serve-sturdy", Flavour::Session),
@@ -188,6 +227,8 @@ fn main() {
             let floor = mode == "--serve-floor";
             let name = if floor {
                 "floor".to_owned()
+            } else if mode == "--serve-dispatch" {
+                "dispatch in bare hyper".to_owned()
             } else {
                 format!("sturdy {}", flavour.name())
             };

@@ -159,7 +159,6 @@ fn request_bytes(
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
     if let Some(addr) = common::flag_value("--serve-floor") {
         let rt = tokio::runtime::Runtime::new().unwrap();
         return rt.block_on(serve_floor(addr.parse().unwrap()));
@@ -169,16 +168,12 @@ fn main() {
         return rt.block_on(serve_dispatch(addr.parse().unwrap()));
     }
     if let Some(addr) = common::flag_value("--serve-sturdy") {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(sturdy::App::new("bench", "1").run_with_args(vec!["--http".into(), addr]));
+        return common::serve_sturdy_http("bench", addr);
+    }
+    if common::listing_only() {
         return;
     }
-    if args.iter().any(|a| a == "--list") {
-        return;
-    }
-    let seconds: f64 = common::flag_value("--seconds")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3.0);
+    let seconds = common::seconds_flag(3.0);
     // A server already running (under `perf record`, say): stateless calls at concurrency 64.
     if let Some(addr) = common::flag_value("--against") {
         let addr: SocketAddr = addr.parse().expect("--against HOST:PORT");

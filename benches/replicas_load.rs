@@ -65,20 +65,13 @@ fn measure(tool: &'static str, replicas: usize, redis: Option<&RedisServer>, sec
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
     if let Some(addr) = common::flag_value("--serve") {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(
-            sturdy::App::new("bench-replicas", "1").run_with_args(vec!["--http".into(), addr]),
-        );
+        return common::serve_sturdy_http("bench-replicas", addr);
+    }
+    if common::listing_only() {
         return;
     }
-    if args.iter().any(|a| a == "--list") {
-        return;
-    }
-    let seconds: f64 = common::flag_value("--seconds")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3.0);
+    let seconds = common::seconds_flag(3.0);
     let redis = RedisServer::start(None);
     println!(
         "replicas load: tools/call over HTTP, concurrency {CONCURRENCY}, {seconds} s per run, {} CPUs",

@@ -111,7 +111,7 @@ fn main() {
         rt.block_on(sturdy::App::new("bench", "1").run_with_args(Vec::new()));
         return;
     }
-    if args.iter().any(|a| a == "--list") {
+    if common::listing_only() {
         return; // `cargo bench -- --list` compatibility: no named benchmarks.
     }
     let calls = arg_value(&args, "--calls", 100_000);

@@ -28,6 +28,26 @@ pub fn flag_value(flag: &str) -> Option<String> {
     args.next().and(args.next())
 }
 
+/// `--seconds N` on this bench's command line, else `default`.
+pub fn seconds_flag(default: f64) -> f64 {
+    flag_value("--seconds")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Whether cargo only asks for the bench's names (`cargo bench -- --list`): load benches have
+/// no named benchmarks.
+pub fn listing_only() -> bool {
+    std::env::args().any(|a| a == "--list")
+}
+
+/// Serves this binary's tools with sturdy over HTTP at `addr` until killed (a bench's server
+/// mode).
+pub fn serve_sturdy_http(name: &str, addr: String) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(sturdy::App::new(name, "1").run_with_args(vec!["--http".into(), addr]));
+}
+
 /// A single-threaded runtime with every driver, for the in-process benches.
 pub fn current_thread_runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()

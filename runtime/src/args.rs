@@ -8,7 +8,6 @@
 
 use crate::error::ToolError;
 use crate::protocol::JsonKey;
-use crate::tool::ParamDef;
 use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -37,7 +36,7 @@ enum Given<'a> {
 impl<'a> Args<'a> {
     /// The arguments in `raw` (a JSON object, or `null` for none), checked against `params`.
     pub(crate) fn from_raw(
-        params: &[ParamDef],
+        params: &[&str],
         defaults: &'a [(&'static str, Value)],
         raw: Option<&'a RawValue>,
     ) -> Result<Self, ToolError> {
@@ -56,7 +55,7 @@ impl<'a> Args<'a> {
 
     /// The arguments in `value` (an object, or `null` for none), checked against `params`.
     pub(crate) fn from_value(
-        params: &[ParamDef],
+        params: &[&str],
         defaults: &'a [(&'static str, Value)],
         value: Value,
     ) -> Result<Self, ToolError> {
@@ -112,18 +111,17 @@ impl<'a> Args<'a> {
     }
 }
 
-fn is_param(params: &[ParamDef], name: &str) -> bool {
-    params.iter().any(|p| p.name == name)
+fn is_param(params: &[&str], name: &str) -> bool {
+    params.contains(&name)
 }
 
-fn unknown_argument(params: &[ParamDef], unknown: &str) -> ToolError {
-    let known: Vec<&str> = params.iter().map(|p| p.name).collect();
+fn unknown_argument(params: &[&str], unknown: &str) -> ToolError {
     ToolError::invalid_arguments(format!(
         "unknown argument `{unknown}` (expected: {})",
-        if known.is_empty() {
+        if params.is_empty() {
             "none".to_owned()
         } else {
-            known.join(", ")
+            params.join(", ")
         }
     ))
 }
@@ -154,7 +152,7 @@ fn json_kind(v: &Value) -> &'static str {
 /// Reads an arguments object into `(name, raw value)` entries, one per parameter; the inner
 /// `Err` names the first argument that is no parameter.
 struct ObjectVisitor<'p> {
-    params: &'p [ParamDef],
+    params: &'p [&'p str],
 }
 
 type Entries<'a> = Vec<(Cow<'a, str>, Given<'a>)>;
@@ -196,26 +194,7 @@ impl<'de> Visitor<'de> for ObjectVisitor<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tool::SchemaEdit;
-    use schemars::{Schema, SchemaGenerator};
-
-    fn any(_: &mut SchemaGenerator) -> Schema {
-        Schema::default()
-    }
-
-    const fn param(name: &'static str) -> ParamDef {
-        ParamDef {
-            name,
-            description: None,
-            required: true,
-            schema: any,
-            default: None,
-            header: None,
-            schema_edit: SchemaEdit::Generated,
-        }
-    }
-
-    static PARAMS: [ParamDef; 2] = [param("a"), param("b")];
+    const PARAMS: [&str; 2] = ["a", "b"];
 
     fn raw(text: &str) -> &RawValue {
         serde_json::from_str(text).unwrap()

@@ -38,6 +38,8 @@ struct Entry {
     /// Non-object results are sent as `{"result": value}` because MCP requires
     /// `structuredContent` and `outputSchema` to be objects.
     wrap_output: bool,
+    /// Parameter names on the wire, in order: what a call's arguments are checked against.
+    param_names: Vec<&'static str>,
     /// Parameter defaults, checked once at start-up: `(name, value)`.
     defaults: Vec<(&'static str, Value)>,
     /// Parameters mirrored in HTTP headers.
@@ -155,6 +157,7 @@ impl Registry {
                     policies: crate::resilience::macro_support::policies_of(def.rust_path),
                 },
                 wrap_output,
+                param_names: def.params.iter().map(|p| p.name).collect(),
                 defaults,
                 header_params,
                 metrics: Default::default(),
@@ -219,7 +222,7 @@ impl Registry {
         ctx: Context,
     ) -> Result<CallResult, RegistryError> {
         let entry = self.enabled_entry(name)?;
-        let args = Args::from_value(entry.def.params, &entry.defaults, arguments);
+        let args = Args::from_value(&entry.param_names, &entry.defaults, arguments);
         Ok(self.run(entry, name, args, ctx).await)
     }
 
@@ -233,7 +236,7 @@ impl Registry {
         ctx: Context,
     ) -> Result<CallResult, RegistryError> {
         let entry = self.enabled_entry(name)?;
-        let args = Args::from_raw(entry.def.params, &entry.defaults, arguments);
+        let args = Args::from_raw(&entry.param_names, &entry.defaults, arguments);
         Ok(self.run(entry, name, args, ctx).await)
     }
 

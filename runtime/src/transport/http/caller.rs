@@ -1,10 +1,12 @@
 //! Who sent a request, and the check every request passes first (Host, Origin, bearer token).
 
-use super::guard;
+use super::guard::{self, Refusal};
 use super::options::HttpOptions;
 use super::state::AppState;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// Who sent a request, set by [`admit`]: the principal its bearer token authenticates, and the
@@ -42,28 +44,44 @@ pub(super) async fn admit(
     mut request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let authenticate = request.uri().path() != "/health";
-    match guard::check(&state.options, request.headers(), authenticate) {
-        Ok(principal) => {
-            let address = client_address(&state.options, &request);
-            request
-                .extensions_mut()
-                .insert(Caller { principal, address });
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|info| info.0);
+    let path = request.uri().path();
+    match Caller::admit(&state.options, request.headers(), path, peer) {
+        Ok(caller) => {
+            request.extensions_mut().insert(caller);
             next.run(request).await
         }
         Err(refusal) => refusal.into_response(),
     }
 }
 
+impl Caller {
+    /// The caller of a request for `path` from `peer`, or why it is refused ([`admit`]'s
+    /// checks, for the accept loop's own `POST /mcp`, which skips the router).
+    pub(super) fn admit(
+        options: &HttpOptions,
+        headers: &HeaderMap,
+        path: &str,
+        peer: Option<SocketAddr>,
+    ) -> Result<Caller, Refusal> {
+        let principal = guard::check(options, headers, path != "/health")?;
+        let address = client_address(options, headers, peer);
+        Ok(Caller { principal, address })
+    }
+}
+
 /// The client's address: the last hop of the trusted proxy header when one is configured (the
 /// proxy appends the address it saw), else the peer of the connection.
-pub(super) fn client_address(
+fn client_address(
     options: &HttpOptions,
-    request: &axum::extract::Request,
+    headers: &HeaderMap,
+    peer: Option<SocketAddr>,
 ) -> Option<String> {
     if let Some(name) = &options.client_address_header {
-        let forwarded = request
-            .headers()
+        let forwarded = headers
             .get_all(name.as_str())
             .iter()
             .filter_map(|v| v.to_str().ok())
@@ -75,8 +93,5 @@ pub(super) fn client_address(
             return Some(hop.chars().take(64).collect());
         }
     }
-    request
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip().to_string())
+    peer.map(|peer| peer.ip().to_string())
 }

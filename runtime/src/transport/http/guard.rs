@@ -128,32 +128,28 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 pub(super) fn is_json(headers: &HeaderMap) -> bool {
+    const JSON: &str = "application/json";
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim_start()
-                .to_ascii_lowercase()
-                .starts_with("application/json")
-        })
+        .and_then(|v| v.trim_start().get(..JSON.len()))
+        .is_some_and(|v| v.eq_ignore_ascii_case(JSON))
 }
 
 pub(super) fn accepts_json_and_sse(headers: &HeaderMap) -> bool {
-    let accept: Vec<String> = headers
+    let (mut json, mut sse) = (false, false);
+    let media_types = headers
         .get_all(header::ACCEPT)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .map(|t| {
-            t.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .collect();
-    let has = |t: &str| accept.iter().any(|a| a == t || a == "*/*");
-    has("application/json") && has("text/event-stream")
+        .map(|t| t.split(';').next().unwrap_or("").trim());
+    for t in media_types {
+        let any = t == "*/*";
+        json |= any || t.eq_ignore_ascii_case("application/json");
+        sse |= any || t.eq_ignore_ascii_case("text/event-stream");
+    }
+    json && sse
 }
 
 #[cfg(test)]
@@ -186,6 +182,37 @@ mod tests {
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"abcd"));
         assert!(!constant_time_eq(b"", b"a"));
+    }
+
+    #[test]
+    fn media_types() {
+        let with = |pairs: &[(&'static str, &'static str)]| {
+            let mut h = HeaderMap::new();
+            for (name, value) in pairs {
+                h.append(*name, HeaderValue::from_static(value));
+            }
+            h
+        };
+        let both = [("accept", "application/json, text/event-stream")];
+        assert!(accepts_json_and_sse(&with(&both)));
+        assert!(accepts_json_and_sse(&with(&[("accept", "*/*")])));
+        assert!(accepts_json_and_sse(&with(&[
+            ("accept", "Application/JSON;q=0.9"),
+            ("accept", " TEXT/event-stream ")
+        ])));
+        assert!(!accepts_json_and_sse(&with(&[(
+            "accept",
+            "application/json"
+        )])));
+        assert!(!accepts_json_and_sse(&with(&[("accept", "text/*")])));
+        assert!(!accepts_json_and_sse(&with(&[])));
+        assert!(is_json(&with(&[(
+            "content-type",
+            " Application/Json; charset=utf-8"
+        )])));
+        assert!(!is_json(&with(&[("content-type", "application/js")])));
+        assert!(!is_json(&with(&[("content-type", "text/plain")])));
+        assert!(!is_json(&with(&[])));
     }
 
     #[test]

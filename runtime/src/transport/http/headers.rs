@@ -14,3 +14,14 @@ pub const NAME_HEADER: &str = "mcp-name";
 
 /// Revisions before the ones sturdy speaks, accepted in the version header of session requests.
 pub(super) const OLDER_REVISIONS: [&str; 2] = ["2024-11-05", "2025-03-26"];
+
+/// The same names as [`HeaderName`]s, for lookups: a `&str` name is checked and lower-cased
+/// again at each lookup.
+pub(super) mod names {
+    use axum::http::HeaderName;
+
+    pub(in super::super) const SESSION: HeaderName = HeaderName::from_static(super::SESSION_HEADER);
+    pub(in super::super) const VERSION: HeaderName = HeaderName::from_static(super::VERSION_HEADER);
+    pub(in super::super) const METHOD: HeaderName = HeaderName::from_static(super::METHOD_HEADER);
+    pub(in super::super) const NAME: HeaderName = HeaderName::from_static(super::NAME_HEADER);
+}

@@ -28,6 +28,7 @@ mod post;
 pub mod replay;
 mod responses;
 mod serve;
+mod service;
 mod sessions;
 mod state;
 mod streaming;
@@ -60,7 +61,12 @@ use state::AppState;
 
 /// The axum router: `POST|GET|DELETE /mcp`, `GET /health`, `GET /ready`, `GET /metrics`.
 pub fn router(server: Arc<Server>, options: HttpOptions) -> Router {
-    let state = Arc::new(AppState {
+    routes(app_state(server, options))
+}
+
+/// What the handlers of one server share.
+fn app_state(server: Arc<Server>, options: HttpOptions) -> Arc<AppState> {
+    Arc::new(AppState {
         sessions: Sessions::new(
             options.max_sessions,
             options.max_sessions_per_client,
@@ -72,15 +78,19 @@ pub fn router(server: Arc<Server>, options: HttpOptions) -> Router {
             options.kept_stream_bytes_per_client,
         ),
         server,
-        options: options.clone(),
-    });
+        options,
+    })
+}
+
+fn routes(state: Arc<AppState>) -> Router {
+    let body_limit = state.options.max_body_bytes;
     Router::new()
         .route("/mcp", get(get_mcp).post(post_mcp).delete(delete_mcp))
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics))
         .layer(axum::middleware::from_fn_with_state(state.clone(), admit))
-        .layer(DefaultBodyLimit::max(options.max_body_bytes))
+        .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)
 }
 
@@ -92,13 +102,14 @@ pub async fn serve_http(
     options: HttpOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(server.clone(), options.clone());
+    let state = app_state(server.clone(), options.clone());
+    let app = routes(state.clone());
     // Streams that only listen would hold the graceful shutdown for its whole grace period.
     let shutdown = async move {
         shutdown.await;
         server.close_subscriptions();
     };
-    serve::accept_loop(app, listener, &options, shutdown).await
+    serve::accept_loop(app, state, listener, &options, shutdown).await
 }
 
 /// Completes on SIGINT or SIGTERM.

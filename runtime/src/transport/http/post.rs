@@ -2,7 +2,7 @@
 
 use super::caller::Caller;
 use super::guard;
-use super::headers::{METHOD_HEADER, NAME_HEADER, OLDER_REVISIONS, SESSION_HEADER, VERSION_HEADER};
+use super::headers::{names, OLDER_REVISIONS, SESSION_HEADER};
 use super::mirrored::{check_param_headers, header_value, name_param};
 use super::options::HttpOptions;
 use super::replay::Replay;
@@ -13,8 +13,8 @@ use super::state::AppState;
 use super::streaming::{json_or_sse, sse_response, Outlet, RunningCall};
 use crate::mcp::{is_served, Session};
 use crate::protocol::jsonrpc::{self, RpcError};
-use crate::protocol::version::{self, Version};
-use crate::protocol::{check_stateless_meta, Envelope};
+use crate::protocol::version::Version;
+use crate::protocol::{check_stateless_keys, Envelope, MetaKeys};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -24,10 +24,22 @@ use serde_json::Value;
 use std::borrow::Cow;
 use std::sync::Arc;
 
+/// `POST /mcp` as a route of [`router`](super::router) (the server's own accept loop calls
+/// [`serve_post`] without the router).
 pub(super) async fn post_mcp(
     State(state): State<Arc<AppState>>,
     axum::Extension(caller): axum::Extension<Caller>,
     headers: HeaderMap,
+    body: Body,
+) -> Response {
+    serve_post(&state, caller, &headers, body).await
+}
+
+/// One `POST /mcp`, its caller admitted (see [`admit`](super::caller::admit)).
+pub(super) async fn serve_post(
+    state: &Arc<AppState>,
+    caller: Caller,
+    headers: &HeaderMap,
     body: Body,
 ) -> Response {
     let principal = caller.principal.clone();
@@ -45,13 +57,13 @@ pub(super) async fn post_mcp(
             .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         return r;
     };
-    if !guard::is_json(&headers) {
+    if !guard::is_json(headers) {
         return rpc_status(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "Content-Type must be application/json",
         );
     }
-    if !guard::accepts_json_and_sse(&headers) {
+    if !guard::accepts_json_and_sse(headers) {
         return rpc_status(
             StatusCode::NOT_ACCEPTABLE,
             "Accept must list application/json and text/event-stream",
@@ -75,15 +87,9 @@ pub(super) async fn post_mcp(
         .params
         .filter(|p| p.get().starts_with('{'))
         .and_then(|p| serde_json::from_str::<ParamsProbe>(p.get()).ok());
-    let meta: Option<Value> = probe
-        .as_ref()
-        .and_then(|p| p.meta)
-        .and_then(|m| serde_json::from_str(m.get()).ok());
-    let meta_version = meta
-        .as_ref()
-        .and_then(|m| m.get(version::META_PROTOCOL_VERSION))
-        .and_then(Value::as_str);
-    let header_version = header_str(&headers, VERSION_HEADER);
+    let meta: Option<MetaKeys> = probe.as_ref().and_then(|p| p.meta).and_then(MetaKeys::read);
+    let meta_version = meta.as_ref().and_then(MetaKeys::version);
+    let header_version = header_str(headers, names::VERSION);
     if let Some(v) = header_version {
         // Within a session the negotiated revision governs; the header only has to name a real
         // revision (clients of older revisions send theirs, e.g. 2025-03-26).
@@ -101,7 +107,7 @@ pub(super) async fn post_mcp(
             return header_mismatch(id.as_ref(), "MCP-Protocol-Version", h, b);
         }
     }
-    if let Some(h) = header_str(&headers, METHOD_HEADER) {
+    if let Some(h) = header_str(headers, names::METHOD) {
         if !method.is_empty() && h != method {
             return header_mismatch(id.as_ref(), "Mcp-Method", h, method);
         }
@@ -112,16 +118,16 @@ pub(super) async fn post_mcp(
     // A stateless request is checked here, where the HTTP status can say what is wrong: without
     // its `_meta` it cannot be understood (400), and a method that does not exist there is 404.
     if stateless && id.is_some() && envelope.method.is_some() {
-        if let Err(err) = check_stateless_meta(meta.as_ref()) {
+        if let Err(err) = check_stateless_keys(meta.as_ref()) {
             return rpc_error(StatusCode::BAD_REQUEST, id.as_ref(), &err);
         }
         // The mirrored headers must be there (a mismatch was refused above).
-        if header_str(&headers, METHOD_HEADER).is_none() {
+        if header_str(headers, names::METHOD).is_none() {
             return header_missing(id.as_ref(), "Mcp-Method", method);
         }
         let named = name_param(method).and_then(|key| probe.as_ref()?.member(key));
         if let Some(body_name) = &named {
-            match header_str(&headers, NAME_HEADER) {
+            match header_str(headers, names::NAME) {
                 None => return header_missing(id.as_ref(), "Mcp-Name", body_name),
                 Some(raw) => {
                     if header_value(raw).as_deref() != Some(body_name.as_ref()) {
@@ -138,7 +144,7 @@ pub(super) async fn post_mcp(
                     .as_ref()
                     .and_then(|p| p.arguments)
                     .and_then(|a| serde_json::from_str(a.get()).ok());
-                if let Err(m) = check_param_headers(params, &headers, arguments.as_ref()) {
+                if let Err(m) = check_param_headers(params, headers, arguments.as_ref()) {
                     return match m.sent {
                         Some(sent) => header_mismatch(id.as_ref(), m.header, sent, &m.body),
                         None => header_missing(id.as_ref(), m.header, &m.body),
@@ -167,7 +173,7 @@ pub(super) async fn post_mcp(
                     .create(principal.as_deref(), &caller.identity(), &quota_key, replay);
             new_session_id = Some(sid);
             (live.session, Some(live.replay))
-        } else if let Some(sid) = header_str(&headers, SESSION_HEADER) {
+        } else if let Some(sid) = header_str(headers, names::SESSION) {
             match state.sessions.get(sid, principal.as_deref()) {
                 Some(live) => (live.session, Some(live.replay)),
                 None => return rpc_status(StatusCode::NOT_FOUND, "Session not found"),
@@ -194,13 +200,10 @@ pub(super) async fn post_mcp(
         };
     }
     // Progress and log messages travel in the request's own SSE stream.
-    let meta = meta.as_ref();
     let streams = (stateless && method == "subscriptions/listen")
         || method == "tools/call"
-            && (meta
-                .and_then(|m| m.get("progressToken"))
-                .is_some_and(|t| !t.is_null())
-                || meta.and_then(|m| m.get(version::META_LOG_LEVEL)).is_some()
+            && (meta.as_ref().is_some_and(MetaKeys::wants_progress)
+                || meta.as_ref().is_some_and(|m| m.log_level.is_some())
                 || session.log_level().is_some());
     // So do the tool's requests to the client (elicitation, sampling), but few calls make one:
     // the answer becomes a stream only when one is sent, and stays plain JSON otherwise.

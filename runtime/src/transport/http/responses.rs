@@ -6,7 +6,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde_json::Value;
 
-pub(super) fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(super) fn header_str(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -72,9 +72,22 @@ pub(super) fn stateless_status(body: &[u8]) -> StatusCode {
     struct ErrorCode {
         code: i64,
     }
-    // Only a body holding the code's digits can be that error: most answers are not parsed again.
-    let digits = jsonrpc::MISSING_CLIENT_CAPABILITY.to_string();
-    if !body.windows(digits.len()).any(|w| w == digits.as_bytes()) {
+    // Only a body holding the code (a negative number) can be that error: most answers hold no
+    // `-` at all and are not parsed again.
+    const CODE: &[u8] = b"-32021";
+    debug_assert_eq!(
+        CODE,
+        jsonrpc::MISSING_CLIENT_CAPABILITY.to_string().as_bytes()
+    );
+    let mut rest = body;
+    let holds_code = loop {
+        match rest.iter().position(|&b| b == b'-') {
+            Some(at) if rest[at..].starts_with(CODE) => break true,
+            Some(at) => rest = &rest[at + 1..],
+            None => break false,
+        }
+    };
+    if !holds_code {
         return StatusCode::OK;
     }
     match serde_json::from_slice::<Answer>(body) {

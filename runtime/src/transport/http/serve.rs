@@ -6,22 +6,21 @@
 //! connection at shutdown without a bound (one half-sent request kept the process alive).
 
 use super::options::HttpOptions;
-use axum::body::Body;
-use axum::extract::ConnectInfo;
+use super::service::ConnectionService;
+use super::state::AppState;
 use axum::Router;
-use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tower::ServiceExt;
 
-/// Serves `app` on `listener` until `shutdown` completes; then stops accepting, lets the requests
+/// Serves `router` (and `POST /mcp` directly, see [`ConnectionService`]) on `listener` until `shutdown` completes; then stops accepting, lets the requests
 /// in flight finish for up to `options.shutdown_grace`, and returns (cutting what is left).
 pub(super) async fn accept_loop(
-    app: Router,
+    router: Router,
+    state: Arc<AppState>,
     listener: TcpListener,
     options: &HttpOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -50,14 +49,12 @@ pub(super) async fn accept_loop(
         };
         // Responses are small and written whole: Nagle's algorithm would only delay them.
         let _ = tcp.set_nodelay(true);
-        let service = app
-            .clone()
-            .map_request(move |mut request: hyper::Request<Incoming>| {
-                request.extensions_mut().insert(ConnectInfo(peer));
-                request.map(Body::new)
-            });
-        let connection =
-            http.serve_connection(TokioIo::new(tcp), TowerToHyperService::new(service));
+        let service = ConnectionService {
+            router: router.clone(),
+            state: state.clone(),
+            peer,
+        };
+        let connection = http.serve_connection(TokioIo::new(tcp), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             if let Err(e) = connection.await {

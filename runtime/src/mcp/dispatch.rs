@@ -11,7 +11,7 @@ use crate::prompts::GetError;
 use crate::protocol::jsonrpc::{self, RpcError};
 use crate::protocol::version::{self, Version};
 use crate::protocol::{
-    check_stateless_meta, ClientCapabilities, Envelope, LogLevel, RequestParams,
+    check_stateless_keys, ClientCapabilities, Envelope, LogLevel, MetaKeys, RequestParams,
 };
 use crate::registry::{CallResult, RegistryError};
 use crate::resources::ReadError;
@@ -47,7 +47,24 @@ impl Server {
             Ok(id) => id,
             Err(response) => return Some(response),
         };
-        match self.route(session, id.as_ref(), &envelope, notify).await {
+        self.handle_read(session, &envelope, id, None, notify).await
+    }
+
+    /// [`handle_with`](Self::handle_with) for a message whose envelope and id the caller has
+    /// read already, and its params when it read them too (the HTTP transport reads them to
+    /// route the request).
+    pub(crate) async fn handle_read(
+        &self,
+        session: &Session,
+        envelope: &Envelope<'_>,
+        id: Option<Value>,
+        params: Option<RequestParams<'_>>,
+        notify: Option<mpsc::Sender<Vec<u8>>>,
+    ) -> Option<Vec<u8>> {
+        match self
+            .route(session, id.as_ref(), envelope, params, notify)
+            .await
+        {
             Ok(Some(bytes)) => Some(bytes),
             Ok(None) => None,
             // Errors about notifications are not answered: JSON-RPC gives them no response.
@@ -60,6 +77,7 @@ impl Server {
         session: &Session,
         id: Option<&Value>,
         envelope: &Envelope<'_>,
+        params: Option<RequestParams<'_>>,
         notify: Option<mpsc::Sender<Vec<u8>>>,
     ) -> Result<Option<Vec<u8>>, RpcError> {
         let jsonrpc = envelope.jsonrpc.map(|raw| raw.get());
@@ -111,7 +129,12 @@ impl Server {
         };
         let method = method.as_ref();
         // Only a tool call reads its `arguments` raw (each straight into its parameter's type).
-        let (params, arguments) = match RequestParams::read(envelope.params)? {
+        let mut read = match params {
+            Some(read) => read,
+            None => RequestParams::read(envelope.params)?,
+        };
+        let meta = read.meta_keys.take();
+        let (params, arguments) = match read {
             p if method == "tools/call" => (p.members, p.arguments),
             p => (p.into_map()?, None),
         };
@@ -119,9 +142,9 @@ impl Server {
             self.notification(session, method, &params);
             return Ok(None);
         };
-        let version = self.version_for(session, method, &params)?;
+        let version = self.version_for(session, method, meta.as_ref())?;
         if version.is_stateless() {
-            check_stateless_meta(params.get("_meta"))?;
+            check_stateless_keys(meta.as_ref())?;
         }
         if !is_served(method, version.is_stateless()) {
             return Err(RpcError::new(
@@ -155,12 +178,21 @@ impl Server {
                 return Ok(Some(jsonrpc::raw_result_response(id, page)));
             }
             "tools/call" => {
+                let call = RequestParams {
+                    members: params,
+                    arguments,
+                    meta: None,
+                    meta_keys: meta,
+                };
                 return self
-                    .call_tool(session, id, version, params, arguments, notify)
+                    .call_tool(session, id, version, call, notify)
                     .await
             }
             "resources/read" => self.read_resource(session, version, &params).await?,
-            "prompts/get" => self.get_prompt(session, version, &params).await?,
+            "prompts/get" => {
+                let result = self.get_prompt(session, version, &params).await?;
+                return Ok(Some(jsonrpc::raw_result_response(id, &result)));
+            }
             "completion/complete" => self.complete(&params)?,
             "resources/subscribe" | "resources/unsubscribe" => {
                 let uri = params
@@ -214,14 +246,11 @@ impl Server {
         &self,
         session: &Session,
         method: &str,
-        params: &Params,
+        meta: Option<&MetaKeys>,
     ) -> Result<Version, RpcError> {
-        let requested = params
-            .get("_meta")
-            .and_then(|m| m.get(version::META_PROTOCOL_VERSION));
-        if let Some(requested) = requested {
-            let requested = requested.as_str().unwrap_or_default();
-            return Version::parse(requested).ok_or_else(|| Version::unsupported(requested));
+        if let Some(meta) = meta.filter(|m| m.protocol_version.is_some()) {
+            let requested = meta.version().unwrap_or_default();
+            return Version::parse(&requested).ok_or_else(|| Version::unsupported(&requested));
         }
         Ok(match method {
             "server/discover" => Version::V2026_07_28,
@@ -421,7 +450,7 @@ impl Server {
         session: &Session,
         version: Version,
         params: &Params,
-    ) -> Result<Value, RpcError> {
+    ) -> Result<Box<RawValue>, RpcError> {
         let name = params
             .get("name")
             .and_then(Value::as_str)
@@ -455,10 +484,11 @@ impl Server {
                     .and_then(|m| m.get(version::META_CLIENT_CAPABILITIES)),
             );
             let run = |questions| {
-                get(ctx.with_asking(Asking::Rounds {
+                let got = get(ctx.with_asking(Asking::Rounds {
                     questions,
                     capabilities,
-                }))
+                }));
+                async move { got.await.map(|r| raw(&with_result_type(r))) }
             };
             self.in_rounds(session, &key, params, None, None, run).await
         } else {
@@ -467,6 +497,7 @@ impl Server {
                 capabilities: session.client_capabilities(),
             }))
             .await
+            .map(|r| raw(&r))
         }
     }
 
@@ -476,10 +507,15 @@ impl Server {
         session: &Session,
         id: &Value,
         version: Version,
-        params: Params,
-        arguments: Option<&RawValue>,
+        call: RequestParams<'_>,
         notify: Option<mpsc::Sender<Vec<u8>>>,
     ) -> Result<Option<Vec<u8>>, RpcError> {
+        let RequestParams {
+            members: params,
+            arguments,
+            meta_keys: meta,
+            ..
+        } = call;
         if !params.get("name").is_some_and(Value::is_string) {
             return Err(invalid_params("tools/call needs a tool name"));
         }
@@ -493,17 +529,10 @@ impl Server {
         if self.registry.get(name).is_none() {
             return Err(invalid_params(format!("Unknown tool: {name}")));
         }
-        let meta = params.get("_meta");
-        let progress_token = meta.and_then(|m| m.get("progressToken")).cloned();
-        let request_client = meta
-            .and_then(|m| m.get(version::META_CLIENT_INFO))
-            .and_then(|c| c.get("name"))
-            .and_then(Value::as_str);
-        let log_level = meta
-            .and_then(|m| m.get(version::META_LOG_LEVEL))
-            .and_then(Value::as_str)
-            .and_then(LogLevel::parse)
-            .or_else(|| session.log_level());
+        let meta = meta.unwrap_or_default();
+        let progress_token = meta.progress_token();
+        let request_client = meta.client_name();
+        let log_level = meta.log_level().or_else(|| session.log_level());
         let cancel = session.track(id);
         // A stateless call may outlive this request (parked between rounds): its messages go
         // through a relay that each round forwards to its own request's stream.
@@ -515,7 +544,7 @@ impl Server {
             _ => (notify.clone().or_else(|| session.outbound()), None),
         };
         let ctx = Context::new(
-            session.client_id(request_client),
+            session.client_id(request_client.as_deref()),
             progress_token,
             outbound,
             cancel.clone(),
@@ -523,9 +552,7 @@ impl Server {
         .with_log_level(log_level);
         let ctx = self.served(ctx);
         let outcome = if version.is_stateless() {
-            let capabilities = ClientCapabilities::from_json(
-                meta.and_then(|m| m.get(version::META_CLIENT_CAPABILITIES)),
-            );
+            let capabilities = meta.capabilities();
             let run = |questions| {
                 let ctx = ctx.with_asking(Asking::Rounds {
                     questions,
@@ -536,7 +563,7 @@ impl Server {
                     call.await
                         .map_err(|e| invalid_params(e.to_string()))
                         .and_then(missing_capability)
-                        .map(CallResult::into_json)
+                        .map(|r| r.complete_json())
                 }
             };
             // Dropping the rounds (cancelled) drops the call with them. Biased, the call first:
@@ -545,7 +572,7 @@ impl Server {
             tokio::select! {
                 biased;
                 answer = self.in_rounds(session, name, &params, relay, notify, run) => Some(
-                    answer.map(|r| jsonrpc::result_response(id, &with_result_type(r))),
+                    answer.map(|r| jsonrpc::raw_result_response(id, &r)),
                 ),
                 _ = cancel.cancelled() => None,
             }
@@ -584,9 +611,9 @@ impl Server {
         relay: Option<mpsc::Receiver<Vec<u8>>>,
         notify: Option<mpsc::Sender<Vec<u8>>>,
         run: impl FnOnce(Questions) -> F,
-    ) -> Result<Value, RpcError>
+    ) -> Result<Box<RawValue>, RpcError>
     where
-        F: std::future::Future<Output = Result<Value, RpcError>> + Send + 'static,
+        F: std::future::Future<Output = Result<Box<RawValue>, RpcError>> + Send + 'static,
     {
         let responses = input_responses(params.get("inputResponses"))?;
         let trip = match params.get("requestState") {
@@ -620,7 +647,7 @@ impl Server {
         };
         match trip.next_round(park, notify).await {
             Round::Done(answer) => answer,
-            Round::InputRequired(v) => Ok(v),
+            Round::InputRequired(v) => Ok(raw(&v)),
         }
     }
 
@@ -711,6 +738,11 @@ fn missing_capability(result: CallResult) -> Result<CallResult, RpcError> {
 
 fn invalid_params(message: impl Into<String>) -> RpcError {
     RpcError::new(jsonrpc::INVALID_PARAMS, message)
+}
+
+/// A result, serialised.
+fn raw(result: &Value) -> Box<RawValue> {
+    serde_json::value::to_raw_value(result).expect("a JSON value serialises")
 }
 
 fn with_result_type(mut result: Value) -> Value {

@@ -15,6 +15,7 @@ use crate::context::{NoResult, Question, Questions};
 use crate::error::ToolError;
 use crate::protocol::jsonrpc::RpcError;
 use crate::registry::CallResult;
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::future::Future;
@@ -54,8 +55,9 @@ struct Asked {
     reply: oneshot::Sender<Result<Value, NoResult>>,
 }
 
-/// A finished request's answer: its result, or the JSON-RPC error it ends with.
-pub(crate) type Outcome = Result<Value, RpcError>;
+/// A finished request's answer: its result, serialised (with its `resultType`), or the JSON-RPC
+/// error it ends with.
+pub(crate) type Outcome = Result<Box<RawValue>, RpcError>;
 
 enum Running {
     /// Polled by the request that started it: most calls never ask, and cost no task.
@@ -167,7 +169,7 @@ impl RoundTrip {
                         done = done => {
                             // The task always sends: it is aborted only when the call is dropped.
                             Ok(Err(done.unwrap_or_else(|_| {
-                                Ok(CallResult::failed(&ToolError::new("the call stopped")).into_json())
+                                Ok(CallResult::failed(&ToolError::new("the call stopped")).complete_json())
                             })))
                         }
                         Some(q) = self.questions.recv() => Ok(Ok(q)),

@@ -13,5 +13,5 @@ pub(crate) use capabilities::ClientCapabilities;
 pub(crate) use envelope::Envelope;
 pub use logging::LogLevel;
 pub(crate) use params::{JsonKey, RequestParams};
-pub(crate) use request_meta::{check_stateless_keys, check_stateless_meta, MetaKeys};
+pub(crate) use request_meta::{check_stateless_keys, MetaKeys};
 pub use version::Version;

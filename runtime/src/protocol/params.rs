@@ -1,8 +1,10 @@
 //! A request's `params`, read once: every member into a map of values, except `arguments`, which
 //! stays raw JSON borrowed from the message so that a tool call deserialises each argument
-//! straight into its parameter's type (no `Value` tree built for the arguments and torn down).
+//! straight into its parameter's type (no `Value` tree built for the arguments and torn down),
+//! and `_meta`, of which only the keys routing needs are read ([`MetaKeys`]).
 
 use super::jsonrpc::{self, RpcError};
+use super::request_meta::MetaKeys;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -13,10 +15,14 @@ use std::fmt;
 /// The `params` of one request.
 #[derive(Debug, Default)]
 pub(crate) struct RequestParams<'a> {
-    /// Every member but `arguments`.
+    /// Every member but `arguments` and `_meta`.
     pub(crate) members: Map<String, Value>,
     /// `arguments`, as the client wrote it (a member given twice: the last one, as in a map).
     pub(crate) arguments: Option<&'a RawValue>,
+    /// `_meta`, as the client wrote it.
+    pub(crate) meta: Option<&'a RawValue>,
+    /// What routing reads of `_meta` (`None`: absent, or not an object).
+    pub(crate) meta_keys: Option<MetaKeys<'a>>,
 }
 
 impl<'a> RequestParams<'a> {
@@ -34,18 +40,19 @@ impl<'a> RequestParams<'a> {
         })
     }
 
-    /// All members as one map, `arguments` parsed among them: for the methods that read
-    /// `arguments` as a value (`prompts/get`).
+    /// All members as one map, `arguments` and `_meta` parsed among them: for the methods that
+    /// read them as values (`prompts/get`).
     pub(crate) fn into_map(self) -> Result<Map<String, Value>, RpcError> {
         let mut members = self.members;
-        if let Some(raw) = self.arguments {
-            let arguments = serde_json::from_str(raw.get()).map_err(|e| {
+        for (key, raw) in [("arguments", self.arguments), ("_meta", self.meta)] {
+            let Some(raw) = raw else { continue };
+            let value = serde_json::from_str(raw.get()).map_err(|e| {
                 RpcError::new(
                     jsonrpc::INVALID_PARAMS,
-                    format!("Invalid params: arguments: {e}"),
+                    format!("Invalid params: {key}: {e}"),
                 )
             })?;
-            members.insert("arguments".to_owned(), arguments);
+            members.insert(key.to_owned(), value);
         }
         Ok(members)
     }
@@ -67,12 +74,15 @@ impl<'de> Visitor<'de> for ParamsVisitor {
     fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
         let mut params = RequestParams::default();
         while let Some(JsonKey(key)) = map.next_key()? {
-            if key == "arguments" {
-                params.arguments = Some(map.next_value()?);
-            } else {
-                params.members.insert(key.into_owned(), map.next_value()?);
+            match key.as_ref() {
+                "arguments" => params.arguments = Some(map.next_value()?),
+                "_meta" => params.meta = Some(map.next_value()?),
+                _ => {
+                    params.members.insert(key.into_owned(), map.next_value()?);
+                }
             }
         }
+        params.meta_keys = params.meta.and_then(MetaKeys::read);
         Ok(params)
     }
 }
@@ -114,8 +124,15 @@ mod tests {
         let p = read(r#"{"name":"add","arguments":{"a": 1,"b":2},"_meta":{"k":[1]}}"#).unwrap();
         assert_eq!(p.arguments.unwrap().get(), r#"{"a": 1,"b":2}"#);
         assert_eq!(p.members["name"], "add");
-        assert_eq!(p.members["_meta"]["k"][0], 1);
+        assert_eq!(p.meta.unwrap().get(), r#"{"k":[1]}"#);
+        assert!(p.meta_keys.is_some());
         assert!(!p.members.contains_key("arguments"));
+        assert!(!p.members.contains_key("_meta"));
+        let map = read(r#"{"name":"add","_meta":{"k":[1]}}"#)
+            .unwrap()
+            .into_map()
+            .unwrap();
+        assert_eq!(map["_meta"]["k"][0], 1);
         // An escaped key is the key it stands for; the last of two counts.
         let p = read(r#"{"argum\u0065nts":{"a":1},"arguments":{"a":2}}"#).unwrap();
         assert_eq!(p.arguments.unwrap().get(), r#"{"a":2}"#);

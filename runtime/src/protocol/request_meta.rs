@@ -2,13 +2,28 @@
 //! the client's capabilities (its identity, `clientInfo`, is optional). There is no handshake, so a
 //! request without them cannot be understood.
 
+use super::capabilities::ClientCapabilities;
 use super::jsonrpc::{self, RpcError};
+use super::logging::LogLevel;
 use super::params::JsonKey;
-use super::version::{META_CLIENT_CAPABILITIES, META_LOG_LEVEL, META_PROTOCOL_VERSION};
+use super::version::{
+    META_CLIENT_CAPABILITIES, META_CLIENT_INFO, META_LOG_LEVEL, META_PROTOCOL_VERSION,
+};
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt;
+
+/// A JSON string as text (borrowed unless it has escapes); `None` for anything else.
+fn text(raw: &RawValue) -> Option<Cow<'_, str>> {
+    match serde_json::from_str::<&str>(raw.get()) {
+        Ok(text) => Some(Cow::Borrowed(text)),
+        Err(_) => serde_json::from_str::<String>(raw.get())
+            .ok()
+            .map(Cow::Owned),
+    }
+}
 
 /// The members of a request's `params._meta` that routing looks at, raw and borrowed from the
 /// message (a member given twice: the last one, as in a map); the rest is skipped unread.
@@ -22,6 +37,8 @@ pub(crate) struct MetaKeys<'a> {
     pub(crate) progress_token: Option<&'a RawValue>,
     /// [`META_LOG_LEVEL`].
     pub(crate) log_level: Option<&'a RawValue>,
+    /// [`META_CLIENT_INFO`].
+    pub(crate) client_info: Option<&'a RawValue>,
 }
 
 impl<'a> MetaKeys<'a> {
@@ -32,14 +49,48 @@ impl<'a> MetaKeys<'a> {
     }
 
     /// The revision named, when it is a string.
-    pub(crate) fn version(&self) -> Option<&'a str> {
-        self.protocol_version
-            .and_then(|raw| serde_json::from_str::<&str>(raw.get()).ok())
+    pub(crate) fn version(&self) -> Option<Cow<'a, str>> {
+        self.protocol_version.and_then(text)
     }
 
     /// Whether a progress token other than `null` was sent.
     pub(crate) fn wants_progress(&self) -> bool {
         self.progress_token.is_some_and(|t| t.get() != "null")
+    }
+
+    /// The progress token, as sent (`null` included).
+    pub(crate) fn progress_token(&self) -> Option<Value> {
+        self.progress_token
+            .map(|raw| serde_json::from_str(raw.get()).unwrap_or(Value::Null))
+    }
+
+    /// The log level asked for, when it names one.
+    pub(crate) fn log_level(&self) -> Option<LogLevel> {
+        self.log_level
+            .and_then(text)
+            .and_then(|level| LogLevel::parse(&level))
+    }
+
+    /// The client's name from its `clientInfo`, when it is a string.
+    pub(crate) fn client_name(&self) -> Option<Cow<'a, str>> {
+        #[derive(serde::Deserialize)]
+        struct Info<'a> {
+            #[serde(borrow)]
+            name: Option<Cow<'a, str>>,
+        }
+        let raw = self.client_info?;
+        if !raw.get().starts_with('{') {
+            return None;
+        }
+        serde_json::from_str::<Info>(raw.get()).ok()?.name
+    }
+
+    /// The capabilities the client declared (none when absent or not an object).
+    pub(crate) fn capabilities(&self) -> ClientCapabilities {
+        let declared: Option<Value> = self
+            .client_capabilities
+            .and_then(|raw| serde_json::from_str(raw.get()).ok());
+        ClientCapabilities::from_json(declared.as_ref())
     }
 }
 
@@ -60,6 +111,7 @@ impl<'de> Visitor<'de> for MetaVisitor {
                 META_CLIENT_CAPABILITIES => &mut keys.client_capabilities,
                 "progressToken" => &mut keys.progress_token,
                 META_LOG_LEVEL => &mut keys.log_level,
+                META_CLIENT_INFO => &mut keys.client_info,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                     continue;
@@ -71,7 +123,8 @@ impl<'de> Visitor<'de> for MetaVisitor {
     }
 }
 
-/// [`check_stateless_meta`] on what [`MetaKeys::read`] found (`None`: no `_meta` object).
+/// `Ok` when the request's `params._meta` (what [`MetaKeys::read`] found; `None`: no `_meta`
+/// object) carries both required keys, else the -32602 error naming what is missing.
 pub(crate) fn check_stateless_keys(meta: Option<&MetaKeys>) -> Result<(), RpcError> {
     match meta {
         None => Err(not_an_object()),
@@ -79,15 +132,6 @@ pub(crate) fn check_stateless_keys(meta: Option<&MetaKeys>) -> Result<(), RpcErr
             META_PROTOCOL_VERSION => m.protocol_version.is_some(),
             _ => m.client_capabilities.is_some(),
         }),
-    }
-}
-
-/// `Ok` when `meta` (the request's `params._meta`) is an object carrying both required keys, else
-/// the -32602 error naming what is missing.
-pub(crate) fn check_stateless_meta(meta: Option<&Value>) -> Result<(), RpcError> {
-    match meta {
-        Some(Value::Object(meta)) => required_present(|key| meta.contains_key(key)),
-        _ => Err(not_an_object()),
     }
 }
 
@@ -128,16 +172,20 @@ mod tests {
     #[test]
     fn both_keys_are_required_and_client_info_is_not() {
         let full = json!({META_PROTOCOL_VERSION: "2026-07-28", META_CLIENT_CAPABILITIES: {}});
-        assert!(check_stateless_meta(Some(&full)).is_ok());
+        let check = |meta: &Value| {
+            let text = meta.to_string();
+            check_stateless_keys(keys(&text).as_ref())
+        };
+        assert!(check(&full).is_ok());
         for absent in [META_PROTOCOL_VERSION, META_CLIENT_CAPABILITIES] {
             let mut meta = full.clone();
             meta.as_object_mut().unwrap().remove(absent);
-            let err = check_stateless_meta(Some(&meta)).unwrap_err();
+            let err = check(&meta).unwrap_err();
             assert_eq!(err.code, jsonrpc::INVALID_PARAMS);
             assert!(err.message.contains(absent), "{}", err.message);
         }
-        for not_an_object in [None, Some(json!(null)), Some(json!([1])), Some(json!("x"))] {
-            let err = check_stateless_meta(not_an_object.as_ref()).unwrap_err();
+        for not_an_object in [json!(null), json!([1]), json!("x")] {
+            let err = check(&not_an_object).unwrap_err();
             assert_eq!(err.code, jsonrpc::INVALID_PARAMS);
         }
     }
@@ -153,7 +201,7 @@ mod tests {
             "io.modelcontextprotocol/clientCapabilities":{},"progressToken":7,
             "io.modelcontextprotocol/logLevel":"debug"}"#;
         let k = keys(full).unwrap();
-        assert_eq!(k.version(), Some("2026-07-28"));
+        assert_eq!(k.version().as_deref(), Some("2026-07-28"));
         assert!(k.wants_progress());
         assert_eq!(k.log_level.unwrap().get(), r#""debug""#);
         assert!(check_stateless_keys(Some(&k)).is_ok());
@@ -164,19 +212,25 @@ mod tests {
                 "io.modelcontextprotocol/clientCapabilities":null,"progressToken":null}"#,
         )
         .unwrap();
-        assert_eq!(k.version(), Some("2026-07-28"));
+        assert_eq!(k.version().as_deref(), Some("2026-07-28"));
         assert!(!k.wants_progress());
         assert!(check_stateless_keys(Some(&k)).is_ok());
-        for text in [
-            r#"{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}"#,
-            r#"{"io.modelcontextprotocol/clientCapabilities":{}}"#,
-            r#"{}"#,
-        ] {
-            let value: Value = serde_json::from_str(text).unwrap();
-            let by_value = check_stateless_meta(Some(&value)).unwrap_err();
-            let by_keys = check_stateless_keys(keys(text).as_ref()).unwrap_err();
-            assert_eq!(by_value.message, by_keys.message);
-        }
+        // What call_tool reads: the client's name, the log level, the capabilities.
+        let k = keys(
+            r#"{"io.modelcontextprotocol/clientInfo":{"name":"cl\u0069","version":"1"},
+                "io.modelcontextprotocol/logLevel":"warning",
+                "io.modelcontextprotocol/clientCapabilities":{"sampling":{},"roots":1}}"#,
+        )
+        .unwrap();
+        assert_eq!(k.client_name().as_deref(), Some("cli"));
+        assert_eq!(k.log_level(), Some(LogLevel::Warning));
+        let caps = k.capabilities();
+        assert!(caps.sampling && !caps.roots && !caps.elicitation);
+        assert_eq!(k.progress_token(), None);
+        let k =
+            keys(r#"{"io.modelcontextprotocol/clientInfo":["x"],"progressToken":"t"}"#).unwrap();
+        assert_eq!(k.client_name(), None);
+        assert_eq!(k.progress_token(), Some(json!("t")));
         for not_an_object in ["null", "[1]", r#""x""#, "3"] {
             assert!(keys(not_an_object).is_none(), "{not_an_object}");
         }

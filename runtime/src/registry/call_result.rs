@@ -3,6 +3,7 @@
 use crate::content::Content;
 use crate::error::ToolError;
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 /// The outcome of [`Registry::call`](super::Registry::call), in MCP `CallToolResult` form.
@@ -27,6 +28,12 @@ impl CallResult {
     /// The MCP `CallToolResult` object.
     pub fn into_json(self) -> Value {
         serde_json::to_value(&self).expect("a CallToolResult serialises")
+    }
+
+    /// The `CallToolResult` of a stateless (2026-07-28) request, serialised: with
+    /// `"resultType": "complete"`.
+    pub(crate) fn complete_json(&self) -> Box<RawValue> {
+        serde_json::value::to_raw_value(&Complete(self)).expect("a CallToolResult serialises")
     }
 
     /// The result of a call that failed with `e`.
@@ -54,44 +61,26 @@ impl CallResult {
 /// the tool's blocks), `structuredContent`, `isError`, `_meta`.
 impl Serialize for CallResult {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        struct TextBlock<'a>(&'a str);
-        impl Serialize for TextBlock<'_> {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                let mut block = serializer.serialize_map(Some(2))?;
-                block.serialize_entry("type", "text")?;
-                block.serialize_entry("text", self.0)?;
-                block.end()
-            }
-        }
-        struct Blocks<'a>(&'a CallResult);
-        impl Serialize for Blocks<'_> {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                let r = self.0;
-                let len = usize::from(r.text.is_some()) + r.content.len();
-                let mut blocks = serializer.serialize_seq(Some(len))?;
-                if let Some(text) = &r.text {
-                    blocks.serialize_element(&TextBlock(text))?;
-                }
-                for block in &r.content {
-                    blocks.serialize_element(block.as_json())?;
-                }
-                blocks.end()
-            }
-        }
-        struct Meta<'a>(&'a CallResult);
-        impl Serialize for Meta<'_> {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                let mut meta = serializer.serialize_map(None)?;
-                if self.0.cache_hit {
-                    meta.serialize_entry(CACHE_META_KEY, "hit")?;
-                }
-                if let Some(e) = &self.0.error {
-                    meta.serialize_entry(ERROR_META_KEY, &e.to_json())?;
-                }
-                meta.end()
-            }
-        }
         let mut map = serializer.serialize_map(None)?;
+        self.serialize_members(&mut map)?;
+        map.end()
+    }
+}
+
+/// A stateless request's `CallToolResult`: the same members, then `resultType`.
+struct Complete<'a>(&'a CallResult);
+
+impl Serialize for Complete<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        self.0.serialize_members(&mut map)?;
+        map.serialize_entry("resultType", "complete")?;
+        map.end()
+    }
+}
+
+impl CallResult {
+    fn serialize_members<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         map.serialize_entry("content", &Blocks(self))?;
         if let Some(s) = &self.structured {
             map.serialize_entry("structuredContent", s)?;
@@ -102,7 +91,51 @@ impl Serialize for CallResult {
         if self.cache_hit || self.error.is_some() {
             map.serialize_entry("_meta", &Meta(self))?;
         }
-        map.end()
+        Ok(())
+    }
+}
+
+struct TextBlock<'a>(&'a str);
+
+impl Serialize for TextBlock<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut block = serializer.serialize_map(Some(2))?;
+        block.serialize_entry("type", "text")?;
+        block.serialize_entry("text", self.0)?;
+        block.end()
+    }
+}
+
+/// `content`: the text block, then the tool's blocks.
+struct Blocks<'a>(&'a CallResult);
+
+impl Serialize for Blocks<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let r = self.0;
+        let len = usize::from(r.text.is_some()) + r.content.len();
+        let mut blocks = serializer.serialize_seq(Some(len))?;
+        if let Some(text) = &r.text {
+            blocks.serialize_element(&TextBlock(text))?;
+        }
+        for block in &r.content {
+            blocks.serialize_element(block.as_json())?;
+        }
+        blocks.end()
+    }
+}
+
+struct Meta<'a>(&'a CallResult);
+
+impl Serialize for Meta<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut meta = serializer.serialize_map(None)?;
+        if self.0.cache_hit {
+            meta.serialize_entry(CACHE_META_KEY, "hit")?;
+        }
+        if let Some(e) = &self.0.error {
+            meta.serialize_entry(ERROR_META_KEY, &e.to_json())?;
+        }
+        meta.end()
     }
 }
 
@@ -112,3 +145,35 @@ pub const CACHE_META_KEY: &str = "dev.sturdy/cache";
 /// `_meta` key of an error result's structured fields (`{"error": <kind>, "message": …,
 /// "retry_after": …}`, see [`ToolError::to_json`]).
 pub const ERROR_META_KEY: &str = "dev.sturdy/error";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::Content;
+    use serde_json::json;
+
+    /// A stateless result is the same object with `resultType` added, whatever it holds.
+    #[test]
+    fn the_complete_form_adds_only_the_result_type() {
+        let mut cached = CallResult::failed(&ToolError::new("boom"));
+        cached.cache_hit = true;
+        let results = [
+            CallResult {
+                text: Some("{\"result\":5}".into()),
+                content: vec![Content::text("more")],
+                structured: Some(json!({"result": 5})),
+                is_error: false,
+                error: None,
+                cache_hit: false,
+            },
+            CallResult::failed(&ToolError::new("boom")),
+            cached,
+        ];
+        for result in results {
+            let raw: Value = serde_json::from_str(result.complete_json().get()).unwrap();
+            let mut expected = result.clone().into_json();
+            expected["resultType"] = json!("complete");
+            assert_eq!(raw, expected);
+        }
+    }
+}

@@ -14,12 +14,11 @@ use super::streaming::{json_or_sse, sse_response, Outlet, RunningCall};
 use crate::mcp::{is_served, Session};
 use crate::protocol::jsonrpc::{self, RpcError};
 use crate::protocol::version::Version;
-use crate::protocol::{check_stateless_keys, Envelope, MetaKeys};
+use crate::protocol::{check_stateless_keys, Envelope, MetaKeys, RequestParams};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::value::RawValue;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -69,7 +68,7 @@ pub(super) async fn serve_post(
             "Accept must list application/json and text/event-stream",
         );
     }
-    // Only what routing needs, borrowed from the body (dispatch reads the body itself).
+    // Read once, borrowed from the body: routing looks at them, and dispatch takes them over.
     let envelope = match Envelope::read(&body) {
         Ok(envelope) => envelope,
         Err(err) => return raw_json(StatusCode::BAD_REQUEST, jsonrpc::error_response(None, &err)),
@@ -83,12 +82,11 @@ pub(super) async fn serve_post(
         Ok(id) => id,
         Err(response) => return raw_json(StatusCode::BAD_REQUEST, response),
     };
-    let probe: Option<ParamsProbe> = envelope
-        .params
-        .filter(|p| p.get().starts_with('{'))
-        .and_then(|p| serde_json::from_str::<ParamsProbe>(p.get()).ok());
-    let meta: Option<MetaKeys> = probe.as_ref().and_then(|p| p.meta).and_then(MetaKeys::read);
-    let meta_version = meta.as_ref().and_then(MetaKeys::version);
+    // Params that are no object are left to dispatch, which answers why.
+    let params = RequestParams::read(envelope.params).ok();
+    let meta = params.as_ref().and_then(|p| p.meta_keys.as_ref());
+    let meta_version = meta.and_then(MetaKeys::version);
+    let meta_version = meta_version.as_deref();
     let header_version = header_str(headers, names::VERSION);
     if let Some(v) = header_version {
         // Within a session the negotiated revision governs; the header only has to name a real
@@ -118,33 +116,35 @@ pub(super) async fn serve_post(
     // A stateless request is checked here, where the HTTP status can say what is wrong: without
     // its `_meta` it cannot be understood (400), and a method that does not exist there is 404.
     if stateless && id.is_some() && envelope.method.is_some() {
-        if let Err(err) = check_stateless_keys(meta.as_ref()) {
+        if let Err(err) = check_stateless_keys(meta) {
             return rpc_error(StatusCode::BAD_REQUEST, id.as_ref(), &err);
         }
         // The mirrored headers must be there (a mismatch was refused above).
         if header_str(headers, names::METHOD).is_none() {
             return header_missing(id.as_ref(), "Mcp-Method", method);
         }
-        let named = name_param(method).and_then(|key| probe.as_ref()?.member(key));
+        let named = name_param(method)
+            .and_then(|key| params.as_ref()?.members.get(key))
+            .and_then(Value::as_str);
         if let Some(body_name) = &named {
             match header_str(headers, names::NAME) {
                 None => return header_missing(id.as_ref(), "Mcp-Name", body_name),
                 Some(raw) => {
-                    if header_value(raw).as_deref() != Some(body_name.as_ref()) {
+                    if header_value(raw).as_deref() != Some(*body_name) {
                         return header_mismatch(id.as_ref(), "Mcp-Name", raw, body_name);
                     }
                 }
             }
         }
         // And the arguments the tool asked to have mirrored (`#[arg(header = …)]`).
-        if let (Some(tool), "tools/call") = (&named, method) {
-            let params = state.server.registry().header_params(tool);
-            if !params.is_empty() {
-                let arguments: Option<serde_json::Map<String, Value>> = probe
+        if let (Some(tool), "tools/call") = (named, method) {
+            let mirrored = state.server.registry().header_params(tool);
+            if !mirrored.is_empty() {
+                let arguments: Option<serde_json::Map<String, Value>> = params
                     .as_ref()
                     .and_then(|p| p.arguments)
                     .and_then(|a| serde_json::from_str(a.get()).ok());
-                if let Err(m) = check_param_headers(params, headers, arguments.as_ref()) {
+                if let Err(m) = check_param_headers(mirrored, headers, arguments.as_ref()) {
                     return match m.sent {
                         Some(sent) => header_mismatch(id.as_ref(), m.header, sent, &m.body),
                         None => header_missing(id.as_ref(), m.header, &m.body),
@@ -202,8 +202,8 @@ pub(super) async fn serve_post(
     // Progress and log messages travel in the request's own SSE stream.
     let streams = (stateless && method == "subscriptions/listen")
         || method == "tools/call"
-            && (meta.as_ref().is_some_and(MetaKeys::wants_progress)
-                || meta.as_ref().is_some_and(|m| m.log_level.is_some())
+            && (meta.is_some_and(MetaKeys::wants_progress)
+                || meta.is_some_and(|m| m.log_level.is_some())
                 || session.log_level().is_some());
     // So do the tool's requests to the client (elicitation, sampling), but few calls make one:
     // the answer becomes a stream only when one is sent, and stays plain JSON otherwise.
@@ -221,7 +221,12 @@ pub(super) async fn serve_post(
     } else if may_ask {
         json_or_sse(state.server.clone(), session, body, out, permit).await
     } else {
-        match state.server.handle(&session, &body).await {
+        // The envelope read above, not read again.
+        match state
+            .server
+            .handle_read(&session, &envelope, id, params, None)
+            .await
+        {
             Some(bytes) if stateless => raw_json(stateless_status(&bytes), bytes),
             Some(bytes) => raw_json(StatusCode::OK, bytes),
             // Cancelled by the client: it expects no answer.
@@ -269,33 +274,6 @@ fn is_length_limit(e: &axum::Error) -> bool {
         source = err.source();
     }
     false
-}
-
-/// What routing reads of the params: `_meta`, and the members `Mcp-Name` mirrors; the arguments
-/// stay raw (parsed only for a tool with mirrored parameters), the rest is skipped.
-#[derive(serde::Deserialize)]
-struct ParamsProbe<'a> {
-    #[serde(rename = "_meta", borrow, default)]
-    meta: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    name: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    uri: Option<&'a RawValue>,
-    /// Read only for tools with mirrored parameters.
-    #[serde(borrow, default)]
-    arguments: Option<&'a RawValue>,
-}
-
-impl ParamsProbe<'_> {
-    /// The string member `key` (`name` or `uri`), if it is a string.
-    fn member(&self, key: &str) -> Option<Cow<'_, str>> {
-        let raw = match key {
-            "name" => self.name,
-            "uri" => self.uri,
-            _ => None,
-        }?;
-        serde_json::from_str::<Cow<str>>(raw.get()).ok()
-    }
 }
 
 /// A JSON string member as text (empty when it is not a string).

@@ -184,9 +184,7 @@ impl Server {
                     meta: None,
                     meta_keys: meta,
                 };
-                return self
-                    .call_tool(session, id, version, call, notify)
-                    .await
+                return self.call_tool(session, id, version, call, notify).await;
             }
             "resources/read" => self.read_resource(session, version, &params).await?,
             "prompts/get" => {

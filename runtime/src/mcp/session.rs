@@ -76,8 +76,8 @@ impl Session {
 
     /// Sets who the client is as the transport knows it (e.g. `peer:10.0.0.7`): its identity
     /// for per-client policies when it has no principal, and whose quotas it counts against.
-    pub fn with_identity(mut self, identity: impl Into<String>) -> Self {
-        self.identity = Some(Arc::from(identity.into()));
+    pub fn with_identity(mut self, identity: impl Into<Arc<str>>) -> Self {
+        self.identity = Some(identity.into());
         self
     }
 

@@ -14,17 +14,24 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub(super) struct Caller {
     pub(super) principal: Option<String>,
-    pub(super) address: Option<String>,
+    /// `peer:<address>`.
+    identity: Arc<str>,
+}
+
+/// A connection's peer as a client's identity, `peer:<address>`: made once per connection, for
+/// its requests that name no other address (no trusted proxy header).
+pub(super) fn peer_identity(peer: Option<SocketAddr>) -> Arc<str> {
+    match peer {
+        Some(peer) => Arc::from(format!("peer:{}", peer.ip())),
+        None => Arc::from("peer:unknown"),
+    }
 }
 
 impl Caller {
     /// Who the client is without its principal: `peer:<address>`, which a client cannot change
     /// per request at will (unlike the name it reports).
-    pub(super) fn identity(&self) -> String {
-        match &self.address {
-            Some(address) => format!("peer:{address}"),
-            None => "peer:unknown".to_owned(),
-        }
+    pub(super) fn identity(&self) -> Arc<str> {
+        self.identity.clone()
     }
 
     /// Whose quotas (sessions, parked calls) a request counts against: the principal, else the
@@ -32,7 +39,7 @@ impl Caller {
     pub(super) fn quota_key(&self) -> String {
         match &self.principal {
             Some(p) => format!("principal:{p}"),
-            None => self.identity(),
+            None => self.identity.to_string(),
         }
     }
 }
@@ -49,7 +56,8 @@ pub(super) async fn admit(
         .get::<axum::extract::ConnectInfo<SocketAddr>>()
         .map(|info| info.0);
     let path = request.uri().path();
-    match Caller::admit(&state.options, request.headers(), path, peer) {
+    let peer = peer_identity(peer);
+    match Caller::admit(&state.options, request.headers(), path, &peer) {
         Ok(caller) => {
             request.extensions_mut().insert(caller);
             next.run(request).await
@@ -59,39 +67,38 @@ pub(super) async fn admit(
 }
 
 impl Caller {
-    /// The caller of a request for `path` from `peer`, or why it is refused ([`admit`]'s
-    /// checks, for the accept loop's own `POST /mcp`, which skips the router).
+    /// The caller of a request for `path` from the connection's `peer` (its
+    /// [`peer_identity`]), or why it is refused ([`admit`]'s checks, for the accept loop's own
+    /// `POST /mcp`, which skips the router).
     pub(super) fn admit(
         options: &HttpOptions,
         headers: &HeaderMap,
         path: &str,
-        peer: Option<SocketAddr>,
+        peer: &Arc<str>,
     ) -> Result<Caller, Refusal> {
         let principal = guard::check(options, headers, path != "/health")?;
-        let address = client_address(options, headers, peer);
-        Ok(Caller { principal, address })
+        let identity = match forwarded_address(options, headers) {
+            Some(hop) => Arc::from(format!("peer:{hop}")),
+            None => peer.clone(),
+        };
+        Ok(Caller {
+            principal,
+            identity,
+        })
     }
 }
 
-/// The client's address: the last hop of the trusted proxy header when one is configured (the
-/// proxy appends the address it saw), else the peer of the connection.
-fn client_address(
-    options: &HttpOptions,
-    headers: &HeaderMap,
-    peer: Option<SocketAddr>,
-) -> Option<String> {
-    if let Some(name) = &options.client_address_header {
-        let forwarded = headers
-            .get_all(name.as_str())
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .rfind(|hop| !hop.is_empty());
-        if let Some(hop) = forwarded {
-            // Bounded: the identity is a rate-limit key and a table key.
-            return Some(hop.chars().take(64).collect());
-        }
-    }
-    peer.map(|peer| peer.ip().to_string())
+/// The client's address when a trusted proxy header is configured and present: its last hop
+/// (the proxy appends the address it saw). Else the client is the connection's peer.
+fn forwarded_address(options: &HttpOptions, headers: &HeaderMap) -> Option<String> {
+    let name = options.client_address_header.as_ref()?;
+    let hop = headers
+        .get_all(name.as_str())
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .rfind(|hop| !hop.is_empty())?;
+    // Bounded: the identity is a rate-limit key and a table key.
+    Some(hop.chars().take(64).collect())
 }

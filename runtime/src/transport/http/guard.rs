@@ -137,6 +137,14 @@ pub(super) fn is_json(headers: &HeaderMap) -> bool {
 }
 
 pub(super) fn accepts_json_and_sse(headers: &HeaderMap) -> bool {
+    // What the SDK clients send: taken without splitting it up.
+    const USUAL: &[u8] = b"application/json, text/event-stream";
+    if headers
+        .get(header::ACCEPT)
+        .is_some_and(|v| v.as_bytes() == USUAL)
+    {
+        return true;
+    }
     let (mut json, mut sse) = (false, false);
     let media_types = headers
         .get_all(header::ACCEPT)

@@ -49,11 +49,7 @@ pub(super) async fn accept_loop(
         };
         // Responses are small and written whole: Nagle's algorithm would only delay them.
         let _ = tcp.set_nodelay(true);
-        let service = ConnectionService {
-            router: router.clone(),
-            state: state.clone(),
-            peer,
-        };
+        let service = ConnectionService::new(router.clone(), state.clone(), peer);
         let connection = http.serve_connection(TokioIo::new(tcp), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {

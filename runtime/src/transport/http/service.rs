@@ -6,7 +6,7 @@
 //! map) and the request extensions cost about a sixth of the whole request. Both ways run the
 //! same checks ([`Caller::admit`]) and the same handler ([`serve_post`]).
 
-use super::caller::Caller;
+use super::caller::{peer_identity, Caller};
 use super::post::serve_post;
 use super::state::AppState;
 use axum::body::Body;
@@ -25,9 +25,22 @@ use tower::ServiceExt;
 /// One connection's service: the server's routes and state, and the peer's address.
 #[derive(Clone)]
 pub(super) struct ConnectionService {
-    pub(super) router: Router,
-    pub(super) state: Arc<AppState>,
-    pub(super) peer: SocketAddr,
+    router: Router,
+    state: Arc<AppState>,
+    peer: SocketAddr,
+    /// The peer as a client's identity, made once for all of the connection's requests.
+    peer_identity: Arc<str>,
+}
+
+impl ConnectionService {
+    pub(super) fn new(router: Router, state: Arc<AppState>, peer: SocketAddr) -> Self {
+        ConnectionService {
+            router,
+            state,
+            peer,
+            peer_identity: peer_identity(Some(peer)),
+        }
+    }
 }
 
 type Answer = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
@@ -40,11 +53,10 @@ impl hyper::service::Service<Request<Incoming>> for ConnectionService {
     fn call(&self, mut request: Request<Incoming>) -> Answer {
         if request.method() == Method::POST && request.uri().path() == "/mcp" {
             let state = self.state.clone();
-            let peer = self.peer;
+            let peer = self.peer_identity.clone();
             return Box::pin(async move {
                 let (parts, body) = request.into_parts();
-                let caller = match Caller::admit(&state.options, &parts.headers, "/mcp", Some(peer))
-                {
+                let caller = match Caller::admit(&state.options, &parts.headers, "/mcp", &peer) {
                     Ok(caller) => caller,
                     Err(refusal) => return Ok(refusal.into_response()),
                 };

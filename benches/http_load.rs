@@ -7,7 +7,8 @@
 //! server's resident memory (idle and after load). One more arm serves sturdy's dispatch behind
 //! the floor's bare hyper, to tell the transport's cost from the dispatch's. Run: `cargo bench --bench http_load`
 //! (options: `--seconds N`, `--no-pin`; `--against HOST:PORT` only drives a server already
-//! running, to profile it). With `taskset` and two CPUs, the server runs on CPU 0
+//! running, to profile it; `--instructions` counts each arm's instructions per request under
+//! callgrind instead, a figure the machine's load does not move). With `taskset` and two CPUs, the server runs on CPU 0
 //! and the client (its threads) on CPU 1, as in `stdio_load`.
 //!
 //! The bench binary is its own server: it re-runs itself with `--serve-sturdy ADDR` or
@@ -15,7 +16,7 @@
 
 mod common;
 
-use common::http_client::{drive, exchange, post, rss_kib, spawn_self};
+use common::http_client::{drive, drive_count, exchange, post, rss_kib, spawn_self};
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
@@ -118,6 +119,66 @@ async fn serve_dispatch(addr: SocketAddr) {
     }
 }
 
+/// The arms of a run: the floor first (the others are reported against it).
+const RUNS: [(&str, Flavour); 6] = [
+    ("--serve-floor", Flavour::Stateless),
+    ("--serve-dispatch", Flavour::Stateless),
+    ("--serve-sturdy", Flavour::Stateless),
+    ("--serve-sturdy", Flavour::StatelessSync),
+    ("--serve-sturdy", Flavour::Session),
+    ("--serve-sturdy", Flavour::AskableSession),
+];
+
+fn arm_name(mode: &str, flavour: Flavour) -> String {
+    match mode {
+        "--serve-floor" => "floor".to_owned(),
+        "--serve-dispatch" => "dispatch in bare hyper".to_owned(),
+        _ => format!("sturdy {}", flavour.name()),
+    }
+}
+
+/// `--instructions`: each arm's server under callgrind, 4 connections of 1,000 requests each
+/// after a warm-up; instructions per request, against the floor's (see `common/callgrind.rs`).
+/// A session's 4 `initialize` requests are counted with its 4,000 calls (0.1%).
+fn count_instructions() {
+    if !common::callgrind::available() {
+        println!("--instructions needs valgrind (apt install valgrind)");
+        return;
+    }
+    println!("http instructions per request (callgrind), tools/call add");
+    println!(
+        "{:>22} | {:>12} | {:>9}",
+        "server", "instructions", "vs floor"
+    );
+    let mut floor = 0;
+    for (mode, flavour) in RUNS {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let request = move |w: &mut TcpStream, r: &mut BufReader<TcpStream>| {
+            request_bytes(addr, flavour, w, r)
+        };
+        let (connections, per_connection) = (4, 1000);
+        let per_request = common::callgrind::Counted::start(&[mode], addr).per_request(
+            || drive_count(addr, connections, 200, request),
+            || drive_count(addr, connections, per_connection, request),
+            (connections * per_connection) as u64,
+        );
+        if mode == "--serve-floor" {
+            floor = per_request;
+        }
+        println!(
+            "{:>22} | {:>12} | {:>8.2}×",
+            arm_name(mode, flavour),
+            per_request,
+            per_request as f64 / floor as f64
+        );
+    }
+}
+
 /// The request a connection repeats; sessions are opened first (`initialize`).
 fn request_bytes(
     addr: SocketAddr,
@@ -188,6 +249,9 @@ fn main() {
         println!("{addr}: {:.0} calls/s", run.calls_per_sec);
         return;
     }
+    if std::env::args().any(|a| a == "--instructions") {
+        return count_instructions();
+    }
     println!(
         "http load: tools/call add, {seconds} s per run; {}",
         common::pinning::describe()
@@ -196,17 +260,9 @@ fn main() {
         "{:>5} | {:>21} | {:>9} | {:>9} | {:>9} | {:>8} | {:>8}",
         "conc", "server", "calls/s", "p50 µs", "p99 µs", "RSS idle", "RSS load"
     );
-    let runs = [
-        ("--serve-floor", Flavour::Stateless),
-        ("--serve-dispatch", Flavour::Stateless),
-        ("--serve-sturdy", Flavour::Stateless),
-        ("--serve-sturdy", Flavour::StatelessSync),
-        ("--serve-sturdy", Flavour::Session),
-        ("--serve-sturdy", Flavour::AskableSession),
-    ];
     for concurrency in [1, 64] {
         let mut floor_rate = 0.0;
-        for (mode, flavour) in runs {
+        for (mode, flavour) in RUNS {
             let (mut child, addr) = spawn_self(common::pinning::server_cpu(), &[mode], &[]);
             let request = move |w: &mut TcpStream, r: &mut BufReader<TcpStream>| {
                 request_bytes(addr, flavour, w, r)
@@ -220,13 +276,7 @@ fn main() {
             let _ = child.kill();
             let _ = child.wait();
             let floor = mode == "--serve-floor";
-            let name = if floor {
-                "floor".to_owned()
-            } else if mode == "--serve-dispatch" {
-                "dispatch in bare hyper".to_owned()
-            } else {
-                format!("sturdy {}", flavour.name())
-            };
+            let name = arm_name(mode, flavour);
             if floor {
                 floor_rate = run.calls_per_sec;
             }

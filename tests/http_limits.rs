@@ -42,6 +42,12 @@ async fn twice_a_minute(ctx: Context) -> Result<String, ToolError> {
     Ok(ctx.client_id().to_owned())
 }
 
+/// Who the server takes the caller for.
+#[tool]
+async fn who_calls(ctx: Context) -> String {
+    ctx.client_id().to_owned()
+}
+
 fn session_of(sid: &str, who: &str) -> HeaderMap {
     as_user(with_session(sid), who)
 }
@@ -232,6 +238,60 @@ async fn without_tokens_the_client_is_its_address_whatever_it_calls_itself() {
     .await;
     outcomes.push(r["result"]["isError"] == true);
     assert_eq!(outcomes, [false, false, true, true]);
+    server.shutdown().await;
+}
+
+/// Behind a trusted proxy (`client_address_header`) the client is the header's last hop: each
+/// address its own quota, whatever hops a client prepends; a request without the header is its
+/// connection's peer, as always.
+#[tokio::test]
+async fn behind_a_proxy_the_client_is_the_last_hop_of_its_header() {
+    let server = TestServer::start(HttpOptions {
+        client_address_header: Some("x-forwarded-for".into()),
+        ..Default::default()
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let url = server.url();
+    let call = |tool: &'static str, forwarded: Option<&'static str>| {
+        let (client, url) = (client.clone(), url.clone());
+        async move {
+            let mut headers = stateless_headers();
+            if let Some(hops) = forwarded {
+                headers.insert("x-forwarded-for", hops.parse().unwrap());
+            }
+            let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                              "params": {"name": tool, "arguments": {},
+                                         "_meta": common::rpc::meta_2026_as("c")}});
+            let r = json_of(post(&client, &url, headers, body).await).await;
+            match r["result"]["isError"] == true {
+                true => None,
+                false => Some(
+                    r["result"]["content"][0]["text"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned(),
+                ),
+            }
+        }
+    };
+    let a = Some("10.9.9.9, 203.0.113.5");
+    let limited = |forwarded| call("twice_a_minute", forwarded);
+    assert_eq!(limited(a).await.as_deref(), Some("peer:203.0.113.5"));
+    // Another first hop is the same client: the proxy's own hop is the one that counts.
+    let a_again = Some("192.0.2.1, 203.0.113.5");
+    assert_eq!(limited(a_again).await.as_deref(), Some("peer:203.0.113.5"));
+    assert_eq!(
+        limited(a).await,
+        None,
+        "the third call of one address is refused"
+    );
+    let b = Some("203.0.113.6");
+    assert_eq!(limited(b).await.as_deref(), Some("peer:203.0.113.6"));
+    // Without the header: the connection's peer (asked of a tool without a quota, which the
+    // other tests of this address use).
+    let peer = call("who_calls", None).await;
+    assert_eq!(peer.as_deref(), Some("peer:127.0.0.1"));
     server.shutdown().await;
 }
 

@@ -112,6 +112,40 @@ where
     }
 }
 
+/// `concurrency` keep-alive connections to `addr`, each sending the request `request` gives it
+/// `per_connection` times (a fixed count, for counting instructions per request).
+pub fn drive_count<R>(addr: SocketAddr, concurrency: usize, per_connection: usize, request: R)
+where
+    R: Fn(&mut TcpStream, &mut BufReader<TcpStream>) -> Vec<u8> + Clone + Send + 'static,
+{
+    let threads: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let request = request.clone();
+            std::thread::spawn(move || {
+                let stream = TcpStream::connect(addr).unwrap();
+                stream.set_nodelay(true).unwrap();
+                let mut writer = stream.try_clone().unwrap();
+                let mut reader = BufReader::new(stream);
+                let request = request(&mut writer, &mut reader);
+                let (mut line, mut body) = (String::new(), Vec::new());
+                for _ in 0..per_connection {
+                    exchange(
+                        &mut writer,
+                        &mut reader,
+                        &request,
+                        &mut line,
+                        &mut body,
+                        None,
+                    );
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+}
+
 /// This bench binary run again with `args` and an address of its own appended (its server
 /// mode), with `env`; returns once the address accepts connections.
 pub fn spawn_self(cpu: Option<usize>, args: &[&str], env: &[(&str, &str)]) -> (Child, SocketAddr) {

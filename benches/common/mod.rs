@@ -2,6 +2,7 @@
 //! transport benches compare sturdy with.
 #![allow(dead_code)] // each bench uses part of it
 
+pub mod callgrind;
 pub mod http_client;
 pub mod pinning;
 pub mod redis_server;

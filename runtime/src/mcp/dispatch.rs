@@ -39,15 +39,16 @@ impl Server {
         message: &[u8],
         notify: Option<mpsc::Sender<Vec<u8>>>,
     ) -> Option<Vec<u8>> {
-        let envelope = match Envelope::read(message) {
-            Ok(envelope) => envelope,
+        let (envelope, params) = match Envelope::read_with_params(message) {
+            Ok(read) => read,
             Err(err) => return Some(jsonrpc::error_response(None, &err)),
         };
         let id = match envelope.id() {
             Ok(id) => id,
             Err(response) => return Some(response),
         };
-        self.handle_read(session, &envelope, id, None, notify).await
+        self.handle_read(session, &envelope, id, params, notify)
+            .await
     }
 
     /// [`handle_with`](Self::handle_with) for a message whose envelope and id the caller has

@@ -58,6 +58,14 @@ impl<'a> RequestParams<'a> {
     }
 }
 
+/// `params` read straight from a message's deserializer (an object or `null`; anything else is
+/// an error), for reading them in the same pass as the envelope.
+pub(crate) fn deserialize_params<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<RequestParams<'de>>, D::Error> {
+    deserializer.deserialize_any(ParamsVisitor).map(Some)
+}
+
 struct ParamsVisitor;
 
 impl<'de> Visitor<'de> for ParamsVisitor {

@@ -69,8 +69,8 @@ pub(super) async fn serve_post(
         );
     }
     // Read once, borrowed from the body: routing looks at them, and dispatch takes them over.
-    let envelope = match Envelope::read(&body) {
-        Ok(envelope) => envelope,
+    let (envelope, params) = match Envelope::read_with_params(&body) {
+        Ok(read) => read,
         Err(err) => return raw_json(StatusCode::BAD_REQUEST, jsonrpc::error_response(None, &err)),
     };
     let method_text = envelope
@@ -83,7 +83,7 @@ pub(super) async fn serve_post(
         Err(response) => return raw_json(StatusCode::BAD_REQUEST, response),
     };
     // Params that are no object are left to dispatch, which answers why.
-    let params = RequestParams::read(envelope.params).ok();
+    let params = params.or_else(|| RequestParams::read(envelope.params).ok());
     let meta = params.as_ref().and_then(|p| p.meta_keys.as_ref());
     let meta_version = meta.and_then(MetaKeys::version);
     let meta_version = meta_version.as_deref();

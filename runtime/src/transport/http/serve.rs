@@ -9,6 +9,7 @@ use super::options::HttpOptions;
 use super::service::ConnectionService;
 use super::state::AppState;
 use axum::Router;
+use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use std::future::Future;
@@ -49,7 +50,8 @@ pub(super) async fn accept_loop(
         };
         // Responses are small and written whole: Nagle's algorithm would only delay them.
         let _ = tcp.set_nodelay(true);
-        let service = ConnectionService::new(router.clone(), state.clone(), peer);
+        let service = Arc::new(ConnectionService::new(router.clone(), state.clone(), peer));
+        let service = service_fn(move |request| service.clone().serve(request));
         let connection = http.serve_connection(TokioIo::new(tcp), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {

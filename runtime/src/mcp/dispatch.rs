@@ -708,16 +708,23 @@ const UNKNOWN_REQUEST_STATE: &str =
     "requestState names no waiting call: it was answered already, expired, or belongs to another \
      client; call the tool again without it";
 
-/// `call`, answered with a `timeout` tool error once `limit` has passed.
-async fn bounded(
+/// `call`, answered with a `timeout` tool error once `limit` has passed. A plain function
+/// returning one future or the other, not an `async fn`: that would keep `call` twice in its
+/// state (the argument, and the future it awaits), and a stateless call's future is boxed and
+/// copied whole.
+fn bounded<F>(
     limit: Option<std::time::Duration>,
-    call: impl std::future::Future<Output = Result<CallResult, RegistryError>>,
-) -> Result<CallResult, RegistryError> {
+    call: F,
+) -> impl std::future::Future<Output = Result<CallResult, RegistryError>>
+where
+    F: std::future::Future<Output = Result<CallResult, RegistryError>>,
+{
+    use futures_util::future::{Either, FutureExt};
     match limit {
-        Some(limit) => tokio::time::timeout(limit, call)
-            .await
-            .unwrap_or_else(|_| Ok(CallResult::failed(&ToolError::Timeout(limit)))),
-        None => call.await,
+        Some(limit) => Either::Left(tokio::time::timeout(limit, call).map(move |r| {
+            r.unwrap_or_else(|_| Ok(CallResult::failed(&ToolError::Timeout(limit))))
+        })),
+        None => Either::Right(call),
     }
 }
 

@@ -16,7 +16,7 @@
 
 mod common;
 
-use common::http_client::{drive, drive_count, exchange, post, rss_kib, spawn_self};
+use common::http_client::{drive, drive_count, exchange, free_address, post, rss_kib, spawn_self};
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
@@ -152,12 +152,7 @@ fn count_instructions() {
     );
     let mut floor = 0;
     for (mode, flavour) in RUNS {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let addr = free_address();
         let request = move |w: &mut TcpStream, r: &mut BufReader<TcpStream>| {
             request_bytes(addr, flavour, w, r)
         };

@@ -73,22 +73,11 @@ where
         .map(|i| {
             let (stop, addr, request) = (stop.clone(), servers[i % servers.len()], request.clone());
             std::thread::spawn(move || {
-                let stream = TcpStream::connect(addr).unwrap();
-                stream.set_nodelay(true).unwrap();
-                let mut writer = stream.try_clone().unwrap();
-                let mut reader = BufReader::new(stream);
-                let request = request(&mut writer, &mut reader);
-                let (mut latencies, mut line, mut body) = (Vec::new(), String::new(), Vec::new());
+                let mut connection = Connection::open(addr, &request);
+                let mut latencies = Vec::new();
                 while !stop.load(Ordering::Relaxed) {
                     let start = Instant::now();
-                    exchange(
-                        &mut writer,
-                        &mut reader,
-                        &request,
-                        &mut line,
-                        &mut body,
-                        None,
-                    );
+                    connection.repeat();
                     latencies.push(start.elapsed());
                 }
                 latencies
@@ -122,21 +111,9 @@ where
         .map(|_| {
             let request = request.clone();
             std::thread::spawn(move || {
-                let stream = TcpStream::connect(addr).unwrap();
-                stream.set_nodelay(true).unwrap();
-                let mut writer = stream.try_clone().unwrap();
-                let mut reader = BufReader::new(stream);
-                let request = request(&mut writer, &mut reader);
-                let (mut line, mut body) = (String::new(), Vec::new());
+                let mut connection = Connection::open(addr, &request);
                 for _ in 0..per_connection {
-                    exchange(
-                        &mut writer,
-                        &mut reader,
-                        &request,
-                        &mut line,
-                        &mut body,
-                        None,
-                    );
+                    connection.repeat();
                 }
             })
         })
@@ -146,15 +123,63 @@ where
     }
 }
 
-/// This bench binary run again with `args` and an address of its own appended (its server
-/// mode), with `env`; returns once the address accepts connections.
-pub fn spawn_self(cpu: Option<usize>, args: &[&str], env: &[(&str, &str)]) -> (Child, SocketAddr) {
+/// A keep-alive connection and the request it repeats.
+struct Connection {
+    writer: TcpStream,
+    reader: BufReader<TcpStream>,
+    request: Vec<u8>,
+    line: String,
+    body: Vec<u8>,
+}
+
+impl Connection {
+    /// Connects to `addr`; `request` does whatever handshake it needs and gives the request.
+    fn open<R>(addr: SocketAddr, request: &R) -> Connection
+    where
+        R: Fn(&mut TcpStream, &mut BufReader<TcpStream>) -> Vec<u8>,
+    {
+        let stream = TcpStream::connect(addr).unwrap();
+        stream.set_nodelay(true).unwrap();
+        let mut writer = stream.try_clone().unwrap();
+        let mut reader = BufReader::new(stream);
+        let request = request(&mut writer, &mut reader);
+        Connection {
+            writer,
+            reader,
+            request,
+            line: String::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// Sends the request once and reads its response.
+    fn repeat(&mut self) {
+        let (line, body) = (&mut self.line, &mut self.body);
+        exchange(
+            &mut self.writer,
+            &mut self.reader,
+            &self.request,
+            line,
+            body,
+            None,
+        );
+    }
+}
+
+/// A local address free to listen on.
+pub fn free_address() -> SocketAddr {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    SocketAddr::from(([127, 0, 0, 1], port))
+}
+
+/// This bench binary run again with `args` and an address of its own appended (its server
+/// mode), with `env`; returns once the address accepts connections.
+pub fn spawn_self(cpu: Option<usize>, args: &[&str], env: &[(&str, &str)]) -> (Child, SocketAddr) {
+    let addr = free_address();
     let mut child = super::pinning::command_on(cpu, std::env::current_exe().unwrap())
         .args(args)
         .arg(addr.to_string())

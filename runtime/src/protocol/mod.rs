@@ -3,6 +3,7 @@
 
 mod capabilities;
 mod envelope;
+mod json_key;
 pub mod jsonrpc;
 mod logging;
 mod params;
@@ -11,7 +12,8 @@ pub mod version;
 
 pub(crate) use capabilities::ClientCapabilities;
 pub(crate) use envelope::Envelope;
+pub(crate) use json_key::JsonKey;
 pub use logging::LogLevel;
-pub(crate) use params::{JsonKey, RequestParams};
+pub(crate) use params::RequestParams;
 pub(crate) use request_meta::{check_stateless_keys, MetaKeys};
 pub use version::Version;

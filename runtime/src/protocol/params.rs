@@ -3,13 +3,12 @@
 //! straight into its parameter's type (no `Value` tree built for the arguments and torn down),
 //! and `_meta`, of which only the keys routing needs are read ([`MetaKeys`]).
 
+use super::json_key::JsonKey;
 use super::jsonrpc::{self, RpcError};
 use super::request_meta::MetaKeys;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
-use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-use std::borrow::Cow;
 use std::fmt;
 
 /// The `params` of one request.
@@ -92,29 +91,6 @@ impl<'de> Visitor<'de> for ParamsVisitor {
         }
         params.meta_keys = params.meta.and_then(MetaKeys::read);
         Ok(params)
-    }
-}
-
-/// An object's key, borrowed from the text unless it has escapes (then unescaped, owned): keys
-/// compare as the text they stand for, whichever way the client wrote them.
-pub(crate) struct JsonKey<'de>(pub(crate) Cow<'de, str>);
-
-impl<'de> Deserialize<'de> for JsonKey<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = JsonKey<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<JsonKey<'de>, E> {
-                Ok(JsonKey(Cow::Borrowed(s)))
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<JsonKey<'de>, E> {
-                Ok(JsonKey(Cow::Owned(s.to_owned())))
-            }
-        }
-        deserializer.deserialize_str(KeyVisitor)
     }
 }
 

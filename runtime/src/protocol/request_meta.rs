@@ -3,9 +3,9 @@
 //! request without them cannot be understood.
 
 use super::capabilities::ClientCapabilities;
+use super::json_key::JsonKey;
 use super::jsonrpc::{self, RpcError};
 use super::logging::LogLevel;
-use super::params::JsonKey;
 use super::version::{
     META_CLIENT_CAPABILITIES, META_CLIENT_INFO, META_LOG_LEVEL, META_PROTOCOL_VERSION,
 };

@@ -295,6 +295,32 @@ async fn behind_a_proxy_the_client_is_the_last_hop_of_its_header() {
     server.shutdown().await;
 }
 
+/// Stateless requests of different callers on one kept-alive connection (a proxy's, say) are
+/// each served as their own caller: the connection keeps a session for its first caller only.
+#[tokio::test]
+async fn callers_sharing_a_connection_are_each_themselves() {
+    let server = TestServer::start(HttpOptions {
+        bearer_tokens: tokens_for(&["alice", "bob"]),
+        ..Default::default()
+    })
+    .await;
+    // One connection at most, reused for every request.
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(1)
+        .build()
+        .unwrap();
+    let url = server.url();
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                      "params": {"name": "who_calls", "arguments": {},
+                                 "_meta": stateless_meta()}});
+    for who in ["alice", "bob", "alice", "alice", "bob"] {
+        let headers = as_user(stateless_headers(), who);
+        let r = json_of(post(&client, &url, headers, body.clone()).await).await;
+        assert_eq!(r["result"]["content"][0]["text"], who, "{r}");
+    }
+    server.shutdown().await;
+}
+
 /// Finished streams are kept for resumption only within the client's budget: a client whose
 /// sessions hold too much finds its newest finished stream gone, another client is unaffected.
 #[tokio::test]

@@ -95,6 +95,11 @@ impl Session {
         self.principal.as_ref()
     }
 
+    /// The transport's identity set with [`with_identity`](Self::with_identity).
+    pub(crate) fn identity(&self) -> Option<&Arc<str>> {
+        self.identity.as_ref()
+    }
+
     /// The revision agreed in `initialize`, if any.
     pub fn version(&self) -> Option<Version> {
         self.state.lock().expect("session lock").version

@@ -30,8 +30,8 @@ pub(super) fn peer_identity(peer: Option<SocketAddr>) -> Arc<str> {
 impl Caller {
     /// Who the client is without its principal: `peer:<address>`, which a client cannot change
     /// per request at will (unlike the name it reports).
-    pub(super) fn identity(&self) -> Arc<str> {
-        self.identity.clone()
+    pub(super) fn identity(&self) -> &Arc<str> {
+        &self.identity
     }
 
     /// Whose quotas (sessions, parked calls) a request counts against: the principal, else the

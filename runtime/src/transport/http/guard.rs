@@ -85,19 +85,34 @@ pub(super) fn check(
 /// address, a loopback name. Empty `allowed` on any other address: no check (the operator names
 /// the public host names).
 fn host_allowed(allowed: &[String], bind: std::net::SocketAddr, host: &str) -> bool {
-    let host = host.trim().to_ascii_lowercase();
-    let name = match host.strip_prefix('[') {
-        Some(v6) => format!("[{}]", v6.split(']').next().unwrap_or("")),
-        None => host.split(':').next().unwrap_or("").to_owned(),
-    };
+    // Compared without case and without allocating: this runs on every request.
+    let host = host.trim();
+    let name = host_name(host);
     if allowed.is_empty() {
-        return !bind.ip().is_loopback()
-            || matches!(name.as_str(), "localhost" | "127.0.0.1" | "[::1]");
+        return !bind.ip().is_loopback() || is_loopback_name(name);
     }
-    allowed.iter().any(|a| {
-        let a = a.trim().to_ascii_lowercase();
-        a == "*" || a == host || a == name
-    })
+    allowed
+        .iter()
+        .map(|a| a.trim())
+        .any(|a| a == "*" || a.eq_ignore_ascii_case(host) || a.eq_ignore_ascii_case(name))
+}
+
+/// The name in `host[:port]`: up to the port, or an IPv6 literal with its brackets.
+fn host_name(host: &str) -> &str {
+    if host.starts_with('[') {
+        match host.find(']') {
+            Some(end) => &host[..=end],
+            None => host,
+        }
+    } else {
+        host.split(':').next().unwrap_or("")
+    }
+}
+
+fn is_loopback_name(name: &str) -> bool {
+    ["localhost", "127.0.0.1", "[::1]"]
+        .iter()
+        .any(|l| l.eq_ignore_ascii_case(name))
 }
 
 /// `http(s)://localhost`, `127.0.0.1`, `[::1]`, any port.
@@ -105,13 +120,7 @@ fn is_loopback_origin(origin: &str) -> bool {
     let rest = origin
         .strip_prefix("http://")
         .or_else(|| origin.strip_prefix("https://"));
-    let Some(rest) = rest else { return false };
-    let host = if let Some(v6) = rest.strip_prefix('[') {
-        v6.split(']').next().map(|h| format!("[{h}]"))
-    } else {
-        rest.split(':').next().map(str::to_owned)
-    };
-    matches!(host.as_deref(), Some("localhost" | "127.0.0.1" | "[::1]"))
+    rest.is_some_and(|rest| is_loopback_name(host_name(rest)))
 }
 
 /// Token comparison whose time does not depend on where the first difference is, nor on whether
@@ -173,6 +182,8 @@ mod tests {
         assert!(host_allowed(&[], loopback, "[::1]:9"));
         assert!(!host_allowed(&[], loopback, "evil.com"));
         assert!(!host_allowed(&[], loopback, "localhost.evil.com:8000"));
+        assert!(!host_allowed(&[], loopback, "[::1"));
+        assert!(!host_allowed(&[], loopback, ""));
         assert!(host_allowed(&[], public, "evil.com"));
         let named = [
             "mcp.example.com".to_owned(),
@@ -182,6 +193,9 @@ mod tests {
         assert!(host_allowed(&named, public, "api.example.com:443"));
         assert!(!host_allowed(&named, public, "api.example.com:80"));
         assert!(!host_allowed(&named, loopback, "127.0.0.1:8000"));
+        assert!(host_allowed(&named, public, "MCP.Example.com"));
+        let any = ["*".to_owned()];
+        assert!(host_allowed(&any, loopback, "evil.com"));
     }
 
     #[test]
@@ -231,5 +245,7 @@ mod tests {
         assert!(!is_loopback_origin("http://localhost.evil.com"));
         assert!(!is_loopback_origin("http://evil.com"));
         assert!(!is_loopback_origin("null"));
+        assert!(is_loopback_origin("http://LocalHost:3000"));
+        assert!(!is_loopback_origin("http://[::1"));
     }
 }

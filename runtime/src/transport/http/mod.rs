@@ -31,6 +31,7 @@ mod serve;
 mod service;
 mod sessions;
 mod state;
+mod stateless_session;
 mod streaming;
 
 use crate::health::Status;

@@ -10,6 +10,7 @@ use super::responses::{
     header_mismatch, header_missing, header_str, raw_json, rpc_error, rpc_status, stateless_status,
 };
 use super::state::AppState;
+use super::stateless_session::{self, ConnectionSession};
 use super::streaming::{json_or_sse, sse_response, Outlet, RunningCall};
 use crate::mcp::{is_served, Session};
 use crate::protocol::jsonrpc::{self, RpcError};
@@ -21,7 +22,9 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use std::borrow::Cow;
+use std::future::Future;
 use std::sync::Arc;
+use std::task::Poll;
 
 /// `POST /mcp` as a route of [`router`](super::router) (the server's own accept loop calls
 /// [`serve_post`] without the router).
@@ -31,15 +34,17 @@ pub(super) async fn post_mcp(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    serve_post(&state, caller, &headers, body).await
+    serve_post(&state, caller, &headers, body, None).await
 }
 
-/// One `POST /mcp`, its caller admitted (see [`admit`](super::caller::admit)).
+/// One `POST /mcp`, its caller admitted (see [`admit`](super::caller::admit)); `connection`
+/// keeps the stateless session of the connection it came on, when the accept loop serves it.
 pub(super) async fn serve_post(
     state: &Arc<AppState>,
     caller: Caller,
     headers: &HeaderMap,
     body: Body,
+    connection: Option<&ConnectionSession>,
 ) -> Response {
     let principal = caller.principal.clone();
     // The body is read only now, after `admit` checked the headers.
@@ -105,7 +110,8 @@ pub(super) async fn serve_post(
             return header_mismatch(id.as_ref(), "MCP-Protocol-Version", h, b);
         }
     }
-    if let Some(h) = header_str(headers, names::METHOD) {
+    let method_header = header_str(headers, names::METHOD);
+    if let Some(h) = method_header {
         if !method.is_empty() && h != method {
             return header_mismatch(id.as_ref(), "Mcp-Method", h, method);
         }
@@ -120,7 +126,7 @@ pub(super) async fn serve_post(
             return rpc_error(StatusCode::BAD_REQUEST, id.as_ref(), &err);
         }
         // The mirrored headers must be there (a mismatch was refused above).
-        if header_str(headers, names::METHOD).is_none() {
+        if method_header.is_none() {
             return header_missing(id.as_ref(), "Mcp-Method", method);
         }
         let named = name_param(method)
@@ -170,7 +176,7 @@ pub(super) async fn serve_post(
             let (sid, live) =
                 state
                     .sessions
-                    .create(principal.as_deref(), &caller.identity(), &quota_key, replay);
+                    .create(principal.as_deref(), caller.identity(), &quota_key, replay);
             new_session_id = Some(sid);
             (live.session, Some(live.replay))
         } else if let Some(sid) = header_str(headers, names::SESSION) {
@@ -179,12 +185,11 @@ pub(super) async fn serve_post(
                 None => return rpc_status(StatusCode::NOT_FOUND, "Session not found"),
             }
         } else if stateless {
-            let s = Session::new(None).with_identity(caller.identity());
-            let s = Arc::new(match principal {
-                Some(p) => s.with_principal(p),
-                None => s,
-            });
-            (s, None)
+            let session = match connection {
+                Some(connection) => connection.for_caller(&caller),
+                None => stateless_session::fresh(&caller),
+            };
+            (session, None)
         } else {
             return rpc_status(StatusCode::BAD_REQUEST, "Missing Mcp-Session-Id header");
         };
@@ -244,22 +249,33 @@ pub(super) async fn serve_post(
 /// The body, within the size limit and the body timeout.
 async fn read_body(options: &HttpOptions, body: Body) -> Result<Bytes, Response> {
     let limit = options.max_body_bytes;
-    match tokio::time::timeout(options.body_read_timeout, axum::body::to_bytes(body, limit)).await {
-        Ok(Ok(bytes)) => Ok(bytes),
-        Ok(Err(e)) if is_length_limit(&e) => Err(rpc_status(
+    let mut read = std::pin::pin!(axum::body::to_bytes(body, limit));
+    // A small body has nearly always arrived with the head: read then, no timer is armed.
+    let at_once = std::future::poll_fn(|cx| Poll::Ready(read.as_mut().poll(cx))).await;
+    let read = match at_once {
+        Poll::Ready(read) => read,
+        Poll::Pending => match tokio::time::timeout(options.body_read_timeout, read).await {
+            Ok(read) => read,
+            Err(_) => {
+                return Err(rpc_status(
+                    StatusCode::REQUEST_TIMEOUT,
+                    &format!(
+                        "The request body did not arrive within {:.1} s",
+                        options.body_read_timeout.as_secs_f64()
+                    ),
+                ))
+            }
+        },
+    };
+    match read {
+        Ok(bytes) => Ok(bytes),
+        Err(e) if is_length_limit(&e) => Err(rpc_status(
             StatusCode::PAYLOAD_TOO_LARGE,
             &format!("The request body is over {limit} bytes"),
         )),
-        Ok(Err(e)) => Err(rpc_status(
+        Err(e) => Err(rpc_status(
             StatusCode::BAD_REQUEST,
             &format!("The request body could not be read: {e}"),
-        )),
-        Err(_) => Err(rpc_status(
-            StatusCode::REQUEST_TIMEOUT,
-            &format!(
-                "The request body did not arrive within {:.1} s",
-                options.body_read_timeout.as_secs_f64()
-            ),
         )),
     }
 }

@@ -72,21 +72,14 @@ pub(super) fn stateless_status(body: &[u8]) -> StatusCode {
     struct ErrorCode {
         code: i64,
     }
-    // Only a body holding the code (a negative number) can be that error: most answers hold no
-    // `-` at all and are not parsed again.
+    // Only a body holding the code can be that error: most answers do not, and are not parsed
+    // again.
     const CODE: &[u8] = b"-32021";
     debug_assert_eq!(
         CODE,
         jsonrpc::MISSING_CLIENT_CAPABILITY.to_string().as_bytes()
     );
-    let mut rest = body;
-    let holds_code = loop {
-        match rest.iter().position(|&b| b == b'-') {
-            Some(at) if rest[at..].starts_with(CODE) => break true,
-            Some(at) => rest = &rest[at + 1..],
-            None => break false,
-        }
-    };
+    let holds_code = memchr::memchr_iter(b'-', body).any(|at| body[at..].starts_with(CODE));
     if !holds_code {
         return StatusCode::OK;
     }

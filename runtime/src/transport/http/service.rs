@@ -11,6 +11,7 @@
 use super::caller::{peer_identity, Caller};
 use super::post::serve_post;
 use super::state::AppState;
+use super::stateless_session::ConnectionSession;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Method, Request};
@@ -29,6 +30,8 @@ pub(super) struct ConnectionService {
     peer: SocketAddr,
     /// The peer as a client's identity, made once for all of the connection's requests.
     peer_identity: Arc<str>,
+    /// The session its stateless requests are served in.
+    stateless: ConnectionSession,
 }
 
 impl ConnectionService {
@@ -38,6 +41,7 @@ impl ConnectionService {
             state,
             peer,
             peer_identity: peer_identity(Some(peer)),
+            stateless: ConnectionSession::default(),
         }
     }
 }
@@ -58,7 +62,14 @@ impl ConnectionService {
                 Ok(caller) => caller,
                 Err(refusal) => return Ok(refusal.into_response()),
             };
-            return Ok(serve_post(&self.state, caller, &parts.headers, Body::new(body)).await);
+            return Ok(serve_post(
+                &self.state,
+                caller,
+                &parts.headers,
+                Body::new(body),
+                Some(&self.stateless),
+            )
+            .await);
         }
         request.extensions_mut().insert(ConnectInfo(self.peer));
         self.router.clone().oneshot(request.map(Body::new)).await

@@ -46,6 +46,11 @@ pub struct ToolDef {
     pub output_edit: SchemaEdit,
     /// The application state its `State<T>` parameters need (checked at start-up).
     pub states: &'static [StateNeed],
+    /// Whether the function takes a [`Context`]: only through one can it ask the client
+    /// (elicitation, sampling), report progress or log. A stateless call of a tool without one
+    /// cannot end a round with questions, so it runs without the machinery that parks a call
+    /// between rounds.
+    pub takes_context: bool,
     /// Deserialises the arguments and runs the function.
     pub call: fn(Context, Args<'_>) -> CallFuture,
 }

@@ -172,3 +172,43 @@ async fn replicas_sharing_a_state_key_recognise_each_others_states() {
     let done = send(&issuer, &session, &params).await;
     assert_eq!(done["result"]["content"][0]["text"], "hello Oslo", "{done}");
 }
+
+/// A tool that takes no `Context` cannot ask: a stateless call of it is answered at once (it
+/// runs without the rounds' machinery), and what a later round sends is checked as for any
+/// tool: a `requestState` names no call of it (even a genuine state of another tool's), and
+/// `inputResponses` must be an object of objects.
+#[tokio::test]
+async fn a_tool_without_context_answers_at_once_and_keeps_the_rounds_rules() {
+    let mut client = Client::start();
+    let mut meta = meta_2026();
+    meta["io.modelcontextprotocol/clientCapabilities"] = askable();
+    let params = json!({"name": "shout", "arguments": {"text": "hey"}, "_meta": meta});
+    let done = client.request(80, "tools/call", params.clone()).await;
+    assert_eq!(done["result"]["resultType"], "complete", "{done}");
+    assert_eq!(done["result"]["content"][0]["text"], "HEY", "{done}");
+
+    // A genuine state, issued for another tool's parked call.
+    let asking = json!({"name": "ask_name", "arguments": {"question": "?"}, "_meta": meta});
+    let round = client.request(81, "tools/call", asking).await;
+    let state = round["result"]["requestState"].clone();
+    assert!(state.is_string(), "{round}");
+    let mut later = params.clone();
+    later["requestState"] = state;
+    let refused = client.request(82, "tools/call", later).await;
+    assert_eq!(refused["error"]["code"], -32602, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("names no waiting call"),
+        "{refused}"
+    );
+
+    let mut up_front = params.clone();
+    up_front["inputResponses"] = json!({"unasked": {"action": "decline"}});
+    let done = client.request(83, "tools/call", up_front.clone()).await;
+    assert_eq!(done["result"]["content"][0]["text"], "HEY", "{done}");
+    up_front["inputResponses"] = json!(["not", "an", "object"]);
+    let refused = client.request(84, "tools/call", up_front).await;
+    assert_eq!(refused["error"]["code"], -32602, "{refused}");
+}

@@ -152,10 +152,8 @@ pub(super) fn emit(options: &ToolOptions, sig: &Signature, func: &ItemFn) -> Tok
     let output_fns = quote_spanned! {out_ty.span()=>
         (&#p::Probe::<#out_ty>::new()).kind().fns::<#out_ty>()
     };
-    let uses_ctx = sig
-        .params
-        .iter()
-        .any(|p| matches!(p, Param::Context | Param::State(_)));
+    let takes_context = sig.params.iter().any(|p| matches!(p, Param::Context));
+    let uses_ctx = takes_context || sig.params.iter().any(|p| matches!(p, Param::State(_)));
     let states = crate::state::needs(
         &p,
         sig.params.iter().filter_map(|p| match p {
@@ -226,6 +224,7 @@ pub(super) fn emit(options: &ToolOptions, sig: &Signature, func: &ItemFn) -> Tok
             input_extend: #input_extend,
             output_edit: #output_edit,
             states: #states,
+            takes_context: #takes_context,
             call: __sturdy_call,
         }
     };

@@ -525,9 +525,16 @@ impl Server {
             Some(_) => return Err(invalid_params("tool arguments must be an object")),
         };
         let name = params["name"].as_str().unwrap_or_default();
-        if self.registry.get(name).is_none() {
+        let Some(takes_context) = self.registry.takes_context(name) else {
             return Err(invalid_params(format!("Unknown tool: {name}")));
-        }
+        };
+        // A stateless call is run in rounds (it may ask, be parked, and resume), unless its tool
+        // cannot ask (it takes no `Context`) and the request is not a later round: then it runs
+        // as a session's call does, borrowed, within this request.
+        let in_rounds = version.is_stateless()
+            && (takes_context
+                || params.contains_key("requestState")
+                || params.contains_key("inputResponses"));
         let meta = meta.unwrap_or_default();
         let progress_token = meta.progress_token();
         let request_client = meta.client_name();
@@ -536,7 +543,7 @@ impl Server {
         // A stateless call may outlive this request (parked between rounds): its messages go
         // through a relay that each round forwards to its own request's stream.
         let (outbound, relay) = match &notify {
-            Some(_) if version.is_stateless() => {
+            Some(_) if in_rounds => {
                 let (tx, rx) = mpsc::channel(64);
                 (Some(tx), Some(rx))
             }
@@ -550,7 +557,7 @@ impl Server {
         )
         .with_log_level(log_level);
         let ctx = self.served(ctx);
-        let outcome = if version.is_stateless() {
+        let outcome = if in_rounds {
             let capabilities = meta.capabilities();
             let run = |questions| {
                 let ctx = ctx.with_asking(Asking::Rounds {
@@ -572,6 +579,17 @@ impl Server {
                 biased;
                 answer = self.in_rounds(session, name, &params, relay, notify, run) => Some(
                     answer.map(|r| jsonrpc::raw_result_response(id, &r)),
+                ),
+                _ = cancel.cancelled() => None,
+            }
+        } else if version.is_stateless() {
+            let call = self.registry.call_raw(name, arguments, ctx);
+            tokio::select! {
+                biased;
+                r = bounded(self.call_timeout, call) => Some(
+                    r.map_err(|e| invalid_params(e.to_string()))
+                        .and_then(missing_capability)
+                        .map(|r| jsonrpc::raw_result_response(id, &r.complete_json())),
                 ),
                 _ = cancel.cancelled() => None,
             }

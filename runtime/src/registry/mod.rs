@@ -211,6 +211,14 @@ impl Registry {
         self.by_name.get(name).map(|&i| &self.entries[i].info)
     }
 
+    /// Whether the tool `name` takes a `Context` ([`ToolDef::takes_context`]); `None` when
+    /// there is no such tool.
+    pub(crate) fn takes_context(&self, name: &str) -> Option<bool> {
+        self.by_name
+            .get(name)
+            .map(|&i| self.entries[i].def.takes_context)
+    }
+
     /// Calls a tool by name with JSON arguments (an object, or `null` for none).
     ///
     /// Tool failures, bad arguments and panics are `Ok` results with `is_error`; only an unknown

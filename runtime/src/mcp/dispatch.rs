@@ -135,9 +135,9 @@ impl Server {
             None => RequestParams::read(envelope.params)?,
         };
         let meta = read.meta_keys.take();
-        let (params, arguments) = match read {
-            p if method == "tools/call" => (p.members, p.arguments),
-            p => (p.into_map()?, None),
+        let (params, arguments, plain_name) = match read {
+            p if method == "tools/call" => (p.members, p.arguments, p.plain_name),
+            p => (p.into_map()?, None, None),
         };
         let Some(id) = id else {
             self.notification(session, method, &params);
@@ -181,6 +181,7 @@ impl Server {
             "tools/call" => {
                 let call = RequestParams {
                     members: params,
+                    plain_name,
                     arguments,
                     meta: None,
                     meta_keys: meta,
@@ -511,20 +512,21 @@ impl Server {
     ) -> Result<Option<Vec<u8>>, RpcError> {
         let RequestParams {
             members: params,
+            plain_name,
             arguments,
             meta_keys: meta,
             ..
         } = call;
-        if !params.get("name").is_some_and(Value::is_string) {
+        let name = plain_name.or_else(|| params.get("name").and_then(Value::as_str));
+        let Some(name) = name else {
             return Err(invalid_params("tools/call needs a tool name"));
-        }
+        };
         // Raw JSON has no whitespace around it: its first byte tells its kind.
         let arguments = match arguments.map(|a| a.get().as_bytes()[0]) {
             None | Some(b'n') => None,
             Some(b'{') => arguments,
             Some(_) => return Err(invalid_params("tool arguments must be an object")),
         };
-        let name = params["name"].as_str().unwrap_or_default();
         let Some(takes_context) = self.registry.takes_context(name) else {
             return Err(invalid_params(format!("Unknown tool: {name}")));
         };

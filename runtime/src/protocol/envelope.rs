@@ -114,8 +114,9 @@ mod tests {
     /// What the params say, read either way, for comparison.
     fn summary(p: &RequestParams) -> String {
         format!(
-            "{:?} {:?} {:?} {:?}",
+            "{:?} {:?} {:?} {:?} {:?}",
             p.members,
+            p.plain_name,
             p.arguments.map(RawValue::get),
             p.meta.map(RawValue::get),
             p.meta_keys

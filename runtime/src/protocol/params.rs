@@ -14,8 +14,12 @@ use std::fmt;
 /// The `params` of one request.
 #[derive(Debug, Default)]
 pub(crate) struct RequestParams<'a> {
-    /// Every member but `arguments` and `_meta`.
+    /// Every member but `arguments`, `_meta` and a plain string `name`.
     pub(crate) members: Map<String, Value>,
+    /// `name` when it is a string without escapes (as nearly every tool's and prompt's name is),
+    /// borrowed from the message: a tool call's params then need no map entry at all. Any other
+    /// `name` is among the `members`; read it with [`name`](Self::name).
+    pub(crate) plain_name: Option<&'a str>,
     /// `arguments`, as the client wrote it (a member given twice: the last one, as in a map).
     pub(crate) arguments: Option<&'a RawValue>,
     /// `_meta`, as the client wrote it.
@@ -39,10 +43,27 @@ impl<'a> RequestParams<'a> {
         })
     }
 
+    /// The `name` member, when it is a string.
+    pub(crate) fn name(&self) -> Option<&str> {
+        self.plain_name
+            .or_else(|| self.members.get("name").and_then(Value::as_str))
+    }
+
+    /// The member `key` (not `arguments` nor `_meta`), when it is a string.
+    pub(crate) fn str_member(&self, key: &str) -> Option<&str> {
+        match key {
+            "name" => self.name(),
+            _ => self.members.get(key).and_then(Value::as_str),
+        }
+    }
+
     /// All members as one map, `arguments` and `_meta` parsed among them: for the methods that
     /// read them as values (`prompts/get`).
     pub(crate) fn into_map(self) -> Result<Map<String, Value>, RpcError> {
         let mut members = self.members;
+        if let Some(name) = self.plain_name {
+            members.insert("name".to_owned(), Value::String(name.to_owned()));
+        }
         for (key, raw) in [("arguments", self.arguments), ("_meta", self.meta)] {
             let Some(raw) = raw else { continue };
             let value = serde_json::from_str(raw.get()).map_err(|e| {
@@ -84,6 +105,21 @@ impl<'de> Visitor<'de> for ParamsVisitor {
             match key.as_ref() {
                 "arguments" => params.arguments = Some(map.next_value()?),
                 "_meta" => params.meta = Some(map.next_value()?),
+                "name" => {
+                    let raw: &RawValue = map.next_value()?;
+                    params.plain_name = None;
+                    match plain_string(raw.get()) {
+                        Some(name) => {
+                            params.members.remove("name");
+                            params.plain_name = Some(name);
+                        }
+                        None => {
+                            let value =
+                                serde_json::from_str(raw.get()).map_err(de::Error::custom)?;
+                            params.members.insert("name".to_owned(), value);
+                        }
+                    }
+                }
                 _ => {
                     params.members.insert(key.into_owned(), map.next_value()?);
                 }
@@ -92,6 +128,12 @@ impl<'de> Visitor<'de> for ParamsVisitor {
         params.meta_keys = params.meta.and_then(MetaKeys::read);
         Ok(params)
     }
+}
+
+/// The text of a JSON string written without escapes, borrowed; `None` for anything else.
+fn plain_string(raw: &str) -> Option<&str> {
+    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
+    (!inner.contains('\\')).then_some(inner)
 }
 
 #[cfg(test)]
@@ -107,7 +149,7 @@ mod tests {
     fn arguments_stay_raw_and_the_rest_is_read() {
         let p = read(r#"{"name":"add","arguments":{"a": 1,"b":2},"_meta":{"k":[1]}}"#).unwrap();
         assert_eq!(p.arguments.unwrap().get(), r#"{"a": 1,"b":2}"#);
-        assert_eq!(p.members["name"], "add");
+        assert_eq!(p.name(), Some("add"));
         assert_eq!(p.meta.unwrap().get(), r#"{"k":[1]}"#);
         assert!(p.meta_keys.is_some());
         assert!(!p.members.contains_key("arguments"));
@@ -124,6 +166,29 @@ mod tests {
             p.into_map().unwrap()["arguments"],
             serde_json::json!({"a": 2})
         );
+    }
+
+    #[test]
+    fn a_plain_name_is_borrowed_and_any_other_kept_as_a_value() {
+        let p = read(r#"{"name":"add"}"#).unwrap();
+        assert_eq!((p.plain_name, p.name()), (Some("add"), Some("add")));
+        assert!(p.members.is_empty());
+        assert_eq!(p.into_map().unwrap()["name"], "add");
+        // Escaped: the text it stands for, as a value.
+        let p = read(r#"{"name":"\u0061dd"}"#).unwrap();
+        assert_eq!((p.plain_name, p.name()), (None, Some("add")));
+        assert_eq!(p.str_member("name"), Some("add"));
+        // Not a string: no name, the value kept for whoever says why.
+        let p = read(r#"{"name":7,"uri":"x"}"#).unwrap();
+        assert_eq!(p.name(), None);
+        assert_eq!(p.members["name"], 7);
+        assert_eq!(p.str_member("uri"), Some("x"));
+        // The last of two counts, whichever kind each is.
+        let p = read(r#"{"name":7,"name":"b"}"#).unwrap();
+        assert_eq!((p.name(), p.members.get("name")), (Some("b"), None));
+        let p = read(r#"{"name":"a","name":null}"#).unwrap();
+        assert_eq!((p.plain_name, p.name()), (None, None));
+        assert_eq!(p.into_map().unwrap()["name"], Value::Null);
     }
 
     #[test]

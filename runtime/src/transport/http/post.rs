@@ -129,9 +129,7 @@ pub(super) async fn serve_post(
         if method_header.is_none() {
             return header_missing(id.as_ref(), "Mcp-Method", method);
         }
-        let named = name_param(method)
-            .and_then(|key| params.as_ref()?.members.get(key))
-            .and_then(Value::as_str);
+        let named = name_param(method).and_then(|key| params.as_ref()?.str_member(key));
         if let Some(body_name) = &named {
             match header_str(headers, names::NAME) {
                 None => return header_missing(id.as_ref(), "Mcp-Name", body_name),

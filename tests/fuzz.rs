@@ -70,6 +70,12 @@ const PARAMS: &[&str] = &[
     r#"{"name":"echo","arguments":{"zz":[[[[1]]]],"text":"a"}}"#,
     r#"{"name":"echo","arguments":null,"argum\u0065nts":{"text":5e400}}"#,
     r#"{"name":"echo"}"#,
+    // The name: escaped, not a string, given twice (the last counts), with a quote inside.
+    r#"{"name":"\u0065cho","arguments":{"text":"hi"}}"#,
+    r#"{"name":7,"arguments":{"text":"hi"}}"#,
+    r#"{"name":7,"name":"echo","arguments":{"text":"hi"}}"#,
+    r#"{"name":"echo","name":[1e400],"arguments":{"text":"hi"}}"#,
+    r#"{"name":"ec\"ho","arguments":{}}"#,
     r#"{"cursor":5}"#,
     r#"{"cursor":"\ud800"}"#,
     r#"{"requestId":1e400}"#,

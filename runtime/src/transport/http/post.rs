@@ -209,11 +209,18 @@ pub(super) async fn serve_post(
                 || meta.is_some_and(|m| m.log_level.is_some())
                 || session.log_level().is_some());
     // So do the tool's requests to the client (elicitation, sampling), but few calls make one:
-    // the answer becomes a stream only when one is sent, and stays plain JSON otherwise.
+    // the answer becomes a stream only when one is sent, and stays plain JSON otherwise. Only a
+    // tool that takes a `Context` can send one.
     // And with `sse_close_after`, so do calls that outlast it (the client polls the rest).
+    let can_ask = || {
+        let tool = params.as_ref().and_then(RequestParams::name);
+        tool.and_then(|t| state.server.registry().takes_context(t))
+            .unwrap_or(true)
+    };
     let may_ask = method == "tools/call"
         && !stateless
-        && (session.client_capabilities().any() || state.options.sse_close_after.is_some());
+        && (state.options.sse_close_after.is_some()
+            || session.client_capabilities().any() && can_ask());
     let out = Outlet {
         replay,
         close_after: state.options.sse_close_after,

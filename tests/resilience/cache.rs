@@ -99,3 +99,49 @@ async fn cache_capacity_bounds_memory_after_100k_keys() {
     assert!(entries <= 1000, "{entries} entries held");
     assert!(entries > 0);
 }
+
+static SCALE_CALLS: AtomicU32 = AtomicU32::new(0);
+
+/// A cache cannot reject a call, so a function that cannot fail takes `#[cached]` as it is.
+#[cached]
+fn scale(x: u64) -> u64 {
+    SCALE_CALLS.fetch_add(1, SeqCst);
+    x * 2
+}
+
+static SQUARE_CALLS: AtomicU32 = AtomicU32::new(0);
+
+#[cached(ttl = 60)]
+async fn square_early(n: u64) -> u64 {
+    SQUARE_CALLS.fetch_add(1, SeqCst);
+    if n == 0 {
+        // `return` leaves the function's body as it would without the attribute.
+        return 0;
+    }
+    n * n
+}
+
+#[cached]
+fn panics_for_odd(n: u64) -> u64 {
+    assert!(n.is_multiple_of(2), "odd");
+    n
+}
+
+#[tokio::test]
+async fn infallible_functions_are_cached() {
+    assert_eq!(scale(3), 6);
+    assert_eq!(scale(3), 6);
+    assert_eq!(scale(4), 8);
+    assert_eq!(SCALE_CALLS.load(SeqCst), 2, "one computation per key");
+    assert_eq!(square_early(0).await, 0);
+    assert_eq!(square_early(5).await, 25);
+    assert_eq!(square_early(5).await, 25);
+    assert_eq!(SQUARE_CALLS.load(SeqCst), 2);
+    // A panic is not a value: it goes on as a panic, and nothing is cached.
+    assert_eq!(panics_for_odd(2), 2);
+    for _ in 0..2 {
+        let caught = std::panic::catch_unwind(|| panics_for_odd(3));
+        let payload = caught.expect_err("an odd number panics");
+        assert_eq!(payload.downcast_ref::<&str>(), Some(&"odd"));
+    }
+}

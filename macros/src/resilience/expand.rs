@@ -18,35 +18,38 @@ pub(super) fn expand(policies: &Policies, function: &Function, mut func: ItemFn)
         err,
         params,
         rate_key_param,
+        infallible,
     } = function;
 
+    let spec = policy_spec(policies, &p, *blocking);
     // The cache key is every argument but `Context`; without a cache, a smaller entry point (its
-    // future leaves the cache's out), and values need not be `Clone`.
-    let cached = policies.cached.is_some();
-    let (cache_key_ty, cache_key_arg, run, new, codec) = if cached {
-        let key_types = params.iter().filter(|a| !a.is_context).map(|a| &a.ty);
+    // future leaves the cache's out), and values need not be `Clone`. With one, the runtime's
+    // probes decide whether the key's parts and the value qualify, each at the user's type
+    // (see `cache_probes.rs` in the runtime), so that a type that does not is one error there.
+    let (make, run, key) = if policies.cached.is_some() {
+        let value_probe = quote_spanned!(ok.span()=> (&#p::ValueProbe::<#ok>::new()));
         let key_parts = params.iter().filter(|a| !a.is_context).map(|a| {
             let (ident, ty) = (&a.ident, &a.ty);
-            quote_spanned!(ty.span()=> #p::cache_key_part::<#ty>(&#ident))
+            quote_spanned!(ty.span()=> (&#p::KeyProbe::<#ty>::new()).key_part(&#ident))
+        });
+        // Shared by replicas when the values serialise (autoref: serde, else local only).
+        let codec = quote!({
+            #[allow(unused_imports)]
+            use #p::{CodecLocalOnly as _, CodecSerde as _};
+            (&#p::CodecProbe::<#ok>::new()).codec()
         });
         (
-            quote!((#(#key_types,)*)),
-            quote!((#(#key_parts,)*),),
-            quote!(run),
-            quote!(new_cached),
-            // Shared by replicas when the values serialise (autoref: serde, else local only).
-            quote!(, {
-                #[allow(unused_imports)]
-                use #p::{CodecLocalOnly as _, CodecSerde as _};
-                (&#p::CodecProbe::<#ok>::new()).codec()
+            quote_spanned!(ok.span()=> {
+                let __sturdy_codec = #codec;
+                #value_probe.policies(__sturdy_name, __sturdy_spec, __sturdy_when, __sturdy_codec)
             }),
+            quote_spanned!(ok.span()=> #value_probe.run(__sturdy_policies, __sturdy_deferred, __sturdy_key, __sturdy_attempt)),
+            quote!(let __sturdy_key = (#(#key_parts,)*);),
         )
     } else {
         (
-            quote!(()),
-            quote!(),
-            quote!(run_uncached),
-            quote!(new),
+            quote!(#p::Policies::<(), #ok, #err>::new(__sturdy_name, __sturdy_spec, __sturdy_when)),
+            quote!(__sturdy_policies.run_uncached(__sturdy_deferred, __sturdy_attempt)),
             quote!(),
         )
     };
@@ -80,7 +83,6 @@ pub(super) fn expand(policies: &Policies, function: &Function, mut func: ItemFn)
             .as_ref()
             .and_then(|b| b.args.when.as_ref()),
     );
-    let spec = policy_spec(policies, &p, *blocking);
     let clones = params.iter().map(|a| {
         let (ident, ty) = (&a.ident, &a.ty);
         quote_spanned!(ty.span()=> let #ident = #p::clone_arg::<#ty>(&#ident);)
@@ -93,39 +95,50 @@ pub(super) fn expand(policies: &Policies, function: &Function, mut func: ItemFn)
     } else {
         quote!(__sturdy_pipeline.await)
     };
+    // The user's body, its type pinned to the function's, so that `?` and `return` behave as in
+    // the original body; an infallible function's value becomes the pipeline's `Ok`.
+    let pinned = quote! {
+        #[allow(unreachable_code, clippy::diverging_sub_expression)]
+        if false {
+            let __sturdy_never: #output = loop {};
+            return __sturdy_never;
+        }
+        #block
+    };
+    let attempt_body = if *infallible {
+        quote!(::core::result::Result::Ok::<#ok, #err>(async move { #pinned }.await))
+    } else {
+        pinned
+    };
+    let finish = if *infallible {
+        quote!(#p::infallible(#drive))
+    } else {
+        quote! {
+            match #drive {
+                ::core::result::Result::Ok(v) => ::core::result::Result::Ok(v),
+                ::core::result::Result::Err(e) => ::core::result::Result::Err(#into_error),
+            }
+        }
+    };
     let body = quote! {{
-        static __STURDY_POLICIES: ::std::sync::OnceLock<::std::sync::Arc<#p::Policies<#cache_key_ty, #ok, #err>>> =
-            ::std::sync::OnceLock::new();
-        let __sturdy_policies = __STURDY_POLICIES.get_or_init(|| {
-            #p::Policies::#new(
-                ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#fn_name)),
-                &#spec,
-                #p::Predicates { retry: #retry_when, failure: #failure_when }
-                #codec
-            )
-        });
+        static __STURDY_POLICIES: #p::PolicyCell = #p::PolicyCell::new();
+        #[allow(unused_imports)]
+        use #p::{KeyHashable as _, KeyUnhashable as _, ValueCloneable as _, ValueNotCloneable as _};
+        let __sturdy_spec: &#p::PolicySpec = &#spec;
+        let __sturdy_name = ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#fn_name));
+        let __sturdy_when = #p::Predicates::<#err> { retry: #retry_when, failure: #failure_when };
+        let __sturdy_policies = __STURDY_POLICIES.get_or_init(|| #make);
         #admit_param
+        #key
         // The user's body becomes the tail of a block: a one-line body would otherwise trip
         // `unused_braces` at the user's own braces.
         #[allow(unused_braces)]
-        let __sturdy_pipeline = __sturdy_policies
-            .#run(__sturdy_deferred, #cache_key_arg move || {
-                #(#clones)*
-                async move {
-                    // Pins the block's type to the function's, so `?` and `return` behave as in
-                    // the original body.
-                    #[allow(unreachable_code, clippy::diverging_sub_expression)]
-                    if false {
-                        let __sturdy_never: #output = loop {};
-                        return __sturdy_never;
-                    }
-                    #block
-                }
-            });
-        match #drive {
-            ::core::result::Result::Ok(v) => ::core::result::Result::Ok(v),
-            ::core::result::Result::Err(e) => ::core::result::Result::Err(#into_error),
-        }
+        let __sturdy_attempt = move || {
+            #(#clones)*
+            async move { #attempt_body }
+        };
+        let __sturdy_pipeline = #run;
+        #finish
     }};
     *func.block = syn::parse2(body).expect("the generated body is a block");
     quote! {

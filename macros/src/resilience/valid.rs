@@ -25,6 +25,9 @@ pub(super) struct Function {
     pub params: Vec<Param>,
     /// The parameter whose value keys the rate limit (`key = name`), by position in `params`.
     pub rate_key_param: Option<usize>,
+    /// The function returns a plain value (`T`, not `Result`): only `#[cached]`, which rejects
+    /// nothing, applies, and `err` is `Infallible`.
+    pub infallible: bool,
 }
 
 pub(super) struct Param {
@@ -47,21 +50,35 @@ pub(super) fn validate(policies: &Policies, func: &ItemFn) -> syn::Result<Functi
     }
     let output = match &sig.output {
         ReturnType::Type(_, ty) => (**ty).clone(),
-        ReturnType::Default => {
-            return Err(syn::Error::new(
-                sig.ident.span(),
-                "resilience attributes need a function returning `Result<T, E>`",
-            ))
+        ReturnType::Default => syn::parse_quote!(()),
+    };
+    // A function that cannot fail gets a policy only when no policy can reject its call.
+    let (ok, err, infallible) = match result_types(&output) {
+        Some((ok, Some(err))) => (ok.clone(), err.clone(), false),
+        None if only_caches(policies) => (
+            output.clone(),
+            syn::parse_quote!(::core::convert::Infallible),
+            true,
+        ),
+        written => {
+            let at = match &sig.output {
+                ReturnType::Type(_, ty) => ty.span(),
+                ReturnType::Default => sig.ident.span(),
+            };
+            let message = match written {
+                // `io::Result<T>` and the like: the error type is not written out.
+                Some(_) => "resilience attributes need the result's error type written out: \
+                            `Result<T, E>` (with `E: From<sturdy::ToolError>`)"
+                    .to_owned(),
+                None => format!(
+                    "{} can reject a call, so the function must return `Result<T, E>` (with \
+                     `E: From<sturdy::ToolError>`) for the rejection to be returned",
+                    rejecting(policies)
+                ),
+            };
+            return Err(syn::Error::new(at, message));
         }
     };
-    let Some((ok, Some(err))) = result_types(&output) else {
-        return Err(syn::Error::new(
-            output.span(),
-            "resilience attributes need a function returning `Result<T, E>` (with \
-             `E: From<sturdy::ToolError>`), so that rejections can be returned",
-        ));
-    };
-    let (ok, err) = (ok.clone(), err.clone());
     let params: Vec<Param> = sig
         .inputs
         .iter()
@@ -98,7 +115,34 @@ pub(super) fn validate(policies: &Policies, func: &ItemFn) -> syn::Result<Functi
         err,
         params,
         rate_key_param,
+        infallible,
     })
+}
+
+/// Whether every policy present is one that never rejects a call (`#[cached]`).
+fn only_caches(policies: &Policies) -> bool {
+    policies.rate_limited.is_none()
+        && policies.retry.is_none()
+        && policies.circuit_breaker.is_none()
+        && policies.timeout.is_none()
+        && policies.bulkhead.is_none()
+}
+
+/// The attributes present that can reject a call, for the message (in pipeline order).
+fn rejecting(policies: &Policies) -> String {
+    let present = [
+        ("#[rate_limited]", policies.rate_limited.is_some()),
+        ("#[retry]", policies.retry.is_some()),
+        ("#[circuit_breaker]", policies.circuit_breaker.is_some()),
+        ("#[timeout]", policies.timeout.is_some()),
+        ("#[bulkhead]", policies.bulkhead.is_some()),
+    ];
+    let names: Vec<&str> = present.iter().filter(|p| p.1).map(|p| p.0).collect();
+    match names.as_slice() {
+        [one] => (*one).to_owned(),
+        [first @ .., last] => format!("{} and {last}", first.join(", ")),
+        [] => unreachable!("called when a policy rejects"),
+    }
 }
 
 /// Required arguments, and arguments that only make sense together.

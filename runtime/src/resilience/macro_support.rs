@@ -4,8 +4,8 @@
 use super::pipeline::Fail;
 use crate::error::ToolError;
 use std::fmt::Display;
-use std::hash::Hash;
 
+pub use super::cache_probes::*;
 pub use super::circuit_breaker::{CircuitBreakerConfig, FailureRate};
 pub use super::pipeline::{
     BulkheadSpec, CacheSpec, Policies, PolicySpec, Predicates, RateKey, RateSpec, RetrySpec,
@@ -42,20 +42,6 @@ impl<T: Clone> AttemptArg for T {}
 
 /// A copy of an argument for one attempt (the bound gives the readable error).
 pub fn clone_arg<T: AttemptArg>(v: &T) -> T {
-    v.clone()
-}
-
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be part of a cache key: #[cached] needs every parameter to be `Hash + Eq + Clone + Send + Sync`",
-    label = "this parameter type is not hashable",
-    note = "floating-point numbers are not `Hash`; wrap them or cache a function of other arguments"
-)]
-/// A parameter type that can be part of a cache key.
-pub trait CacheKeyPart: Hash + Eq + Clone + Send + Sync + 'static {}
-impl<T: Hash + Eq + Clone + Send + Sync + 'static> CacheKeyPart for T {}
-
-/// An argument as part of a cache key (the bound gives the readable error).
-pub fn cache_key_part<T: CacheKeyPart>(v: &T) -> T {
     v.clone()
 }
 
@@ -114,3 +100,12 @@ pub use crate::shared::{CodecProbe, LocalOnly as CodecLocalOnly, Serde as CodecS
 /// Runs the pipeline of a sync function on the calling thread. Not tokio's `block_on`: that one
 /// refuses to run inside a runtime, and sync tools run on tokio's blocking pool.
 pub use futures_executor::block_on;
+
+/// The value of a function that cannot fail (only `#[cached]` applies): a panic in the function,
+/// or in a concurrent call computing the same key, goes on as a panic.
+pub fn infallible<V>(result: Result<V, Fail<std::convert::Infallible>>) -> V {
+    match result {
+        Ok(v) => v,
+        Err(fail) => fail.resume(),
+    }
+}

@@ -5,6 +5,7 @@
 
 mod bulkhead;
 mod cache;
+mod cache_probes;
 mod call;
 mod circuit_breaker;
 pub(crate) mod macro_support;

@@ -16,6 +16,21 @@ pub enum Fail<E> {
 /// callers waiting on one cache computation.
 pub struct PanicPayload(pub(super) Mutex<Option<Box<dyn Any + Send>>>);
 
+impl Fail<std::convert::Infallible> {
+    /// A function that cannot fail, under policies that reject nothing (`#[cached]`), fails
+    /// only by panicking, here or in a concurrent call it waited on: the panic goes on.
+    pub fn resume(self) -> ! {
+        match self {
+            Fail::Inner(never) => match never {},
+            Fail::Panic(p) => match p.0.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                Some(payload) => std::panic::resume_unwind(payload),
+                None => panic!("the function panicked"),
+            },
+            Fail::Policy(e) => panic!("{e}"),
+        }
+    }
+}
+
 impl<E: 'static> Fail<E> {
     /// The function's error type receives rejections through `From<ToolError>`.
     pub fn into_error(self) -> E

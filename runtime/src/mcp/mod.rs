@@ -1,25 +1,31 @@
 //! The MCP protocol: JSON-RPC framing, revision negotiation and request dispatch. Transport-agnostic:
 //! a transport hands each incoming message to [`Server::handle`] and writes back what it returns.
 
+mod completion;
 mod dispatch;
+mod handshake;
 mod input_required;
 mod list_pages;
-mod methods;
+mod prompt_get;
+mod reply;
 mod request_state;
+mod resource_read;
+mod rounds;
 mod session;
 mod subscriptions;
+mod tool_call;
 
 // The wire vocabulary lives a layer below (`protocol`); these paths are the public ones.
 pub use crate::protocol::{jsonrpc, version, LogLevel, Version};
 pub(crate) use input_required::random_token;
 pub use input_required::{MAX_PARKED, MAX_PARKED_PER_CLIENT, PARKED_TTL};
-pub(crate) use methods::is_served;
 pub use session::{Session, MAX_SUBSCRIPTIONS_PER_SESSION};
 pub(crate) use subscriptions::ListenPlace;
 pub use subscriptions::MAX_LISTENS_PER_CLIENT;
 
 use crate::app_state::{first_missing, AppState};
 use crate::prompts::Prompts;
+use crate::protocol::Method;
 use crate::registry::{Registry, RegistryError};
 use crate::resources::Resources;
 use list_pages::{CurrentPages, ListPages};
@@ -207,10 +213,10 @@ impl Server {
     }
 
     /// The pages of one list method (`tools/list`, `resources/list`, …) showing what is on now.
-    fn list_pages(&self, method: &str) -> Option<Arc<ListPages>> {
+    fn list_pages(&self, method: Method) -> Option<Arc<ListPages>> {
         let size = self.page_size;
         Some(match method {
-            "tools/list" => {
+            Method::ToolsList => {
                 let switches = self.registry.switches();
                 self.tool_pages.get(switches.generation(), || {
                     let generation = switches.generation();
@@ -222,22 +228,21 @@ impl Server {
                     ListPages::new("tools", &tools, size, generation)
                 })
             }
-            "resources/list" | "resources/templates/list" => {
-                let switches = self.resources.switches();
-                let generation = switches.generation();
-                if method == "resources/list" {
-                    self.resource_pages.get(generation, || {
-                        let items = self.resources.enabled_listed();
-                        ListPages::new("resources", &items, size, generation)
-                    })
-                } else {
-                    self.template_pages.get(generation, || {
-                        let items = self.resources.enabled_templates_listed();
-                        ListPages::new("resourceTemplates", &items, size, generation)
-                    })
-                }
+            Method::ResourcesList => {
+                let generation = self.resources.switches().generation();
+                self.resource_pages.get(generation, || {
+                    let items = self.resources.enabled_listed();
+                    ListPages::new("resources", &items, size, generation)
+                })
             }
-            "prompts/list" => {
+            Method::ResourcesTemplatesList => {
+                let generation = self.resources.switches().generation();
+                self.template_pages.get(generation, || {
+                    let items = self.resources.enabled_templates_listed();
+                    ListPages::new("resourceTemplates", &items, size, generation)
+                })
+            }
+            Method::PromptsList => {
                 let generation = self.prompts.switches().generation();
                 self.prompt_pages.get(generation, || {
                     let items = self.prompts.enabled_listed();

@@ -10,15 +10,6 @@ use base64::Engine;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
-/// The params member `Mcp-Name` mirrors for `method`, if any.
-pub(super) fn name_param(method: &str) -> Option<&'static str> {
-    match method {
-        "tools/call" | "prompts/get" => Some("name"),
-        "resources/read" => Some("uri"),
-        _ => None,
-    }
-}
-
 /// The value a header carries: as sent, or unwrapped from `=?base64?…?=`. `None` for a wrapper that
 /// does not decode to UTF-8 (a corrupt header never matches a body value by accident).
 pub(super) fn header_value(raw: &str) -> Option<Cow<'_, str>> {
@@ -113,14 +104,6 @@ mod tests {
         assert_eq!(header_value("=?base64?not base64!?="), None);
         // Valid base64 of bytes that are not UTF-8.
         assert_eq!(header_value("=?base64?/w==?="), None);
-    }
-
-    #[test]
-    fn which_requests_mirror_a_name() {
-        assert_eq!(name_param("tools/call"), Some("name"));
-        assert_eq!(name_param("prompts/get"), Some("name"));
-        assert_eq!(name_param("resources/read"), Some("uri"));
-        assert_eq!(name_param("tools/list"), None);
     }
 
     fn params() -> Vec<HeaderParam> {

@@ -1,0 +1,64 @@
+//! `resources/read`.
+
+use super::dispatch::request_client;
+use super::reply::{invalid_params, Params};
+use super::{Server, Session};
+use crate::context::Context;
+use crate::error::ToolError;
+use crate::protocol::jsonrpc::{self, RpcError};
+use crate::protocol::version::Version;
+use crate::resources::ReadError;
+use serde_json::{json, Value};
+
+impl Server {
+    /// `resources/read`. An unknown URI is an error with the URI in its data (-32602 from
+    /// 2026-07-28 on, SEP-2164; -32002 before); a failing resource is -32603 with its error.
+    pub(super) async fn read_resource(
+        &self,
+        session: &Session,
+        version: Version,
+        params: &Params,
+    ) -> Result<Value, RpcError> {
+        let uri = params
+            .get("uri")
+            .and_then(Value::as_str)
+            .ok_or_else(|| invalid_params("resources/read needs a uri string"))?;
+        let ctx = Context::new(
+            session.client_id(request_client(params)),
+            None,
+            None,
+            Default::default(),
+        );
+        let ctx = self.served(ctx);
+        match self.resources.read(uri, ctx).await {
+            // The resource's hint: by default, nothing says how long its contents stay true,
+            // nor whether they depend on the caller, and clients are told not to reuse them.
+            Ok(read) if version.is_stateless() => {
+                let (ttl_ms, scope) = read.cache.wire();
+                Ok(json!({
+                    "contents": read.contents, "ttlMs": ttl_ms, "cacheScope": scope,
+                }))
+            }
+            Ok(read) => Ok(json!({ "contents": read.contents })),
+            Err(ReadError::NotFound) => {
+                let code = if version.is_stateless() {
+                    jsonrpc::INVALID_PARAMS
+                } else {
+                    jsonrpc::RESOURCE_NOT_FOUND
+                };
+                Err(RpcError::new(code, format!("Resource not found: {uri}"))
+                    .with_data(json!({ "uri": uri })))
+            }
+            Err(ReadError::Failed(e)) => {
+                // A template variable that does not parse is the client's mistake.
+                let code = if matches!(e, ToolError::InvalidArguments(_)) {
+                    jsonrpc::INVALID_PARAMS
+                } else {
+                    jsonrpc::INTERNAL_ERROR
+                };
+                Err(RpcError::new(code, format!("Reading {uri} failed: {e}"))
+                    .with_data(json!({ "uri": uri, "error": e.to_json() })))
+            }
+        }
+    }
+}

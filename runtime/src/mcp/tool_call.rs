@@ -1,0 +1,179 @@
+//! `tools/call`: a session's call, a stateless call run within its request, or a stateless call
+//! in rounds (one that may ask its client and wait between requests).
+
+use super::reply::invalid_params;
+use super::{Server, Session};
+use crate::context::{Asking, Context};
+use crate::error::ToolError;
+use crate::protocol::jsonrpc::{self, RpcError};
+use crate::protocol::version::Version;
+use crate::protocol::RequestParams;
+use crate::registry::{CallResult, RegistryError};
+use serde_json::value::RawValue;
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+impl Server {
+    /// `tools/call`. `Ok(None)` when the client cancelled the call (no response is sent then).
+    pub(super) async fn call_tool(
+        &self,
+        session: &Session,
+        id: &Value,
+        version: Version,
+        call: RequestParams<'_>,
+        notify: Option<mpsc::Sender<Vec<u8>>>,
+    ) -> Result<Option<Vec<u8>>, RpcError> {
+        let RequestParams {
+            members: params,
+            plain_name,
+            arguments,
+            meta_keys: meta,
+            ..
+        } = call;
+        let name = plain_name.or_else(|| params.get("name").and_then(Value::as_str));
+        let Some(name) = name else {
+            return Err(invalid_params("tools/call needs a tool name"));
+        };
+        // Raw JSON has no whitespace around it: its first byte tells its kind.
+        let arguments = match arguments.map(|a| a.get().as_bytes()[0]) {
+            None | Some(b'n') => None,
+            Some(b'{') => arguments,
+            Some(_) => return Err(invalid_params("tool arguments must be an object")),
+        };
+        let Some(takes_context) = self.registry.takes_context(name) else {
+            return Err(invalid_params(format!("Unknown tool: {name}")));
+        };
+        // A stateless call is run in rounds (it may ask, be parked, and resume), unless its tool
+        // cannot ask (it takes no `Context`) and the request is not a later round: then it runs
+        // as a session's call does, borrowed, within this request.
+        let in_rounds = version.is_stateless()
+            && (takes_context
+                || params.contains_key("requestState")
+                || params.contains_key("inputResponses"));
+        let meta = meta.unwrap_or_default();
+        let progress_token = meta.progress_token();
+        let request_client = meta.client_name();
+        let log_level = meta.log_level().or_else(|| session.log_level());
+        let cancel = session.track(id);
+        // A stateless call may outlive this request (parked between rounds): its messages go
+        // through a relay that each round forwards to its own request's stream.
+        let (outbound, relay) = match &notify {
+            Some(_) if in_rounds => {
+                let (tx, rx) = mpsc::channel(64);
+                (Some(tx), Some(rx))
+            }
+            _ => (notify.clone().or_else(|| session.outbound()), None),
+        };
+        let ctx = Context::new(
+            session.client_id(request_client.as_deref()),
+            progress_token,
+            outbound,
+            cancel.clone(),
+        )
+        .with_log_level(log_level);
+        let ctx = self.served(ctx);
+        let outcome = if in_rounds {
+            let capabilities = meta.capabilities();
+            let run = |questions| {
+                let ctx = ctx.with_asking(Asking::Rounds {
+                    questions,
+                    capabilities,
+                });
+                let call = self.run_owned(name, arguments.map(ToOwned::to_owned), ctx);
+                async move {
+                    call.await
+                        .map_err(|e| invalid_params(e.to_string()))
+                        .and_then(missing_capability)
+                        .map(|r| r.complete_json())
+                }
+            };
+            // Dropping the rounds (cancelled) drops the call with them. Biased, the call first:
+            // one that finishes at once never registers with the cancellation token (a lock)
+            // nor draws select!'s random start.
+            tokio::select! {
+                biased;
+                answer = self.in_rounds(session, name, &params, relay, notify, run) => Some(
+                    answer.map(|r| jsonrpc::raw_result_response(id, &r)),
+                ),
+                _ = cancel.cancelled() => None,
+            }
+        } else if version.is_stateless() {
+            let call = self.registry.call_raw(name, arguments, ctx);
+            tokio::select! {
+                biased;
+                r = bounded(self.call_timeout, call) => Some(
+                    r.map_err(|e| invalid_params(e.to_string()))
+                        .and_then(missing_capability)
+                        .map(|r| jsonrpc::raw_result_response(id, &r.complete_json())),
+                ),
+                _ = cancel.cancelled() => None,
+            }
+        } else {
+            let ctx = ctx.with_asking(Asking::Client {
+                requests: session.client_requests().clone(),
+                capabilities: session.client_capabilities(),
+            });
+            let call = self.registry.call_raw(name, arguments, ctx);
+            tokio::select! {
+                biased;
+                r = bounded(self.call_timeout, call) => Some(
+                    r.map(|r| jsonrpc::result_response(id, &r))
+                        .map_err(|e| invalid_params(e.to_string())),
+                ),
+                _ = cancel.cancelled() => None,
+            }
+        };
+        session.untrack(id);
+        match outcome {
+            Some(Ok(result)) => Ok(Some(result)),
+            Some(Err(e)) => Err(e),
+            None => Ok(None),
+        }
+    }
+
+    /// A call of `name` that owns what it needs (to outlive the request, parked between
+    /// rounds), bounded by the call timeout as a whole.
+    fn run_owned(
+        &self,
+        name: &str,
+        arguments: Option<Box<RawValue>>,
+        ctx: Context,
+    ) -> impl std::future::Future<Output = Result<CallResult, RegistryError>> + Send + 'static {
+        let (registry, tool, limit) = (self.registry.clone(), name.to_owned(), self.call_timeout);
+        async move { bounded(limit, registry.call_raw(&tool, arguments.as_deref(), ctx)).await }
+    }
+}
+
+/// `call`, answered with a `timeout` tool error once `limit` has passed. A plain function
+/// returning one future or the other, not an `async fn`: that would keep `call` twice in its
+/// state (the argument, and the future it awaits), and a stateless call's future is boxed and
+/// copied whole.
+fn bounded<F>(
+    limit: Option<std::time::Duration>,
+    call: F,
+) -> impl std::future::Future<Output = Result<CallResult, RegistryError>>
+where
+    F: std::future::Future<Output = Result<CallResult, RegistryError>>,
+{
+    use futures_util::future::{Either, FutureExt};
+    match limit {
+        Some(limit) => Either::Left(tokio::time::timeout(limit, call).map(move |r| {
+            r.unwrap_or_else(|_| Ok(CallResult::failed(&ToolError::Timeout(limit))))
+        })),
+        None => Either::Right(call),
+    }
+}
+
+/// 2026-07-28: a call that needed a client capability the request did not declare is answered
+/// with -32021 naming it (`error.data.requiredCapabilities`, a `ClientCapabilities` object), not
+/// with a tool result.
+fn missing_capability(result: CallResult) -> Result<CallResult, RpcError> {
+    match &result.error {
+        Some(e @ ToolError::MissingClientCapability { capability, .. }) => Err(RpcError::new(
+            jsonrpc::MISSING_CLIENT_CAPABILITY,
+            format!("Missing required client capability: {e}"),
+        )
+        .with_data(json!({ "requiredCapabilities": { capability.as_str(): {} } }))),
+        _ => Ok(result),
+    }
+}

@@ -26,6 +26,17 @@ pub(super) fn expand(policies: &Policies, function: &Function, mut func: ItemFn)
     // future leaves the cache's out), and values need not be `Clone`. With one, the runtime's
     // probes decide whether the key's parts and the value qualify, each at the user's type
     // (see `cache_probes.rs` in the runtime), so that a type that does not is one error there.
+    // Where the policies live: without a cache, a static of their type; with one, a cell that
+    // learns the type from the call (the key's type cannot be written out; see `PolicyCell`),
+    // for the price of a type check per call.
+    let policy_static = if policies.cached.is_some() {
+        quote!(static __STURDY_POLICIES: #p::PolicyCell = #p::PolicyCell::new();)
+    } else {
+        quote! {
+            static __STURDY_POLICIES: ::std::sync::OnceLock<::std::sync::Arc<#p::Policies<(), #ok, #err>>> =
+                ::std::sync::OnceLock::new();
+        }
+    };
     let (make, run, key) = if policies.cached.is_some() {
         let value_probe = quote_spanned!(ok.span()=> (&#p::ValueProbe::<#ok>::new()));
         let key_parts = params.iter().filter(|a| !a.is_context).map(|a| {
@@ -121,13 +132,13 @@ pub(super) fn expand(policies: &Policies, function: &Function, mut func: ItemFn)
         }
     };
     let body = quote! {{
-        static __STURDY_POLICIES: #p::PolicyCell = #p::PolicyCell::new();
+        #policy_static
         #[allow(unused_imports)]
         use #p::{KeyHashable as _, KeyUnhashable as _, ValueCloneable as _, ValueNotCloneable as _};
         let __sturdy_spec: &#p::PolicySpec = &#spec;
         let __sturdy_name = ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#fn_name));
         let __sturdy_when = #p::Predicates::<#err> { retry: #retry_when, failure: #failure_when };
-        let __sturdy_policies = __STURDY_POLICIES.get_or_init(|| #make);
+        let __sturdy_policies: &#p::Policies<_, _, _> = __STURDY_POLICIES.get_or_init(|| #make);
         #admit_param
         #key
         // The user's body becomes the tail of a block: a one-line body would otherwise trip

@@ -4,6 +4,9 @@
 //! A rejected client costs nothing; a cache hit skips everything below it; every retry attempt
 //! passes the breaker and has its own timeout.
 
+mod admission;
+mod attempt;
+mod cached;
 mod fail;
 mod spec;
 
@@ -19,16 +22,13 @@ use super::circuit_breaker::CircuitState;
 use super::rate_limiter::{KeyHash, RateLimiter};
 use super::retry::{Retry, Wait};
 use super::view::{register, PolicyView};
-use crate::error::ToolError;
 use crate::shared::ValueCodec;
 use futures_util::future::BoxFuture;
-use futures_util::FutureExt;
 use serde_json::{json, Value};
 use std::future::Future;
 use std::hash::Hash;
-use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The live state of one function's policies. Built once per function (on first call) by
@@ -128,105 +128,6 @@ where
                 })
             }),
         )
-    }
-
-    /// The shared store, `key`'s stable hash, the codec and the TTL, when this call's value is
-    /// shared by the replicas.
-    #[cfg(feature = "redis")]
-    #[allow(clippy::type_complexity)]
-    fn shared_cache(
-        &self,
-        key: &K,
-    ) -> Option<(
-        &'static crate::shared::RedisStore,
-        u128,
-        ValueCodec<V>,
-        Duration,
-    )> {
-        let (codec, ttl) = self.shared_cache?;
-        Some((shared_store()?, stable_hash(key), codec, ttl))
-    }
-
-    #[cfg(not(feature = "redis"))]
-    fn shared_cache(&self, _key: &K) -> Option<std::convert::Infallible> {
-        None
-    }
-
-    /// Runs one call through the pipeline. `cache_key` is the call's arguments; `attempt` makes
-    /// one attempt. A rate limit keyed by a parameter is checked by
-    /// [`admit_param`](Self::admit_param) first, which hands over `deferred`.
-    pub async fn run<F, Fut>(
-        &self,
-        deferred: Option<String>,
-        cache_key: K,
-        mut attempt: F,
-    ) -> Result<V, Fail<E>>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<V, E>>,
-    {
-        if let Some(key) = self.admit(deferred)? {
-            self.admit_shared(key).await?;
-        }
-        let Some(cache) = &self.cache else {
-            return self.retrying(&mut attempt).await;
-        };
-        match cache.lookup(&cache_key).await {
-            Some(held) if !held.expired() => {
-                cache.count_hit();
-                mark_cache_hit();
-                return Ok(held.value);
-            }
-            // Outlived its life in the shared store: dropped, computed afresh below.
-            stale @ Some(_) => {
-                let _ = Box::pin(cache.fresh(&cache_key, stale)).await;
-            }
-            None => {}
-        }
-        // A miss runs the function. The caller that runs it keeps its own error whole (moka
-        // keeps a shared copy of an error, so it could never be taken back); callers that waited
-        // on the same key get the error's shareable form.
-        let own = std::sync::Mutex::new(None);
-        let shared = self.shared_cache(&cache_key);
-        let computing = async {
-            let computed = match shared {
-                #[cfg(feature = "redis")]
-                Some((store, key, codec, ttl)) => store
-                    .cached(self.name, key, ttl, codec, || self.retrying(&mut attempt))
-                    .await
-                    .inspect(|(_, life_in_redis)| {
-                        // Computed by another replica: a hit for this call too.
-                        if life_in_redis.is_some() {
-                            cache.count_hit();
-                            mark_cache_hit();
-                        }
-                    }),
-                _ => self.retrying(&mut attempt).await.map(|v| (v, None)),
-            };
-            match computed {
-                Ok(found) => Ok(found),
-                Err(fail) => {
-                    let shared = fail.shareable();
-                    *own.lock().unwrap_or_else(|p| p.into_inner()) = Some(fail);
-                    Err(shared)
-                }
-            }
-        };
-        // Its future (moka's, holding the retries, holding the attempts) is large: boxed, it
-        // stays off this future, which every call moves around.
-        let filled = Box::pin(cache.try_insert_for(cache_key, Box::pin(computing)));
-        match filled.await {
-            Ok((v, hit)) => {
-                if hit {
-                    mark_cache_hit();
-                }
-                Ok(v)
-            }
-            Err(shared) => {
-                let own = own.lock().unwrap_or_else(|p| p.into_inner()).take();
-                Err(own.unwrap_or_else(|| Fail::Policy((*shared).clone())))
-            }
-        }
     }
 }
 
@@ -363,215 +264,6 @@ where
         }
         self.retrying(&mut attempt).await
     }
-
-    /// The rate limit: admits the call or rejects it here (in-process), or names the key the
-    /// shared store decides on (`Some`: then [`admit_shared`](Self::admit_shared)). `deferred`
-    /// is a parameter key [`admit_param`](Self::admit_param) left to the shared store.
-    fn admit(&self, deferred: Option<String>) -> Result<Option<String>, Fail<E>> {
-        let Some(rate) = &self.rate else {
-            return Ok(None);
-        };
-        if shared_limits() {
-            return Ok(match rate.key {
-                RateKey::Global => Some(GLOBAL.to_owned()),
-                RateKey::Client => Some(with_client(str::to_owned)),
-                RateKey::Param(_) => deferred,
-            });
-        }
-        let admitted = match rate.key {
-            RateKey::Global => rate.limiter.check_hashed(GLOBAL, rate.global),
-            RateKey::Client => with_client(|client| rate.limiter.check(client)),
-            // Checked by `admit_param` before the pipeline starts.
-            RateKey::Param(_) => Ok(()),
-        };
-        admitted.map(|()| None).map_err(|e| self.rejected(e))
-    }
-
-    /// The rate limit keyed by a parameter, whose value is `key`: admits the call or rejects it,
-    /// or, when the limit is shared, hands the key over (`Some`) for [`run`](Self::run) to ask
-    /// the store. Separate from `run` so that the key can be borrowed from the arguments (the
-    /// pipeline's future outlives them) instead of copied for every call.
-    pub fn admit_param(&self, key: &str) -> Result<Option<String>, Fail<E>> {
-        match &self.rate {
-            Some(_) if shared_limits() => Ok(Some(key.to_owned())),
-            Some(rate) => rate
-                .limiter
-                .check(key)
-                .map(|()| None)
-                .map_err(|e| self.rejected(e)),
-            None => Ok(None),
-        }
-    }
-
-    /// The shared rate limit decides on `key`; while the store is unavailable, the configured
-    /// fallback does (by default this replica's own limiter). Boxed: only calls with a shared
-    /// limit pay for its future.
-    fn admit_shared(&self, key: String) -> BoxFuture<'_, Result<(), Fail<E>>> {
-        Box::pin(async move {
-            let Some(rate) = &self.rate else {
-                return Ok(());
-            };
-            #[cfg(feature = "redis")]
-            if let Some(store) = crate::shared::store() {
-                use crate::shared::{RateDecision, RateLimitFallback};
-                let decided = store
-                    .rate_limit(self.name, &key, rate.limit, rate.window)
-                    .await;
-                return match decided {
-                    Ok(RateDecision::Admitted) => Ok(()),
-                    Ok(RateDecision::Refused(retry_after)) => {
-                        Err(self.rejected(ToolError::RateLimited { retry_after }))
-                    }
-                    Err(_) => match store.options().rate_limit_fallback {
-                        RateLimitFallback::Local => {
-                            rate.limiter.check(&key).map_err(|e| self.rejected(e))
-                        }
-                        RateLimitFallback::Closed => Err(self.rejected(ToolError::RateLimited {
-                            retry_after: Duration::from_secs(1),
-                        })),
-                    },
-                };
-            }
-            rate.limiter.check(&key).map_err(|e| self.rejected(e))
-        })
-    }
-
-    #[cold]
-    fn rejected(&self, e: ToolError) -> Fail<E> {
-        tracing::debug!(target: "sturdy::rate_limit", function = self.name, "{e}");
-        Fail::Policy(e)
-    }
-
-    /// `retry → circuit_breaker → timeout`, around [`isolated`](Self::isolated), in the crate's
-    /// one retry loop ([`Retry::drive`]) whatever the policies (without `#[retry]`, one attempt).
-    async fn retrying<F, Fut>(&self, attempt: &mut F) -> Result<V, Fail<E>>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<V, E>>,
-    {
-        // What the last attempt that ran failed with: said again if the breaker opens under the
-        // retries, so the caller learns what is wrong and not only that the circuit is open.
-        let mut last_failure: Option<String> = None;
-        let mut retried = 0;
-        let retry = self.retry.unwrap_or(Retry::NEVER);
-        let wait = if self.blocking {
-            Wait::Thread
-        } else {
-            Wait::Timer
-        };
-        let result = retry
-            .drive(
-                |_| self.guarded(attempt()),
-                |fail, delay| {
-                    if !fail.retryable(self.when.retry) {
-                        return false;
-                    }
-                    self.retries.fetch_add(1, Ordering::Relaxed);
-                    retried += 1;
-                    let failure = fail.describe();
-                    tracing::debug!(target: "sturdy::retry", function = self.name,
-                        retry = retried, delay_ms = delay.as_secs_f64() * 1000.0,
-                        "retrying: {failure}");
-                    last_failure = Some(failure);
-                    true
-                },
-                wait,
-            )
-            .await;
-        match result {
-            Err(Fail::Policy(ToolError::CircuitOpen {
-                retry_after,
-                last_failure: None,
-            })) if last_failure.is_some() => Err(Fail::Policy(ToolError::CircuitOpen {
-                retry_after,
-                last_failure,
-            })),
-            result => result,
-        }
-    }
-
-    /// One attempt: `circuit_breaker → timeout → bulkhead → function`.
-    async fn guarded<Fut>(&self, call: Fut) -> Result<V, Fail<E>>
-    where
-        Fut: Future<Output = Result<V, E>>,
-    {
-        if self.breaker_shared {
-            if let Some(open) = self.shared_breaker_open().await {
-                return Err(Fail::Policy(open));
-            }
-        }
-        let permit = match self.breaker.as_deref().map(CircuitBreaker::try_acquire) {
-            Some(Err(open)) => return Err(Fail::Policy(open)),
-            Some(Ok(permit)) => Some(permit),
-            None => None,
-        };
-        let result = match self.timeout {
-            Some(limit) => tokio::time::timeout(limit, self.isolated(call))
-                .await
-                .unwrap_or(Err(Fail::Policy(ToolError::Timeout(limit)))),
-            None => self.isolated(call).await,
-        };
-        if let Some(p) = permit {
-            match &result {
-                Err(fail) if fail.trips(self.when.failure) => {
-                    p.failure();
-                    if self.breaker_shared {
-                        self.publish_if_open().await;
-                    }
-                }
-                _ => p.success(),
-            }
-        }
-        result
-    }
-
-    /// A shared breaker another replica (or this one) opened: the rejection, with the time
-    /// left. Boxed: only shared breakers pay for this future.
-    fn shared_breaker_open(&self) -> BoxFuture<'_, Option<ToolError>> {
-        Box::pin(async move {
-            #[cfg(feature = "redis")]
-            if let Some(store) = shared_store() {
-                let retry_after = store.breaker_open(self.name).await?;
-                return Some(ToolError::CircuitOpen {
-                    retry_after,
-                    last_failure: None,
-                });
-            }
-            None
-        })
-    }
-
-    /// After a failure: if this replica's breaker is now open, tells the others for its
-    /// recovery time.
-    fn publish_if_open(&self) -> BoxFuture<'_, ()> {
-        Box::pin(async move {
-            #[cfg(feature = "redis")]
-            if let (Some(store), Some(b)) = (shared_store(), self.breaker.as_deref()) {
-                if b.state() == CircuitState::Open {
-                    store.open_breaker(self.name, b.config().recovery).await;
-                }
-            }
-        })
-    }
-
-    async fn isolated<Fut>(&self, call: Fut) -> Result<V, Fail<E>>
-    where
-        Fut: Future<Output = Result<V, E>>,
-    {
-        let _slot = match &self.bulkhead {
-            Some(b) => Some(match b.try_acquire() {
-                Some(slot) => slot,
-                None if self.blocking => b.acquire_blocking().map_err(Fail::Policy)?,
-                // Full: wait (boxed, as the waiting future is large and rarely needed).
-                None => Box::pin(b.acquire()).await.map_err(Fail::Policy)?,
-            }),
-            None => None,
-        };
-        match AssertUnwindSafe(call).catch_unwind().await {
-            Ok(r) => r.map_err(Fail::Inner),
-            Err(payload) => Err(Fail::Panic(PanicPayload(Mutex::new(Some(payload))))),
-        }
-    }
 }
 
 impl<K, V, E> PolicyView for Policies<K, V, E>
@@ -594,38 +286,10 @@ where
     }
 }
 
-/// Whether rate limits are decided by the shared store: one is installed, and this call runs
-/// within a tokio runtime (its timeouts need one; a sync function called from plain code keeps
-/// the in-process limit).
-fn shared_limits() -> bool {
-    #[cfg(feature = "redis")]
-    {
-        shared_store().is_some()
-    }
-    #[cfg(not(feature = "redis"))]
-    {
-        false
-    }
-}
-
 /// The shared store, when one is installed and this call runs within a tokio runtime.
 #[cfg(feature = "redis")]
-fn shared_store() -> Option<&'static crate::shared::RedisStore> {
+pub(super) fn shared_store() -> Option<&'static crate::shared::RedisStore> {
     let store = crate::shared::store()?;
     tokio::runtime::Handle::try_current().ok()?;
     Some(store)
-}
-
-/// A hash of a cache key that every replica computes alike (the same binary, a hasher with fixed
-/// keys, 128 bits: two runs of SipHash with different salts), naming the value in the store.
-#[cfg(feature = "redis")]
-fn stable_hash<K: Hash>(key: &K) -> u128 {
-    use std::hash::{DefaultHasher, Hasher};
-    let half = |salt: u8| {
-        let mut h = DefaultHasher::new();
-        h.write_u8(salt);
-        key.hash(&mut h);
-        h.finish()
-    };
-    (u128::from(half(0)) << 64) | u128::from(half(1))
 }

@@ -9,9 +9,9 @@ mod common;
 use common::Client;
 use serde_json::json;
 use std::sync::atomic::{AtomicU64, Ordering};
-use sturdy::app_state::AppState;
 use sturdy::prelude::*;
 use sturdy::transport::stdio::StdioOptions;
+use sturdy::AppState;
 use sturdy::RegistryError;
 
 /// A counter shared by every call (what a pool or a client would be in a real server).

@@ -11,8 +11,8 @@ use common::Client;
 use serde_json::json;
 use std::cell::Cell;
 use std::time::{Duration, Instant};
+use sturdy::__private::SEEN_QUICK_BEFORE_INLINE;
 use sturdy::prelude::*;
-use sturdy::sync_calls::SEEN_QUICK_BEFORE_INLINE;
 
 thread_local! {
     /// Set on the thread of a current-thread runtime driving a server: a call that runs there

@@ -22,10 +22,10 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use sturdy::app_state::AppState;
 use sturdy::balancer::Strategy;
 use sturdy::remote::{HttpClient, Upstreams};
 use sturdy::resilience::{CircuitBreakerConfig, CircuitState, Retry};
+use sturdy::AppState;
 use sturdy::{Server, ServerInfo};
 use upstream::{Behaviour, Upstream};
 

@@ -20,7 +20,7 @@ use std::sync::Arc;
 /// mutex).
 ///
 /// ```
-/// use sturdy_runtime::app_state::{AppState, State};
+/// use sturdy_runtime::{AppState, State};
 ///
 /// struct Upstream {
 ///     base_url: String,

@@ -17,6 +17,7 @@ use std::fmt;
 /// The arguments of one call, already checked against the parameter list (unknown names rejected)
 /// with the defaults at hand for the absent ones.
 #[derive(Debug, Default)]
+#[doc(hidden)]
 pub struct Args<'a> {
     /// One entry per parameter the client gave (a name given twice: the last value counts, as
     /// when a JSON object is read into a map). At most one entry per parameter, so a hostile

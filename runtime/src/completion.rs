@@ -4,7 +4,7 @@
 //! `#[arg(complete = path::to_fn)]` (`fn(&str) -> Vec<String>`, given what was typed).
 
 /// At most this many values go back (the MCP limit); `total` and `hasMore` say what was left.
-pub const MAX_COMPLETIONS: usize = 100;
+pub(crate) const MAX_COMPLETIONS: usize = 100;
 
 /// Where the candidates of one argument come from.
 #[derive(Debug, Clone, Copy)]
@@ -28,7 +28,7 @@ impl Completer {
     /// The candidates for `typed`.
     ///
     /// ```
-    /// use sturdy_runtime::completion::Completer;
+    /// use sturdy_runtime::__private::Completer;
     /// let cities = Completer::Values(&["Paris", "Park City", "Lyon"]);
     /// assert_eq!(cities.complete("par").values, ["Paris", "Park City"]);
     /// ```

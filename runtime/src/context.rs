@@ -107,7 +107,7 @@ impl Context {
     /// taking state from a test.
     ///
     /// ```
-    /// use sturdy_runtime::{app_state::AppState, Context};
+    /// use sturdy_runtime::{AppState, Context};
     /// let mut state = AppState::new();
     /// state.insert(42_u32);
     /// let ctx = Context::detached().with_app_state(state.into());

@@ -8,13 +8,13 @@
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod app;
-pub mod app_state;
+mod app_state;
 pub mod balancer;
 pub mod batch;
-pub mod completion;
-pub mod content;
-pub mod context;
-pub mod error;
+mod completion;
+mod content;
+mod context;
+mod error;
 pub mod health;
 pub mod mcp;
 pub mod metrics;
@@ -24,9 +24,9 @@ pub mod registry;
 pub mod remote;
 pub mod resilience;
 pub mod resources;
-pub mod schema;
+mod schema;
 pub mod shared;
-pub mod sync_calls;
+mod sync_calls;
 pub mod transport;
 
 #[doc(hidden)]
@@ -43,7 +43,7 @@ mod switches;
 mod tool;
 
 pub use app::App;
-pub use app_state::State;
+pub use app_state::{AppState, State};
 pub use content::Content;
 pub use context::{Context, ElicitAction, Elicitation, Sampled};
 pub use error::ToolError;

@@ -50,6 +50,7 @@ impl From<Vec<Content>> for ToolOutput {
 }
 
 /// Result of one call of a tool.
+#[doc(hidden)]
 pub type CallOutcome = Result<ToolOutput, ToolError>;
 
 /// Type-level probe for autoref specialisation (see the module docs).

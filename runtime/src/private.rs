@@ -95,7 +95,7 @@ pub fn default_json<T: serde::Serialize>(value: T) -> serde_json::Value {
     serde_json::to_value(value).expect("a parameter default serialises to JSON")
 }
 
-pub use crate::sync_calls::{run_sync, SyncCalls};
+pub use crate::sync_calls::{run_sync, SyncCalls, SEEN_QUICK_BEFORE_INLINE, SLOW_CALL};
 
 /// An already-failed call (argument errors are found before the tool's future exists).
 pub fn failed(e: ToolError) -> CallFuture {

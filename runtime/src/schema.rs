@@ -189,7 +189,7 @@ pub(crate) fn merge_patch(target: &mut Value, patch: Value) {
 }
 
 /// The JSON Schema 2020-12 meta-schema, for tools that declare their dialect.
-pub const DIALECT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
+pub(crate) const DIALECT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
 
 /// Names the dialect at the root (`"$schema"`), for `#[tool(schema_dialect)]`.
 pub(crate) fn declare_dialect(schema: &mut Value) {
@@ -268,7 +268,7 @@ const SUBSCHEMA_LIST_KEYWORDS: &[&str] = &["anyOf", "oneOf", "allOf", "prefixIte
 /// else: it walks only the positions that hold subschemas, so values (`const`, `enum`, `default`,
 /// `examples`), annotations, references (`$ref`, `$anchor`, `$id`), composition (`allOf`, …),
 /// conditionals (`if`/`then`/`else`) and unknown keywords (`x-…`) reach the client as written.
-pub fn normalize(schema: &mut Value) {
+pub(crate) fn normalize(schema: &mut Value) {
     let Value::Object(obj) = schema else {
         // `true` and `false` are rewritten (or kept) by the parent, which knows the position.
         return;

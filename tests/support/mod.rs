@@ -59,14 +59,7 @@ pub fn build_example(name: &str) -> PathBuf {
     cmd.args(["build", "--example", name, "--target-dir"])
         .arg(target_dir())
         .current_dir(env!("CARGO_MANIFEST_DIR"));
-    // `cargo test` runs this test with the variables Cargo sets for a crate (`CARGO_MANIFEST_DIR`,
-    // `CARGO_PKG_NAME`, ...). Build scripts that track them (ring's does) would see them change
-    // between this build and the developer's own and rebuild, each time, half the dependency tree.
-    for (name, _) in std::env::vars_os() {
-        if name.to_str().is_some_and(is_crate_variable) {
-            cmd.env_remove(&name);
-        }
-    }
+    clear_crate_variables(&mut cmd);
     match profile.file_name().and_then(|n| n.to_str()) {
         Some("debug") | None => {}
         Some("release") => {
@@ -101,6 +94,18 @@ pub fn build_example(name: &str) -> PathBuf {
 }
 
 /// A variable Cargo sets for the crate it compiles or runs, as opposed to one configuring Cargo.
+/// Takes the variables Cargo sets for a crate out of `cmd`'s environment: `cargo test` runs a
+/// test with them (`CARGO_MANIFEST_DIR`, `CARGO_PKG_NAME`, ...), and build scripts that track
+/// them (ring's does) would see them change between a build a test starts and the developer's
+/// own, and rebuild, each time, half the dependency tree.
+pub fn clear_crate_variables(cmd: &mut Command) {
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(is_crate_variable) {
+            cmd.env_remove(&name);
+        }
+    }
+}
+
 fn is_crate_variable(name: &str) -> bool {
     name.starts_with("CARGO_PKG_")
         || name.starts_with("CARGO_BIN_")

@@ -51,6 +51,7 @@ impl PromptMessage {
              or a `Result` of one",
     note = "errors (`Result<_, E>`) need `E: std::fmt::Display`, e.g. `ToolError`"
 )]
+#[doc(hidden)]
 pub trait IntoPromptMessages {
     /// The messages, or why there are none.
     fn into_messages(self) -> Result<Vec<PromptMessage>, ToolError>;

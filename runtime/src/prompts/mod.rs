@@ -4,10 +4,12 @@
 mod def;
 mod message;
 
-pub use def::{
-    missing_prompt_arg, take_prompt_arg, GetFuture, GetOutcome, PromptArgDef, PromptDef,
-};
-pub use message::{IntoPromptMessages, PromptMessage};
+#[doc(hidden)]
+pub use def::{missing_prompt_arg, take_prompt_arg, GetFuture, GetOutcome};
+pub use def::{PromptArgDef, PromptDef};
+#[doc(hidden)]
+pub use message::IntoPromptMessages;
+pub use message::PromptMessage;
 
 use crate::completion::Completer;
 use crate::context::Context;

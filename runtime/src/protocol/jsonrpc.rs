@@ -58,7 +58,7 @@ impl RpcError {
 }
 
 /// `{"jsonrpc":"2.0","id":…,"result":…}`.
-pub fn result_response<R: serde::Serialize + ?Sized>(id: &Value, result: &R) -> Vec<u8> {
+pub(crate) fn result_response<R: serde::Serialize + ?Sized>(id: &Value, result: &R) -> Vec<u8> {
     let mut out = Vec::with_capacity(128);
     out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
     serde_json::to_writer(&mut out, id).expect("a JSON value serialises");
@@ -69,7 +69,7 @@ pub fn result_response<R: serde::Serialize + ?Sized>(id: &Value, result: &R) -> 
 }
 
 /// A result response whose result was serialised ahead of time (e.g. `tools/list` pages).
-pub fn raw_result_response(id: &Value, result: &RawValue) -> Vec<u8> {
+pub(crate) fn raw_result_response(id: &Value, result: &RawValue) -> Vec<u8> {
     let raw = result.get();
     let mut out = Vec::with_capacity(raw.len() + 48);
     out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
@@ -85,7 +85,7 @@ pub fn raw_result_response(id: &Value, result: &RawValue) -> Vec<u8> {
 /// invalid request: `null`, booleans and structures; numbers that are not integers or do not fit
 /// 64 bits (`1.5`, `1e400`, `2^70`: a `Value` would change them); strings a Rust `String` cannot
 /// hold (a lone surrogate escape such as `"\ud800"`).
-pub fn read_id(raw: &RawValue) -> Result<Value, RpcError> {
+pub(crate) fn read_id(raw: &RawValue) -> Result<Value, RpcError> {
     let text = raw.get();
     let invalid = |why: &str| RpcError::new(INVALID_REQUEST, format!("Invalid request: {why}"));
     match text.as_bytes().first() {
@@ -115,7 +115,7 @@ pub fn read_id(raw: &RawValue) -> Result<Value, RpcError> {
 
 /// The error response to a request whose id [`read_id`] refused: a string or a number is echoed
 /// exactly as the client wrote it (its raw JSON), anything else is left out.
-pub fn unreadable_id_response(raw: &RawValue, error: &RpcError) -> Vec<u8> {
+pub(crate) fn unreadable_id_response(raw: &RawValue, error: &RpcError) -> Vec<u8> {
     let text = raw.get();
     if !matches!(text.as_bytes().first(), Some(b'"' | b'-' | b'0'..=b'9')) {
         return error_response(None, error);
@@ -131,7 +131,7 @@ pub fn unreadable_id_response(raw: &RawValue, error: &RpcError) -> Vec<u8> {
 
 /// An error response. When the request's id could not be read the `id` member is left out: MCP's
 /// schemas allow that, while they reject the `null` id of plain JSON-RPC.
-pub fn error_response(id: Option<&Value>, error: &RpcError) -> Vec<u8> {
+pub(crate) fn error_response(id: Option<&Value>, error: &RpcError) -> Vec<u8> {
     let mut v = json!({ "jsonrpc": "2.0", "error": error.to_json() });
     if let Some(id) = id {
         v["id"] = id.clone();

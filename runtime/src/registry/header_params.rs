@@ -5,6 +5,7 @@ use crate::tool::ToolDef;
 
 /// One parameter whose value a 2026-07-28 client also sends as the header `Mcp-Param-{name}`.
 #[derive(Debug, Clone, PartialEq)]
+#[doc(hidden)]
 pub struct HeaderParam {
     /// The full header name, lower-cased (`mcp-param-region`): header names ignore case.
     pub header: String,

@@ -8,15 +8,19 @@ mod stats;
 
 pub use call_result::{CallResult, CACHE_META_KEY, ERROR_META_KEY};
 pub use error::RegistryError;
+#[doc(hidden)]
 pub use header_params::HeaderParam;
 pub use info::{ToolInfo, POLICIES_META_KEY};
 
 pub(crate) use stats::{ToolMetrics, KINDS};
 
 // What `#[tool]` submits lives a layer below (`tool`), so that schemas can read it too.
+#[doc(hidden)]
 pub use crate::output::CallOutcome;
 pub use crate::switches::{ListChanged, Switches, ToolSwitches, ToolsChanged};
-pub use crate::tool::{Annotations, Args, CallFuture, ParamDef, SchemaEdit, ToolDef};
+pub use crate::tool::{Annotations, ParamDef, ToolDef};
+#[doc(hidden)]
+pub use crate::tool::{Args, CallFuture, SchemaEdit};
 
 use crate::context::Context;
 use crate::error::ToolError;

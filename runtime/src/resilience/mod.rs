@@ -21,7 +21,9 @@ pub(crate) use call::{run_as_call, CallInfo, CALL};
 pub use circuit_breaker::{
     BreakerPermit, CircuitBreaker, CircuitBreakerConfig, CircuitState, CircuitStats, FailureRate,
 };
-pub use rate_limiter::{KeyHash, RateLimiter, RateLimiterStats};
+#[doc(hidden)]
+pub use rate_limiter::KeyHash;
+pub use rate_limiter::{RateLimiter, RateLimiterStats};
 pub use retry::Retry;
 #[cfg_attr(not(feature = "remote"), allow(unused_imports))]
 pub(crate) use retry::Wait;

@@ -83,6 +83,7 @@ impl Hasher for PreHashed {
 
 /// A key's hash, computed once by [`RateLimiter::hash`] and reusable for the same limiter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[doc(hidden)]
 pub struct KeyHash(u64);
 
 /// A snapshot of a limiter.

@@ -79,6 +79,7 @@ impl ResourceContents {
              `ResourceContents`, `Vec<ResourceContents>`, or a `Result` of one",
     note = "errors (`Result<_, E>`) need `E: std::fmt::Display`, e.g. `ToolError`"
 )]
+#[doc(hidden)]
 pub trait IntoResourceContents {
     /// The contents, or why there are none.
     fn into_contents(self) -> Result<Vec<ResourceContents>, ToolError>;

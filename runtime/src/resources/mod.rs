@@ -7,8 +7,12 @@ mod def;
 mod template;
 
 pub use crate::resource_updates::ResourceUpdates;
-pub use contents::{IntoResourceContents, ResourceContents};
-pub use def::{take_var, Address, CacheHint, ReadFuture, ReadOutcome, ResourceDef};
+#[doc(hidden)]
+pub use contents::IntoResourceContents;
+pub use contents::ResourceContents;
+#[doc(hidden)]
+pub use def::{take_var, ReadFuture, ReadOutcome};
+pub use def::{Address, CacheHint, ResourceDef};
 pub use template::UriTemplate;
 
 use crate::completion::Completer;

@@ -7,6 +7,7 @@ use serde::Serialize;
 use std::marker::PhantomData;
 
 /// Encodes and decodes values of one type for the shared store.
+#[doc(hidden)]
 pub struct ValueCodec<V> {
     encode: fn(&V) -> Option<Vec<u8>>,
     decode: fn(&[u8]) -> Option<V>,
@@ -45,6 +46,7 @@ impl<V> ValueCodec<V> {
 
 /// Asks, at compile time, whether `V` can be shared: `(&CodecProbe::<V>::new()).codec()` is a
 /// JSON codec when `V: Serialize + DeserializeOwned`, `None` otherwise (both traits in scope).
+#[doc(hidden)]
 pub struct CodecProbe<V>(PhantomData<fn() -> V>);
 
 impl<V> CodecProbe<V> {
@@ -56,6 +58,7 @@ impl<V> CodecProbe<V> {
 }
 
 /// The codec of a type that serialises and deserialises (preferred by method resolution).
+#[doc(hidden)]
 pub trait Serde<V> {
     /// `Some`: values of this type are shared.
     fn codec(&self) -> Option<ValueCodec<V>>;
@@ -68,6 +71,7 @@ impl<V: Serialize + DeserializeOwned> Serde<V> for CodecProbe<V> {
 }
 
 /// Any other type: cached in-process only.
+#[doc(hidden)]
 pub trait LocalOnly<V> {
     /// `None`: values of this type stay in the process.
     fn codec(&self) -> Option<ValueCodec<V>>;

@@ -29,6 +29,7 @@ mod redis_store;
 
 #[cfg(feature = "redis")]
 pub use cache::MAX_SHARED_VALUE_BYTES;
+#[doc(hidden)]
 pub use codec::{CodecProbe, LocalOnly, Serde, ValueCodec};
 #[cfg(feature = "redis")]
 pub use outage::SharedStats;

@@ -7,6 +7,7 @@
 use proc_macro::TokenStream;
 
 mod function;
+mod item;
 mod prompt;
 mod resilience;
 mod resource;

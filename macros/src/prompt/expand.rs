@@ -1,7 +1,7 @@
 //! Code generation for `#[prompt]`.
 
+use super::options::PromptOptions;
 use super::params::Param;
-use super::PromptOptions;
 use crate::syntax::doc::doc_text;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
@@ -9,25 +9,18 @@ use syn::spanned::Spanned;
 use syn::{ItemFn, ReturnType};
 
 pub(super) fn emit(options: &PromptOptions, params: &[Param], func: &ItemFn) -> TokenStream {
-    let p = match &options.krate {
-        Some(krate) => quote!(#krate::__private),
-        None => quote!(::sturdy::__private),
-    };
+    let p = options.common.private_path();
     let ident = &func.sig.ident;
-    let name = options
-        .name
-        .as_ref()
-        .map(|n| n.value())
-        .unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_owned());
-    let description = match &options.description {
+    let name = options.common.name_or(ident);
+    let description = match &options.common.description {
         Some(d) => quote!(#d),
         None => doc_text(&func.attrs),
     };
-    let title = match &options.title {
+    let title = match &options.common.title {
         Some(t) => quote!(::core::option::Option::Some(#t)),
         None => quote!(::core::option::Option::None),
     };
-    let disabled = options.disabled.unwrap_or(false);
+    let disabled = options.common.disabled.unwrap_or(false);
     let fail = quote! {
         return ::std::boxed::Box::pin(::core::future::ready(::core::result::Result::Err(e)))
     };
@@ -91,7 +84,8 @@ pub(super) fn emit(options: &PromptOptions, params: &[Param], func: &ItemFn) -> 
                 complete: #complete }
         });
     }
-    let invoke = crate::function::invoke(&p, &func.sig, &call_args, options.blocking.is_on());
+    let invoke =
+        crate::function::invoke(&p, &func.sig, &call_args, options.common.blocking.is_on());
     let out_span = match &func.sig.output {
         ReturnType::Default => func.sig.ident.span(),
         ReturnType::Type(_, ty) => ty.span(),

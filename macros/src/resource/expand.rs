@@ -1,7 +1,7 @@
 //! Code generation for `#[resource]`.
 
 use super::options::{Address, ResourceOptions};
-use super::Param;
+use super::params::Param;
 use crate::syntax::doc::doc_text;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
@@ -9,17 +9,10 @@ use syn::spanned::Spanned;
 use syn::{ItemFn, ReturnType};
 
 pub(super) fn emit(options: &ResourceOptions, params: &[Param], func: &ItemFn) -> TokenStream {
-    let p = match &options.krate {
-        Some(krate) => quote!(#krate::__private),
-        None => quote!(::sturdy::__private),
-    };
+    let p = options.common.private_path();
     let ident = &func.sig.ident;
-    let name = options
-        .name
-        .as_ref()
-        .map(|n| n.value())
-        .unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_owned());
-    let description = match &options.description {
+    let name = options.common.name_or(ident);
+    let description = match &options.common.description {
         Some(d) => quote!(#d),
         None => doc_text(&func.attrs),
     };
@@ -27,8 +20,8 @@ pub(super) fn emit(options: &ResourceOptions, params: &[Param], func: &ItemFn) -
         Some(s) => quote!(::core::option::Option::Some(#s)),
         None => quote!(::core::option::Option::None),
     };
-    let (title, mime_type) = (opt(&options.title), opt(&options.mime_type));
-    let disabled = options.disabled.unwrap_or(false);
+    let (title, mime_type) = (opt(&options.common.title), opt(&options.mime_type));
+    let disabled = options.common.disabled.unwrap_or(false);
     let cache = {
         let nanos = options.cache_ttl.map_or(0, |d| {
             u64::try_from(d.as_nanos()).expect("checked when parsed")
@@ -80,7 +73,8 @@ pub(super) fn emit(options: &ResourceOptions, params: &[Param], func: &ItemFn) -
             }
         }
     }
-    let invoke = crate::function::invoke(&p, &func.sig, &call_args, options.blocking.is_on());
+    let invoke =
+        crate::function::invoke(&p, &func.sig, &call_args, options.common.blocking.is_on());
     // Spanned at the return type: an unsuitable one is reported there.
     let out_span = match &func.sig.output {
         ReturnType::Default => func.sig.ident.span(),

@@ -1,163 +1,16 @@
 //! `#[resource]`: a function that returns the contents of a resource (a fixed URI) or of every
-//! URI a template expands to, registered at link time. Parse the options and the signature,
-//! check that parameters and template variables agree, then emit the registration.
+//! URI a template expands to, registered at link time. The options, the parameters (checked
+//! against the template's variables), then the registration.
 
 mod expand;
 mod options;
+mod params;
 
-use crate::function::{strip_arg_attrs, Requirements};
-use crate::state::StateParam;
-use crate::syntax::args::set_once;
-use crate::syntax::complete::CompleteSpec;
-use crate::syntax::types::is_context;
-use options::{Address, ResourceOptions};
 use proc_macro2::TokenStream;
-use quote::ToTokens;
-use syn::spanned::Spanned;
-use syn::{FnArg, Ident, ItemFn, Type};
 
-const REQUIREMENTS: Requirements = Requirements {
-    method: "#[resource] works on free functions, not methods: a resource cannot take `self`",
-    generic: "#[resource] functions cannot be generic: the registry needs one concrete signature",
-    variadic: "#[resource] functions cannot be variadic",
-    pattern: "#[resource] parameters must be plain names (they are the template's variables)",
-};
-
-/// One parameter: the injected `Context` or `State<T>`, or a template variable.
-pub(super) enum Param {
-    Context,
-    State(StateParam),
-    Var {
-        name: String,
-        ty: Box<Type>,
-        complete: Option<CompleteSpec>,
-    },
-}
-
-/// The registration, or on a mistake the error plus the function itself (so that the mistake
-/// is the only error and its callers still compile).
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let mut func = match syn::parse2::<syn::Item>(item.clone()) {
-        Ok(syn::Item::Fn(func)) => func,
-        other => {
-            let e = match other {
-                Err(e) => e,
-                Ok(other) => syn::Error::new(
-                    other.span(),
-                    "#[resource] applies to functions: put it on a free `fn`, sync or async",
-                ),
-            };
-            let mut out = e.into_compile_error();
-            out.extend(item);
-            return out;
-        }
-    };
-    let result = ResourceOptions::parse(attr).and_then(|options| {
-        options.blocking.check(&func.sig)?;
-        let params = params(&mut func, &options)?;
-        Ok(expand::emit(&options, &params, &func))
-    });
-    result.unwrap_or_else(|e| {
-        strip_arg_attrs(&mut func);
-        let mut out = e.into_compile_error();
-        func.to_tokens(&mut out);
-        out
+    crate::item::expand(attr, item, |options: &options::ResourceOptions, func| {
+        let params = params::analyse(func, options)?;
+        Ok(expand::emit(options, &params, func))
     })
-}
-
-/// The parameters, checked against the address: a fixed URI takes none but `Context`; a
-/// template takes exactly its variables, by name, in any order.
-fn params(func: &mut ItemFn, options: &ResourceOptions) -> syn::Result<Vec<Param>> {
-    let names: Vec<Ident> = REQUIREMENTS
-        .check(&func.sig)?
-        .into_iter()
-        .cloned()
-        .collect();
-    let variables = match &options.address {
-        Address::Template { variables, .. } => variables.clone(),
-        Address::Uri(_) => Vec::new(),
-    };
-    let mut params = Vec::new();
-    for (input, ident) in func.sig.inputs.iter_mut().zip(names) {
-        let FnArg::Typed(pt) = input else {
-            unreachable!("receivers were rejected")
-        };
-        let complete = take_complete(&mut pt.attrs)?;
-        if is_context(&pt.ty) {
-            params.push(Param::Context);
-            continue;
-        }
-        if let Some(state) = StateParam::of(&pt.ty) {
-            params.push(Param::State(state));
-            continue;
-        }
-        if let Type::Reference(r) = &*pt.ty {
-            return Err(syn::Error::new_spanned(
-                r,
-                "#[resource] parameters must be owned types (e.g. `String` instead of `&str`)",
-            ));
-        }
-        let name = ident.to_string().trim_start_matches("r#").to_owned();
-        if !variables.contains(&name) {
-            let msg = match &options.address {
-                Address::Uri(_) => format!(
-                    "a resource at a fixed `uri` takes no parameters (but `Context` and `State<T>`); for a family \
-                     of URIs write `template = \"…/{{{name}}}\"`"
-                ),
-                Address::Template { .. } => format!(
-                    "`{name}` is not a variable of the template: parameters are the template's \
-                     variables ({})",
-                    variables.join(", ")
-                ),
-            };
-            return Err(syn::Error::new(ident.span(), msg));
-        }
-        params.push(Param::Var {
-            name,
-            ty: pt.ty.clone(),
-            complete,
-        });
-    }
-    if let Address::Template { literal, .. } = &options.address {
-        for v in &variables {
-            let taken = params
-                .iter()
-                .any(|p| matches!(p, Param::Var { name, .. } if name == v));
-            if !taken {
-                return Err(syn::Error::new(
-                    literal.span(),
-                    format!("the template's variable `{v}` needs a parameter `{v}` (a `String`, or any `FromStr` type)"),
-                ));
-            }
-        }
-    }
-    Ok(params)
-}
-
-/// Removes `#[arg(complete = …)]` from a parameter and returns it (the only `#[arg]` option of a
-/// template variable).
-fn take_complete(attrs: &mut Vec<syn::Attribute>) -> syn::Result<Option<CompleteSpec>> {
-    let mut complete = None;
-    let mut result = Ok(());
-    attrs.retain(|a| {
-        if !a.path().is_ident("arg") {
-            return true;
-        }
-        if result.is_ok() {
-            result = a.parse_nested_meta(|meta| {
-                let path = meta.path.clone();
-                if path.is_ident("complete") {
-                    let value = CompleteSpec::parse(meta.value()?)?;
-                    set_once(&mut complete, value, &path)
-                } else {
-                    Err(meta.error(
-                        "the #[arg] option of a template variable is `complete` (its name is \
-                         the template's, its description the resource's)",
-                    ))
-                }
-            });
-        }
-        false
-    });
-    result.map(|()| complete)
 }

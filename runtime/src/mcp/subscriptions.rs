@@ -162,18 +162,56 @@ impl Server {
                  open; close one first"
             )));
         };
-        // What the server can send: list changes, and updates of resources it has (asked for by
-        // URI). Whatever else was asked is left out of the acknowledgement.
+        let agreed = self.agree(asked)?;
+        // Subscribed before the acknowledgement: nothing after it is missed.
+        let mut changes = ListChanges::new(self);
+        let mut updates = self.resources.updates().subscribe();
+        let ack = tagged(
+            id,
+            "notifications/subscriptions/acknowledged",
+            json!({ "notifications": agreed.acknowledgement() }),
+        );
+        if out.send(ack).await.is_err() {
+            return Ok(None);
+        }
+        loop {
+            let note = tokio::select! {
+                // Ends first: a change that comes with (or after) a cancellation is not sent.
+                biased;
+                _ = cancel.cancelled() => return Ok(None),
+                _ = out.closed() => return Ok(None),
+                // The connection is over, or the server stops: it ends with its result.
+                _ = session.ended() => break,
+                _ = self.closing.cancelled() => break,
+                change = changes.next() => match change {
+                    Some(list) if agreed.hears(list) => tagged(id, list.method(), json!({})),
+                    Some(_) => continue,
+                    None => break,
+                },
+                update = updates.recv() => match update {
+                    Ok(uri) if agreed.watched.iter().any(|w| **w == *uri) => {
+                        resource_updated(&uri, Some(id))
+                    }
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(broadcast::error::RecvError::Closed) => break,
+                },
+            };
+            if out.send(note).await.is_err() {
+                return Ok(None);
+            }
+        }
+        Ok(Some(json!({
+            "_meta": {
+                META_SUBSCRIPTION_ID: id,
+                version::META_SERVER_INFO: { "name": self.info.name, "version": self.info.version },
+            },
+        })))
+    }
+
+    /// What the server can send of what was `asked`: list changes of the lists it has, and
+    /// updates of resources it has (asked for by URI). Whatever else was asked is left out.
+    fn agree(&self, asked: &Map<String, Value>) -> Result<Agreed, RpcError> {
         let wants = |kind: &str| asked.get(kind) == Some(&Value::Bool(true));
-        let tools = wants("toolsListChanged");
-        // Lists the server has (its capabilities name them).
-        let resource_list = wants("resourcesListChanged") && !self.resources.is_empty();
-        let prompt_list = wants("promptsListChanged") && !self.prompts.is_empty();
-        let heard = |list: List| match list {
-            List::Tools => tools,
-            List::Resources => resource_list,
-            List::Prompts => prompt_list,
-        };
         let watched: Vec<String> = match asked.get("resourceSubscriptions") {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(uris)) => uris
@@ -185,69 +223,12 @@ impl Server {
                 .collect(),
             Some(_) => return Err(invalid("resourceSubscriptions must be a list of URIs")),
         };
-        let mut agreed = json!({});
-        for (kind, wanted) in [
-            ("toolsListChanged", tools),
-            ("resourcesListChanged", resource_list),
-            ("promptsListChanged", prompt_list),
-        ] {
-            if wanted {
-                agreed[kind] = json!(true);
-            }
-        }
-        if !watched.is_empty() {
-            agreed["resourceSubscriptions"] = json!(watched);
-        }
-        let tagged = |method: &str, mut params: Value| {
-            params["_meta"] = json!({ META_SUBSCRIPTION_ID: id });
-            serde_json::to_vec(&json!({ "jsonrpc": "2.0", "method": method, "params": params }))
-                .expect("notifications serialise")
-        };
-        // Subscribed before the acknowledgement: nothing after it is missed.
-        let mut changes = ListChanges::new(self);
-        let mut updates = self.resources.updates().subscribe();
-        let ack = tagged(
-            "notifications/subscriptions/acknowledged",
-            json!({ "notifications": agreed }),
-        );
-        if out.send(ack).await.is_err() {
-            return Ok(None);
-        }
-        loop {
-            tokio::select! {
-                // Ends first: a change that comes with (or after) a cancellation is not sent.
-                biased;
-                _ = cancel.cancelled() => return Ok(None),
-                _ = out.closed() => return Ok(None),
-                // The connection is over, or the server stops: it ends with its result.
-                _ = session.ended() => break,
-                _ = self.closing.cancelled() => break,
-                change = changes.next() => match change {
-                    Some(list) if heard(list) => {
-                        if out.send(tagged(list.method(), json!({}))).await.is_err() {
-                            return Ok(None);
-                        }
-                    }
-                    Some(_) => {}
-                    None => break,
-                },
-                update = updates.recv() => match update {
-                    Ok(uri) if watched.iter().any(|w| **w == *uri) => {
-                        if out.send(resource_updated(&uri, Some(id))).await.is_err() {
-                            return Ok(None);
-                        }
-                    }
-                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
-                    Err(broadcast::error::RecvError::Closed) => break,
-                },
-            }
-        }
-        Ok(Some(json!({
-            "_meta": {
-                META_SUBSCRIPTION_ID: id,
-                version::META_SERVER_INFO: { "name": self.info.name, "version": self.info.version },
-            },
-        })))
+        Ok(Agreed {
+            tools: wants("toolsListChanged"),
+            resources: wants("resourcesListChanged") && !self.resources.is_empty(),
+            prompts: wants("promptsListChanged") && !self.prompts.is_empty(),
+            watched,
+        })
     }
 
     /// After a 2025 `initialize` on a connection with its own channel (stdio): forwards each
@@ -303,6 +284,51 @@ impl Server {
             }
         }
     }
+}
+
+/// What a listen stream agreed to carry.
+struct Agreed {
+    tools: bool,
+    resources: bool,
+    prompts: bool,
+    /// The resources whose updates it carries.
+    watched: Vec<String>,
+}
+
+impl Agreed {
+    /// Whether the stream carries the changes of `list`.
+    fn hears(&self, list: List) -> bool {
+        match list {
+            List::Tools => self.tools,
+            List::Resources => self.resources,
+            List::Prompts => self.prompts,
+        }
+    }
+
+    /// The `notifications` of the acknowledgement.
+    fn acknowledgement(&self) -> Value {
+        let mut agreed = json!({});
+        for (kind, wanted) in [
+            ("toolsListChanged", self.tools),
+            ("resourcesListChanged", self.resources),
+            ("promptsListChanged", self.prompts),
+        ] {
+            if wanted {
+                agreed[kind] = json!(true);
+            }
+        }
+        if !self.watched.is_empty() {
+            agreed["resourceSubscriptions"] = json!(self.watched);
+        }
+        agreed
+    }
+}
+
+/// A notification on the listen stream `id`, tagged with it.
+fn tagged(id: &Value, method: &str, mut params: Value) -> Vec<u8> {
+    params["_meta"] = json!({ META_SUBSCRIPTION_ID: id });
+    serde_json::to_vec(&json!({ "jsonrpc": "2.0", "method": method, "params": params }))
+        .expect("notifications serialise")
 }
 
 /// `notifications/resources/updated` for `uri`, tagged with a listen stream's id when given.

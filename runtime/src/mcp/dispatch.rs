@@ -109,9 +109,13 @@ impl Server {
                     .ok_or_else(|| invalid_params("Invalid cursor"))?;
                 return Ok(Some(jsonrpc::raw_result_response(id, page)));
             }
-            Method::ResourcesRead => self.read_resource(session, version, &params).await?,
+            // Boxed, as every handler but the tool call's: the route's future is as large as
+            // its largest handler's, and every call moves it.
+            Method::ResourcesRead => {
+                Box::pin(self.read_resource(session, version, &params)).await?
+            }
             Method::PromptsGet => {
-                let result = self.get_prompt(session, version, &params).await?;
+                let result = Box::pin(self.get_prompt(session, version, &params)).await?;
                 return Ok(Some(jsonrpc::raw_result_response(id, &result)));
             }
             Method::CompletionComplete => self.complete(&params)?,
@@ -138,7 +142,7 @@ impl Server {
             }
             Method::SubscriptionsListen => {
                 let cancel = session.track(id);
-                let result = self.listen(session, id, &params, notify, cancel).await;
+                let result = Box::pin(self.listen(session, id, &params, notify, cancel)).await;
                 session.untrack(id);
                 match result? {
                     Some(r) => r,

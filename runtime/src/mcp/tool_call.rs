@@ -92,7 +92,8 @@ impl Server {
             // nor draws select!'s random start.
             tokio::select! {
                 biased;
-                answer = self.in_rounds(session, name, &params, relay, notify, run) => Some(
+                // Boxed: a call in rounds is rare, and its future would make every call's large.
+                answer = Box::pin(self.in_rounds(session, name, &params, relay, notify, run)) => Some(
                     answer.map(|r| jsonrpc::raw_result_response(id, &r)),
                 ),
                 _ = cancel.cancelled() => None,

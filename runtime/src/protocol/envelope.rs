@@ -39,7 +39,8 @@ impl<'a> Envelope<'a> {
             "Invalid request: expected a JSON-RPC object (batches are not part of MCP)";
         // A derived struct also reads from an array: only an object is a message.
         let is_object = message.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-        match serde_json::from_slice::<Envelope>(message) {
+        let text = utf8(message)?;
+        match serde_json::from_str::<Envelope>(text) {
             Ok(envelope) if is_object => Ok(envelope),
             Ok(_) => Err(RpcError::new(jsonrpc::INVALID_REQUEST, NOT_AN_OBJECT)),
             Err(e) if e.is_data() && is_object => Err(RpcError::new(
@@ -74,7 +75,8 @@ impl<'a> Envelope<'a> {
         message: &'a [u8],
     ) -> Result<(Self, Option<RequestParams<'a>>), RpcError> {
         if message.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
-            if let Ok(m) = serde_json::from_slice::<WithParams>(message) {
+            let text = utf8(message)?;
+            if let Ok(m) = serde_json::from_str::<WithParams>(text) {
                 let envelope = Envelope {
                     jsonrpc: m.jsonrpc,
                     id: m.id,
@@ -88,6 +90,17 @@ impl<'a> Envelope<'a> {
         }
         Self::read(message).map(|envelope| (envelope, None))
     }
+}
+
+/// The message as text, checked once: JSON is UTF-8, and every member then read from it (raw
+/// values, strings) is borrowed without being checked again, as it would be from bytes.
+fn utf8(message: &[u8]) -> Result<&str, RpcError> {
+    std::str::from_utf8(message).map_err(|e| {
+        RpcError::new(
+            jsonrpc::PARSE_ERROR,
+            format!("Parse error: the message is not UTF-8 ({e})"),
+        )
+    })
 }
 
 /// An [`Envelope`] whose params are read as it is.

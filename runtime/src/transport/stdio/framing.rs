@@ -31,7 +31,7 @@ impl LineSplitter {
 
     /// Feeds buffered input. On `Partial` the caller consumes the whole buffer and refills.
     pub(super) fn feed(&mut self, buf: &[u8], line: &mut Vec<u8>) -> Fed {
-        let (chunk, found) = match buf.iter().position(|&b| b == b'\n') {
+        let (chunk, found) = match memchr::memchr(b'\n', buf) {
             Some(i) => (&buf[..i], true),
             None => (buf, false),
         };

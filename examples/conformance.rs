@@ -1,9 +1,9 @@
 //! The fixture tools of the official MCP conformance suite (`@modelcontextprotocol/conformance`,
 //! server scenarios `tools-*` and `json-schema-2020-12`), with the names, arguments and results the
 //! scenarios expect. Run it with `cargo run --example conformance` (stdio) or `cargo run --example
-//! conformance -- --http 127.0.0.1:8000` (what the suite tests; see tests/conformance_http.rs).
+//! conformance -- --http 127.0.0.1:8000` (what the suite tests; see tests/it/conformance_http.rs).
 //!
-//! `test_reconnection` needs the server to cut its SSE responses: tests/conformance_http.rs runs
+//! `test_reconnection` needs the server to cut its SSE responses: tests/it/conformance_http.rs runs
 //! this server with `STURDY_SSE_CLOSE_AFTER` shorter than that tool takes.
 
 use schemars::JsonSchema;

@@ -3,7 +3,7 @@
 //! success result must validate against the `outputSchema` sent.
 //!
 //! Each `echo_*` tool returns its `value` unchanged, or fails with a tool error when `fail` is
-//! true (error results must not contradict the `outputSchema` either). `tests/type_torture.rs`
+//! true (error results must not contradict the `outputSchema` either). `tests/it/type_torture.rs`
 //! validates `tools/list` against the official schemas of each MCP revision and drives every tool
 //! with the official TypeScript and Python SDK clients; `tests/type_torture/cases.json` holds the
 //! arguments it sends and the results it expects.

@@ -2,13 +2,7 @@
 //! binary spoken to over its stdin/stdout, calling a local flaky HTTP server. Each test has its own
 //! server process (policy state lives in the process) and its own HTTP server.
 
-#[path = "../common/mod.rs"]
-mod common;
-#[path = "../example_client/mod.rs"]
-mod example_client;
-#[path = "../support/mod.rs"]
-mod support;
-
+use crate::{example_client, support};
 mod cached;
 mod library;
 mod rate_limited;

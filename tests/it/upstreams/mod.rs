@@ -2,13 +2,7 @@
 //! through the example server's `load_balanced_request`, `async_batch_requests` and
 //! `async_parallel_processing` tools (the built binary over stdio).
 
-#[path = "../common/mod.rs"]
-mod common;
-#[path = "../example_client/mod.rs"]
-mod example_client;
-#[path = "../support/mod.rs"]
-mod support;
-#[path = "../upstream/mod.rs"]
+use crate::{common, example_client, support};
 mod upstream;
 
 mod example_balanced;

@@ -1,11 +1,10 @@
 //! The example server as a user runs it: a real process, real stdin/stdout pipes.
 
+use crate::support;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-
-mod support;
 
 fn example(name: &str) -> PathBuf {
     support::build_example(name)

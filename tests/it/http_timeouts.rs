@@ -3,9 +3,7 @@
 //! before any body byte is read; SIGTERM ends the process within its grace period even while a
 //! request is half-sent.
 
-mod common;
-mod support;
-
+use crate::{common, support};
 use common::http::TestServer;
 use std::time::{Duration, Instant};
 use sturdy::transport::http::{BearerToken, HttpOptions};

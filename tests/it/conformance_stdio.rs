@@ -2,9 +2,7 @@
 //! sees it, over stdio instead of Streamable HTTP: a real process, newline-delimited JSON-RPC, and
 //! the checks of the suite's `tools-*` scenarios (plus the exact results they document).
 
-mod common;
-mod support;
-
+use crate::{common, support};
 use common::RpcClient;
 use serde_json::{json, Value};
 use std::path::PathBuf;

@@ -8,8 +8,7 @@
 //! `npm` on `PATH`), into `$CONFORMANCE_HOME` when set, else into `<target>/mcp-conformance/`, and
 //! reuses them afterwards. Without npm or registry access this test fails; it never skips.
 
-mod support;
-
+use crate::support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -11,8 +11,7 @@
 //! `tests/python/sdk_client.py`. Needs `python3` (with `venv` and `pip`): without it these tests
 //! fail, they never skip.
 
-mod support;
-
+use crate::support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;

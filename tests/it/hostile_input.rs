@@ -3,9 +3,7 @@
 //! serving, and nothing panics. Each case here once killed a stdio server or panicked an HTTP
 //! handler.
 
-mod common;
-mod support;
-
+use crate::{common, support};
 use common::http::{mcp_headers, open_session, with_session, TestServer};
 use common::{parse_with_raw_id, raw_id};
 use serde_json::json;

@@ -2,8 +2,7 @@
 //! prints one table per phase): local upstreams fail, hang and recover, and the tables and the
 //! closing summary show what the tools did.
 
-mod support;
-
+use crate::support;
 use std::process::Command;
 use std::time::Duration;
 

@@ -7,8 +7,7 @@
 //! then changes (it must hear `notifications/resources/updated`). The checks live in
 //! `tests/ts/sdk_client.mjs` (`--example`).
 
-mod support;
-
+use crate::support;
 use std::ffi::OsStr;
 use std::time::Duration;
 use support::{run, HttpServer};

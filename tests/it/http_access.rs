@@ -4,9 +4,7 @@
 //! token like `/mcp`; the bearer scheme is case-insensitive; several tokens name several
 //! principals, configured in code or from the environment.
 
-mod common;
-mod support;
-
+use crate::{common, support};
 use common::http::{tokens_for, TestServer};
 use std::time::Duration;
 use sturdy::transport::http::HttpOptions;

@@ -6,10 +6,7 @@
 //! The calls and their expected results are `tests/type_torture/cases.json`, shared by this file
 //! and the client scripts (`tests/ts/sdk_client.mjs`, `tests/python/sdk_client.py --cases`).
 
-mod common;
-mod example_client;
-mod support;
-
+use crate::{example_client, support};
 use example_client::ToolServer;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;

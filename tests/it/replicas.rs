@@ -5,10 +5,7 @@
 //! type in Redis (a logged fallback, never a panic); Redis over TLS with a private CA and client
 //! certificates; a Redis Cluster.
 
-#[path = "common/mod.rs"]
-mod common;
-mod support;
-
+use crate::{common, support};
 use common::http::{json_of, post, stateless_headers, stateless_meta};
 use serde_json::json;
 use std::time::{Duration, Instant};

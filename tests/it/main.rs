@@ -1,0 +1,29 @@
+//! The integration tests that need no binary of their own, as modules of one test binary: each
+//! integration test binary links the whole stack, so one binary links once. Tests that must
+//! stand alone keep their own: the ones whose `#[tool]`s, resources or prompts would meet in one
+//! registry, trybuild's, and those that need process-wide settings of their own.
+
+#[path = "../common/mod.rs"]
+mod common;
+#[path = "../example_client/mod.rs"]
+mod example_client;
+#[path = "../support/mod.rs"]
+mod support;
+
+mod batch;
+mod conformance_http;
+mod conformance_stdio;
+mod demo;
+mod example_server;
+mod hostile_input;
+mod http_access;
+mod http_timeouts;
+mod load_balancer;
+mod patterns_http;
+mod python_sdk;
+mod replicas;
+mod resilience;
+mod ts_sdk;
+mod type_torture;
+#[cfg(feature = "remote")]
+mod upstreams;

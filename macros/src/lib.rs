@@ -20,7 +20,7 @@ mod tool;
 /// Options: `name = "…"`, `description = "…"` (default: the doc comment), `title = "…"`, and the
 /// annotation flags `read_only`, `destructive`, `idempotent`, `open_world` (or `flag = bool`).
 /// `blocking` keeps a sync tool's calls on tokio's blocking pool (otherwise they run inline once
-/// seen quick: `sturdy_runtime::sync_calls`). `def = NAME` emits the definition as `static NAME: ToolDef` instead of registering it, for
+/// seen quick). `def = NAME` emits the definition as `static NAME: ToolDef` instead of registering it, for
 /// tools a program adds itself (`Registry::from_inventory_and([&NAME])`); `crate = path` names
 /// the `sturdy` crate when it is not `::sturdy` (the runtime's own tools use `crate = crate`).
 /// Parameters may carry `#[arg(description = "…", default = <expr>, rename = "…")]`; a parameter of
@@ -63,8 +63,10 @@ fn resilience(kind: resilience::Kind, attr: TokenStream, item: TokenStream) -> T
 /// through after `recovery`: `#[circuit_breaker(threshold = 5, recovery = 60, half_open = 1)]`.
 ///
 /// The resilience attributes compose in a fixed order whatever their order in the source:
-/// `rate_limited → cached → retry → circuit_breaker → timeout → bulkhead → function`. They need
-/// an `async fn` returning `Result<T, E>` with `E: From<sturdy::ToolError>`.
+/// `rate_limited → cached → retry → circuit_breaker → timeout → bulkhead → function`. They take
+/// a function, sync or async (`#[timeout]`: async only), returning `Result<T, E>` with
+/// `E: From<sturdy::ToolError>`, through which rejections come back; `#[cached]` alone, which
+/// rejects nothing, also takes a function returning a plain value.
 #[proc_macro_attribute]
 pub fn circuit_breaker(attr: TokenStream, item: TokenStream) -> TokenStream {
     resilience(resilience::Kind::CircuitBreaker, attr, item)

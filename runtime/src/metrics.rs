@@ -57,23 +57,33 @@ pub fn watch_instances(
 /// ```
 pub fn render(registry: &Registry) -> String {
     let mut out = String::new();
+    render_tools(&mut out, registry);
+    render_policies(&mut out);
+    render_instances(&mut out);
+    #[cfg(feature = "redis")]
+    render_shared(&mut out);
+    out
+}
+
+/// Per tool: calls, errors by kind, time spent.
+fn render_tools(out: &mut String, registry: &Registry) {
     let tools: Vec<(&str, &ToolMetrics)> = registry.metrics().collect();
     family(
-        &mut out,
+        out,
         "sturdy_tool_calls_total",
         "counter",
         "Tool calls that ended.",
     );
     for (tool, m) in &tools {
         sample(
-            &mut out,
+            out,
             "sturdy_tool_calls_total",
             &[("tool", tool)],
             m.calls.load(Ordering::Relaxed),
         );
     }
     family(
-        &mut out,
+        out,
         "sturdy_tool_errors_total",
         "counter",
         "Tool calls that ended in an error, by kind.",
@@ -83,7 +93,7 @@ pub fn render(registry: &Registry) -> String {
             let n = n.load(Ordering::Relaxed);
             if n > 0 {
                 sample(
-                    &mut out,
+                    out,
                     "sturdy_tool_errors_total",
                     &[("tool", tool), ("kind", kind)],
                     n,
@@ -92,7 +102,7 @@ pub fn render(registry: &Registry) -> String {
         }
     }
     family(
-        &mut out,
+        out,
         "sturdy_tool_call_seconds_total",
         "counter",
         "Time spent in tool calls.",
@@ -100,17 +110,20 @@ pub fn render(registry: &Registry) -> String {
     for (tool, m) in &tools {
         let seconds = m.micros.load(Ordering::Relaxed) as f64 / 1e6;
         sample(
-            &mut out,
+            out,
             "sturdy_tool_call_seconds_total",
             &[("tool", tool)],
             seconds,
         );
     }
+}
 
+/// Per function with resilience attributes: the breaker's state and the policies' counters.
+fn render_policies(out: &mut String) {
     // Policies exist once their function has run.
     let policies = resilience::policies();
     family(
-        &mut out,
+        out,
         "sturdy_circuit_state",
         "gauge",
         "Circuit breaker state: 0 closed, 1 half-open, 2 open.",
@@ -123,7 +136,7 @@ pub fn render(registry: &Registry) -> String {
                 CircuitState::Open => 2,
             };
             sample(
-                &mut out,
+                out,
                 "sturdy_circuit_state",
                 &[("function", p.name())],
                 state,
@@ -159,21 +172,17 @@ pub fn render(registry: &Registry) -> String {
     ];
     let stats: Vec<(&str, Value)> = policies.iter().map(|p| (p.name(), p.stats())).collect();
     for (name, help, path) in counters {
-        family(&mut out, name, "counter", help);
+        family(out, name, "counter", help);
         for (function, s) in &stats {
             if let Some(n) = path
                 .iter()
                 .try_fold(s, |v, k| v.get(k))
                 .and_then(Value::as_u64)
             {
-                sample(&mut out, name, &[("function", function)], n);
+                sample(out, name, &[("function", function)], n);
             }
         }
     }
-    render_instances(&mut out);
-    #[cfg(feature = "redis")]
-    render_shared(&mut out);
-    out
 }
 
 /// The shared store's state, when one is installed (`crate::shared`).

@@ -21,69 +21,12 @@ pub(super) fn emit(options: &PromptOptions, params: &[Param], func: &ItemFn) -> 
         None => quote!(::core::option::Option::None),
     };
     let disabled = options.common.disabled.unwrap_or(false);
-    let fail = quote! {
-        return ::std::boxed::Box::pin(::core::future::ready(::core::result::Result::Err(e)))
-    };
-    let mut extract = Vec::new();
-    let mut call_args = Vec::new();
-    let mut arg_defs = Vec::new();
-    let mut inject = Vec::new();
-    for (i, param) in params.iter().enumerate() {
-        let arg = match param {
-            Param::Context => {
-                call_args.push(quote!(__sturdy_ctx.clone()));
-                continue;
-            }
-            Param::State(state) => {
-                let var = format_ident!("__sturdy_state{}", i);
-                inject.push(state.take(&p, ident, &var, &fail));
-                call_args.push(quote!(#var));
-                continue;
-            }
-            Param::Arg(arg) => arg,
-        };
-        let var = format_ident!("__sturdy_arg{}", i);
-        let (parsed, wire) = (&arg.parsed, &arg.wire_name);
-        let take = quote_spanned! {parsed.span()=>
-            #p::take_prompt_arg::<#parsed>(&mut __sturdy_args, #wire)
-        };
-        extract.push(if arg.required {
-            quote! {
-                let #var = match #take {
-                    ::core::result::Result::Ok(::core::option::Option::Some(v)) => v,
-                    ::core::result::Result::Ok(::core::option::Option::None) => {
-                        let e = #p::missing_prompt_arg(#wire);
-                        #fail
-                    }
-                    ::core::result::Result::Err(e) => { #fail }
-                };
-            }
-        } else {
-            quote! {
-                let #var = match #take {
-                    ::core::result::Result::Ok(v) => v,
-                    ::core::result::Result::Err(e) => { #fail }
-                };
-            }
-        });
-        call_args.push(quote!(#var));
-        let description = match &arg.description {
-            Some(d) => quote!(::core::option::Option::Some(#d)),
-            None => quote!(::core::option::Option::None),
-        };
-        let required = arg.required;
-        let complete = match &arg.complete {
-            Some(c) => {
-                let c = c.completer(&p);
-                quote!(::core::option::Option::Some(#c))
-            }
-            None => quote!(::core::option::Option::None),
-        };
-        arg_defs.push(quote! {
-            #p::PromptArgDef { name: #wire, description: #description, required: #required,
-                complete: #complete }
-        });
-    }
+    let Parts {
+        extract,
+        inject,
+        call_args,
+        arg_defs,
+    } = parts(&p, ident, params);
     let invoke =
         crate::function::invoke(&p, &func.sig, &call_args, options.common.blocking.is_on());
     let out_span = match &func.sig.output {
@@ -145,4 +88,83 @@ pub(super) fn emit(options: &PromptOptions, params: &[Param], func: &ItemFn) -> 
             }
         };
     }
+}
+
+/// What the parameters contribute: each argument taken out of what the client sent and parsed
+/// into its parameter's type (spanned there), with its `PromptArgDef`; `Context` and `State<T>`
+/// injected.
+struct Parts {
+    extract: Vec<TokenStream>,
+    inject: Vec<TokenStream>,
+    call_args: Vec<TokenStream>,
+    arg_defs: Vec<TokenStream>,
+}
+
+fn parts(p: &TokenStream, ident: &syn::Ident, params: &[Param]) -> Parts {
+    let mut parts = Parts {
+        extract: Vec::new(),
+        inject: Vec::new(),
+        call_args: Vec::new(),
+        arg_defs: Vec::new(),
+    };
+    let fail = quote! {
+        return ::std::boxed::Box::pin(::core::future::ready(::core::result::Result::Err(e)))
+    };
+    for (i, param) in params.iter().enumerate() {
+        let arg = match param {
+            Param::Context => {
+                parts.call_args.push(quote!(__sturdy_ctx.clone()));
+                continue;
+            }
+            Param::State(state) => {
+                let var = format_ident!("__sturdy_state{}", i);
+                parts.inject.push(state.take(p, ident, &var, &fail));
+                parts.call_args.push(quote!(#var));
+                continue;
+            }
+            Param::Arg(arg) => arg,
+        };
+        let var = format_ident!("__sturdy_arg{}", i);
+        let (parsed, wire) = (&arg.parsed, &arg.wire_name);
+        let take = quote_spanned! {parsed.span()=>
+            #p::take_prompt_arg::<#parsed>(&mut __sturdy_args, #wire)
+        };
+        parts.extract.push(if arg.required {
+            quote! {
+                let #var = match #take {
+                    ::core::result::Result::Ok(::core::option::Option::Some(v)) => v,
+                    ::core::result::Result::Ok(::core::option::Option::None) => {
+                        let e = #p::missing_prompt_arg(#wire);
+                        #fail
+                    }
+                    ::core::result::Result::Err(e) => { #fail }
+                };
+            }
+        } else {
+            quote! {
+                let #var = match #take {
+                    ::core::result::Result::Ok(v) => v,
+                    ::core::result::Result::Err(e) => { #fail }
+                };
+            }
+        });
+        parts.call_args.push(quote!(#var));
+        let description = match &arg.description {
+            Some(d) => quote!(::core::option::Option::Some(#d)),
+            None => quote!(::core::option::Option::None),
+        };
+        let required = arg.required;
+        let complete = match &arg.complete {
+            Some(c) => {
+                let c = c.completer(p);
+                quote!(::core::option::Option::Some(#c))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        parts.arg_defs.push(quote! {
+            #p::PromptArgDef { name: #wire, description: #description, required: #required,
+                complete: #complete }
+        });
+    }
+    parts
 }

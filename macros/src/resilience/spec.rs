@@ -9,7 +9,38 @@ use syn::spanned::Spanned;
 
 /// `p` is the path to the runtime's `__private` module.
 pub(super) fn policy_spec(policies: &Policies, p: &TokenStream, blocking: bool) -> TokenStream {
-    let rate_limit = optional(policies.rate_limited.as_ref().map(|r| {
+    let rate_limit = rate_limit(policies, p);
+    let cache = cache(policies, p);
+    let retry = retry(policies, p);
+    let circuit_breaker = circuit_breaker(policies, p);
+    let breaker_when = policies
+        .circuit_breaker
+        .as_ref()
+        .is_some_and(|b| b.args.when.is_some());
+    let breaker_shared = policies
+        .circuit_breaker
+        .as_ref()
+        .is_some_and(|b| b.args.shared);
+    let timeout = optional(
+        policies
+            .timeout
+            .as_ref()
+            .and_then(|t| t.args.after)
+            .map(duration),
+    );
+    let bulkhead = bulkhead(policies, p);
+    quote! {
+        #p::PolicySpec {
+            rate_limit: #rate_limit, cache: #cache, retry: #retry,
+            circuit_breaker: #circuit_breaker, breaker_when: #breaker_when,
+            breaker_shared: #breaker_shared, timeout: #timeout,
+            bulkhead: #bulkhead, blocking: #blocking,
+        }
+    }
+}
+
+fn rate_limit(policies: &Policies, p: &TokenStream) -> TokenStream {
+    optional(policies.rate_limited.as_ref().map(|r| {
         let r = &r.args;
         let calls = r
             .calls
@@ -26,8 +57,11 @@ pub(super) fn policy_spec(policies: &Policies, p: &TokenStream, blocking: bool) 
             }
         };
         quote!(#p::RateSpec { limit: #calls, window: #window, key: #key })
-    }));
-    let cache = optional(policies.cached.as_ref().map(|c| {
+    }))
+}
+
+fn cache(policies: &Policies, p: &TokenStream) -> TokenStream {
+    optional(policies.cached.as_ref().map(|c| {
         let fields = fields(
             [
                 ("ttl", c.args.ttl.map(duration)),
@@ -36,8 +70,11 @@ pub(super) fn policy_spec(policies: &Policies, p: &TokenStream, blocking: bool) 
             quote!(#p::CacheSpec::DEFAULT),
         );
         quote!(#p::CacheSpec { #fields })
-    }));
-    let retry = optional(policies.retry.as_ref().map(|r| {
+    }))
+}
+
+fn retry(policies: &Policies, p: &TokenStream) -> TokenStream {
+    optional(policies.retry.as_ref().map(|r| {
         let r = &r.args;
         let fields = fields(
             [
@@ -50,8 +87,11 @@ pub(super) fn policy_spec(policies: &Policies, p: &TokenStream, blocking: bool) 
         );
         let when = r.when.is_some();
         quote!(#p::RetrySpec { retry: #p::Retry { #fields }, when: #when })
-    }));
-    let circuit_breaker = optional(policies.circuit_breaker.as_ref().map(|b| {
+    }))
+}
+
+fn circuit_breaker(policies: &Policies, p: &TokenStream) -> TokenStream {
+    optional(policies.circuit_breaker.as_ref().map(|b| {
         let b = &b.args;
         let failure_rate = b.failure_rate.map(|rate| {
             let window = optional(b.window.as_ref().map(|w| {
@@ -88,23 +128,11 @@ pub(super) fn policy_spec(policies: &Policies, p: &TokenStream, blocking: bool) 
             quote!(#p::CircuitBreakerConfig::DEFAULT),
         );
         quote!(#p::CircuitBreakerConfig { #fields })
-    }));
-    let breaker_when = policies
-        .circuit_breaker
-        .as_ref()
-        .is_some_and(|b| b.args.when.is_some());
-    let breaker_shared = policies
-        .circuit_breaker
-        .as_ref()
-        .is_some_and(|b| b.args.shared);
-    let timeout = optional(
-        policies
-            .timeout
-            .as_ref()
-            .and_then(|t| t.args.after)
-            .map(duration),
-    );
-    let bulkhead = optional(policies.bulkhead.as_ref().map(|b| {
+    }))
+}
+
+fn bulkhead(policies: &Policies, p: &TokenStream) -> TokenStream {
+    optional(policies.bulkhead.as_ref().map(|b| {
         let fields = fields(
             [
                 (
@@ -116,15 +144,7 @@ pub(super) fn policy_spec(policies: &Policies, p: &TokenStream, blocking: bool) 
             quote!(#p::BulkheadSpec::DEFAULT),
         );
         quote!(#p::BulkheadSpec { #fields })
-    }));
-    quote! {
-        #p::PolicySpec {
-            rate_limit: #rate_limit, cache: #cache, retry: #retry,
-            circuit_breaker: #circuit_breaker, breaker_when: #breaker_when,
-            breaker_shared: #breaker_shared, timeout: #timeout,
-            bulkhead: #bulkhead, blocking: #blocking,
-        }
-    }
+    }))
 }
 
 /// `name: value,` for each argument written, then `..defaults` unless all were written (clippy

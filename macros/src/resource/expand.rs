@@ -22,57 +22,17 @@ pub(super) fn emit(options: &ResourceOptions, params: &[Param], func: &ItemFn) -
     };
     let (title, mime_type) = (opt(&options.common.title), opt(&options.mime_type));
     let disabled = options.common.disabled.unwrap_or(false);
-    let cache = {
-        let nanos = options.cache_ttl.map_or(0, |d| {
-            u64::try_from(d.as_nanos()).expect("checked when parsed")
-        });
-        let public = options.cache_public.unwrap_or(false);
-        quote!(#p::ResourceCacheHint {
-            ttl: ::core::time::Duration::from_nanos(#nanos),
-            public: #public,
-        })
-    };
+    let cache = cache_hint(&p, options);
     let address = match &options.address {
         Address::Uri(uri) => quote!(#p::ResourceAddress::Uri(#uri)),
         Address::Template { literal, .. } => quote!(#p::ResourceAddress::Template(#literal)),
     };
-
-    // Each variable is parsed into its parameter's type (spanned there: a type that is not
-    // `FromStr` is reported at it).
-    let mut extract = Vec::new();
-    let mut call_args = Vec::new();
-    let mut completions = Vec::new();
-    let mut inject = Vec::new();
-    let fail = quote! {
-        return ::std::boxed::Box::pin(::core::future::ready(::core::result::Result::Err(e)))
-    };
-    for (i, param) in params.iter().enumerate() {
-        match param {
-            Param::Context => call_args.push(quote!(__sturdy_ctx.clone())),
-            Param::State(state) => {
-                let var = format_ident!("__sturdy_state{}", i);
-                inject.push(state.take(&p, ident, &var, &fail));
-                call_args.push(quote!(#var));
-            }
-            Param::Var { name, ty, complete } => {
-                if let Some(c) = complete {
-                    let c = c.completer(&p);
-                    completions.push(quote!((#name, #c)));
-                }
-                let var = format_ident!("__sturdy_var{}", i);
-                let take = quote_spanned! {ty.span()=>
-                    #p::take_var::<#ty>(&mut __sturdy_vars, #name)
-                };
-                extract.push(quote! {
-                    let #var: #ty = match #take {
-                        ::core::result::Result::Ok(v) => v,
-                        ::core::result::Result::Err(e) => { #fail }
-                    };
-                });
-                call_args.push(quote!(#var));
-            }
-        }
-    }
+    let Parts {
+        extract,
+        inject,
+        call_args,
+        completions,
+    } = parts(&p, ident, params);
     let invoke =
         crate::function::invoke(&p, &func.sig, &call_args, options.common.blocking.is_on());
     // Spanned at the return type: an unsuitable one is reported there.
@@ -138,4 +98,67 @@ pub(super) fn emit(options: &ResourceOptions, params: &[Param], func: &ItemFn) -
             }
         };
     }
+}
+
+/// The resource's caching hint (2026-07-28): how long a client may reuse what it read, and
+/// whether any client may.
+fn cache_hint(p: &TokenStream, options: &ResourceOptions) -> TokenStream {
+    let nanos = options.cache_ttl.map_or(0, |d| {
+        u64::try_from(d.as_nanos()).expect("checked when parsed")
+    });
+    let public = options.cache_public.unwrap_or(false);
+    quote!(#p::ResourceCacheHint {
+        ttl: ::core::time::Duration::from_nanos(#nanos),
+        public: #public,
+    })
+}
+
+/// What the parameters contribute to the read function.
+struct Parts {
+    extract: Vec<TokenStream>,
+    inject: Vec<TokenStream>,
+    call_args: Vec<TokenStream>,
+    completions: Vec<TokenStream>,
+}
+
+/// Each variable is parsed into its parameter's type (spanned there: a type that is not
+/// `FromStr` is reported at it); `Context` and `State<T>` are injected.
+fn parts(p: &TokenStream, ident: &syn::Ident, params: &[Param]) -> Parts {
+    let mut parts = Parts {
+        extract: Vec::new(),
+        inject: Vec::new(),
+        call_args: Vec::new(),
+        completions: Vec::new(),
+    };
+    let fail = quote! {
+        return ::std::boxed::Box::pin(::core::future::ready(::core::result::Result::Err(e)))
+    };
+    for (i, param) in params.iter().enumerate() {
+        match param {
+            Param::Context => parts.call_args.push(quote!(__sturdy_ctx.clone())),
+            Param::State(state) => {
+                let var = format_ident!("__sturdy_state{}", i);
+                parts.inject.push(state.take(p, ident, &var, &fail));
+                parts.call_args.push(quote!(#var));
+            }
+            Param::Var { name, ty, complete } => {
+                if let Some(c) = complete {
+                    let c = c.completer(p);
+                    parts.completions.push(quote!((#name, #c)));
+                }
+                let var = format_ident!("__sturdy_var{}", i);
+                let take = quote_spanned! {ty.span()=>
+                    #p::take_var::<#ty>(&mut __sturdy_vars, #name)
+                };
+                parts.extract.push(quote! {
+                    let #var: #ty = match #take {
+                        ::core::result::Result::Ok(v) => v,
+                        ::core::result::Result::Err(e) => { #fail }
+                    };
+                });
+                parts.call_args.push(quote!(#var));
+            }
+        }
+    }
+    parts
 }

@@ -145,23 +145,7 @@ impl Server {
         notify: Option<mpsc::Sender<Vec<u8>>>,
         cancel: CancellationToken,
     ) -> Result<Option<Value>, RpcError> {
-        let Some(Value::Object(asked)) = params.get("notifications") else {
-            return Err(invalid(
-                "subscriptions/listen needs `notifications`: the notification types to receive \
-                 (e.g. {\"toolsListChanged\": true})",
-            ));
-        };
-        let Some(out) = notify.or_else(|| session.outbound()) else {
-            return Err(invalid(
-                "subscriptions/listen needs a stream to the client (stdio or Streamable HTTP)",
-            ));
-        };
-        let Some(_place) = self.listen_place(session.quota_key()) else {
-            return Err(invalid(format!(
-                "this client already has {MAX_LISTENS_PER_CLIENT} subscriptions/listen streams \
-                 open; close one first"
-            )));
-        };
+        let (asked, out, _place) = self.open_listen(session, params, notify)?;
         let agreed = self.agree(asked)?;
         // Subscribed before the acknowledgement: nothing after it is missed.
         let mut changes = ListChanges::new(self);
@@ -206,6 +190,34 @@ impl Server {
                 version::META_SERVER_INFO: { "name": self.info.name, "version": self.info.version },
             },
         })))
+    }
+
+    /// What a listen stream needs before it opens: what the client asked for, a stream to the
+    /// client, and a place among the client's streams.
+    fn open_listen<'p>(
+        &self,
+        session: &Session,
+        params: &'p Map<String, Value>,
+        notify: Option<mpsc::Sender<Vec<u8>>>,
+    ) -> Result<OpenListen<'p>, RpcError> {
+        let Some(Value::Object(asked)) = params.get("notifications") else {
+            return Err(invalid(
+                "subscriptions/listen needs `notifications`: the notification types to receive \
+                 (e.g. {\"toolsListChanged\": true})",
+            ));
+        };
+        let Some(out) = notify.or_else(|| session.outbound()) else {
+            return Err(invalid(
+                "subscriptions/listen needs a stream to the client (stdio or Streamable HTTP)",
+            ));
+        };
+        let Some(place) = self.listen_place(session.quota_key()) else {
+            return Err(invalid(format!(
+                "this client already has {MAX_LISTENS_PER_CLIENT} subscriptions/listen streams \
+                 open; close one first"
+            )));
+        };
+        Ok((asked, out, place))
     }
 
     /// What the server can send of what was `asked`: list changes of the lists it has, and
@@ -285,6 +297,10 @@ impl Server {
         }
     }
 }
+
+/// What [`Server::open_listen`] hands over: what the client asked for, the stream to it, and
+/// the stream's place.
+type OpenListen<'p> = (&'p Map<String, Value>, mpsc::Sender<Vec<u8>>, ListenPlace);
 
 /// What a listen stream agreed to carry.
 struct Agreed {

@@ -2,8 +2,10 @@
 //! parse the options, analyse the function, emit; on a mistake the error plus the function
 //! itself) and the options every one of them takes, parsed once, in one grammar.
 
+mod arg;
 mod common;
 
+pub(crate) use arg::take_arg_attrs;
 pub(crate) use common::{parse_options, CommonOptions};
 
 use proc_macro2::TokenStream;

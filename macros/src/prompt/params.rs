@@ -82,32 +82,23 @@ type ArgAttr = (Option<LitStr>, Option<LitStr>, Option<CompleteSpec>);
 
 fn take_arg_attr(attrs: &mut Vec<syn::Attribute>) -> syn::Result<ArgAttr> {
     let (mut description, mut rename, mut complete) = (None, None, None);
-    let mut result = Ok(());
-    attrs.retain(|a| {
-        if !a.path().is_ident("arg") {
-            return true;
-        }
-        if result.is_ok() {
-            result = a.parse_nested_meta(|meta| {
-                let path = meta.path.clone();
-                if path.is_ident("description") {
-                    let value = string(meta.value()?.parse()?, "description")?;
-                    set_once(&mut description, value, &path)
-                } else if path.is_ident("rename") {
-                    let value = string(meta.value()?.parse()?, "rename")?;
-                    set_once(&mut rename, value, &path)
-                } else if path.is_ident("complete") {
-                    let value = CompleteSpec::parse(meta.value()?)?;
-                    set_once(&mut complete, value, &path)
-                } else {
-                    Err(meta.error(
-                        "unknown #[arg] option of a prompt; expected one of: description, \
+    let result = crate::item::take_arg_attrs(attrs, |meta| {
+        let path = meta.path.clone();
+        if path.is_ident("description") {
+            let value = string(meta.value()?.parse()?, "description")?;
+            set_once(&mut description, value, &path)
+        } else if path.is_ident("rename") {
+            let value = string(meta.value()?.parse()?, "rename")?;
+            set_once(&mut rename, value, &path)
+        } else if path.is_ident("complete") {
+            let value = CompleteSpec::parse(meta.value()?)?;
+            set_once(&mut complete, value, &path)
+        } else {
+            Err(meta.error(
+                "unknown #[arg] option of a prompt; expected one of: description, \
                          rename, complete",
-                    ))
-                }
-            });
+            ))
         }
-        false
     });
     result.map(|()| (description, rename, complete))
 }

@@ -100,26 +100,17 @@ pub(super) fn analyse(func: &mut ItemFn, options: &ResourceOptions) -> syn::Resu
 /// template variable).
 fn take_complete(attrs: &mut Vec<syn::Attribute>) -> syn::Result<Option<CompleteSpec>> {
     let mut complete = None;
-    let mut result = Ok(());
-    attrs.retain(|a| {
-        if !a.path().is_ident("arg") {
-            return true;
-        }
-        if result.is_ok() {
-            result = a.parse_nested_meta(|meta| {
-                let path = meta.path.clone();
-                if path.is_ident("complete") {
-                    let value = CompleteSpec::parse(meta.value()?)?;
-                    set_once(&mut complete, value, &path)
-                } else {
-                    Err(meta.error(
-                        "the #[arg] option of a template variable is `complete` (its name is \
+    let result = crate::item::take_arg_attrs(attrs, |meta| {
+        let path = meta.path.clone();
+        if path.is_ident("complete") {
+            let value = CompleteSpec::parse(meta.value()?)?;
+            set_once(&mut complete, value, &path)
+        } else {
+            Err(meta.error(
+                "the #[arg] option of a template variable is `complete` (its name is \
                          the template's, its description the resource's)",
-                    ))
-                }
-            });
+            ))
         }
-        false
     });
     result.map(|()| complete)
 }

@@ -152,44 +152,35 @@ struct ArgAttr {
 /// Removes `#[arg(...)]` from a parameter and returns what it says.
 fn take_arg_attr(attrs: &mut Vec<syn::Attribute>) -> syn::Result<ArgAttr> {
     let mut arg = ArgAttr::default();
-    let mut result = Ok(());
-    attrs.retain(|a| {
-        if !a.path().is_ident("arg") {
-            return true;
-        }
-        if result.is_ok() {
-            result = a.parse_nested_meta(|meta| {
-                let path = meta.path.clone();
-                if path.is_ident("description") {
-                    let value = string(meta.value()?.parse()?, "description")?;
-                    set_once(&mut arg.description, value, &path)
-                } else if path.is_ident("default") {
-                    set_once(&mut arg.default, meta.value()?.parse::<Expr>()?, &path)
-                } else if path.is_ident("rename") {
-                    let value = string(meta.value()?.parse()?, "rename")?;
-                    set_once(&mut arg.rename, value, &path)
-                } else if path.is_ident("header") {
-                    let value = string(meta.value()?.parse()?, "header")?;
-                    set_once(&mut arg.header, value, &path)
-                } else if path.is_ident("schema") {
-                    if arg.extend.is_some() {
-                        return Err(meta.error(SCHEMA_AND_EXTEND));
-                    }
-                    set_once(&mut arg.schema, json_value(meta.value()?)?, &path)
-                } else if path.is_ident("extend") {
-                    if arg.schema.is_some() {
-                        return Err(meta.error(SCHEMA_AND_EXTEND));
-                    }
-                    set_once(&mut arg.extend, json_value(meta.value()?)?, &path)
-                } else {
-                    Err(meta.error(
-                        "unknown #[arg] option; expected one of: description, default, rename, \
+    let result = crate::item::take_arg_attrs(attrs, |meta| {
+        let path = meta.path.clone();
+        if path.is_ident("description") {
+            let value = string(meta.value()?.parse()?, "description")?;
+            set_once(&mut arg.description, value, &path)
+        } else if path.is_ident("default") {
+            set_once(&mut arg.default, meta.value()?.parse::<Expr>()?, &path)
+        } else if path.is_ident("rename") {
+            let value = string(meta.value()?.parse()?, "rename")?;
+            set_once(&mut arg.rename, value, &path)
+        } else if path.is_ident("header") {
+            let value = string(meta.value()?.parse()?, "header")?;
+            set_once(&mut arg.header, value, &path)
+        } else if path.is_ident("schema") {
+            if arg.extend.is_some() {
+                return Err(meta.error(SCHEMA_AND_EXTEND));
+            }
+            set_once(&mut arg.schema, json_value(meta.value()?)?, &path)
+        } else if path.is_ident("extend") {
+            if arg.schema.is_some() {
+                return Err(meta.error(SCHEMA_AND_EXTEND));
+            }
+            set_once(&mut arg.extend, json_value(meta.value()?)?, &path)
+        } else {
+            Err(meta.error(
+                "unknown #[arg] option; expected one of: description, default, rename, \
                          header, schema, extend",
-                    ))
-                }
-            });
+            ))
         }
-        false
     });
     result.map(|()| arg)
 }

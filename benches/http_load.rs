@@ -252,11 +252,11 @@ fn main() {
         common::pinning::describe()
     );
     println!(
-        "{:>5} | {:>21} | {:>9} | {:>9} | {:>9} | {:>8} | {:>8}",
-        "conc", "server", "calls/s", "p50 µs", "p99 µs", "RSS idle", "RSS load"
+        "{:>5} | {:>21} | {:>9} | {:>9} | {:>9} | {:>8} | {:>8} | {:>11}",
+        "conc", "server", "calls/s", "p50 µs", "p99 µs", "RSS idle", "RSS load", "CPU µs/call"
     );
     for concurrency in [1, 64] {
-        let mut floor_rate = 0.0;
+        let (mut floor_rate, mut floor_cpu) = (0.0, 0.0);
         for (mode, flavour) in RUNS {
             let (mut child, addr) = spawn_self(common::pinning::server_cpu(), &[mode], &[]);
             let request = move |w: &mut TcpStream, r: &mut BufReader<TcpStream>| {
@@ -266,17 +266,20 @@ fn main() {
             drive(&[addr], concurrency.min(8), 0.3, request);
             std::thread::sleep(Duration::from_millis(200));
             let idle = rss_kib(child.id());
+            let cpu_before = common::server_cpu_ns(child.id());
             let run = drive(&[addr], concurrency, seconds, request);
+            let cpu = common::server_cpu_ns(child.id()).saturating_sub(cpu_before);
+            let us_per_call = cpu as f64 / 1000.0 / run.calls.max(1) as f64;
             let loaded = rss_kib(child.id());
             let _ = child.kill();
             let _ = child.wait();
             let floor = mode == "--serve-floor";
             let name = arm_name(mode, flavour);
             if floor {
-                floor_rate = run.calls_per_sec;
+                (floor_rate, floor_cpu) = (run.calls_per_sec, us_per_call);
             }
             println!(
-                "{concurrency:>5} | {name:>21} | {:>9.0} | {:>9.0} | {:>9.0} | {:>5} KiB | {:>5} KiB{}",
+                "{concurrency:>5} | {name:>21} | {:>9.0} | {:>9.0} | {:>9.0} | {:>5} KiB | {:>5} KiB | {us_per_call:>11.2}{}",
                 run.calls_per_sec,
                 run.p50.as_secs_f64() * 1e6,
                 run.p99.as_secs_f64() * 1e6,
@@ -285,7 +288,11 @@ fn main() {
                 if floor {
                     String::new()
                 } else {
-                    format!("   ({:.0}% of floor)", 100.0 * run.calls_per_sec / floor_rate)
+                    format!(
+                        "   ({:.0}% of floor's calls/s, {:.2}x its CPU per call)",
+                        100.0 * run.calls_per_sec / floor_rate,
+                        us_per_call / floor_cpu
+                    )
                 }
             );
         }

@@ -82,7 +82,7 @@ fn drive(mode: &str, tool: &str, calls: usize, concurrency: usize) -> (f64, f64)
             seen
         })
     };
-    let cpu_before = server_cpu_ns(pid);
+    let cpu_before = common::server_cpu_ns(pid);
     let start = Instant::now();
     let mut line = Vec::with_capacity(256);
     for i in 0..calls {
@@ -106,7 +106,7 @@ fn drive(mode: &str, tool: &str, calls: usize, concurrency: usize) -> (f64, f64)
     stdin.flush().unwrap();
     let seen = reader.join().unwrap();
     let elapsed = start.elapsed();
-    let cpu = server_cpu_ns(pid).saturating_sub(cpu_before);
+    let cpu = common::server_cpu_ns(pid).saturating_sub(cpu_before);
     drop(stdin);
     child.wait().unwrap();
     assert_eq!(seen, calls, "every call answered");
@@ -114,18 +114,6 @@ fn drive(mode: &str, tool: &str, calls: usize, concurrency: usize) -> (f64, f64)
         calls as f64 / elapsed.as_secs_f64(),
         cpu as f64 / 1000.0 / calls as f64,
     )
-}
-
-/// CPU time of every thread of process `pid` so far, in ns (0 where `/proc` does not say).
-fn server_cpu_ns(pid: u32) -> u64 {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return 0;
-    };
-    tasks
-        .filter_map(Result::ok)
-        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
-        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
-        .sum()
 }
 
 fn arg_value(args: &[String], name: &str, default: usize) -> usize {

@@ -59,6 +59,8 @@ pub struct Run {
     pub calls_per_sec: f64,
     pub p50: Duration,
     pub p99: Duration,
+    /// Requests answered in the run.
+    pub calls: usize,
 }
 
 /// `concurrency` keep-alive connections, connection `i` to `servers[i % servers.len()]` (round
@@ -95,6 +97,7 @@ where
     all.sort();
     let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)];
     Run {
+        calls: all.len(),
         calls_per_sec: all.len() as f64 / elapsed.as_secs_f64(),
         p50: pct(0.50),
         p99: pct(0.99),

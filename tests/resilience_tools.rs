@@ -24,6 +24,17 @@ async fn expensive(n: u64) -> Result<u64, ToolError> {
     Ok(n * n)
 }
 
+static CUBE_CALLS: AtomicU32 = AtomicU32::new(0);
+
+/// A cube, which cannot fail; cached for a minute. Panics on 13, which is unlucky.
+#[tool(read_only)]
+#[cached(ttl = 60)]
+fn cube(n: u64) -> u64 {
+    CUBE_CALLS.fetch_add(1, SeqCst);
+    assert!(n != 13, "unlucky");
+    n * n * n
+}
+
 /// Always down.
 #[tool]
 #[circuit_breaker(threshold = 1, recovery = 30)]
@@ -68,6 +79,27 @@ async fn cached_results_say_so() {
     assert_eq!(second["structuredContent"]["result"], 144);
     assert_eq!(second["_meta"]["dev.sturdy/cache"], "hit");
     assert_eq!(EXPENSIVE_CALLS.load(SeqCst), 1);
+}
+
+#[tokio::test]
+async fn an_infallible_tool_is_cached_and_a_panic_stays_an_error_result() {
+    let mut c = Client::start();
+    c.initialize("2025-11-25").await;
+    let first = c.call(1, "cube", json!({"n": 3})).await;
+    assert_eq!(first["structuredContent"]["result"], 27);
+    let second = c.call(2, "cube", json!({"n": 3})).await;
+    assert_eq!(second["structuredContent"]["result"], 27);
+    assert_eq!(second["_meta"]["dev.sturdy/cache"], "hit");
+    assert_eq!(CUBE_CALLS.load(SeqCst), 1, "computed once");
+    // A panic is no value: an error result, nothing cached, and the server keeps serving.
+    for id in 3..=4 {
+        let r = c.call(id, "cube", json!({"n": 13})).await;
+        assert_eq!(r["isError"], true, "{r}");
+        assert_eq!(r["_meta"]["dev.sturdy/error"]["error"], "panicked", "{r}");
+    }
+    assert_eq!(CUBE_CALLS.load(SeqCst), 3, "each panicking call ran");
+    let r = c.call(5, "cube", json!({"n": 2})).await;
+    assert_eq!(r["structuredContent"]["result"], 8);
 }
 
 #[tokio::test]

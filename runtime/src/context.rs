@@ -2,12 +2,14 @@
 
 mod answers;
 mod asking;
+mod cancellation;
 mod client;
 mod client_requests;
 mod question;
 
 pub use answers::{ElicitAction, Elicitation, Sampled};
 pub(crate) use asking::Asking;
+pub(crate) use cancellation::{Cancel, Cancellation};
 pub(crate) use client_requests::{ClientRequests, NoResult};
 pub(crate) use question::{Question, Questions};
 
@@ -18,7 +20,6 @@ use crate::switches::Switches;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
 /// Where a tool call came from and how to talk back to the caller while it runs.
 ///
@@ -52,32 +53,34 @@ struct Inner {
     client_id: Arc<str>,
     progress_token: Option<Value>,
     outbound: Option<mpsc::Sender<Vec<u8>>>,
-    cancel: CancellationToken,
+    cancellation: Cancellation,
     log_level: Option<LogLevel>,
-    asking: Asking,
+    /// Set once, when the call learns whom it can ask: as it starts (a session's call), or as
+    /// its first round begins (a stateless call, whose cancellation is held apart by then, so
+    /// this allocation is shared and cannot be written through `&mut`).
+    asking: std::sync::OnceLock<Asking>,
 }
 
 impl Context {
     /// A context that belongs to no connection: client `"default"`, progress goes nowhere.
     /// Useful to call tools from tests or from plain Rust code.
     pub fn detached() -> Self {
-        Self::new(Arc::from("default"), None, None, CancellationToken::new())
+        Self::new(Arc::from("default"), None, None)
     }
 
     pub(crate) fn new(
         client_id: Arc<str>,
         progress_token: Option<Value>,
         outbound: Option<mpsc::Sender<Vec<u8>>>,
-        cancel: CancellationToken,
     ) -> Self {
         Context {
             inner: Arc::new(Inner {
                 client_id,
                 progress_token,
                 outbound,
-                cancel,
+                cancellation: Cancellation::default(),
                 log_level: None,
-                asking: Asking::Nobody,
+                asking: std::sync::OnceLock::new(),
             }),
             request_key: None,
             switches: None,
@@ -203,11 +206,15 @@ impl Context {
     }
 
     /// Lets the tool send requests to the client (see [`Context::elicit`]).
-    pub(crate) fn with_asking(mut self, asking: Asking) -> Self {
-        if let Some(inner) = Arc::get_mut(&mut self.inner) {
-            inner.asking = asking;
-        }
+    pub(crate) fn with_asking(self, asking: Asking) -> Self {
+        let first = self.inner.asking.set(asking).is_ok();
+        debug_assert!(first, "a call learns whom it can ask once");
         self
+    }
+
+    /// Whom this call can ask.
+    fn asking(&self) -> &Asking {
+        self.inner.asking.get().unwrap_or(&Asking::Nobody)
     }
 
     /// The caller's identity: the authenticated principal where there is one, else the session,
@@ -216,18 +223,23 @@ impl Context {
         &self.inner.client_id
     }
 
+    /// This call's cancellation, kept by whoever waits for the call (the context moves into it).
+    pub(crate) fn cancel_handle(&self) -> CallCancel {
+        CallCancel(self.inner.clone())
+    }
+
     pub(crate) fn client_arc(&self) -> std::sync::Arc<str> {
         self.inner.client_id.clone()
     }
 
     /// True once the client has cancelled this call.
     pub fn is_cancelled(&self) -> bool {
-        self.inner.cancel.is_cancelled()
+        self.inner.cancellation.is_cancelled()
     }
 
     /// Completes when the client cancels this call.
     pub async fn cancelled(&self) {
-        self.inner.cancel.cancelled().await
+        self.inner.cancellation.cancelled().await
     }
 
     /// Reports progress to the client (`notifications/progress`), if it asked for progress by
@@ -276,5 +288,27 @@ impl Context {
     /// Whether the client receives messages at `level` (to skip building costly ones).
     pub fn logs(&self, level: LogLevel) -> bool {
         self.inner.log_level.is_some_and(|min| level >= min)
+    }
+}
+
+impl Cancel for Inner {
+    fn cancel(&self) {
+        self.cancellation.cancel()
+    }
+}
+
+/// The cancellation of one call, apart from its [`Context`].
+#[derive(Debug, Clone)]
+pub(crate) struct CallCancel(Arc<Inner>);
+
+impl CallCancel {
+    /// Completes once the call is cancelled.
+    pub(crate) async fn cancelled(&self) {
+        self.0.cancellation.cancelled().await
+    }
+
+    /// What a session keeps to cancel the call by its request id.
+    pub(crate) fn handle(&self) -> Arc<dyn Cancel> {
+        self.0.clone()
     }
 }

@@ -18,7 +18,7 @@ impl Context {
     /// Whether a request of `method` (e.g. `"elicitation/create"`) can reach the client: the call
     /// came over a connection or session, and the client declared the capability it needs.
     pub fn client_supports(&self, method: &str) -> bool {
-        match &self.inner.asking {
+        match self.asking() {
             Asking::Client { capabilities, .. } | Asking::Rounds { capabilities, .. } => {
                 capabilities.allows(method)
             }
@@ -36,7 +36,7 @@ impl Context {
     /// If the tool stops waiting (cancelled, timed out), the client is told to drop the request.
     pub async fn request(&self, method: &str, params: Value) -> Result<Value, ToolError> {
         let fail = |message: String| client_error(method, message);
-        let capabilities = match &self.inner.asking {
+        let capabilities = match self.asking() {
             Asking::Nobody => {
                 return Err(fail(format!(
                     "cannot send {method}: this call has no MCP client (a detached Context)"
@@ -54,7 +54,7 @@ impl Context {
             });
         }
         let asking = async {
-            match &self.inner.asking {
+            match self.asking() {
                 Asking::Client { requests, .. } => match &self.inner.outbound {
                     Some(out) => requests.ask(out, method, params).await,
                     None => Err(NoResult::Closed),

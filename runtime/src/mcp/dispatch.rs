@@ -2,11 +2,12 @@
 
 use super::reply::{invalid_params, with_result_type};
 use super::{Server, Session};
-use crate::context::Context;
+use crate::context::{Cancellation, Context};
 use crate::protocol::jsonrpc::{self, RpcError};
 use crate::protocol::version;
 use crate::protocol::{Envelope, Incoming, LogLevel, Method, Request};
 use serde_json::{json, Map, Value};
+use std::sync::Arc;
 use tokio::sync::mpsc;
 
 impl Server {
@@ -141,9 +142,9 @@ impl Server {
                 json!({})
             }
             Method::SubscriptionsListen => {
-                let cancel = session.track(id);
-                let result = Box::pin(self.listen(session, id, &params, notify, cancel)).await;
-                session.untrack(id);
+                let cancel = Arc::new(Cancellation::default());
+                let _tracked = session.track(id, cancel.clone());
+                let result = Box::pin(self.listen(session, id, &params, notify, &cancel)).await;
                 match result? {
                     Some(r) => r,
                     None => return Ok(None),

@@ -37,7 +37,6 @@ impl Server {
             session.client_id(request_client(params)),
             None,
             if stateless { None } else { session.outbound() },
-            Default::default(),
         );
         let ctx = self.served(ctx);
         let prompts = self.prompts.clone();

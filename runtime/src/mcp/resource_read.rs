@@ -23,12 +23,7 @@ impl Server {
             .get("uri")
             .and_then(Value::as_str)
             .ok_or_else(|| invalid_params("resources/read needs a uri string"))?;
-        let ctx = Context::new(
-            session.client_id(request_client(params)),
-            None,
-            None,
-            Default::default(),
-        );
+        let ctx = Context::new(session.client_id(request_client(params)), None, None);
         let ctx = self.served(ctx);
         match self.resources.read(uri, ctx).await {
             // The resource's hint: by default, nothing says how long its contents stay true,

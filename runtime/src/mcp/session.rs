@@ -1,6 +1,6 @@
 //! What a server remembers about one connection (stdio) or session (HTTP).
 
-use crate::context::ClientRequests;
+use crate::context::{Cancel, ClientRequests};
 use crate::protocol::{ClientCapabilities, LogLevel, Version};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -20,7 +20,7 @@ pub struct Session {
     state: Mutex<State>,
     /// Touched twice per request: foldhash (seeded) rather than SipHash; the map holds at most
     /// the session's in-flight requests.
-    inflight: Mutex<HashMap<RequestKey, CancellationToken, foldhash::fast::RandomState>>,
+    inflight: Mutex<HashMap<RequestKey, Arc<dyn Cancel>, foldhash::fast::RandomState>>,
     /// Requests of ours (elicitation, sampling) waiting for the client's answer.
     client_requests: Arc<ClientRequests>,
     /// Cancelled when the connection or session is over ([`end`](Self::end)).
@@ -198,20 +198,14 @@ impl Session {
         self.outbound.clone()
     }
 
-    pub(crate) fn track(&self, id: &Value) -> CancellationToken {
-        let token = CancellationToken::new();
+    /// Lets the client cancel request `id` (`notifications/cancelled`) until the returned guard
+    /// is dropped.
+    pub(crate) fn track<'s>(&'s self, id: &'s Value, target: Arc<dyn Cancel>) -> Tracked<'s> {
         self.inflight
             .lock()
             .expect("inflight lock")
-            .insert(RequestKey::of(id), token.clone());
-        token
-    }
-
-    pub(crate) fn untrack(&self, id: &Value) {
-        self.inflight
-            .lock()
-            .expect("inflight lock")
-            .remove(&RequestKey::of(id));
+            .insert(RequestKey::of(id), target);
+        Tracked { session: self, id }
     }
 
     pub(crate) fn cancel(&self, id: &Value) {
@@ -223,5 +217,22 @@ impl Session {
         {
             t.cancel();
         }
+    }
+}
+
+/// A request the client can cancel, for as long as this lives (a request whose handler is
+/// dropped half-way, its connection gone, is forgotten too).
+pub(crate) struct Tracked<'s> {
+    session: &'s Session,
+    id: &'s Value,
+}
+
+impl Drop for Tracked<'_> {
+    fn drop(&mut self) {
+        self.session
+            .inflight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&RequestKey::of(self.id));
     }
 }

@@ -13,6 +13,7 @@
 //! that never end cannot take every place under the server's concurrency cap.
 
 use super::{Server, Session};
+use crate::context::Cancellation;
 use crate::protocol::jsonrpc::{self, RpcError};
 use crate::protocol::version;
 use crate::switches::ListChanged;
@@ -20,7 +21,6 @@ use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{broadcast, mpsc};
-use tokio_util::sync::CancellationToken;
 
 /// Listen streams one client (its principal, else its address) may hold open at once.
 pub const MAX_LISTENS_PER_CLIENT: usize = 16;
@@ -143,7 +143,7 @@ impl Server {
         id: &Value,
         params: &Map<String, Value>,
         notify: Option<mpsc::Sender<Vec<u8>>>,
-        cancel: CancellationToken,
+        cancel: &Cancellation,
     ) -> Result<Option<Value>, RpcError> {
         let (asked, out, _place) = self.open_listen(session, params, notify)?;
         let agreed = self.agree(asked)?;

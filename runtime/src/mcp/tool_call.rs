@@ -3,7 +3,7 @@
 
 use super::reply::invalid_params;
 use super::{Server, Session};
-use crate::context::{Asking, Context};
+use crate::context::{Asking, CallCancel, Context};
 use crate::error::ToolError;
 use crate::protocol::jsonrpc::{self, RpcError};
 use crate::protocol::version::Version;
@@ -11,6 +11,8 @@ use crate::protocol::RequestParams;
 use crate::registry::{CallResult, RegistryError};
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
+use std::future::Future;
+use std::task::Poll;
 use tokio::sync::mpsc;
 
 impl Server {
@@ -54,7 +56,6 @@ impl Server {
         let progress_token = meta.progress_token();
         let request_client = meta.client_name();
         let log_level = meta.log_level().or_else(|| session.log_level());
-        let cancel = session.track(id);
         // A stateless call may outlive this request (parked between rounds): its messages go
         // through a relay that each round forwards to its own request's stream.
         let (outbound, relay) = match &notify {
@@ -68,12 +69,12 @@ impl Server {
             session.client_id(request_client.as_deref()),
             progress_token,
             outbound,
-            cancel.clone(),
         )
         .with_log_level(log_level);
         let ctx = self.served(ctx);
         let outcome = if in_rounds {
             let capabilities = meta.capabilities();
+            let cancel = ctx.cancel_handle();
             let run = |questions| {
                 let ctx = ctx.with_asking(Asking::Rounds {
                     questions,
@@ -87,44 +88,35 @@ impl Server {
                         .map(|r| r.complete_json())
                 }
             };
-            // Dropping the rounds (cancelled) drops the call with them. Biased, the call first:
-            // one that finishes at once never registers with the cancellation token (a lock)
-            // nor draws select!'s random start.
-            tokio::select! {
-                biased;
-                // Boxed: a call in rounds is rare, and its future would make every call's large.
-                answer = Box::pin(self.in_rounds(session, name, &params, relay, notify, run)) => Some(
-                    answer.map(|r| jsonrpc::raw_result_response(id, &r)),
-                ),
-                _ = cancel.cancelled() => None,
-            }
+            // Boxed: a call in rounds is rare, and its future would make every call's large.
+            let rounds = Box::pin(self.in_rounds(session, name, &params, relay, notify, run));
+            unless_cancelled(session, id, &cancel, rounds)
+                .await
+                .map(|answer| answer.map(|r| jsonrpc::raw_result_response(id, &r)))
         } else if version.is_stateless() {
+            let cancel = ctx.cancel_handle();
             let call = self.registry.call_raw(name, arguments, ctx);
-            tokio::select! {
-                biased;
-                r = bounded(self.call_timeout, call) => Some(
+            unless_cancelled(session, id, &cancel, bounded(self.call_timeout, call))
+                .await
+                .map(|r| {
                     r.map_err(|e| invalid_params(e.to_string()))
                         .and_then(missing_capability)
-                        .map(|r| jsonrpc::raw_result_response(id, &r.complete_json())),
-                ),
-                _ = cancel.cancelled() => None,
-            }
+                        .map(|r| jsonrpc::raw_result_response(id, &r.complete_json()))
+                })
         } else {
             let ctx = ctx.with_asking(Asking::Client {
                 requests: session.client_requests().clone(),
                 capabilities: session.client_capabilities(),
             });
+            let cancel = ctx.cancel_handle();
             let call = self.registry.call_raw(name, arguments, ctx);
-            tokio::select! {
-                biased;
-                r = bounded(self.call_timeout, call) => Some(
+            unless_cancelled(session, id, &cancel, bounded(self.call_timeout, call))
+                .await
+                .map(|r| {
                     r.map(|r| jsonrpc::result_response(id, &r))
-                        .map_err(|e| invalid_params(e.to_string())),
-                ),
-                _ = cancel.cancelled() => None,
-            }
+                        .map_err(|e| invalid_params(e.to_string()))
+                })
         };
-        session.untrack(id);
         match outcome {
             Some(Ok(result)) => Ok(Some(result)),
             Some(Err(e)) => Err(e),
@@ -142,6 +134,35 @@ impl Server {
     ) -> impl std::future::Future<Output = Result<CallResult, RegistryError>> + Send + 'static {
         let (registry, tool, limit) = (self.registry.clone(), name.to_owned(), self.call_timeout);
         async move { bounded(limit, registry.call_raw(&tool, arguments.as_deref(), ctx)).await }
+    }
+}
+
+/// `call`'s output, or `None` once the client cancels it (`notifications/cancelled`), which
+/// drops the call.
+///
+/// The call is registered with the session only if it waits: most calls finish in their first
+/// poll, and one that does so needs no registration (a map insert and removal under a lock). On
+/// stdio nothing is lost by that: messages are read in order and each request is polled once
+/// before the next line is read, so a cancel for this call can only arrive after it either
+/// finished or registered. Over HTTP a cancel racing the call's start may find nothing to
+/// cancel, as it may find the call just finished; the client is answered either way.
+async fn unless_cancelled<F: Future>(
+    session: &Session,
+    id: &Value,
+    cancel: &CallCancel,
+    call: F,
+) -> Option<F::Output> {
+    let mut call = std::pin::pin!(call);
+    let first = std::future::poll_fn(|cx| Poll::Ready(call.as_mut().poll(cx))).await;
+    if let Poll::Ready(output) = first {
+        return Some(output);
+    }
+    let _tracked = session.track(id, cancel.handle());
+    tokio::select! {
+        // The call first: one that finishes as it is cancelled is answered.
+        biased;
+        output = call => Some(output),
+        _ = cancel.cancelled() => None,
     }
 }
 

@@ -39,13 +39,19 @@ pub struct Context {
     request_key: Option<Arc<str>>,
     /// The switches of the registry the call came through.
     switches: Option<Arc<Switches>>,
-    /// The switches of the resources and of the prompts served with it.
-    resource_switches: Option<Arc<Switches>>,
-    prompt_switches: Option<Arc<Switches>>,
-    /// Where the server announces resource updates.
-    resource_updates: Option<Arc<ResourceUpdates>>,
+    /// What the server serving the call lends it (one allocation, shared by all its calls).
+    server: Option<Arc<ServerLinks>>,
     /// What `State<T>` parameters receive.
     app_state: Option<Arc<AppState>>,
+}
+
+/// What a server lends every call it serves: where resource updates are announced, and the
+/// switches of its resources and prompts.
+#[derive(Debug)]
+pub(crate) struct ServerLinks {
+    pub(crate) resource_updates: Arc<ResourceUpdates>,
+    pub(crate) resource_switches: Arc<Switches>,
+    pub(crate) prompt_switches: Arc<Switches>,
 }
 
 #[derive(Debug)]
@@ -84,24 +90,22 @@ impl Context {
             }),
             request_key: None,
             switches: None,
-            resource_switches: None,
-            prompt_switches: None,
-            resource_updates: None,
+            server: None,
             app_state: None,
         }
     }
 
-    /// This context, for a server announcing resource updates here.
-    pub(crate) fn with_resource_updates(mut self, updates: Arc<ResourceUpdates>) -> Self {
-        self.resource_updates = Some(updates);
+    /// This context, for a call served by the server that lends it `links`.
+    pub(crate) fn with_server(mut self, links: Arc<ServerLinks>) -> Self {
+        self.server = Some(links);
         self
     }
 
     /// Announces that the resource at `uri` changed (a tool that wrote it): clients subscribed
     /// to it get `notifications/resources/updated`. Does nothing in a detached context.
     pub fn resource_updated(&self, uri: &str) {
-        if let Some(updates) = &self.resource_updates {
-            updates.announce(uri);
+        if let Some(server) = &self.server {
+            server.resource_updates.announce(uri);
         }
     }
 
@@ -147,27 +151,16 @@ impl Context {
         self.switches.as_deref()
     }
 
-    /// This context, for a server whose resources and prompts have these switches.
-    pub(crate) fn with_list_switches(
-        mut self,
-        resources: Arc<Switches>,
-        prompts: Arc<Switches>,
-    ) -> Self {
-        self.resource_switches = Some(resources);
-        self.prompt_switches = Some(prompts);
-        self
-    }
-
     /// The switches of the resources served with this call, by URI (or template, as written):
     /// turn one on or off, and clients that listen are told the resource list changed. `None`
     /// for a detached context.
     pub fn resources(&self) -> Option<&Switches> {
-        self.resource_switches.as_deref()
+        self.server.as_ref().map(|s| &*s.resource_switches)
     }
 
     /// The switches of the prompts served with this call, by name. `None` for a detached context.
     pub fn prompts(&self) -> Option<&Switches> {
-        self.prompt_switches.as_deref()
+        self.server.as_ref().map(|s| &*s.prompt_switches)
     }
 
     /// This context, with its requests to the client (`elicit`, `sample`, `request`) named `key`.
@@ -190,9 +183,7 @@ impl Context {
             inner: self.inner.clone(),
             request_key: Some(key.into()),
             switches: self.switches.clone(),
-            resource_switches: self.resource_switches.clone(),
-            prompt_switches: self.prompt_switches.clone(),
-            resource_updates: self.resource_updates.clone(),
+            server: self.server.clone(),
             app_state: self.app_state.clone(),
         }
     }

@@ -76,12 +76,13 @@ impl Server {
         mut request: Request<'_>,
         notify: Option<mpsc::Sender<Vec<u8>>>,
     ) -> Result<Option<Vec<u8>>, RpcError> {
-        let version = request.route(session.version())?;
+        let seen = session.view();
+        let version = request.route(seen.version)?;
         let method = request.known().expect("route refuses unknown methods");
         if method == Method::ToolsCall {
             // Only a tool call reads its `arguments` raw (each straight into its parameter's type).
             return self
-                .call_tool(session, id, version, request.params, notify)
+                .call_tool(session, &seen, id, version, request.params, notify)
                 .await;
         }
         let params = request.params.into_map()?;
@@ -180,11 +181,7 @@ impl Server {
     /// resources and prompts, where resource updates are announced.
     pub(super) fn served(&self, ctx: Context) -> Context {
         ctx.with_app_state(self.app_state.clone())
-            .with_resource_updates(self.resources.updates().clone())
-            .with_list_switches(
-                self.resources.switches().clone(),
-                self.prompts.switches().clone(),
-            )
+            .with_server(self.links.clone())
     }
 }
 

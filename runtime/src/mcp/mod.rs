@@ -19,11 +19,13 @@ mod tool_call;
 pub use crate::protocol::{jsonrpc, version, LogLevel, Version};
 pub(crate) use input_required::random_token;
 pub use input_required::{MAX_PARKED, MAX_PARKED_PER_CLIENT, PARKED_TTL};
+pub(crate) use session::SessionView;
 pub use session::{Session, MAX_SUBSCRIPTIONS_PER_SESSION};
 pub(crate) use subscriptions::ListenPlace;
 pub use subscriptions::MAX_LISTENS_PER_CLIENT;
 
 use crate::app_state::{first_missing, AppState};
+use crate::context::ServerLinks;
 use crate::prompts::Prompts;
 use crate::protocol::Method;
 use crate::registry::{Registry, RegistryError};
@@ -78,6 +80,17 @@ pub struct Server {
     seal: request_state::StateSeal,
     /// What `State<T>` parameters receive.
     app_state: Arc<AppState>,
+    /// What every call served here is lent (from `resources` and `prompts`).
+    links: Arc<ServerLinks>,
+}
+
+/// What the calls of a server serving `resources` and `prompts` are lent.
+fn links(resources: &Resources, prompts: &Prompts) -> Arc<ServerLinks> {
+    Arc::new(ServerLinks {
+        resource_updates: resources.updates().clone(),
+        resource_switches: resources.switches().clone(),
+        prompt_switches: prompts.switches().clone(),
+    })
 }
 
 /// Entries per page of a list (`tools/list`, `resources/list`, …).
@@ -97,10 +110,13 @@ impl Server {
         page_size: usize,
     ) -> Self {
         let registry = registry.into();
+        let resources = Arc::new(Resources::from_defs([]).expect("no resources is valid"));
+        let prompts = Arc::new(Prompts::from_defs([]).expect("no prompts is valid"));
         Server {
             registry,
-            resources: Arc::new(Resources::from_defs([]).expect("no resources is valid")),
-            prompts: Arc::new(Prompts::from_defs([]).expect("no prompts is valid")),
+            links: links(&resources, &prompts),
+            resources,
+            prompts,
             info,
             tool_pages: Default::default(),
             resource_pages: Default::default(),
@@ -136,6 +152,7 @@ impl Server {
     /// `#[resource]` linked into this binary.
     pub fn with_resources(mut self, resources: impl Into<Arc<Resources>>) -> Self {
         self.resources = resources.into();
+        self.links = links(&self.resources, &self.prompts);
         self.resource_pages.clear();
         self.template_pages.clear();
         self
@@ -145,6 +162,7 @@ impl Server {
     /// linked into this binary.
     pub fn with_prompts(mut self, prompts: impl Into<Arc<Prompts>>) -> Self {
         self.prompts = prompts.into();
+        self.links = links(&self.resources, &self.prompts);
         self.prompt_pages.clear();
         self
     }

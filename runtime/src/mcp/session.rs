@@ -56,6 +56,18 @@ struct State {
     client_capabilities: ClientCapabilities,
 }
 
+/// What a request reads of its session's state, in one look (one lock).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SessionView {
+    /// The revision agreed in `initialize`, if any.
+    pub(crate) version: Option<Version>,
+    /// The level set with `logging/setLevel`, if any.
+    pub(crate) log_level: Option<LogLevel>,
+    /// What the client declared in `initialize` (nothing before it).
+    pub(crate) capabilities: ClientCapabilities,
+    client_name: Option<Arc<str>>,
+}
+
 static DEFAULT_CLIENT: std::sync::LazyLock<Arc<str>> =
     std::sync::LazyLock::new(|| Arc::from("default"));
 
@@ -98,6 +110,17 @@ impl Session {
     /// The transport's identity set with [`with_identity`](Self::with_identity).
     pub(crate) fn identity(&self) -> Option<&Arc<str>> {
         self.identity.as_ref()
+    }
+
+    /// The session's state as it is now.
+    pub(crate) fn view(&self) -> SessionView {
+        let s = self.state.lock().expect("session lock");
+        SessionView {
+            version: s.version,
+            log_level: s.log_level,
+            capabilities: s.client_capabilities,
+            client_name: s.client_name.clone(),
+        }
     }
 
     /// The revision agreed in `initialize`, if any.
@@ -171,16 +194,22 @@ impl Session {
     /// Identity used for per-client policies: the principal, else the transport's identity,
     /// else the self-reported client name (stdio: one client per process).
     pub(crate) fn client_id(&self, request_client: Option<&str>) -> Arc<str> {
+        self.client_id_in(&self.view(), request_client)
+    }
+
+    /// [`client_id`](Self::client_id), with the session's state already looked at.
+    pub(crate) fn client_id_in(
+        &self,
+        view: &SessionView,
+        request_client: Option<&str>,
+    ) -> Arc<str> {
         if let Some(p) = self.principal.as_ref().or(self.identity.as_ref()) {
             return p.clone();
         }
         if let Some(c) = request_client {
             return Arc::from(c);
         }
-        self.state
-            .lock()
-            .expect("session lock")
-            .client_name
+        view.client_name
             .clone()
             .unwrap_or_else(|| Arc::clone(&DEFAULT_CLIENT))
     }

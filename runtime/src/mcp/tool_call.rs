@@ -2,7 +2,7 @@
 //! in rounds (one that may ask its client and wait between requests).
 
 use super::reply::invalid_params;
-use super::{Server, Session};
+use super::{Server, Session, SessionView};
 use crate::context::{Asking, CallCancel, Context};
 use crate::error::ToolError;
 use crate::protocol::jsonrpc::{self, RpcError};
@@ -20,6 +20,7 @@ impl Server {
     pub(super) async fn call_tool(
         &self,
         session: &Session,
+        seen: &SessionView,
         id: &Value,
         version: Version,
         call: RequestParams<'_>,
@@ -55,7 +56,7 @@ impl Server {
         let meta = meta.unwrap_or_default();
         let progress_token = meta.progress_token();
         let request_client = meta.client_name();
-        let log_level = meta.log_level().or_else(|| session.log_level());
+        let log_level = meta.log_level().or(seen.log_level);
         // A stateless call may outlive this request (parked between rounds): its messages go
         // through a relay that each round forwards to its own request's stream.
         let (outbound, relay) = match &notify {
@@ -66,7 +67,7 @@ impl Server {
             _ => (notify.clone().or_else(|| session.outbound()), None),
         };
         let ctx = Context::new(
-            session.client_id(request_client.as_deref()),
+            session.client_id_in(seen, request_client.as_deref()),
             progress_token,
             outbound,
         )
@@ -101,19 +102,19 @@ impl Server {
                 .map(|r| {
                     r.map_err(|e| invalid_params(e.to_string()))
                         .and_then(missing_capability)
-                        .map(|r| jsonrpc::raw_result_response(id, &r.complete_json()))
+                        .map(|r| jsonrpc::result_response_with(id, |out| r.write_json(out, true)))
                 })
         } else {
             let ctx = ctx.with_asking(Asking::Client {
                 requests: session.client_requests().clone(),
-                capabilities: session.client_capabilities(),
+                capabilities: seen.capabilities,
             });
             let cancel = ctx.cancel_handle();
             let call = self.registry.call_raw(name, arguments, ctx);
             unless_cancelled(session, id, &cancel, bounded(self.call_timeout, call))
                 .await
                 .map(|r| {
-                    r.map(|r| jsonrpc::result_response(id, &r))
+                    r.map(|r| jsonrpc::result_response_with(id, |out| r.write_json(out, false)))
                         .map_err(|e| invalid_params(e.to_string()))
                 })
         };

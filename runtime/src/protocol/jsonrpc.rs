@@ -68,6 +68,17 @@ pub(crate) fn result_response<R: serde::Serialize + ?Sized>(id: &Value, result: 
     out
 }
 
+/// A result response whose result `write` appends to the response's bytes.
+pub(crate) fn result_response_with(id: &Value, write: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    let mut out = Vec::with_capacity(128);
+    out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+    serde_json::to_writer(&mut out, id).expect("a JSON value serialises");
+    out.extend_from_slice(br#","result":"#);
+    write(&mut out);
+    out.push(b'}');
+    out
+}
+
 /// A result response whose result was serialised ahead of time (e.g. `tools/list` pages).
 pub(crate) fn raw_result_response(id: &Value, result: &RawValue) -> Vec<u8> {
     let raw = result.get();

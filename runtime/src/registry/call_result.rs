@@ -36,6 +36,35 @@ impl CallResult {
         serde_json::value::to_raw_value(&Complete(self)).expect("a CallToolResult serialises")
     }
 
+    /// The `CallToolResult` as JSON text appended to `out`, with `"resultType": "complete"` for a
+    /// stateless (2026-07-28) request when `complete`.
+    ///
+    /// The usual result, a success whose content is one text block, is written here by hand:
+    /// through serde its five constant keys and values would each go through the string escaper,
+    /// a sizeable part of a small call's cost. Anything else goes through [`Serialize`].
+    pub(crate) fn write_json(&self, out: &mut Vec<u8>, complete: bool) {
+        let plain = self.content.is_empty()
+            && self.structured.is_none()
+            && !self.is_error
+            && self.error.is_none()
+            && !self.cache_hit;
+        match (&self.text, plain) {
+            (Some(text), true) => {
+                out.extend_from_slice(br#"{"content":[{"type":"text","text":"#);
+                serde_json::to_writer(&mut *out, text).expect("a string serialises");
+                out.extend_from_slice(b"}]");
+                if complete {
+                    out.extend_from_slice(br#","resultType":"complete""#);
+                }
+                out.push(b'}');
+                Ok(())
+            }
+            _ if complete => serde_json::to_writer(out, &Complete(self)),
+            _ => serde_json::to_writer(out, self),
+        }
+        .expect("a CallToolResult serialises")
+    }
+
     /// The result of a call that failed with `e`.
     pub fn failed(e: &ToolError) -> Self {
         Self::error(e)
@@ -174,6 +203,47 @@ mod tests {
             let mut expected = result.clone().into_json();
             expected["resultType"] = json!("complete");
             assert_eq!(raw, expected);
+        }
+    }
+
+    /// The hand-written form is byte for byte what serde writes, for every kind of result.
+    #[test]
+    fn the_written_result_is_the_serialised_one() {
+        let text = |t: &str| CallResult {
+            text: Some(t.into()),
+            content: Vec::new(),
+            structured: None,
+            is_error: false,
+            error: None,
+            cache_hit: false,
+        };
+        let mut cached = text("8");
+        cached.cache_hit = true;
+        let mut blocks = text("a");
+        blocks.content.push(Content::text("b"));
+        let results = [
+            text("8"),
+            text("quote \" slash \\ line\n \u{1} é 😀"),
+            text(""),
+            cached,
+            blocks,
+            CallResult::failed(&ToolError::new("boom")),
+            CallResult {
+                text: None,
+                ..text("")
+            },
+        ];
+        for result in results {
+            let mut plain = Vec::new();
+            result.write_json(&mut plain, false);
+            assert_eq!(plain, serde_json::to_vec(&result).unwrap(), "{result:?}");
+            let mut complete = Vec::new();
+            result.write_json(&mut complete, true);
+            assert_eq!(
+                complete,
+                result.complete_json().get().as_bytes(),
+                "{result:?}"
+            );
         }
     }
 }

@@ -293,9 +293,8 @@ impl Cancel for Inner {
 pub(crate) struct CallCancel(Arc<Inner>);
 
 impl CallCancel {
-    /// Completes once the call is cancelled.
-    pub(crate) async fn cancelled(&self) {
-        self.0.cancellation.cancelled().await
+    pub(crate) fn cancellation(&self) -> &Cancellation {
+        &self.0.cancellation
     }
 
     /// What a session keeps to cancel the call by its request id.

@@ -27,6 +27,12 @@ impl Cancellation {
         self.cancelled.load(Ordering::Acquire)
     }
 
+    /// A wait for the cancel, to [`enable`](tokio::sync::futures::Notified::enable) before
+    /// reading [`is_cancelled`](Self::is_cancelled) (for futures written by hand).
+    pub(crate) fn notified(&self) -> tokio::sync::futures::Notified<'_> {
+        self.waiters.notified()
+    }
+
     /// Completes once [`cancel`](Cancel::cancel) has been called (at once if it was already).
     pub(crate) async fn cancelled(&self) {
         let notified = self.waiters.notified();

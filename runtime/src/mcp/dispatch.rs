@@ -5,8 +5,10 @@ use super::{Server, Session};
 use crate::context::{Cancellation, Context};
 use crate::protocol::jsonrpc::{self, RpcError};
 use crate::protocol::version;
-use crate::protocol::{Envelope, Incoming, LogLevel, Method, Request};
+use crate::protocol::{Envelope, Incoming, LogLevel, Method, Request, RequestParams, Version};
+use futures_util::future::Either;
 use serde_json::{json, Map, Value};
+use std::future::Future;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
@@ -15,77 +17,88 @@ impl Server {
     /// (notifications, client responses and cancelled requests get none).
     ///
     /// Never fails: malformed input yields a JSON-RPC error response.
-    pub async fn handle(&self, session: &Session, message: &[u8]) -> Option<Vec<u8>> {
-        self.handle_with(session, message, None).await
+    pub fn handle<'a>(
+        &'a self,
+        session: &'a Session,
+        message: &'a [u8],
+    ) -> impl Future<Output = Option<Vec<u8>>> + 'a {
+        self.handle_with(session, message, None)
     }
 
     /// [`handle`](Self::handle), sending this request's notifications (progress, ...) on
     /// `notify` instead of the session's channel (HTTP streams them in the request's response).
-    pub async fn handle_with(
-        &self,
-        session: &Session,
-        message: &[u8],
+    ///
+    /// The message is read before the returned future is first polled; the future is then only
+    /// the handler's (see [`dispatch`](Self::dispatch)).
+    pub fn handle_with<'a>(
+        &'a self,
+        session: &'a Session,
+        message: &'a [u8],
         notify: Option<mpsc::Sender<Vec<u8>>>,
-    ) -> Option<Vec<u8>> {
-        let (envelope, params) = match Envelope::read_with_params(message) {
-            Ok(read) => read,
-            Err(err) => return Some(jsonrpc::error_response(None, &err)),
-        };
-        let id = match envelope.id() {
-            Ok(id) => id,
-            Err(response) => return Some(response),
-        };
-        match Incoming::read(&envelope, id.clone(), params) {
-            Ok(incoming) => self.dispatch(session, incoming, notify).await,
-            Err(err) => id.map(|id| jsonrpc::error_response(Some(&id), &err)),
+    ) -> impl Future<Output = Option<Vec<u8>>> + 'a {
+        match read(message) {
+            Ok(incoming) => Either::Left(self.dispatch(session, incoming, notify)),
+            Err(answer) => Either::Right(std::future::ready(answer)),
         }
     }
 
     /// Answers a message a transport has read ([`Incoming::read`]), and perhaps routed already
     /// ([`Request::route`]): nothing is read again.
-    pub(crate) async fn dispatch(
-        &self,
-        session: &Session,
-        incoming: Incoming<'_>,
+    ///
+    /// Not an `async fn`: what can be answered at once is answered before any future exists,
+    /// and the future returned is the handler's own. Every request's future is moved whole at
+    /// each level that awaits it, and an `async fn` would also keep its arguments (the request)
+    /// twice in its state.
+    pub(crate) fn dispatch<'a>(
+        &'a self,
+        session: &'a Session,
+        incoming: Incoming<'a>,
         notify: Option<mpsc::Sender<Vec<u8>>>,
-    ) -> Option<Vec<u8>> {
-        let request = match incoming {
+    ) -> impl Future<Output = Option<Vec<u8>>> + 'a {
+        let answered = |answer| Either::Right(std::future::ready(answer));
+        let mut request = match incoming {
             Incoming::Request(request) => request,
             // A reply to a request of ours (elicitation, sampling): its waiter gets it. One
             // nobody waits for (late, or unknown) is dropped: replies get no reply.
             Incoming::Reply { id, outcome } => {
                 session.client_requests().deliver(&id, outcome);
-                return None;
+                return answered(None);
             }
         };
         let Some(id) = request.id.clone() else {
             self.notification(session, &request);
-            return None;
+            return answered(None);
         };
-        match self.route(session, &id, request, notify).await {
-            Ok(answer) => answer,
-            Err(err) => Some(jsonrpc::error_response(Some(&id), &err)),
-        }
+        let seen = session.view();
+        let version = match request.route(seen.version) {
+            Ok(version) => version,
+            Err(err) => return answered(Some(jsonrpc::error_response(Some(&id), &err))),
+        };
+        let method = request.known().expect("route refuses unknown methods");
+        Either::Left(if method == Method::ToolsCall {
+            // Only a tool call reads its `arguments` raw (each straight into its parameter's type).
+            Either::Left(self.call_tool(session, seen, id, version, request.params, notify))
+        } else {
+            Either::Right(async move {
+                let answer = self
+                    .route(session, &id, version, method, request.params, notify)
+                    .await;
+                answer.unwrap_or_else(|err| Some(jsonrpc::error_response(Some(&id), &err)))
+            })
+        })
     }
 
-    /// The route table: each method to its handler.
+    /// The route table: each method but `tools/call` to its handler.
     async fn route(
         &self,
         session: &Session,
         id: &Value,
-        mut request: Request<'_>,
+        version: Version,
+        method: Method,
+        params: RequestParams<'_>,
         notify: Option<mpsc::Sender<Vec<u8>>>,
     ) -> Result<Option<Vec<u8>>, RpcError> {
-        let seen = session.view();
-        let version = request.route(seen.version)?;
-        let method = request.known().expect("route refuses unknown methods");
-        if method == Method::ToolsCall {
-            // Only a tool call reads its `arguments` raw (each straight into its parameter's type).
-            return self
-                .call_tool(session, &seen, id, version, request.params, notify)
-                .await;
-        }
-        let params = request.params.into_map()?;
+        let params = params.into_map()?;
         let result = match method {
             Method::Initialize => self.initialize(session, &params)?,
             Method::Ping => json!({}),
@@ -183,6 +196,15 @@ impl Server {
         ctx.with_app_state(self.app_state.clone())
             .with_server(self.links.clone())
     }
+}
+
+/// `message` read ([`Incoming::read`]), or the answer to send when it cannot be.
+fn read(message: &[u8]) -> Result<Incoming<'_>, Option<Vec<u8>>> {
+    let (envelope, params) = Envelope::read_with_params(message)
+        .map_err(|err| Some(jsonrpc::error_response(None, &err)))?;
+    let id = envelope.id().map_err(Some)?;
+    Incoming::read(&envelope, id.clone(), params)
+        .map_err(|err| id.map(|id| jsonrpc::error_response(Some(&id), &err)))
 }
 
 /// The `uri` a subscription request names.

@@ -14,6 +14,7 @@ mod rounds;
 mod session;
 mod subscriptions;
 mod tool_call;
+mod unless_cancelled;
 
 // The wire vocabulary lives a layer below (`protocol`); these paths are the public ones.
 pub use crate::protocol::{jsonrpc, version, LogLevel, Version};

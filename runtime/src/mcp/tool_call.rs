@@ -2,8 +2,9 @@
 //! in rounds (one that may ask its client and wait between requests).
 
 use super::reply::invalid_params;
+use super::unless_cancelled::UnlessCancelled;
 use super::{Server, Session, SessionView};
-use crate::context::{Asking, CallCancel, Context};
+use crate::context::{Asking, Context};
 use crate::error::ToolError;
 use crate::protocol::jsonrpc::{self, RpcError};
 use crate::protocol::version::Version;
@@ -11,21 +12,21 @@ use crate::protocol::RequestParams;
 use crate::registry::{CallResult, RegistryError};
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
-use std::future::Future;
-use std::task::Poll;
 use tokio::sync::mpsc;
 
 impl Server {
-    /// `tools/call`. `Ok(None)` when the client cancelled the call (no response is sent then).
+    /// `tools/call`: its response, `None` when the client cancelled the call.
     pub(super) async fn call_tool(
         &self,
         session: &Session,
-        seen: &SessionView,
-        id: &Value,
+        seen: SessionView,
+        id: Value,
         version: Version,
         call: RequestParams<'_>,
         notify: Option<mpsc::Sender<Vec<u8>>>,
-    ) -> Result<Option<Vec<u8>>, RpcError> {
+    ) -> Option<Vec<u8>> {
+        let (id, seen) = (&id, &seen);
+        let refuse = |err: RpcError| Some(jsonrpc::error_response(Some(id), &err));
         let RequestParams {
             members: params,
             plain_name,
@@ -35,16 +36,16 @@ impl Server {
         } = call;
         let name = plain_name.or_else(|| params.get("name").and_then(Value::as_str));
         let Some(name) = name else {
-            return Err(invalid_params("tools/call needs a tool name"));
+            return refuse(invalid_params("tools/call needs a tool name"));
         };
         // Raw JSON has no whitespace around it: its first byte tells its kind.
         let arguments = match arguments.map(|a| a.get().as_bytes()[0]) {
             None | Some(b'n') => None,
             Some(b'{') => arguments,
-            Some(_) => return Err(invalid_params("tool arguments must be an object")),
+            Some(_) => return refuse(invalid_params("tool arguments must be an object")),
         };
         let Some(takes_context) = self.registry.takes_context(name) else {
-            return Err(invalid_params(format!("Unknown tool: {name}")));
+            return refuse(invalid_params(format!("Unknown tool: {name}")));
         };
         // A stateless call is run in rounds (it may ask, be parked, and resume), unless its tool
         // cannot ask (it takes no `Context`) and the request is not a later round: then it runs
@@ -91,37 +92,37 @@ impl Server {
             };
             // Boxed: a call in rounds is rare, and its future would make every call's large.
             let rounds = Box::pin(self.in_rounds(session, name, &params, relay, notify, run));
-            unless_cancelled(session, id, &cancel, rounds)
+            UnlessCancelled::new(session, id, &cancel, rounds)
                 .await
                 .map(|answer| answer.map(|r| jsonrpc::raw_result_response(id, &r)))
-        } else if version.is_stateless() {
-            let cancel = ctx.cancel_handle();
-            let call = self.registry.call_raw(name, arguments, ctx);
-            unless_cancelled(session, id, &cancel, bounded(self.call_timeout, call))
-                .await
-                .map(|r| {
-                    r.map_err(|e| invalid_params(e.to_string()))
-                        .and_then(missing_capability)
-                        .map(|r| jsonrpc::result_response_with(id, |out| r.write_json(out, true)))
-                })
         } else {
-            let ctx = ctx.with_asking(Asking::Client {
-                requests: session.client_requests().clone(),
-                capabilities: seen.capabilities,
-            });
+            let ctx = if version.is_stateless() {
+                ctx
+            } else {
+                ctx.with_asking(Asking::Client {
+                    requests: session.client_requests().clone(),
+                    capabilities: seen.capabilities,
+                })
+            };
             let cancel = ctx.cancel_handle();
-            let call = self.registry.call_raw(name, arguments, ctx);
-            unless_cancelled(session, id, &cancel, bounded(self.call_timeout, call))
+            let timeout = self.call_timeout;
+            let call = bounded(timeout, self.registry.call_raw(name, arguments, ctx));
+            UnlessCancelled::new(session, id, &cancel, call)
                 .await
-                .map(|r| {
-                    r.map(|r| jsonrpc::result_response_with(id, |out| r.write_json(out, false)))
+                .map(|r| match version.is_stateless() {
+                    true => r
                         .map_err(|e| invalid_params(e.to_string()))
+                        .and_then(missing_capability)
+                        .map(|r| jsonrpc::result_response_with(id, |out| r.write_json(out, true))),
+                    false => r
+                        .map(|r| jsonrpc::result_response_with(id, |out| r.write_json(out, false)))
+                        .map_err(|e| invalid_params(e.to_string())),
                 })
         };
         match outcome {
-            Some(Ok(result)) => Ok(Some(result)),
-            Some(Err(e)) => Err(e),
-            None => Ok(None),
+            Some(Ok(response)) => Some(response),
+            Some(Err(err)) => refuse(err),
+            None => None,
         }
     }
 
@@ -135,35 +136,6 @@ impl Server {
     ) -> impl std::future::Future<Output = Result<CallResult, RegistryError>> + Send + 'static {
         let (registry, tool, limit) = (self.registry.clone(), name.to_owned(), self.call_timeout);
         async move { bounded(limit, registry.call_raw(&tool, arguments.as_deref(), ctx)).await }
-    }
-}
-
-/// `call`'s output, or `None` once the client cancels it (`notifications/cancelled`), which
-/// drops the call.
-///
-/// The call is registered with the session only if it waits: most calls finish in their first
-/// poll, and one that does so needs no registration (a map insert and removal under a lock). On
-/// stdio nothing is lost by that: messages are read in order and each request is polled once
-/// before the next line is read, so a cancel for this call can only arrive after it either
-/// finished or registered. Over HTTP a cancel racing the call's start may find nothing to
-/// cancel, as it may find the call just finished; the client is answered either way.
-async fn unless_cancelled<F: Future>(
-    session: &Session,
-    id: &Value,
-    cancel: &CallCancel,
-    call: F,
-) -> Option<F::Output> {
-    let mut call = std::pin::pin!(call);
-    let first = std::future::poll_fn(|cx| Poll::Ready(call.as_mut().poll(cx))).await;
-    if let Poll::Ready(output) = first {
-        return Some(output);
-    }
-    let _tracked = session.track(id, cancel.handle());
-    tokio::select! {
-        // The call first: one that finishes as it is cancelled is answered.
-        biased;
-        output = call => Some(output),
-        _ = cancel.cancelled() => None,
     }
 }
 

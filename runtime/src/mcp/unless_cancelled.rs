@@ -1,0 +1,80 @@
+//! A call the client may cancel (`notifications/cancelled`): its output, or `None` once cancelled
+//! (the call is dropped then, and no response is sent).
+//!
+//! The call is registered with the session only if it waits: most calls finish in their first
+//! poll, and one that does needs no registration (a map insert and removal under a lock). On
+//! stdio nothing is lost by that: messages are read in order and each request is polled once
+//! before the next line is read, so a cancel for this call can only arrive after it either
+//! finished or registered. Over HTTP a cancel racing the call's start may find nothing to cancel,
+//! as it may find the call just finished; the client is answered either way.
+//!
+//! A future written by hand rather than an `async fn` with `select!`: every request's future
+//! holds this one, and moves it whole at each level; the `async fn` kept the call twice in its
+//! state (as its argument and as the local it is pinned in).
+
+use super::session::{Session, Tracked};
+use crate::context::CallCancel;
+use serde_json::Value;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use tokio::sync::futures::Notified;
+
+pin_project_lite::pin_project! {
+    /// See the module docs.
+    pub(super) struct UnlessCancelled<'a, F> {
+        #[pin]
+        call: F,
+        session: &'a Session,
+        id: &'a Value,
+        cancel: &'a CallCancel,
+        tracked: Option<Tracked<'a>>,
+        #[pin]
+        cancelled: Option<Notified<'a>>,
+    }
+}
+
+impl<'a, F: Future> UnlessCancelled<'a, F> {
+    pub(super) fn new(
+        session: &'a Session,
+        id: &'a Value,
+        cancel: &'a CallCancel,
+        call: F,
+    ) -> Self {
+        UnlessCancelled {
+            call,
+            session,
+            id,
+            cancel,
+            tracked: None,
+            cancelled: None,
+        }
+    }
+}
+
+impl<F: Future> Future for UnlessCancelled<'_, F> {
+    type Output = Option<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        // The call first: one that finishes as it is cancelled is answered.
+        if let Poll::Ready(output) = this.call.poll(cx) {
+            return Poll::Ready(Some(output));
+        }
+        if this.tracked.is_none() {
+            *this.tracked = Some(this.session.track(this.id, this.cancel.handle()));
+        }
+        let cancellation = this.cancel.cancellation();
+        if this.cancelled.is_none() {
+            this.cancelled.set(Some(cancellation.notified()));
+            let notified = this.cancelled.as_mut().as_pin_mut().expect("just set");
+            // Enabled before the flag is read: a cancel between the two still wakes this.
+            notified.enable();
+        }
+        if cancellation.is_cancelled() {
+            return Poll::Ready(None);
+        }
+        let notified = this.cancelled.as_pin_mut().expect("set above");
+        notified.poll(cx).map(|()| None)
+    }
+}

@@ -27,8 +27,10 @@ use tokio::sync::broadcast;
 /// ```
 #[derive(Debug)]
 pub struct Switches {
-    /// Looked up on every call; foldhash, as the registry's own names (a fixed set of keys).
-    by_name: HashMap<String, AtomicBool, foldhash::fast::RandomState>,
+    /// Each entry's position in `on`; foldhash, as the registry's own names (a fixed set of
+    /// keys). A registry keeps its tools' positions, so a call reads its switch without a lookup.
+    by_name: HashMap<String, usize, foldhash::fast::RandomState>,
+    on: Vec<AtomicBool>,
     /// Bumped by every change, so that cached listings know they are stale.
     generation: AtomicU64,
     changes: broadcast::Sender<ListChanged>,
@@ -52,11 +54,21 @@ pub type ToolsChanged = ListChanged;
 impl Switches {
     /// Switches for these entries (by name), each on or off.
     pub fn new<'a>(entries: impl IntoIterator<Item = (&'a str, bool)>) -> Self {
+        let mut by_name = HashMap::default();
+        let mut switches = Vec::new();
+        for (name, on) in entries {
+            // A name given twice: the last setting counts, as in a map.
+            match by_name.get(name) {
+                Some(&i) => switches[i] = AtomicBool::new(on),
+                None => {
+                    by_name.insert(name.to_owned(), switches.len());
+                    switches.push(AtomicBool::new(on));
+                }
+            }
+        }
         Switches {
-            by_name: entries
-                .into_iter()
-                .map(|(name, on)| (name.to_owned(), AtomicBool::new(on)))
-                .collect(),
+            by_name,
+            on: switches,
             generation: AtomicU64::new(0),
             // Receivers that fall behind get `Lagged`, which means "changed" all the same.
             changes: broadcast::channel(16).0,
@@ -65,9 +77,17 @@ impl Switches {
 
     /// Whether `name` is served (`false` for a name that is not in the list).
     pub fn is_enabled(&self, name: &str) -> bool {
-        self.by_name
-            .get(name)
-            .is_some_and(|on| on.load(Ordering::Relaxed))
+        self.position(name).is_some_and(|i| self.is_enabled_at(i))
+    }
+
+    /// Where `name`'s switch is, for [`is_enabled_at`](Self::is_enabled_at).
+    pub(crate) fn position(&self, name: &str) -> Option<usize> {
+        self.by_name.get(name).copied()
+    }
+
+    /// Whether the entry at `position` is on.
+    pub(crate) fn is_enabled_at(&self, position: usize) -> bool {
+        self.on[position].load(Ordering::Relaxed)
     }
 
     /// Turns `name` on. Whether anything changed (`false` if it was on, or is not in the list).
@@ -83,7 +103,7 @@ impl Switches {
     }
 
     fn set(&self, name: &str, on: bool) -> bool {
-        let Some(switch) = self.by_name.get(name) else {
+        let Some(switch) = self.position(name).map(|i| &self.on[i]) else {
             return false;
         };
         let changed = switch.swap(on, Ordering::Relaxed) != on;

@@ -44,9 +44,10 @@ impl Server {
             Some(b'{') => arguments,
             Some(_) => return refuse(invalid_params("tool arguments must be an object")),
         };
-        let Some(takes_context) = self.registry.takes_context(name) else {
+        let Some(tool) = self.registry.tool(name) else {
             return refuse(invalid_params(format!("Unknown tool: {name}")));
         };
+        let takes_context = tool.takes_context();
         // A stateless call is run in rounds (it may ask, be parked, and resume), unless its tool
         // cannot ask (it takes no `Context`) and the request is not a later round: then it runs
         // as a session's call does, borrowed, within this request.
@@ -106,7 +107,7 @@ impl Server {
             };
             let cancel = ctx.cancel_handle();
             let timeout = self.call_timeout;
-            let call = bounded(timeout, self.registry.call_raw(name, arguments, ctx));
+            let call = bounded(timeout, tool.call_raw(arguments, ctx));
             UnlessCancelled::new(session, id, &cancel, call)
                 .await
                 .map(|r| match version.is_stateless() {

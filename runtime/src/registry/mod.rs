@@ -51,6 +51,35 @@ struct Entry {
     metrics: ToolMetrics,
 }
 
+/// One tool of a [`Registry`], looked up once by name and handed on with the call.
+#[derive(Clone, Copy)]
+pub(crate) struct Tool<'r> {
+    registry: &'r Registry,
+    index: usize,
+}
+
+impl<'r> Tool<'r> {
+    /// Whether it takes a `Context` ([`ToolDef::takes_context`]).
+    pub(crate) fn takes_context(self) -> bool {
+        self.registry.entries[self.index].def.takes_context
+    }
+
+    /// [`Registry::call_raw`] of this tool.
+    pub(crate) async fn call_raw(
+        self,
+        arguments: Option<&RawValue>,
+        ctx: Context,
+    ) -> Result<CallResult, RegistryError> {
+        let registry = self.registry;
+        let entry = &registry.entries[self.index];
+        if !registry.switches.is_enabled_at(self.index) {
+            return Err(RegistryError::UnknownTool(entry.def.name.to_owned()));
+        }
+        let args = Args::from_raw(&entry.param_names, &entry.defaults, arguments);
+        Ok(registry.run(entry, entry.def.name, args, ctx).await)
+    }
+}
+
 /// All tools of this binary, by name. Built once; calls look tools up by name.
 ///
 /// ```no_run
@@ -167,9 +196,14 @@ impl Registry {
                 metrics: Default::default(),
             });
         }
+        // In the entries' order: an entry's switch is at its own index.
         let switches = Arc::new(ToolSwitches::new(
             entries.iter().map(|e| (e.def.name, !e.def.disabled)),
         ));
+        debug_assert!(entries
+            .iter()
+            .enumerate()
+            .all(|(i, e)| switches.position(e.def.name) == Some(i)));
         Ok(Registry {
             entries,
             by_name,
@@ -210,17 +244,18 @@ impl Registry {
             .map_or(&[], |&i| &self.entries[i].header_params)
     }
 
+    /// Tool `name` (on or off), to hand on with its call.
+    pub(crate) fn tool(&self, name: &str) -> Option<Tool<'_>> {
+        let index = *self.by_name.get(name)?;
+        Some(Tool {
+            registry: self,
+            index,
+        })
+    }
+
     /// One tool by name.
     pub fn get(&self, name: &str) -> Option<&ToolInfo> {
         self.by_name.get(name).map(|&i| &self.entries[i].info)
-    }
-
-    /// Whether the tool `name` takes a `Context` ([`ToolDef::takes_context`]); `None` when
-    /// there is no such tool.
-    pub(crate) fn takes_context(&self, name: &str) -> Option<bool> {
-        self.by_name
-            .get(name)
-            .map(|&i| self.entries[i].def.takes_context)
     }
 
     /// Calls a tool by name with JSON arguments (an object, or `null` for none).
@@ -247,9 +282,10 @@ impl Registry {
         arguments: Option<&RawValue>,
         ctx: Context,
     ) -> Result<CallResult, RegistryError> {
-        let entry = self.enabled_entry(name)?;
-        let args = Args::from_raw(&entry.param_names, &entry.defaults, arguments);
-        Ok(self.run(entry, name, args, ctx).await)
+        match self.tool(name) {
+            Some(tool) => tool.call_raw(arguments, ctx).await,
+            None => Err(RegistryError::UnknownTool(name.to_owned())),
+        }
     }
 
     fn enabled_entry(&self, name: &str) -> Result<&Entry, RegistryError> {

@@ -328,8 +328,8 @@ impl Answer<'_> {
         // `sse_close_after`, so do calls that outlast it (the client polls the rest).
         let can_ask = || {
             let tool = request.and_then(|r| r.params.name());
-            tool.and_then(|t| server.registry().takes_context(t))
-                .unwrap_or(true)
+            tool.and_then(|t| server.registry().tool(t))
+                .is_none_or(|t| t.takes_context())
         };
         let may_ask = is_call
             && !self.stateless

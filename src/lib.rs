@@ -250,6 +250,9 @@ pub use sturdy_runtime::{
 #[cfg(feature = "remote")]
 pub use sturdy_runtime::remote;
 
+#[cfg(feature = "auth")]
+pub use sturdy_runtime::auth;
+
 /// Everything a tool author imports: `use sturdy::prelude::*;`.
 pub mod prelude {
     pub use sturdy_macros::{

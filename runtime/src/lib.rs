@@ -9,6 +9,8 @@
 
 pub mod app;
 mod app_state;
+#[cfg(feature = "auth")]
+pub mod auth;
 pub mod balancer;
 pub mod batch;
 mod completion;

@@ -23,7 +23,21 @@ impl TestServer {
         Self::start_with(options, None).await
     }
 
+    /// A server on `listener` (bound beforehand, when the options must name its address).
+    pub async fn start_on(listener: tokio::net::TcpListener, options: HttpOptions) -> Self {
+        Self::start_listening(listener, options, None).await
+    }
+
     pub async fn start_with(options: HttpOptions, call_timeout: Option<Duration>) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::start_listening(listener, options, call_timeout).await
+    }
+
+    async fn start_listening(
+        listener: tokio::net::TcpListener,
+        options: HttpOptions,
+        call_timeout: Option<Duration>,
+    ) -> Self {
         let mut server = Server::new(
             Registry::from_inventory().unwrap(),
             ServerInfo::new("http-test", "1"),
@@ -33,7 +47,6 @@ impl TestServer {
         if let Some(t) = call_timeout {
             server = server.with_call_timeout(t);
         }
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(http::serve_http(

@@ -19,6 +19,8 @@ mod hostile_input;
 mod http_access;
 mod http_timeouts;
 mod load_balancer;
+#[cfg(feature = "auth")]
+mod oauth;
 mod patterns_http;
 mod python_sdk;
 mod replicas;

@@ -5,6 +5,7 @@
 
 pub mod install;
 pub mod node;
+pub mod oidc;
 pub mod python;
 pub mod redis;
 pub mod spec;

@@ -35,6 +35,12 @@ const USAGE: &str = "usage: [--http ADDR | --list | --list-tools | --help]
                 health at /health. Environment: STURDY_BEARER_TOKEN requires that bearer token;
                 STURDY_BEARER_TOKENS=alice:token1,bob:token2 (or STURDY_BEARER_TOKENS_FILE, one
                 principal:token a line) accepts several, each naming who calls;
+                STURDY_AUTH_ISSUER=<url> instead makes the server an OAuth resource server: it
+                accepts JWT access tokens of that authorization server for STURDY_PUBLIC_URL
+                (this endpoint's public URL, default http://ADDR/mcp) and publishes where to get
+                them (/.well-known/oauth-protected-resource/mcp); STURDY_AUTH_REQUIRED_SCOPES
+                (space-separated) are needed by every request, STURDY_AUTH_AUDIENCE and
+                STURDY_AUTH_JWKS_URL override the audience and the key set's URL;
                 STURDY_ALLOWED_ORIGINS (comma-separated) allows browser origins besides loopback;
                 STURDY_ALLOWED_HOSTS (comma-separated host or host:port, `*` for any) names the
                 Host headers answered (default on a loopback bind: loopback names only);
@@ -298,6 +304,7 @@ fn http_options(addr: &str, health: Option<Arc<HealthChecker>>) -> Result<HttpOp
             );
         }
     }
+    options_auth(&mut options)?;
     options.allowed_origins = env_list("STURDY_ALLOWED_ORIGINS");
     options.allowed_hosts = env_list("STURDY_ALLOWED_HOSTS");
     options.client_address_header = std::env::var("STURDY_CLIENT_ADDRESS_HEADER")
@@ -315,6 +322,34 @@ fn http_options(addr: &str, health: Option<Arc<HealthChecker>>) -> Result<HttpOp
         options.shutdown_grace = d;
     }
     Ok(options)
+}
+
+/// `STURDY_AUTH_*` and `STURDY_PUBLIC_URL`: the server as an OAuth resource server.
+fn options_auth(options: &mut HttpOptions) -> Result<(), String> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let Some(issuer) = var("STURDY_AUTH_ISSUER") else {
+        return Ok(());
+    };
+    #[cfg(feature = "auth")]
+    {
+        let mut auth = crate::auth::AuthOptions::new(issuer.trim());
+        auth.public_url = var("STURDY_PUBLIC_URL").map(|u| u.trim().to_owned());
+        auth.audience = var("STURDY_AUTH_AUDIENCE").map(|a| a.trim().to_owned());
+        auth.jwks_url = var("STURDY_AUTH_JWKS_URL").map(|u| u.trim().to_owned());
+        auth.required_scopes = var("STURDY_AUTH_REQUIRED_SCOPES")
+            .map(|s| s.split_ascii_whitespace().map(str::to_owned).collect())
+            .unwrap_or_default();
+        auth.check().map_err(|e| format!("STURDY_AUTH_*: {e}"))?;
+        options.auth = Some(auth);
+        Ok(())
+    }
+    #[cfg(not(feature = "auth"))]
+    {
+        let _ = options;
+        Err(format!(
+            "STURDY_AUTH_ISSUER={issuer}: this server was built without sturdy's `auth` feature"
+        ))
+    }
 }
 
 /// `principal:token` (the token may hold `:`, the principal may not).

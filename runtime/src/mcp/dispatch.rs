@@ -29,7 +29,7 @@ impl Server {
     /// `notify` instead of the session's channel (HTTP streams them in the request's response).
     ///
     /// The message is read before the returned future is first polled; the future is then only
-    /// the handler's (see [`dispatch`](Self::dispatch)).
+    /// the handler's.
     pub fn handle_with<'a>(
         &'a self,
         session: &'a Session,

@@ -57,7 +57,7 @@ pub(super) async fn admit(
         .map(|info| info.0);
     let path = request.uri().path();
     let peer = peer_identity(peer);
-    match Caller::admit(&state.options, request.headers(), path, &peer) {
+    match Caller::admit(&state, request.headers(), path, &peer).await {
         Ok(caller) => {
             request.extensions_mut().insert(caller);
             next.run(request).await
@@ -70,21 +70,43 @@ impl Caller {
     /// The caller of a request for `path` from the connection's `peer` (its
     /// [`peer_identity`]), or why it is refused ([`admit`]'s checks, for the accept loop's own
     /// `POST /mcp`, which skips the router).
-    pub(super) fn admit(
-        options: &HttpOptions,
+    pub(super) async fn admit(
+        state: &AppState,
         headers: &HeaderMap,
         path: &str,
         peer: &Arc<str>,
     ) -> Result<Caller, Refusal> {
-        let principal = guard::check(options, headers, path != "/health")?;
+        let options = &state.options;
+        let authenticate = path != "/health";
+        #[cfg(feature = "auth")]
+        if let Some(auth) = &state.auth {
+            guard::check(options, headers, false)?;
+            // The metadata is what a client reads to learn how to get a token.
+            let principal = if authenticate && !auth.metadata.serves(path) {
+                Some(auth.admit(headers).await?.principal.to_string())
+            } else {
+                None
+            };
+            return Ok(Caller::new(options, headers, peer, principal));
+        }
+        let principal = guard::check(options, headers, authenticate)?;
+        Ok(Caller::new(options, headers, peer, principal))
+    }
+
+    fn new(
+        options: &HttpOptions,
+        headers: &HeaderMap,
+        peer: &Arc<str>,
+        principal: Option<String>,
+    ) -> Caller {
         let identity = match forwarded_address(options, headers) {
             Some(hop) => Arc::from(format!("peer:{hop}")),
             None => peer.clone(),
         };
-        Ok(Caller {
+        Caller {
             principal,
             identity,
-        })
+        }
     }
 }
 

@@ -7,11 +7,17 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 /// Why a request was refused before any MCP processing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Refusal {
     ForeignOrigin,
     ForeignHost,
     Unauthorized,
+    /// Refused by the resource server's rules: 401 or 403 with this `WWW-Authenticate`.
+    #[cfg_attr(not(feature = "auth"), allow(dead_code))]
+    Challenged {
+        status: StatusCode,
+        challenge: String,
+    },
 }
 
 impl IntoResponse for Refusal {
@@ -29,6 +35,19 @@ impl IntoResponse for Refusal {
                 let mut r = (StatusCode::UNAUTHORIZED, "Unauthorized").into_response();
                 r.headers_mut()
                     .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                r
+            }
+            Refusal::Challenged { status, challenge } => {
+                let message = if status == StatusCode::FORBIDDEN {
+                    "Forbidden: the token lacks a scope this request needs"
+                } else {
+                    "Unauthorized"
+                };
+                let mut r = (status, message).into_response();
+                // Built from the server's own text only (see `ResourceMetadata::challenge`).
+                if let Ok(value) = HeaderValue::from_str(&challenge) {
+                    r.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+                }
                 r
             }
         }
@@ -62,13 +81,8 @@ pub(super) fn check(
     if options.bearer_tokens.is_empty() || !authenticate {
         return Ok(None);
     }
-    // `Authorization: Bearer <token>`; the scheme is case-insensitive (RFC 9110).
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim().as_bytes())
+    let presented = bearer_token(headers)
+        .map(str::as_bytes)
         .ok_or(Refusal::Unauthorized)?;
     // Every token is compared, so the time taken does not say which one (or how much) matched.
     let mut principal = None;
@@ -78,6 +92,18 @@ pub(super) fn check(
         }
     }
     principal.map(Some).ok_or(Refusal::Unauthorized)
+}
+
+/// The token of `Authorization: Bearer <token>` (the scheme is case-insensitive, RFC 9110); the
+/// only place a token is taken from (never the query string).
+pub(super) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .filter(|token| !token.is_empty())
 }
 
 /// Whether a `Host` header names this server: one of `allowed` (`host` for any port, or

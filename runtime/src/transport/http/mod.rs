@@ -26,6 +26,8 @@ mod mirrored;
 mod options;
 mod post;
 pub mod replay;
+#[cfg(feature = "auth")]
+mod resource_auth;
 mod responses;
 mod serve;
 mod service;
@@ -60,14 +62,22 @@ use post::post_mcp;
 use responses::{header_str, json_response, rpc_status};
 use state::AppState;
 
-/// The axum router: `POST|GET|DELETE /mcp`, `GET /health`, `GET /ready`, `GET /metrics`.
+/// The axum router: `POST|GET|DELETE /mcp`, `GET /health`, `GET /ready`, `GET /metrics`, and
+/// the protected resource metadata when [`HttpOptions::auth`] is set.
+///
+/// # Panics
+///
+/// When the settings are unusable ([`crate::auth::AuthOptions::check`]); [`serve_http`] returns
+/// that as an error instead.
 pub fn router(server: Arc<Server>, options: HttpOptions) -> Router {
-    routes(app_state(server, options))
+    routes(app_state(server, options).unwrap_or_else(|e| panic!("HTTP settings: {e}")))
 }
 
 /// What the handlers of one server share.
-fn app_state(server: Arc<Server>, options: HttpOptions) -> Arc<AppState> {
-    Arc::new(AppState {
+fn app_state(server: Arc<Server>, options: HttpOptions) -> Result<Arc<AppState>, String> {
+    #[cfg(feature = "auth")]
+    let auth = resource_auth::ResourceAuth::new(&options)?;
+    Ok(Arc::new(AppState {
         sessions: Sessions::new(
             options.max_sessions,
             options.max_sessions_per_client,
@@ -80,16 +90,26 @@ fn app_state(server: Arc<Server>, options: HttpOptions) -> Arc<AppState> {
         ),
         server,
         options,
-    })
+        #[cfg(feature = "auth")]
+        auth,
+    }))
 }
 
 fn routes(state: Arc<AppState>) -> Router {
     let body_limit = state.options.max_body_bytes;
-    Router::new()
+    let router = Router::new()
         .route("/mcp", get(get_mcp).post(post_mcp).delete(delete_mcp))
         .route("/health", get(health))
         .route("/ready", get(ready))
-        .route("/metrics", get(metrics))
+        .route("/metrics", get(metrics));
+    #[cfg(feature = "auth")]
+    let router = match &state.auth {
+        Some(auth) => auth.metadata.paths().fold(router, |router, path| {
+            router.route(path, get(protected_resource))
+        }),
+        None => router,
+    };
+    router
         .layer(axum::middleware::from_fn_with_state(state.clone(), admit))
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)
@@ -103,7 +123,11 @@ pub async fn serve_http(
     options: HttpOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let state = app_state(server.clone(), options.clone());
+    let state = app_state(server.clone(), options.clone()).map_err(std::io::Error::other)?;
+    #[cfg(feature = "auth")]
+    if let Some(auth) = state.auth.clone() {
+        tokio::spawn(async move { auth.prefetch().await });
+    }
     let app = routes(state.clone());
     // Streams that only listen would hold the graceful shutdown for its whole grace period.
     let shutdown = async move {
@@ -132,6 +156,15 @@ pub async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = term => {},
+    }
+}
+
+/// The protected resource metadata (RFC 9728): anyone may read it (no token).
+#[cfg(feature = "auth")]
+async fn protected_resource(State(state): State<Arc<AppState>>) -> Response {
+    match &state.auth {
+        Some(auth) => auth.metadata_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
     }
 }
 

@@ -13,6 +13,11 @@ pub struct HttpOptions {
     pub bind: SocketAddr,
     /// When not empty, every `/mcp` request needs `Authorization: Bearer <token>` with one of these.
     pub bearer_tokens: Vec<BearerToken>,
+    /// The server as an OAuth resource server: every request but `/health` and the metadata
+    /// document needs an access token of this authorization server (see [`crate::auth`]).
+    /// Exclusive with `bearer_tokens`.
+    #[cfg(feature = "auth")]
+    pub auth: Option<crate::auth::AuthOptions>,
     /// Origins allowed besides loopback ones (`http://localhost:*`, `http://127.0.0.1:*`, ...),
     /// e.g. `https://app.example.com`. Requests without `Origin` (non-browser clients) pass.
     pub allowed_origins: Vec<String>,
@@ -65,6 +70,8 @@ impl Default for HttpOptions {
         HttpOptions {
             bind: SocketAddr::from(([127, 0, 0, 1], 8000)),
             bearer_tokens: Vec::new(),
+            #[cfg(feature = "auth")]
+            auth: None,
             allowed_origins: Vec::new(),
             allowed_hosts: Vec::new(),
             client_address_header: None,

@@ -57,8 +57,9 @@ impl ConnectionService {
     ) -> Result<Response, Infallible> {
         if request.method() == Method::POST && request.uri().path() == "/mcp" {
             let (parts, body) = request.into_parts();
-            let options = &self.state.options;
-            let caller = match Caller::admit(options, &parts.headers, "/mcp", &self.peer_identity) {
+            let admitted =
+                Caller::admit(&self.state, &parts.headers, "/mcp", &self.peer_identity).await;
+            let caller = match admitted {
                 Ok(caller) => caller,
                 Err(refusal) => return Ok(refusal.into_response()),
             };

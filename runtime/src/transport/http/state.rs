@@ -17,4 +17,7 @@ pub(super) struct AppState {
     pub(super) permits: Arc<Semaphore>,
     /// What finished SSE streams of all sessions may hold.
     pub(super) kept_streams: Arc<KeptBudget>,
+    /// The resource server's token checks and metadata, when an authorization server is set.
+    #[cfg(feature = "auth")]
+    pub(super) auth: Option<Arc<super::resource_auth::ResourceAuth>>,
 }

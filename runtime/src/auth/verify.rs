@@ -1,0 +1,213 @@
+//! Access tokens checked: a JWT (RFC 9068) signed by the authorization server with an
+//! asymmetric key it publishes, issued by it, for this resource, current; what it grants kept
+//! for as long as it is valid, so that a repeated token costs a hash look-up.
+
+use super::keys::KeySet;
+use super::metadata::Challenge;
+use super::options::AuthOptions;
+use jsonwebtoken::{Algorithm, Validation};
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Longest token looked at; longer ones are refused unread.
+const MAX_TOKEN_BYTES: usize = 16 * 1024;
+/// Bytes the verified tokens may hold in all.
+const CACHE_BYTES: u64 = 16 << 20;
+/// Longest a verified token is trusted without being checked again (its `exp` may come first).
+const CACHE_TTL: Duration = Duration::from_secs(300);
+/// Clock skew allowed on `exp` and `nbf`.
+const LEEWAY_SECS: u64 = 60;
+
+/// What a valid token grants.
+#[derive(Debug)]
+pub(crate) struct Grant {
+    /// Who the caller is: the token's `sub`, else its `client_id`.
+    pub(crate) principal: Arc<str>,
+    /// The client it was issued to (`client_id`, else `azp`).
+    #[allow(dead_code)] // Read by `Context` (next).
+    pub(crate) client_id: Option<String>,
+    /// Its scopes (`scope`, space-separated).
+    pub(crate) scopes: Vec<String>,
+    /// When it expires (seconds since the epoch).
+    expires: u64,
+}
+
+/// Why a token is not accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// Not valid here (401 `invalid_token`).
+    Invalid(&'static str),
+    /// Valid, without the scopes the request needs (403 `insufficient_scope`).
+    InsufficientScope(String),
+}
+
+impl Refused {
+    pub(crate) fn challenge(self) -> Challenge {
+        match self {
+            Refused::Invalid(why) => Challenge::InvalidToken(why),
+            Refused::InsufficientScope(scopes) => Challenge::InsufficientScope(scopes),
+        }
+    }
+}
+
+/// Checks tokens for one resource.
+pub(crate) struct Verifier {
+    issuer: String,
+    audience: String,
+    required_scopes: Vec<String>,
+    keys: KeySet,
+    verified: moka::future::Cache<[u8; 32], Arc<Grant>>,
+}
+
+/// The claims read from a token (the registered ones are checked by `jsonwebtoken`).
+#[derive(serde::Deserialize)]
+struct Claims {
+    sub: Option<String>,
+    client_id: Option<String>,
+    azp: Option<String>,
+    #[serde(default)]
+    scope: Option<String>,
+    exp: u64,
+}
+
+struct UntilExpiry;
+
+impl moka::Expiry<[u8; 32], Arc<Grant>> for UntilExpiry {
+    fn expire_after_create(
+        &self,
+        _key: &[u8; 32],
+        grant: &Arc<Grant>,
+        _created_at: std::time::Instant,
+    ) -> Option<Duration> {
+        let left = grant
+            .expires
+            .saturating_sub(jsonwebtoken::get_current_timestamp());
+        Some(Duration::from_secs(left).min(CACHE_TTL))
+    }
+}
+
+impl Verifier {
+    /// A verifier of `options.issuer`'s tokens for `resource` (this server's MCP URL).
+    pub(crate) fn new(options: &AuthOptions, resource: &str) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(super::discovery::FETCH_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("an HTTP client with rustls builds");
+        Verifier {
+            issuer: options.issuer.clone(),
+            audience: options
+                .audience
+                .clone()
+                .unwrap_or_else(|| resource.to_owned()),
+            required_scopes: options.required_scopes.clone(),
+            keys: KeySet::new(http, &options.issuer, options.jwks_url.as_deref()),
+            verified: moka::future::Cache::builder()
+                .max_capacity(CACHE_BYTES)
+                .weigher(|_, grant: &Arc<Grant>| {
+                    let scopes: usize = grant.scopes.iter().map(|s| s.len() + 24).sum();
+                    let size = 128 + grant.principal.len() + scopes;
+                    u32::try_from(size).unwrap_or(u32::MAX)
+                })
+                .expire_after(UntilExpiry)
+                .build(),
+        }
+    }
+
+    /// Fetches the signing keys now (at start-up), so that the first request does not wait.
+    pub(crate) async fn prefetch(&self) {
+        self.keys.refresh().await
+    }
+
+    /// What `token` grants, or why it is refused.
+    pub(crate) async fn verify(&self, token: &str) -> Result<Arc<Grant>, Refused> {
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(Refused::Invalid("the token is too long"));
+        }
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let grant = match self.verified.get(&digest).await {
+            Some(grant) => grant,
+            None => {
+                let grant = Arc::new(self.check(token).await?);
+                self.verified.insert(digest, grant.clone()).await;
+                grant
+            }
+        };
+        // A cached grant may have expired since (the cache keeps it no longer than `exp`, give
+        // or take its clock's tick).
+        if grant.expires + LEEWAY_SECS <= jsonwebtoken::get_current_timestamp() {
+            return Err(Refused::Invalid("the token has expired"));
+        }
+        let missing: Vec<&str> = self
+            .required_scopes
+            .iter()
+            .filter(|s| !grant.scopes.contains(s))
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            return Err(Refused::InsufficientScope(self.required_scopes.join(" ")));
+        }
+        Ok(grant)
+    }
+
+    /// The signature and the claims of `token`.
+    async fn check(&self, token: &str) -> Result<Grant, Refused> {
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|_| Refused::Invalid("the token is not a JWT"))?;
+        // Asymmetric algorithms only: `none` and HMAC are refused before any key is looked at.
+        if !matches!(
+            header.alg,
+            Algorithm::RS256 | Algorithm::PS256 | Algorithm::ES256 | Algorithm::EdDSA
+        ) {
+            return Err(Refused::Invalid("the token's algorithm is not accepted"));
+        }
+        let key = self
+            .keys
+            .key(header.kid.as_deref(), header.alg)
+            .await
+            .ok_or(Refused::Invalid("the token's signing key is unknown"))?;
+        let mut validation = Validation::new(header.alg);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.audience]);
+        validation.leeway = LEEWAY_SECS;
+        validation.validate_nbf = true;
+        validation.required_spec_claims = HashSet::from(["exp", "iss", "aud"].map(str::to_owned));
+        let claims = jsonwebtoken::decode::<Claims>(token, &key.key, &validation)
+            .map_err(|e| Refused::Invalid(reason(e.kind())))?
+            .claims;
+        let client_id = claims.client_id.or(claims.azp);
+        let principal = claims
+            .sub
+            .or_else(|| client_id.clone())
+            .filter(|p| !p.is_empty())
+            .ok_or(Refused::Invalid("the token names no subject"))?;
+        Ok(Grant {
+            principal: Arc::from(principal),
+            client_id,
+            scopes: claims
+                .scope
+                .unwrap_or_default()
+                .split_ascii_whitespace()
+                .map(str::to_owned)
+                .collect(),
+            expires: claims.exp,
+        })
+    }
+}
+
+/// A short reason for the challenge: what is wrong, not what was expected.
+fn reason(kind: &jsonwebtoken::errors::ErrorKind) -> &'static str {
+    use jsonwebtoken::errors::ErrorKind as K;
+    match kind {
+        K::ExpiredSignature => "the token has expired",
+        K::ImmatureSignature => "the token is not valid yet",
+        K::InvalidIssuer => "the token is from another issuer",
+        K::InvalidAudience => "the token is for another resource",
+        K::MissingRequiredClaim(_) => "the token lacks a required claim",
+        K::InvalidSignature => "the token's signature is invalid",
+        K::InvalidAlgorithm => "the token's algorithm does not match its key",
+        _ => "the token is malformed",
+    }
+}

@@ -102,6 +102,48 @@ fn run_sdk_client_http_cut(venv_name: &str, requirement: &str, cut: bool) {
     println!("{}(SDK script: {:.1} s)", out.stdout, elapsed.as_secs_f64());
 }
 
+/// The SDK's own OAuth support (mcp 1.30, client credentials) against a server trusting a real
+/// authorization server (`oidc-provider`): discovery from the 401 and the metadata, a token for
+/// the server's resource, then the calls.
+#[cfg(feature = "auth")]
+#[test]
+fn python_sdk_1_30_authenticates_with_oauth() {
+    let python = sdk_venv("mcp-1.30", "mcp==1.30.*");
+    // The resource here is only the provider's default; the SDK names the server's own.
+    let issuer = support::oidc::AuthorizationServer::start("http://127.0.0.1:9/unused", "EdDSA");
+    let server = HttpServer::start_with_env(
+        example_server(),
+        &[("STURDY_AUTH_ISSUER", issuer.issuer.as_str())],
+    );
+    let url = server.url();
+    let args: [&std::ffi::OsStr; 4] = [
+        url.as_ref(),
+        issuer.issuer.as_ref(),
+        "bob".as_ref(),
+        "notes:read".as_ref(),
+    ];
+    let out = run(
+        support::python::script(&python, "oauth_client.py", &args),
+        SCRIPT_TIMEOUT,
+    );
+    let stopped = server.stop();
+    assert!(
+        out.succeeded(),
+        "the Python SDK client did not authenticate: {}\n--- stdout ---\n{}\n--- stderr ---\n{}\n\
+         --- server stderr ---\n{}",
+        out.outcome(),
+        out.stdout,
+        out.stderr,
+        stopped.stderr
+    );
+    let got: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    assert!(
+        got["tools"].as_array().unwrap().iter().any(|t| t == "add"),
+        "{got}"
+    );
+    assert_eq!(got["sum"], r#"{"result":5}"#);
+}
+
 /// `python -u tests/python/sdk_client.py <args>`
 fn sdk_client(python: &Path, args: &[&std::ffi::OsStr]) -> Command {
     support::python::script(python, "sdk_client.py", args)

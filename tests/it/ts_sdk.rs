@@ -71,3 +71,36 @@ fn typescript_sdk_over_http() {
     check(&out, &stopped.stderr);
     support::assert_clean_exit(&stopped, "tool_server --http");
 }
+
+/// The SDK's own OAuth support against a server trusting a real authorization server
+/// (`oidc-provider`): discovery from the 401 and the metadata, a token for the server's resource
+/// by the client credentials grant, then the calls.
+#[cfg(feature = "auth")]
+#[test]
+fn typescript_sdk_authenticates_with_oauth() {
+    // The resource here is only the provider's default; the SDK names the server's own.
+    let issuer = support::oidc::AuthorizationServer::start("http://127.0.0.1:9/unused", "ES256");
+    let server = HttpServer::start_with_env(
+        &support::build_example("tool_server"),
+        &[("STURDY_AUTH_ISSUER", issuer.issuer.as_str())],
+    );
+    let url = server.url();
+    let args: [&OsStr; 4] = [
+        url.as_ref(),
+        issuer.issuer.as_ref(),
+        "alice".as_ref(),
+        "notes:read".as_ref(),
+    ];
+    let out = run(
+        support::node::script("oauth_client.mjs", &args),
+        SCRIPT_TIMEOUT,
+    );
+    let stopped = server.stop();
+    check(&out, &stopped.stderr);
+    let got: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    assert!(
+        got["tools"].as_array().unwrap().iter().any(|t| t == "add"),
+        "{got}"
+    );
+    assert_eq!(got["sum"], r#"{"result":5}"#);
+}

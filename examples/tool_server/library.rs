@@ -81,7 +81,9 @@ const MAX_NOTES: usize = 100;
 const MAX_NOTE_CHARS: usize = 1000;
 
 /// The operators' latest notes, newest first. Subscribe to hear when one is added.
-#[resource(uri = "notes://latest", mime_type = "text/plain")]
+///
+/// Over HTTP with an authorization server, readers need the `notes:read` scope.
+#[resource(uri = "notes://latest", mime_type = "text/plain", scopes = ["notes:read"])]
 fn latest_notes(notes: State<Notes>) -> String {
     let notes = notes.0.lock().unwrap_or_else(|p| p.into_inner());
     notes.iter().rev().cloned().collect::<Vec<_>>().join("\n")
@@ -89,7 +91,9 @@ fn latest_notes(notes: State<Notes>) -> String {
 
 /// Leave a note for the other operators (at most 1000 characters; the latest 100 are kept).
 /// Clients subscribed to `notes://latest` are told it changed.
-#[tool(destructive = false, idempotent = false)]
+///
+/// Over HTTP with an authorization server, writers need the `notes:write` scope.
+#[tool(destructive = false, idempotent = false, scopes = ["notes:write"])]
 fn add_note(ctx: Context, notes: State<Notes>, text: String) -> Result<String, ToolError> {
     let chars = text.chars().count();
     if chars > MAX_NOTE_CHARS {

@@ -61,6 +61,10 @@ struct Inner {
     outbound: Option<mpsc::Sender<Vec<u8>>>,
     cancellation: Cancellation,
     log_level: Option<LogLevel>,
+    /// Who authenticated the request (a token's subject, a static token's principal).
+    principal: Option<Arc<str>>,
+    /// What the request's access token grants, when an authorization server issued it.
+    grant: Option<Arc<crate::grant::Grant>>,
     /// Set once, when the call learns whom it can ask: as it starts (a session's call), or as
     /// its first round begins (a stateless call, whose cancellation is held apart by then, so
     /// this allocation is shared and cannot be written through `&mut`).
@@ -85,6 +89,8 @@ impl Context {
                 progress_token,
                 outbound,
                 cancellation: Cancellation::default(),
+                principal: None,
+                grant: None,
                 log_level: None,
                 asking: std::sync::OnceLock::new(),
             }),
@@ -194,6 +200,42 @@ impl Context {
             inner.log_level = level;
         }
         self
+    }
+
+    /// This context, for a request authenticated as `principal`, whose access token (if any)
+    /// grants `grant`.
+    pub(crate) fn with_caller(
+        mut self,
+        principal: Option<Arc<str>>,
+        grant: Option<Arc<crate::grant::Grant>>,
+    ) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.principal = grant.as_ref().map(|g| g.principal.clone()).or(principal);
+            inner.grant = grant;
+        }
+        self
+    }
+
+    /// Who authenticated the request: its access token's subject, or the principal of the
+    /// static bearer token it presented. `None` when the caller did not authenticate (stdio, an
+    /// HTTP server without tokens).
+    ///
+    /// ```
+    /// assert_eq!(sturdy_runtime::Context::detached().principal(), None);
+    /// ```
+    pub fn principal(&self) -> Option<&str> {
+        self.inner.principal.as_deref()
+    }
+
+    /// The scopes the request's access token grants (empty without one: stdio, static tokens).
+    pub fn scopes(&self) -> &[String] {
+        self.inner.grant.as_ref().map_or(&[], |g| &g.scopes)
+    }
+
+    /// Every claim of the request's access token (`sub`, `client_id`, `scope`, `aud`, …);
+    /// `None` without one.
+    pub fn claims(&self) -> Option<&serde_json::Map<String, Value>> {
+        self.inner.grant.as_ref().map(|g| &g.claims)
     }
 
     /// Lets the tool send requests to the client (see [`Context::elicit`]).

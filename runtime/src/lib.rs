@@ -17,6 +17,7 @@ mod completion;
 mod content;
 mod context;
 mod error;
+mod grant;
 pub mod health;
 pub mod mcp;
 pub mod metrics;

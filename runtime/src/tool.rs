@@ -35,6 +35,9 @@ pub struct ToolDef {
     /// Registered but off until turned on at run time (`#[tool(disabled)]`, see
     /// [`ToolSwitches`](crate::registry::ToolSwitches)).
     pub disabled: bool,
+    /// What a caller's access token must grant to see and use it (`#[tool(scopes = [...])]`;
+    /// HTTP with an authorization server only).
+    pub scopes: &'static [&'static str],
     /// Its parameters, in order.
     pub params: &'static [ParamDef],
     /// The schema of the success value, `None` for text results.

@@ -342,3 +342,144 @@ async fn unusable_settings_stop_the_server_at_start_up() {
         .unwrap_err();
     assert!(err.to_string().contains("exclusive"), "{err}");
 }
+
+/// `tool_server --http` trusting `issuer`, with extra environment.
+fn tool_server(issuer: &AuthorizationServer, env: &[(&str, &str)]) -> crate::support::HttpServer {
+    let mut all = vec![("STURDY_AUTH_ISSUER", issuer.issuer.as_str())];
+    all.extend_from_slice(env);
+    crate::support::HttpServer::start_with_env(&crate::support::build_example("tool_server"), &all)
+}
+
+/// One JSON-RPC request in `sid`'s session (a new one when `None`): the status, the challenge
+/// and the answer (`Null` when not JSON).
+async fn rpc(
+    url: &str,
+    token: &str,
+    sid: Option<&str>,
+    body: Value,
+) -> (u16, String, Value, Option<String>) {
+    let mut headers = bearer(token);
+    if let Some(sid) = sid {
+        headers.insert("mcp-session-id", HeaderValue::from_str(sid).unwrap());
+        headers.insert(
+            "mcp-protocol-version",
+            HeaderValue::from_static("2025-11-25"),
+        );
+    }
+    let r = post(&reqwest::Client::new(), url, headers, body).await;
+    let status = r.status().as_u16();
+    let header = |name: &str| {
+        r.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    let (challenge, new_sid) = (
+        header("www-authenticate").unwrap_or_default(),
+        header("mcp-session-id"),
+    );
+    let answer = serde_json::from_str(&r.text().await.unwrap()).unwrap_or(Value::Null);
+    (status, challenge, answer, new_sid)
+}
+
+/// A session of `token`'s holder: its id.
+async fn open(url: &str, token: &str) -> String {
+    let (status, _, _, sid) = rpc(url, token, None, initialize()).await;
+    assert_eq!(status, 200);
+    sid.expect("a session id")
+}
+
+fn names(answer: &Value, list: &str, key: &str) -> Vec<String> {
+    answer["result"][list]
+        .as_array()
+        .unwrap_or_else(|| panic!("no {list}: {answer}"))
+        .iter()
+        .map(|e| e[key].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn scopes_per_tool_and_resource_decide_what_a_caller_sees_and_uses() {
+    let issuer = AuthorizationServer::start("http://127.0.0.1:9/unused", "RS256");
+    let server = tool_server(&issuer, &[]);
+    let url = server.url();
+    let reader = issuer.token("bob", "notes:read", &url).await;
+    let writer = issuer.token("alice", "notes:read notes:write", &url).await;
+    let tools = json!({"jsonrpc":"2.0","id":2,"method":"tools/list"});
+    let resources = json!({"jsonrpc":"2.0","id":3,"method":"resources/list"});
+    let add_note = json!({"jsonrpc":"2.0","id":4,"method":"tools/call",
+        "params":{"name":"add_note","arguments":{"text":"hello"}}});
+    let read =
+        json!({"jsonrpc":"2.0","id":5,"method":"resources/read","params":{"uri":"notes://latest"}});
+
+    // The metadata lists every scope an entry declares.
+    let well_known = url.replace("/mcp", "/.well-known/oauth-protected-resource/mcp");
+    let meta = crate::common::http::json_of(reqwest::get(well_known).await.unwrap()).await;
+    assert_eq!(
+        meta["scopes_supported"],
+        json!(["notes:read", "notes:write"])
+    );
+
+    // bob may read: he does not see add_note, and calling it is 403 naming the scope to ask.
+    let sid = open(&url, &reader).await;
+    let (_, _, listed, _) = rpc(&url, &reader, Some(&sid), tools.clone()).await;
+    let seen = names(&listed, "tools", "name");
+    assert!(
+        seen.contains(&"add".to_owned()) && !seen.contains(&"add_note".to_owned()),
+        "{seen:?}"
+    );
+    let (_, _, listed, _) = rpc(&url, &reader, Some(&sid), resources.clone()).await;
+    assert!(names(&listed, "resources", "uri").contains(&"notes://latest".to_owned()));
+    let (status, challenge, _, _) = rpc(&url, &reader, Some(&sid), add_note.clone()).await;
+    assert_eq!(status, 403);
+    assert!(
+        challenge.starts_with("Bearer error=\"insufficient_scope\", scope=\"notes:write\""),
+        "{challenge}"
+    );
+    let (status, _, answer, _) = rpc(&url, &reader, Some(&sid), read.clone()).await;
+    assert_eq!(
+        (status, answer["result"]["contents"][0]["text"].clone()),
+        (200, json!(""))
+    );
+
+    // alice may write: she sees and calls it, and bob then reads her note.
+    let sid = open(&url, &writer).await;
+    let (_, _, listed, _) = rpc(&url, &writer, Some(&sid), tools.clone()).await;
+    assert!(names(&listed, "tools", "name").contains(&"add_note".to_owned()));
+    let (status, _, answer, _) = rpc(&url, &writer, Some(&sid), add_note).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["result"]["isError"], json!(null), "{answer}");
+    let sid = open(&url, &reader).await;
+    let (_, _, answer, _) = rpc(&url, &reader, Some(&sid), read).await;
+    assert_eq!(answer["result"]["contents"][0]["text"], "hello");
+    drop(server);
+
+    // With STURDY_AUTH_LIST_ALL, bob sees add_note listed, and calling it is still refused.
+    let server = tool_server(&issuer, &[("STURDY_AUTH_LIST_ALL", "true")]);
+    let url = server.url();
+    let reader = issuer.token("bob", "notes:read", &url).await;
+    let sid = open(&url, &reader).await;
+    let (_, _, listed, _) = rpc(&url, &reader, Some(&sid), tools).await;
+    assert!(names(&listed, "tools", "name").contains(&"add_note".to_owned()));
+    let call = json!({"jsonrpc":"2.0","id":6,"method":"tools/call",
+        "params":{"name":"add_note","arguments":{"text":"x"}}});
+    assert_eq!(rpc(&url, &reader, Some(&sid), call).await.0, 403);
+}
+
+#[tokio::test]
+async fn a_tool_knows_who_calls_it() {
+    let issuer = AuthorizationServer::start("http://127.0.0.1:9/unused", "ES256");
+    let server = tool_server(&issuer, &[]);
+    let url = server.url();
+    let whoami = json!({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"whoami"}});
+    for (client, scope) in [("alice", "notes:read notes:write"), ("bob", "notes:read")] {
+        let token = issuer.token(client, scope, &url).await;
+        let sid = open(&url, &token).await;
+        let (status, _, answer, _) = rpc(&url, &token, Some(&sid), whoami.clone()).await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            answer["result"]["structuredContent"],
+            json!({"principal": client, "scopes": scope.split(' ').collect::<Vec<_>>()}),
+            "{answer}"
+        );
+    }
+}

@@ -119,7 +119,8 @@ fn python_sdk_1_30_authenticates_with_oauth() {
     let args: [&std::ffi::OsStr; 4] = [
         url.as_ref(),
         issuer.issuer.as_ref(),
-        "bob".as_ref(),
+        // alice may have every scope the server's metadata lists, which the SDK asks for.
+        "alice".as_ref(),
         "notes:read".as_ref(),
     ];
     let out = run(

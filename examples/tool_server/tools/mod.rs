@@ -6,6 +6,7 @@ pub mod ask;
 pub mod basics;
 pub mod batch;
 pub mod computations;
+pub mod identity;
 pub mod rate;
 pub mod upstreams;
 

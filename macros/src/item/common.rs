@@ -10,7 +10,7 @@ use syn::meta::ParseNestedMeta;
 use syn::parse::Parser;
 use syn::LitStr;
 
-/// `name`, `title`, `description`, `disabled`, `blocking` and `crate`.
+/// `name`, `title`, `description`, `disabled`, `blocking`, `scopes` and `crate`.
 #[derive(Default)]
 pub(crate) struct CommonOptions {
     /// `name = "…"`: the name clients see (default: the function's).
@@ -23,6 +23,8 @@ pub(crate) struct CommonOptions {
     pub disabled: Option<bool>,
     /// `blocking`: a sync function whose calls always go to the blocking pool.
     pub blocking: Blocking,
+    /// `scopes = ["notes:write", …]`: what a caller's access token must grant to see and use it.
+    pub scopes: Option<Vec<LitStr>>,
     /// `crate = path`: where the `sturdy` facade is (default `::sturdy`); the runtime uses
     /// `crate = crate` for its own items.
     pub krate: Option<syn::Path>,
@@ -46,12 +48,20 @@ impl CommonOptions {
             set_once(&mut self.disabled, flag(meta, "disabled")?, path)?;
         } else if path.is_ident("blocking") {
             self.blocking.parse(meta)?;
+        } else if path.is_ident("scopes") {
+            set_once(&mut self.scopes, scopes(meta.value()?.parse()?)?, path)?;
         } else if path.is_ident("crate") {
             set_once(&mut self.krate, meta.value()?.parse()?, path)?;
         } else {
             return Ok(false);
         }
         Ok(true)
+    }
+
+    /// `&["…", …]`: the scopes, for the definition.
+    pub(crate) fn scopes_tokens(&self) -> TokenStream {
+        let scopes = self.scopes.iter().flatten();
+        quote!(&[#(#scopes),*])
     }
 
     /// The path generated code names: `<crate>::__private`.
@@ -69,6 +79,37 @@ impl CommonOptions {
             .map(LitStr::value)
             .unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_owned())
     }
+}
+
+/// `["a", "b"]`: scope tokens (RFC 6749 §3.3: printable, no spaces, quotes or backslashes),
+/// each error at its literal.
+fn scopes(expr: syn::Expr) -> syn::Result<Vec<LitStr>> {
+    let syn::Expr::Array(array) = expr else {
+        return Err(syn::Error::new_spanned(
+            expr,
+            "`scopes` takes an array of string literals: `scopes = [\"notes:write\"]`",
+        ));
+    };
+    array
+        .elems
+        .into_iter()
+        .map(|e| {
+            let scope = string(e, "scopes")?;
+            let text = scope.value();
+            let valid = !text.is_empty()
+                && text
+                    .chars()
+                    .all(|c| c.is_ascii_graphic() && c != '"' && c != '\\');
+            if valid {
+                Ok(scope)
+            } else {
+                Err(syn::Error::new_spanned(
+                    &scope,
+                    "a scope is printable ASCII without spaces, quotes or backslashes (RFC 6749 §3.3)",
+                ))
+            }
+        })
+        .collect()
 }
 
 /// Reads the arguments of `#[<attribute>(…)]`: each is a common option or, when `specific`

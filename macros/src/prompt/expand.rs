@@ -21,6 +21,7 @@ pub(super) fn emit(options: &PromptOptions, params: &[Param], func: &ItemFn) -> 
         None => quote!(::core::option::Option::None),
     };
     let disabled = options.common.disabled.unwrap_or(false);
+    let scopes = options.common.scopes_tokens();
     let Parts {
         extract,
         inject,
@@ -83,6 +84,7 @@ pub(super) fn emit(options: &PromptOptions, params: &[Param], func: &ItemFn) -> 
                     location: ::core::concat!(::core::file!(), ":", ::core::line!()),
                     states: #states,
                     disabled: #disabled,
+                    scopes: #scopes,
                     get: __sturdy_get,
                 }
             }

@@ -16,7 +16,7 @@ impl ItemOptions for PromptOptions {
         parse_options(
             attr,
             Self::ATTRIBUTE,
-            "name, title, description, disabled, blocking, crate",
+            "name, title, description, disabled, blocking, scopes, crate",
             &mut common,
             |_| Ok(false),
         )?;

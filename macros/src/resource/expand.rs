@@ -22,6 +22,7 @@ pub(super) fn emit(options: &ResourceOptions, params: &[Param], func: &ItemFn) -
     };
     let (title, mime_type) = (opt(&options.common.title), opt(&options.mime_type));
     let disabled = options.common.disabled.unwrap_or(false);
+    let scopes = options.common.scopes_tokens();
     let cache = cache_hint(&p, options);
     let address = match &options.address {
         Address::Uri(uri) => quote!(#p::ResourceAddress::Uri(#uri)),
@@ -92,6 +93,7 @@ pub(super) fn emit(options: &ResourceOptions, params: &[Param], func: &ItemFn) -
                     completions: &[#(#completions),*],
                     states: #states,
                     disabled: #disabled,
+                    scopes: #scopes,
                     cache: #cache,
                     read: __sturdy_read,
                 }

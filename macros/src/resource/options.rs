@@ -37,7 +37,7 @@ impl ItemOptions for ResourceOptions {
         parse_options(
             attr,
             Self::ATTRIBUTE,
-            "uri, template, name, title, description, mime_type, disabled, blocking, cache_ttl, \
+            "uri, template, name, title, description, mime_type, disabled, blocking, scopes, cache_ttl, \
              cache_scope, crate",
             &mut common,
             |meta| {

@@ -263,6 +263,7 @@ fn definition(
     let title = opt_str(options.common.title.as_ref().map(|t| t.value()));
     let schema_dialect = options.schema_dialect.unwrap_or(false);
     let disabled = options.common.disabled.unwrap_or(false);
+    let scopes = options.common.scopes_tokens();
     let [ro, de, id, ow] = [
         options.read_only,
         options.destructive,
@@ -293,6 +294,7 @@ fn definition(
                 destructive: #de, idempotent: #id, open_world: #ow },
             schema_dialect: #schema_dialect,
             disabled: #disabled,
+            scopes: #scopes,
             params: &[#(#param_defs),*],
             output_schema: __sturdy_output_schema,
             input_extend: #input_extend,

@@ -36,7 +36,7 @@ impl ItemOptions for ToolOptions {
             attr,
             Self::ATTRIBUTE,
             "name, description, title, read_only, destructive, idempotent, open_world, \
-             schema_dialect, disabled, blocking, input_extend, output_schema, output_extend, \
+             schema_dialect, disabled, blocking, scopes, input_extend, output_schema, output_extend, \
              def, crate",
             &mut common,
             |meta| {

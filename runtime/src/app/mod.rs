@@ -40,7 +40,9 @@ const USAGE: &str = "usage: [--http ADDR | --list | --list-tools | --help]
                 (this endpoint's public URL, default http://ADDR/mcp) and publishes where to get
                 them (/.well-known/oauth-protected-resource/mcp); STURDY_AUTH_REQUIRED_SCOPES
                 (space-separated) are needed by every request, STURDY_AUTH_AUDIENCE and
-                STURDY_AUTH_JWKS_URL override the audience and the key set's URL;
+                STURDY_AUTH_JWKS_URL override the audience and the key set's URL; a caller
+                sees only the tools, resources and prompts its scopes open, unless
+                STURDY_AUTH_LIST_ALL=true;
                 STURDY_ALLOWED_ORIGINS (comma-separated) allows browser origins besides loopback;
                 STURDY_ALLOWED_HOSTS (comma-separated host or host:port, `*` for any) names the
                 Host headers answered (default on a loopback bind: loopback names only);
@@ -339,6 +341,11 @@ fn options_auth(options: &mut HttpOptions) -> Result<(), String> {
         auth.required_scopes = var("STURDY_AUTH_REQUIRED_SCOPES")
             .map(|s| s.split_ascii_whitespace().map(str::to_owned).collect())
             .unwrap_or_default();
+        auth.list_all = match var("STURDY_AUTH_LIST_ALL").as_deref().map(str::trim) {
+            None | Some("false" | "0") => false,
+            Some("true" | "1") => true,
+            Some(other) => return Err(format!("STURDY_AUTH_LIST_ALL={other}: true or false")),
+        };
         auth.check().map_err(|e| format!("STURDY_AUTH_*: {e}"))?;
         options.auth = Some(auth);
         Ok(())

@@ -24,4 +24,4 @@ mod verify;
 
 pub(crate) use metadata::{Challenge, ResourceMetadata};
 pub use options::AuthOptions;
-pub(crate) use verify::{Grant, Verifier};
+pub(crate) use verify::Verifier;

@@ -16,6 +16,9 @@ pub struct AuthOptions {
     pub jwks_url: Option<String>,
     /// Scopes every request needs.
     pub required_scopes: Vec<String>,
+    /// Lists show every tool, resource and prompt, also those the caller's scopes do not open
+    /// (calling them is still refused). `false`: a caller sees what it may use.
+    pub list_all: bool,
 }
 
 impl AuthOptions {
@@ -27,6 +30,7 @@ impl AuthOptions {
             audience: None,
             jwks_url: None,
             required_scopes: Vec::new(),
+            list_all: false,
         }
     }
 

@@ -5,6 +5,7 @@
 use super::keys::KeySet;
 use super::metadata::Challenge;
 use super::options::AuthOptions;
+use crate::grant::Grant;
 use jsonwebtoken::{Algorithm, Validation};
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
@@ -20,18 +21,13 @@ const CACHE_TTL: Duration = Duration::from_secs(300);
 /// Clock skew allowed on `exp` and `nbf`.
 const LEEWAY_SECS: u64 = 60;
 
-/// What a valid token grants.
-#[derive(Debug)]
-pub(crate) struct Grant {
-    /// Who the caller is: the token's `sub`, else its `client_id`.
-    pub(crate) principal: Arc<str>,
-    /// The client it was issued to (`client_id`, else `azp`).
-    #[allow(dead_code)] // Read by `Context` (next).
-    pub(crate) client_id: Option<String>,
-    /// Its scopes (`scope`, space-separated).
-    pub(crate) scopes: Vec<String>,
+/// A token verified: what it grants, until when.
+struct Verified {
+    grant: Arc<Grant>,
     /// When it expires (seconds since the epoch).
     expires: u64,
+    /// What it holds in the cache.
+    weight: u32,
 }
 
 /// Why a token is not accepted.
@@ -57,31 +53,33 @@ pub(crate) struct Verifier {
     issuer: String,
     audience: String,
     required_scopes: Vec<String>,
+    lists_everything: bool,
     keys: KeySet,
-    verified: moka::future::Cache<[u8; 32], Arc<Grant>>,
+    verified: moka::future::Cache<[u8; 32], Arc<Verified>>,
 }
 
-/// The claims read from a token (the registered ones are checked by `jsonwebtoken`).
+/// The claims read from a token (the registered ones are checked by `jsonwebtoken`); all of
+/// them are kept for `Context::claims`.
 #[derive(serde::Deserialize)]
 struct Claims {
     sub: Option<String>,
     client_id: Option<String>,
-    azp: Option<String>,
-    #[serde(default)]
     scope: Option<String>,
     exp: u64,
+    #[serde(flatten)]
+    others: serde_json::Map<String, serde_json::Value>,
 }
 
 struct UntilExpiry;
 
-impl moka::Expiry<[u8; 32], Arc<Grant>> for UntilExpiry {
+impl moka::Expiry<[u8; 32], Arc<Verified>> for UntilExpiry {
     fn expire_after_create(
         &self,
         _key: &[u8; 32],
-        grant: &Arc<Grant>,
+        verified: &Arc<Verified>,
         _created_at: std::time::Instant,
     ) -> Option<Duration> {
-        let left = grant
+        let left = verified
             .expires
             .saturating_sub(jsonwebtoken::get_current_timestamp());
         Some(Duration::from_secs(left).min(CACHE_TTL))
@@ -103,14 +101,11 @@ impl Verifier {
                 .clone()
                 .unwrap_or_else(|| resource.to_owned()),
             required_scopes: options.required_scopes.clone(),
+            lists_everything: options.list_all,
             keys: KeySet::new(http, &options.issuer, options.jwks_url.as_deref()),
             verified: moka::future::Cache::builder()
                 .max_capacity(CACHE_BYTES)
-                .weigher(|_, grant: &Arc<Grant>| {
-                    let scopes: usize = grant.scopes.iter().map(|s| s.len() + 24).sum();
-                    let size = 128 + grant.principal.len() + scopes;
-                    u32::try_from(size).unwrap_or(u32::MAX)
-                })
+                .weigher(|_, verified: &Arc<Verified>| verified.weight)
                 .expire_after(UntilExpiry)
                 .build(),
         }
@@ -127,19 +122,20 @@ impl Verifier {
             return Err(Refused::Invalid("the token is too long"));
         }
         let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-        let grant = match self.verified.get(&digest).await {
-            Some(grant) => grant,
+        let verified = match self.verified.get(&digest).await {
+            Some(verified) => verified,
             None => {
-                let grant = Arc::new(self.check(token).await?);
-                self.verified.insert(digest, grant.clone()).await;
-                grant
+                let verified = Arc::new(self.check(token).await?);
+                self.verified.insert(digest, verified.clone()).await;
+                verified
             }
         };
         // A cached grant may have expired since (the cache keeps it no longer than `exp`, give
         // or take its clock's tick).
-        if grant.expires + LEEWAY_SECS <= jsonwebtoken::get_current_timestamp() {
+        if verified.expires + LEEWAY_SECS <= jsonwebtoken::get_current_timestamp() {
             return Err(Refused::Invalid("the token has expired"));
         }
+        let grant = &verified.grant;
         let missing: Vec<&str> = self
             .required_scopes
             .iter()
@@ -149,11 +145,11 @@ impl Verifier {
         if !missing.is_empty() {
             return Err(Refused::InsufficientScope(self.required_scopes.join(" ")));
         }
-        Ok(grant)
+        Ok(grant.clone())
     }
 
     /// The signature and the claims of `token`.
-    async fn check(&self, token: &str) -> Result<Grant, Refused> {
+    async fn check(&self, token: &str) -> Result<Verified, Refused> {
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| Refused::Invalid("the token is not a JWT"))?;
         // Asymmetric algorithms only: `none` and HMAC are refused before any key is looked at.
@@ -174,25 +170,44 @@ impl Verifier {
         validation.leeway = LEEWAY_SECS;
         validation.validate_nbf = true;
         validation.required_spec_claims = HashSet::from(["exp", "iss", "aud"].map(str::to_owned));
-        let claims = jsonwebtoken::decode::<Claims>(token, &key.key, &validation)
+        let Claims {
+            sub,
+            client_id,
+            scope,
+            exp,
+            others: mut claims,
+        } = jsonwebtoken::decode::<Claims>(token, &key.key, &validation)
             .map_err(|e| Refused::Invalid(reason(e.kind())))?
             .claims;
-        let client_id = claims.client_id.or(claims.azp);
-        let principal = claims
-            .sub
+        let principal = sub
+            .clone()
             .or_else(|| client_id.clone())
             .filter(|p| !p.is_empty())
             .ok_or(Refused::Invalid("the token names no subject"))?;
-        Ok(Grant {
-            principal: Arc::from(principal),
-            client_id,
-            scopes: claims
-                .scope
-                .unwrap_or_default()
-                .split_ascii_whitespace()
-                .map(str::to_owned)
-                .collect(),
-            expires: claims.exp,
+        let scopes: Vec<String> = scope
+            .as_deref()
+            .unwrap_or_default()
+            .split_ascii_whitespace()
+            .map(str::to_owned)
+            .collect();
+        // The claims as the token has them, the ones read above put back.
+        for (name, value) in [("sub", sub), ("client_id", client_id), ("scope", scope)] {
+            if let Some(value) = value {
+                claims.insert(name.to_owned(), value.into());
+            }
+        }
+        claims.insert("exp".to_owned(), exp.into());
+        // What it holds: the token's size bounds its claims' (a few times over as values).
+        let weight = u32::try_from(256 + 4 * token.len()).unwrap_or(u32::MAX);
+        Ok(Verified {
+            grant: Arc::new(Grant {
+                principal: Arc::from(principal),
+                scopes,
+                claims,
+                lists_everything: self.lists_everything,
+            }),
+            expires: exp,
+            weight,
         })
     }
 }

@@ -3,9 +3,10 @@
 use super::reply::{invalid_params, with_result_type};
 use super::{Server, Session};
 use crate::context::{Cancellation, Context};
+use crate::grant::Grant;
 use crate::protocol::jsonrpc::{self, RpcError};
 use crate::protocol::version;
-use crate::protocol::{Envelope, Incoming, LogLevel, Method, Request, RequestParams, Version};
+use crate::protocol::{Envelope, Incoming, LogLevel, Method, Request, Version};
 use futures_util::future::Either;
 use serde_json::{json, Map, Value};
 use std::future::Future;
@@ -36,8 +37,24 @@ impl Server {
         message: &'a [u8],
         notify: Option<mpsc::Sender<Vec<u8>>>,
     ) -> impl Future<Output = Option<Vec<u8>>> + 'a {
+        self.handle_granted(session, message, notify, None)
+    }
+
+    /// [`handle_with`](Self::handle_with), for a request whose access token grants `grant`.
+    pub(crate) fn handle_granted<'a>(
+        &'a self,
+        session: &'a Session,
+        message: &'a [u8],
+        notify: Option<mpsc::Sender<Vec<u8>>>,
+        grant: Option<Arc<Grant>>,
+    ) -> impl Future<Output = Option<Vec<u8>>> + 'a {
         match read(message) {
-            Ok(incoming) => Either::Left(self.dispatch(session, incoming, notify)),
+            Ok(mut incoming) => {
+                if let Incoming::Request(request) = &mut incoming {
+                    request.grant = grant;
+                }
+                Either::Left(self.dispatch(session, incoming, notify))
+            }
             Err(answer) => Either::Right(std::future::ready(answer)),
         }
     }
@@ -77,11 +94,11 @@ impl Server {
         let method = request.known().expect("route refuses unknown methods");
         Either::Left(if method == Method::ToolsCall {
             // Only a tool call reads its `arguments` raw (each straight into its parameter's type).
-            Either::Left(self.call_tool(session, seen, id, version, request.params, notify))
+            Either::Left(self.call_tool(session, seen, id, version, request, notify))
         } else {
             Either::Right(async move {
                 let answer = self
-                    .route(session, &id, version, method, request.params, notify)
+                    .route(session, &id, version, method, request, notify)
                     .await;
                 answer.unwrap_or_else(|err| Some(jsonrpc::error_response(Some(&id), &err)))
             })
@@ -95,10 +112,17 @@ impl Server {
         id: &Value,
         version: Version,
         method: Method,
-        params: RequestParams<'_>,
+        request: Request<'_>,
         notify: Option<mpsc::Sender<Vec<u8>>>,
     ) -> Result<Option<Vec<u8>>, RpcError> {
-        let params = params.into_map()?;
+        let grant = request.grant;
+        if let Some(grant) = &grant {
+            let needed = self.scopes_needed_by(method, &request.params);
+            if !grant.allows(needed) {
+                return Err(lacks_scopes(&grant.missing(needed)));
+            }
+        }
+        let params = request.params.into_map()?;
         let result = match method {
             Method::Initialize => self.initialize(session, &params)?,
             Method::Ping => json!({}),
@@ -118,7 +142,11 @@ impl Server {
                     Some(Value::String(c)) => Some(c.as_str()),
                     Some(_) => return Err(invalid_params("cursor must be a string")),
                 };
-                let pages = self.list_pages(m).expect("a list method");
+                let pages = grant
+                    .as_deref()
+                    .and_then(|g| self.pages_for(m, g))
+                    .or_else(|| self.list_pages(m))
+                    .expect("a list method");
                 let page = pages
                     .page(version, cursor)
                     .ok_or_else(|| invalid_params("Invalid cursor"))?;
@@ -127,10 +155,10 @@ impl Server {
             // Boxed, as every handler but the tool call's: the route's future is as large as
             // its largest handler's, and every call moves it.
             Method::ResourcesRead => {
-                Box::pin(self.read_resource(session, version, &params)).await?
+                Box::pin(self.read_resource(session, version, &params, grant)).await?
             }
             Method::PromptsGet => {
-                let result = Box::pin(self.get_prompt(session, version, &params)).await?;
+                let result = Box::pin(self.get_prompt(session, version, &params, grant)).await?;
                 return Ok(Some(jsonrpc::raw_result_response(id, &result)));
             }
             Method::CompletionComplete => self.complete(&params)?,
@@ -205,6 +233,14 @@ fn read(message: &[u8]) -> Result<Incoming<'_>, Option<Vec<u8>>> {
     let id = envelope.id().map_err(Some)?;
     Incoming::read(&envelope, id.clone(), params)
         .map_err(|err| id.map(|id| jsonrpc::error_response(Some(&id), &err)))
+}
+
+/// The answer to a request whose token lacks `missing` (space-separated). Transports that check
+/// tokens refuse such a request before it gets here (HTTP 403); this is for any other way in.
+pub(super) fn lacks_scopes(missing: &str) -> RpcError {
+    invalid_params(format!(
+        "Forbidden: the access token lacks the scope(s) {missing}"
+    ))
 }
 
 /// The `uri` a subscription request names.

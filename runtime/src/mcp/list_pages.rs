@@ -22,6 +22,22 @@ const LIST_TTL_MS: u64 = 300_000;
 impl ListPages {
     /// Pages of `items` under `key` (`"tools"`, `"resources"`, …), at most `page_size` each.
     pub(crate) fn new(key: &str, items: &[Value], page_size: usize, generation: u64) -> Self {
+        Self::with_cache_scope(key, items, page_size, generation, "public")
+    }
+
+    /// [`new`](Self::new), for one caller only: 2026-07-28 clients are told (`cacheScope`)
+    /// not to share what they cache of it.
+    pub(crate) fn private(key: &str, items: &[Value], page_size: usize) -> Self {
+        Self::with_cache_scope(key, items, page_size, 0, "private")
+    }
+
+    fn with_cache_scope(
+        key: &str,
+        items: &[Value],
+        page_size: usize,
+        generation: u64,
+        cache_scope: &str,
+    ) -> Self {
         let page_size = page_size.max(1);
         let pages: Vec<&[Value]> = if items.is_empty() {
             vec![&[]]
@@ -40,7 +56,7 @@ impl ListPages {
                     if stateless {
                         r["resultType"] = json!("complete");
                         r["ttlMs"] = json!(LIST_TTL_MS);
-                        r["cacheScope"] = json!("public");
+                        r["cacheScope"] = json!(cache_scope);
                     }
                     serde_json::value::to_raw_value(&r).expect("serialises")
                 })

@@ -11,6 +11,7 @@ mod reply;
 mod request_state;
 mod resource_read;
 mod rounds;
+mod scopes;
 mod session;
 mod subscriptions;
 mod tool_call;

@@ -5,12 +5,14 @@ use super::reply::{invalid_params, raw, with_result_type, Params};
 use super::{Server, Session};
 use crate::context::{Asking, Context};
 use crate::error::ToolError;
+use crate::grant::Grant;
 use crate::prompts::GetError;
 use crate::protocol::jsonrpc::{self, RpcError};
 use crate::protocol::version::{self, Version};
 use crate::protocol::ClientCapabilities;
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
+use std::sync::Arc;
 
 impl Server {
     /// `prompts/get`. An unknown prompt, or arguments that do not fit, are -32602; a failing
@@ -21,6 +23,7 @@ impl Server {
         session: &Session,
         version: Version,
         params: &Params,
+        grant: Option<Arc<Grant>>,
     ) -> Result<Box<RawValue>, RpcError> {
         let name = params
             .get("name")
@@ -37,7 +40,8 @@ impl Server {
             session.client_id(request_client(params)),
             None,
             if stateless { None } else { session.outbound() },
-        );
+        )
+        .with_caller(session.principal().cloned(), grant);
         let ctx = self.served(ctx);
         let prompts = self.prompts.clone();
         let key = format!("prompt:{name}");

@@ -5,10 +5,12 @@ use super::reply::{invalid_params, Params};
 use super::{Server, Session};
 use crate::context::Context;
 use crate::error::ToolError;
+use crate::grant::Grant;
 use crate::protocol::jsonrpc::{self, RpcError};
 use crate::protocol::version::Version;
 use crate::resources::ReadError;
 use serde_json::{json, Value};
+use std::sync::Arc;
 
 impl Server {
     /// `resources/read`. An unknown URI is an error with the URI in its data (-32602 from
@@ -18,12 +20,14 @@ impl Server {
         session: &Session,
         version: Version,
         params: &Params,
+        grant: Option<Arc<Grant>>,
     ) -> Result<Value, RpcError> {
         let uri = params
             .get("uri")
             .and_then(Value::as_str)
             .ok_or_else(|| invalid_params("resources/read needs a uri string"))?;
-        let ctx = Context::new(session.client_id(request_client(params)), None, None);
+        let ctx = Context::new(session.client_id(request_client(params)), None, None)
+            .with_caller(session.principal().cloned(), grant);
         let ctx = self.served(ctx);
         match self.resources.read(uri, ctx).await {
             // The resource's hint: by default, nothing says how long its contents stay true,

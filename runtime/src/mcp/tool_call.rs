@@ -1,6 +1,7 @@
 //! `tools/call`: a session's call, a stateless call run within its request, or a stateless call
 //! in rounds (one that may ask its client and wait between requests).
 
+use super::dispatch::lacks_scopes;
 use super::reply::invalid_params;
 use super::unless_cancelled::UnlessCancelled;
 use super::{Server, Session, SessionView};
@@ -8,7 +9,7 @@ use crate::context::{Asking, Context};
 use crate::error::ToolError;
 use crate::protocol::jsonrpc::{self, RpcError};
 use crate::protocol::version::Version;
-use crate::protocol::RequestParams;
+use crate::protocol::{Request, RequestParams};
 use crate::registry::{CallResult, RegistryError};
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
@@ -22,18 +23,19 @@ impl Server {
         seen: SessionView,
         id: Value,
         version: Version,
-        call: RequestParams<'_>,
+        request: Request<'_>,
         notify: Option<mpsc::Sender<Vec<u8>>>,
     ) -> Option<Vec<u8>> {
         let (id, seen) = (&id, &seen);
         let refuse = |err: RpcError| Some(jsonrpc::error_response(Some(id), &err));
+        let Request { params, grant, .. } = request;
         let RequestParams {
             members: params,
             plain_name,
             arguments,
             meta_keys: meta,
             ..
-        } = call;
+        } = params;
         let name = plain_name.or_else(|| params.get("name").and_then(Value::as_str));
         let Some(name) = name else {
             return refuse(invalid_params("tools/call needs a tool name"));
@@ -47,6 +49,11 @@ impl Server {
         let Some(tool) = self.registry.tool(name) else {
             return refuse(invalid_params(format!("Unknown tool: {name}")));
         };
+        if let Some(grant) = &grant {
+            if !grant.allows(tool.scopes()) {
+                return refuse(lacks_scopes(&grant.missing(tool.scopes())));
+            }
+        }
         let takes_context = tool.takes_context();
         // A stateless call is run in rounds (it may ask, be parked, and resume), unless its tool
         // cannot ask (it takes no `Context`) and the request is not a later round: then it runs
@@ -73,7 +80,8 @@ impl Server {
             progress_token,
             outbound,
         )
-        .with_log_level(log_level);
+        .with_log_level(log_level)
+        .with_caller(session.principal().cloned(), grant);
         let ctx = self.served(ctx);
         let outcome = if in_rounds {
             let capabilities = meta.capabilities();

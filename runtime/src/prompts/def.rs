@@ -37,6 +37,9 @@ pub struct PromptDef {
     /// Registered but off until turned on at run time (`#[prompt(disabled)]`, see
     /// [`Prompts::switches`](super::Prompts::switches)).
     pub disabled: bool,
+    /// What a caller's access token must grant to see and use it (`#[prompt(scopes = [...])]`;
+    /// HTTP with an authorization server only).
+    pub scopes: &'static [&'static str],
     /// Builds the messages from the arguments (all strings, as MCP sends them).
     pub get: fn(Context, Map<String, Value>) -> GetFuture,
 }

@@ -135,6 +135,11 @@ impl Prompts {
         &self.switches
     }
 
+    /// The scopes getting prompt `name` needs (none for an unknown one).
+    pub(crate) fn scopes_for(&self, name: &str) -> &'static [&'static str] {
+        self.by_name.get(name).map_or(&[], |d| d.scopes)
+    }
+
     /// The definition of prompt `name`, if it is on.
     fn enabled(&self, name: &str) -> Option<&'static PromptDef> {
         self.by_name

@@ -38,6 +38,8 @@ pub(crate) struct Request<'a> {
     pub(crate) params: RequestParams<'a>,
     /// The revision it speaks and the checks it passed, once [`route`](Self::route) made them.
     routed: Option<Version>,
+    /// What the sender's access token grants, when the transport checked one.
+    pub(crate) grant: Option<std::sync::Arc<crate::grant::Grant>>,
 }
 
 impl<'a> Incoming<'a> {
@@ -101,6 +103,7 @@ impl<'a> Incoming<'a> {
             method,
             params,
             routed: None,
+            grant: None,
         }))
     }
 }

@@ -59,6 +59,11 @@ pub(crate) struct Tool<'r> {
 }
 
 impl<'r> Tool<'r> {
+    /// What a caller's token must grant to call it.
+    pub(crate) fn scopes(self) -> &'static [&'static str] {
+        self.registry.entries[self.index].def.scopes
+    }
+
     /// Whether it takes a `Context` ([`ToolDef::takes_context`]).
     pub(crate) fn takes_context(self) -> bool {
         self.registry.entries[self.index].def.takes_context
@@ -224,6 +229,17 @@ impl Registry {
     /// The tools that are on (what `tools/list` shows), sorted by name.
     pub fn enabled_tools(&self) -> impl Iterator<Item = &ToolInfo> {
         self.tools().filter(|t| self.switches.is_enabled(&t.name))
+    }
+
+    /// The tools that are on with the scopes each needs, sorted by name.
+    pub(crate) fn enabled_tools_with_scopes(
+        &self,
+    ) -> impl Iterator<Item = (&ToolInfo, &'static [&'static str])> {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.switches.is_enabled_at(*i))
+            .map(|(_, e)| (&e.info, e.def.scopes))
     }
 
     /// The switches that turn tools on and off at run time, and announce list changes.

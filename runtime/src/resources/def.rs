@@ -42,6 +42,9 @@ pub struct ResourceDef {
     /// Registered but off until turned on at run time (`#[resource(disabled)]`, see
     /// [`Resources::switches`](super::Resources::switches)).
     pub disabled: bool,
+    /// What a caller's access token must grant to see and use it (`#[resource(scopes = [...])]`;
+    /// HTTP with an authorization server only).
+    pub scopes: &'static [&'static str],
     /// How long, and for whom, a client may keep what it read (`#[resource(cache_ttl = …,
     /// cache_scope = "…")]`; 2026-07-28 `ttlMs` / `cacheScope`).
     pub cache: CacheHint,

@@ -231,6 +231,19 @@ impl Resources {
             .find_map(|(t, def)| Some((*def, t.matches(uri)?)))
     }
 
+    /// The scopes reading `uri` needs (none for a URI nothing serves).
+    pub(crate) fn scopes_for(&self, uri: &str) -> &'static [&'static str] {
+        self.find(uri).map_or(&[], |(def, _)| def.scopes)
+    }
+
+    /// The scopes the entry listed under `key` (its URI, or its template as written) needs.
+    pub(crate) fn scopes_of_entry(&self, key: &str) -> &'static [&'static str] {
+        self.defs
+            .iter()
+            .find(|d| d.address.key() == key)
+            .map_or(&[], |d| d.scopes)
+    }
+
     /// Whether any template has variables (so completion means something).
     pub fn has_templates(&self) -> bool {
         !self.templates.is_empty()

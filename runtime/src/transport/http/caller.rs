@@ -14,6 +14,8 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub(super) struct Caller {
     pub(super) principal: Option<String>,
+    /// What its access token grants (with an authorization server).
+    pub(super) grant: Option<Arc<crate::grant::Grant>>,
     /// `peer:<address>`.
     identity: Arc<str>,
 }
@@ -82,12 +84,15 @@ impl Caller {
         if let Some(auth) = &state.auth {
             guard::check(options, headers, false)?;
             // The metadata is what a client reads to learn how to get a token.
-            let principal = if authenticate && !auth.metadata.serves(path) {
-                Some(auth.admit(headers).await?.principal.to_string())
+            let grant = if authenticate && !auth.metadata.serves(path) {
+                Some(auth.admit(headers).await?)
             } else {
                 None
             };
-            return Ok(Caller::new(options, headers, peer, principal));
+            let principal = grant.as_ref().map(|g| g.principal.to_string());
+            let mut caller = Caller::new(options, headers, peer, principal);
+            caller.grant = grant;
+            return Ok(caller);
         }
         let principal = guard::check(options, headers, authenticate)?;
         Ok(Caller::new(options, headers, peer, principal))
@@ -105,6 +110,7 @@ impl Caller {
         };
         Caller {
             principal,
+            grant: None,
             identity,
         }
     }

@@ -76,7 +76,7 @@ pub fn router(server: Arc<Server>, options: HttpOptions) -> Router {
 /// What the handlers of one server share.
 fn app_state(server: Arc<Server>, options: HttpOptions) -> Result<Arc<AppState>, String> {
     #[cfg(feature = "auth")]
-    let auth = resource_auth::ResourceAuth::new(&options)?;
+    let auth = resource_auth::ResourceAuth::new(&options, &server.declared_scopes())?;
     Ok(Arc::new(AppState {
         sessions: Sessions::new(
             options.max_sessions,

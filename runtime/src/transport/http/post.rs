@@ -89,6 +89,13 @@ pub(super) async fn serve_post(
         Ok(stateless) => stateless,
         Err(r) => return r,
     };
+    if let (Some(grant), Ok(Incoming::Request(request))) = (&caller.grant, &mut read) {
+        #[cfg(feature = "auth")]
+        if let Err(r) = check_scopes(state, grant, request) {
+            return r;
+        }
+        request.grant = Some(grant.clone());
+    }
     let (session, replay, new_session_id) =
         match pick_session(state, &caller, headers, &read, stateless, connection) {
             Ok(picked) => picked,
@@ -126,6 +133,38 @@ pub(super) async fn serve_post(
         }
     }
     response
+}
+
+/// The entry a request uses (the tool called, the resource read, the prompt got) against what
+/// its token grants: 403 with the scopes to ask for (RFC 6750 `insufficient_scope`), so that the
+/// client can step up.
+#[cfg(feature = "auth")]
+fn check_scopes(
+    state: &AppState,
+    grant: &crate::grant::Grant,
+    request: &crate::protocol::Request<'_>,
+) -> Result<(), Response> {
+    let needed = state.server.scopes_needed(request);
+    if grant.allows(needed) {
+        return Ok(());
+    }
+    let Some(auth) = &state.auth else {
+        return Ok(());
+    };
+    // What to ask for: the scopes every request needs, and this entry's.
+    let mut scopes: Vec<&str> = auth.required_scopes().iter().map(String::as_str).collect();
+    for scope in needed {
+        if !scopes.contains(scope) {
+            scopes.push(scope);
+        }
+    }
+    let refusal = guard::Refusal::Challenged {
+        status: StatusCode::FORBIDDEN,
+        challenge: auth
+            .metadata
+            .challenge(&crate::auth::Challenge::InsufficientScope(scopes.join(" "))),
+    };
+    Err(refusal.into_response())
 }
 
 /// The body must be JSON, and the client must take both answers a call may get.
@@ -337,12 +376,20 @@ impl Answer<'_> {
                 || self.session.client_capabilities().any() && can_ask());
         // A call that outlives this function runs in a task of its own, which reads the body
         // there: the borrowed reading cannot go with it.
+        let grant = || request.and_then(|r| r.grant.clone());
         if streams {
-            let call = RunningCall::start(server.clone(), self.session, body.clone(), self.permit);
+            let call = RunningCall::start(
+                server.clone(),
+                self.session,
+                body.clone(),
+                grant(),
+                self.permit,
+            );
             return sse_response(call, None, out);
         }
         if may_ask {
-            return json_or_sse(server.clone(), self.session, body.clone(), out, self.permit).await;
+            let (session, permit) = (self.session, self.permit);
+            return json_or_sse(server.clone(), session, body.clone(), grant(), out, permit).await;
         }
         let answered = match read {
             Ok(incoming) => server.dispatch(&self.session, incoming, None).await,

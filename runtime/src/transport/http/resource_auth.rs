@@ -3,7 +3,8 @@
 
 use super::guard::{bearer_token, Refusal};
 use super::options::HttpOptions;
-use crate::auth::{Challenge, Grant, ResourceMetadata, Verifier};
+use crate::auth::{Challenge, ResourceMetadata, Verifier};
+use crate::grant::Grant;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
@@ -12,11 +13,15 @@ use std::sync::Arc;
 pub(super) struct ResourceAuth {
     pub(super) metadata: ResourceMetadata,
     verifier: Verifier,
+    required_scopes: Vec<String>,
 }
 
 impl ResourceAuth {
     /// From `options.auth`: `None` without it, an error for unusable settings.
-    pub(super) fn new(options: &HttpOptions) -> Result<Option<Arc<Self>>, String> {
+    pub(super) fn new(
+        options: &HttpOptions,
+        declared_scopes: &[String],
+    ) -> Result<Option<Arc<Self>>, String> {
         let Some(auth) = &options.auth else {
             return Ok(None);
         };
@@ -34,11 +39,17 @@ impl ResourceAuth {
             metadata: ResourceMetadata::new(
                 &resource,
                 &auth.issuer,
-                &auth.required_scopes,
+                declared_scopes,
                 &auth.required_scopes,
             ),
             verifier: Verifier::new(auth, &resource),
+            required_scopes: auth.required_scopes.clone(),
         })))
+    }
+
+    /// Scopes every request needs.
+    pub(super) fn required_scopes(&self) -> &[String] {
+        &self.required_scopes
     }
 
     /// Fetches the signing keys ahead of the first request.

@@ -3,6 +3,7 @@
 
 use super::replay::{self, Replay, SseStream};
 use super::responses::raw_json;
+use crate::grant::Grant;
 use crate::mcp::{Server, Session};
 use axum::body::Bytes;
 use axum::http::StatusCode;
@@ -28,6 +29,7 @@ impl RunningCall {
         server: Arc<Server>,
         session: Arc<Session>,
         body: Bytes,
+        grant: Option<Arc<Grant>>,
         permit: OwnedSemaphorePermit,
     ) -> Self {
         let (note_tx, notes) = mpsc::channel::<Vec<u8>>(64);
@@ -36,7 +38,7 @@ impl RunningCall {
         let cancelled = closed.clone();
         tokio::spawn(async move {
             tokio::select! {
-                response = server.handle_with(&session, &body, Some(note_tx)) => {
+                response = server.handle_granted(&session, &body, Some(note_tx), grant) => {
                     let _ = done_tx.send(response);
                 }
                 _ = cancelled.cancelled() => {}
@@ -59,12 +61,16 @@ pub(super) async fn json_or_sse(
     server: Arc<Server>,
     session: Arc<Session>,
     body: Bytes,
+    grant: Option<Arc<Grant>>,
     out: Outlet,
     permit: OwnedSemaphorePermit,
 ) -> Response {
     let (note_tx, mut notes) = mpsc::channel::<Vec<u8>>(64);
-    let mut call =
-        Box::pin(async move { server.handle_with(&session, &body, Some(note_tx)).await });
+    let mut call = Box::pin(async move {
+        server
+            .handle_granted(&session, &body, Some(note_tx), grant)
+            .await
+    });
     let long = async {
         match (&out.replay, out.close_after) {
             (Some(_), Some(after)) => tokio::time::sleep(after).await,

@@ -35,6 +35,37 @@ fn cube(n: u64) -> u64 {
     n * n * n
 }
 
+static GREETINGS: AtomicU32 = AtomicU32::new(0);
+
+/// Greets the caller by the name it gave; its answer depends on who asks (it takes `Context`),
+/// so its entries are kept per caller.
+#[tool(read_only)]
+#[cached(ttl = 60)]
+async fn cached_greeting(ctx: Context) -> String {
+    GREETINGS.fetch_add(1, SeqCst);
+    format!("hello {}", ctx.client_id())
+}
+
+static ANNOUNCEMENTS: AtomicU32 = AtomicU32::new(0);
+
+/// The same for everyone, although it takes `Context`: `shared`.
+#[tool(read_only)]
+#[cached(shared, ttl = 60)]
+async fn cached_announcement(ctx: Context) -> String {
+    ANNOUNCEMENTS.fetch_add(1, SeqCst);
+    let _ = ctx;
+    "the office is closed on Friday".to_owned()
+}
+
+static QUOTAS: AtomicU32 = AtomicU32::new(0);
+
+/// Kept per caller although it takes no `Context`: `per = client`.
+#[tool(read_only)]
+#[cached(per = client, ttl = 60)]
+async fn cached_quota() -> String {
+    format!("quota #{}", QUOTAS.fetch_add(1, SeqCst))
+}
+
 /// Always down.
 #[tool]
 #[circuit_breaker(threshold = 1, recovery = 30)]
@@ -100,6 +131,44 @@ async fn an_infallible_tool_is_cached_and_a_panic_stays_an_error_result() {
     assert_eq!(CUBE_CALLS.load(SeqCst), 3, "each panicking call ran");
     let r = c.call(5, "cube", json!({"n": 2})).await;
     assert_eq!(r["structuredContent"]["result"], 8);
+}
+
+/// A cached answer never reaches another caller unless the function says it may (`shared`).
+#[tokio::test]
+async fn cached_answers_stay_with_their_caller_unless_shared() {
+    let mut alice = Client::start();
+    alice.initialize_as("2025-11-25", "alice").await;
+    let mut bob = Client::start();
+    bob.initialize_as("2025-11-25", "bob").await;
+    let text = |r: &serde_json::Value| r["content"][0]["text"].as_str().unwrap().to_owned();
+    let cached = |r: &serde_json::Value| r["_meta"]["dev.sturdy/cache"] == "hit";
+    let (a1, a2) = (
+        alice.call(1, "cached_greeting", json!({})).await,
+        alice.call(2, "cached_greeting", json!({})).await,
+    );
+    let b1 = bob.call(1, "cached_greeting", json!({})).await;
+    assert_eq!(
+        (text(&a1), text(&a2), text(&b1)),
+        (
+            "hello alice".into(),
+            "hello alice".into(),
+            "hello bob".into()
+        )
+    );
+    assert!(!cached(&a1) && cached(&a2) && !cached(&b1));
+    assert_eq!(GREETINGS.load(SeqCst), 2);
+
+    let a = alice.call(3, "cached_announcement", json!({})).await;
+    let b = bob.call(3, "cached_announcement", json!({})).await;
+    assert!(!cached(&a) && cached(&b), "shared: bob gets alice's entry");
+    assert_eq!(ANNOUNCEMENTS.load(SeqCst), 1);
+
+    let a = alice.call(4, "cached_quota", json!({})).await;
+    let b = bob.call(4, "cached_quota", json!({})).await;
+    let a_again = alice.call(5, "cached_quota", json!({})).await;
+    assert_ne!(text(&a), text(&b), "per = client: one entry each");
+    assert_eq!(text(&a), text(&a_again));
+    assert!(cached(&a_again));
 }
 
 #[tokio::test]

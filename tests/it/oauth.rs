@@ -471,15 +471,21 @@ async fn a_tool_knows_who_calls_it() {
     let server = tool_server(&issuer, &[]);
     let url = server.url();
     let whoami = json!({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"whoami"}});
-    for (client, scope) in [("alice", "notes:read notes:write"), ("bob", "notes:read")] {
-        let token = issuer.token(client, scope, &url).await;
-        let sid = open(&url, &token).await;
-        let (status, _, answer, _) = rpc(&url, &token, Some(&sid), whoami.clone()).await;
-        assert_eq!(status, 200);
-        assert_eq!(
-            answer["result"]["structuredContent"],
-            json!({"principal": client, "scopes": scope.split(' ').collect::<Vec<_>>()}),
-            "{answer}"
-        );
+    // `whoami` is cached: each user, asking twice, gets their own answer, the second from the
+    // cache, never the other's.
+    for round in 0..2 {
+        for (client, scope) in [("alice", "notes:read notes:write"), ("bob", "notes:read")] {
+            let token = issuer.token(client, scope, &url).await;
+            let sid = open(&url, &token).await;
+            let (status, _, answer, _) = rpc(&url, &token, Some(&sid), whoami.clone()).await;
+            assert_eq!(status, 200);
+            assert_eq!(
+                answer["result"]["structuredContent"],
+                json!({"principal": client, "scopes": scope.split(' ').collect::<Vec<_>>()}),
+                "{answer}"
+            );
+            let hit = answer["result"]["_meta"]["dev.sturdy/cache"] == "hit";
+            assert_eq!(hit, round == 1, "{client}, round {round}: {answer}");
+        }
     }
 }

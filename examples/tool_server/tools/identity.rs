@@ -15,7 +15,11 @@ pub struct Caller {
 }
 
 /// Who am I? The principal this server knows the caller as, and the scopes of its access token.
+///
+/// Cached for a minute: it takes `Context`, so its entries are kept per caller and one user's
+/// answer never reaches another.
 #[tool(read_only, idempotent)]
+#[cached(ttl = 60)]
 async fn whoami(ctx: Context) -> Caller {
     Caller {
         principal: ctx.principal().map(str::to_owned),

@@ -95,7 +95,9 @@ struct Storage {
     key: TokenStream,
 }
 
-/// The cache key is every argument but `Context`; without a cache, a smaller entry point (its
+/// The cache key is every argument but `Context`, and the caller (its principal, else its
+/// identity) when the function takes `Context` (its answer may depend on who asks: one user's
+/// must never reach another) unless `shared`, or with `per = client`; without a cache, a smaller entry point (its
 /// future leaves the cache's out), and values need not be `Clone`. With one, the runtime's probes
 /// decide whether the key's parts and the value qualify, each at the user's type (see
 /// `cache_probes.rs` in the runtime), so that a type that does not is one error there. Without a
@@ -122,6 +124,10 @@ fn storage(p: &TokenStream, policies: &Policies, function: &Function) -> Storage
         let (ident, ty) = (&a.ident, &a.ty);
         quote_spanned!(ty.span()=> (&#p::KeyProbe::<#ty>::new()).key_part(&#ident))
     });
+    let cached = &policies.cached.as_ref().expect("checked above").args;
+    let takes_context = params.iter().any(|a| a.is_context);
+    let caller = (cached.per_client || takes_context && !cached.shared)
+        .then(|| quote!(#p::current_client(),));
     // Shared by replicas when the values serialise (autoref: serde, else local only).
     let codec = quote!({
         #[allow(unused_imports)]
@@ -135,7 +141,7 @@ fn storage(p: &TokenStream, policies: &Policies, function: &Function) -> Storage
             #value_probe.policies(__sturdy_name, __sturdy_spec, __sturdy_when, __sturdy_codec)
         }),
         run: quote_spanned!(ok.span()=> #value_probe.run(__sturdy_policies, __sturdy_deferred, __sturdy_key, __sturdy_attempt)),
-        key: quote!(let __sturdy_key = (#(#key_parts,)*);),
+        key: quote!(let __sturdy_key = (#(#key_parts,)* #caller);),
     }
 }
 

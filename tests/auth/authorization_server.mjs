@@ -12,6 +12,7 @@
 //     (the one its JWKS publishes), for claims the provider would never issue (expired, another
 //     audience...); `header` is merged over {alg, typ: "at+jwt", kid}.
 //   GET /test/jwks-fetches: how many times the key set was fetched.
+//   POST /test/rotate: a new signing key (a new `kid`) replaces the old one, as a rotation does.
 
 import http from 'node:http';
 import { constants, generateKeyPairSync, sign } from 'node:crypto';
@@ -29,8 +30,15 @@ const pair = {
   ES256: () => generateKeyPairSync('ec', { namedCurve: 'P-256' }),
   EdDSA: () => generateKeyPairSync('ed25519'),
 }[alg];
-const { privateKey } = pair();
-const signing = { ...privateKey.export({ format: 'jwk' }), kid: `${alg}-1`, alg, use: 'sig' };
+let generation = 0;
+let privateKey;
+let signing;
+function newKey() {
+  generation += 1;
+  privateKey = pair().privateKey;
+  signing = { ...privateKey.export({ format: 'jwk' }), kid: `${alg}-${generation}`, alg, use: 'sig' };
+}
+newKey();
 
 const scopes = 'notes:read notes:write';
 const client = (id, scope) => ({
@@ -46,7 +54,7 @@ const client = (id, scope) => ({
 const server = http.createServer();
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const issuer = `http://127.0.0.1:${server.address().port}`;
-const provider = new Provider(issuer, {
+const configuration = () => ({
   clients: [client('alice', scopes), client('bob', 'notes:read')],
   jwks: { keys: [signing] },
   scopes: scopes.split(' '),
@@ -82,7 +90,7 @@ function mint({ header = {}, claims = {} }) {
 }
 
 let jwksFetches = 0;
-const providerCallback = provider.callback();
+let providerCallback = new Provider(issuer, configuration()).callback();
 server.on('request', (req, res) => {
   if (req.method === 'POST' && req.url === '/test/mint') {
     let body = '';
@@ -91,6 +99,13 @@ server.on('request', (req, res) => {
       res.setHeader('content-type', 'text/plain');
       res.end(mint(JSON.parse(body)));
     });
+    return;
+  }
+  if (req.method === 'POST' && req.url === '/test/rotate') {
+    newKey();
+    // Tokens are JWTs: a fresh provider with the new key serves the same clients.
+    providerCallback = new Provider(issuer, configuration()).callback();
+    res.end(signing.kid);
     return;
   }
   if (req.url === '/test/jwks-fetches') {

@@ -489,3 +489,41 @@ async fn a_tool_knows_who_calls_it() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_rotated_key_is_fetched_and_bogus_tokens_leave_the_server_serving() {
+    let (issuer, server) = pair("RS256", &[]).await;
+    let old = issuer.token("alice", "notes:read", &server.url()).await;
+    assert_eq!(try_token(&server, &old).await.0, 200);
+    issuer.rotate().await;
+    let new = issuer.token("alice", "notes:read", &server.url()).await;
+    // The key set was fetched moments ago: the new key is fetched once the 10 s between two
+    // fetches have passed, and tokens signed with it work from then on.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        match try_token(&server, &new).await.0.as_u16() {
+            200 => break,
+            401 if std::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await
+            }
+            other => panic!("a token of the rotated key: {other}"),
+        }
+    }
+
+    // 10,000 distinct tokens that are not valid: refused, and not remembered.
+    let http = reqwest::Client::new();
+    let url = server.url();
+    let statuses = futures_util::future::join_all((0..10_000).map(|n| {
+        let (http, url) = (http.clone(), url.clone());
+        async move {
+            let token = format!("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.bogus{n}");
+            post(&http, &url, bearer(&token), initialize())
+                .await
+                .status()
+                .as_u16()
+        }
+    }))
+    .await;
+    assert!(statuses.iter().all(|s| *s == 401));
+    assert_eq!(try_token(&server, &new).await.0, 200);
+}

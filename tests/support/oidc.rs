@@ -112,6 +112,18 @@ impl AuthorizationServer {
             .unwrap()
     }
 
+    /// Replaces its signing key with a new one (a new `kid`); the tokens it issues from now on
+    /// are signed with it.
+    pub async fn rotate(&self) {
+        let r = self
+            .http
+            .post(format!("{}/test/rotate", self.issuer))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+    }
+
     /// How many times its key set was fetched.
     pub async fn jwks_fetches(&self) -> u64 {
         let text = self

@@ -2,16 +2,19 @@
 // free 127.0.0.1 port, issuing JWT access tokens (RFC 9068) for one resource with the client
 // credentials grant. Prints `{"issuer": ...}` once it listens; runs until stdin closes.
 //
-// usage: node authorization_server.mjs <resource> [<alg>]
+// usage: node authorization_server.mjs <resource> [<alg>] [<format>]
 //   MCP_OIDC_PROVIDER: the installed oidc-provider package directory.
 //   Clients: alice (notes:read notes:write), bob (notes:read); secret `<id>-secret`.
 //   `<alg>`: RS256 (default), PS256, ES256 or EdDSA.
+//   `<format>`: jwt (default) or opaque access tokens, which resource servers introspect
+//   (RFC 7662) as client `sturdy` (secret `sturdy-secret`).
 //
 // Beside the provider, for the tests of what a server must refuse:
 //   POST /test/mint {"header": {...}, "claims": {...}}: a JWT signed with the provider's own key
 //     (the one its JWKS publishes), for claims the provider would never issue (expired, another
 //     audience...); `header` is merged over {alg, typ: "at+jwt", kid}.
 //   GET /test/jwks-fetches: how many times the key set was fetched.
+//   GET /test/introspections: how many tokens were introspected.
 //   POST /test/rotate: a new signing key (a new `kid`) replaces the old one, as a rotation does.
 
 import http from 'node:http';
@@ -19,7 +22,7 @@ import { constants, generateKeyPairSync, sign } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 
-const [, , resource, alg = 'RS256'] = process.argv;
+const [, , resource, alg = 'RS256', format = 'jwt'] = process.argv;
 const { default: Provider } = await import(
   pathToFileURL(path.join(process.env.MCP_OIDC_PROVIDER, 'lib/index.js')).href
 );
@@ -55,11 +58,12 @@ const server = http.createServer();
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const issuer = `http://127.0.0.1:${server.address().port}`;
 const configuration = () => ({
-  clients: [client('alice', scopes), client('bob', 'notes:read')],
+  clients: [client('alice', scopes), client('bob', 'notes:read'), client('sturdy')],
   jwks: { keys: [signing] },
   scopes: scopes.split(' '),
   features: {
     clientCredentials: { enabled: true },
+    introspection: { enabled: true, allowedPolicy: () => true },
     resourceIndicators: {
       enabled: true,
       defaultResource: () => resource,
@@ -67,7 +71,7 @@ const configuration = () => ({
       getResourceServerInfo: (_ctx, indicator) => ({
         scope: scopes,
         audience: indicator,
-        accessTokenFormat: 'jwt',
+        accessTokenFormat: format,
         accessTokenTTL: 600,
         jwt: { sign: { alg } },
       }),
@@ -90,6 +94,7 @@ function mint({ header = {}, claims = {} }) {
 }
 
 let jwksFetches = 0;
+let introspections = 0;
 let providerCallback = new Provider(issuer, configuration()).callback();
 server.on('request', (req, res) => {
   if (req.method === 'POST' && req.url === '/test/mint') {
@@ -112,7 +117,12 @@ server.on('request', (req, res) => {
     res.end(String(jwksFetches));
     return;
   }
+  if (req.url === '/test/introspections') {
+    res.end(String(introspections));
+    return;
+  }
   if (req.url.startsWith('/jwks')) jwksFetches += 1;
+  if (req.url.startsWith('/token/introspection')) introspections += 1;
   providerCallback(req, res);
 });
 console.log(JSON.stringify({ issuer }));

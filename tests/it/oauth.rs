@@ -527,3 +527,43 @@ async fn a_rotated_key_is_fetched_and_bogus_tokens_leave_the_server_serving() {
     assert!(statuses.iter().all(|s| *s == 401));
     assert_eq!(try_token(&server, &new).await.0, 200);
 }
+
+#[tokio::test]
+async fn opaque_tokens_are_introspected_once_each() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let resource = format!("http://{}/mcp", listener.local_addr().unwrap());
+    let issuer = AuthorizationServer::start_issuing(&resource, "RS256", "opaque");
+    let introspection = format!("{}/token/introspection", issuer.issuer);
+    let options = HttpOptions {
+        auth: Some(
+            AuthOptions::new(&issuer.issuer)
+                .public_url(&resource)
+                .introspection(&introspection, "sturdy", "sturdy-secret"),
+        ),
+        ..Default::default()
+    };
+    let server = TestServer::start_on(listener, options).await;
+    let alice = issuer.token("alice", "notes:read", &resource).await;
+    assert_eq!(alice.matches('.').count(), 0, "an opaque token: {alice}");
+    assert_eq!(try_token(&server, &alice).await.0, 200);
+    assert_eq!(try_token(&server, &alice).await.0, 200);
+    assert_eq!(issuer.introspections().await, 1, "the answer is kept");
+    // For another resource, or made up: refused.
+    let elsewhere = issuer
+        .token("alice", "notes:read", "http://127.0.0.1:9/elsewhere")
+        .await;
+    for token in [elsewhere.as_str(), "made-up-opaque-token"] {
+        let (status, challenge) = try_token(&server, token).await;
+        assert_eq!(status, 401, "{token}");
+        assert!(challenge.contains("invalid_token"), "{challenge}");
+    }
+    // Sessions know the principal (the client, for a client credentials token).
+    let r = post(
+        &reqwest::Client::new(),
+        &server.url(),
+        bearer(&alice),
+        initialize(),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+}

@@ -27,6 +27,12 @@ pub struct AuthorizationServer {
 impl AuthorizationServer {
     /// A server whose tokens are for `resource`, signed with `alg` (RS256, PS256, ES256, EdDSA).
     pub fn start(resource: &str, alg: &str) -> AuthorizationServer {
+        Self::start_issuing(resource, alg, "jwt")
+    }
+
+    /// [`start`](Self::start), issuing access tokens of `format`: `jwt`, or `opaque` (checked by
+    /// introspection, as client `sturdy` with secret `sturdy-secret`).
+    pub fn start_issuing(resource: &str, alg: &str, format: &str) -> AuthorizationServer {
         let dir = target_dir().join("oidc-provider").join("9.13.3");
         let dir = install_once(&dir, OIDC_PROVIDER, |scratch| {
             let mut npm = Command::new("npm");
@@ -51,7 +57,7 @@ impl AuthorizationServer {
             Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/auth/authorization_server.mjs");
         let mut child = Command::new("node")
             .arg(script)
-            .args([resource, alg])
+            .args([resource, alg, format])
             .env("MCP_OIDC_PROVIDER", dir.join("node_modules/oidc-provider"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -126,9 +132,18 @@ impl AuthorizationServer {
 
     /// How many times its key set was fetched.
     pub async fn jwks_fetches(&self) -> u64 {
+        self.count("jwks-fetches").await
+    }
+
+    /// How many tokens it introspected.
+    pub async fn introspections(&self) -> u64 {
+        self.count("introspections").await
+    }
+
+    async fn count(&self, what: &str) -> u64 {
         let text = self
             .http
-            .get(format!("{}/test/jwks-fetches", self.issuer))
+            .get(format!("{}/test/{what}", self.issuer))
             .send()
             .await
             .unwrap()

@@ -42,7 +42,8 @@ const USAGE: &str = "usage: [--http ADDR | --list | --list-tools | --help]
                 (space-separated) are needed by every request, STURDY_AUTH_AUDIENCE and
                 STURDY_AUTH_JWKS_URL override the audience and the key set's URL; a caller
                 sees only the tools, resources and prompts its scopes open, unless
-                STURDY_AUTH_LIST_ALL=true;
+                STURDY_AUTH_LIST_ALL=true; opaque tokens are introspected (RFC 7662) at
+                STURDY_AUTH_INTROSPECTION_URL as STURDY_AUTH_CLIENT_ID/_SECRET;
                 STURDY_ALLOWED_ORIGINS (comma-separated) allows browser origins besides loopback;
                 STURDY_ALLOWED_HOSTS (comma-separated host or host:port, `*` for any) names the
                 Host headers answered (default on a loopback bind: loopback names only);
@@ -341,6 +342,13 @@ fn options_auth(options: &mut HttpOptions) -> Result<(), String> {
         auth.required_scopes = var("STURDY_AUTH_REQUIRED_SCOPES")
             .map(|s| s.split_ascii_whitespace().map(str::to_owned).collect())
             .unwrap_or_default();
+        auth.introspection_url = var("STURDY_AUTH_INTROSPECTION_URL").map(|u| u.trim().to_owned());
+        if let (Some(id), Some(secret)) = (
+            var("STURDY_AUTH_CLIENT_ID"),
+            var("STURDY_AUTH_CLIENT_SECRET"),
+        ) {
+            auth.introspection_client = Some((id.trim().to_owned(), secret));
+        }
         auth.list_all = match var("STURDY_AUTH_LIST_ALL").as_deref().map(str::trim) {
             None | Some("false" | "0") => false,
             Some("true" | "1") => true,

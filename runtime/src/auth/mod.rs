@@ -17,6 +17,7 @@
 //! ```
 
 mod discovery;
+mod introspect;
 mod keys;
 mod metadata;
 mod options;

@@ -16,6 +16,11 @@ pub struct AuthOptions {
     pub jwks_url: Option<String>,
     /// Scopes every request needs.
     pub required_scopes: Vec<String>,
+    /// Opaque (not JWT) access tokens are checked by token introspection (RFC 7662) at this URL,
+    /// as the client `introspection_client` (id and secret).
+    pub introspection_url: Option<String>,
+    /// The id and secret this server introspects with.
+    pub introspection_client: Option<(String, String)>,
     /// Lists show every tool, resource and prompt, also those the caller's scopes do not open
     /// (calling them is still refused). `false`: a caller sees what it may use.
     pub list_all: bool,
@@ -30,6 +35,8 @@ impl AuthOptions {
             audience: None,
             jwks_url: None,
             required_scopes: Vec::new(),
+            introspection_url: None,
+            introspection_client: None,
             list_all: false,
         }
     }
@@ -58,6 +65,18 @@ impl AuthOptions {
         self
     }
 
+    /// Sets [`introspection_url`](Self::introspection_url) and the client it introspects as.
+    pub fn introspection(
+        mut self,
+        url: impl Into<String>,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Self {
+        self.introspection_url = Some(url.into());
+        self.introspection_client = Some((client_id.into(), client_secret.into()));
+        self
+    }
+
     /// Whether the URLs are usable: absolute, `https` unless the host is a loopback one (tokens
     /// and keys must not travel in the clear), without a fragment.
     pub fn check(&self) -> Result<(), String> {
@@ -67,6 +86,12 @@ impl AuthOptions {
         }
         if let Some(url) = &self.jwks_url {
             check_url("the JWKS URL", url)?;
+        }
+        if let Some(url) = &self.introspection_url {
+            check_url("the introspection URL", url)?;
+            if self.introspection_client.is_none() {
+                return Err("token introspection needs the client id and secret to use".into());
+            }
         }
         if let Some(scope) = self.required_scopes.iter().find(|s| {
             s.is_empty() || s.contains(|c: char| c.is_whitespace() || c == '"' || c == '\\')

@@ -2,11 +2,13 @@
 //! asymmetric key it publishes, issued by it, for this resource, current; what it grants kept
 //! for as long as it is valid, so that a repeated token costs a hash look-up.
 
+use super::introspect::Introspector;
 use super::keys::KeySet;
 use super::metadata::Challenge;
 use super::options::AuthOptions;
 use crate::grant::Grant;
 use jsonwebtoken::{Algorithm, Validation};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -55,6 +57,8 @@ pub(crate) struct Verifier {
     required_scopes: Vec<String>,
     lists_everything: bool,
     keys: KeySet,
+    /// Opaque tokens' checks, when configured.
+    introspector: Option<Introspector>,
     verified: moka::future::Cache<[u8; 32], Arc<Verified>>,
 }
 
@@ -102,7 +106,12 @@ impl Verifier {
                 .unwrap_or_else(|| resource.to_owned()),
             required_scopes: options.required_scopes.clone(),
             lists_everything: options.list_all,
-            keys: KeySet::new(http, &options.issuer, options.jwks_url.as_deref()),
+            keys: KeySet::new(http.clone(), &options.issuer, options.jwks_url.as_deref()),
+            introspector: options
+                .introspection_url
+                .as_deref()
+                .zip(options.introspection_client.as_ref())
+                .map(|(url, (id, secret))| Introspector::new(http, url, id, secret)),
             verified: moka::future::Cache::builder()
                 .max_capacity(CACHE_BYTES)
                 .weigher(|_, verified: &Arc<Verified>| verified.weight)
@@ -125,7 +134,15 @@ impl Verifier {
         let verified = match self.verified.get(&digest).await {
             Some(verified) => verified,
             None => {
-                let verified = Arc::new(self.check(token).await?);
+                // A JWT has three parts; anything else is opaque, for the authorization server
+                // to say what it is.
+                let verified = match (&self.introspector, token.matches('.').count()) {
+                    (Some(introspector), n) if n != 2 => {
+                        self.introspect(introspector, token).await?
+                    }
+                    _ => self.check(token).await?,
+                };
+                let verified = Arc::new(verified);
                 self.verified.insert(digest, verified.clone()).await;
                 verified
             }
@@ -146,6 +163,72 @@ impl Verifier {
             return Err(Refused::InsufficientScope(self.required_scopes.join(" ")));
         }
         Ok(grant.clone())
+    }
+
+    /// An opaque `token`, as the authorization server describes it: active, issued by it (when
+    /// it says), for this resource, current.
+    async fn introspect(
+        &self,
+        introspector: &Introspector,
+        token: &str,
+    ) -> Result<Verified, Refused> {
+        let claims = introspector.claims(token).await?;
+        let now = jsonwebtoken::get_current_timestamp();
+        if claims
+            .get("iss")
+            .is_some_and(|iss| iss.as_str() != Some(&self.issuer))
+        {
+            return Err(Refused::Invalid("the token is from another issuer"));
+        }
+        let for_us = match claims.get("aud") {
+            Some(Value::String(aud)) => *aud == self.audience,
+            Some(Value::Array(auds)) => auds.iter().any(|a| a.as_str() == Some(&self.audience)),
+            _ => false,
+        };
+        if !for_us {
+            return Err(Refused::Invalid("the token is for another resource"));
+        }
+        // Without `exp` the answer is trusted for the cache's own bound only.
+        let exp = match claims.get("exp") {
+            None => now + CACHE_TTL.as_secs(),
+            Some(exp) => exp
+                .as_u64()
+                .ok_or(Refused::Invalid("the token is malformed"))?,
+        };
+        if exp + LEEWAY_SECS <= now {
+            return Err(Refused::Invalid("the token has expired"));
+        }
+        if claims
+            .get("nbf")
+            .and_then(Value::as_u64)
+            .is_some_and(|nbf| nbf > now + LEEWAY_SECS)
+        {
+            return Err(Refused::Invalid("the token is not valid yet"));
+        }
+        let text = |name: &str| claims.get(name).and_then(Value::as_str).map(str::to_owned);
+        let principal = text("sub")
+            .or_else(|| text("client_id"))
+            .filter(|p| !p.is_empty())
+            .ok_or(Refused::Invalid("the token names no subject"))?;
+        let scopes = text("scope")
+            .unwrap_or_default()
+            .split_ascii_whitespace()
+            .map(str::to_owned)
+            .collect();
+        let weight = u32::try_from(
+            256 + 4 * token.len() + 2 * Value::Object(claims.clone()).to_string().len(),
+        )
+        .unwrap_or(u32::MAX);
+        Ok(Verified {
+            grant: Arc::new(Grant {
+                principal: Arc::from(principal),
+                scopes,
+                claims,
+                lists_everything: self.lists_everything,
+            }),
+            expires: exp,
+            weight,
+        })
     }
 
     /// The signature and the claims of `token`.

@@ -11,6 +11,10 @@
 //! callgrind instead, a figure the machine's load does not move). With `taskset` and two CPUs, the server runs on CPU 0
 //! and the client (its threads) on CPU 1, as in `stdio_load`.
 //!
+//! One more arm sends the stateless calls with an access token (`Authorization: Bearer`, the
+//! same token each time) to a server checking tokens as an OAuth resource server
+//! (`STURDY_AUTH_ISSUER`), whose key set this process serves: what authentication costs a call.
+//!
 //! The bench binary is its own server: it re-runs itself with `--serve-sturdy ADDR` or
 //! `--serve-floor ADDR`. The client is `common/http_client.rs` (raw HTTP/1.1).
 
@@ -43,6 +47,8 @@ enum Flavour {
     Session,
     /// A session whose client declared `elicitation` and `sampling`.
     AskableSession,
+    /// Stateless calls of `add` with an access token, to a server checking tokens.
+    Authenticated,
 }
 
 impl Flavour {
@@ -52,6 +58,7 @@ impl Flavour {
             Flavour::StatelessSync => "stateless sync",
             Flavour::Session => "session",
             Flavour::AskableSession => "askable",
+            Flavour::Authenticated => "with a token",
         }
     }
 }
@@ -120,14 +127,91 @@ async fn serve_dispatch(addr: SocketAddr) {
 }
 
 /// The arms of a run: the floor first (the others are reported against it).
-const RUNS: [(&str, Flavour); 6] = [
+const RUNS: [(&str, Flavour); 7] = [
     ("--serve-floor", Flavour::Stateless),
     ("--serve-dispatch", Flavour::Stateless),
     ("--serve-sturdy", Flavour::Stateless),
     ("--serve-sturdy", Flavour::StatelessSync),
     ("--serve-sturdy", Flavour::Session),
     ("--serve-sturdy", Flavour::AskableSession),
+    ("--serve-sturdy", Flavour::Authenticated),
 ];
+
+/// The audience the authenticated arm's token names (`STURDY_AUTH_AUDIENCE`).
+const AUDIENCE: &str = "sturdy-bench";
+
+/// The authenticated arm's access token, and the environment of its server (the issuer, and
+/// where this process serves the key set that verifies it).
+struct Authority {
+    token: String,
+    env: Vec<(&'static str, String)>,
+}
+
+static AUTHORITY: std::sync::OnceLock<Authority> = std::sync::OnceLock::new();
+
+/// Signs a token with the fixture key (`benches/fixtures/bench_signing_key.pem`, RS256) and
+/// serves the key set on a free port, for the rest of the run.
+fn authority() -> &'static Authority {
+    AUTHORITY.get_or_init(|| {
+        use jsonwebtoken::{jwk, Algorithm, EncodingKey, Header};
+        let pem = include_bytes!("fixtures/bench_signing_key.pem");
+        let key = EncodingKey::from_rsa_pem(pem).expect("the fixture key");
+        let mut public = jwk::Jwk::from_encoding_key(&key, Algorithm::RS256).unwrap();
+        public.common.key_id = Some("bench".into());
+        let jwks = serde_json::to_vec(&json!({ "keys": [public] })).unwrap();
+        let addr = free_address();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            rt.block_on(serve_json(addr, jwks));
+        });
+        let issuer = format!("http://{addr}");
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some("bench".into());
+        let now = jsonwebtoken::get_current_timestamp();
+        let claims = json!({"iss": issuer, "aud": AUDIENCE, "sub": "bench", "exp": now + 86_400,
+            "scope": "bench"});
+        Authority {
+            token: jsonwebtoken::encode(&header, &claims, &key).unwrap(),
+            env: vec![
+                ("STURDY_AUTH_ISSUER", issuer.clone()),
+                ("STURDY_AUTH_JWKS_URL", format!("{issuer}/jwks")),
+                ("STURDY_AUTH_AUDIENCE", AUDIENCE.into()),
+            ],
+        }
+    })
+}
+
+/// The environment of the server of `flavour`'s arm.
+fn server_env(flavour: Flavour) -> Vec<(&'static str, &'static str)> {
+    match flavour {
+        Flavour::Authenticated => authority()
+            .env
+            .iter()
+            .map(|(k, v)| (*k, v.as_str()))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Answers every request with `body` (JSON).
+async fn serve_json(addr: SocketAddr, body: Vec<u8>) {
+    let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+    let body = Bytes::from(body);
+    loop {
+        let (stream, _) = listener.accept().await.unwrap();
+        let body = body.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |_| {
+                let body = body.clone();
+                async move { Ok::<_, std::convert::Infallible>(hyper::Response::new(Full::new(body))) }
+            });
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(io, service)
+                .await;
+        });
+    }
+}
 
 fn arm_name(mode: &str, flavour: Flavour) -> String {
     match mode {
@@ -153,11 +237,13 @@ fn count_instructions() {
     let mut floor = 0;
     for (mode, flavour) in RUNS {
         let addr = free_address();
+        let env = server_env(flavour);
         let request = move |w: &mut TcpStream, r: &mut BufReader<TcpStream>| {
             request_bytes(addr, flavour, w, r)
         };
         let (connections, per_connection) = (4, 1000);
-        let per_request = common::callgrind::Counted::start(&[mode], addr).per_request(
+        let counted = common::callgrind::Counted::start_with_env(&[mode], &env, addr);
+        let per_request = counted.per_request(
             || drive_count(addr, connections, 200, request),
             || drive_count(addr, connections, per_connection, request),
             (connections * per_connection) as u64,
@@ -182,6 +268,14 @@ fn request_bytes(
     reader: &mut BufReader<TcpStream>,
 ) -> Vec<u8> {
     let capabilities = match flavour {
+        Flavour::Authenticated => {
+            let headers = format!(
+                "Authorization: Bearer {}\r\nMCP-Protocol-Version: 2026-07-28\r\n\
+                 Mcp-Method: tools/call\r\nMcp-Name: add\r\n",
+                authority().token
+            );
+            return post(addr, &headers, &stateless_body("add"));
+        }
         Flavour::Stateless | Flavour::StatelessSync => {
             let tool = if flavour == Flavour::Stateless {
                 "add"
@@ -258,7 +352,15 @@ fn main() {
     for concurrency in [1, 64] {
         let (mut floor_rate, mut floor_cpu) = (0.0, 0.0);
         for (mode, flavour) in RUNS {
-            let (mut child, addr) = spawn_self(common::pinning::server_cpu(), &[mode], &[]);
+            let env: Vec<(&str, &str)> = match flavour {
+                Flavour::Authenticated => authority()
+                    .env
+                    .iter()
+                    .map(|(k, v)| (*k, v.as_str()))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let (mut child, addr) = spawn_self(common::pinning::server_cpu(), &[mode], &env);
             let request = move |w: &mut TcpStream, r: &mut BufReader<TcpStream>| {
                 request_bytes(addr, flavour, w, r)
             };

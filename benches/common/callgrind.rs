@@ -32,6 +32,15 @@ pub struct Counted {
 impl Counted {
     /// Starts it and waits (valgrind is slow to start) until `addr` accepts connections.
     pub fn start(args: &[&str], addr: std::net::SocketAddr) -> Counted {
+        Self::start_with_env(args, &[], addr)
+    }
+
+    /// [`start`](Self::start), with extra environment variables.
+    pub fn start_with_env(
+        args: &[&str],
+        env: &[(&str, &str)],
+        addr: std::net::SocketAddr,
+    ) -> Counted {
         let out = format!(
             "{}/sturdy-callgrind-{}-{}.out",
             std::env::temp_dir().display(),
@@ -44,6 +53,7 @@ impl Counted {
             .arg(std::env::current_exe().unwrap())
             .args(args)
             .arg(addr.to_string())
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -9,7 +9,6 @@ use super::options::AuthOptions;
 use crate::grant::Grant;
 use jsonwebtoken::{Algorithm, Validation};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -59,7 +58,14 @@ pub(crate) struct Verifier {
     keys: KeySet,
     /// Opaque tokens' checks, when configured.
     introspector: Option<Introspector>,
-    verified: moka::future::Cache<[u8; 32], Arc<Verified>>,
+    /// Keyed by the token itself: a hash of it (even a cryptographic one) costs more than the
+    /// table's own hashing, and the full token compared on a hit can never be mistaken for
+    /// another.
+    ///
+    /// Hashed with foldhash rather than moka's SipHash: a token is a few hundred bytes and is
+    /// hashed on every request, and only tokens that verified (issued by the authorization
+    /// server) are ever inserted, so clients cannot choose the keys of the table.
+    verified: moka::sync::Cache<Box<str>, Arc<Verified>, foldhash::fast::RandomState>,
 }
 
 /// The claims read from a token (the registered ones are checked by `jsonwebtoken`); all of
@@ -76,10 +82,10 @@ struct Claims {
 
 struct UntilExpiry;
 
-impl moka::Expiry<[u8; 32], Arc<Verified>> for UntilExpiry {
+impl moka::Expiry<Box<str>, Arc<Verified>> for UntilExpiry {
     fn expire_after_create(
         &self,
-        _key: &[u8; 32],
+        _key: &Box<str>,
         verified: &Arc<Verified>,
         _created_at: std::time::Instant,
     ) -> Option<Duration> {
@@ -112,11 +118,11 @@ impl Verifier {
                 .as_deref()
                 .zip(options.introspection_client.as_ref())
                 .map(|(url, (id, secret))| Introspector::new(http, url, id, secret)),
-            verified: moka::future::Cache::builder()
+            verified: moka::sync::Cache::builder()
                 .max_capacity(CACHE_BYTES)
                 .weigher(|_, verified: &Arc<Verified>| verified.weight)
                 .expire_after(UntilExpiry)
-                .build(),
+                .build_with_hasher(foldhash::fast::RandomState::default()),
         }
     }
 
@@ -130,8 +136,7 @@ impl Verifier {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(Refused::Invalid("the token is too long"));
         }
-        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-        let verified = match self.verified.get(&digest).await {
+        let verified = match self.verified.get(token) {
             Some(verified) => verified,
             None => {
                 // A JWT has three parts; anything else is opaque, for the authorization server
@@ -143,7 +148,7 @@ impl Verifier {
                     _ => self.check(token).await?,
                 };
                 let verified = Arc::new(verified);
-                self.verified.insert(digest, verified.clone()).await;
+                self.verified.insert(Box::from(token), verified.clone());
                 verified
             }
         };

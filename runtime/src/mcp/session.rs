@@ -81,8 +81,8 @@ impl Session {
     }
 
     /// Sets the authenticated identity of the client (e.g. a bearer token's subject).
-    pub fn with_principal(mut self, principal: impl Into<String>) -> Self {
-        self.principal = Some(Arc::from(principal.into()));
+    pub fn with_principal(mut self, principal: impl Into<Arc<str>>) -> Self {
+        self.principal = Some(principal.into());
         self
     }
 

@@ -13,7 +13,7 @@ use std::sync::Arc;
 /// address it came from (the peer's, or what the trusted proxy header says).
 #[derive(Clone)]
 pub(super) struct Caller {
-    pub(super) principal: Option<String>,
+    pub(super) principal: Option<Arc<str>>,
     /// What its access token grants (with an authorization server).
     pub(super) grant: Option<Arc<crate::grant::Grant>>,
     /// `peer:<address>`.
@@ -89,12 +89,12 @@ impl Caller {
             } else {
                 None
             };
-            let principal = grant.as_ref().map(|g| g.principal.to_string());
+            let principal = grant.as_ref().map(|g| g.principal.clone());
             let mut caller = Caller::new(options, headers, peer, principal);
             caller.grant = grant;
             return Ok(caller);
         }
-        let principal = guard::check(options, headers, authenticate)?;
+        let principal = guard::check(options, headers, authenticate)?.map(Arc::from);
         Ok(Caller::new(options, headers, peer, principal))
     }
 
@@ -102,7 +102,7 @@ impl Caller {
         options: &HttpOptions,
         headers: &HeaderMap,
         peer: &Arc<str>,
-        principal: Option<String>,
+        principal: Option<Arc<str>>,
     ) -> Caller {
         let identity = match forwarded_address(options, headers) {
             Some(hop) => Arc::from(format!("peer:{hop}")),

@@ -37,7 +37,7 @@ impl ConnectionSession {
 pub(super) fn fresh(caller: &Caller) -> Arc<Session> {
     let session = Session::new(None).with_identity(caller.identity().clone());
     Arc::new(match &caller.principal {
-        Some(p) => session.with_principal(p.as_str()),
+        Some(p) => session.with_principal(p.clone()),
         None => session,
     })
 }

@@ -567,3 +567,28 @@ async fn opaque_tokens_are_introspected_once_each() {
     .await;
     assert_eq!(r.status(), 200);
 }
+
+#[tokio::test]
+async fn known_keys_keep_working_while_the_issuer_is_down() {
+    let (issuer, server) = pair("ES256", &[]).await;
+    let first = issuer.token("alice", "notes:read", &server.url()).await;
+    let second = issuer.token("bob", "notes:read", &server.url()).await;
+    let claims = json!({"iss": issuer.issuer, "aud": server.url(), "sub": "x", "exp": now() + 600});
+    let unknown = issuer.mint(json!({"kid": "never-published"}), claims).await;
+    assert_eq!(try_token(&server, &first).await.0, 200);
+    drop(issuer);
+    // A token not seen before, signed with a key already known: verified without the issuer.
+    assert_eq!(try_token(&server, &second).await.0, 200);
+    // A key not known cannot be fetched: refused, not let through.
+    assert_eq!(try_token(&server, &unknown).await.0, 401);
+}
+
+#[tokio::test]
+async fn a_huge_authorization_header_is_refused_and_the_server_goes_on() {
+    let (issuer, server) = pair("RS256", &[]).await;
+    let huge = "a".repeat(100 * 1024);
+    let (status, _) = try_token(&server, &huge).await;
+    assert!(status.is_client_error(), "{status}");
+    let good = issuer.token("alice", "notes:read", &server.url()).await;
+    assert_eq!(try_token(&server, &good).await.0, 200);
+}

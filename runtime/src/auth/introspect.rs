@@ -2,7 +2,7 @@
 //! RFC 7662) as a client of its own. At most [`CONCURRENT`] questions at a time: a flood of
 //! made-up tokens queues here instead of becoming a flood of requests to the authorization server.
 
-use super::verify::Refused;
+use super::refused::Refused;
 use serde_json::{Map, Value};
 use tokio::sync::Semaphore;
 

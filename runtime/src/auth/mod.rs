@@ -21,6 +21,7 @@ mod introspect;
 mod keys;
 mod metadata;
 mod options;
+mod refused;
 mod verify;
 
 pub(crate) use metadata::{Challenge, ResourceMetadata};

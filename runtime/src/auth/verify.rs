@@ -4,8 +4,8 @@
 
 use super::introspect::Introspector;
 use super::keys::KeySet;
-use super::metadata::Challenge;
 use super::options::AuthOptions;
+use super::refused::Refused;
 use crate::grant::Grant;
 use jsonwebtoken::{Algorithm, Validation};
 use serde_json::Value;
@@ -29,24 +29,6 @@ struct Verified {
     expires: u64,
     /// What it holds in the cache.
     weight: u32,
-}
-
-/// Why a token is not accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Refused {
-    /// Not valid here (401 `invalid_token`).
-    Invalid(&'static str),
-    /// Valid, without the scopes the request needs (403 `insufficient_scope`).
-    InsufficientScope(String),
-}
-
-impl Refused {
-    pub(crate) fn challenge(self) -> Challenge {
-        match self {
-            Refused::Invalid(why) => Challenge::InvalidToken(why),
-            Refused::InsufficientScope(scopes) => Challenge::InsufficientScope(scopes),
-        }
-    }
 }
 
 /// Checks tokens for one resource.

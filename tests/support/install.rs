@@ -74,3 +74,28 @@ pub fn install_once(dir: &Path, what: &str, install: impl FnOnce(&Path)) -> Path
     );
     dir.to_path_buf()
 }
+
+/// `dir`, holding npm `package` (`name@version`) installed with [`install_once`]; panics naming
+/// what the tests need when npm fails.
+pub fn npm_package(dir: &Path, package: &str) -> PathBuf {
+    install_once(dir, package, |scratch| {
+        let mut npm = std::process::Command::new("npm");
+        npm.current_dir(scratch).args([
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--no-save",
+            "--loglevel=error",
+            package,
+        ]);
+        let out = super::run(npm, std::time::Duration::from_secs(600));
+        assert!(
+            out.succeeded(),
+            "`npm install {package}` failed ({}); the tests need node (20+) and npm with access \
+             to the npm registry\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            out.outcome(),
+            out.stdout,
+            out.stderr
+        );
+    })
+}

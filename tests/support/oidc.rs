@@ -2,17 +2,14 @@
 //! installed under `<target>/oidc-provider/` on first use, run by `tests/auth/authorization_server.mjs`
 //! on a free loopback port, stopped when dropped.
 
-use super::install::install_once;
-use super::{run, target_dir};
+use super::install::npm_package;
+use super::target_dir;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::time::Duration;
 
 /// The pinned release the tests run.
 pub const OIDC_PROVIDER: &str = "oidc-provider@9.13.3";
-
-const INSTALL_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// A running authorization server issuing JWT access tokens for one resource.
 pub struct AuthorizationServer {
@@ -34,25 +31,7 @@ impl AuthorizationServer {
     /// introspection, as client `sturdy` with secret `sturdy-secret`).
     pub fn start_issuing(resource: &str, alg: &str, format: &str) -> AuthorizationServer {
         let dir = target_dir().join("oidc-provider").join("9.13.3");
-        let dir = install_once(&dir, OIDC_PROVIDER, |scratch| {
-            let mut npm = Command::new("npm");
-            npm.current_dir(scratch).args([
-                "install",
-                "--no-audit",
-                "--no-fund",
-                "--no-save",
-                "--loglevel=error",
-                OIDC_PROVIDER,
-            ]);
-            let out = run(npm, INSTALL_TIMEOUT);
-            assert!(
-                out.succeeded(),
-                "`npm install {OIDC_PROVIDER}` failed ({}); the tests need node (20+) and npm \
-                 with access to the npm registry\n{}",
-                out.outcome(),
-                out.stderr
-            );
-        });
+        let dir = npm_package(&dir, OIDC_PROVIDER);
         let script =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/auth/authorization_server.mjs");
         let mut child = Command::new("node")

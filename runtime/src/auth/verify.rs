@@ -8,7 +8,7 @@ use super::options::AuthOptions;
 use super::refused::Refused;
 use crate::grant::Grant;
 use jsonwebtoken::{Algorithm, Validation};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -192,20 +192,35 @@ impl Verifier {
         {
             return Err(Refused::Invalid("the token is not valid yet"));
         }
-        let text = |name: &str| claims.get(name).and_then(Value::as_str).map(str::to_owned);
+        let weight = u32::try_from(
+            256 + 4 * token.len() + 2 * Value::Object(claims.clone()).to_string().len(),
+        )
+        .unwrap_or(u32::MAX);
+        self.verified(claims, exp, weight)
+    }
+
+    /// What a token with `claims` (checked), expiring at `exp`, grants: its principal is its
+    /// `sub`, else its `client_id`; its scopes its space-separated `scope`.
+    fn verified(
+        &self,
+        claims: Map<String, Value>,
+        exp: u64,
+        weight: u32,
+    ) -> Result<Verified, Refused> {
+        let text = |name: &str| {
+            claims
+                .get(name)
+                .and_then(Value::as_str)
+                .filter(|t| !t.is_empty())
+        };
         let principal = text("sub")
             .or_else(|| text("client_id"))
-            .filter(|p| !p.is_empty())
             .ok_or(Refused::Invalid("the token names no subject"))?;
         let scopes = text("scope")
             .unwrap_or_default()
             .split_ascii_whitespace()
             .map(str::to_owned)
             .collect();
-        let weight = u32::try_from(
-            256 + 4 * token.len() + 2 * Value::Object(claims.clone()).to_string().len(),
-        )
-        .unwrap_or(u32::MAX);
         Ok(Verified {
             grant: Arc::new(Grant {
                 principal: Arc::from(principal),
@@ -249,17 +264,6 @@ impl Verifier {
         } = jsonwebtoken::decode::<Claims>(token, &key.key, &validation)
             .map_err(|e| Refused::Invalid(reason(e.kind())))?
             .claims;
-        let principal = sub
-            .clone()
-            .or_else(|| client_id.clone())
-            .filter(|p| !p.is_empty())
-            .ok_or(Refused::Invalid("the token names no subject"))?;
-        let scopes: Vec<String> = scope
-            .as_deref()
-            .unwrap_or_default()
-            .split_ascii_whitespace()
-            .map(str::to_owned)
-            .collect();
         // The claims as the token has them, the ones read above put back.
         for (name, value) in [("sub", sub), ("client_id", client_id), ("scope", scope)] {
             if let Some(value) = value {
@@ -269,16 +273,7 @@ impl Verifier {
         claims.insert("exp".to_owned(), exp.into());
         // What it holds: the token's size bounds its claims' (a few times over as values).
         let weight = u32::try_from(256 + 4 * token.len()).unwrap_or(u32::MAX);
-        Ok(Verified {
-            grant: Arc::new(Grant {
-                principal: Arc::from(principal),
-                scopes,
-                claims,
-                lists_everything: self.lists_everything,
-            }),
-            expires: exp,
-            weight,
-        })
+        self.verified(claims, exp, weight)
     }
 }
 

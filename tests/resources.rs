@@ -65,6 +65,13 @@ async fn daily_report() -> Result<String, ToolError> {
     Ok(format!("report #{n}"))
 }
 
+/// The board: public by its author's hint, but only for callers with `board:read` (over HTTP
+/// with an authorization server), so no shared cache may keep it.
+#[resource(uri = "reports://board", cache_ttl = 60, cache_scope = "public", scopes = ["board:read"])]
+fn board() -> String {
+    "the board".into()
+}
+
 /// Writes a resource (here: only says so).
 #[tool]
 fn touch(ctx: Context, uri: String) -> String {
@@ -100,6 +107,7 @@ async fn listed_and_read_in_a_2025_session() {
             "assets://logo.png",
             "broken://panics",
             "config://app",
+            "reports://board",
             "reports://daily"
         ]
     );
@@ -194,6 +202,10 @@ async fn stateless_reads_carry_caching_hints_and_the_2026_not_found() {
     let r = read(&mut client, 4, "reports://daily", Some(&meta)).await;
     assert_eq!(r["result"]["ttlMs"], 60_000, "{r}");
     assert_eq!(r["result"]["cacheScope"], "public", "{r}");
+    // Scoped contents are private whatever the hint (over stdio there are no tokens: readable).
+    let r = read(&mut client, 5, "reports://board", Some(&meta)).await;
+    assert_eq!(r["result"]["contents"][0]["text"], "the board", "{r}");
+    assert_eq!(r["result"]["cacheScope"], "private", "{r}");
     let r = read(&mut client, 3, "nothing://here", Some(&meta)).await;
     assert_eq!(r["error"]["code"], -32602, "{r}");
     assert_eq!(r["error"]["data"]["uri"], "nothing://here");

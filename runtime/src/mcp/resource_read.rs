@@ -34,6 +34,12 @@ impl Server {
             // nor whether they depend on the caller, and clients are told not to reuse them.
             Ok(read) if version.is_stateless() => {
                 let (ttl_ms, scope) = read.cache.wire();
+                // Contents only some callers may read never go to a shared cache, whatever the
+                // author's hint says.
+                let scope = match self.resources.scopes_for(uri) {
+                    [] => scope,
+                    _ => "private",
+                };
                 Ok(json!({
                     "contents": read.contents, "ttlMs": ttl_ms, "cacheScope": scope,
                 }))

@@ -27,16 +27,14 @@ impl Server {
         params: &RequestParams<'_>,
     ) -> &'static [&'static str] {
         let member = |key: &str| params.str_member(key);
-        match Some(method) {
-            Some(Method::ToolsCall) => member("name")
+        match method {
+            Method::ToolsCall => member("name")
                 .and_then(|name| self.registry.tool(name))
                 .map_or(&[], |tool| tool.scopes()),
-            Some(Method::ResourcesRead) => {
+            Method::ResourcesRead => {
                 member("uri").map_or(&[], |uri| self.resources.scopes_for(uri))
             }
-            Some(Method::PromptsGet) => {
-                member("name").map_or(&[], |name| self.prompts.scopes_for(name))
-            }
+            Method::PromptsGet => member("name").map_or(&[], |name| self.prompts.scopes_for(name)),
             _ => &[],
         }
     }

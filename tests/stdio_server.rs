@@ -65,6 +65,24 @@ async fn boom_async() -> u8 {
     panic!("async boom")
 }
 
+/// A parameter type whose `Deserialize` panics on a negative number (a hand-written impl, as a
+/// user may write one).
+#[derive(JsonSchema)]
+struct Fragile(u32);
+
+impl<'de> Deserialize<'de> for Fragile {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = i64::deserialize(d)?;
+        assert!(n >= 0, "fragile: {n} is negative");
+        Ok(Fragile(n as u32))
+    }
+}
+
+#[tool]
+async fn fragile(n: Fragile) -> u32 {
+    n.0
+}
+
 #[tool]
 fn who(ctx: Context) -> String {
     ctx.client_id().to_owned()
@@ -181,6 +199,15 @@ async fn panicking_tools_are_errors_and_the_server_keeps_serving() {
     assert!(r["content"][0]["text"].as_str().unwrap().contains("boom"));
     let r = c.call(2, "boom_async", json!({})).await;
     assert_eq!(r["_meta"]["dev.sturdy/error"]["error"], "panicked");
+    // A panic while the arguments are read, before the tool runs, is caught the same way.
+    let r = c.call(4, "fragile", json!({"n": -1})).await;
+    assert_eq!(r["_meta"]["dev.sturdy/error"]["error"], "panicked", "{r}");
+    assert!(r["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("negative"));
+    let r = c.call(5, "fragile", json!({"n": 7})).await;
+    assert_eq!(r["structuredContent"]["result"], 7);
     let r = c.call(3, "add", json!({"a": 1, "b": 1})).await;
     assert_eq!(r["structuredContent"]["result"], 2);
 }

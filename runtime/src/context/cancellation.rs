@@ -5,9 +5,12 @@
 //!
 //! Written here rather than taken from `tokio_util`'s `CancellationToken`: a call has no child
 //! tokens, and the token takes a lock on every clone and drop, three of each per call; this is a
-//! flag and a `Notify` kept in the context's own allocation.
+//! flag and a `Notify` kept in the context's own allocation, plus one waker slot for the
+//! dispatcher (which owns the call's future and cannot hold a `Notified` borrowing it).
 
+use futures_util::task::AtomicWaker;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::Waker;
 use tokio::sync::Notify;
 
 /// Something a session can cancel by request id: a call's context, a listen stream.
@@ -20,6 +23,8 @@ pub(crate) trait Cancel: Send + Sync + std::fmt::Debug {
 pub(crate) struct Cancellation {
     cancelled: AtomicBool,
     waiters: Notify,
+    /// The dispatcher waiting for the call (see [`wake_on_cancel`](Self::wake_on_cancel)).
+    dispatcher: AtomicWaker,
 }
 
 impl Cancellation {
@@ -27,10 +32,11 @@ impl Cancellation {
         self.cancelled.load(Ordering::Acquire)
     }
 
-    /// A wait for the cancel, to [`enable`](tokio::sync::futures::Notified::enable) before
-    /// reading [`is_cancelled`](Self::is_cancelled) (for futures written by hand).
-    pub(crate) fn notified(&self) -> tokio::sync::futures::Notified<'_> {
-        self.waiters.notified()
+    /// Wakes `waker` when the call is cancelled. Register before reading
+    /// [`is_cancelled`](Self::is_cancelled): a cancel between the two still wakes it. One waker
+    /// at a time: the latest registered.
+    pub(crate) fn wake_on_cancel(&self, waker: &Waker) {
+        self.dispatcher.register(waker);
     }
 
     /// Completes once [`cancel`](Cancel::cancel) has been called (at once if it was already).
@@ -50,6 +56,7 @@ impl Cancel for Cancellation {
     fn cancel(&self) {
         if !self.cancelled.swap(true, Ordering::AcqRel) {
             self.waiters.notify_waiters();
+            self.dispatcher.wake();
         }
     }
 }

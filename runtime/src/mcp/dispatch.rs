@@ -96,12 +96,15 @@ impl Server {
             // Only a tool call reads its `arguments` raw (each straight into its parameter's type).
             Either::Left(self.call_tool(session, seen, id, version, request, notify))
         } else {
-            Either::Right(async move {
+            // Boxed: every request's future is as large as its largest branch, and moved whole
+            // at each level; a tool call's is a few hundred bytes, the other handlers' together
+            // several times that.
+            Either::Right(Box::pin(async move {
                 let answer = self
                     .route(session, &id, version, method, request, notify)
                     .await;
                 answer.unwrap_or_else(|err| Some(jsonrpc::error_response(Some(&id), &err)))
-            })
+            }))
         })
     }
 

@@ -1,6 +1,7 @@
 //! The MCP protocol: JSON-RPC framing, revision negotiation and request dispatch. Transport-agnostic:
 //! a transport hands each incoming message to [`Server::handle`] and writes back what it returns.
 
+mod call_deadline;
 mod completion;
 mod dispatch;
 mod handshake;

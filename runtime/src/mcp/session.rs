@@ -33,7 +33,7 @@ pub struct Session {
 pub const MAX_SUBSCRIPTIONS_PER_SESSION: usize = 1024;
 
 /// A request id as a map key: integer ids (what clients send) without an allocation.
-#[derive(Debug, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum RequestKey {
     Int(i64),
     Other(String),
@@ -229,12 +229,13 @@ impl Session {
 
     /// Lets the client cancel request `id` (`notifications/cancelled`) until the returned guard
     /// is dropped.
-    pub(crate) fn track<'s>(&'s self, id: &'s Value, target: Arc<dyn Cancel>) -> Tracked<'s> {
+    pub(crate) fn track(&self, id: &Value, target: Arc<dyn Cancel>) -> Tracked<'_> {
+        let key = RequestKey::of(id);
         self.inflight
             .lock()
             .expect("inflight lock")
-            .insert(RequestKey::of(id), target);
-        Tracked { session: self, id }
+            .insert(key.clone(), target);
+        Tracked { session: self, key }
     }
 
     pub(crate) fn cancel(&self, id: &Value) {
@@ -253,7 +254,7 @@ impl Session {
 /// dropped half-way, its connection gone, is forgotten too).
 pub(crate) struct Tracked<'s> {
     session: &'s Session,
-    id: &'s Value,
+    key: RequestKey,
 }
 
 impl Drop for Tracked<'_> {
@@ -262,6 +263,6 @@ impl Drop for Tracked<'_> {
             .inflight
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .remove(&RequestKey::of(self.id));
+            .remove(&self.key);
     }
 }

@@ -1,33 +1,44 @@
 //! `tools/call`: a session's call, a stateless call run within its request, or a stateless call
 //! in rounds (one that may ask its client and wait between requests).
 
+use super::call_deadline::Deadline;
 use super::dispatch::lacks_scopes;
 use super::reply::invalid_params;
-use super::unless_cancelled::UnlessCancelled;
+use super::unless_cancelled::{Ended, UnlessCancelled};
 use super::{Server, Session, SessionView};
 use crate::context::{Asking, Context};
 use crate::error::ToolError;
 use crate::protocol::jsonrpc::{self, RpcError};
 use crate::protocol::version::Version;
-use crate::protocol::{Request, RequestParams};
+use crate::protocol::{ClientCapabilities, Request, RequestParams};
 use crate::registry::{CallResult, RegistryError};
+use futures_util::future::{Either, FutureExt};
 use serde_json::value::RawValue;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
+use std::future::Future;
+use std::pin::Pin;
 use tokio::sync::mpsc;
 
 impl Server {
     /// `tools/call`: its response, `None` when the client cancelled the call.
-    pub(super) async fn call_tool(
-        &self,
-        session: &Session,
+    ///
+    /// Not an `async fn`: the request is checked and the call set up before any future exists,
+    /// and the future returned is only the call and what answers it (an `async fn` would keep
+    /// the request, read once, in its state for the whole call, twice).
+    pub(super) fn call_tool<'a>(
+        &'a self,
+        session: &'a Session,
         seen: SessionView,
         id: Value,
         version: Version,
-        request: Request<'_>,
+        request: Request<'a>,
         notify: Option<mpsc::Sender<Vec<u8>>>,
-    ) -> Option<Vec<u8>> {
-        let (id, seen) = (&id, &seen);
-        let refuse = |err: RpcError| Some(jsonrpc::error_response(Some(id), &err));
+    ) -> impl Future<Output = Option<Vec<u8>>> + Send + 'a {
+        let refuse = |id: &Value, err: RpcError| {
+            Either::Right(Either::Right(std::future::ready(Some(
+                jsonrpc::error_response(Some(id), &err),
+            ))))
+        };
         let Request { params, grant, .. } = request;
         let RequestParams {
             members: params,
@@ -38,20 +49,20 @@ impl Server {
         } = params;
         let name = plain_name.or_else(|| params.get("name").and_then(Value::as_str));
         let Some(name) = name else {
-            return refuse(invalid_params("tools/call needs a tool name"));
+            return refuse(&id, invalid_params("tools/call needs a tool name"));
         };
         // Raw JSON has no whitespace around it: its first byte tells its kind.
         let arguments = match arguments.map(|a| a.get().as_bytes()[0]) {
             None | Some(b'n') => None,
             Some(b'{') => arguments,
-            Some(_) => return refuse(invalid_params("tool arguments must be an object")),
+            Some(_) => return refuse(&id, invalid_params("tool arguments must be an object")),
         };
         let Some(tool) = self.registry.tool(name) else {
-            return refuse(invalid_params(format!("Unknown tool: {name}")));
+            return refuse(&id, invalid_params(format!("Unknown tool: {name}")));
         };
         if let Some(grant) = &grant {
             if !grant.allows(tool.scopes()) {
-                return refuse(lacks_scopes(&grant.missing(tool.scopes())));
+                return refuse(&id, lacks_scopes(&grant.missing(tool.scopes())));
             }
         }
         let takes_context = tool.takes_context();
@@ -76,22 +87,66 @@ impl Server {
             _ => (notify.clone().or_else(|| session.outbound()), None),
         };
         let ctx = Context::new(
-            session.client_id_in(seen, request_client.as_deref()),
+            session.client_id_in(&seen, request_client.as_deref()),
             progress_token,
             outbound,
         )
         .with_log_level(log_level)
         .with_caller(session.principal().cloned(), grant);
         let ctx = self.served(ctx);
-        let outcome = if in_rounds {
-            let capabilities = meta.capabilities();
+        if in_rounds {
+            let call = Rounds {
+                name: name.to_owned(),
+                params,
+                arguments: arguments.map(ToOwned::to_owned),
+                capabilities: meta.capabilities(),
+                relay,
+            };
+            return Either::Right(Either::Left(
+                self.call_in_rounds(session, id, call, notify, ctx),
+            ));
+        }
+        let ctx = if version.is_stateless() {
+            ctx
+        } else {
+            ctx.with_asking(Asking::Client {
+                requests: session.client_requests().clone(),
+                capabilities: seen.capabilities,
+            })
+        };
+        let cancel = ctx.cancel_handle();
+        let call = Deadline::new(self.call_timeout, tool.call_raw(arguments, ctx));
+        Either::Left(
+            UnlessCancelled::new(session, id, cancel, call)
+                .map(move |ended| answer(ended, version)),
+        )
+    }
+
+    /// A stateless call run in rounds: it may ask, be parked between requests, and resume.
+    /// Boxed: such a call is rare, and its future would make every call's large.
+    fn call_in_rounds<'a>(
+        &'a self,
+        session: &'a Session,
+        id: Value,
+        call: Rounds,
+        notify: Option<mpsc::Sender<Vec<u8>>>,
+        ctx: Context,
+    ) -> Pin<Box<dyn Future<Output = Option<Vec<u8>>> + Send + 'a>> {
+        Box::pin(async move {
+            let Rounds {
+                name,
+                params,
+                arguments,
+                capabilities,
+                relay,
+            } = call;
             let cancel = ctx.cancel_handle();
             let run = |questions| {
                 let ctx = ctx.with_asking(Asking::Rounds {
                     questions,
                     capabilities,
                 });
-                let call = self.run_owned(name, arguments.map(ToOwned::to_owned), ctx);
+                let call = self.run_owned(&name, arguments, ctx);
                 async move {
                     call.await
                         .map_err(|e| invalid_params(e.to_string()))
@@ -99,40 +154,14 @@ impl Server {
                         .map(|r| r.complete_json())
                 }
             };
-            // Boxed: a call in rounds is rare, and its future would make every call's large.
-            let rounds = Box::pin(self.in_rounds(session, name, &params, relay, notify, run));
-            UnlessCancelled::new(session, id, &cancel, rounds)
-                .await
-                .map(|answer| answer.map(|r| jsonrpc::raw_result_response(id, &r)))
-        } else {
-            let ctx = if version.is_stateless() {
-                ctx
-            } else {
-                ctx.with_asking(Asking::Client {
-                    requests: session.client_requests().clone(),
-                    capabilities: seen.capabilities,
-                })
-            };
-            let cancel = ctx.cancel_handle();
-            let timeout = self.call_timeout;
-            let call = bounded(timeout, tool.call_raw(arguments, ctx));
-            UnlessCancelled::new(session, id, &cancel, call)
-                .await
-                .map(|r| match version.is_stateless() {
-                    true => r
-                        .map_err(|e| invalid_params(e.to_string()))
-                        .and_then(missing_capability)
-                        .map(|r| jsonrpc::result_response_with(id, |out| r.write_json(out, true))),
-                    false => r
-                        .map(|r| jsonrpc::result_response_with(id, |out| r.write_json(out, false)))
-                        .map_err(|e| invalid_params(e.to_string())),
-                })
-        };
-        match outcome {
-            Some(Ok(response)) => Some(response),
-            Some(Err(err)) => refuse(err),
-            None => None,
-        }
+            let rounds = self.in_rounds(session, &name, &params, relay, notify, run);
+            let ended = UnlessCancelled::new(session, id, cancel, rounds).await;
+            let id = &ended.id;
+            Some(match ended.output? {
+                Ok(result) => jsonrpc::raw_result_response(id, &result),
+                Err(err) => jsonrpc::error_response(Some(id), &err),
+            })
+        })
     }
 
     /// A call of `name` that owns what it needs (to outlive the request, parked between
@@ -142,30 +171,35 @@ impl Server {
         name: &str,
         arguments: Option<Box<RawValue>>,
         ctx: Context,
-    ) -> impl std::future::Future<Output = Result<CallResult, RegistryError>> + Send + 'static {
+    ) -> impl Future<Output = Result<CallResult, RegistryError>> + Send + 'static {
         let (registry, tool, limit) = (self.registry.clone(), name.to_owned(), self.call_timeout);
-        async move { bounded(limit, registry.call_raw(&tool, arguments.as_deref(), ctx)).await }
+        async move { Deadline::new(limit, registry.call_raw(&tool, arguments.as_deref(), ctx)).await }
     }
 }
 
-/// `call`, answered with a `timeout` tool error once `limit` has passed. A plain function
-/// returning one future or the other, not an `async fn`: that would keep `call` twice in its
-/// state (the argument, and the future it awaits), and a stateless call's future is boxed and
-/// copied whole.
-fn bounded<F>(
-    limit: Option<std::time::Duration>,
-    call: F,
-) -> impl std::future::Future<Output = Result<CallResult, RegistryError>>
-where
-    F: std::future::Future<Output = Result<CallResult, RegistryError>>,
-{
-    use futures_util::future::{Either, FutureExt};
-    match limit {
-        Some(limit) => Either::Left(tokio::time::timeout(limit, call).map(move |r| {
-            r.unwrap_or_else(|_| Ok(CallResult::failed(&ToolError::Timeout(limit))))
-        })),
-        None => Either::Right(call),
-    }
+/// The response to a call run within its request (`None`: cancelled, nothing to send).
+fn answer(ended: Ended<Result<CallResult, RegistryError>>, version: Version) -> Option<Vec<u8>> {
+    let id = &ended.id;
+    let result = match ended.output? {
+        Ok(result) if version.is_stateless() => missing_capability(result),
+        Ok(result) => Ok(result),
+        Err(e) => Err(invalid_params(e.to_string())),
+    };
+    Some(match result {
+        Ok(result) => {
+            jsonrpc::result_response_with(id, |out| result.write_json(out, version.is_stateless()))
+        }
+        Err(err) => jsonrpc::error_response(Some(id), &err),
+    })
+}
+
+/// What a call in rounds takes from its request, owned: it may outlive the request.
+struct Rounds {
+    name: String,
+    params: Map<String, Value>,
+    arguments: Option<Box<RawValue>>,
+    capabilities: ClientCapabilities,
+    relay: Option<mpsc::Receiver<Vec<u8>>>,
 }
 
 /// 2026-07-28: a call that needed a client capability the request did not declare is answered

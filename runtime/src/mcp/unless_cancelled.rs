@@ -10,7 +10,8 @@
 //!
 //! A future written by hand rather than an `async fn` with `select!`: every request's future
 //! holds this one, and moves it whole at each level; the `async fn` kept the call twice in its
-//! state (as its argument and as the local it is pinned in).
+//! state (as its argument and as the local it is pinned in). It owns the request id and hands it
+//! back with the output, so that what answers the call needs no state of its own around it.
 
 use super::session::{Session, Tracked};
 use crate::context::CallCancel;
@@ -18,7 +19,6 @@ use serde_json::Value;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use tokio::sync::futures::Notified;
 
 pin_project_lite::pin_project! {
     /// See the module docs.
@@ -26,55 +26,56 @@ pin_project_lite::pin_project! {
         #[pin]
         call: F,
         session: &'a Session,
-        id: &'a Value,
-        cancel: &'a CallCancel,
+        id: Value,
+        cancel: CallCancel,
         tracked: Option<Tracked<'a>>,
-        #[pin]
-        cancelled: Option<Notified<'a>>,
     }
 }
 
+/// What a call the client may cancel came to.
+pub(super) struct Ended<T> {
+    /// The request's id, handed back for its response.
+    pub(super) id: Value,
+    /// The call's output; `None`: cancelled.
+    pub(super) output: Option<T>,
+}
+
 impl<'a, F: Future> UnlessCancelled<'a, F> {
-    pub(super) fn new(
-        session: &'a Session,
-        id: &'a Value,
-        cancel: &'a CallCancel,
-        call: F,
-    ) -> Self {
+    pub(super) fn new(session: &'a Session, id: Value, cancel: CallCancel, call: F) -> Self {
         UnlessCancelled {
             call,
             session,
             id,
             cancel,
             tracked: None,
-            cancelled: None,
         }
     }
 }
 
 impl<F: Future> Future for UnlessCancelled<'_, F> {
-    type Output = Option<F::Output>;
+    type Output = Ended<F::Output>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut this = self.project();
+        let this = self.project();
+        let ended = |id: &mut Value, output| {
+            Poll::Ready(Ended {
+                id: std::mem::take(id),
+                output,
+            })
+        };
         // The call first: one that finishes as it is cancelled is answered.
         if let Poll::Ready(output) = this.call.poll(cx) {
-            return Poll::Ready(Some(output));
+            return ended(this.id, Some(output));
         }
         if this.tracked.is_none() {
             *this.tracked = Some(this.session.track(this.id, this.cancel.handle()));
         }
         let cancellation = this.cancel.cancellation();
-        if this.cancelled.is_none() {
-            this.cancelled.set(Some(cancellation.notified()));
-            let notified = this.cancelled.as_mut().as_pin_mut().expect("just set");
-            // Enabled before the flag is read: a cancel between the two still wakes this.
-            notified.enable();
-        }
+        // Registered before the flag is read: a cancel between the two still wakes this.
+        cancellation.wake_on_cancel(cx.waker());
         if cancellation.is_cancelled() {
-            return Poll::Ready(None);
+            return ended(this.id, None);
         }
-        let notified = this.cancelled.as_pin_mut().expect("set above");
-        notified.poll(cx).map(|()| None)
+        Poll::Pending
     }
 }

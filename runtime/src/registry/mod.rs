@@ -27,11 +27,12 @@ use crate::error::ToolError;
 use crate::output::ToolOutput;
 use crate::resilience::{CallInfo, CALL};
 use crate::schema;
-use futures_util::FutureExt;
+use futures_util::future::{Either, FutureExt};
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::fmt;
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -69,19 +70,21 @@ impl<'r> Tool<'r> {
         self.registry.entries[self.index].def.takes_context
     }
 
-    /// [`Registry::call_raw`] of this tool.
-    pub(crate) async fn call_raw(
+    /// [`Registry::call_raw`] of this tool. Its arguments are taken before this returns: the
+    /// future is the tool's, and borrows nothing of the request.
+    pub(crate) fn call_raw(
         self,
         arguments: Option<&RawValue>,
         ctx: Context,
-    ) -> Result<CallResult, RegistryError> {
+    ) -> impl Future<Output = Result<CallResult, RegistryError>> + Send + 'r {
         let registry = self.registry;
         let entry = &registry.entries[self.index];
         if !registry.switches.is_enabled_at(self.index) {
-            return Err(RegistryError::UnknownTool(entry.def.name.to_owned()));
+            let off = RegistryError::UnknownTool(entry.def.name.to_owned());
+            return Either::Right(std::future::ready(Err(off)));
         }
         let args = Args::from_raw(&entry.param_names, &entry.defaults, arguments);
-        Ok(registry.run(entry, entry.def.name, args, ctx).await)
+        Either::Left(registry.run(entry, args, ctx).map(Ok))
     }
 }
 
@@ -286,7 +289,7 @@ impl Registry {
     ) -> Result<CallResult, RegistryError> {
         let entry = self.enabled_entry(name)?;
         let args = Args::from_value(&entry.param_names, &entry.defaults, arguments);
-        Ok(self.run(entry, name, args, ctx).await)
+        Ok(self.run(entry, args, ctx).await)
     }
 
     /// [`call`](Self::call) with the arguments as JSON text, as they arrive in a request (an
@@ -314,39 +317,55 @@ impl Registry {
 
     /// Runs one call of `entry` with its arguments (or the reason they were refused): counted,
     /// logged, a panic caught, the outcome in `CallResult` form.
-    async fn run(
-        &self,
-        entry: &Entry,
-        name: &str,
+    ///
+    /// Not an `async fn`: the tool's future is built here, its arguments taken out of `args`
+    /// (so that the future returned borrows nothing of the request, and a parameter whose
+    /// `Deserialize` panics is caught as a panicking tool is); what is left is only the call.
+    fn run<'a>(
+        &'a self,
+        entry: &'a Entry,
         args: Result<Args<'_>, ToolError>,
         ctx: Context,
-    ) -> CallResult {
+    ) -> impl Future<Output = CallResult> + Send + 'a {
         let ctx = ctx.with_switches(self.switches.clone());
-        // quanta's clock: `Instant` costs tens of ns per read on VMs, and every call reads it twice.
-        let started = quanta::Instant::now();
         let client = ctx.client_arc();
         let info = Arc::new(CallInfo {
             client: client.clone(),
             cache_hit: AtomicBool::new(false),
         });
-        let (outcome, info) = CALL
-            .scope(info, async {
-                let outcome = match args {
-                    // The tool may panic while polled; catch it here so that one bad tool never
-                    // takes the connection (or the server) down.
-                    Ok(args) => AssertUnwindSafe((entry.def.call)(ctx, args))
-                        .catch_unwind()
-                        .await
-                        .unwrap_or_else(|panic| Err(ToolError::from_panic(&*panic))),
-                    Err(e) => Err(e),
-                };
-                let hit = CALL.with(|c| c.cache_hit.load(Ordering::Relaxed));
-                (outcome, hit)
-            })
-            .await;
-        let elapsed = quanta::Instant::now() - started;
-        entry.metrics.record(elapsed, outcome.as_ref().err());
-        log_call(name, &client, elapsed, &outcome);
+        // quanta's clock: `Instant` costs tens of ns per read on VMs, and every call reads it twice.
+        let started = quanta::Instant::now();
+        let call = args.and_then(|args| {
+            std::panic::catch_unwind(AssertUnwindSafe(|| (entry.def.call)(ctx, args)))
+                .map_err(|panic| ToolError::from_panic(&*panic))
+        });
+        let scoped = CALL.scope(info, async move {
+            let outcome = match call {
+                // The tool may panic while polled; catch it here so that one bad tool never
+                // takes the connection (or the server) down.
+                Ok(call) => AssertUnwindSafe(call)
+                    .catch_unwind()
+                    .await
+                    .unwrap_or_else(|panic| Err(ToolError::from_panic(&*panic))),
+                Err(e) => Err(e),
+            };
+            let hit = CALL.with(|c| c.cache_hit.load(Ordering::Relaxed));
+            (outcome, hit)
+        });
+        scoped.map(move |(outcome, hit)| {
+            let elapsed = quanta::Instant::now() - started;
+            entry.metrics.record(elapsed, outcome.as_ref().err());
+            log_call(entry.def.name, &client, elapsed, &outcome);
+            Self::result(entry, outcome, hit)
+        })
+    }
+
+    /// A call's outcome as its result.
+    fn result(
+        entry: &Entry,
+        outcome: Result<ToolOutput, ToolError>,
+        cache_hit: bool,
+    ) -> CallResult {
         let mut result = match outcome {
             Ok(ToolOutput::Text(text)) => CallResult {
                 text: Some(text),
@@ -390,7 +409,7 @@ impl Registry {
             }
             Err(e) => CallResult::error(&e),
         };
-        result.cache_hit = info && !result.is_error;
+        result.cache_hit = cache_hit && !result.is_error;
         result
     }
 }

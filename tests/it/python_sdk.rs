@@ -145,6 +145,58 @@ fn python_sdk_1_30_authenticates_with_oauth() {
     assert_eq!(got["sum"], r#"{"result":5}"#);
 }
 
+/// A scope step-up by the SDK's own OAuth support: a server whose every call needs
+/// `notes:read` challenges with that scope, so the SDK's first token grants only it (`add_note`,
+/// which needs `notes:write`, is not listed); calling `add_note` anyway gets HTTP 403
+/// `insufficient_scope` naming what the call needs, and the SDK obtains a token with it and
+/// retries, in the same session.
+#[cfg(feature = "auth")]
+#[test]
+fn python_sdk_steps_up_on_insufficient_scope() {
+    let python = sdk_venv("mcp-1.30", "mcp==1.30.*");
+    let issuer = support::oidc::AuthorizationServer::start("http://127.0.0.1:9/unused", "EdDSA");
+    let server = HttpServer::start_with_env(
+        example_server(),
+        &[
+            ("STURDY_AUTH_ISSUER", issuer.issuer.as_str()),
+            ("STURDY_AUTH_REQUIRED_SCOPES", "notes:read"),
+        ],
+    );
+    let url = server.url();
+    let args: [&std::ffi::OsStr; 5] = [
+        url.as_ref(),
+        issuer.issuer.as_ref(),
+        "alice".as_ref(),
+        "notes:read".as_ref(),
+        "step-up".as_ref(),
+    ];
+    let out = run(
+        support::python::script(&python, "oauth_client.py", &args),
+        SCRIPT_TIMEOUT,
+    );
+    let stopped = server.stop();
+    assert!(
+        out.succeeded(),
+        "the Python SDK client did not step up: {}\n--- stdout ---\n{}\n--- stderr ---\n{}\n\
+         --- server stderr ---\n{}",
+        out.outcome(),
+        out.stdout,
+        out.stderr,
+        stopped.stderr
+    );
+    let got: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    let tools = got["tools"].as_array().unwrap();
+    assert!(tools.iter().any(|t| t == "add"), "{got}");
+    assert!(
+        !tools.iter().any(|t| t == "add_note"),
+        "the first token grants notes:read only: {got}"
+    );
+    assert!(
+        got["note"].as_str().unwrap().contains("note"),
+        "add_note ran after the step-up: {got}"
+    );
+}
+
 /// `python -u tests/python/sdk_client.py <args>`
 fn sdk_client(python: &Path, args: &[&std::ffi::OsStr]) -> Command {
     support::python::script(python, "sdk_client.py", args)

@@ -2,9 +2,11 @@
 support (client credentials): the 401, the server's protected resource metadata, the
 authorization server's metadata, a token for the server's resource, then the calls.
 
-usage: python oauth_client.py <mcp url> <issuer> <client id> <scope>
+usage: python oauth_client.py <mcp url> <issuer> <client id> <scope> [step-up]
   The client's secret is `<client id>-secret` (tests/auth/authorization_server.mjs).
-Prints {"tools": [names], "sum": <text of add(2, 3)>}; exits 1 on any failure.
+Prints {"tools": [names], "sum": <text of add(2, 3)>}; exits 1 on any failure. With `step-up`, it
+then calls `add_note` (which needs `notes:write`, perhaps more than its token grants: the SDK
+steps up on the 403 `insufficient_scope`) and adds {"note": <its text>}.
 Run by tests/it/python_sdk.rs.
 """
 
@@ -42,7 +44,7 @@ class MemoryStorage:
         self.client = client_info
 
 
-async def main(url: str, issuer: str, client_id: str, scope: str) -> None:
+async def main(url: str, issuer: str, client_id: str, scope: str, mode: str = "") -> None:
     provider = ClientCredentialsOAuthProvider(
         server_url=url,
         storage=MemoryStorage(),
@@ -58,12 +60,18 @@ async def main(url: str, issuer: str, client_id: str, scope: str) -> None:
                 tools = [t.name for t in (await session.list_tools()).tools]
                 result = await session.call_tool("add", {"a": 2, "b": 3})
                 text = "".join(c.text for c in result.content if c.type == "text")
-                print(json.dumps({"tools": tools, "sum": text}))
+                out = {"tools": tools, "sum": text}
+                if mode == "step-up":
+                    note = await session.call_tool("add_note", {"text": "stepped up"})
+                    if note.isError:
+                        raise RuntimeError(f"add_note failed: {note}")
+                    out["note"] = "".join(c.text for c in note.content if c.type == "text")
+                print(json.dumps(out))
 
 
 if __name__ == "__main__":
     try:
-        anyio.run(main, *sys.argv[1:5])
+        anyio.run(main, *sys.argv[1:6])
     except Exception:
         traceback.print_exc()
         sys.exit(1)

@@ -22,6 +22,20 @@ async fn partly_written() -> Result<i64, ToolError> {
     Ok(2)
 }
 
+/// Takes `Context`: cached per caller by default.
+#[tool]
+#[cached]
+async fn mine(ctx: Context) -> String {
+    ctx.client_id().to_owned()
+}
+
+/// Takes `Context`, but the answer is everyone's.
+#[tool]
+#[cached(shared)]
+async fn everyones(_ctx: Context) -> String {
+    "the same".into()
+}
+
 fn policies(tool: &str) -> Vec<Value> {
     let registry = Registry::from_inventory().expect("registry");
     registry.get(tool).expect("tool").policies.clone()
@@ -52,7 +66,7 @@ fn bare_attributes_take_every_value_from_the_runtime() {
     );
     assert_eq!(
         policy(&p, "cached"),
-        &json!({"policy": "cached", "ttl": 300.0, "capacity": 10_000})
+        &json!({"policy": "cached", "ttl": 300.0, "capacity": 10_000, "per": "arguments"})
     );
     assert_eq!(
         policy(&p, "bulkhead"),
@@ -62,6 +76,13 @@ fn bare_attributes_take_every_value_from_the_runtime() {
         policy(&p, "rate_limited"),
         &json!({"policy": "rate_limited", "limit": 7, "window": 60.0, "key": "client"})
     );
+}
+
+/// The listing says whose entries a cache keeps.
+#[test]
+fn a_cache_per_caller_says_so() {
+    assert_eq!(policy(&policies("mine"), "cached")["per"], "caller");
+    assert_eq!(policy(&policies("everyones"), "cached")["per"], "arguments");
 }
 
 #[test]

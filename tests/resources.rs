@@ -72,6 +72,21 @@ fn board() -> String {
     "the board".into()
 }
 
+/// The reader's own view, cached per caller (it takes `Context`): public by its author's hint,
+/// private on the wire since each caller has their own entry.
+#[resource(uri = "me://view", cache_ttl = 60, cache_scope = "public")]
+#[cached(ttl = 60)]
+fn my_view(ctx: Context) -> String {
+    format!("seen by {}", ctx.client_id())
+}
+
+/// The same for everyone (`shared`), so the hint stands.
+#[resource(uri = "me://shared", cache_ttl = 60, cache_scope = "public")]
+#[cached(shared, ttl = 60)]
+fn shared_view(_ctx: Context) -> String {
+    "the same for all".into()
+}
+
 /// Writes a resource (here: only says so).
 #[tool]
 fn touch(ctx: Context, uri: String) -> String {
@@ -107,6 +122,8 @@ async fn listed_and_read_in_a_2025_session() {
             "assets://logo.png",
             "broken://panics",
             "config://app",
+            "me://shared",
+            "me://view",
             "reports://board",
             "reports://daily"
         ]
@@ -206,6 +223,13 @@ async fn stateless_reads_carry_caching_hints_and_the_2026_not_found() {
     let r = read(&mut client, 5, "reports://board", Some(&meta)).await;
     assert_eq!(r["result"]["contents"][0]["text"], "the board", "{r}");
     assert_eq!(r["result"]["cacheScope"], "private", "{r}");
+    // Kept per caller by its cache: private whatever the hint, on a miss and on a hit.
+    for id in [6, 7] {
+        let r = read(&mut client, id, "me://view", Some(&meta)).await;
+        assert_eq!(r["result"]["cacheScope"], "private", "{r}");
+    }
+    let r = read(&mut client, 8, "me://shared", Some(&meta)).await;
+    assert_eq!(r["result"]["cacheScope"], "public", "{r}");
     let r = read(&mut client, 3, "nothing://here", Some(&meta)).await;
     assert_eq!(r["error"]["code"], -32602, "{r}");
     assert_eq!(r["error"]["data"]["uri"], "nothing://here");

@@ -9,6 +9,15 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::ItemFn;
 
+/// Whether `#[cached]` keeps entries per caller: asked to (`per = client`), or by default for a
+/// function that takes `Context` (its answer may depend on the caller) unless `shared`.
+fn cached_per_caller(policies: &Policies, function: &Function) -> bool {
+    policies.cached.as_ref().is_some_and(|c| {
+        let takes_context = function.params.iter().any(|a| a.is_context);
+        c.args.per_client || takes_context && !c.args.shared
+    })
+}
+
 pub(super) fn expand(policies: &Policies, function: &Function, mut func: ItemFn) -> TokenStream {
     let p = quote!(::sturdy::__private);
     let Function {
@@ -18,7 +27,12 @@ pub(super) fn expand(policies: &Policies, function: &Function, mut func: ItemFn)
         infallible,
         ..
     } = function;
-    let spec = policy_spec(policies, &p, *blocking);
+    let spec = policy_spec(
+        policies,
+        &p,
+        *blocking,
+        cached_per_caller(policies, function),
+    );
     let Storage {
         policy_static,
         make,
@@ -124,10 +138,7 @@ fn storage(p: &TokenStream, policies: &Policies, function: &Function) -> Storage
         let (ident, ty) = (&a.ident, &a.ty);
         quote_spanned!(ty.span()=> (&#p::KeyProbe::<#ty>::new()).key_part(&#ident))
     });
-    let cached = &policies.cached.as_ref().expect("checked above").args;
-    let takes_context = params.iter().any(|a| a.is_context);
-    let caller = (cached.per_client || takes_context && !cached.shared)
-        .then(|| quote!(#p::current_client(),));
+    let caller = cached_per_caller(policies, function).then(|| quote!(#p::caller_key(),));
     // Shared by replicas when the values serialise (autoref: serde, else local only).
     let codec = quote!({
         #[allow(unused_imports)]

@@ -8,9 +8,14 @@ use std::time::Duration;
 use syn::spanned::Spanned;
 
 /// `p` is the path to the runtime's `__private` module.
-pub(super) fn policy_spec(policies: &Policies, p: &TokenStream, blocking: bool) -> TokenStream {
+pub(super) fn policy_spec(
+    policies: &Policies,
+    p: &TokenStream,
+    blocking: bool,
+    cached_per_caller: bool,
+) -> TokenStream {
     let rate_limit = rate_limit(policies, p);
-    let cache = cache(policies, p);
+    let cache = cache(policies, p, cached_per_caller);
     let retry = retry(policies, p);
     let circuit_breaker = circuit_breaker(policies, p);
     let breaker_when = policies
@@ -60,12 +65,13 @@ fn rate_limit(policies: &Policies, p: &TokenStream) -> TokenStream {
     }))
 }
 
-fn cache(policies: &Policies, p: &TokenStream) -> TokenStream {
+fn cache(policies: &Policies, p: &TokenStream, per_caller: bool) -> TokenStream {
     optional(policies.cached.as_ref().map(|c| {
         let fields = fields(
             [
                 ("ttl", c.args.ttl.map(duration)),
                 ("capacity", c.args.capacity.map(|n| quote!(#n as u64))),
+                ("per_caller", per_caller.then(|| quote!(true))),
             ],
             quote!(#p::CacheSpec::DEFAULT),
         );

@@ -176,6 +176,7 @@ impl Prompts {
         // As for tools: the resilience attributes see the client, and a panic is an error.
         let messages = run_as_call(ctx.client_arc(), (def.get)(ctx, arguments))
             .await
+            .outcome
             .map_err(GetError::Failed)?;
         let mut result = json!({
             "messages": messages.iter().map(PromptMessage::to_json).collect::<Vec<_>>(),

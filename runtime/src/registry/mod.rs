@@ -34,7 +34,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 struct Entry {
@@ -329,10 +329,7 @@ impl Registry {
     ) -> impl Future<Output = CallResult> + Send + 'a {
         let ctx = ctx.with_switches(self.switches.clone());
         let client = ctx.client_arc();
-        let info = Arc::new(CallInfo {
-            client: client.clone(),
-            cache_hit: AtomicBool::new(false),
-        });
+        let info = Arc::new(CallInfo::new(client.clone()));
         // quanta's clock: `Instant` costs tens of ns per read on VMs, and every call reads it twice.
         let started = quanta::Instant::now();
         let call = args.and_then(|args| {

@@ -1,5 +1,6 @@
-//! What the pipeline knows of the tool call it runs in: who is calling, and whether a cache
-//! answered. Set by the registry around each call (a task-local).
+//! What the pipeline knows of the tool call it runs in: who is calling, whether a cache
+//! answered, and whether a cache kept the answer per caller. Set by the registry around each
+//! call (a task-local).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -10,6 +11,19 @@ use std::sync::Arc;
 pub(crate) struct CallInfo {
     pub client: Arc<str>,
     pub cache_hit: AtomicBool,
+    /// A cache consulted during the call keyed its entry by the caller: the answer is the
+    /// caller's own (a resource read says `cacheScope: "private"`).
+    pub per_caller: AtomicBool,
+}
+
+impl CallInfo {
+    pub(crate) fn new(client: Arc<str>) -> Self {
+        CallInfo {
+            client,
+            cache_hit: AtomicBool::new(false),
+            per_caller: AtomicBool::new(false),
+        }
+    }
 }
 
 tokio::task_local! {
@@ -35,6 +49,14 @@ pub(crate) fn with_client<R>(f: impl FnOnce(&str) -> R) -> R {
     f.take().expect("not called yet")("default")
 }
 
+/// The current call's client identity, as a cache key part: the call's answer is then marked as
+/// the caller's own. What `#[cached]` keys a caller's entries with (generated code).
+#[doc(hidden)]
+pub fn caller_key() -> String {
+    let _ = CALL.try_with(|c| c.per_caller.store(true, Ordering::Relaxed));
+    current_client()
+}
+
 /// Whether a `#[cached]` function called during the current tool call has so far been answered
 /// from its cache (`false` outside a tool call). A tool that caches an inner computation tells its
 /// caller with it:
@@ -52,19 +74,32 @@ pub(crate) fn mark_cache_hit() {
     let _ = CALL.try_with(|c| c.cache_hit.store(true, Ordering::Relaxed));
 }
 
+/// What a call run by [`run_as_call`] came to.
+pub(crate) struct Ran<T> {
+    pub(crate) outcome: Result<T, crate::error::ToolError>,
+    /// A cache keyed an entry by the caller during the call (see [`CallInfo::per_caller`]).
+    pub(crate) per_caller: bool,
+}
+
 /// Runs `work` as a call of `client`'s (what the resilience attributes read: the client for
-/// `key = client`, the cache flag), with a panic caught and returned as an error: how resources
+/// `key = client`, the cache flags), with a panic caught and returned as an error: how resources
 /// and prompts run, as tools do.
 pub(crate) async fn run_as_call<T>(
     client: Arc<str>,
     work: impl std::future::Future<Output = Result<T, crate::error::ToolError>>,
-) -> Result<T, crate::error::ToolError> {
+) -> Ran<T> {
     use futures_util::FutureExt;
-    let info = Arc::new(CallInfo {
-        client,
-        cache_hit: AtomicBool::new(false),
-    });
-    CALL.scope(info, std::panic::AssertUnwindSafe(work).catch_unwind())
-        .await
-        .unwrap_or_else(|panic| Err(crate::error::ToolError::from_panic(&*panic)))
+    let info = Arc::new(CallInfo::new(client));
+    CALL.scope(info, async {
+        let outcome = std::panic::AssertUnwindSafe(work)
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|panic| Err(crate::error::ToolError::from_panic(&*panic)));
+        let per_caller = CALL.with(|c| c.per_caller.load(Ordering::Relaxed));
+        Ran {
+            outcome,
+            per_caller,
+        }
+    })
+    .await
 }

@@ -6,7 +6,7 @@ use crate::error::ToolError;
 use std::fmt::Display;
 
 pub use super::cache_probes::*;
-pub use super::call::current_client;
+pub use super::call::{caller_key, current_client};
 pub use super::circuit_breaker::{CircuitBreakerConfig, FailureRate};
 pub use super::pipeline::{
     BulkheadSpec, CacheSpec, Policies, PolicySpec, Predicates, RateKey, RateSpec, RetrySpec,

@@ -255,14 +255,17 @@ impl Resources {
     pub async fn read(&self, uri: &str, ctx: Context) -> Result<Read, ReadError> {
         let (def, vars) = self.find(uri).ok_or(ReadError::NotFound)?;
         // As for tools: the resilience attributes see the client, and a panic is an error.
-        let outcome = run_as_call(ctx.client_arc(), (def.read)(ctx, vars)).await;
-        let contents = outcome.map_err(ReadError::Failed)?;
+        let ran = run_as_call(ctx.client_arc(), (def.read)(ctx, vars)).await;
+        let contents = ran.outcome.map_err(ReadError::Failed)?;
+        let mut cache = def.cache;
+        // A cache kept this answer per caller: it is this caller's own, whatever the hint says.
+        cache.public &= !ran.per_caller;
         Ok(Read {
             contents: contents
                 .iter()
                 .map(|c| c.to_json(uri, def.mime_type))
                 .collect(),
-            cache: def.cache,
+            cache,
         })
     }
 }

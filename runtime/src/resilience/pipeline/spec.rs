@@ -64,6 +64,8 @@ pub struct CacheSpec {
     pub ttl: Duration,
     /// How many results are kept.
     pub capacity: u64,
+    /// Entries are kept per caller (the caller is part of each key).
+    pub per_caller: bool,
 }
 
 impl CacheSpec {
@@ -71,6 +73,7 @@ impl CacheSpec {
     pub const DEFAULT: CacheSpec = CacheSpec {
         ttl: Duration::from_secs(300),
         capacity: 10_000,
+        per_caller: false,
     };
 }
 
@@ -115,7 +118,10 @@ impl PolicySpec {
             out.push(json!({"policy": "rate_limited", "limit": r.limit, "window": secs(r.window), "key": key}));
         }
         if let Some(c) = &self.cache {
-            out.push(json!({"policy": "cached", "ttl": secs(c.ttl), "capacity": c.capacity}));
+            let per = if c.per_caller { "caller" } else { "arguments" };
+            out.push(
+                json!({"policy": "cached", "ttl": secs(c.ttl), "capacity": c.capacity, "per": per}),
+            );
         }
         if let Some(r) = &self.retry {
             out.push(

@@ -14,13 +14,17 @@
 //! One more arm sends the stateless calls with an access token (`Authorization: Bearer`, the
 //! same token each time) to a server checking tokens as an OAuth resource server
 //! (`STURDY_AUTH_ISSUER`), whose key set this process serves: what authentication costs a call.
+//! With `--instructions`, a last arm sends a new token with every call (EdDSA, signed ahead by
+//! the client): what a token costs the first time the server sees it.
 //!
 //! The bench binary is its own server: it re-runs itself with `--serve-sturdy ADDR` or
 //! `--serve-floor ADDR`. The client is `common/http_client.rs` (raw HTTP/1.1).
 
 mod common;
 
-use common::http_client::{drive, drive_count, exchange, free_address, post, rss_kib, spawn_self};
+use common::http_client::{
+    drive, drive_count, exchange, free_address, post, rss_kib, spawn_self, Requests,
+};
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
@@ -49,6 +53,8 @@ enum Flavour {
     AskableSession,
     /// Stateless calls of `add` with an access token, to a server checking tokens.
     Authenticated,
+    /// The same with a token the server has not seen before, every call.
+    FreshTokens,
 }
 
 impl Flavour {
@@ -59,6 +65,7 @@ impl Flavour {
             Flavour::Session => "session",
             Flavour::AskableSession => "askable",
             Flavour::Authenticated => "with a token",
+            Flavour::FreshTokens => "a new token each call",
         }
     }
 }
@@ -144,7 +151,30 @@ const AUDIENCE: &str = "sturdy-bench";
 /// where this process serves the key set that verifies it).
 struct Authority {
     token: String,
+    /// Signs tokens for [`Flavour::FreshTokens`] (EdDSA: fast to sign, so the client can make
+    /// thousands ahead).
+    fresh_key: jsonwebtoken::EncodingKey,
+    issuer: String,
     env: Vec<(&'static str, String)>,
+}
+
+impl Authority {
+    /// `n` tokens the server has never seen (each its own `jti`).
+    fn fresh_tokens(&self, n: usize) -> Vec<String> {
+        use jsonwebtoken::{Algorithm, Header};
+        static MINTED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some("bench-ed".into());
+        let now = jsonwebtoken::get_current_timestamp();
+        (0..n)
+            .map(|_| {
+                let jti = MINTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let claims = json!({"iss": self.issuer, "aud": AUDIENCE, "sub": "bench",
+                    "exp": now + 86_400, "scope": "bench", "jti": jti.to_string()});
+                jsonwebtoken::encode(&header, &claims, &self.fresh_key).unwrap()
+            })
+            .collect()
+    }
 }
 
 static AUTHORITY: std::sync::OnceLock<Authority> = std::sync::OnceLock::new();
@@ -158,7 +188,11 @@ fn authority() -> &'static Authority {
         let key = EncodingKey::from_rsa_pem(pem).expect("the fixture key");
         let mut public = jwk::Jwk::from_encoding_key(&key, Algorithm::RS256).unwrap();
         public.common.key_id = Some("bench".into());
-        let jwks = serde_json::to_vec(&json!({ "keys": [public] })).unwrap();
+        let ed_pem = include_bytes!("fixtures/bench_signing_key_ed25519.pem");
+        let fresh_key = EncodingKey::from_ed_pem(ed_pem).expect("the fixture key");
+        let mut ed_public = jwk::Jwk::from_encoding_key(&fresh_key, Algorithm::EdDSA).unwrap();
+        ed_public.common.key_id = Some("bench-ed".into());
+        let jwks = serde_json::to_vec(&json!({ "keys": [public, ed_public] })).unwrap();
         let addr = free_address();
         std::thread::spawn(move || {
             let rt = tokio::runtime::Runtime::new().unwrap();
@@ -172,6 +206,8 @@ fn authority() -> &'static Authority {
             "scope": "bench"});
         Authority {
             token: jsonwebtoken::encode(&header, &claims, &key).unwrap(),
+            fresh_key,
+            issuer: issuer.clone(),
             env: vec![
                 ("STURDY_AUTH_ISSUER", issuer.clone()),
                 ("STURDY_AUTH_JWKS_URL", format!("{issuer}/jwks")),
@@ -184,7 +220,7 @@ fn authority() -> &'static Authority {
 /// The environment of the server of `flavour`'s arm.
 fn server_env(flavour: Flavour) -> Vec<(&'static str, &'static str)> {
     match flavour {
-        Flavour::Authenticated => authority()
+        Flavour::Authenticated | Flavour::FreshTokens => authority()
             .env
             .iter()
             .map(|(k, v)| (*k, v.as_str()))
@@ -235,7 +271,8 @@ fn count_instructions() {
         "server", "instructions", "vs floor"
     );
     let mut floor = 0;
-    for (mode, flavour) in RUNS {
+    let fresh = ("--serve-sturdy", Flavour::FreshTokens);
+    for (mode, flavour) in RUNS.into_iter().chain([fresh]) {
         let addr = free_address();
         let env = server_env(flavour);
         let request = move |w: &mut TcpStream, r: &mut BufReader<TcpStream>| {
@@ -260,21 +297,29 @@ fn count_instructions() {
     }
 }
 
-/// The request a connection repeats; sessions are opened first (`initialize`).
+/// Calls a [`Flavour::FreshTokens`] connection makes with tokens of its own (at most: it
+/// starts again from its first after that many).
+const FRESH_TOKENS_PER_CONNECTION: usize = 1000;
+
+/// The requests a connection repeats; sessions are opened first (`initialize`).
 fn request_bytes(
     addr: SocketAddr,
     flavour: Flavour,
     writer: &mut TcpStream,
     reader: &mut BufReader<TcpStream>,
-) -> Vec<u8> {
+) -> Requests {
+    let with_token = |token: &str| {
+        let headers = format!(
+            "Authorization: Bearer {token}\r\nMCP-Protocol-Version: 2026-07-28\r\n\
+             Mcp-Method: tools/call\r\nMcp-Name: add\r\n"
+        );
+        post(addr, &headers, &stateless_body("add"))
+    };
     let capabilities = match flavour {
-        Flavour::Authenticated => {
-            let headers = format!(
-                "Authorization: Bearer {}\r\nMCP-Protocol-Version: 2026-07-28\r\n\
-                 Mcp-Method: tools/call\r\nMcp-Name: add\r\n",
-                authority().token
-            );
-            return post(addr, &headers, &stateless_body("add"));
+        Flavour::Authenticated => return vec![with_token(&authority().token)],
+        Flavour::FreshTokens => {
+            let tokens = authority().fresh_tokens(FRESH_TOKENS_PER_CONNECTION);
+            return tokens.iter().map(|t| with_token(t)).collect();
         }
         Flavour::Stateless | Flavour::StatelessSync => {
             let tool = if flavour == Flavour::Stateless {
@@ -285,7 +330,7 @@ fn request_bytes(
             let headers = format!(
                 "MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: tools/call\r\nMcp-Name: {tool}\r\n"
             );
-            return post(addr, &headers, &stateless_body(tool));
+            return vec![post(addr, &headers, &stateless_body(tool))];
         }
         Flavour::Session => "{}",
         Flavour::AskableSession => r#"{"elicitation":{},"sampling":{}}"#,
@@ -305,7 +350,7 @@ fn request_bytes(
     )
     .expect("initialize opens a session");
     let headers = format!("Mcp-Session-Id: {sid}\r\nMCP-Protocol-Version: 2025-11-25\r\n");
-    post(addr, &headers, SESSION_BODY)
+    vec![post(addr, &headers, SESSION_BODY)]
 }
 
 fn main() {
@@ -352,14 +397,7 @@ fn main() {
     for concurrency in [1, 64] {
         let (mut floor_rate, mut floor_cpu) = (0.0, 0.0);
         for (mode, flavour) in RUNS {
-            let env: Vec<(&str, &str)> = match flavour {
-                Flavour::Authenticated => authority()
-                    .env
-                    .iter()
-                    .map(|(k, v)| (*k, v.as_str()))
-                    .collect(),
-                _ => Vec::new(),
-            };
+            let env = server_env(flavour);
             let (mut child, addr) = spawn_self(common::pinning::server_cpu(), &[mode], &env);
             let request = move |w: &mut TcpStream, r: &mut BufReader<TcpStream>| {
                 request_bytes(addr, flavour, w, r)

@@ -53,7 +53,7 @@ fn measure(tool: &'static str, replicas: usize, redis: Option<&RedisServer>, sec
         "MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: tools/call\r\nMcp-Name: {tool}\r\n"
     );
     let request = move |w: &mut TcpStream, _: &mut BufReader<TcpStream>| {
-        post(w.peer_addr().unwrap(), &headers, &body(tool))
+        vec![post(w.peer_addr().unwrap(), &headers, &body(tool))]
     };
     drive(&addrs, 8, 0.3, request.clone());
     let run = drive(&addrs, CONCURRENCY, seconds, request);

@@ -68,7 +68,7 @@ pub struct Run {
 /// to back for `seconds`.
 pub fn drive<R>(servers: &[SocketAddr], concurrency: usize, seconds: f64, request: R) -> Run
 where
-    R: Fn(&mut TcpStream, &mut BufReader<TcpStream>) -> Vec<u8> + Clone + Send + 'static,
+    R: Fn(&mut TcpStream, &mut BufReader<TcpStream>) -> Requests + Clone + Send + 'static,
 {
     let stop = Arc::new(AtomicBool::new(false));
     let threads: Vec<_> = (0..concurrency)
@@ -108,7 +108,7 @@ where
 /// `per_connection` times (a fixed count, for counting instructions per request).
 pub fn drive_count<R>(addr: SocketAddr, concurrency: usize, per_connection: usize, request: R)
 where
-    R: Fn(&mut TcpStream, &mut BufReader<TcpStream>) -> Vec<u8> + Clone + Send + 'static,
+    R: Fn(&mut TcpStream, &mut BufReader<TcpStream>) -> Requests + Clone + Send + 'static,
 {
     let threads: Vec<_> = (0..concurrency)
         .map(|_| {
@@ -126,42 +126,54 @@ where
     }
 }
 
-/// A keep-alive connection and the request it repeats.
+/// What a connection sends: these requests in turn, from the first again after the last (one
+/// request, repeated, for most arms).
+pub type Requests = Vec<Vec<u8>>;
+
+/// A keep-alive connection and the requests it repeats.
 struct Connection {
     writer: TcpStream,
     reader: BufReader<TcpStream>,
-    request: Vec<u8>,
+    requests: Requests,
+    next: usize,
     line: String,
     body: Vec<u8>,
 }
 
 impl Connection {
-    /// Connects to `addr`; `request` does whatever handshake it needs and gives the request.
+    /// Connects to `addr`; `request` does whatever handshake it needs and gives the requests.
     fn open<R>(addr: SocketAddr, request: &R) -> Connection
     where
-        R: Fn(&mut TcpStream, &mut BufReader<TcpStream>) -> Vec<u8>,
+        R: Fn(&mut TcpStream, &mut BufReader<TcpStream>) -> Requests,
     {
         let stream = TcpStream::connect(addr).unwrap();
         stream.set_nodelay(true).unwrap();
         let mut writer = stream.try_clone().unwrap();
         let mut reader = BufReader::new(stream);
-        let request = request(&mut writer, &mut reader);
+        let requests = request(&mut writer, &mut reader);
+        assert!(
+            !requests.is_empty(),
+            "a connection sends at least one request"
+        );
         Connection {
             writer,
             reader,
-            request,
+            requests,
+            next: 0,
             line: String::new(),
             body: Vec::new(),
         }
     }
 
-    /// Sends the request once and reads its response.
+    /// Sends the next request and reads its response.
     fn repeat(&mut self) {
         let (line, body) = (&mut self.line, &mut self.body);
+        let request = &self.requests[self.next];
+        self.next = (self.next + 1) % self.requests.len();
         exchange(
             &mut self.writer,
             &mut self.reader,
-            &self.request,
+            request,
             line,
             body,
             None,

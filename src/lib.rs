@@ -253,6 +253,9 @@ pub use sturdy_runtime::remote;
 #[cfg(feature = "auth")]
 pub use sturdy_runtime::auth;
 
+#[cfg(feature = "otel")]
+pub use sturdy_runtime::telemetry;
+
 /// Everything a tool author imports: `use sturdy::prelude::*;`.
 pub mod prelude {
     pub use sturdy_macros::{

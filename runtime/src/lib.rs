@@ -30,6 +30,8 @@ pub mod resources;
 mod schema;
 pub mod shared;
 mod sync_calls;
+#[cfg(feature = "otel")]
+pub mod telemetry;
 pub mod transport;
 
 #[doc(hidden)]

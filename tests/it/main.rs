@@ -21,6 +21,8 @@ mod http_timeouts;
 mod load_balancer;
 #[cfg(feature = "auth")]
 mod oauth;
+#[cfg(feature = "otel")]
+mod otel;
 mod patterns_http;
 mod python_sdk;
 mod replicas;

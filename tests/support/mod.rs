@@ -6,6 +6,7 @@
 pub mod install;
 pub mod node;
 pub mod oidc;
+pub mod phoenix;
 pub mod python;
 pub mod redis;
 pub mod spec;

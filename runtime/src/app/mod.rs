@@ -177,8 +177,16 @@ impl App {
         };
         match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
             [] => {
-                let server = Arc::new(server);
-                match stdio::serve_stdio(server).await {
+                let (server, telemetry) = match with_telemetry(server) {
+                    Ok(traced) => traced,
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(2);
+                    }
+                };
+                let served = stdio::serve_stdio(Arc::new(server)).await;
+                flush(telemetry).await;
+                match served {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(e) => {
                         eprintln!("error: stdio transport: {e}");
@@ -199,6 +207,13 @@ impl App {
                     .and_then(|s| s.parse::<f64>().ok())
                     .filter(|s| *s > 0.0)
                     .map_or(DEFAULT_HTTP_CALL_TIMEOUT, Duration::from_secs_f64);
+                let (server, telemetry) = match with_telemetry(server) {
+                    Ok(traced) => traced,
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(2);
+                    }
+                };
                 let server = Arc::new(server.with_call_timeout(timeout));
                 let listener = match tokio::net::TcpListener::bind(options.bind).await {
                     Ok(l) => l,
@@ -212,7 +227,10 @@ impl App {
                     .map(|a| a.to_string())
                     .unwrap_or_default();
                 eprintln!("serving MCP on http://{local}/mcp");
-                match http::serve_http(server, listener, options, http::shutdown_signal()).await {
+                let served =
+                    http::serve_http(server, listener, options, http::shutdown_signal()).await;
+                flush(telemetry).await;
+                match served {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(e) => {
                         eprintln!("error: http transport: {e}");
@@ -238,6 +256,37 @@ impl App {
             }
         }
     }
+}
+
+/// What the server exports to OpenTelemetry, as the `OTEL_*` variables say (see
+/// [`crate::telemetry`]).
+#[cfg(feature = "otel")]
+type Exporting = Option<crate::telemetry::Telemetry>;
+#[cfg(not(feature = "otel"))]
+type Exporting = ();
+
+/// `server`, exporting request spans when the `OTEL_*` variables set an exporter up.
+fn with_telemetry(server: Server) -> Result<(Server, Exporting), String> {
+    #[cfg(feature = "otel")]
+    {
+        let name = server.info().name.clone();
+        Ok(match crate::telemetry::Telemetry::from_env(&name)? {
+            Some(t) => (server.with_telemetry(t.clone()), Some(t)),
+            None => (server, None),
+        })
+    }
+    #[cfg(not(feature = "otel"))]
+    Ok((server, ()))
+}
+
+/// Exports the spans still queued, once the transport is done.
+async fn flush(telemetry: Exporting) {
+    #[cfg(feature = "otel")]
+    if let Some(t) = telemetry {
+        let _ = tokio::task::spawn_blocking(move || t.shutdown()).await;
+    }
+    #[cfg(not(feature = "otel"))]
+    let () = telemetry;
 }
 
 /// `STURDY_STATE_KEY`, when set, seals `requestState`s (shared by replicas; see

@@ -92,7 +92,9 @@ impl Server {
             Err(err) => return answered(Some(jsonrpc::error_response(Some(&id), &err))),
         };
         let method = request.known().expect("route refuses unknown methods");
-        Either::Left(if method == Method::ToolsCall {
+        #[cfg(feature = "otel")]
+        let span = self.request_span(session, &id, version, method, &request);
+        let handler = if method == Method::ToolsCall {
             // Only a tool call reads its `arguments` raw (each straight into its parameter's type).
             Either::Left(self.call_tool(session, seen, id, version, request, notify))
         } else {
@@ -105,7 +107,48 @@ impl Server {
                     .await;
                 answer.unwrap_or_else(|err| Some(jsonrpc::error_response(Some(&id), &err)))
             }))
-        })
+        };
+        #[cfg(feature = "otel")]
+        let handler = crate::telemetry::Traced::new(span, handler);
+        Either::Left(handler)
+    }
+
+    /// The span of a request, when the server exports them (see [`crate::telemetry`]).
+    #[cfg(feature = "otel")]
+    fn request_span(
+        &self,
+        session: &Session,
+        id: &Value,
+        version: Version,
+        method: Method,
+        request: &Request<'_>,
+    ) -> Option<opentelemetry::Context> {
+        let telemetry = self.telemetry.as_ref()?;
+        let params = &request.params;
+        let (traceparent, tracestate) = params
+            .meta_keys
+            .as_ref()
+            .map_or((None, None), |m| m.trace_context());
+        let span = crate::telemetry::RequestSpan {
+            method,
+            id,
+            version,
+            name: matches!(method, Method::ToolsCall | Method::PromptsGet)
+                .then(|| params.name())
+                .flatten(),
+            uri: matches!(
+                method,
+                Method::ResourcesRead | Method::ResourcesSubscribe | Method::ResourcesUnsubscribe
+            )
+            .then(|| params.str_member("uri"))
+            .flatten(),
+            transport: session.network_transport(),
+            carried: crate::telemetry::Carried {
+                traceparent,
+                tracestate,
+            },
+        };
+        Some(span.start(telemetry))
     }
 
     /// The route table: each method but `tools/call` to its handler.

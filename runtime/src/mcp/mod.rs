@@ -77,6 +77,9 @@ pub struct Server {
     /// Cancelled by [`close_subscriptions`](Self::close_subscriptions).
     closing: tokio_util::sync::CancellationToken,
     call_timeout: Option<std::time::Duration>,
+    /// Where request spans go, when they are exported.
+    #[cfg(feature = "otel")]
+    telemetry: Option<crate::telemetry::Telemetry>,
     /// Stateless calls waiting for their client's answers.
     parked: input_required::Parked,
     /// Seals their `requestState`s.
@@ -129,6 +132,8 @@ impl Server {
             listeners: Default::default(),
             closing: Default::default(),
             call_timeout: None,
+            #[cfg(feature = "otel")]
+            telemetry: None,
             parked: Default::default(),
             seal: request_state::StateSeal::random(),
             app_state: Default::default(),
@@ -141,6 +146,13 @@ impl Server {
     /// not as a forgery. `App` reads it from `STURDY_STATE_KEY`. Use at least 32 random bytes.
     pub fn with_state_key(mut self, key: impl AsRef<[u8]>) -> Self {
         self.seal = request_state::StateSeal::with_key(key.as_ref());
+        self
+    }
+
+    /// Exports a span for every request to `telemetry` (see [`crate::telemetry`]).
+    #[cfg(feature = "otel")]
+    pub fn with_telemetry(mut self, telemetry: crate::telemetry::Telemetry) -> Self {
+        self.telemetry = Some(telemetry);
         self
     }
 

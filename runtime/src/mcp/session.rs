@@ -223,6 +223,18 @@ impl Session {
         self.state.lock().expect("session lock").log_level = Some(level);
     }
 
+    /// How the client reaches it, as OpenTelemetry names it: `pipe` for a byte-stream connection
+    /// (stdio: the one session with its own outbound channel), `tcp` for HTTP's sessions (whose
+    /// messages go out in each request's response).
+    #[cfg(feature = "otel")]
+    pub(crate) fn network_transport(&self) -> &'static str {
+        if self.outbound.is_some() {
+            "pipe"
+        } else {
+            "tcp"
+        }
+    }
+
     pub(crate) fn outbound(&self) -> Option<mpsc::Sender<Vec<u8>>> {
         self.outbound.clone()
     }

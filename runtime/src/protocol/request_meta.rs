@@ -39,6 +39,10 @@ pub(crate) struct MetaKeys<'a> {
     pub(crate) log_level: Option<&'a RawValue>,
     /// [`META_CLIENT_INFO`].
     pub(crate) client_info: Option<&'a RawValue>,
+    /// `traceparent`: the caller's W3C trace context (SEP-414).
+    pub(crate) traceparent: Option<&'a RawValue>,
+    /// `tracestate`, with it.
+    pub(crate) tracestate: Option<&'a RawValue>,
 }
 
 impl<'a> MetaKeys<'a> {
@@ -85,6 +89,16 @@ impl<'a> MetaKeys<'a> {
         serde_json::from_str::<Info>(raw.get()).ok()?.name
     }
 
+    /// The caller's trace context, when given as strings without escapes (as W3C trace context
+    /// always is: a value with escapes is not one).
+    #[cfg(feature = "otel")]
+    pub(crate) fn trace_context(&self) -> (Option<&'a str>, Option<&'a str>) {
+        let plain = |raw: Option<&'a RawValue>| {
+            raw.and_then(|r| serde_json::from_str::<&str>(r.get()).ok())
+        };
+        (plain(self.traceparent), plain(self.tracestate))
+    }
+
     /// The capabilities the client declared (none when absent or not an object).
     pub(crate) fn capabilities(&self) -> ClientCapabilities {
         let declared: Option<Value> = self
@@ -112,6 +126,8 @@ impl<'de> Visitor<'de> for MetaVisitor {
                 "progressToken" => &mut keys.progress_token,
                 META_LOG_LEVEL => &mut keys.log_level,
                 META_CLIENT_INFO => &mut keys.client_info,
+                "traceparent" => &mut keys.traceparent,
+                "tracestate" => &mut keys.tracestate,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                     continue;

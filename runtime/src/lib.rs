@@ -7,6 +7,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
+#[macro_use]
+mod span_event;
+
 pub mod app;
 mod app_state;
 #[cfg(feature = "auth")]

@@ -132,7 +132,12 @@ pub async fn run_sync<R: Send + 'static>(
             // The call's identity and cache flag go along, for the resilience attributes of
             // sync functions.
             let call = crate::resilience::CALL.try_with(Arc::clone).ok();
+            // And the request's span, for what the policies inside record on it.
+            #[cfg(feature = "otel")]
+            let span = opentelemetry::Context::current();
             let timed = move || {
+                #[cfg(feature = "otel")]
+                let _span = span.attach();
                 let started = quanta::Instant::now();
                 let value = match call {
                     Some(call) => crate::resilience::CALL.sync_scope(call, f),

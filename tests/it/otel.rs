@@ -45,8 +45,17 @@ fn requests_are_spans_in_a_real_receiver() {
         json!({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"no_such_tool","arguments":{}}}),
         // A malformed parent is ignored: a root span, and an answer as usual.
         json!({"jsonrpc":"2.0","id":6,"method":"ping","params":{"_meta":{"traceparent":"00-zz-00-01"}}}),
+        // Port 9 (discard) refuses connections: retried, until the breaker opens under it.
+        json!({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"resilient_api_call","arguments":{"url":"http://127.0.0.1:9/x"}}}),
+        json!({"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"fibonacci","arguments":{"n":10}}}),
+        json!({"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"fibonacci","arguments":{"n":10}}}),
     ] {
         writeln!(stdin, "{r}").unwrap();
+    }
+    // The eleventh call in a minute is refused by the limit.
+    for id in 10..21 {
+        let call = json!({"jsonrpc":"2.0","id":id,"method":"tools/call","params":{"name":"rate_limited_operation","arguments":{"data":"x"}}});
+        writeln!(stdin, "{call}").unwrap();
     }
     drop(stdin);
     let out = child.wait_with_output().unwrap();
@@ -56,9 +65,9 @@ fn requests_are_spans_in_a_real_receiver() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("stdout holds JSON-RPC only"))
         .collect();
-    assert_eq!(answers.len(), 6, "{stdout}");
+    assert_eq!(answers.len(), 20, "{stdout}");
 
-    let spans = phoenix.spans_when(Duration::from_secs(30), |s| s.len() >= 6);
+    let spans = phoenix.spans_when(Duration::from_secs(30), |s| s.len() >= 20);
     let add = span(&spans, "tools/call add");
     assert_eq!(add["context"]["trace_id"], TRACE_ID, "{add:#}");
     assert_eq!(add["parent_id"], PARENT_ID, "{add:#}");
@@ -95,4 +104,57 @@ fn requests_are_spans_in_a_real_receiver() {
     let ping = span(&spans, "ping");
     assert!(ping["parent_id"].is_null(), "{ping:#}");
     assert_ne!(ping["context"]["trace_id"], TRACE_ID, "{ping:#}");
+
+    // What the policies did, as the call's events.
+    let fetch = span(&spans, "tools/call resilient_api_call");
+    let names = event_names(fetch);
+    let retries: Vec<&Value> = events(fetch, "sturdy.retry");
+    assert!(retries.len() >= 2, "retried: {names:?}");
+    assert_eq!(retries[0]["attributes"]["retry.attempt"], 1, "{fetch:#}");
+    assert_eq!(retries[1]["attributes"]["retry.attempt"], 2, "{fetch:#}");
+    assert!(retries[0]["attributes"]["retry.delay_ms"].as_f64().unwrap() > 0.0);
+    let opened = events(fetch, "sturdy.circuit_breaker.state");
+    assert_eq!(opened.len(), 1, "the breaker opened once: {names:?}");
+    assert_eq!(opened[0]["attributes"]["state"], "open", "{fetch:#}");
+    assert_eq!(
+        events(fetch, "sturdy.circuit_breaker.rejected").len(),
+        1,
+        "{names:?}"
+    );
+    assert_eq!(attributes(fetch)["error.type"], "tool_error", "{fetch:#}");
+
+    let fibonacci: Vec<&Value> = spans
+        .iter()
+        .filter(|s| s["name"] == "tools/call fibonacci")
+        .collect();
+    let mut hits: Vec<Value> = fibonacci
+        .iter()
+        .map(|s| events(s, "sturdy.cache")[0]["attributes"]["cache.hit"].clone())
+        .collect();
+    hits.sort_by_key(|h| h.as_bool());
+    assert_eq!(hits, [json!(false), json!(true)], "a miss, then a hit");
+
+    let limited: Vec<&Value> = spans
+        .iter()
+        .filter(|s| s["name"] == "tools/call rate_limited_operation")
+        .filter(|s| !events(s, "sturdy.rate_limited").is_empty())
+        .collect();
+    assert_eq!(limited.len(), 1, "one call of eleven refused");
+    let refused = &events(limited[0], "sturdy.rate_limited")[0];
+    assert!(refused["attributes"]["retry_after_ms"].as_f64().unwrap() > 0.0);
+}
+
+/// A span's events named `name`, in order.
+fn events<'a>(span: &'a Value, name: &str) -> Vec<&'a Value> {
+    span["events"]
+        .as_array()
+        .map(|e| e.iter().filter(|e| e["name"] == name).collect())
+        .unwrap_or_default()
+}
+
+fn event_names(span: &Value) -> Vec<String> {
+    span["events"]
+        .as_array()
+        .map(|e| e.iter().map(|e| e["name"].to_string()).collect())
+        .unwrap_or_default()
 }

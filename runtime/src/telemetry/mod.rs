@@ -27,11 +27,13 @@
 //! # Ok(()) }
 //! ```
 
+mod events;
 mod exporter;
 mod outcome;
 mod parent;
 mod request_span;
 
+pub(crate) use events::add_event;
 pub(crate) use parent::Carried;
 pub(crate) use request_span::{RequestSpan, Traced};
 
@@ -112,6 +114,7 @@ impl Telemetry {
 
     /// Spans go to `provider` (a test's in-memory exporter, an application's own set-up).
     pub fn with_provider(provider: SdkTracerProvider) -> Telemetry {
+        events::exporting();
         let tracer = provider.tracer("sturdy");
         Telemetry {
             inner: Arc::new(Inner { provider, tracer }),

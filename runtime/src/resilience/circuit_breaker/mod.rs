@@ -279,6 +279,8 @@ impl CircuitBreaker {
                 self.word.store(0, Ordering::Release);
                 tracing::info!(target: "sturdy::breaker", breaker = &*self.name,
                     "circuit closed: a trial call succeeded");
+                span_event!("sturdy.circuit_breaker.state",
+                    "sturdy.breaker" => self.name.to_string(), "state" => "closed");
             }
             (State::HalfOpen { .. }, Some(false)) => {
                 inner.state = State::Open {
@@ -287,6 +289,8 @@ impl CircuitBreaker {
                 tracing::warn!(target: "sturdy::breaker", breaker = &*self.name,
                     recovery_s = self.config.recovery.as_secs_f64(),
                     "circuit open again: a trial call failed");
+                span_event!("sturdy.circuit_breaker.state",
+                    "sturdy.breaker" => self.name.to_string(), "state" => "open");
             }
             // A trial ending after another trial reopened the circuit changes nothing.
             _ => {}
@@ -314,6 +318,8 @@ impl CircuitBreaker {
             tracing::warn!(target: "sturdy::breaker", breaker = &*self.name,
                 recovery_s = self.config.recovery.as_secs_f64(),
                 "circuit opened: {} of the last {calls} calls failed", window.failures);
+            span_event!("sturdy.circuit_breaker.state",
+                "sturdy.breaker" => self.name.to_string(), "state" => "open");
             *window = Window::default();
             self.word.store(NOT_CLOSED, Ordering::Release);
             inner.state = State::Open {
@@ -351,6 +357,8 @@ impl CircuitBreaker {
                     tracing::warn!(target: "sturdy::breaker", breaker = &*self.name,
                         recovery_s = self.config.recovery.as_secs_f64(),
                         "circuit opened after {failures} consecutive failures");
+                    span_event!("sturdy.circuit_breaker.state",
+                        "sturdy.breaker" => self.name.to_string(), "state" => "open");
                     return;
                 }
                 Err(now) => word = now,

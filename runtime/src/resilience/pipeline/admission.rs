@@ -86,6 +86,11 @@ where
     #[cold]
     fn rejected(&self, e: ToolError) -> Fail<E> {
         tracing::debug!(target: "sturdy::rate_limit", function = self.name, "{e}");
+        if let ToolError::RateLimited { retry_after } = &e {
+            span_event!("sturdy.rate_limited",
+                "sturdy.function" => self.name,
+                "retry_after_ms" => retry_after.as_secs_f64() * 1000.0);
+        }
         Fail::Policy(e)
     }
 }

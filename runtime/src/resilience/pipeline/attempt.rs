@@ -48,6 +48,11 @@ where
                     tracing::debug!(target: "sturdy::retry", function = self.name,
                         retry = retried, delay_ms = delay.as_secs_f64() * 1000.0,
                         "retrying: {failure}");
+                    span_event!("sturdy.retry",
+                        "sturdy.function" => self.name,
+                        "retry.attempt" => i64::from(retried),
+                        "retry.delay_ms" => delay.as_secs_f64() * 1000.0,
+                        "error.type" => fail.kind());
                     last_failure = Some(failure);
                     true
                 },
@@ -77,14 +82,22 @@ where
             }
         }
         let permit = match self.breaker.as_deref().map(CircuitBreaker::try_acquire) {
-            Some(Err(open)) => return Err(Fail::Policy(open)),
+            Some(Err(open)) => {
+                span_event!("sturdy.circuit_breaker.rejected", "sturdy.function" => self.name);
+                return Err(Fail::Policy(open));
+            }
             Some(Ok(permit)) => Some(permit),
             None => None,
         };
         let result = match self.timeout {
             Some(limit) => tokio::time::timeout(limit, self.isolated(call))
                 .await
-                .unwrap_or(Err(Fail::Policy(ToolError::Timeout(limit)))),
+                .unwrap_or_else(|_| {
+                    span_event!("sturdy.timeout",
+                        "sturdy.function" => self.name,
+                        "timeout.after_ms" => limit.as_secs_f64() * 1000.0);
+                    Err(Fail::Policy(ToolError::Timeout(limit)))
+                }),
             None => self.isolated(call).await,
         };
         if let Some(p) = permit {

@@ -56,6 +56,7 @@ where
             Some(held) if !held.expired() => {
                 cache.count_hit();
                 mark_cache_hit();
+                span_event!("sturdy.cache", "sturdy.function" => self.name, "cache.hit" => true);
                 return Ok(held.value);
             }
             // Outlived its life in the shared store: dropped, computed afresh below.
@@ -96,7 +97,11 @@ where
         // Its future (moka's, holding the retries, holding the attempts) is large: boxed, it
         // stays off this future, which every call moves around.
         let filled = Box::pin(cache.try_insert_for(cache_key, Box::pin(computing)));
-        match filled.await {
+        let filled = filled.await;
+        span_event!("sturdy.cache",
+            "sturdy.function" => self.name,
+            "cache.hit" => matches!(filled, Ok((_, true))));
+        match filled {
             Ok((v, hit)) => {
                 if hit {
                     mark_cache_hit();

@@ -86,6 +86,17 @@ impl<E: 'static> Fail<E> {
         }
     }
 
+    /// Its kind, for telemetry (never its text, which may hold what a span must not).
+    pub(super) fn kind(&self) -> &'static str {
+        match self {
+            Fail::Inner(e) => (e as &dyn Any)
+                .downcast_ref::<ToolError>()
+                .map_or("error", ToolError::kind),
+            Fail::Policy(t) => t.kind(),
+            Fail::Panic(_) => "panicked",
+        }
+    }
+
     /// Retried: see [`Retry`].
     pub(super) fn retryable(&self, when: Option<fn(&E) -> bool>) -> bool {
         match self {

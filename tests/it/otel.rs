@@ -144,6 +144,58 @@ fn requests_are_spans_in_a_real_receiver() {
     assert!(refused["attributes"]["retry_after_ms"].as_f64().unwrap() > 0.0);
 }
 
+/// Over HTTP: the caller's `traceparent` header is the parent when `_meta` names none, the
+/// client's address and the transport are attributes, and a stopping server exports what it
+/// holds.
+#[test]
+fn http_requests_continue_the_header_trace() {
+    let phoenix = Phoenix::start();
+    let endpoint = phoenix.endpoint();
+    let server = support::HttpServer::start_with_env(
+        &support::build_example("tool_server"),
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+            ("OTEL_BSP_SCHEDULE_DELAY", "600000"),
+        ],
+    );
+    let url = server.url();
+    let traceparent = format!("00-{TRACE_ID}-{PARENT_ID}-01");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let status = runtime.block_on(async {
+        let body = json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{
+            "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                      "io.modelcontextprotocol/clientCapabilities": {}},
+            "name": "add", "arguments": {"a": 2, "b": 3}}});
+        reqwest::Client::new()
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", "2026-07-28")
+            .header("mcp-method", "tools/call")
+            .header("mcp-name", "add")
+            .header("traceparent", &traceparent)
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert!(status.is_success(), "{status}");
+    let stopped = server.stop();
+    support::assert_clean_exit(&stopped, "tool_server --http");
+    let spans = phoenix.spans_when(Duration::from_secs(30), |s| !s.is_empty());
+    let add = span(&spans, "tools/call add");
+    assert_eq!(add["context"]["trace_id"], TRACE_ID, "{add:#}");
+    assert_eq!(add["parent_id"], PARENT_ID, "{add:#}");
+    let a = &add["attributes"];
+    assert_eq!(a["network.transport"], "tcp", "{add:#}");
+    assert_eq!(a["client.address"], "127.0.0.1", "{add:#}");
+    assert_eq!(a["mcp.protocol.version"], "2026-07-28", "{add:#}");
+}
+
 /// A span's events named `name`, in order.
 fn events<'a>(span: &'a Value, name: &str) -> Vec<&'a Value> {
     span["events"]

@@ -3,10 +3,9 @@
 use super::reply::{invalid_params, with_result_type};
 use super::{Server, Session};
 use crate::context::{Cancellation, Context};
-use crate::grant::Grant;
 use crate::protocol::jsonrpc::{self, RpcError};
 use crate::protocol::version;
-use crate::protocol::{Envelope, Incoming, LogLevel, Method, Request, Version};
+use crate::protocol::{Attached, Envelope, Incoming, LogLevel, Method, Request, Version};
 use futures_util::future::Either;
 use serde_json::{json, Map, Value};
 use std::future::Future;
@@ -37,21 +36,23 @@ impl Server {
         message: &'a [u8],
         notify: Option<mpsc::Sender<Vec<u8>>>,
     ) -> impl Future<Output = Option<Vec<u8>>> + 'a {
-        self.handle_granted(session, message, notify, None)
+        self.handle_attached(session, message, notify, Attached::default())
     }
 
-    /// [`handle_with`](Self::handle_with), for a request whose access token grants `grant`.
-    pub(crate) fn handle_granted<'a>(
+    /// [`handle_with`](Self::handle_with), for a request to which its transport attached what
+    /// the message does not say (what its access token grants, its HTTP trace context).
+    pub(crate) fn handle_attached<'a>(
         &'a self,
         session: &'a Session,
         message: &'a [u8],
         notify: Option<mpsc::Sender<Vec<u8>>>,
-        grant: Option<Arc<Grant>>,
+        attached: Attached,
     ) -> impl Future<Output = Option<Vec<u8>>> + 'a {
         match read(message) {
             Ok(mut incoming) => {
                 if let Incoming::Request(request) = &mut incoming {
-                    request.grant = grant;
+                    request.grant = attached.grant;
+                    request.trace = attached.trace;
                 }
                 Either::Left(self.dispatch(session, incoming, notify))
             }
@@ -125,10 +126,15 @@ impl Server {
     ) -> Option<opentelemetry::Context> {
         let telemetry = self.telemetry.as_ref()?;
         let params = &request.params;
-        let (traceparent, tracestate) = params
-            .meta_keys
-            .as_ref()
-            .map_or((None, None), |m| m.trace_context());
+        // The message's own trace context first (it crosses any transport), else its HTTP
+        // headers'.
+        let (traceparent, tracestate) = match params.meta_keys.as_ref().map(|m| m.trace_context()) {
+            Some((Some(parent), state)) => (Some(parent), state),
+            _ => match request.trace.as_deref() {
+                Some(t) => (Some(t.traceparent.as_str()), t.tracestate.as_deref()),
+                None => (None, None),
+            },
+        };
         let span = crate::telemetry::RequestSpan {
             method,
             id,
@@ -143,6 +149,7 @@ impl Server {
             .then(|| params.str_member("uri"))
             .flatten(),
             transport: session.network_transport(),
+            client_address: session.peer_address(),
             carried: crate::telemetry::Carried {
                 traceparent,
                 tracestate,

@@ -235,6 +235,12 @@ impl Session {
         }
     }
 
+    /// The client's network address, when the transport named the client by it (`peer:<ip>`).
+    #[cfg(feature = "otel")]
+    pub(crate) fn peer_address(&self) -> Option<&str> {
+        self.identity.as_deref()?.strip_prefix("peer:")
+    }
+
     pub(crate) fn outbound(&self) -> Option<mpsc::Sender<Vec<u8>>> {
         self.outbound.clone()
     }

@@ -1,6 +1,7 @@
 //! The lowest layer: the MCP wire vocabulary every other layer speaks. JSON-RPC framing and error
 //! codes, protocol revisions, log levels and the client's capabilities; no state, no I/O.
 
+mod attached;
 mod capabilities;
 mod envelope;
 mod json_key;
@@ -12,6 +13,7 @@ mod request;
 mod request_meta;
 pub mod version;
 
+pub(crate) use attached::{Attached, TraceHeaders};
 pub(crate) use capabilities::ClientCapabilities;
 pub(crate) use envelope::Envelope;
 pub(crate) use json_key::JsonKey;

@@ -40,6 +40,18 @@ pub(crate) struct Request<'a> {
     routed: Option<Version>,
     /// What the sender's access token grants, when the transport checked one.
     pub(crate) grant: Option<std::sync::Arc<crate::grant::Grant>>,
+    /// The trace context the transport's own headers carried (HTTP), if any.
+    pub(crate) trace: Option<std::sync::Arc<super::TraceHeaders>>,
+}
+
+impl Request<'_> {
+    /// What the transport attached to it, to hand over with its raw message.
+    pub(crate) fn attached(&self) -> super::Attached {
+        super::Attached {
+            grant: self.grant.clone(),
+            trace: self.trace.clone(),
+        }
+    }
 }
 
 impl<'a> Incoming<'a> {
@@ -104,6 +116,7 @@ impl<'a> Incoming<'a> {
             params,
             routed: None,
             grant: None,
+            trace: None,
         }))
     }
 }

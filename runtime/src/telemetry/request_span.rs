@@ -29,6 +29,8 @@ pub(crate) struct RequestSpan<'a> {
     pub(crate) uri: Option<&'a str>,
     /// `pipe` (stdio) or `tcp` (HTTP).
     pub(crate) transport: &'static str,
+    /// The client's network address (HTTP).
+    pub(crate) client_address: Option<&'a str>,
     pub(crate) carried: Carried<'a>,
 }
 
@@ -44,6 +46,9 @@ impl RequestSpan<'_> {
         attributes.push(KeyValue::new("mcp.method.name", method));
         attributes.push(KeyValue::new("mcp.protocol.version", self.version.as_str()));
         attributes.push(KeyValue::new("network.transport", self.transport));
+        if let Some(address) = self.client_address {
+            attributes.push(KeyValue::new("client.address", address.to_owned()));
+        }
         let id = match self.id {
             Value::String(s) => Some(s.clone()),
             Value::Null => None,

@@ -18,7 +18,7 @@ use super::streaming::{json_or_sse, sse_response, Outlet, RunningCall};
 use crate::mcp::Session;
 use crate::protocol::jsonrpc::{self, RpcError};
 use crate::protocol::version::Version;
-use crate::protocol::{Envelope, Incoming, MetaKeys, Method, Request};
+use crate::protocol::{Envelope, Incoming, MetaKeys, Method, Request, TraceHeaders};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -96,6 +96,9 @@ pub(super) async fn serve_post(
         }
         request.grant = Some(grant.clone());
     }
+    if let Ok(Incoming::Request(request)) = &mut read {
+        request.trace = trace_headers(headers);
+    }
     let (session, replay, new_session_id) =
         match pick_session(state, &caller, headers, &read, stateless, connection) {
             Ok(picked) => picked,
@@ -165,6 +168,24 @@ fn check_scopes(
             .challenge(&crate::auth::Challenge::InsufficientScope(scopes.join(" "))),
     };
     Err(refusal.into_response())
+}
+
+/// W3C trace context from the request's headers, when it has a `traceparent` of a plausible
+/// size (a valid one is 55 bytes; `tracestate` at most 32 members of 256): what the span of a
+/// request continues when its `params._meta` carries none.
+fn trace_headers(headers: &HeaderMap) -> Option<Arc<TraceHeaders>> {
+    const MAX: usize = 8 * 1024;
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| v.len() <= MAX)
+            .map(str::to_owned)
+    };
+    Some(Arc::new(TraceHeaders {
+        traceparent: text("traceparent")?,
+        tracestate: text("tracestate"),
+    }))
 }
 
 /// The body must be JSON, and the client must take both answers a call may get.
@@ -376,20 +397,28 @@ impl Answer<'_> {
                 || self.session.client_capabilities().any() && can_ask());
         // A call that outlives this function runs in a task of its own, which reads the body
         // there: the borrowed reading cannot go with it.
-        let grant = || request.and_then(|r| r.grant.clone());
+        let attached = || request.map(Request::attached).unwrap_or_default();
         if streams {
             let call = RunningCall::start(
                 server.clone(),
                 self.session,
                 body.clone(),
-                grant(),
+                attached(),
                 self.permit,
             );
             return sse_response(call, None, out);
         }
         if may_ask {
             let (session, permit) = (self.session, self.permit);
-            return json_or_sse(server.clone(), session, body.clone(), grant(), out, permit).await;
+            return json_or_sse(
+                server.clone(),
+                session,
+                body.clone(),
+                attached(),
+                out,
+                permit,
+            )
+            .await;
         }
         let answered = match read {
             Ok(incoming) => server.dispatch(&self.session, incoming, None).await,

@@ -3,8 +3,8 @@
 
 use super::replay::{self, Replay, SseStream};
 use super::responses::raw_json;
-use crate::grant::Grant;
 use crate::mcp::{Server, Session};
+use crate::protocol::Attached;
 use axum::body::Bytes;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -29,7 +29,7 @@ impl RunningCall {
         server: Arc<Server>,
         session: Arc<Session>,
         body: Bytes,
-        grant: Option<Arc<Grant>>,
+        attached: Attached,
         permit: OwnedSemaphorePermit,
     ) -> Self {
         let (note_tx, notes) = mpsc::channel::<Vec<u8>>(64);
@@ -38,7 +38,7 @@ impl RunningCall {
         let cancelled = closed.clone();
         tokio::spawn(async move {
             tokio::select! {
-                response = server.handle_granted(&session, &body, Some(note_tx), grant) => {
+                response = server.handle_attached(&session, &body, Some(note_tx), attached) => {
                     let _ = done_tx.send(response);
                 }
                 _ = cancelled.cancelled() => {}
@@ -61,14 +61,14 @@ pub(super) async fn json_or_sse(
     server: Arc<Server>,
     session: Arc<Session>,
     body: Bytes,
-    grant: Option<Arc<Grant>>,
+    attached: Attached,
     out: Outlet,
     permit: OwnedSemaphorePermit,
 ) -> Response {
     let (note_tx, mut notes) = mpsc::channel::<Vec<u8>>(64);
     let mut call = Box::pin(async move {
         server
-            .handle_granted(&session, &body, Some(note_tx), grant)
+            .handle_attached(&session, &body, Some(note_tx), attached)
             .await
     });
     let long = async {

@@ -134,3 +134,55 @@ impl<F: Future<Output = Option<Vec<u8>>>> Future for Traced<F> {
         Poll::Ready(response)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::mcp::{Server, ServerInfo, Session};
+    use crate::telemetry::Telemetry;
+    use crate::Registry;
+    use opentelemetry::trace::{SpanKind, Status};
+    use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
+
+    fn attribute(span: &opentelemetry_sdk::trace::SpanData, key: &str) -> Option<String> {
+        span.attributes
+            .iter()
+            .find(|kv| kv.key.as_str() == key)
+            .map(|kv| kv.value.as_str().into_owned())
+    }
+
+    /// What a receiver that keeps span kinds would show (Phoenix, in the integration tests,
+    /// does not): kind server, named by the method, an error's code and status.
+    #[tokio::test]
+    async fn a_request_is_a_server_span_and_an_error_says_so() {
+        let exporter = InMemorySpanExporter::default();
+        let provider = SdkTracerProvider::builder()
+            .with_simple_exporter(exporter.clone())
+            .build();
+        let server = Server::new(Registry::from_defs([]).unwrap(), ServerInfo::new("t", "1"))
+            .with_telemetry(Telemetry::with_provider(provider));
+        let (tx, _rx) = tokio::sync::mpsc::channel(8);
+        let session = Session::new(Some(tx));
+        let init = br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#;
+        server.handle(&session, init).await.unwrap();
+        let call = br#"{"jsonrpc":"2.0","id":"c","method":"tools/call","params":{"name":"nope","arguments":{}}}"#;
+        server.handle(&session, call).await.unwrap();
+        let spans = exporter.get_finished_spans().unwrap();
+        assert_eq!(spans.len(), 2, "{spans:#?}");
+        let init = &spans[0];
+        assert_eq!(init.name, "initialize");
+        assert_eq!(init.span_kind, SpanKind::Server);
+        assert_eq!(
+            attribute(init, "network.transport").as_deref(),
+            Some("pipe")
+        );
+        assert_eq!(init.status, Status::Unset);
+        let call = &spans[1];
+        assert_eq!(call.name, "tools/call nope");
+        assert_eq!(call.span_kind, SpanKind::Server);
+        assert_eq!(attribute(call, "jsonrpc.request.id").as_deref(), Some("c"));
+        assert_eq!(attribute(call, "error.type").as_deref(), Some("-32602"));
+        assert!(
+            matches!(&call.status, Status::Error { description } if description.contains("nope"))
+        );
+    }
+}

@@ -72,7 +72,22 @@ async fn main() -> ExitCode {
         [&ECHO, &ADD, &FIBONACCI]
     };
     let registry = Registry::from_defs(defs).expect("three tools with three names");
-    let server = Arc::new(Server::new(registry, ServerInfo::new("bench", "1")));
+    let server = Server::new(registry, ServerInfo::new("bench", "1"));
+    // Spans exported as `App` would, when the `OTEL_*` variables say so.
+    #[cfg(feature = "otel")]
+    let telemetry = match sturdy::telemetry::Telemetry::from_env("bench") {
+        Ok(telemetry) => telemetry,
+        Err(e) => {
+            eprintln!("bench_server: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    #[cfg(feature = "otel")]
+    let server = match &telemetry {
+        Some(t) => server.with_telemetry(t.clone()),
+        None => server,
+    };
+    let server = Arc::new(server);
     let http = args
         .iter()
         .position(|a| a == "--http")
@@ -86,6 +101,10 @@ async fn main() -> ExitCode {
         },
         None => serve_stdio(server).await,
     };
+    #[cfg(feature = "otel")]
+    if let Some(t) = telemetry {
+        let _ = tokio::task::spawn_blocking(move || t.shutdown()).await;
+    }
     match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

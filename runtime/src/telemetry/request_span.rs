@@ -35,15 +35,33 @@ pub(crate) struct RequestSpan<'a> {
 }
 
 impl RequestSpan<'_> {
-    /// Starts the span; the returned context holds it.
+    /// Starts the span; the returned context holds it. Only the method is given to the sampler:
+    /// the other attributes are built once the span is known to be recorded (an unsampled
+    /// request allocates none of them).
     pub(crate) fn start(self, telemetry: &Telemetry) -> opentelemetry::Context {
         let method = self.method.as_str();
         let span_name = match self.name {
             Some(target) => format!("{method} {target}"),
             None => method.to_owned(),
         };
+        let tracer = telemetry.tracer();
+        let builder = tracer
+            .span_builder(span_name)
+            .with_kind(SpanKind::Server)
+            .with_attributes([KeyValue::new("mcp.method.name", method)]);
+        let parent = parent(self.carried);
+        let span = tracer.build_with_context(builder, &parent);
+        let cx = parent.with_span(span);
+        let span = cx.span();
+        if span.is_recording() {
+            span.set_attributes(self.attributes());
+        }
+        cx
+    }
+
+    /// What the span says besides its method.
+    fn attributes(&self) -> Vec<KeyValue> {
         let mut attributes = Vec::with_capacity(8);
-        attributes.push(KeyValue::new("mcp.method.name", method));
         attributes.push(KeyValue::new("mcp.protocol.version", self.version.as_str()));
         attributes.push(KeyValue::new("network.transport", self.transport));
         if let Some(address) = self.client_address {
@@ -71,14 +89,7 @@ impl RequestSpan<'_> {
             let bare = uri.split(['?', '#']).next().unwrap_or(uri);
             attributes.push(KeyValue::new("mcp.resource.uri", bare.to_owned()));
         }
-        let tracer = telemetry.tracer();
-        let builder = tracer
-            .span_builder(span_name)
-            .with_kind(SpanKind::Server)
-            .with_attributes(attributes);
-        let parent = parent(self.carried);
-        let span = tracer.build_with_context(builder, &parent);
-        parent.with_span(span)
+        attributes
     }
 }
 

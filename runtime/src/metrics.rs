@@ -7,7 +7,7 @@
 //! formatting text.
 
 use crate::balancer::InstanceStats;
-use crate::registry::{Registry, ToolMetrics, KINDS};
+use crate::registry::{Registry, ToolMetrics, BUCKETS, KINDS};
 use crate::resilience::{self, CircuitState};
 use serde_json::Value;
 use std::fmt::Write;
@@ -115,6 +115,33 @@ fn render_tools(out: &mut String, registry: &Registry) {
             &[("tool", tool)],
             seconds,
         );
+    }
+    render_durations(out, &tools);
+}
+
+/// Per tool: the histogram of call durations. Read bucket by bucket while calls go on, so a
+/// scrape may see a call in `_count` before its bucket; each series is monotonic all the same.
+fn render_durations(out: &mut String, tools: &[(&str, &ToolMetrics)]) {
+    const NAME: &str = "sturdy_tool_call_duration_seconds";
+    family(out, NAME, "histogram", "Tool calls by duration.");
+    for (tool, m) in tools {
+        let mut cumulative = 0;
+        let bounds = BUCKETS
+            .iter()
+            .map(|b| b.to_string())
+            .chain(["+Inf".to_owned()]);
+        for (le, count) in bounds.zip(&m.durations) {
+            cumulative += count.load(Ordering::Relaxed);
+            sample(
+                out,
+                &format!("{NAME}_bucket"),
+                &[("tool", tool), ("le", &le)],
+                cumulative,
+            );
+        }
+        let seconds = m.micros.load(Ordering::Relaxed) as f64 / 1e6;
+        sample(out, &format!("{NAME}_sum"), &[("tool", tool)], seconds);
+        sample(out, &format!("{NAME}_count"), &[("tool", tool)], cumulative);
     }
 }
 

@@ -96,10 +96,35 @@ async fn metrics_count_calls_errors_and_policies_behind_the_bearer_token() {
         .find(|(n, l, _)| n == "sturdy_rate_limited_total" && l.ends_with("::once_a_minute\""))
         .unwrap_or_else(|| panic!("{text}"));
     assert!(limited.2 >= 1.0);
-    // Every family is declared once, before its samples.
+    // Call durations: a histogram whose buckets add up to its count.
+    let histogram = "sturdy_tool_call_duration_seconds";
+    let count = value(&format!("{histogram}_count"), r#"tool="add""#);
+    assert_eq!(count, 2.0);
+    assert_eq!(
+        value(&format!("{histogram}_bucket"), r#"tool="add",le="+Inf""#),
+        count
+    );
+    assert!(value(&format!("{histogram}_bucket"), r#"tool="add",le="60""#) <= count);
+    assert!(value(&format!("{histogram}_sum"), r#"tool="add""#) >= 0.0);
+    let buckets: Vec<f64> = all
+        .iter()
+        .filter(|(n, l, _)| n == &format!("{histogram}_bucket") && l.starts_with(r#"tool="add""#))
+        .map(|s| s.2)
+        .collect();
+    assert_eq!(buckets.len(), 17, "{text}");
+    assert!(
+        buckets.windows(2).all(|w| w[0] <= w[1]),
+        "cumulative: {buckets:?}"
+    );
+    // Every family is declared once, before its samples (a histogram's by its own name).
     for (name, ..) in &all {
+        let family = ["_bucket", "_sum", "_count"]
+            .iter()
+            .find_map(|suffix| name.strip_suffix(suffix))
+            .filter(|f| text.contains(&format!("# TYPE {f} histogram")))
+            .unwrap_or(name);
         assert_eq!(
-            text.matches(&format!("# TYPE {name} ")).count(),
+            text.matches(&format!("# TYPE {family} ")).count(),
             1,
             "{name}"
         );

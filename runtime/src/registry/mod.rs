@@ -12,7 +12,7 @@ pub use error::RegistryError;
 pub use header_params::HeaderParam;
 pub use info::{ToolInfo, POLICIES_META_KEY};
 
-pub(crate) use stats::{ToolMetrics, KINDS};
+pub(crate) use stats::{ToolMetrics, BUCKETS, KINDS};
 
 // What `#[tool]` submits lives a layer below (`tool`), so that schemas can read it too.
 #[doc(hidden)]

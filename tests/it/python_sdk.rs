@@ -108,36 +108,8 @@ fn run_sdk_client_http_cut(venv_name: &str, requirement: &str, cut: bool) {
 #[cfg(feature = "auth")]
 #[test]
 fn python_sdk_1_30_authenticates_with_oauth() {
-    let python = sdk_venv("mcp-1.30", "mcp==1.30.*");
-    // The resource here is only the provider's default; the SDK names the server's own.
-    let issuer = support::oidc::AuthorizationServer::start("http://127.0.0.1:9/unused", "EdDSA");
-    let server = HttpServer::start_with_env(
-        example_server(),
-        &[("STURDY_AUTH_ISSUER", issuer.issuer.as_str())],
-    );
-    let url = server.url();
-    let args: [&std::ffi::OsStr; 4] = [
-        url.as_ref(),
-        issuer.issuer.as_ref(),
-        // alice may have every scope the server's metadata lists, which the SDK asks for.
-        "alice".as_ref(),
-        "notes:read".as_ref(),
-    ];
-    let out = run(
-        support::python::script(&python, "oauth_client.py", &args),
-        SCRIPT_TIMEOUT,
-    );
-    let stopped = server.stop();
-    assert!(
-        out.succeeded(),
-        "the Python SDK client did not authenticate: {}\n--- stdout ---\n{}\n--- stderr ---\n{}\n\
-         --- server stderr ---\n{}",
-        out.outcome(),
-        out.stdout,
-        out.stderr,
-        stopped.stderr
-    );
-    let got: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    // alice may have every scope the server's metadata lists, which the SDK asks for.
+    let got = oauth_client(&[], &[]);
     assert!(
         got["tools"].as_array().unwrap().iter().any(|t| t == "add"),
         "{got}"
@@ -153,38 +125,10 @@ fn python_sdk_1_30_authenticates_with_oauth() {
 #[cfg(feature = "auth")]
 #[test]
 fn python_sdk_steps_up_on_insufficient_scope() {
-    let python = sdk_venv("mcp-1.30", "mcp==1.30.*");
-    let issuer = support::oidc::AuthorizationServer::start("http://127.0.0.1:9/unused", "EdDSA");
-    let server = HttpServer::start_with_env(
-        example_server(),
-        &[
-            ("STURDY_AUTH_ISSUER", issuer.issuer.as_str()),
-            ("STURDY_AUTH_REQUIRED_SCOPES", "notes:read"),
-        ],
+    let got = oauth_client(
+        &[("STURDY_AUTH_REQUIRED_SCOPES", "notes:read")],
+        &["step-up"],
     );
-    let url = server.url();
-    let args: [&std::ffi::OsStr; 5] = [
-        url.as_ref(),
-        issuer.issuer.as_ref(),
-        "alice".as_ref(),
-        "notes:read".as_ref(),
-        "step-up".as_ref(),
-    ];
-    let out = run(
-        support::python::script(&python, "oauth_client.py", &args),
-        SCRIPT_TIMEOUT,
-    );
-    let stopped = server.stop();
-    assert!(
-        out.succeeded(),
-        "the Python SDK client did not step up: {}\n--- stdout ---\n{}\n--- stderr ---\n{}\n\
-         --- server stderr ---\n{}",
-        out.outcome(),
-        out.stdout,
-        out.stderr,
-        stopped.stderr
-    );
-    let got: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
     let tools = got["tools"].as_array().unwrap();
     assert!(tools.iter().any(|t| t == "add"), "{got}");
     assert!(
@@ -195,6 +139,41 @@ fn python_sdk_steps_up_on_insufficient_scope() {
         got["note"].as_str().unwrap().contains("note"),
         "add_note ran after the step-up: {got}"
     );
+}
+
+/// `tests/python/oauth_client.py` as alice (`notes:read`, then whatever `extra` asks) against
+/// the example server trusting a real authorization server, with `env` besides; what it printed.
+#[cfg(feature = "auth")]
+fn oauth_client(env: &[(&str, &str)], extra: &[&str]) -> serde_json::Value {
+    let python = sdk_venv("mcp-1.30", "mcp==1.30.*");
+    // The resource here is only the provider's default; the SDK names the server's own.
+    let issuer = support::oidc::AuthorizationServer::start("http://127.0.0.1:9/unused", "EdDSA");
+    let mut server_env = vec![("STURDY_AUTH_ISSUER", issuer.issuer.as_str())];
+    server_env.extend_from_slice(env);
+    let server = HttpServer::start_with_env(example_server(), &server_env);
+    let url = server.url();
+    let mut args: Vec<&std::ffi::OsStr> = vec![
+        url.as_ref(),
+        issuer.issuer.as_ref(),
+        "alice".as_ref(),
+        "notes:read".as_ref(),
+    ];
+    args.extend(extra.iter().map(|a| std::ffi::OsStr::new(*a)));
+    let out = run(
+        support::python::script(&python, "oauth_client.py", &args),
+        SCRIPT_TIMEOUT,
+    );
+    let stopped = server.stop();
+    assert!(
+        out.succeeded(),
+        "the Python SDK client failed: {}\n--- stdout ---\n{}\n--- stderr ---\n{}\n\
+         --- server stderr ---\n{}",
+        out.outcome(),
+        out.stdout,
+        out.stderr,
+        stopped.stderr
+    );
+    serde_json::from_str(out.stdout.trim()).unwrap()
 }
 
 /// `python -u tests/python/sdk_client.py <args>`

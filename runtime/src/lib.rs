@@ -32,6 +32,7 @@ pub mod resilience;
 pub mod resources;
 mod schema;
 pub mod shared;
+pub mod status;
 mod sync_calls;
 #[cfg(feature = "otel")]
 pub mod telemetry;

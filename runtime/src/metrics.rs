@@ -258,14 +258,19 @@ type InstanceFamily = (
     fn(&InstanceStats) -> u64,
 );
 
-fn render_instances(out: &mut String) {
+/// Every watched balancer's instances, as they stand (see [`watch_instances`]).
+pub(crate) fn watched_instances() -> Vec<(String, Vec<InstanceStats>)> {
     // The stats functions run outside the lock.
     let watched: Vec<(String, InstancesFn)> =
         INSTANCES.lock().unwrap_or_else(|p| p.into_inner()).clone();
-    let all: Vec<(String, Vec<InstanceStats>)> = watched
+    watched
         .into_iter()
         .map(|(name, stats)| (name, stats()))
-        .collect();
+        .collect()
+}
+
+fn render_instances(out: &mut String) {
+    let all = watched_instances();
     let gauges: [InstanceFamily; 5] = [
         (
             "sturdy_instance_state",

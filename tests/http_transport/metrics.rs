@@ -131,3 +131,44 @@ async fn metrics_count_calls_errors_and_policies_behind_the_bearer_token() {
     }
     server.shutdown().await;
 }
+
+/// `/status` (the page, which holds no data) is open; what it shows, `/status.json`, is behind
+/// the token like `/metrics`.
+#[tokio::test]
+async fn the_status_page_is_open_and_its_data_behind_the_bearer_token() {
+    let options = HttpOptions {
+        bearer_tokens: vec![BearerToken {
+            token: "st4tus".into(),
+            principal: "status-test".into(),
+        }],
+        ..Default::default()
+    };
+    let server = TestServer::start(options).await;
+    let client = Client::new();
+    let page = server.url().replace("/mcp", "/status");
+    let r = client.get(&page).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(r.text().await.unwrap().contains("status.json"));
+    let data = format!("{page}.json");
+    assert_eq!(
+        client.get(&data).send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let r = client
+        .get(&data)
+        .header("authorization", "Bearer st4tus")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let snapshot: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    let tools = snapshot["tools"].as_array().unwrap();
+    let add = tools.iter().find(|t| t["name"] == "add").unwrap();
+    assert_eq!(add["durations"].as_array().unwrap().len(), 17, "{add}");
+    assert_eq!(snapshot["bounds"].as_array().unwrap().len(), 16);
+    server.shutdown().await;
+}

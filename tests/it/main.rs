@@ -27,6 +27,7 @@ mod patterns_http;
 mod python_sdk;
 mod replicas;
 mod resilience;
+mod status_page;
 mod ts_sdk;
 mod type_torture;
 #[cfg(feature = "remote")]

@@ -1,6 +1,8 @@
-//! Installing a test's outside tools (an SDK from PyPI or npm) into the target directory, once.
+//! Installing a test's outside tools (an SDK from PyPI or npm) into the target directory, once;
+//! or a Debian package the machine lacks (`redis-server`, `chromium`), with apt-get as root.
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// Written into an install directory once its install succeeded; holds what was installed.
@@ -98,4 +100,41 @@ pub fn npm_package(dir: &Path, package: &str) -> PathBuf {
             out.stderr
         );
     })
+}
+
+/// Installs the Debian `package` with apt-get (as root) unless `command --version` already runs;
+/// panics saying what to install where that cannot be done. Tests never skip for want of it.
+pub fn apt_package(command: &str, package: &str) {
+    let present = || {
+        Command::new(command)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if present() {
+        return;
+    }
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    assert!(
+        root,
+        "{command} is missing: install it (Debian: apt-get install -y {package})"
+    );
+    for args in [&["update", "-qq"][..], &["install", "-y", "-qq", package]] {
+        let status = Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdout(Stdio::null())
+            .status();
+        assert!(
+            status.is_ok_and(|s| s.success()),
+            "apt-get {} failed: install {package} yourself",
+            args.join(" ")
+        );
+    }
+    assert!(present(), "{command} still missing after apt-get");
 }

@@ -3,6 +3,7 @@
 //! on a free loopback port.
 #![allow(dead_code)]
 
+pub mod chromium;
 pub mod install;
 pub mod node;
 pub mod oidc;

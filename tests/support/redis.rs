@@ -334,44 +334,5 @@ fn free_port() -> u16 {
 /// Installs `redis-server` with apt-get when it is missing, once per test process.
 pub fn ensure_installed() {
     static INSTALLED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
-    INSTALLED.get_or_init(|| {
-        let present = |cmd: &str| {
-            Command::new(cmd)
-                .arg("--version")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        };
-        if present("redis-server") {
-            return;
-        }
-        let root = Command::new("id")
-            .arg("-u")
-            .output()
-            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-        assert!(
-            root,
-            "redis-server is missing: install it (Debian: apt-get install -y redis-server)"
-        );
-        for args in [
-            &["update", "-qq"][..],
-            &["install", "-y", "-qq", "redis-server"],
-        ] {
-            let status = Command::new("apt-get")
-                .args(args)
-                .env("DEBIAN_FRONTEND", "noninteractive")
-                .stdout(Stdio::null())
-                .status();
-            assert!(
-                status.is_ok_and(|s| s.success()),
-                "apt-get {} failed: install redis-server yourself",
-                args.join(" ")
-            );
-        }
-        assert!(
-            present("redis-server"),
-            "redis-server still missing after apt-get"
-        );
-    });
+    INSTALLED.get_or_init(|| super::install::apt_package("redis-server", "redis-server"));
 }

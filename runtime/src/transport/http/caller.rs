@@ -79,7 +79,8 @@ impl Caller {
         peer: &Arc<str>,
     ) -> Result<Caller, Refusal> {
         let options = &state.options;
-        let authenticate = path != "/health";
+        // The status page itself holds no data (what it shows is read from `/status.json`).
+        let authenticate = !matches!(path, "/health" | "/status");
         #[cfg(feature = "auth")]
         if let Some(auth) = &state.auth {
             guard::check(options, headers, false)?;

@@ -62,7 +62,8 @@ use post::post_mcp;
 use responses::{header_str, json_response, rpc_status};
 use state::AppState;
 
-/// The axum router: `POST|GET|DELETE /mcp`, `GET /health`, `GET /ready`, `GET /metrics`, and
+/// The axum router: `POST|GET|DELETE /mcp`, `GET /health`, `GET /ready`, `GET /metrics`,
+/// `GET /status` and `/status.json` (the live status page), and
 /// the protected resource metadata when [`HttpOptions::auth`] is set.
 ///
 /// # Panics
@@ -101,7 +102,9 @@ fn routes(state: Arc<AppState>) -> Router {
         .route("/mcp", get(get_mcp).post(post_mcp).delete(delete_mcp))
         .route("/health", get(health))
         .route("/ready", get(ready))
-        .route("/metrics", get(metrics));
+        .route("/metrics", get(metrics))
+        .route("/status", get(status_page))
+        .route("/status.json", get(status_json));
     #[cfg(feature = "auth")]
     let router = match &state.auth {
         Some(auth) => auth.metadata.paths().fold(router, |router, path| {
@@ -185,6 +188,24 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
         text,
     )
         .into_response()
+}
+
+/// The live status page ([`crate::status`]): served to anyone who passes the Host and Origin
+/// checks, since it holds no data; what it shows comes from `/status.json`, behind the token.
+async fn status_page() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        crate::status::PAGE,
+    )
+        .into_response()
+}
+
+/// What the status page reads each second.
+async fn status_json(State(state): State<Arc<AppState>>) -> Response {
+    json_response(StatusCode::OK, &crate::status::snapshot(&state.server))
 }
 
 /// Readiness: runs the health checks (behind the bearer token: the report names them).

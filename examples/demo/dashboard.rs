@@ -68,15 +68,18 @@ pub struct Board {
     states: Mutex<HashMap<String, CircuitState>>,
     /// Picks per instance over time, for the "last second" share.
     history: Mutex<VecDeque<(Instant, Vec<u64>)>>,
+    /// Where the same server's live status page is.
+    status_page: String,
 }
 
 const EVENTS_SHOWN: usize = 10;
 
 impl Board {
-    pub fn new(colour: bool) -> Board {
+    pub fn new(colour: bool, status_page: String) -> Board {
         Board {
             start: Instant::now(),
             colour,
+            status_page,
             phase: Mutex::new((0, 0, "")),
             tools: Mutex::default(),
             events: Mutex::default(),
@@ -223,6 +226,7 @@ impl Board {
             bold("sturdy demo: tools called over MCP (stdio framing, in-memory pipe)"),
             self.start.elapsed().as_secs_f64()
         );
+        let _ = writeln!(out, "live status page: {}", self.status_page);
         let _ = writeln!(out, "phase {n}/{of}: {title}\n");
 
         // Upstreams behind load_balanced_request, and the API behind resilient_api_call.

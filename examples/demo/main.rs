@@ -6,6 +6,8 @@
 //! in-memory pipe, and calls them as an MCP client would while the upstreams fail, hang and
 //! recover. A live table shows breaker states, instance selection, retries, cache hits and
 //! rate-limit rejections; without a terminal (piped output) it prints the table once per phase.
+//! The same server's live status page is served on a loopback port while the demo runs (its
+//! address is on the first line of the table).
 
 #[path = "../tool_server/tools/mod.rs"]
 mod tools;
@@ -132,9 +134,25 @@ async fn run(scale: f64) -> Result<(), Box<dyn std::error::Error>> {
         .with_app_state(state);
     server.check_app_state()?;
     let server = Arc::new(server);
+    // The same server's live status page, over HTTP on a loopback port while the demo runs.
+    sturdy::metrics::watch_instances("upstreams", {
+        let upstreams = upstreams.clone();
+        move || upstreams.stats()
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let status_page = format!("http://{}/status", listener.local_addr()?);
+    let (stop_page, page_stopped) = tokio::sync::oneshot::channel::<()>();
+    let page = tokio::spawn(sturdy::transport::http::serve_http(
+        server.clone(),
+        listener,
+        sturdy::transport::http::HttpOptions::default(),
+        async {
+            let _ = page_stopped.await;
+        },
+    ));
     let client = Arc::new(Client::connect(server).await);
     let tty = std::io::stdout().is_terminal();
-    let board = Arc::new(Board::new(tty));
+    let board = Arc::new(Board::new(tty, status_page));
     let running = Arc::new(AtomicBool::new(true));
 
     let mut drivers = Vec::new();
@@ -223,6 +241,8 @@ async fn run(scale: f64) -> Result<(), Box<dyn std::error::Error>> {
         println!("{last}");
     }
     println!("{}", summary(&board));
+    let _ = stop_page.send(());
+    page.await??;
     Ok(())
 }
 

@@ -37,6 +37,10 @@ fn the_demo_shows_breakers_opening_and_closing_retries_cache_hits_and_rejections
     );
     let text = &out.stdout;
     assert!(!text.contains('\x1b'), "no terminal escapes when piped");
+    assert!(
+        text.contains("live status page: http://127.0.0.1:"),
+        "{text}"
+    );
     for phase in 1..=5 {
         assert!(text.contains(&format!("phase {phase}/5: ")), "{text}");
     }

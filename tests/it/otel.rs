@@ -160,29 +160,12 @@ fn http_requests_continue_the_header_trace() {
     );
     let url = server.url();
     let traceparent = format!("00-{TRACE_ID}-{PARENT_ID}-01");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let status = runtime.block_on(async {
-        let body = json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{
-            "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
-                      "io.modelcontextprotocol/clientCapabilities": {}},
-            "name": "add", "arguments": {"a": 2, "b": 3}}});
-        reqwest::Client::new()
-            .post(&url)
-            .header("content-type", "application/json")
-            .header("accept", "application/json, text/event-stream")
-            .header("mcp-protocol-version", "2026-07-28")
-            .header("mcp-method", "tools/call")
-            .header("mcp-name", "add")
-            .header("traceparent", &traceparent)
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap()
-            .status()
-    });
+    let status = support::call_over_http(
+        &url,
+        "add",
+        json!({"a": 2, "b": 3}),
+        &[("traceparent", &traceparent)],
+    );
     assert!(status.is_success(), "{status}");
     let stopped = server.stop();
     support::assert_clean_exit(&stopped, "tool_server --http");

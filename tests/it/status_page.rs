@@ -5,30 +5,9 @@ use crate::support;
 use serde_json::json;
 use support::chromium;
 
-/// A call of `tool` with `arguments`, stateless (2026-07-28), answered.
+/// A call of `tool` with `arguments`, answered.
 fn call(url: &str, tool: &str, arguments: serde_json::Value) {
-    let body = json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{
-        "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
-                  "io.modelcontextprotocol/clientCapabilities": {}},
-        "name": tool, "arguments": arguments}});
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let status = runtime.block_on(async {
-        reqwest::Client::new()
-            .post(url)
-            .header("content-type", "application/json")
-            .header("accept", "application/json, text/event-stream")
-            .header("mcp-protocol-version", "2026-07-28")
-            .header("mcp-method", "tools/call")
-            .header("mcp-name", tool)
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap()
-            .status()
-    });
+    let status = support::call_over_http(url, tool, arguments, &[]);
     assert!(status.is_success(), "{tool}: {status}");
 }
 

@@ -392,3 +392,39 @@ pub fn list_tools(example: &str) -> Vec<serde_json::Value> {
         serde_json::from_slice(&out.stdout).expect("--list-tools prints JSON");
     doc["tools"].as_array().expect("a tools array").clone()
 }
+
+/// A stateless (2026-07-28) `tools/call` of `tool` with `arguments`, POSTed to `url` with the
+/// headers that revision asks for and `extra` ones; the HTTP status.
+pub fn call_over_http(
+    url: &str,
+    tool: &str,
+    arguments: serde_json::Value,
+    extra: &[(&str, &str)],
+) -> reqwest::StatusCode {
+    let body = serde_json::json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{
+        "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                  "io.modelcontextprotocol/clientCapabilities": {}},
+        "name": tool, "arguments": arguments}});
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut request = reqwest::Client::new()
+            .post(url)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", "2026-07-28")
+            .header("mcp-method", "tools/call")
+            .header("mcp-name", tool);
+        for (name, value) in extra {
+            request = request.header(*name, *value);
+        }
+        request
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap()
+            .status()
+    })
+}

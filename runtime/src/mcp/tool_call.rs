@@ -73,7 +73,7 @@ impl Server {
             && (takes_context
                 || params.contains_key("requestState")
                 || params.contains_key("inputResponses"));
-        let meta = meta.unwrap_or_default();
+        let meta = meta.map(|m| *m).unwrap_or_default();
         let progress_token = meta.progress_token();
         let request_client = meta.client_name();
         let log_level = meta.log_level().or(seen.log_level);

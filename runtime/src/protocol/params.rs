@@ -24,8 +24,9 @@ pub(crate) struct RequestParams<'a> {
     pub(crate) arguments: Option<&'a RawValue>,
     /// `_meta`, as the client wrote it.
     pub(crate) meta: Option<&'a RawValue>,
-    /// What routing reads of `_meta` (`None`: absent, or not an object).
-    pub(crate) meta_keys: Option<MetaKeys<'a>>,
+    /// What routing reads of `_meta` (`None`: absent, or not an object). Boxed: most requests
+    /// have no `_meta`, and the params are moved whole from the reader to the handler.
+    pub(crate) meta_keys: Option<Box<MetaKeys<'a>>>,
 }
 
 impl<'a> RequestParams<'a> {
@@ -125,7 +126,7 @@ impl<'de> Visitor<'de> for ParamsVisitor {
                 }
             }
         }
-        params.meta_keys = params.meta.and_then(MetaKeys::read);
+        params.meta_keys = params.meta.and_then(MetaKeys::read).map(Box::new);
         Ok(params)
     }
 }

@@ -124,7 +124,7 @@ impl<'a> Incoming<'a> {
 impl<'a> Request<'a> {
     /// What routing reads of `params._meta`.
     pub(crate) fn meta(&self) -> Option<&MetaKeys<'a>> {
-        self.params.meta_keys.as_ref()
+        self.params.meta_keys.as_deref()
     }
 
     /// The method's name as the client wrote it.

@@ -170,47 +170,72 @@ fn render_policies(out: &mut String) {
             );
         }
     }
-    let counters: [(&str, &str, &[&str]); 5] = [
-        (
-            "sturdy_circuit_rejected_total",
-            "Calls refused by an open circuit.",
-            &["circuit_breaker", "rejected"],
-        ),
-        (
-            "sturdy_retries_total",
-            "Attempts after the first.",
-            &["retry", "retries"],
-        ),
-        (
-            "sturdy_rate_limited_total",
-            "Calls refused by a rate limit.",
-            &["rate_limited", "rejected"],
-        ),
-        (
-            "sturdy_cache_hits_total",
-            "Calls answered from a cache.",
-            &["cached", "hits"],
-        ),
-        (
-            "sturdy_cache_misses_total",
-            "Calls that ran for a cache.",
-            &["cached", "misses"],
-        ),
-    ];
     let stats: Vec<(&str, Value)> = policies.iter().map(|p| (p.name(), p.stats())).collect();
-    for (name, help, path) in counters {
-        family(out, name, "counter", help);
+    for counter in &POLICY_COUNTERS {
+        family(out, counter.prometheus, "counter", counter.help);
         for (function, s) in &stats {
-            if let Some(n) = path
-                .iter()
-                .try_fold(s, |v, k| v.get(k))
-                .and_then(Value::as_u64)
-            {
-                sample(out, name, &[("function", function)], n);
+            if let Some(n) = counter.read(s) {
+                sample(out, counter.prometheus, &[("function", function)], n);
             }
         }
     }
 }
+
+/// A counter every function's policies keep, as `/metrics` and OTLP both report it.
+pub(crate) struct PolicyCounter {
+    /// Its Prometheus name.
+    pub(crate) prometheus: &'static str,
+    /// Its OpenTelemetry name.
+    pub(crate) otel: &'static str,
+    pub(crate) help: &'static str,
+    /// Where it is in a policy's stats.
+    path: [&'static str; 2],
+}
+
+impl PolicyCounter {
+    /// Its value in `stats` (a policy's [`stats`](crate::resilience::PolicyView::stats)), when
+    /// the function has that policy.
+    pub(crate) fn read(&self, stats: &Value) -> Option<u64> {
+        self.path
+            .iter()
+            .try_fold(stats, |v, k| v.get(k))
+            .and_then(Value::as_u64)
+    }
+}
+
+/// The policies' counters.
+pub(crate) const POLICY_COUNTERS: [PolicyCounter; 5] = [
+    PolicyCounter {
+        prometheus: "sturdy_circuit_rejected_total",
+        otel: "sturdy.circuit_breaker.rejected",
+        help: "Calls refused by an open circuit.",
+        path: ["circuit_breaker", "rejected"],
+    },
+    PolicyCounter {
+        prometheus: "sturdy_retries_total",
+        otel: "sturdy.retries",
+        help: "Attempts after the first.",
+        path: ["retry", "retries"],
+    },
+    PolicyCounter {
+        prometheus: "sturdy_rate_limited_total",
+        otel: "sturdy.rate_limited",
+        help: "Calls refused by a rate limit.",
+        path: ["rate_limited", "rejected"],
+    },
+    PolicyCounter {
+        prometheus: "sturdy_cache_hits_total",
+        otel: "sturdy.cache.hits",
+        help: "Calls answered from a cache.",
+        path: ["cached", "hits"],
+    },
+    PolicyCounter {
+        prometheus: "sturdy_cache_misses_total",
+        otel: "sturdy.cache.misses",
+        help: "Calls that ran for a cache.",
+        path: ["cached", "misses"],
+    },
+];
 
 /// The shared store's state, when one is installed (`crate::shared`).
 #[cfg(feature = "redis")]

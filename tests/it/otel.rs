@@ -1,11 +1,13 @@
-//! OpenTelemetry as an operator sees it: the example server over stdio, exporting to a real
-//! OTLP receiver (Arize Phoenix), and the spans read back from it.
+//! OpenTelemetry as an operator sees it: the example server exporting to real OTLP receivers
+//! (Arize Phoenix for traces, OpenTelemetry's `otelsink` for metrics), and what they received
+//! read back from them.
 
 use crate::support;
 use serde_json::{json, Value};
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Duration;
+use support::otel_sink::{attribute, OtelSink};
 use support::phoenix::Phoenix;
 
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -27,6 +29,8 @@ fn requests_are_spans_in_a_real_receiver() {
     let mut child = Command::new(support::build_example("tool_server"))
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", phoenix.endpoint())
         .env("OTEL_SERVICE_NAME", "sturdy-otel-test")
+        // Phoenix takes traces only.
+        .env("OTEL_METRICS_EXPORTER", "none")
         // Longer than the test: only the flush at shutdown sends them.
         .env("OTEL_BSP_SCHEDULE_DELAY", "600000")
         .stdin(Stdio::piped())
@@ -155,6 +159,7 @@ fn http_requests_continue_the_header_trace() {
         &support::build_example("tool_server"),
         &[
             ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+            ("OTEL_METRICS_EXPORTER", "none"),
             ("OTEL_BSP_SCHEDULE_DELAY", "600000"),
         ],
     );
@@ -177,6 +182,124 @@ fn http_requests_continue_the_header_trace() {
     assert_eq!(a["network.transport"], "tcp", "{add:#}");
     assert_eq!(a["client.address"], "127.0.0.1", "{add:#}");
     assert_eq!(a["mcp.protocol.version"], "2026-07-28", "{add:#}");
+}
+
+/// Metrics without traces: each request's duration in `mcp.server.operation.duration`, by
+/// method, tool and `error.type` (an unknown tool's name is not an attribute), and the policies'
+/// counters and breaker states, exported as the server ends.
+#[test]
+fn durations_and_policy_counters_reach_a_real_receiver() {
+    let sink = OtelSink::start();
+    let mut child = Command::new(support::build_example("tool_server"))
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", sink.endpoint())
+        .env("OTEL_TRACES_EXPORTER", "none")
+        // Longer than the test: only the export at shutdown sends them.
+        .env("OTEL_METRIC_EXPORT_INTERVAL", "600000")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for r in [
+        json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}),
+        json!({"jsonrpc":"2.0","method":"notifications/initialized"}),
+        json!({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"add","arguments":{"a":1,"b":2}}}),
+        json!({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"add","arguments":{"a":3,"b":4}}}),
+        json!({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"divide","arguments":{"a":1,"b":0}}}),
+        json!({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"no_such_tool","arguments":{}}}),
+        json!({"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"fibonacci","arguments":{"n":10}}}),
+        json!({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"fibonacci","arguments":{"n":10}}}),
+        // Port 9 (discard) refuses connections: retried, until the breaker opens under it.
+        json!({"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"resilient_api_call","arguments":{"url":"http://127.0.0.1:9/x"}}}),
+    ] {
+        writeln!(stdin, "{r}").unwrap();
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 8);
+
+    const DURATION: &str = "mcp.server.operation.duration";
+    let points = sink.points_when(Duration::from_secs(30), |p| {
+        p.iter().any(|p| p["name"] == DURATION)
+    });
+    let durations: Vec<&Value> = points
+        .iter()
+        .filter(|p| p["name"] == DURATION)
+        .map(|p| &p["point"])
+        .collect();
+    let of_tool = |tool: &str| -> Vec<&Value> {
+        durations
+            .iter()
+            .copied()
+            .filter(|p| attribute(p, "gen_ai.tool.name").as_deref() == Some(tool))
+            .collect()
+    };
+    let add = of_tool("add");
+    assert_eq!(add.len(), 1, "{durations:#?}");
+    let add = add[0];
+    assert_eq!(add["count"], "2", "two calls: {add:#}");
+    assert_eq!(
+        attribute(add, "mcp.method.name").as_deref(),
+        Some("tools/call")
+    );
+    assert_eq!(attribute(add, "network.transport").as_deref(), Some("pipe"));
+    assert_eq!(
+        attribute(add, "mcp.protocol.version").as_deref(),
+        Some("2025-11-25")
+    );
+    assert_eq!(attribute(add, "error.type"), None, "{add:#}");
+    assert!(add["sum"].as_f64().unwrap() > 0.0, "{add:#}");
+    // The conventions' buckets, in seconds.
+    assert_eq!(add["explicitBounds"][0], 0.01, "{add:#}");
+
+    let divide = of_tool("divide");
+    assert_eq!(
+        attribute(divide[0], "error.type").as_deref(),
+        Some("tool_error"),
+        "{divide:#?}"
+    );
+    assert!(of_tool("no_such_tool").is_empty(), "{durations:#?}");
+    let unknown: Vec<&&Value> = durations
+        .iter()
+        .filter(|p| attribute(p, "error.type").as_deref() == Some("-32602"))
+        .collect();
+    assert_eq!(unknown.len(), 1, "{durations:#?}");
+    assert_eq!(attribute(unknown[0], "gen_ai.tool.name"), None);
+    assert!(
+        durations
+            .iter()
+            .any(|p| attribute(p, "mcp.method.name").as_deref() == Some("initialize")),
+        "{durations:#?}"
+    );
+
+    let counter = |name: &str, function: &str| -> Option<u64> {
+        points
+            .iter()
+            .filter(|p| p["name"] == name)
+            .find(|p| attribute(&p["point"], "function").is_some_and(|f| f.ends_with(function)))
+            .map(|p| {
+                let value = &p["point"]["asInt"];
+                value
+                    .as_str()
+                    .map(|s| s.parse().unwrap())
+                    .or(value.as_u64())
+                    .unwrap_or(0)
+            })
+    };
+    assert_eq!(
+        counter("sturdy.cache.hits", "fibonacci"),
+        Some(1),
+        "{points:#?}"
+    );
+    assert_eq!(counter("sturdy.cache.misses", "fibonacci"), Some(1));
+    assert!(counter("sturdy.retries", "resilient_api_call").unwrap() >= 2);
+    assert_eq!(
+        counter("sturdy.circuit_breaker.state", "resilient_api_call"),
+        Some(2),
+        "open: {points:#?}"
+    );
 }
 
 /// A span's events named `name`, in order.

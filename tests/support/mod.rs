@@ -7,6 +7,7 @@ pub mod chromium;
 pub mod install;
 pub mod node;
 pub mod oidc;
+pub mod otel_sink;
 pub mod phoenix;
 pub mod python;
 pub mod redis;

@@ -114,7 +114,8 @@ impl Server {
         Either::Left(handler)
     }
 
-    /// The span of a request, when the server exports them (see [`crate::telemetry`]).
+    /// The span of a request, and its clock, when the server exports them (see
+    /// [`crate::telemetry`]).
     #[cfg(feature = "otel")]
     fn request_span(
         &self,
@@ -123,7 +124,7 @@ impl Server {
         version: Version,
         method: Method,
         request: &Request<'_>,
-    ) -> Option<opentelemetry::Context> {
+    ) -> Option<crate::telemetry::Observed> {
         let telemetry = self.telemetry.as_ref()?;
         let params = &request.params;
         // The message's own trace context first (it crosses any transport), else its HTTP
@@ -135,13 +136,19 @@ impl Server {
                 None => (None, None),
             },
         };
+        let name = matches!(method, Method::ToolsCall | Method::PromptsGet)
+            .then(|| params.name())
+            .flatten();
+        let served = name.is_some_and(|name| match method {
+            Method::ToolsCall => self.registry.tool(name).is_some(),
+            _ => self.prompts.has(name),
+        });
         let span = crate::telemetry::RequestSpan {
             method,
             id,
             version,
-            name: matches!(method, Method::ToolsCall | Method::PromptsGet)
-                .then(|| params.name())
-                .flatten(),
+            name,
+            served,
             uri: matches!(
                 method,
                 Method::ResourcesRead | Method::ResourcesSubscribe | Method::ResourcesUnsubscribe

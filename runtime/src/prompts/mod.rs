@@ -136,6 +136,11 @@ impl Prompts {
     }
 
     /// The scopes getting prompt `name` needs (none for an unknown one).
+    /// Whether a prompt `name` is defined (enabled or not).
+    pub(crate) fn has(&self, name: &str) -> bool {
+        self.by_name.contains_key(name)
+    }
+
     pub(crate) fn scopes_for(&self, name: &str) -> &'static [&'static str] {
         self.by_name.get(name).map_or(&[], |d| d.scopes)
     }

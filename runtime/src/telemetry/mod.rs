@@ -1,13 +1,16 @@
 //! OpenTelemetry: one server span per request, named and attributed by the semantic conventions
-//! for MCP, exported over OTLP (HTTP, protobuf) when the standard `OTEL_*` variables say so.
+//! for MCP, and the metric `mcp.server.operation.duration` with the policies' counters, exported
+//! over OTLP (HTTP, protobuf) when the standard `OTEL_*` variables say so.
 //!
-//! [`Telemetry::from_env`] reads them: nothing is set up unless an endpoint is given
-//! (`OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`), and
-//! `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none` turn it off. The SDK reads the rest
-//! itself: `OTEL_SERVICE_NAME` (default: the server's name), `OTEL_RESOURCE_ATTRIBUTES`,
-//! `OTEL_TRACES_SAMPLER` / `_ARG` (parent-based by default), `OTEL_BSP_*` (the export queue: a
-//! full queue drops spans, never slows a call), `OTEL_EXPORTER_OTLP_HEADERS` and `_TIMEOUT`.
-//! Spans are exported from the SDK's own thread; nothing is ever written to stdout.
+//! [`Telemetry::from_env`] reads them: traces are exported when an endpoint is given for them
+//! (`OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`), metrics likewise
+//! (`OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`);
+//! `OTEL_TRACES_EXPORTER=none` or `OTEL_METRICS_EXPORTER=none` turn one off, and
+//! `OTEL_SDK_DISABLED=true` both. The SDK reads the rest itself: `OTEL_SERVICE_NAME` (default:
+//! the server's name), `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_TRACES_SAMPLER` / `_ARG` (parent-based
+//! by default), `OTEL_BSP_*` (the export queue: a full queue drops spans, never slows a call),
+//! `OTEL_METRIC_EXPORT_INTERVAL` (60 s by default), `OTEL_EXPORTER_OTLP_HEADERS` and `_TIMEOUT`.
+//! Spans and metrics are exported from the SDK's own threads; nothing is ever written to stdout.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), String> {
@@ -29,30 +32,35 @@
 
 mod events;
 mod exporter;
+mod metrics;
 mod outcome;
 mod parent;
 mod request_span;
 
 pub(crate) use events::add_event;
 pub(crate) use parent::Carried;
-pub(crate) use request_span::{RequestSpan, Traced};
+pub(crate) use request_span::{Observed, RequestSpan, Traced};
 
+use metrics::Meters;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::WithHttpConfig as _;
-use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
+use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
+use opentelemetry_sdk::trace::{Sampler, SdkTracer, SdkTracerProvider};
 use opentelemetry_sdk::Resource;
 use std::sync::Arc;
 
-/// Where a server's spans go: a tracer provider exporting over OTLP. Cheap to clone.
+/// Where a server's spans and metrics go: a tracer provider and a meter provider exporting over
+/// OTLP. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Telemetry {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Inner {
     provider: SdkTracerProvider,
     tracer: SdkTracer,
+    meters: Option<Meters>,
 }
 
 // A panic while a span is open leaves the SDK's state as consistent as any other moment (its
@@ -66,36 +74,14 @@ impl Telemetry {
     /// default `service.name`); `None` when they set none up. An error names a variable whose
     /// value cannot be used.
     pub fn from_env(service_name: &str) -> Result<Option<Telemetry>, String> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         if var("OTEL_SDK_DISABLED").is_some_and(|v| v.trim().eq_ignore_ascii_case("true")) {
             return Ok(None);
         }
-        if var("OTEL_TRACES_EXPORTER").is_some_and(|v| v.trim() == "none") {
+        let traces = exported("TRACES")?;
+        let metrics = exported("METRICS")?;
+        if !traces && !metrics {
             return Ok(None);
         }
-        if var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").is_none()
-            && var("OTEL_EXPORTER_OTLP_ENDPOINT").is_none()
-        {
-            return Ok(None);
-        }
-        for name in [
-            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
-            "OTEL_EXPORTER_OTLP_PROTOCOL",
-        ] {
-            if let Some(protocol) = var(name) {
-                if protocol.trim() != "http/protobuf" {
-                    return Err(format!(
-                        "{name}={protocol:?}: sturdy exports over OTLP with http/protobuf only"
-                    ));
-                }
-                break;
-            }
-        }
-        let exporter = opentelemetry_otlp::SpanExporter::builder()
-            .with_http()
-            .with_http_client(exporter::BlockingClient::new())
-            .build()
-            .map_err(|e| format!("OpenTelemetry exporter: {e}"))?;
         let named = var("OTEL_SERVICE_NAME").is_some()
             || var("OTEL_RESOURCE_ATTRIBUTES").is_some_and(|a| a.contains("service.name="));
         let resource = if named {
@@ -105,11 +91,32 @@ impl Telemetry {
                 .with_service_name(service_name.to_owned())
                 .build()
         };
-        let provider = SdkTracerProvider::builder()
-            .with_batch_exporter(exporter)
-            .with_resource(resource)
-            .build();
-        Ok(Some(Telemetry::with_provider(provider)))
+        let tracer_provider = SdkTracerProvider::builder().with_resource(resource.clone());
+        let tracer_provider = if traces {
+            let exporter = opentelemetry_otlp::SpanExporter::builder()
+                .with_http()
+                .with_http_client(exporter::BlockingClient::new())
+                .build()
+                .map_err(|e| format!("OpenTelemetry span exporter: {e}"))?;
+            tracer_provider.with_batch_exporter(exporter)
+        } else {
+            // Metrics only: spans still carry the caller's context inward, and none is recorded.
+            tracer_provider.with_sampler(Sampler::AlwaysOff)
+        };
+        let mut telemetry = Telemetry::with_provider(tracer_provider.build());
+        if metrics {
+            let exporter = opentelemetry_otlp::MetricExporter::builder()
+                .with_http()
+                .with_http_client(exporter::BlockingClient::new())
+                .build()
+                .map_err(|e| format!("OpenTelemetry metric exporter: {e}"))?;
+            let meter_provider = SdkMeterProvider::builder()
+                .with_reader(PeriodicReader::builder(exporter).build())
+                .with_resource(resource)
+                .build();
+            telemetry = telemetry.with_meter_provider(meter_provider);
+        }
+        Ok(Some(telemetry))
     }
 
     /// Spans go to `provider` (a test's in-memory exporter, an application's own set-up).
@@ -117,7 +124,31 @@ impl Telemetry {
         events::exporting();
         let tracer = provider.tracer("sturdy");
         Telemetry {
-            inner: Arc::new(Inner { provider, tracer }),
+            inner: Arc::new(Inner {
+                provider,
+                tracer,
+                meters: None,
+            }),
+        }
+    }
+
+    /// Metrics go to `provider` as well: each request's duration
+    /// (`mcp.server.operation.duration`) and the policies' counters.
+    ///
+    /// ```
+    /// use opentelemetry_sdk::metrics::SdkMeterProvider;
+    /// use opentelemetry_sdk::trace::SdkTracerProvider;
+    /// use sturdy_runtime::telemetry::Telemetry;
+    ///
+    /// let telemetry = Telemetry::with_provider(SdkTracerProvider::builder().build())
+    ///     .with_meter_provider(SdkMeterProvider::builder().build());
+    /// # telemetry.shutdown();
+    /// ```
+    pub fn with_meter_provider(self, provider: SdkMeterProvider) -> Telemetry {
+        let mut inner = Arc::unwrap_or_clone(self.inner);
+        inner.meters = Some(Meters::new(provider));
+        Telemetry {
+            inner: Arc::new(inner),
         }
     }
 
@@ -125,9 +156,50 @@ impl Telemetry {
         &self.inner.tracer
     }
 
-    /// Exports what is still queued and stops. Blocks until done (or the export timeout).
+    /// The histogram of request durations, when metrics are exported.
+    pub(crate) fn operation_duration(&self) -> Option<&opentelemetry::metrics::Histogram<f64>> {
+        self.inner.meters.as_ref().map(|m| &m.operation_duration)
+    }
+
+    /// Exports what is still queued (spans, and the metrics recorded since the last export) and
+    /// stops. Blocks until done (or the export timeout).
     pub fn shutdown(&self) {
         let _ = self.inner.provider.force_flush();
         let _ = self.inner.provider.shutdown();
+        if let Some(meters) = &self.inner.meters {
+            meters.shutdown();
+        }
     }
+}
+
+/// A variable's value, unless unset or blank.
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Whether `signal` (`TRACES`, `METRICS`) is to be exported: an endpoint is given for it and its
+/// exporter is not `none`. An error names a protocol other than `http/protobuf`.
+fn exported(signal: &str) -> Result<bool, String> {
+    if var(&format!("OTEL_{signal}_EXPORTER")).is_some_and(|v| v.trim() == "none") {
+        return Ok(false);
+    }
+    if var(&format!("OTEL_EXPORTER_OTLP_{signal}_ENDPOINT")).is_none()
+        && var("OTEL_EXPORTER_OTLP_ENDPOINT").is_none()
+    {
+        return Ok(false);
+    }
+    for name in [
+        format!("OTEL_EXPORTER_OTLP_{signal}_PROTOCOL"),
+        "OTEL_EXPORTER_OTLP_PROTOCOL".to_owned(),
+    ] {
+        if let Some(protocol) = var(&name) {
+            if protocol.trim() != "http/protobuf" {
+                return Err(format!(
+                    "{name}={protocol:?}: sturdy exports over OTLP with http/protobuf only"
+                ));
+            }
+            break;
+        }
+    }
+    Ok(true)
 }

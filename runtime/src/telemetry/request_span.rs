@@ -3,6 +3,10 @@
 //! `error.type` (a JSON-RPC error's code, or `tool_error` for a tool result with `isError`) and an
 //! error status when the response says so.
 //!
+//! When the server exports metrics, the same request's duration goes to the
+//! `mcp.server.operation.duration` histogram, with the method, the tool or prompt, the revision,
+//! the transport and `error.type`, whether or not its span is sampled.
+//!
 //! Arguments, results, URIs with their queries and tokens are never attributes: they may be
 //! large, secret or of unbounded cardinality. A resource's URI is (`mcp.resource.uri`), as the
 //! conventions ask, without its query or fragment.
@@ -17,6 +21,7 @@ use serde_json::Value;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Instant;
 
 /// What a request's span is made of, as dispatch knows it.
 pub(crate) struct RequestSpan<'a> {
@@ -25,6 +30,9 @@ pub(crate) struct RequestSpan<'a> {
     pub(crate) version: Version,
     /// The tool called, the prompt got.
     pub(crate) name: Option<&'a str>,
+    /// Whether that tool or prompt is served here: only then does the duration name it (a
+    /// client may send any name, and a metric's attributes must stay few).
+    pub(crate) served: bool,
     /// The resource read or (un)subscribed.
     pub(crate) uri: Option<&'a str>,
     /// `pipe` (stdio) or `tcp` (HTTP).
@@ -35,10 +43,22 @@ pub(crate) struct RequestSpan<'a> {
 }
 
 impl RequestSpan<'_> {
-    /// Starts the span; the returned context holds it. Only the method is given to the sampler:
-    /// the other attributes are built once the span is known to be recorded (an unsampled
-    /// request allocates none of them).
-    pub(crate) fn start(self, telemetry: &Telemetry) -> opentelemetry::Context {
+    /// Starts the span, and the clock when the server exports metrics. Only the method is given
+    /// to the sampler: the other attributes are built once the span is known to be recorded (an
+    /// unsampled request allocates none of them).
+    pub(crate) fn start(self, telemetry: &Telemetry) -> Observed {
+        let timing = telemetry.operation_duration().map(|histogram| Timing {
+            started: Instant::now(),
+            histogram: histogram.clone(),
+            attributes: self.measured_attributes(),
+        });
+        Observed {
+            cx: self.start_span(telemetry),
+            timing,
+        }
+    }
+
+    fn start_span(self, telemetry: &Telemetry) -> opentelemetry::Context {
         let method = self.method.as_str();
         let span_name = match self.name {
             Some(target) => format!("{method} {target}"),
@@ -59,6 +79,34 @@ impl RequestSpan<'_> {
         cx
     }
 
+    /// What the duration is recorded with (besides `error.type`): the attributes of bounded
+    /// cardinality.
+    fn measured_attributes(&self) -> Vec<KeyValue> {
+        let method = self.method.as_str();
+        let mut attributes = Vec::with_capacity(6);
+        attributes.push(KeyValue::new("mcp.method.name", method));
+        attributes.push(KeyValue::new("mcp.protocol.version", self.version.as_str()));
+        attributes.push(KeyValue::new("network.transport", self.transport));
+        if self.served {
+            attributes.extend(self.target());
+        }
+        attributes
+    }
+
+    /// The tool or prompt the request is for, as the conventions name it.
+    fn target(&self) -> Vec<KeyValue> {
+        match (self.method, self.name) {
+            (Method::ToolsCall, Some(tool)) => vec![
+                KeyValue::new("gen_ai.tool.name", tool.to_owned()),
+                KeyValue::new("gen_ai.operation.name", "execute_tool"),
+            ],
+            (Method::PromptsGet, Some(prompt)) => {
+                vec![KeyValue::new("gen_ai.prompt.name", prompt.to_owned())]
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// What the span says besides its method.
     fn attributes(&self) -> Vec<KeyValue> {
         let mut attributes = Vec::with_capacity(8);
@@ -75,16 +123,7 @@ impl RequestSpan<'_> {
         if let Some(id) = id {
             attributes.push(KeyValue::new("jsonrpc.request.id", id));
         }
-        match (self.method, self.name) {
-            (Method::ToolsCall, Some(tool)) => {
-                attributes.push(KeyValue::new("gen_ai.tool.name", tool.to_owned()));
-                attributes.push(KeyValue::new("gen_ai.operation.name", "execute_tool"));
-            }
-            (Method::PromptsGet, Some(prompt)) => {
-                attributes.push(KeyValue::new("gen_ai.prompt.name", prompt.to_owned()));
-            }
-            _ => {}
-        }
+        attributes.extend(self.target());
         if let Some(uri) = self.uri {
             let bare = uri.split(['?', '#']).next().unwrap_or(uri);
             attributes.push(KeyValue::new("mcp.resource.uri", bare.to_owned()));
@@ -93,20 +132,33 @@ impl RequestSpan<'_> {
     }
 }
 
+/// A request being watched: its span, and its clock when durations are exported.
+pub(crate) struct Observed {
+    cx: opentelemetry::Context,
+    timing: Option<Timing>,
+}
+
+/// When a request started, and what its duration is recorded with.
+struct Timing {
+    started: Instant,
+    histogram: opentelemetry::metrics::Histogram<f64>,
+    attributes: Vec<KeyValue>,
+}
+
 pin_project_lite::pin_project! {
     /// A request's handler, polled within its span's context (so that what the handler starts is
-    /// the span's child), and the span ended with what the response says. Without a span
-    /// (telemetry off), only the handler.
+    /// the span's child), and the span ended (and the duration recorded) with what the response
+    /// says. Without telemetry, only the handler.
     pub(crate) struct Traced<F> {
         #[pin]
         handler: F,
-        cx: Option<opentelemetry::Context>,
+        observed: Option<Observed>,
     }
 }
 
 impl<F> Traced<F> {
-    pub(crate) fn new(cx: Option<opentelemetry::Context>, handler: F) -> Self {
-        Traced { handler, cx }
+    pub(crate) fn new(observed: Option<Observed>, handler: F) -> Self {
+        Traced { handler, observed }
     }
 }
 
@@ -115,19 +167,35 @@ impl<F: Future<Output = Option<Vec<u8>>>> Future for Traced<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let Some(span_cx) = this.cx.as_ref() else {
+        let Some(observed) = this.observed.as_mut() else {
             return this.handler.poll(cx);
         };
         let polled = {
-            let _attached = span_cx.clone().attach();
+            let _attached = observed.cx.clone().attach();
             this.handler.poll(cx)
         };
         let Poll::Ready(response) = polled else {
             return Poll::Pending;
         };
-        let span = span_cx.span();
-        if span.is_recording() {
-            let outcome = response.as_deref().map_or(Outcome::Ok, Outcome::of);
+        let span = observed.cx.span();
+        let recording = span.is_recording();
+        // The response is read only for a span or a duration that records what it says.
+        let outcome = (recording || observed.timing.is_some())
+            .then(|| response.as_deref().map_or(Outcome::Ok, Outcome::of));
+        if let Some(mut timing) = observed.timing.take() {
+            let seconds = timing.started.elapsed().as_secs_f64();
+            match &outcome {
+                Some(Outcome::ToolError) => timing
+                    .attributes
+                    .push(KeyValue::new("error.type", "tool_error")),
+                Some(Outcome::Rpc { code, .. }) => timing
+                    .attributes
+                    .push(KeyValue::new("error.type", code.to_string())),
+                _ => {}
+            }
+            timing.histogram.record(seconds, &timing.attributes);
+        }
+        if let (true, Some(outcome)) = (recording, outcome) {
             match outcome {
                 Outcome::Ok => {}
                 Outcome::ToolError => {

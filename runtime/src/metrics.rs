@@ -186,6 +186,7 @@ pub(crate) struct PolicyCounter {
     /// Its Prometheus name.
     pub(crate) prometheus: &'static str,
     /// Its OpenTelemetry name.
+    #[cfg_attr(not(feature = "otel"), allow(dead_code))]
     pub(crate) otel: &'static str,
     pub(crate) help: &'static str,
     /// Where it is in a policy's stats.

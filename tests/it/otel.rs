@@ -56,6 +56,10 @@ fn requests_are_spans_in_a_real_receiver() {
     ] {
         writeln!(stdin, "{r}").unwrap();
     }
+    // An upstream that fails once: two attempts, each a client span carrying the trace on.
+    let upstream = FlakyUpstream::start();
+    let url = format!("{}/data?token=secret", upstream.url());
+    writeln!(stdin, "{}", json!({"jsonrpc":"2.0","id":"fetch","method":"tools/call","params":{"name":"retry_api_call","arguments":{"url":url}}})).unwrap();
     // The eleventh call in a minute is refused by the limit.
     for id in 10..21 {
         let call = json!({"jsonrpc":"2.0","id":id,"method":"tools/call","params":{"name":"rate_limited_operation","arguments":{"data":"x"}}});
@@ -69,9 +73,9 @@ fn requests_are_spans_in_a_real_receiver() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("stdout holds JSON-RPC only"))
         .collect();
-    assert_eq!(answers.len(), 20, "{stdout}");
+    assert_eq!(answers.len(), 21, "{stdout}");
 
-    let spans = phoenix.spans_when(Duration::from_secs(30), |s| s.len() >= 20);
+    let spans = phoenix.spans_when(Duration::from_secs(30), |s| s.len() >= 23);
     let add = span(&spans, "tools/call add");
     assert_eq!(add["context"]["trace_id"], TRACE_ID, "{add:#}");
     assert_eq!(add["parent_id"], PARENT_ID, "{add:#}");
@@ -137,6 +141,48 @@ fn requests_are_spans_in_a_real_receiver() {
         .collect();
     hits.sort_by_key(|h| h.as_bool());
     assert_eq!(hits, [json!(false), json!(true)], "a miss, then a hit");
+
+    // The upstream calls: client spans under the tool call's, the trace sent on with each.
+    let call = span(&spans, "tools/call retry_api_call");
+    let gets: Vec<&Value> = spans
+        .iter()
+        .filter(|s| s["name"] == "GET" && s["parent_id"] == call["context"]["span_id"])
+        .collect();
+    assert_eq!(gets.len(), 2, "two attempts: {spans:#?}");
+    let status = |s: &Value| s["attributes"]["http.response.status_code"].clone();
+    let (failed, succeeded) = if status(gets[0]) == 503 {
+        (gets[0], gets[1])
+    } else {
+        (gets[1], gets[0])
+    };
+    assert_eq!(status(failed), 503, "{failed:#}");
+    assert_eq!(failed["attributes"]["error.type"], "503", "{failed:#}");
+    assert_eq!(failed["status_code"], "ERROR", "{failed:#}");
+    assert_eq!(status(succeeded), 200, "{succeeded:#}");
+    assert_eq!(succeeded["attributes"]["http.request.method"], "GET");
+    let full = succeeded["attributes"]["url.full"].as_str().unwrap();
+    assert_eq!(
+        full,
+        format!("{}/data", upstream.url()),
+        "no query recorded"
+    );
+    let trace = call["context"]["trace_id"].as_str().unwrap();
+    let mut sent = upstream.traceparents();
+    sent.sort();
+    let mut expected: Vec<String> = gets
+        .iter()
+        .map(|g| {
+            format!(
+                "00-{trace}-{}-01",
+                g["context"]["span_id"].as_str().unwrap()
+            )
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(
+        sent, expected,
+        "each attempt carried its own span as the parent"
+    );
 
     let limited: Vec<&Value> = spans
         .iter()
@@ -300,6 +346,57 @@ fn durations_and_policy_counters_reach_a_real_receiver() {
         Some(2),
         "open: {points:#?}"
     );
+}
+
+/// An HTTP upstream answering JSON that fails its first request (503), and keeps the
+/// `traceparent` header of each request it gets.
+struct FlakyUpstream {
+    port: u16,
+    traceparents: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl FlakyUpstream {
+    fn start() -> FlakyUpstream {
+        use std::io::{BufRead, BufReader};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let traceparents = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = traceparents.clone();
+        std::thread::spawn(move || {
+            for (n, stream) in listener.incoming().enumerate() {
+                let Ok(mut stream) = stream else { return };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|read| read > 2) {
+                    if let Some((name, value)) = line.split_once(':') {
+                        if name.eq_ignore_ascii_case("traceparent") {
+                            seen.lock().unwrap().push(value.trim().to_owned());
+                        }
+                    }
+                    line.clear();
+                }
+                let (status, body) = if n == 0 {
+                    ("503 Service Unavailable", r#"{"error":"later"}"#)
+                } else {
+                    ("200 OK", r#"{"ok":true}"#)
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        FlakyUpstream { port, traceparents }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn traceparents(&self) -> Vec<String> {
+        self.traceparents.lock().unwrap().clone()
+    }
 }
 
 /// A span's events named `name`, in order.

@@ -137,6 +137,7 @@ impl Prompts {
 
     /// The scopes getting prompt `name` needs (none for an unknown one).
     /// Whether a prompt `name` is defined (enabled or not).
+    #[cfg(feature = "otel")]
     pub(crate) fn has(&self, name: &str) -> bool {
         self.by_name.contains_key(name)
     }

@@ -257,28 +257,42 @@ impl HttpClient {
                 .body(serde_json::to_vec(body).expect("a JSON value serializes"));
         }
         let request = request.header(reqwest::header::ACCEPT, "application/json");
+        #[cfg(feature = "otel")]
+        let span = crate::telemetry::ClientSpan::start(method.as_str(), &url);
+        #[cfg(feature = "otel")]
+        let request = span
+            .iter()
+            .flat_map(|s| s.headers())
+            .fold(request, |r, (name, value)| r.header(name, value));
         let mut charged = Charged { budget, bytes: 0 };
         let exchange = self.exchange(request, &mut charged);
-        match tokio::time::timeout(self.timeout, exchange).await {
-            Ok(Ok(value)) => {
+        let outcome = match tokio::time::timeout(self.timeout, exchange).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(RemoteErrorKind::Timeout(self.timeout)),
+        };
+        #[cfg(feature = "otel")]
+        if let Some(span) = span {
+            match &outcome {
+                Ok((status, _)) => span.end(Some(*status), None),
+                Err(kind) => span.end(kind.status(), Some(kind.error_type())),
+            }
+        }
+        match outcome {
+            Ok((_, value)) => {
                 // Kept by the caller: the bytes stay charged.
                 charged.bytes = 0;
                 Ok(value)
             }
-            Ok(Err(kind)) => Err(fail(&method, url.as_str(), kind)),
-            Err(_) => Err(fail(
-                &method,
-                url.as_str(),
-                RemoteErrorKind::Timeout(self.timeout),
-            )),
+            Err(kind) => Err(fail(&method, url.as_str(), kind)),
         }
     }
 
+    /// The response's status and its body parsed.
     async fn exchange(
         &self,
         request: reqwest::RequestBuilder,
         charged: &mut Charged<'_>,
-    ) -> Result<serde_json::Value, RemoteErrorKind> {
+    ) -> Result<(u16, serde_json::Value), RemoteErrorKind> {
         let mut response = request.send().await.map_err(|e| {
             if e.is_connect() {
                 RemoteErrorKind::Connect(error_chain(&e))
@@ -326,9 +340,11 @@ impl HttpClient {
             body.extend_from_slice(&chunk);
         }
         if body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(serde_json::Value::Null);
+            return Ok((status.as_u16(), serde_json::Value::Null));
         }
-        serde_json::from_slice(&body).map_err(|e| RemoteErrorKind::NotJson(e.to_string()))
+        serde_json::from_slice(&body)
+            .map(|value| (status.as_u16(), value))
+            .map_err(|e| RemoteErrorKind::NotJson(e.to_string()))
     }
 }
 

@@ -61,13 +61,38 @@ pub enum RemoteErrorKind {
     Unavailable(NoHealthyInstance),
 }
 
+impl RemoteErrorKind {
+    /// The HTTP status, when the upstream answered with an error status.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            RemoteErrorKind::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// A short name of the kind, as a client span's `error.type` gives it: the status code for
+    /// an error status (as the HTTP conventions ask), else `invalid_url`, `connect`, `timeout`,
+    /// `transport`, `too_large`, `not_json`, `over_budget` or `unavailable`.
+    pub fn error_type(&self) -> String {
+        match self {
+            RemoteErrorKind::Status { status, .. } => return status.to_string(),
+            RemoteErrorKind::InvalidUrl(_) => "invalid_url",
+            RemoteErrorKind::Connect(_) => "connect",
+            RemoteErrorKind::Timeout(_) => "timeout",
+            RemoteErrorKind::Transport(_) => "transport",
+            RemoteErrorKind::TooLarge { .. } => "too_large",
+            RemoteErrorKind::NotJson(_) => "not_json",
+            RemoteErrorKind::OverBudget { .. } => "over_budget",
+            RemoteErrorKind::Unavailable(_) => "unavailable",
+        }
+        .to_owned()
+    }
+}
+
 impl RemoteError {
     /// The HTTP status, when the upstream answered with an error status.
     pub fn status(&self) -> Option<u16> {
-        match self.kind {
-            RemoteErrorKind::Status { status, .. } => Some(status),
-            _ => None,
-        }
+        self.kind.status()
     }
 
     /// Whether asking again (possibly another instance) may succeed: server errors (5xx), 408

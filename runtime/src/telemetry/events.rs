@@ -12,6 +12,10 @@ pub(super) fn exporting() {
     EXPORTING.store(true, Ordering::Relaxed);
 }
 
+pub(super) fn is_exporting() -> bool {
+    EXPORTING.load(Ordering::Relaxed)
+}
+
 /// Adds the event `name` to the span of the request being handled on this thread, when there is
 /// one and it is recorded; `attributes` are built only then.
 pub(crate) fn add_event(name: &'static str, attributes: impl FnOnce() -> Vec<KeyValue>) {

@@ -30,6 +30,7 @@
 //! # Ok(()) }
 //! ```
 
+mod client_span;
 mod events;
 mod exporter;
 mod metrics;
@@ -37,6 +38,7 @@ mod outcome;
 mod parent;
 mod request_span;
 
+pub(crate) use client_span::ClientSpan;
 pub(crate) use events::add_event;
 pub(crate) use parent::Carried;
 pub(crate) use request_span::{Observed, RequestSpan, Traced};
@@ -123,6 +125,7 @@ impl Telemetry {
     pub fn with_provider(provider: SdkTracerProvider) -> Telemetry {
         events::exporting();
         let tracer = provider.tracer("sturdy");
+        client_span::trace_with(tracer.clone());
         Telemetry {
             inner: Arc::new(Inner {
                 provider,

@@ -26,8 +26,15 @@ fn span<'a>(spans: &'a [Value], name: &str) -> &'a Value {
 #[test]
 fn requests_are_spans_in_a_real_receiver() {
     let phoenix = Phoenix::start();
+    let redis = support::redis::RedisServer::start();
+    // Two instances that each fail their first request: round robin picks a, b, then a again.
+    let (first, second) = (FlakyUpstream::start(), FlakyUpstream::start());
+    let instances = format!("a={},b={}", first.url(), second.url());
     let mut child = Command::new(support::build_example("tool_server"))
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", phoenix.endpoint())
+        // Limits and breakers shared on Redis: each round trip is an event.
+        .env("STURDY_REDIS_URL", redis.url())
+        .env("STURDY_UPSTREAMS", &instances)
         .env("OTEL_SERVICE_NAME", "sturdy-otel-test")
         // Phoenix takes traces only.
         .env("OTEL_METRICS_EXPORTER", "none")
@@ -60,6 +67,7 @@ fn requests_are_spans_in_a_real_receiver() {
     let upstream = FlakyUpstream::start();
     let url = format!("{}/data?token=secret", upstream.url());
     writeln!(stdin, "{}", json!({"jsonrpc":"2.0","id":"fetch","method":"tools/call","params":{"name":"retry_api_call","arguments":{"url":url}}})).unwrap();
+    writeln!(stdin, "{}", json!({"jsonrpc":"2.0","id":"balanced","method":"tools/call","params":{"name":"load_balanced_request","arguments":{"endpoint":"/items"}}})).unwrap();
     // The eleventh call in a minute is refused by the limit.
     for id in 10..21 {
         let call = json!({"jsonrpc":"2.0","id":id,"method":"tools/call","params":{"name":"rate_limited_operation","arguments":{"data":"x"}}});
@@ -73,9 +81,9 @@ fn requests_are_spans_in_a_real_receiver() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("stdout holds JSON-RPC only"))
         .collect();
-    assert_eq!(answers.len(), 21, "{stdout}");
+    assert_eq!(answers.len(), 22, "{stdout}");
 
-    let spans = phoenix.spans_when(Duration::from_secs(30), |s| s.len() >= 23);
+    let spans = phoenix.spans_when(Duration::from_secs(30), |s| s.len() >= 27);
     let add = span(&spans, "tools/call add");
     assert_eq!(add["context"]["trace_id"], TRACE_ID, "{add:#}");
     assert_eq!(add["parent_id"], PARENT_ID, "{add:#}");
@@ -184,6 +192,23 @@ fn requests_are_spans_in_a_real_receiver() {
         "each attempt carried its own span as the parent"
     );
 
+    // The balancer's picks, in order, each followed by its request.
+    let balanced = span(&spans, "tools/call load_balanced_request");
+    let picks: Vec<Value> = events(balanced, "sturdy.balancer.pick")
+        .iter()
+        .map(|e| e["attributes"]["instance"].clone())
+        .collect();
+    assert_eq!(picks, [json!("a"), json!("b"), json!("a")], "{balanced:#}");
+    let requests = spans
+        .iter()
+        .filter(|s| s["name"] == "GET" && s["parent_id"] == balanced["context"]["span_id"])
+        .count();
+    assert_eq!(requests, 3, "{spans:#?}");
+    assert_eq!(
+        (first.traceparents().len(), second.traceparents().len()),
+        (2, 1)
+    );
+
     let limited: Vec<&Value> = spans
         .iter()
         .filter(|s| s["name"] == "tools/call rate_limited_operation")
@@ -192,6 +217,20 @@ fn requests_are_spans_in_a_real_receiver() {
     assert_eq!(limited.len(), 1, "one call of eleven refused");
     let refused = &events(limited[0], "sturdy.rate_limited")[0];
     assert!(refused["attributes"]["retry_after_ms"].as_f64().unwrap() > 0.0);
+    assert_eq!(
+        refused["attributes"]["rate_limit.key"], "argument",
+        "{refused:#}"
+    );
+    assert_eq!(
+        refused["attributes"]["rate_limit.shared"], true,
+        "{refused:#}"
+    );
+    // Decided by Redis: the round trip is an event of the call.
+    let trips = events(limited[0], "sturdy.shared_store");
+    assert_eq!(trips.len(), 1, "{:#}", limited[0]);
+    assert_eq!(trips[0]["attributes"]["sturdy.policy"], "rate_limit");
+    assert_eq!(trips[0]["attributes"]["outcome"], "ok");
+    assert!(trips[0]["attributes"]["duration_ms"].as_f64().unwrap() > 0.0);
 }
 
 /// Over HTTP: the caller's `traceparent` header is the parent when `_meta` names none, the
@@ -346,6 +385,69 @@ fn durations_and_policy_counters_reach_a_real_receiver() {
         Some(2),
         "open: {points:#?}"
     );
+}
+
+#[sturdy::bulkhead(max_concurrent = 1, max_wait = 5)]
+async fn one_at_a_time(ms: u64) -> Result<u64, sturdy::ToolError> {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    Ok(ms)
+}
+
+/// A call that waits for a bulkhead's slot says so on its span: how long, and that it got in;
+/// a call that found a slot free says nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulkhead_wait_is_an_event_of_the_call() {
+    use opentelemetry::trace::{
+        FutureExt as _, TraceContextExt as _, Tracer as _, TracerProvider as _,
+    };
+    use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
+
+    let exporter = InMemorySpanExporter::default();
+    let provider = SdkTracerProvider::builder()
+        .with_simple_exporter(exporter.clone())
+        .build();
+    let _telemetry = sturdy::telemetry::Telemetry::with_provider(provider.clone());
+    let tracer = provider.tracer("test");
+    let in_span = |name: &'static str, ms: u64| {
+        let cx = opentelemetry::Context::current_with_span(tracer.start(name));
+        let call = one_at_a_time(ms).with_context(cx.clone());
+        async move {
+            let result = call.await;
+            cx.span().end();
+            result
+        }
+    };
+    let first = tokio::spawn(in_span("first", 400));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let second = tokio::spawn(in_span("second", 1));
+    assert_eq!(first.await.unwrap(), Ok(400));
+    assert_eq!(second.await.unwrap(), Ok(1));
+
+    let spans = exporter.get_finished_spans().unwrap();
+    let waits = |name: &str| -> Vec<opentelemetry::trace::Event> {
+        let span = spans.iter().find(|s| s.name == name).unwrap();
+        span.events
+            .iter()
+            .filter(|e| e.name == "sturdy.bulkhead")
+            .cloned()
+            .collect()
+    };
+    assert!(waits("first").is_empty());
+    let waited = waits("second");
+    assert_eq!(waited.len(), 1, "{spans:#?}");
+    let value = |key: &str| {
+        waited[0]
+            .attributes
+            .iter()
+            .find(|kv| kv.key.as_str() == key)
+            .map(|kv| kv.value.clone())
+            .unwrap_or_else(|| panic!("no {key}: {waited:#?}"))
+    };
+    assert_eq!(value("bulkhead.admitted"), true.into());
+    let opentelemetry::Value::F64(ms) = value("bulkhead.waited_ms") else {
+        panic!("{waited:#?}");
+    };
+    assert!(ms > 100.0, "waited for the first call to end: {ms} ms");
 }
 
 /// An HTTP upstream answering JSON that fails its first request (503), and keeps the

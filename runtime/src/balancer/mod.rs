@@ -173,6 +173,9 @@ impl<T> LoadBalancer<T> {
                         .outstanding
                         .fetch_add(1, Ordering::Relaxed);
                     instance.counters.picks.fetch_add(1, Ordering::Relaxed);
+                    span_event!("sturdy.balancer.pick",
+                        "instance" => instance.name.to_string(),
+                        "skipped" => refusals as i64);
                     return Ok(Pick {
                         instance,
                         index: i,
@@ -188,6 +191,7 @@ impl<T> LoadBalancer<T> {
                 }
             }
         }
+        span_event!("sturdy.balancer.unavailable", "skipped" => refusals as i64);
         Err(self.no_healthy(&waits))
     }
 

@@ -102,11 +102,20 @@ impl RedisStore {
         F: FnOnce(SharedConnection) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
+        let started = std::time::Instant::now();
         let outcome =
             tokio::time::timeout(self.options.timeout, operation(self.connection.clone()))
                 .await
                 .map_err(|_| StoreFailure::Timeout)
                 .and_then(|r| r.map_err(StoreFailure::Redis));
+        span_event!("sturdy.shared_store",
+        "sturdy.policy" => what.to_owned(),
+        "duration_ms" => started.elapsed().as_secs_f64() * 1000.0,
+        "outcome" => match &outcome {
+            Ok(_) => "ok",
+            Err(StoreFailure::Timeout) => "timeout",
+            Err(StoreFailure::Redis(_)) => "error",
+        });
         match &outcome {
             Ok(_) => self.outage.answered(),
             Err(failure) => {

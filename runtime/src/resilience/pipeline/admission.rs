@@ -89,6 +89,8 @@ where
         if let ToolError::RateLimited { retry_after } = &e {
             span_event!("sturdy.rate_limited",
                 "sturdy.function" => self.name,
+                "rate_limit.key" => self.rate.as_ref().map_or("", |r| r.key.kind()),
+                "rate_limit.shared" => shared_limits(),
                 "retry_after_ms" => retry_after.as_secs_f64() * 1000.0);
         }
         Fail::Policy(e)

@@ -78,6 +78,9 @@ where
     {
         if self.breaker_shared {
             if let Some(open) = self.shared_breaker_open().await {
+                span_event!("sturdy.circuit_breaker.rejected",
+                    "sturdy.function" => self.name,
+                    "circuit_breaker.shared" => true);
                 return Err(Fail::Policy(open));
             }
         }
@@ -150,9 +153,20 @@ where
         let _slot = match &self.bulkhead {
             Some(b) => Some(match b.try_acquire() {
                 Some(slot) => slot,
-                None if self.blocking => b.acquire_blocking().map_err(Fail::Policy)?,
-                // Full: wait (boxed, as the waiting future is large and rarely needed).
-                None => Box::pin(b.acquire()).await.map_err(Fail::Policy)?,
+                None => {
+                    let started = std::time::Instant::now();
+                    let slot = if self.blocking {
+                        b.acquire_blocking()
+                    } else {
+                        // Full: wait (boxed, as the waiting future is large and rarely needed).
+                        Box::pin(b.acquire()).await
+                    };
+                    span_event!("sturdy.bulkhead",
+                        "sturdy.function" => self.name,
+                        "bulkhead.waited_ms" => started.elapsed().as_secs_f64() * 1000.0,
+                        "bulkhead.admitted" => slot.is_ok());
+                    slot.map_err(Fail::Policy)?
+                }
             }),
             None => None,
         };

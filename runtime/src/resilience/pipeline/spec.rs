@@ -16,6 +16,17 @@ pub enum RateKey {
     Param(&'static str),
 }
 
+impl RateKey {
+    /// What the limit is kept per, as telemetry names it: `client`, `global` or `argument`.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            RateKey::Client => "client",
+            RateKey::Global => "global",
+            RateKey::Param(_) => "argument",
+        }
+    }
+}
+
 /// The policies attached to one function, as written in its attributes. `const`-constructible so
 /// that the macros can describe a function's policies statically.
 #[derive(Debug, Clone, Copy, Default)]

@@ -3,6 +3,7 @@
 
 use crate::support;
 use serde_json::json;
+use std::time::{Duration, SystemTime};
 use support::chromium;
 
 /// A call of `tool` with `arguments`, answered.
@@ -51,6 +52,37 @@ fn the_status_page_shows_tools_and_a_breaker_opening() {
     let shot = support::target_dir().join("status-page.png");
     chromium::screenshot(&page, 2500, &shot, 1280, 1100);
     println!("screenshot: {}", shot.display());
+    let stopped = server.stop();
+    support::assert_clean_exit(&stopped, "tool_server --http");
+}
+
+/// A page left open updates itself: once an upstream has failed under a breaker, the open page
+/// shows the breaker open within 2 s, without being reloaded.
+#[test]
+fn an_open_page_shows_a_breaker_opening_within_two_seconds() {
+    let server = support::HttpServer::start(&support::build_example("tool_server"));
+    let mcp = server.url();
+    let page = mcp.replace("/mcp", "/status");
+    let mut watch = chromium::watch(
+        &page,
+        ">resilient_api_call<",
+        r#"<span class="state open">open</span>"#,
+        Duration::from_secs(60),
+    );
+    watch.ready();
+    // Port 9 refuses connections: the breaker is open when the call returns.
+    call(
+        &mcp,
+        "resilient_api_call",
+        json!({"url": "http://127.0.0.1:9/x"}),
+    );
+    let failed = SystemTime::now();
+    let seen = watch.seen();
+    let after = seen.duration_since(failed).unwrap_or_default();
+    assert!(
+        after <= Duration::from_secs(2),
+        "the open page showed the breaker open {after:?} after it opened"
+    );
     let stopped = server.stop();
     support::assert_clean_exit(&stopped, "tool_server --http");
 }

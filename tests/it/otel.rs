@@ -83,7 +83,7 @@ fn requests_are_spans_in_a_real_receiver() {
         .collect();
     assert_eq!(answers.len(), 22, "{stdout}");
 
-    let spans = phoenix.spans_when(Duration::from_secs(30), |s| s.len() >= 27);
+    let spans = phoenix.spans_when(Duration::from_secs(30), |s| s.len() >= 28);
     let add = span(&spans, "tools/call add");
     assert_eq!(add["context"]["trace_id"], TRACE_ID, "{add:#}");
     assert_eq!(add["parent_id"], PARENT_ID, "{add:#}");
@@ -117,6 +117,13 @@ fn requests_are_spans_in_a_real_receiver() {
         let s = span(&spans, name);
         assert_eq!(attributes(s)["mcp.method.name"], name, "{s:#}");
     }
+    // A notification is a span too, without an id.
+    let initialized = span(&spans, "notifications/initialized");
+    assert_eq!(
+        attributes(initialized)["mcp.method.name"],
+        "notifications/initialized"
+    );
+    assert!(attributes(initialized).get("jsonrpc.request.id").is_none());
     let ping = span(&spans, "ping");
     assert!(ping["parent_id"].is_null(), "{ping:#}");
     assert_ne!(ping["context"]["trace_id"], TRACE_ID, "{ping:#}");
@@ -257,13 +264,48 @@ fn http_requests_continue_the_header_trace() {
         &[("traceparent", &traceparent)],
     );
     assert!(status.is_success(), "{status}");
+    // A 2025 session's spans name it by a digest of its id, never the id.
+    let session_id = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use crate::common::http;
+        let client = reqwest::Client::new();
+        let sid = http::open_session(&client, &url, http::mcp_headers()).await;
+        let call = json!({"jsonrpc":"2.0","id":2,"method":"tools/call",
+            "params":{"name":"add","arguments":{"a":5,"b":8}}});
+        let answer = http::post(&client, &url, http::with_session(&sid), call).await;
+        assert!(answer.status().is_success());
+        sid
+    });
     let stopped = server.stop();
     support::assert_clean_exit(&stopped, "tool_server --http");
-    let spans = phoenix.spans_when(Duration::from_secs(30), |s| !s.is_empty());
-    let add = span(&spans, "tools/call add");
-    assert_eq!(add["context"]["trace_id"], TRACE_ID, "{add:#}");
+    let spans = phoenix.spans_when(Duration::from_secs(30), |s| s.len() >= 4);
+    let digest = {
+        use sha2::Digest as _;
+        let d = sha2::Sha256::digest(session_id.as_bytes());
+        d[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let in_session: Vec<&Value> = spans
+        .iter()
+        .filter(|s| s["attributes"]["mcp.session.id"] == digest.as_str())
+        .collect();
+    assert_eq!(
+        in_session.len(),
+        3,
+        "initialize, initialized and the call: {spans:#?}"
+    );
+    assert!(
+        !format!("{spans:?}").contains(&session_id),
+        "the id itself is never recorded"
+    );
+    let add = spans
+        .iter()
+        .find(|s| s["name"] == "tools/call add" && s["context"]["trace_id"] == TRACE_ID)
+        .unwrap_or_else(|| panic!("{spans:#?}"));
     assert_eq!(add["parent_id"], PARENT_ID, "{add:#}");
     let a = &add["attributes"];
+    assert!(a.get("mcp.session.id").is_none(), "stateless: {add:#}");
     assert_eq!(a["network.transport"], "tcp", "{add:#}");
     assert_eq!(a["client.address"], "127.0.0.1", "{add:#}");
     assert_eq!(a["mcp.protocol.version"], "2026-07-28", "{add:#}");

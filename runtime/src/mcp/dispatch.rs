@@ -84,7 +84,19 @@ impl Server {
             }
         };
         let Some(id) = request.id.clone() else {
+            #[cfg(feature = "otel")]
+            let observed = request
+                .known()
+                .filter(|_| self.telemetry.is_some())
+                .and_then(|method| {
+                    let version = session.view().version;
+                    self.request_span(session, &Value::Null, version, method, &request)
+                });
             self.notification(session, &request);
+            #[cfg(feature = "otel")]
+            if let Some(observed) = observed {
+                observed.end(None);
+            }
             return answered(None);
         };
         let seen = session.view();
@@ -94,7 +106,7 @@ impl Server {
         };
         let method = request.known().expect("route refuses unknown methods");
         #[cfg(feature = "otel")]
-        let span = self.request_span(session, &id, version, method, &request);
+        let span = self.request_span(session, &id, Some(version), method, &request);
         let handler = if method == Method::ToolsCall {
             // Only a tool call reads its `arguments` raw (each straight into its parameter's type).
             Either::Left(self.call_tool(session, seen, id, version, request, notify))
@@ -121,7 +133,7 @@ impl Server {
         &self,
         session: &Session,
         id: &Value,
-        version: Version,
+        version: Option<Version>,
         method: Method,
         request: &Request<'_>,
     ) -> Option<crate::telemetry::Observed> {
@@ -157,6 +169,7 @@ impl Server {
             .flatten(),
             transport: session.network_transport(),
             client_address: session.peer_address(),
+            session: session.traced_id(),
             carried: crate::telemetry::Carried {
                 traceparent,
                 tracestate,

@@ -27,6 +27,10 @@ pub struct Session {
     ended: CancellationToken,
     /// The resource URIs it subscribed to (2025 `resources/subscribe`).
     subscribed: Arc<Mutex<HashSet<Arc<str>>>>,
+    /// What traces call it (`mcp.session.id`): a digest of the HTTP session's id, never the id
+    /// itself (whoever holds that can act as the session).
+    #[cfg(feature = "otel")]
+    traced_id: Option<Arc<str>>,
 }
 
 /// Resource subscriptions one session may hold.
@@ -91,6 +95,26 @@ impl Session {
     pub fn with_identity(mut self, identity: impl Into<Arc<str>>) -> Self {
         self.identity = Some(identity.into());
         self
+    }
+
+    /// Names the session in traces by a digest of `session_id` (see
+    /// [`traced_id`](Self::traced_id)).
+    #[cfg_attr(not(feature = "otel"), allow(unused_mut, unused_variables))]
+    pub(crate) fn traced_as(mut self, session_id: &str) -> Self {
+        #[cfg(feature = "otel")]
+        {
+            use sha2::Digest as _;
+            let digest = sha2::Sha256::digest(session_id.as_bytes());
+            let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+            self.traced_id = Some(hex.into());
+        }
+        self
+    }
+
+    /// What traces call the session (`mcp.session.id`), when it is an HTTP session.
+    #[cfg(feature = "otel")]
+    pub(crate) fn traced_id(&self) -> Option<&str> {
+        self.traced_id.as_deref()
     }
 
     /// Whose quotas this session's calls count against (e.g. parked calls): the principal, else

@@ -27,7 +27,8 @@ use std::time::Instant;
 pub(crate) struct RequestSpan<'a> {
     pub(crate) method: Method,
     pub(crate) id: &'a Value,
-    pub(crate) version: Version,
+    /// The revision it speaks (unknown for a notification before the handshake).
+    pub(crate) version: Option<Version>,
     /// The tool called, the prompt got.
     pub(crate) name: Option<&'a str>,
     /// Whether that tool or prompt is served here: only then does the duration name it (a
@@ -39,6 +40,8 @@ pub(crate) struct RequestSpan<'a> {
     pub(crate) transport: &'static str,
     /// The client's network address (HTTP).
     pub(crate) client_address: Option<&'a str>,
+    /// What the session is called in traces (HTTP sessions: a digest of its id).
+    pub(crate) session: Option<&'a str>,
     pub(crate) carried: Carried<'a>,
 }
 
@@ -85,7 +88,9 @@ impl RequestSpan<'_> {
         let method = self.method.as_str();
         let mut attributes = Vec::with_capacity(6);
         attributes.push(KeyValue::new("mcp.method.name", method));
-        attributes.push(KeyValue::new("mcp.protocol.version", self.version.as_str()));
+        if let Some(version) = self.version {
+            attributes.push(KeyValue::new("mcp.protocol.version", version.as_str()));
+        }
         attributes.push(KeyValue::new("network.transport", self.transport));
         if self.served {
             attributes.extend(self.target());
@@ -110,10 +115,15 @@ impl RequestSpan<'_> {
     /// What the span says besides its method.
     fn attributes(&self) -> Vec<KeyValue> {
         let mut attributes = Vec::with_capacity(8);
-        attributes.push(KeyValue::new("mcp.protocol.version", self.version.as_str()));
+        if let Some(version) = self.version {
+            attributes.push(KeyValue::new("mcp.protocol.version", version.as_str()));
+        }
         attributes.push(KeyValue::new("network.transport", self.transport));
         if let Some(address) = self.client_address {
             attributes.push(KeyValue::new("client.address", address.to_owned()));
+        }
+        if let Some(session) = self.session {
+            attributes.push(KeyValue::new("mcp.session.id", session.to_owned()));
         }
         let id = match self.id {
             Value::String(s) => Some(s.clone()),
@@ -143,6 +153,46 @@ struct Timing {
     started: Instant,
     histogram: opentelemetry::metrics::Histogram<f64>,
     attributes: Vec<KeyValue>,
+}
+
+impl Observed {
+    /// Ends the span, and records the duration, with what `response` says (`None`: no response,
+    /// as for a notification).
+    pub(crate) fn end(mut self, response: Option<&[u8]>) {
+        let span = self.cx.span();
+        let recording = span.is_recording();
+        // The response is read only for a span or a duration that records what it says.
+        let outcome =
+            (recording || self.timing.is_some()).then(|| response.map_or(Outcome::Ok, Outcome::of));
+        if let Some(mut timing) = self.timing.take() {
+            let seconds = timing.started.elapsed().as_secs_f64();
+            match &outcome {
+                Some(Outcome::ToolError) => timing
+                    .attributes
+                    .push(KeyValue::new("error.type", "tool_error")),
+                Some(Outcome::Rpc { code, .. }) => timing
+                    .attributes
+                    .push(KeyValue::new("error.type", code.to_string())),
+                _ => {}
+            }
+            timing.histogram.record(seconds, &timing.attributes);
+        }
+        if let (true, Some(outcome)) = (recording, outcome) {
+            match outcome {
+                Outcome::Ok => {}
+                Outcome::ToolError => {
+                    span.set_attribute(KeyValue::new("error.type", "tool_error"));
+                    span.set_status(Status::error("the tool returned isError"));
+                }
+                Outcome::Rpc { code, message } => {
+                    span.set_attribute(KeyValue::new("error.type", code.to_string()));
+                    span.set_attribute(KeyValue::new("rpc.response.status_code", code.to_string()));
+                    span.set_status(Status::error(message));
+                }
+            }
+        }
+        span.end();
+    }
 }
 
 pin_project_lite::pin_project! {
@@ -177,39 +227,9 @@ impl<F: Future<Output = Option<Vec<u8>>>> Future for Traced<F> {
         let Poll::Ready(response) = polled else {
             return Poll::Pending;
         };
-        let span = observed.cx.span();
-        let recording = span.is_recording();
-        // The response is read only for a span or a duration that records what it says.
-        let outcome = (recording || observed.timing.is_some())
-            .then(|| response.as_deref().map_or(Outcome::Ok, Outcome::of));
-        if let Some(mut timing) = observed.timing.take() {
-            let seconds = timing.started.elapsed().as_secs_f64();
-            match &outcome {
-                Some(Outcome::ToolError) => timing
-                    .attributes
-                    .push(KeyValue::new("error.type", "tool_error")),
-                Some(Outcome::Rpc { code, .. }) => timing
-                    .attributes
-                    .push(KeyValue::new("error.type", code.to_string())),
-                _ => {}
-            }
-            timing.histogram.record(seconds, &timing.attributes);
+        if let Some(observed) = this.observed.take() {
+            observed.end(response.as_deref());
         }
-        if let (true, Some(outcome)) = (recording, outcome) {
-            match outcome {
-                Outcome::Ok => {}
-                Outcome::ToolError => {
-                    span.set_attribute(KeyValue::new("error.type", "tool_error"));
-                    span.set_status(Status::error("the tool returned isError"));
-                }
-                Outcome::Rpc { code, message } => {
-                    span.set_attribute(KeyValue::new("error.type", code.to_string()));
-                    span.set_attribute(KeyValue::new("rpc.response.status_code", code.to_string()));
-                    span.set_status(Status::error(message));
-                }
-            }
-        }
-        span.end();
         Poll::Ready(response)
     }
 }

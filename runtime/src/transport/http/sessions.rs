@@ -92,7 +92,7 @@ impl Sessions {
         // The client's identity for tools and logs (never the id: it is the session's secret):
         // the principal, else who the transport says it is, so that a new session is no new
         // identity (and no new rate-limit quota).
-        let session = Session::new(None).with_identity(identity);
+        let session = Session::new(None).with_identity(identity).traced_as(&id);
         let session = Arc::new(match principal {
             Some(p) => session.with_principal(p),
             None => session,

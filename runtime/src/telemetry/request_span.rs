@@ -47,8 +47,8 @@ pub(crate) struct RequestSpan<'a> {
 
 impl RequestSpan<'_> {
     /// Starts the span, and the clock when the server exports metrics. Only the method is given
-    /// to the sampler: the other attributes are built once the span is known to be recorded (an
-    /// unsampled request allocates none of them).
+    /// to the sampler (as the span's name): the rest is built once the span is known to be
+    /// recorded (an unsampled request allocates none of it).
     pub(crate) fn start(self, telemetry: &Telemetry) -> Observed {
         let timing = telemetry.operation_duration().map(|histogram| Timing {
             started: Instant::now(),
@@ -63,20 +63,19 @@ impl RequestSpan<'_> {
 
     fn start_span(self, telemetry: &Telemetry) -> opentelemetry::Context {
         let method = self.method.as_str();
-        let span_name = match self.name {
-            Some(target) => format!("{method} {target}"),
-            None => method.to_owned(),
-        };
         let tracer = telemetry.tracer();
-        let builder = tracer
-            .span_builder(span_name)
-            .with_kind(SpanKind::Server)
-            .with_attributes([KeyValue::new("mcp.method.name", method)]);
+        // The sampler sees the method as the name; the name with its target and the attributes
+        // are built once the span is known to be recorded.
+        let builder = tracer.span_builder(method).with_kind(SpanKind::Server);
         let parent = parent(self.carried);
         let span = tracer.build_with_context(builder, &parent);
         let cx = parent.with_span(span);
         let span = cx.span();
         if span.is_recording() {
+            if let Some(target) = self.name {
+                span.update_name(format!("{method} {target}"));
+            }
+            span.set_attribute(KeyValue::new("mcp.method.name", method));
             span.set_attributes(self.attributes());
         }
         cx

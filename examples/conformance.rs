@@ -591,3 +591,65 @@ async fn main() -> std::process::ExitCode {
         .run()
         .await
 }
+
+// The tasks extension's fixtures (`tasks-*` scenarios).
+
+/// Greets `name` (never a task).
+#[tool]
+fn greet(name: String) -> String {
+    format!("Hello, {name}!")
+}
+
+/// Sleeps `seconds`, then says so: a task for a client that declared the extension.
+#[tool(task)]
+async fn slow_compute(seconds: u64, #[arg(default = "")] label: String) -> String {
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    format!("Computed {label} after {seconds} s")
+}
+
+/// Fails as a tool after about a second (a task that completes with `isError`); only as a task.
+#[tool(task = "required")]
+async fn failing_job() -> Result<String, ToolError> {
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    Err(ToolError::new("the job failed"))
+}
+
+/// Panics: a protocol error, which fails its task.
+#[tool(task)]
+async fn protocol_error_job() -> String {
+    panic!("the job crashed")
+}
+
+/// Asks for a confirmation before deleting `filename` (a task waiting for input).
+#[tool(task)]
+async fn confirm_delete(ctx: Context, filename: String) -> Result<String, ToolError> {
+    let answer = ctx
+        .with_request_key("confirm")
+        .elicit(
+            format!("Delete {filename}?"),
+            one_field("confirm", "boolean"),
+        )
+        .await?;
+    Ok(format!(
+        "Deleted {filename}: {}",
+        field_of(&answer, "confirm")
+    ))
+}
+
+/// Asks two things at once (two pending `inputRequests`).
+#[tool(task)]
+async fn multi_input(ctx: Context) -> Result<String, ToolError> {
+    let (first, second) = (
+        ctx.with_request_key("first"),
+        ctx.with_request_key("second"),
+    );
+    let (a, b) = tokio::join!(
+        first.elicit("First name?", one_field("name", "string")),
+        second.elicit("Second name?", one_field("name", "string")),
+    );
+    Ok(format!(
+        "{} and {}",
+        field_of(&a?, "name"),
+        field_of(&b?, "name")
+    ))
+}

@@ -45,10 +45,13 @@ pub mod private;
 #[doc(hidden)]
 pub use private as __private;
 mod args;
+mod clock;
 mod output;
 mod protocol;
+mod random_token;
 mod resource_updates;
 mod switches;
+mod tasks;
 mod tool;
 
 pub use app::App;

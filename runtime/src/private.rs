@@ -14,7 +14,9 @@ pub use crate::output::{
 pub use crate::prompts::{
     missing_prompt_arg, take_prompt_arg, GetFuture, IntoPromptMessages, PromptArgDef, PromptDef,
 };
-pub use crate::registry::{Annotations, Args, CallFuture, ParamDef, SchemaEdit, ToolDef};
+pub use crate::registry::{
+    Annotations, Args, CallFuture, ParamDef, SchemaEdit, TaskSupport, ToolDef,
+};
 pub use crate::resources::{
     take_var, Address as ResourceAddress, CacheHint as ResourceCacheHint, IntoResourceContents,
     ReadFuture, ResourceDef,

@@ -55,6 +55,8 @@ pub struct ToolDef {
     /// cannot end a round with questions, so it runs without the machinery that parks a call
     /// between rounds.
     pub takes_context: bool,
+    /// Whether a call may run as a task (`#[tool(task)]`: the tasks extension).
+    pub task: TaskSupport,
     /// Deserialises the arguments and runs the function.
     pub call: fn(Context, Args<'_>) -> CallFuture,
 }
@@ -93,6 +95,32 @@ pub enum SchemaEdit {
     /// The generated schema with this merged in, as a JSON Merge Patch (RFC 7396): objects merge
     /// key by key, `null` removes a keyword, any other value replaces it.
     Extend(fn() -> Value),
+}
+
+/// Whether calls of a tool run as tasks (`io.modelcontextprotocol/tasks`): the client gets a task
+/// handle at once and polls `tasks/get` for the result.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TaskSupport {
+    /// Never: every call is answered when it ends (the default).
+    #[default]
+    Forbidden,
+    /// For a client that declared the extension; others get the call run as usual
+    /// (`#[tool(task)]`, `#[tool(task = "optional")]`).
+    Optional,
+    /// Only as a task: a client without the extension is refused with -32021
+    /// (`#[tool(task = "required")]`).
+    Required,
+}
+
+impl TaskSupport {
+    /// As `execution.taskSupport` names it in a tool's listing.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskSupport::Forbidden => "forbidden",
+            TaskSupport::Optional => "optional",
+            TaskSupport::Required => "required",
+        }
+    }
 }
 
 /// MCP tool annotations: hints about the tool's behaviour for clients.

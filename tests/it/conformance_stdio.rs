@@ -30,8 +30,12 @@ const FIXTURES: [&str; 13] = [
 ];
 
 /// The fixtures that take one required string argument.
-const WITH_ONE_ARGUMENT: [(&str, &str); 2] =
-    [("test_sampling", "prompt"), ("test_elicitation", "message")];
+const WITH_ONE_ARGUMENT: [(&str, &str); 4] = [
+    ("test_sampling", "prompt"),
+    ("test_elicitation", "message"),
+    ("greet", "name"),
+    ("confirm_delete", "filename"),
+];
 
 /// The PNG the image fixtures return (a 1×1 red pixel), base64-encoded independently of sturdy.
 const RED_PIXEL_PNG_BASE64: &str =
@@ -155,7 +159,12 @@ async fn initialize_and_list_the_fixture_tools() {
         }
         // (The tools with several arguments are checked below.)
         for t in tools.iter().filter(|t| {
-            t["name"] != "json_schema_2020_12_tool" && t["name"] != "test_custom_headers"
+            ![
+                "json_schema_2020_12_tool",
+                "test_custom_headers",
+                "slow_compute",
+            ]
+            .contains(&t["name"].as_str().unwrap_or_default())
         }) {
             let schema = &t["inputSchema"];
             match WITH_ONE_ARGUMENT

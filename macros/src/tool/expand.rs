@@ -272,6 +272,11 @@ fn definition(
     ]
     .map(opt_bool);
     let takes_context = sig.params.iter().any(|p| matches!(p, Param::Context));
+    let task = match options.task {
+        None => quote!(#p::TaskSupport::Forbidden),
+        Some(super::options::TaskOption::Optional) => quote!(#p::TaskSupport::Optional),
+        Some(super::options::TaskOption::Required) => quote!(#p::TaskSupport::Required),
+    };
     let states = crate::state::needs(
         p,
         sig.params.iter().filter_map(|p| match p {
@@ -301,6 +306,7 @@ fn definition(
             output_edit: #output_edit,
             states: #states,
             takes_context: #takes_context,
+            task: #task,
             call: __sturdy_call,
         }
     }

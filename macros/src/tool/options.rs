@@ -24,6 +24,15 @@ pub(super) struct ToolOptions {
     pub output_schema: Option<TokenStream>,
     /// `output_extend = {..}`: keywords merged into the generated output schema (JSON tokens).
     pub output_extend: Option<TokenStream>,
+    /// `task` / `task = "optional" | "required"`: calls may run as tasks.
+    pub task: Option<TaskOption>,
+}
+
+/// What `task` says.
+#[derive(Clone, Copy)]
+pub(super) enum TaskOption {
+    Optional,
+    Required,
 }
 
 impl ItemOptions for ToolOptions {
@@ -37,7 +46,7 @@ impl ItemOptions for ToolOptions {
             Self::ATTRIBUTE,
             "name, description, title, read_only, destructive, idempotent, open_world, \
              schema_dialect, disabled, blocking, scopes, input_extend, output_schema, output_extend, \
-             def, crate",
+             task, def, crate",
             &mut common,
             |meta| {
                 let path = &meta.path;
@@ -52,6 +61,24 @@ impl ItemOptions for ToolOptions {
                 .find(|(name, _)| path.is_ident(name));
                 if let Some((name, slot)) = annotation {
                     set_once(slot, flag(meta, name)?, path)?;
+                } else if path.is_ident("task") {
+                    let task = if meta.input.peek(syn::Token![=]) {
+                        let value: LitStr = meta.value()?.parse()?;
+                        match value.value().as_str() {
+                            "optional" => TaskOption::Optional,
+                            "required" => TaskOption::Required,
+                            _ => {
+                                return Err(syn::Error::new(
+                                    value.span(),
+                                    "`task` is \"optional\" (a client without the tasks \
+                                     extension gets the call run as usual) or \"required\"",
+                                ))
+                            }
+                        }
+                    } else {
+                        TaskOption::Optional
+                    };
+                    set_once(&mut o.task, task, path)?;
                 } else if path.is_ident("def") {
                     set_once(&mut o.def, meta.value()?.parse()?, path)?;
                 } else if path.is_ident("input_extend") {

@@ -50,6 +50,8 @@ const USAGE: &str = "usage: [--http ADDR | --list | --list-tools | --help]
                 STURDY_CLIENT_ADDRESS_HEADER (e.g. x-forwarded-for) names the header a trusted
                 reverse proxy puts the client's address in (default: the peer address);
                 STURDY_CALL_TIMEOUT bounds each tool call in seconds (default 120);
+                STURDY_TASK_TIMEOUT bounds a call run as a task (default 3600) and
+                STURDY_TASK_TTL keeps a task that long from its creation (default 3600);
                 STURDY_STATE_KEY seals the requestState of multi-round calls (default: a random
                 key per process; replicas sharing a key recognise each other's states);
                 STURDY_SSE_CLOSE_AFTER closes a session's SSE responses after that many seconds
@@ -146,6 +148,10 @@ impl App {
     pub async fn run_with_args(self, args: impl IntoIterator<Item = String>) -> ExitCode {
         let args: Vec<String> = args.into_iter().collect();
         if let Err(e) = init_logging() {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+        if let Err(e) = crate::tasks::Limits::from_env() {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }

@@ -1,8 +1,9 @@
 //! The checker: named sync or async checks, each bounded by a timeout, run together.
 
 use super::report::{CheckResult, HealthReport, Status};
-use super::{clock, machine, process};
+use super::{machine, process};
 use crate::balancer::InstanceStats;
+use crate::clock;
 use crate::resilience::{self, CircuitState};
 use futures_util::future::{join_all, BoxFuture};
 use serde_json::json;

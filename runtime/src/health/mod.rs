@@ -3,7 +3,6 @@
 //! (opt-in, [`App::health`](crate::App::health)) and as HTTP `GET /ready`.
 
 mod checker;
-mod clock;
 mod machine;
 mod process;
 mod report;

@@ -38,6 +38,6 @@ async fn simple_health() -> ToolOutput {
     ToolOutput::Structured(json!({
         "status": Status::Healthy,
         "uptime": checker().uptime().as_secs_f64(),
-        "timestamp": super::clock::rfc3339_now(),
+        "timestamp": crate::clock::rfc3339_now(),
     }))
 }

@@ -195,8 +195,28 @@ impl Server {
                 return Err(lacks_scopes(&grant.missing(needed)));
             }
         }
+        // What the client declared, for the task methods: the request's own (2026-07-28), else
+        // the session's.
+        let capabilities = match method {
+            Method::TasksGet | Method::TasksUpdate | Method::TasksCancel => {
+                if version.is_stateless() {
+                    request
+                        .params
+                        .meta_keys
+                        .as_deref()
+                        .map(|m| m.capabilities())
+                        .unwrap_or_default()
+                } else {
+                    session.view().capabilities
+                }
+            }
+            _ => Default::default(),
+        };
         let params = request.params.into_map()?;
         let result = match method {
+            Method::TasksGet | Method::TasksUpdate | Method::TasksCancel => {
+                self.task_method(session, method, &params, capabilities)?
+            }
             Method::Initialize => self.initialize(session, &params)?,
             Method::Ping => json!({}),
             Method::LoggingSetLevel => {

@@ -55,6 +55,9 @@ impl Server {
         if !self.prompts.is_empty() || self.resources.has_templates() {
             c["completions"] = json!({});
         }
+        if self.registry.has_tasks() {
+            c["extensions"] = json!({ crate::protocol::TASKS_EXTENSION: {} });
+        }
         c
     }
 

@@ -14,6 +14,7 @@
 use crate::context::{NoResult, Question, Questions};
 use crate::error::ToolError;
 use crate::protocol::jsonrpc::RpcError;
+use crate::random_token::random_token;
 use crate::registry::CallResult;
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
@@ -359,12 +360,4 @@ impl Parked {
         }
         calls.remove(state).map(|p| p.call)
     }
-}
-
-/// 128 bits from the operating system's cryptographic generator, as hex: an id nobody can guess
-/// (session ids, request states).
-pub(crate) fn random_token() -> String {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).expect("the OS random generator is available");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

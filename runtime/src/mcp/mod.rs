@@ -15,12 +15,13 @@ mod rounds;
 mod scopes;
 mod session;
 mod subscriptions;
+mod task_methods;
 mod tool_call;
 mod unless_cancelled;
 
 // The wire vocabulary lives a layer below (`protocol`); these paths are the public ones.
 pub use crate::protocol::{jsonrpc, version, LogLevel, Version};
-pub(crate) use input_required::random_token;
+pub(crate) use crate::random_token::random_token;
 pub use input_required::{MAX_PARKED, MAX_PARKED_PER_CLIENT, PARKED_TTL};
 pub(crate) use session::SessionView;
 pub use session::{Session, MAX_SUBSCRIPTIONS_PER_SESSION};
@@ -82,6 +83,8 @@ pub struct Server {
     telemetry: Option<crate::telemetry::Telemetry>,
     /// Stateless calls waiting for their client's answers.
     parked: input_required::Parked,
+    /// Calls running (or kept, finished) as tasks.
+    tasks: crate::tasks::Tasks,
     /// Seals their `requestState`s.
     seal: request_state::StateSeal,
     /// What `State<T>` parameters receive.
@@ -135,6 +138,8 @@ impl Server {
             #[cfg(feature = "otel")]
             telemetry: None,
             parked: Default::default(),
+            // A bad setting stops `App` at start-up (it checks first); here, the defaults.
+            tasks: crate::tasks::Tasks::new(crate::tasks::Limits::from_env().unwrap_or_default()),
             seal: request_state::StateSeal::random(),
             app_state: Default::default(),
         }

@@ -4,6 +4,7 @@
 use super::call_deadline::Deadline;
 use super::dispatch::lacks_scopes;
 use super::reply::invalid_params;
+use super::task_methods::tasks_not_declared;
 use super::unless_cancelled::{Ended, UnlessCancelled};
 use super::{Server, Session, SessionView};
 use crate::context::{Asking, Context};
@@ -11,7 +12,7 @@ use crate::error::ToolError;
 use crate::protocol::jsonrpc::{self, RpcError};
 use crate::protocol::version::Version;
 use crate::protocol::{ClientCapabilities, Request, RequestParams};
-use crate::registry::{CallResult, RegistryError};
+use crate::registry::{CallResult, RegistryError, TaskSupport};
 use futures_util::future::{Either, FutureExt};
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
@@ -63,6 +64,40 @@ impl Server {
         if let Some(grant) = &grant {
             if !grant.allows(tool.scopes()) {
                 return refuse(&id, lacks_scopes(&grant.missing(tool.scopes())));
+            }
+        }
+        let task_support = tool.task_support();
+        if task_support != TaskSupport::Forbidden {
+            // Only a client that declared the extension (on this request in 2026-07-28, in its
+            // session before) gets a task; another runs the call as usual, unless the tool
+            // runs only as a task.
+            let capabilities = if version.is_stateless() {
+                meta.as_deref()
+                    .map(|m| m.capabilities())
+                    .unwrap_or_default()
+            } else {
+                seen.capabilities
+            };
+            if capabilities.tasks {
+                let ctx = self.served(
+                    Context::new(session.client_id_in(&seen, None), None, None)
+                        .with_caller(session.principal().cloned(), grant),
+                );
+                let answer = match self.start_task(session, name, arguments, ctx, capabilities) {
+                    Ok(created) => {
+                        let created = if version.is_stateless() {
+                            created
+                        } else {
+                            strip_result_type(created)
+                        };
+                        jsonrpc::result_response(&id, &created)
+                    }
+                    Err(err) => jsonrpc::error_response(Some(&id), &err),
+                };
+                return Either::Right(Either::Right(std::future::ready(Some(answer))));
+            }
+            if task_support == TaskSupport::Required {
+                return refuse(&id, tasks_not_declared(&format!("the tool {name}")));
             }
         }
         let takes_context = tool.takes_context();
@@ -191,6 +226,14 @@ fn answer(ended: Ended<Result<CallResult, RegistryError>>, version: Version) -> 
         }
         Err(err) => jsonrpc::error_response(Some(id), &err),
     })
+}
+
+/// A `CreateTaskResult` for a 2025 session: the same task, without the 2026 discriminator.
+fn strip_result_type(mut created: Value) -> Value {
+    if let Some(task) = created.as_object_mut() {
+        task.remove("resultType");
+    }
+    created
 }
 
 /// What a call in rounds takes from its request, owned: it may outlive the request.

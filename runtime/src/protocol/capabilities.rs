@@ -8,7 +8,12 @@ pub(crate) struct ClientCapabilities {
     pub(crate) sampling: bool,
     pub(crate) elicitation: bool,
     pub(crate) roots: bool,
+    /// The tasks extension ([`TASKS_EXTENSION`] under `extensions`).
+    pub(crate) tasks: bool,
 }
+
+/// The tasks extension's identifier.
+pub(crate) const TASKS_EXTENSION: &str = "io.modelcontextprotocol/tasks";
 
 impl ClientCapabilities {
     /// From the `capabilities` member of `initialize`'s params.
@@ -22,6 +27,10 @@ impl ClientCapabilities {
             sampling: has("sampling"),
             elicitation: has("elicitation"),
             roots: has("roots"),
+            tasks: capabilities
+                .and_then(|c| c.get("extensions"))
+                .and_then(|e| e.get(TASKS_EXTENSION))
+                .is_some_and(Value::is_object),
         }
     }
 

@@ -36,6 +36,12 @@ pub(crate) enum Method {
     CompletionComplete,
     /// `subscriptions/listen` (2026-07-28).
     SubscriptionsListen,
+    /// `tasks/get` (the tasks extension).
+    TasksGet,
+    /// `tasks/update` (the tasks extension).
+    TasksUpdate,
+    /// `tasks/cancel` (the tasks extension).
+    TasksCancel,
     /// `notifications/initialized`.
     Initialized,
     /// `notifications/cancelled`.
@@ -45,7 +51,7 @@ pub(crate) enum Method {
 impl Method {
     /// Every known method, for tests and tables.
     #[cfg(test)]
-    pub(crate) const ALL: [Method; 17] = [
+    pub(crate) const ALL: [Method; 20] = [
         Method::Initialize,
         Method::Ping,
         Method::LoggingSetLevel,
@@ -61,6 +67,9 @@ impl Method {
         Method::PromptsGet,
         Method::CompletionComplete,
         Method::SubscriptionsListen,
+        Method::TasksGet,
+        Method::TasksUpdate,
+        Method::TasksCancel,
         Method::Initialized,
         Method::Cancelled,
     ];
@@ -83,6 +92,9 @@ impl Method {
             "prompts/get" => Method::PromptsGet,
             "completion/complete" => Method::CompletionComplete,
             "subscriptions/listen" => Method::SubscriptionsListen,
+            "tasks/get" => Method::TasksGet,
+            "tasks/update" => Method::TasksUpdate,
+            "tasks/cancel" => Method::TasksCancel,
             "notifications/initialized" => Method::Initialized,
             "notifications/cancelled" => Method::Cancelled,
             _ => return None,
@@ -107,6 +119,9 @@ impl Method {
             Method::PromptsGet => "prompts/get",
             Method::CompletionComplete => "completion/complete",
             Method::SubscriptionsListen => "subscriptions/listen",
+            Method::TasksGet => "tasks/get",
+            Method::TasksUpdate => "tasks/update",
+            Method::TasksCancel => "tasks/cancel",
             Method::Initialized => "notifications/initialized",
             Method::Cancelled => "notifications/cancelled",
         }
@@ -120,6 +135,7 @@ impl Method {
             Method::ToolsList | Method::ToolsCall | Method::ServerDiscover => true,
             Method::ResourcesList | Method::ResourcesTemplatesList | Method::ResourcesRead => true,
             Method::PromptsList | Method::PromptsGet | Method::CompletionComplete => true,
+            Method::TasksGet | Method::TasksUpdate | Method::TasksCancel => true,
             Method::Initialize | Method::Ping | Method::LoggingSetLevel => !stateless,
             // 2026-07-28 subscribes on a listen stream instead.
             Method::ResourcesSubscribe | Method::ResourcesUnsubscribe => !stateless,
@@ -135,6 +151,8 @@ impl Method {
         match self {
             Method::ToolsCall | Method::PromptsGet => Some("name"),
             Method::ResourcesRead => Some("uri"),
+            // The tasks extension routes its methods by task (`Mcp-Name: <taskId>`).
+            Method::TasksGet | Method::TasksUpdate | Method::TasksCancel => Some("taskId"),
             _ => None,
         }
     }

@@ -14,7 +14,7 @@ mod request_meta;
 pub mod version;
 
 pub(crate) use attached::{Attached, TraceHeaders};
-pub(crate) use capabilities::ClientCapabilities;
+pub(crate) use capabilities::{ClientCapabilities, TASKS_EXTENSION};
 pub(crate) use envelope::Envelope;
 pub(crate) use json_key::JsonKey;
 pub use logging::LogLevel;

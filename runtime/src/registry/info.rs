@@ -22,6 +22,9 @@ pub struct ToolInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     /// Its annotations (`readOnlyHint`, …), if any.
     pub annotations: Option<Value>,
+    /// How it runs (`{"taskSupport": "optional"}`), for a tool whose calls may be tasks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution: Option<Value>,
     /// The resilience policies of the function, in pipeline order (also sent to clients under
     /// `_meta["dev.sturdy/policies"]`).
     #[serde(

@@ -18,7 +18,7 @@ pub(crate) use stats::{ToolMetrics, BUCKETS, KINDS};
 #[doc(hidden)]
 pub use crate::output::CallOutcome;
 pub use crate::switches::{ListChanged, Switches, ToolSwitches, ToolsChanged};
-pub use crate::tool::{Annotations, ParamDef, ToolDef};
+pub use crate::tool::{Annotations, ParamDef, TaskSupport, ToolDef};
 #[doc(hidden)]
 pub use crate::tool::{Args, CallFuture, SchemaEdit};
 
@@ -65,6 +65,11 @@ impl<'r> Tool<'r> {
         self.registry.entries[self.index].def.scopes
     }
 
+    /// Whether its calls may run as tasks ([`ToolDef::task`]).
+    pub(crate) fn task_support(self) -> crate::tool::TaskSupport {
+        self.registry.entries[self.index].def.task
+    }
+
     /// Whether it takes a `Context` ([`ToolDef::takes_context`]).
     pub(crate) fn takes_context(self) -> bool {
         self.registry.entries[self.index].def.takes_context
@@ -105,6 +110,13 @@ pub struct Registry {
 }
 
 impl Registry {
+    /// Whether any tool's calls may run as tasks (the server then offers the extension).
+    pub(crate) fn has_tasks(&self) -> bool {
+        self.entries
+            .iter()
+            .any(|e| e.def.task != crate::tool::TaskSupport::Forbidden)
+    }
+
     /// Collects every `#[tool]` linked into this binary, sorted by name.
     pub fn from_inventory() -> Result<Self, RegistryError> {
         Self::from_defs(inventory::iter::<ToolDef>)
@@ -195,6 +207,8 @@ impl Registry {
                     input_schema,
                     output_schema,
                     annotations: def.annotations.to_json(),
+                    execution: (def.task != crate::tool::TaskSupport::Forbidden)
+                        .then(|| serde_json::json!({ "taskSupport": def.task.as_str() })),
                     policies: crate::resilience::macro_support::policies_of(def.rust_path),
                 },
                 wrap_output,

@@ -1,4 +1,4 @@
-//! Timestamps for reports, without a date-time dependency.
+//! Timestamps for reports and tasks, without a date-time dependency.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

@@ -1,0 +1,8 @@
+use sturdy::prelude::*;
+
+#[tool(task = "always")]
+async fn report() -> String {
+    "done".into()
+}
+
+fn main() {}

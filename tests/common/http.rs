@@ -126,6 +126,7 @@ pub fn mirror_headers(headers: &mut HeaderMap, body: &Value) {
     let name = match method {
         "tools/call" | "prompts/get" => body["params"]["name"].as_str(),
         "resources/read" => body["params"]["uri"].as_str(),
+        "tasks/get" | "tasks/update" | "tasks/cancel" => body["params"]["taskId"].as_str(),
         _ => None,
     };
     if let (Some(name), false) = (name, headers.contains_key("mcp-name")) {

@@ -28,6 +28,7 @@ mod python_sdk;
 mod replicas;
 mod resilience;
 mod status_page;
+mod tasks;
 mod ts_sdk;
 mod type_torture;
 #[cfg(feature = "remote")]

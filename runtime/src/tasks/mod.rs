@@ -292,3 +292,101 @@ impl Table {
             .ok_or_else(|| unknown(id))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn limits() -> Limits {
+        Limits {
+            result_bytes: 64,
+            total_bytes: 1000,
+            per_owner: 3,
+            ..Limits::default()
+        }
+    }
+
+    async fn settled(tasks: &Tasks, owner: &str, id: &str) -> Value {
+        for _ in 0..200 {
+            let task = tasks.get(owner, id).unwrap();
+            if task["status"] != "working" {
+                return task;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        panic!("task {id} never ended");
+    }
+
+    fn start(tasks: &Tasks, owner: &str, result: Value) -> Result<String, RpcError> {
+        let created = tasks.start(
+            Arc::from(owner),
+            move |_questions| async move {
+                Ended::Result(serde_json::value::to_raw_value(&result).unwrap())
+            },
+            Box::new(|| {}),
+        )?;
+        Ok(created["taskId"].as_str().unwrap().to_owned())
+    }
+
+    /// A result over the per-task limit, or over what all tasks may keep, fails its task and
+    /// is not kept.
+    #[tokio::test]
+    async fn results_are_bounded_in_bytes() {
+        let tasks = Tasks::new(limits());
+        let big = start(&tasks, "a", json!({"text": "x".repeat(100)})).unwrap();
+        let task = settled(&tasks, "a", &big).await;
+        assert_eq!(task["status"], "failed", "{task}");
+        assert!(task["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("larger"));
+        assert!(task.get("result").is_none());
+        let small = start(&tasks, "a", json!({"text": "x".repeat(30)})).unwrap();
+        assert_eq!(settled(&tasks, "a", &small).await["status"], "completed");
+        // Results of 41 bytes, each under the per-task limit, until all kept reach 1000 bytes.
+        let mut outcomes = Vec::new();
+        for owner in ["b", "c", "d", "e", "f", "g", "h", "i", "j", "k"] {
+            for _ in 0..3 {
+                let id = start(&tasks, owner, json!({"text": "x".repeat(30)})).unwrap();
+                outcomes.push(settled(&tasks, owner, &id).await["status"].clone());
+            }
+        }
+        let first_refusal = outcomes
+            .iter()
+            .position(|s| s == "failed")
+            .expect("a limit in all");
+        assert!(first_refusal > 10, "{outcomes:?}");
+        assert!(outcomes[..first_refusal].iter().all(|s| s == "completed"));
+    }
+
+    /// A caller's quota counts its own tasks; expired tasks are forgotten and free it.
+    #[tokio::test]
+    async fn a_quota_per_caller_freed_by_expiry() {
+        let tasks = Tasks::new(Limits {
+            ttl: Duration::from_millis(50),
+            ..limits()
+        });
+        for _ in 0..3 {
+            start(&tasks, "a", json!({})).unwrap();
+        }
+        let refused = start(&tasks, "a", json!({})).unwrap_err();
+        assert!(
+            refused.message.contains("Too many tasks"),
+            "{}",
+            refused.message
+        );
+        let theirs = start(&tasks, "b", json!({})).unwrap();
+        assert!(tasks.get("b", &theirs).is_ok());
+        assert_eq!(
+            tasks.get("a", &theirs).unwrap_err().code,
+            jsonrpc::INVALID_PARAMS
+        );
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        assert_eq!(
+            tasks.get("b", &theirs).unwrap_err().code,
+            jsonrpc::INVALID_PARAMS
+        );
+        start(&tasks, "a", json!({})).unwrap();
+    }
+}

@@ -1,0 +1,286 @@
+//! Long calls as tasks (the `io.modelcontextprotocol/tasks` extension), as clients use them: the
+//! conformance fixture server over stdio (a 2025 session that declared the extension) and over
+//! HTTP (2026-07-28, several callers told apart by a trusted proxy's header), with the requests a
+//! careless or hostile client sends.
+
+use crate::common::http::{post, stateless_headers};
+use crate::common::RpcClient;
+use crate::support;
+use reqwest::header::HeaderValue;
+use serde_json::{json, Value};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tokio::process::Command;
+
+const TASKS: &str = "io.modelcontextprotocol/tasks";
+
+/// Polls `get` until the task is terminal (or `input_required`, when `waiting`).
+async fn settle<F, Fut>(get: F, waiting: bool) -> Value
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Value>,
+{
+    let started = Instant::now();
+    loop {
+        let task = get().await;
+        let status = task["status"].as_str().unwrap_or_default().to_owned();
+        if ["completed", "failed", "cancelled"].contains(&status.as_str())
+            || (waiting && status == "input_required")
+        {
+            return task;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "{task}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A 2025 session that declared the extension in `initialize`: task handles (without the 2026
+/// discriminator), questions as `inputRequests`, answers by `tasks/update`; a session without it
+/// gets calls run as usual, and the task methods refused with -32021.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_that_declared_tasks_polls_answers_and_cancels() {
+    let mut child = Command::new(support::build_example("conformance"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let rpc = RpcClient::new(child.stdout.take().unwrap(), child.stdin.take().unwrap());
+    let rpc = tokio::sync::Mutex::new(rpc);
+    let init = rpc
+        .lock()
+        .await
+        .initialize_with(
+            "2025-11-25",
+            "tasks-client",
+            json!({"elicitation": {}, "extensions": {TASKS: {}}}),
+        )
+        .await;
+    assert_eq!(
+        init["result"]["capabilities"]["extensions"][TASKS],
+        json!({}),
+        "{init}"
+    );
+    let request = |id: i64, method: &'static str, params: Value| {
+        let rpc = &rpc;
+        async move { rpc.lock().await.request(id, method, params).await }
+    };
+    let created = request(
+        1,
+        "tools/call",
+        json!({"name": "confirm_delete", "arguments": {"filename": "a.txt"}}),
+    )
+    .await;
+    let task = &created["result"];
+    assert_eq!(task["status"], "working", "{created}");
+    assert!(
+        task.get("resultType").is_none(),
+        "a 2025 session: {created}"
+    );
+    assert!(task["ttlMs"].as_u64().unwrap() > 0);
+    let id = task["taskId"].as_str().unwrap().to_owned();
+    let get = || request(2, "tasks/get", json!({"taskId": id}));
+    let waiting = settle(|| async { get().await["result"].clone() }, true).await;
+    assert_eq!(waiting["status"], "input_required", "{waiting}");
+    assert_eq!(
+        waiting["inputRequests"]["confirm"]["method"],
+        "elicitation/create"
+    );
+    // An answer to nothing asked is ignored; the right one resumes the call.
+    let ack = request(
+        3,
+        "tasks/update",
+        json!({"taskId": id, "inputResponses": {
+        "nobody-asked": {"action": "accept"},
+        "confirm": {"action": "accept", "content": {"confirm": true}}}}),
+    )
+    .await;
+    assert_eq!(ack["result"], json!({}), "{ack}");
+    let done = settle(|| async { get().await["result"].clone() }, false).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["result"]["content"][0]["text"], "Deleted a.txt: true");
+    assert!(done.get("inputRequests").is_none());
+    // Cancelling a finished task changes nothing, and is acknowledged the same.
+    let ack = request(4, "tasks/cancel", json!({"taskId": id})).await;
+    assert_eq!(ack["result"], json!({}));
+    assert_eq!(get().await["result"]["status"], "completed");
+
+    // A running task, cancelled: its status says so at once.
+    let created = request(
+        5,
+        "tools/call",
+        json!({"name": "slow_compute", "arguments": {"seconds": 60}}),
+    )
+    .await;
+    let slow = created["result"]["taskId"].as_str().unwrap().to_owned();
+    request(6, "tasks/cancel", json!({"taskId": slow})).await;
+    let cancelled = request(7, "tasks/get", json!({"taskId": slow})).await;
+    assert_eq!(cancelled["result"]["status"], "cancelled", "{cancelled}");
+
+    // A session without the extension.
+    let mut plain = Command::new(support::build_example("conformance"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut rpc = RpcClient::new(plain.stdout.take().unwrap(), plain.stdin.take().unwrap());
+    rpc.initialize("2025-11-25").await;
+    let result = rpc
+        .call(1, "slow_compute", json!({"seconds": 0, "label": "now"}))
+        .await;
+    assert_eq!(
+        result["content"][0]["text"], "Computed now after 0 s",
+        "run as usual: {result}"
+    );
+    let refused = rpc
+        .request(
+            2,
+            "tools/call",
+            json!({"name": "failing_job", "arguments": {}}),
+        )
+        .await;
+    assert_eq!(refused["error"]["code"], -32021, "{refused}");
+    assert_eq!(
+        refused["error"]["data"]["requiredCapabilities"]["extensions"][TASKS],
+        json!({})
+    );
+    let refused = rpc.request(3, "tasks/get", json!({"taskId": id})).await;
+    assert_eq!(refused["error"]["code"], -32021, "{refused}");
+}
+
+/// 2026-07-28 over HTTP, three callers behind a trusted proxy: a task is its creator's alone
+/// (another caller's id is answered as an unknown one), malformed ids and answers are invalid
+/// params, and one caller's quota leaves the others theirs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tasks_belong_to_their_caller_and_are_bounded() {
+    let server = support::HttpServer::start_with_env(
+        &support::build_example("conformance"),
+        &[("STURDY_CLIENT_ADDRESS_HEADER", "x-forwarded-for")],
+    );
+    let url = server.url();
+    let client = reqwest::Client::new();
+    let call = |caller: &'static str, method: &'static str, params: Value| {
+        let (client, url) = (&client, &url);
+        async move {
+            let mut headers = stateless_headers();
+            headers.insert("x-forwarded-for", HeaderValue::from_static(caller));
+            let mut params = params;
+            params["_meta"] = json!({
+                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                "io.modelcontextprotocol/clientCapabilities": {"extensions": {TASKS: {}}},
+            });
+            let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+            let response = post(client, url, headers, body).await;
+            crate::common::http::json_of(response).await
+        }
+    };
+    let created = call(
+        "10.0.0.1",
+        "tools/call",
+        json!({"name": "slow_compute", "arguments": {"seconds": 60}}),
+    )
+    .await;
+    assert_eq!(created["result"]["resultType"], "task", "{created}");
+    let id = created["result"]["taskId"].as_str().unwrap().to_owned();
+    let mine = call("10.0.0.1", "tasks/get", json!({"taskId": id})).await;
+    assert_eq!(mine["result"]["status"], "working", "{mine}");
+    assert_eq!(mine["result"]["resultType"], "complete");
+
+    // Another caller learns nothing: the answer an unknown id gets, and the task runs on.
+    let theirs = call("10.0.0.2", "tasks/get", json!({"taskId": id})).await;
+    let unknown = call(
+        "10.0.0.2",
+        "tasks/get",
+        json!({"taskId": "0123456789abcdef"}),
+    )
+    .await;
+    assert_eq!(theirs["error"]["code"], -32602, "{theirs}");
+    assert_eq!(unknown["error"]["code"], -32602, "{unknown}");
+    let cancel = call("10.0.0.2", "tasks/cancel", json!({"taskId": id})).await;
+    assert_eq!(cancel["error"]["code"], -32602, "{cancel}");
+    let update = call(
+        "10.0.0.2",
+        "tasks/update",
+        json!({"taskId": id, "inputResponses": {}}),
+    )
+    .await;
+    assert_eq!(update["error"]["code"], -32602, "{update}");
+    assert_eq!(
+        call("10.0.0.1", "tasks/get", json!({"taskId": id})).await["result"]["status"],
+        "working"
+    );
+
+    // Malformed: a 10 KB id (not echoed whole), a number, answers that are no object.
+    let long = "x".repeat(10_000);
+    let refused = call("10.0.0.1", "tasks/get", json!({"taskId": long})).await;
+    assert_eq!(refused["error"]["code"], -32602);
+    assert!(
+        refused["error"]["message"].as_str().unwrap().len() < 300,
+        "{refused}"
+    );
+    let refused = call("10.0.0.1", "tasks/get", json!({"taskId": 7})).await;
+    assert_eq!(refused["error"]["code"], -32602, "{refused}");
+    let refused = call(
+        "10.0.0.1",
+        "tasks/update",
+        json!({"taskId": id, "inputResponses": [1]}),
+    )
+    .await;
+    assert_eq!(refused["error"]["code"], -32602, "{refused}");
+    // Removed with the first version of the extension.
+    let gone = call("10.0.0.1", "tasks/list", json!({})).await;
+    assert_eq!(gone["error"]["code"], -32601, "{gone}");
+
+    // A cancel storm on one task: every one acknowledged, the task cancelled once.
+    for _ in 0..50 {
+        let ack = call("10.0.0.1", "tasks/cancel", json!({"taskId": id})).await;
+        assert_eq!(ack["result"]["resultType"], "complete", "{ack}");
+    }
+    assert_eq!(
+        call("10.0.0.1", "tasks/get", json!({"taskId": id})).await["result"]["status"],
+        "cancelled"
+    );
+
+    // One caller's quota: 1000 tasks kept; the next is refused, saying why; another caller is
+    // not affected.
+    for n in 1..1000 {
+        let created = call(
+            "10.0.0.3",
+            "tools/call",
+            json!({"name": "slow_compute", "arguments": {"seconds": 600}}),
+        )
+        .await;
+        assert_eq!(
+            created["result"]["resultType"], "task",
+            "task {n}: {created}"
+        );
+    }
+    let created = call(
+        "10.0.0.3",
+        "tools/call",
+        json!({"name": "slow_compute", "arguments": {"seconds": 600}}),
+    )
+    .await;
+    assert_eq!(
+        created["result"]["resultType"], "task",
+        "the 1000th: {created}"
+    );
+    let refused = call(
+        "10.0.0.3",
+        "tools/call",
+        json!({"name": "slow_compute", "arguments": {"seconds": 600}}),
+    )
+    .await;
+    let message = refused["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("Too many tasks"), "{refused}");
+    let other = call(
+        "10.0.0.4",
+        "tools/call",
+        json!({"name": "slow_compute", "arguments": {"seconds": 0}}),
+    )
+    .await;
+    assert_eq!(other["result"]["resultType"], "task", "{other}");
+    let stopped = server.stop();
+    support::assert_clean_exit(&stopped, "conformance --http");
+}

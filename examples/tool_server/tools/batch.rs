@@ -30,8 +30,9 @@ fn check_len(what: &str, len: usize) -> Result<(), ToolError> {
 /// (`{url, error, kind}`: why, and the error kind such as `upstream` or `timeout`), both in the
 /// order of `urls`, with `total` and `status: "completed"`. One URL failing does not fail the
 /// batch, and nothing is retried. At most 10,000 URLs, and 64 MiB of response bodies in all: URLs
-/// read after that fail with an `upstream` error saying so.
-#[tool(read_only, open_world)]
+/// read after that fail with an `upstream` error saying so. A client that declared the tasks
+/// extension gets a task to poll instead of waiting (a report over 4 MiB then fails the task).
+#[tool(read_only, open_world, task)]
 async fn async_batch_requests(
     http: State<HttpClient>,
     #[arg(description = "The http(s) URLs to GET")] urls: Vec<String>,

@@ -130,3 +130,50 @@ async fn parallel_processing_reports_each_item_in_order() {
         .await;
     assert_eq!(error_fields(&r)["error"], "invalid_arguments", "{r}");
 }
+
+/// A client that declared the tasks extension gets the batch as a task: it polls `tasks/get`
+/// until the report is inlined.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_runs_as_a_task_for_a_client_that_polls() {
+    let servers = three().await;
+    let mut child = tokio::process::Command::new(support::build_example("tool_server"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut rpc = common::RpcClient::new(child.stdout.take().unwrap(), child.stdin.take().unwrap());
+    rpc.initialize_with(
+        "2025-11-25",
+        "poller",
+        json!({"extensions": {"io.modelcontextprotocol/tasks": {}}}),
+    )
+    .await;
+    let urls: Vec<String> = (0..30)
+        .map(|i| servers[i % 3].url(&format!("/item/{i}")))
+        .collect();
+    let created = rpc
+        .request(
+            1,
+            "tools/call",
+            json!({"name": "async_batch_requests", "arguments": {"urls": urls}}),
+        )
+        .await;
+    let id = created["result"]["taskId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{created}"))
+        .to_owned();
+    let mut n = 2;
+    let task = loop {
+        let task = rpc.request(n, "tasks/get", json!({"taskId": id})).await["result"].clone();
+        if task["status"] != "working" {
+            break task;
+        }
+        n += 1;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(task["status"], "completed", "{task}");
+    let report = &task["result"]["structuredContent"];
+    assert_eq!(report["total"], 30, "{task}");
+    assert_eq!(report["successful"].as_array().unwrap().len(), 30);
+}

@@ -151,9 +151,9 @@ impl Server {
         let name = matches!(method, Method::ToolsCall | Method::PromptsGet)
             .then(|| params.name())
             .flatten();
-        let served = name.is_some_and(|name| match method {
-            Method::ToolsCall => self.registry.tool(name).is_some(),
-            _ => self.prompts.has(name),
+        let served = name.and_then(|name| match method {
+            Method::ToolsCall => self.registry.tool(name).map(|tool| tool.name()),
+            _ => self.prompts.defined_name(name),
         });
         let span = crate::telemetry::RequestSpan {
             method,

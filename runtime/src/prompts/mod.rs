@@ -136,10 +136,11 @@ impl Prompts {
     }
 
     /// The scopes getting prompt `name` needs (none for an unknown one).
-    /// Whether a prompt `name` is defined (enabled or not).
+    /// The name of the prompt `name`, as its definition holds it, when one is defined (enabled
+    /// or not).
     #[cfg(feature = "otel")]
-    pub(crate) fn has(&self, name: &str) -> bool {
-        self.by_name.contains_key(name)
+    pub(crate) fn defined_name(&self, name: &str) -> Option<&'static str> {
+        self.by_name.get_key_value(name).map(|(name, _)| *name)
     }
 
     pub(crate) fn scopes_for(&self, name: &str) -> &'static [&'static str] {

@@ -65,6 +65,11 @@ impl<'r> Tool<'r> {
         self.registry.entries[self.index].def.scopes
     }
 
+    /// Its name, as its definition holds it.
+    pub(crate) fn name(self) -> &'static str {
+        self.registry.entries[self.index].def.name
+    }
+
     /// Whether its calls may run as tasks ([`ToolDef::task`]).
     pub(crate) fn task_support(self) -> crate::tool::TaskSupport {
         self.registry.entries[self.index].def.task

@@ -62,6 +62,9 @@ pub struct Telemetry {
 struct Inner {
     provider: SdkTracerProvider,
     tracer: SdkTracer,
+    /// Whether spans are exported: when not (metrics only), a request gets a span only to carry
+    /// its caller's trace context to the calls it makes.
+    traced: bool,
     meters: Option<Meters>,
 }
 
@@ -106,6 +109,11 @@ impl Telemetry {
             tracer_provider.with_sampler(Sampler::AlwaysOff)
         };
         let mut telemetry = Telemetry::with_provider(tracer_provider.build());
+        if !traces {
+            let mut inner = Arc::unwrap_or_clone(telemetry.inner);
+            inner.traced = false;
+            telemetry.inner = Arc::new(inner);
+        }
         if metrics {
             let exporter = opentelemetry_otlp::MetricExporter::builder()
                 .with_http()
@@ -130,6 +138,7 @@ impl Telemetry {
             inner: Arc::new(Inner {
                 provider,
                 tracer,
+                traced: true,
                 meters: None,
             }),
         }
@@ -157,6 +166,11 @@ impl Telemetry {
 
     pub(crate) fn tracer(&self) -> &SdkTracer {
         &self.inner.tracer
+    }
+
+    /// Whether spans are exported.
+    pub(crate) fn traced(&self) -> bool {
+        self.inner.traced
     }
 
     /// The histogram of request durations, when metrics are exported.

@@ -38,8 +38,15 @@ struct ResultFlags {
 }
 
 impl Outcome {
-    /// The outcome `response` (a JSON-RPC response) reports.
+    /// The outcome `response` (a JSON-RPC response) reports. Read only when it can be other
+    /// than a success: a response holding neither `"error":` nor `"isError":true` (as nearly
+    /// every one) is not parsed.
     pub(crate) fn of(response: &[u8]) -> Outcome {
+        let maybe_failed = memchr::memmem::find(response, b"\"error\":").is_some()
+            || memchr::memmem::find(response, b"\"isError\":true").is_some();
+        if !maybe_failed {
+            return Outcome::Ok;
+        }
         match serde_json::from_slice::<Response>(response) {
             Ok(Response {
                 error: Some(Error { code, message }),

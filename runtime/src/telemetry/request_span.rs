@@ -21,7 +21,6 @@ use serde_json::Value;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Instant;
 
 /// What a request's span is made of, as dispatch knows it.
 pub(crate) struct RequestSpan<'a> {
@@ -31,9 +30,9 @@ pub(crate) struct RequestSpan<'a> {
     pub(crate) version: Option<Version>,
     /// The tool called, the prompt got.
     pub(crate) name: Option<&'a str>,
-    /// Whether that tool or prompt is served here: only then does the duration name it (a
-    /// client may send any name, and a metric's attributes must stay few).
-    pub(crate) served: bool,
+    /// That tool's or prompt's name when it is served here: only then does the duration name it
+    /// (a client may send any name, and a metric's attributes must stay few).
+    pub(crate) served: Option<&'static str>,
     /// The resource read or (un)subscribed.
     pub(crate) uri: Option<&'a str>,
     /// `pipe` (stdio) or `tcp` (HTTP).
@@ -51,12 +50,14 @@ impl RequestSpan<'_> {
     /// recorded (an unsampled request allocates none of it).
     pub(crate) fn start(self, telemetry: &Telemetry) -> Observed {
         let timing = telemetry.operation_duration().map(|histogram| Timing {
-            started: Instant::now(),
+            started: quanta::Instant::now(),
             histogram: histogram.clone(),
             attributes: self.measured_attributes(),
         });
+        // Without exported spans, a span only carries a caller's context on (unsampled).
+        let spanned = telemetry.traced() || self.carried.traceparent.is_some();
         Observed {
-            cx: self.start_span(telemetry),
+            cx: spanned.then(|| self.start_span(telemetry)),
             timing,
         }
     }
@@ -82,17 +83,22 @@ impl RequestSpan<'_> {
     }
 
     /// What the duration is recorded with (besides `error.type`): the attributes of bounded
-    /// cardinality.
+    /// cardinality, all static text (nothing is allocated for them but the list).
     fn measured_attributes(&self) -> Vec<KeyValue> {
-        let method = self.method.as_str();
-        let mut attributes = Vec::with_capacity(6);
-        attributes.push(KeyValue::new("mcp.method.name", method));
+        let mut attributes = Vec::with_capacity(5);
+        attributes.push(KeyValue::new("mcp.method.name", self.method.as_str()));
         if let Some(version) = self.version {
             attributes.push(KeyValue::new("mcp.protocol.version", version.as_str()));
         }
         attributes.push(KeyValue::new("network.transport", self.transport));
-        if self.served {
-            attributes.extend(self.target());
+        match (self.method, self.served) {
+            (Method::ToolsCall, Some(tool)) => {
+                attributes.push(KeyValue::new("gen_ai.tool.name", tool));
+            }
+            (Method::PromptsGet, Some(prompt)) => {
+                attributes.push(KeyValue::new("gen_ai.prompt.name", prompt));
+            }
+            _ => {}
         }
         attributes
     }
@@ -143,13 +149,15 @@ impl RequestSpan<'_> {
 
 /// A request being watched: its span, and its clock when durations are exported.
 pub(crate) struct Observed {
-    cx: opentelemetry::Context,
+    /// The span's context (`None`: no span, see [`RequestSpan::start`]).
+    cx: Option<opentelemetry::Context>,
     timing: Option<Timing>,
 }
 
 /// When a request started, and what its duration is recorded with.
 struct Timing {
-    started: Instant,
+    /// quanta's clock: read twice per request, at a few ns a read where `Instant` costs tens.
+    started: quanta::Instant,
     histogram: opentelemetry::metrics::Histogram<f64>,
     attributes: Vec<KeyValue>,
 }
@@ -158,8 +166,8 @@ impl Observed {
     /// Ends the span, and records the duration, with what `response` says (`None`: no response,
     /// as for a notification).
     pub(crate) fn end(mut self, response: Option<&[u8]>) {
-        let span = self.cx.span();
-        let recording = span.is_recording();
+        let span = self.cx.as_ref().map(|cx| cx.span());
+        let recording = span.as_ref().is_some_and(|s| s.is_recording());
         // The response is read only for a span or a duration that records what it says.
         let outcome =
             (recording || self.timing.is_some()).then(|| response.map_or(Outcome::Ok, Outcome::of));
@@ -176,6 +184,9 @@ impl Observed {
             }
             timing.histogram.record(seconds, &timing.attributes);
         }
+        let Some(span) = span else {
+            return;
+        };
         if let (true, Some(outcome)) = (recording, outcome) {
             match outcome {
                 Outcome::Ok => {}
@@ -219,9 +230,12 @@ impl<F: Future<Output = Option<Vec<u8>>>> Future for Traced<F> {
         let Some(observed) = this.observed.as_mut() else {
             return this.handler.poll(cx);
         };
-        let polled = {
-            let _attached = observed.cx.clone().attach();
-            this.handler.poll(cx)
+        let polled = match &observed.cx {
+            Some(span_cx) => {
+                let _attached = span_cx.clone().attach();
+                this.handler.poll(cx)
+            }
+            None => this.handler.poll(cx),
         };
         let Poll::Ready(response) = polled else {
             return Poll::Pending;

@@ -653,3 +653,19 @@ async fn multi_input(ctx: Context) -> Result<String, ToolError> {
         field_of(&b?, "name")
     ))
 }
+
+/// Asks the user's name in the request's own rounds (`user_name`), then becomes a task that
+/// greets them (only as a task).
+#[tool(task = "required", deferred_task)]
+async fn test_tool_with_task(ctx: Context) -> Result<String, ToolError> {
+    let answer = ctx
+        .with_request_key("user_name")
+        .elicit("What is your name?", one_field("name", "string"))
+        .await?;
+    ctx.begin_task().await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    Ok(format!(
+        "Hello, {}! (from a task)",
+        field_of(&answer, "name")
+    ))
+}

@@ -11,7 +11,7 @@ pub use answers::{ElicitAction, Elicitation, Sampled};
 pub(crate) use asking::Asking;
 pub(crate) use cancellation::{Cancel, Cancellation};
 pub(crate) use client_requests::{ClientRequests, NoResult};
-pub(crate) use question::{Question, Questions};
+pub(crate) use question::{Question, Questions, BEGIN_TASK};
 
 use crate::app_state::{AppState, State};
 use crate::protocol::LogLevel;

@@ -57,6 +57,9 @@ pub struct ToolDef {
     pub takes_context: bool,
     /// Whether a call may run as a task (`#[tool(task)]`: the tasks extension).
     pub task: TaskSupport,
+    /// Whether the task begins only when the call says so (`#[tool(task, deferred_task)]`,
+    /// `Context::begin_task`): until then a stateless call asks in `input_required` rounds.
+    pub task_deferred: bool,
     /// Deserialises the arguments and runs the function.
     pub call: fn(Context, Args<'_>) -> CallFuture,
 }

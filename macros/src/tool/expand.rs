@@ -272,6 +272,15 @@ fn definition(
     ]
     .map(opt_bool);
     let takes_context = sig.params.iter().any(|p| matches!(p, Param::Context));
+    let task_deferred = matches!(options.deferred_task, Some((true, _)));
+    if let (true, false, Some((_, span))) = (task_deferred, takes_context, options.deferred_task) {
+        return syn::Error::new(
+            span,
+            "`deferred_task` needs a `Context` parameter: the tool begins its task with \
+             `ctx.begin_task().await`",
+        )
+        .to_compile_error();
+    }
     let task = match options.task {
         None => quote!(#p::TaskSupport::Forbidden),
         Some(super::options::TaskOption::Optional) => quote!(#p::TaskSupport::Optional),
@@ -307,6 +316,7 @@ fn definition(
             states: #states,
             takes_context: #takes_context,
             task: #task,
+            task_deferred: #task_deferred,
             call: __sturdy_call,
         }
     }

@@ -26,6 +26,8 @@ pub(super) struct ToolOptions {
     pub output_extend: Option<TokenStream>,
     /// `task` / `task = "optional" | "required"`: calls may run as tasks.
     pub task: Option<TaskOption>,
+    /// `deferred_task`: the task begins when the call says so (`ctx.begin_task()`).
+    pub deferred_task: Option<(bool, proc_macro2::Span)>,
 }
 
 /// What `task` says.
@@ -46,7 +48,7 @@ impl ItemOptions for ToolOptions {
             Self::ATTRIBUTE,
             "name, description, title, read_only, destructive, idempotent, open_world, \
              schema_dialect, disabled, blocking, scopes, input_extend, output_schema, output_extend, \
-             task, def, crate",
+             task, deferred_task, def, crate",
             &mut common,
             |meta| {
                 let path = &meta.path;
@@ -79,6 +81,9 @@ impl ItemOptions for ToolOptions {
                         TaskOption::Optional
                     };
                     set_once(&mut o.task, task, path)?;
+                } else if path.is_ident("deferred_task") {
+                    let span = syn::spanned::Spanned::span(path);
+                    set_once(&mut o.deferred_task, (flag(meta, "deferred_task")?, span), path)?;
                 } else if path.is_ident("def") {
                     set_once(&mut o.def, meta.value()?.parse()?, path)?;
                 } else if path.is_ident("input_extend") {
@@ -104,6 +109,12 @@ impl ItemOptions for ToolOptions {
         )?;
         if let Some(name) = &common.name {
             check_tool_name(name)?;
+        }
+        if let (Some((true, span)), None) = (o.deferred_task, o.task) {
+            return Err(syn::Error::new(
+                span,
+                "`deferred_task` says when a task begins: add `task` (or `task = \"required\"`)",
+            ));
         }
         o.common = common;
         Ok(o)

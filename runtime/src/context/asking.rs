@@ -19,5 +19,8 @@ pub(crate) enum Asking {
     Rounds {
         questions: Questions,
         capabilities: ClientCapabilities,
+        /// Whether the call may become a task ([`Context::begin_task`](super::Context::begin_task)):
+        /// a `deferred_task` tool called by a client that declared the tasks extension.
+        begins_task: bool,
     },
 }

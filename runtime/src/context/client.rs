@@ -26,6 +26,44 @@ impl Context {
         }
     }
 
+    /// Makes the rest of this call a task, for a tool declared
+    /// `#[tool(task, deferred_task)]`: the request that is running is answered with a task
+    /// handle, and the call goes on as that task (the client polls `tasks/get`). What the tool
+    /// asked before was asked in the request's own `input_required` rounds; what it asks after
+    /// becomes the task's `inputRequests`.
+    ///
+    /// Anywhere else (a client that did not declare the tasks extension, a session, a call that
+    /// is a task already) it returns at once and the call goes on as it was.
+    ///
+    /// ```ignore
+    /// #[tool(task = "required", deferred_task)]
+    /// async fn report(ctx: Context) -> Result<String, ToolError> {
+    ///     let scope = ctx.elicit("Which month?", month_form()).await?; // in the request
+    ///     ctx.begin_task().await;                                        // now a task
+    ///     Ok(build_report(scope).await)
+    /// }
+    /// ```
+    pub async fn begin_task(&self) {
+        let Asking::Rounds {
+            questions,
+            begins_task: true,
+            ..
+        } = self.asking()
+        else {
+            return;
+        };
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let question = Question {
+            key: None,
+            method: super::BEGIN_TASK.to_owned(),
+            params: Value::Null,
+            reply,
+        };
+        if questions.send(question).is_ok() {
+            let _ = answer.await;
+        }
+    }
+
     /// Sends a request to the client and waits for its result: the general form of
     /// [`elicit`](Self::elicit) and [`sample`](Self::sample).
     ///

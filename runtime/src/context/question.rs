@@ -15,5 +15,11 @@ pub(crate) struct Question {
     pub(crate) reply: oneshot::Sender<Result<Value, NoResult>>,
 }
 
+/// The method of the question a call sends to become a task ([`Context::begin_task`]): never
+/// put to the client.
+///
+/// [`Context::begin_task`]: super::Context::begin_task
+pub(crate) const BEGIN_TASK: &str = "sturdy/beginTask";
+
 /// The sending half handed to the tool's `Context`.
 pub(crate) type Questions = mpsc::UnboundedSender<Question>;

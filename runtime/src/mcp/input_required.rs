@@ -11,7 +11,7 @@
 //! beyond that a question fails at once with a `client` error, so a client that parks calls
 //! without end only blocks itself.
 
-use crate::context::{NoResult, Question, Questions};
+use crate::context::{NoResult, Question, Questions, BEGIN_TASK};
 use crate::error::ToolError;
 use crate::protocol::jsonrpc::RpcError;
 use crate::random_token::random_token;
@@ -77,6 +77,20 @@ pub(crate) enum Round {
     Done(Outcome),
     /// The tool asks: the `input_required` result to send (the call is parked).
     InputRequired(Value),
+    /// The tool asked to become a task ([`Context::begin_task`](crate::Context::begin_task)):
+    /// the call, the questions it asked at the same moment, and where to say it may go on.
+    Task {
+        call: Box<RoundTrip>,
+        asked: Vec<Question>,
+        begin: oneshot::Sender<Result<Value, NoResult>>,
+    },
+}
+
+/// A call turned into a task: its future, its questions to come, and how to stop it.
+pub(crate) struct Detached {
+    pub(crate) call: Pin<Box<dyn Future<Output = Outcome> + Send>>,
+    pub(crate) questions: mpsc::UnboundedReceiver<Question>,
+    pub(crate) stop: Box<dyn FnOnce() + Send>,
 }
 
 impl RoundTrip {
@@ -195,6 +209,15 @@ impl RoundTrip {
             while let Ok(q) = self.questions.try_recv() {
                 questions.push(q);
             }
+            if let Some(at) = questions.iter().position(|q| q.method == BEGIN_TASK) {
+                let begin = questions.remove(at).reply;
+                self.flush(&notify).await;
+                return Round::Task {
+                    call: Box::new(self),
+                    asked: questions,
+                    begin,
+                };
+            }
             self.rounds += 1;
             for (i, q) in questions.into_iter().enumerate() {
                 let key = self.key_for(q.key.as_deref(), i + 1);
@@ -259,6 +282,34 @@ impl RoundTrip {
 
     pub(crate) fn tool(&self) -> &str {
         &self.tool
+    }
+
+    /// The call, taken out to run as a task: it keeps running wherever it is (inline, or in its
+    /// own tokio task once parked), and is no longer this round trip's to stop.
+    pub(crate) fn detach(mut self) -> Detached {
+        let stand_in = Running::Inline(Box::pin(std::future::pending()));
+        let (_, no_questions) = mpsc::unbounded_channel();
+        let questions = std::mem::replace(&mut self.questions, no_questions);
+        match std::mem::replace(&mut self.running, stand_in) {
+            Running::Inline(call) => Detached {
+                call,
+                questions,
+                stop: Box::new(|| {}),
+            },
+            Running::Task { done, task } => {
+                let abort = task.abort_handle();
+                Detached {
+                    call: Box::pin(async move {
+                        done.await.unwrap_or_else(|_| {
+                            Ok(CallResult::failed(&ToolError::new("the call stopped"))
+                                .complete_json())
+                        })
+                    }),
+                    questions,
+                    stop: Box::new(move || abort.abort()),
+                }
+            }
+        }
     }
 
     /// Moves an inline call into a task of its own (once it waits between rounds).

@@ -61,6 +61,7 @@ impl Server {
                 let got = get(ctx.with_asking(Asking::Rounds {
                     questions,
                     capabilities,
+                    begins_task: false,
                 }));
                 async move { got.await.map(|r| raw(&with_result_type(r))) }
             };

@@ -61,6 +61,12 @@ impl Server {
         match trip.next_round(park, notify).await {
             Round::Done(answer) => answer,
             Round::InputRequired(v) => Ok(raw(&v)),
+            Round::Task { call, asked, begin } => {
+                let created = self.adopt_task(session, call.detach(), asked);
+                // The task exists (or could not be made): the call may go on either way.
+                let _ = begin.send(Ok(Value::Null));
+                created.map(|task| raw(&task))
+            }
         }
     }
 }

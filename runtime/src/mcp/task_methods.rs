@@ -1,9 +1,10 @@
 //! The tasks extension's methods (`tasks/get`, `tasks/update`, `tasks/cancel`) and the start of
 //! a tool call as a task (see [`crate::tasks`]).
 
+use super::input_required::Detached;
 use super::reply::invalid_params;
 use super::{Server, Session};
-use crate::context::{Asking, Context};
+use crate::context::{Asking, Context, Question};
 use crate::error::ToolError;
 use crate::protocol::jsonrpc::{self, RpcError};
 use crate::protocol::{ClientCapabilities, Method, TASKS_EXTENSION};
@@ -79,6 +80,7 @@ impl Server {
             let ctx = ctx.with_asking(Asking::Rounds {
                 questions,
                 capabilities,
+                begins_task: false,
             });
             async move {
                 match registry.call_raw(&tool, arguments.as_deref(), ctx).await {
@@ -111,5 +113,51 @@ impl Server {
         };
         self.tasks
             .start(session.quota_key(), call, Box::new(move || cancel.cancel()))
+    }
+}
+
+impl Server {
+    /// A stateless call that asked to become a task ([`crate::Context::begin_task`]): the task
+    /// runs it from where it is; its `CreateTaskResult` answers the request that was running.
+    /// `asked`: questions it asked at the same moment, now the task's.
+    pub(super) fn adopt_task(
+        &self,
+        session: &Session,
+        detached: Detached,
+        asked: Vec<Question>,
+    ) -> Result<Value, RpcError> {
+        let Detached {
+            call,
+            questions,
+            stop,
+        } = detached;
+        let call = async move {
+            match call.await {
+                Ok(result) => {
+                    // The inlined result is the tool's, without the request's discriminator.
+                    let mut result: Value =
+                        serde_json::from_str(result.get()).unwrap_or(Value::Null);
+                    if let Some(r) = result.as_object_mut() {
+                        r.remove("resultType");
+                    }
+                    match serde_json::value::to_raw_value(&result) {
+                        Ok(raw) => Ended::Result(raw),
+                        Err(e) => Ended::Error(json!({
+                            "code": jsonrpc::INTERNAL_ERROR,
+                            "message": format!("The result cannot be kept: {e}"),
+                        })),
+                    }
+                }
+                Err(e) => {
+                    let mut error = json!({ "code": e.code, "message": e.message });
+                    if let Some(data) = e.data {
+                        error["data"] = data;
+                    }
+                    Ended::Error(error)
+                }
+            }
+        };
+        self.tasks
+            .adopt(session.quota_key(), call, questions, asked, stop)
     }
 }

@@ -67,6 +67,9 @@ impl Server {
             }
         }
         let task_support = tool.task_support();
+        // A `deferred_task` tool called statelessly by a client with tasks runs in rounds until
+        // it calls `ctx.begin_task()`.
+        let mut begins_task = false;
         if task_support != TaskSupport::Forbidden {
             // Only a client that declared the extension (on this request in 2026-07-28, in its
             // session before) gets a task; another runs the call as usual, unless the tool
@@ -78,7 +81,8 @@ impl Server {
             } else {
                 seen.capabilities
             };
-            if capabilities.tasks {
+            begins_task = capabilities.tasks && tool.task_deferred() && version.is_stateless();
+            if capabilities.tasks && !begins_task {
                 let ctx = self.served(
                     Context::new(session.client_id_in(&seen, None), None, None)
                         .with_caller(session.principal().cloned(), grant),
@@ -96,7 +100,7 @@ impl Server {
                 };
                 return Either::Right(Either::Right(std::future::ready(Some(answer))));
             }
-            if task_support == TaskSupport::Required {
+            if task_support == TaskSupport::Required && !capabilities.tasks {
                 return refuse(&id, tasks_not_declared(&format!("the tool {name}")));
             }
         }
@@ -136,6 +140,7 @@ impl Server {
                 arguments: arguments.map(ToOwned::to_owned),
                 capabilities: meta.capabilities(),
                 relay,
+                begins_task,
             };
             return Either::Right(Either::Left(
                 self.call_in_rounds(session, id, call, notify, ctx),
@@ -174,14 +179,17 @@ impl Server {
                 arguments,
                 capabilities,
                 relay,
+                begins_task,
             } = call;
             let cancel = ctx.cancel_handle();
             let run = |questions| {
                 let ctx = ctx.with_asking(Asking::Rounds {
                     questions,
                     capabilities,
+                    begins_task,
                 });
-                let call = self.run_owned(&name, arguments, ctx);
+                let limit = (!begins_task).then_some(self.call_timeout).flatten();
+                let call = self.run_owned(&name, arguments, ctx, limit);
                 async move {
                     call.await
                         .map_err(|e| invalid_params(e.to_string()))
@@ -206,8 +214,9 @@ impl Server {
         name: &str,
         arguments: Option<Box<RawValue>>,
         ctx: Context,
+        limit: Option<std::time::Duration>,
     ) -> impl Future<Output = Result<CallResult, RegistryError>> + Send + 'static {
-        let (registry, tool, limit) = (self.registry.clone(), name.to_owned(), self.call_timeout);
+        let (registry, tool) = (self.registry.clone(), name.to_owned());
         async move { Deadline::new(limit, registry.call_raw(&tool, arguments.as_deref(), ctx)).await }
     }
 }
@@ -243,6 +252,9 @@ struct Rounds {
     arguments: Option<Box<RawValue>>,
     capabilities: ClientCapabilities,
     relay: Option<mpsc::Receiver<Vec<u8>>>,
+    /// The call may become a task (`Context::begin_task`): then the call timeout does not
+    /// bound it (the task's limit does, once it is one).
+    begins_task: bool,
 }
 
 /// 2026-07-28: a call that needed a client capability the request did not declare is answered

@@ -70,6 +70,11 @@ impl<'r> Tool<'r> {
         self.registry.entries[self.index].def.name
     }
 
+    /// Whether its task begins when the call says so ([`ToolDef::task_deferred`]).
+    pub(crate) fn task_deferred(self) -> bool {
+        self.registry.entries[self.index].def.task_deferred
+    }
+
     /// Whether its calls may run as tasks ([`ToolDef::task`]).
     pub(crate) fn task_support(self) -> crate::tool::TaskSupport {
         self.registry.entries[self.index].def.task

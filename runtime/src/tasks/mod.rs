@@ -139,6 +139,23 @@ impl Tasks {
     where
         F: Future<Output = Ended> + Send + 'static,
     {
+        let (questions_tx, questions) = tokio::sync::mpsc::unbounded_channel();
+        self.adopt(owner, call(questions_tx), questions, Vec::new(), stop)
+    }
+
+    /// [`start`](Self::start) for a call running already (a request that became a task), whose
+    /// questions come on `questions`.
+    pub(crate) fn adopt<F>(
+        &self,
+        owner: Arc<str>,
+        call: F,
+        questions: tokio::sync::mpsc::UnboundedReceiver<crate::context::Question>,
+        asked: Vec<crate::context::Question>,
+        stop: Box<dyn FnOnce() + Send>,
+    ) -> Result<Value, RpcError>
+    where
+        F: Future<Output = Ended> + Send + 'static,
+    {
         let now = Instant::now();
         let id = crate::random_token::random_token();
         let stamp = crate::clock::rfc3339_now();
@@ -163,16 +180,18 @@ impl Tasks {
             let mut table = self.lock();
             table.sweep(now);
             let mine = table.tasks.values().filter(|e| e.owner == owner).count();
-            if mine >= self.limits.per_owner || table.tasks.len() >= self.limits.total {
+            let all = table.tasks.len();
+            if mine >= self.limits.per_owner || all >= self.limits.total {
+                drop(table);
+                // Not kept: a call running already (a request that asked to become a task)
+                // stops here.
+                stop();
                 return Err(RpcError::new(
                     jsonrpc::INTERNAL_ERROR,
                     format!(
                         "Too many tasks: {} are kept for this client (at most {}), {} in all \
                          (at most {}); cancel some or wait for them to expire",
-                        mine,
-                        self.limits.per_owner,
-                        table.tasks.len(),
-                        self.limits.total
+                        mine, self.limits.per_owner, all, self.limits.total
                     ),
                 ));
             }
@@ -188,13 +207,15 @@ impl Tasks {
                 },
             );
         }
-        let (questions_tx, questions) = tokio::sync::mpsc::unbounded_channel();
         let run = runner::Run {
             table: self.table.clone(),
             id,
             limits: self.limits,
         };
-        tokio::spawn(run.drive(call(questions_tx), questions, halt));
+        for question in asked {
+            run.ask(question);
+        }
+        tokio::spawn(run.drive(call, questions, halt));
         Ok(created)
     }
 

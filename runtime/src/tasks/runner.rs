@@ -3,7 +3,7 @@
 
 use super::record::{Ended, Status};
 use super::{Asked, Limits, Table};
-use crate::context::{NoResult, Question};
+use crate::context::{NoResult, Question, BEGIN_TASK};
 use crate::protocol::jsonrpc;
 use serde_json::json;
 use std::future::Future;
@@ -51,7 +51,12 @@ impl Run {
     }
 
     /// Keeps `question` among the task's `inputRequests` until `tasks/update` answers it.
-    fn ask(&self, question: Question) {
+    pub(super) fn ask(&self, question: Question) {
+        // A call that is a task already asking to become one: it goes on.
+        if question.method == BEGIN_TASK {
+            let _ = question.reply.send(Ok(serde_json::Value::Null));
+            return;
+        }
         let mut table = self.lock();
         let Some(entry) = table
             .tasks

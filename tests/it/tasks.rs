@@ -284,3 +284,22 @@ async fn tasks_belong_to_their_caller_and_are_bounded() {
     let stopped = server.stop();
     support::assert_clean_exit(&stopped, "conformance --http");
 }
+
+/// A task setting that is no positive number stops the server at start-up, naming it.
+#[test]
+fn a_bad_task_setting_is_a_start_up_error() {
+    for (name, value) in [
+        ("STURDY_TASK_TTL", "soon"),
+        ("STURDY_TASK_TIMEOUT", "0"),
+        ("STURDY_TASKS_PER_CLIENT", "-3"),
+    ] {
+        let out = std::process::Command::new(support::build_example("conformance"))
+            .env(name, value)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}={value}: {out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(name), "{stderr}");
+    }
+}

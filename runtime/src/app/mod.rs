@@ -51,7 +51,8 @@ const USAGE: &str = "usage: [--http ADDR | --list | --list-tools | --help]
                 reverse proxy puts the client's address in (default: the peer address);
                 STURDY_CALL_TIMEOUT bounds each tool call in seconds (default 120);
                 STURDY_TASK_TIMEOUT bounds a call run as a task (default 3600) and
-                STURDY_TASK_TTL keeps a task that long from its creation (default 3600);
+                STURDY_TASK_TTL keeps a task that long from its creation (default 3600),
+                STURDY_TASKS_PER_CLIENT bounds the tasks kept per caller (default 1000);
                 STURDY_STATE_KEY seals the requestState of multi-round calls (default: a random
                 key per process; replicas sharing a key recognise each other's states);
                 STURDY_SSE_CLOSE_AFTER closes a session's SSE responses after that many seconds

@@ -30,7 +30,7 @@ pub(crate) struct Limits {
     pub(crate) ttl: Duration,
     /// How long a task may run (`STURDY_TASK_TIMEOUT`, seconds): then it is cancelled.
     pub(crate) timeout: Duration,
-    /// Tasks one caller may have kept at once.
+    /// Tasks one caller may have kept at once (`STURDY_TASKS_PER_CLIENT`).
     pub(crate) per_owner: usize,
     /// Tasks kept at once, in all.
     pub(crate) total: usize,
@@ -57,10 +57,18 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// The defaults, with `STURDY_TASK_TTL` and `STURDY_TASK_TIMEOUT` (seconds) read; an error
-    /// names a value that is not a positive number of seconds.
+    /// The defaults, with `STURDY_TASK_TTL` and `STURDY_TASK_TIMEOUT` (seconds) and
+    /// `STURDY_TASKS_PER_CLIENT` read; an error names a value that is not a positive number.
     pub(crate) fn from_env() -> Result<Limits, String> {
         let mut limits = Limits::default();
+        if let Ok(value) = std::env::var("STURDY_TASKS_PER_CLIENT") {
+            limits.per_owner = value
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| format!("STURDY_TASKS_PER_CLIENT={value:?}: a positive number"))?;
+        }
         for (name, slot) in [
             ("STURDY_TASK_TTL", &mut limits.ttl),
             ("STURDY_TASK_TIMEOUT", &mut limits.timeout),

@@ -303,3 +303,99 @@ fn a_bad_task_setting_is_a_start_up_error() {
         assert!(stderr.contains(name), "{stderr}");
     }
 }
+
+/// A 2026-07-28 client listening for its task: the acknowledgement names the task (not an id
+/// that is none), and each status change comes as `notifications/tasks` carrying the task as
+/// `tasks/get` shows it then (the result inlined at the end); a listener that did not declare
+/// the extension is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listener_hears_its_task_change_status() {
+    let mut child = Command::new(support::build_example("conformance"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut rpc = RpcClient::new(child.stdout.take().unwrap(), child.stdin.take().unwrap());
+    let meta = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {"elicitation": {}, "extensions": {TASKS: {}}},
+    });
+    let created = rpc
+        .request(
+            1,
+            "tools/call",
+            json!({"name": "confirm_delete",
+            "arguments": {"filename": "b.txt"}, "_meta": meta}),
+        )
+        .await;
+    let id = created["result"]["taskId"].as_str().unwrap().to_owned();
+    // Waits for the question first, so that what follows is the answer's doing.
+    loop {
+        let task = rpc
+            .request(2, "tasks/get", json!({"taskId": id, "_meta": meta}))
+            .await;
+        if task["result"]["status"] == "input_required" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    rpc.send(
+        json!({"jsonrpc": "2.0", "id": 3, "method": "subscriptions/listen", "params": {
+        "notifications": {"taskIds": [id, "not-a-task"]}, "_meta": meta}}),
+    )
+    .await;
+    let ack = rpc.next().await.unwrap();
+    assert_eq!(
+        ack["method"], "notifications/subscriptions/acknowledged",
+        "{ack}"
+    );
+    assert_eq!(
+        ack["params"]["notifications"]["taskIds"],
+        json!([id]),
+        "{ack}"
+    );
+    let answer = rpc
+        .request(
+            4,
+            "tasks/update",
+            json!({"taskId": id, "_meta": meta,
+            "inputResponses": {"confirm": {"action": "accept", "content": {"confirm": true}}}}),
+        )
+        .await;
+    assert_eq!(answer["result"]["resultType"], "complete", "{answer}");
+    let mut statuses = Vec::new();
+    while statuses.last().map(String::as_str) != Some("completed") {
+        let note = rpc.next().await.unwrap();
+        assert_eq!(note["method"], "notifications/tasks", "{note}");
+        assert_eq!(note["params"]["taskId"], id.as_str());
+        assert_eq!(
+            note["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
+            3
+        );
+        if note["params"]["status"] == "completed" {
+            assert_eq!(
+                note["params"]["result"]["content"][0]["text"],
+                "Deleted b.txt: true"
+            );
+        }
+        statuses.push(note["params"]["status"].as_str().unwrap().to_owned());
+    }
+    // Each carries the task as it is when sent: the call ends right after the answer, so the
+    // change to `working` may already show it completed.
+    assert!(
+        statuses.iter().all(|s| s == "working" || s == "completed"),
+        "{statuses:?}"
+    );
+
+    let plain = json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {}});
+    let refused = rpc
+        .request(
+            5,
+            "subscriptions/listen",
+            json!({"notifications": {"taskIds": [id]}, "_meta": plain}),
+        )
+        .await;
+    assert_eq!(refused["error"]["code"], -32021, "{refused}");
+}

@@ -2,7 +2,8 @@
 //! [`Switches`](crate::registry::Switches)) or that a resource they watch was updated:
 //! - 2026-07-28: `subscriptions/listen` opens a stream (its request's SSE response over HTTP,
 //!   the shared stdout over stdio) that starts with `notifications/subscriptions/acknowledged`
-//!   (what the server agreed to send) and then carries only the notifications asked for, each
+//!   (what the server agreed to send: list changes, resource updates, the status of the
+//!   caller's tasks) and then carries only the notifications asked for, each
 //!   tagged with the subscription's id (the listen request's id). It ends when the client closes
 //!   it (or cancels the request), or with an empty result when the connection ends.
 //! - 2025 sessions: `notifications/{tools,resources,prompts}/list_changed` and the updates of
@@ -146,8 +147,10 @@ impl Server {
         cancel: &Cancellation,
     ) -> Result<Option<Value>, RpcError> {
         let (asked, out, _place) = self.open_listen(session, params, notify)?;
-        let agreed = self.agree(asked)?;
+        let mut agreed = self.agree(asked)?;
         // Subscribed before the acknowledgement: nothing after it is missed.
+        let mut task_changes = self.tasks.changes();
+        agreed.tasks = self.agree_tasks(session, params, asked)?;
         let mut changes = ListChanges::new(self);
         let mut updates = self.resources.updates().subscribe();
         let ack = tagged(
@@ -179,6 +182,24 @@ impl Server {
                     Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => continue,
                     Err(broadcast::error::RecvError::Closed) => break,
                 },
+                change = task_changes.recv(), if !agreed.tasks.is_empty() => {
+                    let changed: Vec<&String> = match &change {
+                        Ok(task) => agreed.tasks.iter().filter(|t| ***t == **task).collect(),
+                        // Fell behind: each task followed is sent as it is now.
+                        Err(broadcast::error::RecvError::Lagged(_)) => agreed.tasks.iter().collect(),
+                        Err(broadcast::error::RecvError::Closed) => break,
+                    };
+                    let owner = session.quota_key();
+                    for task in changed {
+                        // A task gone (expired) is no longer sent.
+                        if let Ok(detailed) = self.tasks.get(&owner, task) {
+                            if out.send(tagged(id, "notifications/tasks", detailed)).await.is_err() {
+                                return Ok(None);
+                            }
+                        }
+                    }
+                    continue;
+                }
             };
             if out.send(note).await.is_err() {
                 return Ok(None);
@@ -240,7 +261,35 @@ impl Server {
             resources: wants("resourcesListChanged") && !self.resources.is_empty(),
             prompts: wants("promptsListChanged") && !self.prompts.is_empty(),
             watched,
+            tasks: Vec::new(),
         })
+    }
+
+    /// The tasks whose status changes the stream carries (`notifications.taskIds`): those of
+    /// the caller's that exist; the request must declare the tasks extension to ask for any.
+    fn agree_tasks(
+        &self,
+        session: &Session,
+        params: &Map<String, Value>,
+        asked: &Map<String, Value>,
+    ) -> Result<Vec<String>, RpcError> {
+        let ids: Vec<&str> = match asked.get("taskIds") {
+            None | Some(Value::Null) => return Ok(Vec::new()),
+            Some(Value::Array(ids)) => ids.iter().filter_map(Value::as_str).collect(),
+            Some(_) => return Err(invalid("taskIds must be a list of task ids")),
+        };
+        let capabilities = crate::protocol::ClientCapabilities::from_json(
+            params
+                .get("_meta")
+                .and_then(|m| m.get(version::META_CLIENT_CAPABILITIES)),
+        );
+        if !capabilities.tasks {
+            return Err(super::task_methods::tasks_not_declared(
+                "task status notifications",
+            ));
+        }
+        let ids = ids.into_iter().take(MAX_TASKS_PER_LISTEN);
+        Ok(self.tasks.owned(&session.quota_key(), ids))
     }
 
     /// After a 2025 `initialize` on a connection with its own channel (stdio): forwards each
@@ -309,7 +358,12 @@ struct Agreed {
     prompts: bool,
     /// The resources whose updates it carries.
     watched: Vec<String>,
+    /// The tasks whose status changes it carries (`notifications/tasks`).
+    tasks: Vec<String>,
 }
+
+/// Tasks one listen stream follows, at most.
+const MAX_TASKS_PER_LISTEN: usize = 1024;
 
 impl Agreed {
     /// Whether the stream carries the changes of `list`.
@@ -335,6 +389,9 @@ impl Agreed {
         }
         if !self.watched.is_empty() {
             agreed["resourceSubscriptions"] = json!(self.watched);
+        }
+        if !self.tasks.is_empty() {
+            agreed["taskIds"] = json!(self.tasks);
         }
         agreed
     }

@@ -93,11 +93,26 @@ pub(crate) struct Tasks {
     limits: Limits,
 }
 
-#[derive(Default)]
+/// How many status changes a listener may fall behind before it misses some (it then sends
+/// the current state of its tasks, see [`Tasks::changes`]).
+const CHANGES_CAPACITY: usize = 1024;
+
 struct Table {
     tasks: HashMap<String, Entry>,
     /// Bytes of the results and errors kept.
     bytes: usize,
+    /// The id of each task whose status changed (for `notifications/tasks`).
+    changes: tokio::sync::broadcast::Sender<Arc<str>>,
+}
+
+impl Default for Table {
+    fn default() -> Self {
+        Table {
+            tasks: HashMap::new(),
+            bytes: 0,
+            changes: tokio::sync::broadcast::channel(CHANGES_CAPACITY).0,
+        }
+    }
 }
 
 struct Entry {
@@ -261,6 +276,7 @@ impl Tasks {
         if entry.asked.is_empty() && entry.record.status == Status::InputRequired {
             entry.record.status = Status::Working;
             entry.record.updated_at = crate::clock::rfc3339_now();
+            table.changed(id);
         }
         Ok(())
     }
@@ -280,15 +296,35 @@ impl Tasks {
         if let Some(stop) = entry.stop.take() {
             stop();
         }
+        table.changed(id);
         Ok(())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Table> {
         self.table.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// The ids of the tasks whose status changes from now on (a receiver that lags has missed
+    /// some: it should look at every task it follows again).
+    pub(crate) fn changes(&self) -> tokio::sync::broadcast::Receiver<Arc<str>> {
+        self.lock().changes.subscribe()
+    }
+
+    /// Of `ids`, those that name a task of `owner`.
+    pub(crate) fn owned<'i>(&self, owner: &str, ids: impl Iterator<Item = &'i str>) -> Vec<String> {
+        let table = self.lock();
+        ids.filter(|id| table.find(owner, id).is_ok())
+            .map(str::to_owned)
+            .collect()
+    }
 }
 
 impl Table {
+    /// Tells listeners that task `id` changed.
+    pub(super) fn changed(&self, id: &str) {
+        let _ = self.changes.send(Arc::from(id));
+    }
+
     /// Forgets the tasks past their time to live (a running one is stopped first).
     fn sweep(&mut self, now: Instant) {
         let expired: Vec<String> = self

@@ -81,6 +81,7 @@ impl Run {
         );
         entry.record.status = Status::InputRequired;
         entry.record.updated_at = crate::clock::rfc3339_now();
+        table.changed(&self.id);
     }
 
     /// Records how the call ended, unless the task was cancelled first. A result larger than
@@ -123,5 +124,6 @@ impl Run {
         table.bytes += entry.record.bytes();
         entry.asked.clear();
         entry.record.updated_at = crate::clock::rfc3339_now();
+        table.changed(&self.id);
     }
 }

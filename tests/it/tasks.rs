@@ -244,42 +244,24 @@ async fn tasks_belong_to_their_caller_and_are_bounded() {
 
     // One caller's quota: 1000 tasks kept; the next is refused, saying why; another caller is
     // not affected.
-    for n in 1..1000 {
-        let created = call(
-            "10.0.0.3",
+    let slow = |caller: &'static str, seconds: u64| {
+        call(
+            caller,
             "tools/call",
-            json!({"name": "slow_compute", "arguments": {"seconds": 600}}),
+            json!({"name": "slow_compute", "arguments": {"seconds": seconds}}),
         )
-        .await;
+    };
+    for n in 1..=1000 {
+        let created = slow("10.0.0.3", 600).await;
         assert_eq!(
             created["result"]["resultType"], "task",
             "task {n}: {created}"
         );
     }
-    let created = call(
-        "10.0.0.3",
-        "tools/call",
-        json!({"name": "slow_compute", "arguments": {"seconds": 600}}),
-    )
-    .await;
-    assert_eq!(
-        created["result"]["resultType"], "task",
-        "the 1000th: {created}"
-    );
-    let refused = call(
-        "10.0.0.3",
-        "tools/call",
-        json!({"name": "slow_compute", "arguments": {"seconds": 600}}),
-    )
-    .await;
+    let refused = slow("10.0.0.3", 600).await;
     let message = refused["error"]["message"].as_str().unwrap_or_default();
     assert!(message.contains("Too many tasks"), "{refused}");
-    let other = call(
-        "10.0.0.4",
-        "tools/call",
-        json!({"name": "slow_compute", "arguments": {"seconds": 0}}),
-    )
-    .await;
+    let other = slow("10.0.0.4", 0).await;
     assert_eq!(other["result"]["resultType"], "task", "{other}");
     let stopped = server.stop();
     support::assert_clean_exit(&stopped, "conformance --http");

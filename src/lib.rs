@@ -256,6 +256,8 @@ pub use sturdy_runtime::auth;
 #[cfg(feature = "otel")]
 pub use sturdy_runtime::telemetry;
 
+pub use sturdy_runtime::skills;
+
 /// Everything a tool author imports: `use sturdy::prelude::*;`.
 pub mod prelude {
     pub use sturdy_macros::{

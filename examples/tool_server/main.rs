@@ -46,6 +46,11 @@ async fn main() -> std::process::ExitCode {
         .state(tools::api::http_client())
         .state(balancer)
         .state(library::Notes::default())
+        // One skill: how to use the resilient tools (skill://resilient-fetching/SKILL.md).
+        .skills(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/tool_server/skills"
+        ))
         .run()
         .await
 }

@@ -50,6 +50,7 @@ mod output;
 mod protocol;
 mod random_token;
 mod resource_updates;
+pub mod skills;
 mod switches;
 mod tasks;
 mod tool;

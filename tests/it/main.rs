@@ -27,6 +27,7 @@ mod patterns_http;
 mod python_sdk;
 mod replicas;
 mod resilience;
+mod skills;
 mod status_page;
 mod tasks;
 mod ts_sdk;

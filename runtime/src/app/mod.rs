@@ -26,6 +26,8 @@ pub struct App {
     info: ServerInfo,
     health: Option<Arc<HealthChecker>>,
     state: AppState,
+    /// Where the skills it serves are (read at start-up).
+    skills: Option<std::path::PathBuf>,
 }
 
 const USAGE: &str = "usage: [--http ADDR | --list | --list-tools | --help]
@@ -85,6 +87,7 @@ impl App {
             info: ServerInfo::new(name, version),
             health: None,
             state: AppState::new(),
+            skills: None,
         }
     }
 
@@ -110,6 +113,14 @@ impl App {
     /// ```
     pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
         self.state.insert(value);
+        self
+    }
+
+    /// Serves the skills in `dir` (the `io.modelcontextprotocol/skills` extension): each
+    /// directory below it holding a `SKILL.md` is a skill, its files resources under
+    /// `skill://`. Read at start-up; a skill that is not valid stops the server, naming it.
+    pub fn skills(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.skills = Some(dir.into());
         self
     }
 
@@ -161,6 +172,16 @@ impl App {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
+        let skills = match &self.skills {
+            None => crate::skills::Skills::default(),
+            Some(dir) => match crate::skills::Skills::from_dir(dir) {
+                Ok(skills) => skills,
+                Err(e) => {
+                    eprintln!("error: skills: {e}");
+                    return ExitCode::from(2);
+                }
+            },
+        };
         let built = self.registry().and_then(|r| {
             Ok((
                 r,
@@ -172,6 +193,7 @@ impl App {
             let server = Server::new(registry, self.info.clone())
                 .with_resources(resources)
                 .with_prompts(prompts)
+                .with_skills(skills)
                 .with_app_state(self.state);
             server.check_app_state().map(|()| with_state_key(server))
         });

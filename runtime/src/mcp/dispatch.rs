@@ -217,6 +217,25 @@ impl Server {
             Method::TasksGet | Method::TasksUpdate | Method::TasksCancel => {
                 self.task_method(session, method, &params, capabilities)?
             }
+            Method::SkillsList => {
+                let cursor = match params.get("cursor") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::String(c)) => Some(c.as_str()),
+                    Some(_) => return Err(invalid_params("cursor must be a string")),
+                };
+                self.skills
+                    .list(cursor)
+                    .ok_or_else(|| invalid_params("Invalid cursor"))?
+            }
+            Method::SkillsGet => {
+                let uri = params
+                    .get("uri")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| invalid_params("skills/get needs the uri of a SKILL.md"))?;
+                self.skills.get(uri).ok_or_else(|| {
+                    invalid_params(format!("No skill at {uri}")).with_data(json!({ "uri": uri }))
+                })?
+            }
             Method::Initialize => self.initialize(session, &params)?,
             Method::Ping => json!({}),
             Method::LoggingSetLevel => {

@@ -56,7 +56,14 @@ impl Server {
             c["completions"] = json!({});
         }
         if self.registry.has_tasks() {
-            c["extensions"] = json!({ crate::protocol::TASKS_EXTENSION: {} });
+            c["extensions"][crate::protocol::TASKS_EXTENSION] = json!({});
+        }
+        if !self.skills.is_empty() {
+            c["extensions"]["io.modelcontextprotocol/skills"] = json!({});
+            // Skill files are resources.
+            if c.get("resources").is_none() {
+                c["resources"] = json!({ "listChanged": false });
+            }
         }
         c
     }

@@ -85,6 +85,8 @@ pub struct Server {
     parked: input_required::Parked,
     /// Calls running (or kept, finished) as tasks.
     tasks: crate::tasks::Tasks,
+    /// The skills served (the skills extension).
+    skills: Arc<crate::skills::Skills>,
     /// Seals their `requestState`s.
     seal: request_state::StateSeal,
     /// What `State<T>` parameters receive.
@@ -140,6 +142,7 @@ impl Server {
             parked: Default::default(),
             // A bad setting stops `App` at start-up (it checks first); here, the defaults.
             tasks: crate::tasks::Tasks::new(crate::tasks::Limits::from_env().unwrap_or_default()),
+            skills: Default::default(),
             seal: request_state::StateSeal::random(),
             app_state: Default::default(),
         }
@@ -175,6 +178,13 @@ impl Server {
         self.links = links(&self.resources, &self.prompts);
         self.resource_pages.clear();
         self.template_pages.clear();
+        self
+    }
+
+    /// Serves these skills (the `io.modelcontextprotocol/skills` extension): `skills/list`,
+    /// `skills/get`, and each file through `resources/read`.
+    pub fn with_skills(mut self, skills: impl Into<Arc<crate::skills::Skills>>) -> Self {
+        self.skills = skills.into();
         self
     }
 

@@ -26,6 +26,13 @@ impl Server {
             .get("uri")
             .and_then(Value::as_str)
             .ok_or_else(|| invalid_params("resources/read needs a uri string"))?;
+        if let Some(mut read) = self.skills.read(uri) {
+            if version.is_stateless() {
+                read["ttlMs"] = json!(300_000);
+                read["cacheScope"] = json!("public");
+            }
+            return Ok(read);
+        }
         let ctx = Context::new(session.client_id(request_client(params)), None, None)
             .with_caller(session.principal().cloned(), grant);
         let ctx = self.served(ctx);

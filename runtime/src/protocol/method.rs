@@ -42,6 +42,10 @@ pub(crate) enum Method {
     TasksUpdate,
     /// `tasks/cancel` (the tasks extension).
     TasksCancel,
+    /// `skills/list` (the skills extension).
+    SkillsList,
+    /// `skills/get` (the skills extension).
+    SkillsGet,
     /// `notifications/initialized`.
     Initialized,
     /// `notifications/cancelled`.
@@ -51,7 +55,7 @@ pub(crate) enum Method {
 impl Method {
     /// Every known method, for tests and tables.
     #[cfg(test)]
-    pub(crate) const ALL: [Method; 20] = [
+    pub(crate) const ALL: [Method; 22] = [
         Method::Initialize,
         Method::Ping,
         Method::LoggingSetLevel,
@@ -70,6 +74,8 @@ impl Method {
         Method::TasksGet,
         Method::TasksUpdate,
         Method::TasksCancel,
+        Method::SkillsList,
+        Method::SkillsGet,
         Method::Initialized,
         Method::Cancelled,
     ];
@@ -95,6 +101,8 @@ impl Method {
             "tasks/get" => Method::TasksGet,
             "tasks/update" => Method::TasksUpdate,
             "tasks/cancel" => Method::TasksCancel,
+            "skills/list" => Method::SkillsList,
+            "skills/get" => Method::SkillsGet,
             "notifications/initialized" => Method::Initialized,
             "notifications/cancelled" => Method::Cancelled,
             _ => return None,
@@ -122,6 +130,8 @@ impl Method {
             Method::TasksGet => "tasks/get",
             Method::TasksUpdate => "tasks/update",
             Method::TasksCancel => "tasks/cancel",
+            Method::SkillsList => "skills/list",
+            Method::SkillsGet => "skills/get",
             Method::Initialized => "notifications/initialized",
             Method::Cancelled => "notifications/cancelled",
         }
@@ -136,6 +146,7 @@ impl Method {
             Method::ResourcesList | Method::ResourcesTemplatesList | Method::ResourcesRead => true,
             Method::PromptsList | Method::PromptsGet | Method::CompletionComplete => true,
             Method::TasksGet | Method::TasksUpdate | Method::TasksCancel => true,
+            Method::SkillsList | Method::SkillsGet => true,
             Method::Initialize | Method::Ping | Method::LoggingSetLevel => !stateless,
             // 2026-07-28 subscribes on a listen stream instead.
             Method::ResourcesSubscribe | Method::ResourcesUnsubscribe => !stateless,

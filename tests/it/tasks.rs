@@ -381,3 +381,63 @@ async fn a_listener_hears_its_task_change_status() {
         .await;
     assert_eq!(refused["error"]["code"], -32021, "{refused}");
 }
+
+/// The example server's long report: a client holding the request hears its progress every
+/// second; a client that declared tasks gets a task that completes on its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_long_report_reports_progress_or_runs_as_a_task() {
+    let start = || {
+        let mut child = Command::new(support::build_example("tool_server"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let rpc = RpcClient::new(child.stdout.take().unwrap(), child.stdin.take().unwrap());
+        (child, rpc)
+    };
+    let (_held, mut rpc) = start();
+    rpc.initialize("2025-11-25").await;
+    let (before, answer) = rpc
+        .request_after(
+            1,
+            "tools/call",
+            json!({"name": "long_report",
+            "arguments": {"minutes": 0.04}, "_meta": {"progressToken": "r"}}),
+        )
+        .await;
+    assert!(
+        answer["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("ready"),
+        "{answer}"
+    );
+    let progress = before
+        .iter()
+        .filter(|m| m["method"] == "notifications/progress")
+        .count();
+    assert!(progress >= 2, "a progress report each second: {before:?}");
+
+    let (_polled, mut rpc) = start();
+    rpc.initialize_with("2025-11-25", "poller", json!({"extensions": {TASKS: {}}}))
+        .await;
+    let created = rpc
+        .request(
+            1,
+            "tools/call",
+            json!({"name": "long_report", "arguments": {"minutes": 0.01}}),
+        )
+        .await;
+    let id = created["result"]["taskId"].as_str().unwrap().to_owned();
+    let mut n = 2;
+    let task = loop {
+        let task = rpc.request(n, "tasks/get", json!({"taskId": id})).await["result"].clone();
+        if task["status"] != "working" {
+            break task;
+        }
+        n += 1;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(task["status"], "completed", "{task}");
+}

@@ -85,6 +85,34 @@ async fn count_slowly(ctx: Context, n: u32) -> String {
     format!("counted to {n}")
 }
 
+/// Build a report that takes `minutes` (at most 60): reports its progress every second to a
+/// client that asked for it, and stops when cancelled. A client that declared the tasks
+/// extension gets it as a task to poll instead of a request held open.
+#[tool(read_only, task)]
+async fn long_report(
+    ctx: Context,
+    #[arg(description = "How long the report takes, in minutes (at most 60)")] minutes: f64,
+) -> Result<String, ToolError> {
+    if !(0.0..=60.0).contains(&minutes) {
+        return Err(ToolError::invalid_arguments(
+            "minutes must be between 0 and 60",
+        ));
+    }
+    let total = std::time::Duration::from_secs_f64(minutes * 60.0);
+    let started = tokio::time::Instant::now();
+    while started.elapsed() < total {
+        let done = started.elapsed().as_secs_f64();
+        ctx.progress(done, Some(total.as_secs_f64()), Some("writing the report"))
+            .await;
+        let step = (total - started.elapsed()).min(std::time::Duration::from_secs(1));
+        tokio::select! {
+            () = tokio::time::sleep(step) => {}
+            () = ctx.cancelled() => return Err(ToolError::Cancelled),
+        }
+    }
+    Ok(format!("the report of {minutes} minutes is ready"))
+}
+
 /// Always panics: shows that a panicking tool becomes an error result and the server keeps going.
 #[tool(name = "panic_demo")]
 fn panics() -> String {

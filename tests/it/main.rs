@@ -7,6 +7,7 @@
 mod common;
 #[path = "../example_client/mod.rs"]
 mod example_client;
+mod example_stdio;
 #[path = "../support/mod.rs"]
 mod support;
 

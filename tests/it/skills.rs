@@ -1,12 +1,8 @@
 //! The skills extension as a client reads it: the example server's skill, listed with its
 //! frontmatter and each file's digest and size, got by URI, and read as resources.
 
-use crate::common::RpcClient;
-use crate::support;
 use serde_json::{json, Value};
 use sha2::Digest as _;
-use std::process::Stdio;
-use tokio::process::Command;
 
 fn meta() -> Value {
     json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28",
@@ -15,13 +11,7 @@ fn meta() -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_example_skill_is_listed_got_and_read_with_its_digests() {
-    let mut child = Command::new(support::build_example("tool_server"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut rpc = RpcClient::new(child.stdout.take().unwrap(), child.stdin.take().unwrap());
+    let (_child, mut rpc) = crate::example_stdio::spawn("tool_server");
     let discovered = rpc
         .request(1, "server/discover", json!({"_meta": meta()}))
         .await;

@@ -4,13 +4,12 @@
 //! careless or hostile client sends.
 
 use crate::common::http::{post, stateless_headers};
-use crate::common::RpcClient;
+use crate::example_stdio::{settled, spawn};
 use crate::support;
 use reqwest::header::HeaderValue;
 use serde_json::{json, Value};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
-use tokio::process::Command;
 
 const TASKS: &str = "io.modelcontextprotocol/tasks";
 
@@ -39,13 +38,7 @@ where
 /// gets calls run as usual, and the task methods refused with -32021.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_that_declared_tasks_polls_answers_and_cancels() {
-    let mut child = Command::new(support::build_example("conformance"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let rpc = RpcClient::new(child.stdout.take().unwrap(), child.stdin.take().unwrap());
+    let (_child, rpc) = spawn("conformance");
     let rpc = tokio::sync::Mutex::new(rpc);
     let init = rpc
         .lock()
@@ -118,13 +111,7 @@ async fn a_session_that_declared_tasks_polls_answers_and_cancels() {
     assert_eq!(cancelled["result"]["status"], "cancelled", "{cancelled}");
 
     // A session without the extension.
-    let mut plain = Command::new(support::build_example("conformance"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut rpc = RpcClient::new(plain.stdout.take().unwrap(), plain.stdin.take().unwrap());
+    let (_plain, mut rpc) = spawn("conformance");
     rpc.initialize("2025-11-25").await;
     let result = rpc
         .call(1, "slow_compute", json!({"seconds": 0, "label": "now"}))
@@ -292,13 +279,7 @@ fn a_bad_task_setting_is_a_start_up_error() {
 /// the extension is refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_listener_hears_its_task_change_status() {
-    let mut child = Command::new(support::build_example("conformance"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut rpc = RpcClient::new(child.stdout.take().unwrap(), child.stdin.take().unwrap());
+    let (_child, mut rpc) = spawn("conformance");
     let meta = json!({
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
         "io.modelcontextprotocol/clientCapabilities": {"elicitation": {}, "extensions": {TASKS: {}}},
@@ -386,17 +367,7 @@ async fn a_listener_hears_its_task_change_status() {
 /// second; a client that declared tasks gets a task that completes on its own.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_long_report_reports_progress_or_runs_as_a_task() {
-    let start = || {
-        let mut child = Command::new(support::build_example("tool_server"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let rpc = RpcClient::new(child.stdout.take().unwrap(), child.stdin.take().unwrap());
-        (child, rpc)
-    };
-    let (_held, mut rpc) = start();
+    let (_held, mut rpc) = spawn("tool_server");
     rpc.initialize("2025-11-25").await;
     let (before, answer) = rpc
         .request_after(
@@ -419,7 +390,7 @@ async fn the_long_report_reports_progress_or_runs_as_a_task() {
         .count();
     assert!(progress >= 2, "a progress report each second: {before:?}");
 
-    let (_polled, mut rpc) = start();
+    let (_polled, mut rpc) = spawn("tool_server");
     rpc.initialize_with("2025-11-25", "poller", json!({"extensions": {TASKS: {}}}))
         .await;
     let created = rpc
@@ -430,14 +401,6 @@ async fn the_long_report_reports_progress_or_runs_as_a_task() {
         )
         .await;
     let id = created["result"]["taskId"].as_str().unwrap().to_owned();
-    let mut n = 2;
-    let task = loop {
-        let task = rpc.request(n, "tasks/get", json!({"taskId": id})).await["result"].clone();
-        if task["status"] != "working" {
-            break task;
-        }
-        n += 1;
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let task = settled(&mut rpc, &id, 2).await;
     assert_eq!(task["status"], "completed", "{task}");
 }

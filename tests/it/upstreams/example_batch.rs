@@ -136,13 +136,7 @@ async fn parallel_processing_reports_each_item_in_order() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_runs_as_a_task_for_a_client_that_polls() {
     let servers = three().await;
-    let mut child = tokio::process::Command::new(support::build_example("tool_server"))
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut rpc = common::RpcClient::new(child.stdout.take().unwrap(), child.stdin.take().unwrap());
+    let (_child, mut rpc) = crate::example_stdio::spawn("tool_server");
     rpc.initialize_with(
         "2025-11-25",
         "poller",
@@ -163,15 +157,7 @@ async fn a_batch_runs_as_a_task_for_a_client_that_polls() {
         .as_str()
         .unwrap_or_else(|| panic!("{created}"))
         .to_owned();
-    let mut n = 2;
-    let task = loop {
-        let task = rpc.request(n, "tasks/get", json!({"taskId": id})).await["result"].clone();
-        if task["status"] != "working" {
-            break task;
-        }
-        n += 1;
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let task = crate::example_stdio::settled(&mut rpc, &id, 2).await;
     assert_eq!(task["status"], "completed", "{task}");
     let report = &task["result"]["structuredContent"];
     assert_eq!(report["total"], 30, "{task}");

@@ -1,7 +1,10 @@
 //! Tasks bench: a client that declared the tasks extension creates 10,000 short tasks over stdio
 //! (pipelined), then polls `tasks/get` until every one has completed. Reports the creations per
 //! second, the time until all completed, and the server's peak resident memory (VmHWM) against
-//! its memory before the first task. Run: `cargo bench --bench tasks` (options: `--tasks N`).
+//! its memory before the first task. Run: `cargo bench --bench tasks` (options: `--tasks N`;
+//! `--redis`: tasks shared on a `redis-server` the bench starts on a free port, which also
+//! reports Redis's memory for the kept tasks and the latency of one `tasks/get` against one
+//! Redis round trip, measured in the same run).
 //!
 //! The bench binary is its own server: it re-runs itself with `--serve` (its `quick_job` tool,
 //! served by sturdy).
@@ -58,10 +61,21 @@ fn main() {
     let tasks: usize = common::flag_value("--tasks")
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
-    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+    let redis = std::env::args()
+        .any(|a| a == "--redis")
+        .then(LocalRedis::start);
+    let redis_before = redis.as_ref().map_or(0, |r| r.round_trip_and_memory(1).1);
+    let mut server = std::process::Command::new(std::env::current_exe().unwrap());
+    server
         .arg("--serve")
         // The per-caller quota (1000 by default) is not what the bench measures.
-        .env("STURDY_TASKS_PER_CLIENT", tasks.to_string())
+        .env("STURDY_TASKS_PER_CLIENT", tasks.to_string());
+    if let Some(redis) = &redis {
+        server
+            .env("STURDY_REDIS_URL", redis.url())
+            .env("STURDY_REDIS_TIMEOUT", "2");
+    }
+    let mut child = server
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -135,8 +149,36 @@ fn main() {
     }
     let done = started.elapsed();
     let (rss_after, peak) = memory_kib(pid);
+    // One `tasks/get` at a time (request, then its response): its latency.
+    const SINGLE_GETS: usize = 2000;
+    let single = Instant::now();
+    for i in 0..SINGLE_GETS {
+        let id = &ids[i % ids.len()];
+        send(
+            &mut input,
+            json!({"jsonrpc":"2.0","id":i,"method":"tasks/get","params":{"taskId":id}}),
+        );
+        input.flush().unwrap();
+        responses(&mut lines, 1);
+    }
+    let get_us = single.elapsed().as_secs_f64() * 1e6 / SINGLE_GETS as f64;
     drop(input);
     let _ = child.wait();
+    let store = match &redis {
+        Some(redis) => {
+            let (round_trip_us, used) = redis.round_trip_and_memory(SINGLE_GETS);
+            let used = used.saturating_sub(redis_before);
+            format!(
+                "on Redis: one tasks/get {get_us:.1} µs against one Redis round trip \
+                 {round_trip_us:.1} µs ({:.2}×); the tasks take {:.1} MiB of Redis ({:.0} bytes \
+                 each)",
+                get_us / round_trip_us,
+                used as f64 / (1 << 20) as f64,
+                used as f64 / ids.len().max(1) as f64
+            )
+        }
+        None => format!("in process: one tasks/get {get_us:.1} µs"),
+    };
     println!(
         "tasks: {} created in {:.3} s ({:.0}/s, {refused} refused by the per-caller quota), \
          all completed after {:.3} s ({polls} polls); server memory {:.1} MiB before, peak {:.1} \
@@ -150,4 +192,75 @@ fn main() {
         rss_after as f64 / 1024.0,
         (rss_after.saturating_sub(rss_before) * 1024) as f64 / ids.len().max(1) as f64,
     );
+    println!("{store}");
+}
+
+/// A `redis-server` on a free port, without persistence, stopped with the bench.
+struct LocalRedis {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl LocalRedis {
+    fn start() -> LocalRedis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server (apt-get install redis-server)");
+        let redis = LocalRedis { child, port };
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed().as_secs() < 10,
+                "redis-server did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        redis
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// The mean of `n` sequential `PING`s, in µs, and the memory Redis uses, in bytes.
+    fn round_trip_and_memory(&self, n: usize) -> (f64, u64) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let client = redis::Client::open(self.url()).unwrap();
+            let mut c = client.get_multiplexed_async_connection().await.unwrap();
+            let started = Instant::now();
+            for _ in 0..n {
+                let _: String = redis::cmd("PING").query_async(&mut c).await.unwrap();
+            }
+            let round_trip = started.elapsed().as_secs_f64() * 1e6 / n as f64;
+            let info: String = redis::cmd("INFO")
+                .arg("memory")
+                .query_async(&mut c)
+                .await
+                .unwrap();
+            let used = info
+                .lines()
+                .find_map(|l| l.strip_prefix("used_memory:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            (round_trip, used)
+        })
+    }
+}
+
+impl Drop for LocalRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

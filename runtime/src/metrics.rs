@@ -238,6 +238,18 @@ pub(crate) const POLICY_COUNTERS: [PolicyCounter; 5] = [
     },
 ];
 
+/// The tasks this replica runs (see [`crate::tasks`]).
+pub(crate) fn render_tasks(out: &mut String, running: usize) {
+    let name = "sturdy_tasks_running";
+    family(
+        out,
+        name,
+        "gauge",
+        "Calls running as tasks on this replica (cancelled ones stop at once).",
+    );
+    sample(out, name, &[], running);
+}
+
 /// The shared store's state, when one is installed (`crate::shared`).
 #[cfg(feature = "redis")]
 fn render_shared(out: &mut String) {

@@ -27,6 +27,7 @@ mod otel;
 mod patterns_http;
 mod python_sdk;
 mod replicas;
+mod replicated_tasks;
 mod resilience;
 mod skills;
 mod status_page;

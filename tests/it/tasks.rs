@@ -261,6 +261,7 @@ fn a_bad_task_setting_is_a_start_up_error() {
         ("STURDY_TASK_TTL", "soon"),
         ("STURDY_TASK_TIMEOUT", "0"),
         ("STURDY_TASKS_PER_CLIENT", "-3"),
+        ("STURDY_TASK_LEASE", "1.5"),
     ] {
         let out = std::process::Command::new(support::build_example("conformance"))
             .env(name, value)

@@ -55,6 +55,8 @@ const USAGE: &str = "usage: [--http ADDR | --list | --list-tools | --help]
                 STURDY_TASK_TIMEOUT bounds a call run as a task (default 3600) and
                 STURDY_TASK_TTL keeps a task that long from its creation (default 3600),
                 STURDY_TASKS_PER_CLIENT bounds the tasks kept per caller (default 1000);
+                STURDY_TASK_LEASE is how long a replica's hold on a task it runs lasts when
+                tasks are shared on Redis (default 15);
                 STURDY_STATE_KEY seals the requestState of multi-round calls (default: a random
                 key per process; replicas sharing a key recognise each other's states);
                 STURDY_SSE_CLOSE_AFTER closes a session's SSE responses after that many seconds

@@ -215,7 +215,8 @@ impl Server {
         let params = request.params.into_map()?;
         let result = match method {
             Method::TasksGet | Method::TasksUpdate | Method::TasksCancel => {
-                self.task_method(session, method, &params, capabilities)?
+                self.task_method(session, method, &params, capabilities)
+                    .await?
             }
             Method::SkillsList => {
                 let cursor = match params.get("cursor") {

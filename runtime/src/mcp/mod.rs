@@ -252,6 +252,11 @@ impl Server {
         &self.registry
     }
 
+    /// How many calls run as tasks in this process.
+    pub(crate) fn tasks_running(&self) -> usize {
+        self.tasks.running()
+    }
+
     /// Ends every stream that only listens for changes (`subscriptions/listen`, a 2025 session's
     /// GET stream), for good: they never end on their own, so a graceful shutdown calls this
     /// first, or it would wait its whole grace period for them. `transport::http::serve_http` does;

@@ -62,7 +62,7 @@ impl Server {
             Round::Done(answer) => answer,
             Round::InputRequired(v) => Ok(raw(&v)),
             Round::Task { call, asked, begin } => {
-                let created = self.adopt_task(session, call.detach(), asked);
+                let created = self.adopt_task(session, call.detach(), asked).await;
                 // The task exists (or could not be made): the call may go on either way.
                 let _ = begin.send(Ok(Value::Null));
                 created.map(|task| raw(&task))

@@ -150,7 +150,7 @@ impl Server {
         let mut agreed = self.agree(asked)?;
         // Subscribed before the acknowledgement: nothing after it is missed.
         let mut task_changes = self.tasks.changes();
-        agreed.tasks = self.agree_tasks(session, params, asked)?;
+        agreed.tasks = self.agree_tasks(session, params, asked).await?;
         let mut changes = ListChanges::new(self);
         let mut updates = self.resources.updates().subscribe();
         let ack = tagged(
@@ -192,7 +192,7 @@ impl Server {
                     let owner = session.quota_key();
                     for task in changed {
                         // A task gone (expired) is no longer sent.
-                        if let Ok(detailed) = self.tasks.get(&owner, task) {
+                        if let Ok(detailed) = self.tasks.get(&owner, task).await {
                             if out.send(tagged(id, "notifications/tasks", detailed)).await.is_err() {
                                 return Ok(None);
                             }
@@ -267,7 +267,7 @@ impl Server {
 
     /// The tasks whose status changes the stream carries (`notifications.taskIds`): those of
     /// the caller's that exist; the request must declare the tasks extension to ask for any.
-    fn agree_tasks(
+    async fn agree_tasks(
         &self,
         session: &Session,
         params: &Map<String, Value>,
@@ -289,7 +289,7 @@ impl Server {
             ));
         }
         let ids = ids.into_iter().take(MAX_TASKS_PER_LISTEN);
-        Ok(self.tasks.owned(&session.quota_key(), ids))
+        Ok(self.tasks.owned(&session.quota_key(), ids).await)
     }
 
     /// After a 2025 `initialize` on a connection with its own channel (stdio): forwards each

@@ -24,7 +24,7 @@ pub(super) fn tasks_not_declared(what: &str) -> RpcError {
 impl Server {
     /// `tasks/get`, `tasks/update` or `tasks/cancel`, for a client that declared the extension
     /// (`capabilities`: the request's own in 2026-07-28, the session's before).
-    pub(super) fn task_method(
+    pub(super) async fn task_method(
         &self,
         session: &Session,
         method: Method,
@@ -40,7 +40,7 @@ impl Server {
             .ok_or_else(|| invalid_params(format!("{method} needs a taskId (a string)")))?;
         let owner = session.quota_key();
         match method {
-            Method::TasksGet => self.tasks.get(&owner, id),
+            Method::TasksGet => self.tasks.get(&owner, id).await,
             Method::TasksUpdate => {
                 let responses = params
                     .get("inputResponses")
@@ -48,11 +48,11 @@ impl Server {
                     .ok_or_else(|| {
                         invalid_params("tasks/update needs inputResponses (an object)")
                     })?;
-                self.tasks.update(&owner, id, responses)?;
+                self.tasks.update(&owner, id, responses).await?;
                 Ok(json!({}))
             }
             Method::TasksCancel => {
-                self.tasks.cancel(&owner, id)?;
+                self.tasks.cancel(&owner, id).await?;
                 Ok(json!({}))
             }
             _ => unreachable!("only the task methods come here"),
@@ -69,7 +69,7 @@ impl Server {
         arguments: Option<&RawValue>,
         ctx: Context,
         capabilities: ClientCapabilities,
-    ) -> Result<Value, RpcError> {
+    ) -> impl std::future::Future<Output = Result<Value, RpcError>> + Send + '_ {
         let cancel = ctx.cancel_handle().handle();
         let (registry, tool, arguments) = (
             self.registry.clone(),
@@ -111,8 +111,9 @@ impl Server {
                 }
             }
         };
+        let owner = session.quota_key();
         self.tasks
-            .start(session.quota_key(), call, Box::new(move || cancel.cancel()))
+            .start(owner, call, Box::new(move || cancel.cancel()))
     }
 }
 
@@ -120,7 +121,7 @@ impl Server {
     /// A stateless call that asked to become a task ([`crate::Context::begin_task`]): the task
     /// runs it from where it is; its `CreateTaskResult` answers the request that was running.
     /// `asked`: questions it asked at the same moment, now the task's.
-    pub(super) fn adopt_task(
+    pub(super) async fn adopt_task(
         &self,
         session: &Session,
         detached: Detached,
@@ -159,5 +160,6 @@ impl Server {
         };
         self.tasks
             .adopt(session.quota_key(), call, questions, asked, stop)
+            .await
     }
 }

@@ -36,9 +36,9 @@ impl Server {
         notify: Option<mpsc::Sender<Vec<u8>>>,
     ) -> impl Future<Output = Option<Vec<u8>>> + Send + 'a {
         let refuse = |id: &Value, err: RpcError| {
-            Either::Right(Either::Right(std::future::ready(Some(
+            Either::Right(Either::Right(Either::Left(std::future::ready(Some(
                 jsonrpc::error_response(Some(id), &err),
-            ))))
+            )))))
         };
         let Request { params, grant, .. } = request;
         let RequestParams {
@@ -87,18 +87,22 @@ impl Server {
                     Context::new(session.client_id_in(&seen, None), None, None)
                         .with_caller(session.principal().cloned(), grant),
                 );
-                let answer = match self.start_task(session, name, arguments, ctx, capabilities) {
-                    Ok(created) => {
-                        let created = if version.is_stateless() {
-                            created
-                        } else {
-                            strip_result_type(created)
-                        };
-                        jsonrpc::result_response(&id, &created)
-                    }
-                    Err(err) => jsonrpc::error_response(Some(&id), &err),
+                let started = self.start_task(session, name, arguments, ctx, capabilities);
+                let stateless = version.is_stateless();
+                let answer = async move {
+                    Some(match started.await {
+                        Ok(created) => {
+                            let created = if stateless {
+                                created
+                            } else {
+                                strip_result_type(created)
+                            };
+                            jsonrpc::result_response(&id, &created)
+                        }
+                        Err(err) => jsonrpc::error_response(Some(&id), &err),
+                    })
                 };
-                return Either::Right(Either::Right(std::future::ready(Some(answer))));
+                return Either::Right(Either::Right(Either::Right(answer.boxed())));
             }
             if task_support == TaskSupport::Required && !capabilities.tasks {
                 return refuse(&id, tasks_not_declared(&format!("the tool {name}")));

@@ -26,6 +26,8 @@ mod rate_limit;
 mod redis_options;
 #[cfg(feature = "redis")]
 mod redis_store;
+#[cfg(feature = "redis")]
+pub(crate) mod tasks;
 
 #[cfg(feature = "redis")]
 pub use cache::MAX_SHARED_VALUE_BYTES;

@@ -89,6 +89,11 @@ impl RedisStore {
         }
     }
 
+    /// The namespace of this server's keys (`sturdy:{server}`).
+    pub(crate) fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
     /// A text no other call of any replica uses (with this process's nonce).
     pub(crate) fn unique(&self) -> String {
         let n = self.sequence.fetch_add(1, Ordering::Relaxed);
@@ -102,12 +107,27 @@ impl RedisStore {
         F: FnOnce(SharedConnection) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
+        self.run_within(what, self.options.timeout, operation).await
+    }
+
+    /// [`run`](Self::run) with a timeout of its own (at least the store's): for operations
+    /// that carry a task's result, not on any call's path.
+    pub(crate) async fn run_within<T, F, Fut>(
+        &self,
+        what: &str,
+        timeout: std::time::Duration,
+        operation: F,
+    ) -> Result<T, StoreFailure>
+    where
+        F: FnOnce(SharedConnection) -> Fut,
+        Fut: Future<Output = redis::RedisResult<T>>,
+    {
         let started = std::time::Instant::now();
-        let outcome =
-            tokio::time::timeout(self.options.timeout, operation(self.connection.clone()))
-                .await
-                .map_err(|_| StoreFailure::Timeout)
-                .and_then(|r| r.map_err(StoreFailure::Redis));
+        let timeout = timeout.max(self.options.timeout);
+        let outcome = tokio::time::timeout(timeout, operation(self.connection.clone()))
+            .await
+            .map_err(|_| StoreFailure::Timeout)
+            .and_then(|r| r.map_err(StoreFailure::Redis));
         span_event!("sturdy.shared_store",
         "sturdy.policy" => what.to_owned(),
         "duration_ms" => started.elapsed().as_secs_f64() * 1000.0,

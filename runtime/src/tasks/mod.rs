@@ -3,133 +3,46 @@
 //! handle and runs on; the client polls `tasks/get`, answers the tool's questions with
 //! `tasks/update`, and may `tasks/cancel` it.
 //!
-//! Tasks live in this process. Each belongs to the caller that created it (its principal, else
-//! the transport's identity): another caller's task id is answered as an unknown one. They are
-//! bounded: [`Limits`] caps the tasks kept per caller and in all, and the bytes of their results;
-//! a finished task is kept for its `ttlMs` and then forgotten, a running one is cancelled at the
+//! Each task belongs to the caller that created it (its principal, else the transport's
+//! identity): another caller's task id is answered as an unknown one. They are bounded:
+//! [`Limits`] caps the tasks kept per caller and in all, and the bytes of their results; a
+//! finished task is kept for its `ttlMs` and then forgotten, a running one is cancelled at the
 //! end of its own time limit.
+//!
+//! Without a shared store the tasks live in this process. With one (`STURDY_REDIS_URL`), their
+//! records live in Redis ([`replicated`]): any replica reads, answers and cancels any task of
+//! the caller's, while the call itself runs on the replica that created it, which holds a lease
+//! on it; a task whose replica died turns `failed` once the lease lapses.
 
+mod limits;
 mod record;
+#[cfg(feature = "redis")]
+mod replicated;
 mod runner;
+mod table;
 
-use crate::context::{NoResult, Questions};
+use crate::context::{Question, Questions};
 use crate::protocol::jsonrpc::{self, RpcError};
+pub(crate) use limits::Limits;
 pub(crate) use record::Ended;
 use record::{Record, Status};
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-use tokio::sync::oneshot;
-
-/// How many tasks, and how many bytes of results, are kept.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Limits {
-    /// How long a task is kept from its creation (`ttlMs`; `STURDY_TASK_TTL`, seconds).
-    pub(crate) ttl: Duration,
-    /// How long a task may run (`STURDY_TASK_TIMEOUT`, seconds): then it is cancelled.
-    pub(crate) timeout: Duration,
-    /// Tasks one caller may have kept at once (`STURDY_TASKS_PER_CLIENT`).
-    pub(crate) per_owner: usize,
-    /// Tasks kept at once, in all.
-    pub(crate) total: usize,
-    /// Largest result (or error) one task keeps, in bytes: a larger one fails the task.
-    pub(crate) result_bytes: usize,
-    /// Bytes of results kept, in all.
-    pub(crate) total_bytes: usize,
-    /// What `pollIntervalMs` suggests.
-    pub(crate) poll_interval: Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            ttl: Duration::from_secs(3600),
-            timeout: Duration::from_secs(3600),
-            per_owner: 1000,
-            total: 10_000,
-            result_bytes: 4 << 20,
-            total_bytes: 256 << 20,
-            poll_interval: Duration::from_millis(500),
-        }
-    }
-}
-
-impl Limits {
-    /// The defaults, with `STURDY_TASK_TTL` and `STURDY_TASK_TIMEOUT` (seconds) and
-    /// `STURDY_TASKS_PER_CLIENT` read; an error names a value that is not a positive number.
-    pub(crate) fn from_env() -> Result<Limits, String> {
-        let mut limits = Limits::default();
-        if let Ok(value) = std::env::var("STURDY_TASKS_PER_CLIENT") {
-            limits.per_owner = value
-                .trim()
-                .parse()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| format!("STURDY_TASKS_PER_CLIENT={value:?}: a positive number"))?;
-        }
-        for (name, slot) in [
-            ("STURDY_TASK_TTL", &mut limits.ttl),
-            ("STURDY_TASK_TIMEOUT", &mut limits.timeout),
-        ] {
-            if let Ok(value) = std::env::var(name) {
-                let secs: u64 = value
-                    .trim()
-                    .parse()
-                    .ok()
-                    .filter(|s| *s > 0)
-                    .ok_or_else(|| format!("{name}={value:?}: a positive number of seconds"))?;
-                *slot = Duration::from_secs(secs);
-            }
-        }
-        Ok(limits)
-    }
-}
+use std::time::Instant;
+use table::{Entry, Table};
 
 /// The tasks of one server.
 pub(crate) struct Tasks {
+    /// Every task, or with a shared store those this replica runs.
     table: Arc<Mutex<Table>>,
     limits: Limits,
-}
-
-/// How many status changes a listener may fall behind before it misses some (it then sends
-/// the current state of its tasks, see [`Tasks::changes`]).
-const CHANGES_CAPACITY: usize = 1024;
-
-struct Table {
-    tasks: HashMap<String, Entry>,
-    /// Bytes of the results and errors kept.
-    bytes: usize,
-    /// The id of each task whose status changed (for `notifications/tasks`).
-    changes: tokio::sync::broadcast::Sender<Arc<str>>,
-}
-
-impl Default for Table {
-    fn default() -> Self {
-        Table {
-            tasks: HashMap::new(),
-            bytes: 0,
-            changes: tokio::sync::broadcast::channel(CHANGES_CAPACITY).0,
-        }
-    }
-}
-
-struct Entry {
-    owner: Arc<str>,
-    record: Record,
-    expires: Instant,
-    /// Questions put to the client and not answered yet, by key.
-    asked: BTreeMap<String, Asked>,
-    /// Keys handed out so far: a key is never used twice in a task.
-    keys: std::collections::HashSet<String>,
-    /// Stops the running call (a cancel, or the end of its time limit).
-    stop: Option<Box<dyn FnOnce() + Send>>,
-}
-
-struct Asked {
-    request: Value,
-    reply: oneshot::Sender<Result<Value, NoResult>>,
+    /// The shared store's side, decided at the first task (a store is installed at start-up).
+    /// Asserted unwind-safe (the Redis connection's internals are not marked so): a panic
+    /// cannot leave it half-changed, as all its state is in Redis, changed by atomic scripts.
+    #[cfg(feature = "redis")]
+    shared: std::sync::OnceLock<Option<std::panic::AssertUnwindSafe<Arc<replicated::Replicated>>>>,
 }
 
 /// The error every task method gives for an id it cannot use: unknown, expired, or another
@@ -142,18 +55,42 @@ fn unknown(id: &str) -> RpcError {
     )
 }
 
+/// Whether `id` could be one of ours (32 hex digits): anything else is unknown without a look.
+fn well_formed(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 impl Tasks {
     pub(crate) fn new(limits: Limits) -> Tasks {
         Tasks {
             table: Arc::default(),
             limits,
+            #[cfg(feature = "redis")]
+            shared: std::sync::OnceLock::new(),
         }
     }
 
+    /// The shared store's side, when a store is installed.
+    #[cfg(feature = "redis")]
+    fn shared(&self) -> Option<&Arc<replicated::Replicated>> {
+        self.shared
+            .get_or_init(|| {
+                crate::shared::store().map(|store| {
+                    std::panic::AssertUnwindSafe(replicated::Replicated::start(
+                        store.clone(),
+                        &self.table,
+                        self.limits,
+                    ))
+                })
+            })
+            .as_ref()
+            .map(|shared| &shared.0)
+    }
+
     /// Creates a task for `owner` running `call` (which asks its questions on the `Questions`
-    /// it is given); `stop` ends the call early. The task exists, and `tasks/get` finds it,
-    /// before this returns its `CreateTaskResult`.
-    pub(crate) fn start<F>(
+    /// it is given); `stop` ends the call early. The task exists, and `tasks/get` finds it
+    /// (on any replica), before this returns its `CreateTaskResult`.
+    pub(crate) async fn start<F>(
         &self,
         owner: Arc<str>,
         call: impl FnOnce(Questions) -> F,
@@ -164,16 +101,17 @@ impl Tasks {
     {
         let (questions_tx, questions) = tokio::sync::mpsc::unbounded_channel();
         self.adopt(owner, call(questions_tx), questions, Vec::new(), stop)
+            .await
     }
 
     /// [`start`](Self::start) for a call running already (a request that became a task), whose
     /// questions come on `questions`.
-    pub(crate) fn adopt<F>(
+    pub(crate) async fn adopt<F>(
         &self,
         owner: Arc<str>,
         call: F,
-        questions: tokio::sync::mpsc::UnboundedReceiver<crate::context::Question>,
-        asked: Vec<crate::context::Question>,
+        questions: tokio::sync::mpsc::UnboundedReceiver<Question>,
+        asked: Vec<Question>,
         stop: Box<dyn FnOnce() + Send>,
     ) -> Result<Value, RpcError>
     where
@@ -199,24 +137,32 @@ impl Tasks {
             stop();
             halted.cancel();
         });
-        {
-            let mut table = self.lock();
-            table.sweep(now);
-            let mine = table.tasks.values().filter(|e| e.owner == owner).count();
-            let all = table.tasks.len();
-            if mine >= self.limits.per_owner || all >= self.limits.total {
-                drop(table);
+        #[cfg(feature = "redis")]
+        let shared = self.shared().cloned();
+        #[cfg(feature = "redis")]
+        if let Some(shared) = &shared {
+            if let Err(refused) = shared.create(&record, &owner).await {
                 // Not kept: a call running already (a request that asked to become a task)
                 // stops here.
                 stop();
-                return Err(RpcError::new(
-                    jsonrpc::INTERNAL_ERROR,
-                    format!(
-                        "Too many tasks: {} are kept for this client (at most {}), {} in all \
-                         (at most {}); cancel some or wait for them to expire",
-                        mine, self.limits.per_owner, all, self.limits.total
-                    ),
-                ));
+                return Err(refused);
+            }
+        }
+        {
+            let mut table = self.lock();
+            table.sweep(now);
+            #[cfg(feature = "redis")]
+            let counted = shared.is_none();
+            #[cfg(not(feature = "redis"))]
+            let counted = true;
+            if counted {
+                let mine = table.tasks.values().filter(|e| e.owner == owner).count();
+                let all = table.tasks.len();
+                if mine >= self.limits.per_owner || all >= self.limits.total {
+                    drop(table);
+                    stop();
+                    return Err(too_many(&self.limits, mine as u64, all as u64));
+                }
             }
             table.tasks.insert(
                 id.clone(),
@@ -234,16 +180,22 @@ impl Tasks {
             table: self.table.clone(),
             id,
             limits: self.limits,
+            #[cfg(feature = "redis")]
+            shared,
         };
-        for question in asked {
-            run.ask(question);
-        }
-        tokio::spawn(run.drive(call, questions, halt));
+        tokio::spawn(run.drive(call, questions, asked, halt));
         Ok(created)
     }
 
     /// `tasks/get`: the task as it is now.
-    pub(crate) fn get(&self, owner: &str, id: &str) -> Result<Value, RpcError> {
+    pub(crate) async fn get(&self, owner: &str, id: &str) -> Result<Value, RpcError> {
+        if !well_formed(id) {
+            return Err(unknown(id));
+        }
+        #[cfg(feature = "redis")]
+        if let Some(shared) = self.shared() {
+            return shared.get(owner, id).await;
+        }
         let mut table = self.lock();
         table.sweep(Instant::now());
         let entry = table.find(owner, id)?;
@@ -260,18 +212,23 @@ impl Tasks {
     /// `tasks/update`: hands the client's answers to the questions waiting for them. Answers
     /// to nothing outstanding are ignored; the task stays `input_required` until every
     /// question is answered.
-    pub(crate) fn update(
+    pub(crate) async fn update(
         &self,
         owner: &str,
         id: &str,
         responses: &Map<String, Value>,
     ) -> Result<(), RpcError> {
+        if !well_formed(id) {
+            return Err(unknown(id));
+        }
+        #[cfg(feature = "redis")]
+        if let Some(shared) = self.shared() {
+            return shared.update(owner, id, responses).await;
+        }
         let mut table = self.lock();
         let entry = table.find_mut(owner, id)?;
         for (key, answer) in responses {
-            if let Some(asked) = entry.asked.remove(key) {
-                let _ = asked.reply.send(Ok(answer.clone()));
-            }
+            entry.answer(key, answer.clone());
         }
         if entry.asked.is_empty() && entry.record.status == Status::InputRequired {
             entry.record.status = Status::Working;
@@ -283,25 +240,29 @@ impl Tasks {
 
     /// `tasks/cancel`: stops the call (its cancellation fires) and marks the task cancelled.
     /// A finished task is left as it is; the ack is the same.
-    pub(crate) fn cancel(&self, owner: &str, id: &str) -> Result<(), RpcError> {
+    pub(crate) async fn cancel(&self, owner: &str, id: &str) -> Result<(), RpcError> {
+        if !well_formed(id) {
+            return Err(unknown(id));
+        }
+        #[cfg(feature = "redis")]
+        if let Some(shared) = self.shared() {
+            return shared.cancel(owner, id).await;
+        }
         let mut table = self.lock();
         let entry = table.find_mut(owner, id)?;
         if entry.record.status.is_terminal() {
             return Ok(());
         }
         entry.record.status = Status::Cancelled;
-        entry.record.status_message = Some("Cancelled by the client".into());
+        entry.record.status_message = Some(CANCELLED.into());
         entry.record.updated_at = crate::clock::rfc3339_now();
-        entry.asked.clear();
-        if let Some(stop) = entry.stop.take() {
-            stop();
-        }
+        entry.stop();
         table.changed(id);
         Ok(())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Table> {
-        self.table.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.table)
     }
 
     /// The ids of the tasks whose status changes from now on (a receiver that lags has missed
@@ -310,58 +271,66 @@ impl Tasks {
         self.lock().changes.subscribe()
     }
 
-    /// Of `ids`, those that name a task of `owner`.
-    pub(crate) fn owned<'i>(&self, owner: &str, ids: impl Iterator<Item = &'i str>) -> Vec<String> {
-        let table = self.lock();
-        ids.filter(|id| table.find(owner, id).is_ok())
-            .map(str::to_owned)
-            .collect()
-    }
-}
-
-impl Table {
-    /// Tells listeners that task `id` changed.
-    pub(super) fn changed(&self, id: &str) {
-        let _ = self.changes.send(Arc::from(id));
-    }
-
-    /// Forgets the tasks past their time to live (a running one is stopped first).
-    fn sweep(&mut self, now: Instant) {
-        let expired: Vec<String> = self
+    /// How many tasks run in this process.
+    pub(crate) fn running(&self) -> usize {
+        self.lock()
             .tasks
-            .iter()
-            .filter(|(_, e)| e.expires <= now)
-            .map(|(id, _)| id.clone())
-            .collect();
-        for id in expired {
-            if let Some(mut entry) = self.tasks.remove(&id) {
-                self.bytes -= entry.record.bytes();
-                if let Some(stop) = entry.stop.take() {
-                    stop();
-                }
+            .values()
+            .filter(|e| !e.record.status.is_terminal())
+            .count()
+    }
+
+    /// Of `ids`, those that name a task of `owner`.
+    pub(crate) async fn owned<'i>(
+        &self,
+        owner: &str,
+        ids: impl Iterator<Item = &'i str>,
+    ) -> Vec<String> {
+        let mut owned = Vec::new();
+        for id in ids {
+            if self.get(owner, id).await.is_ok() {
+                owned.push(id.to_owned());
             }
         }
-    }
-
-    fn find(&self, owner: &str, id: &str) -> Result<&Entry, RpcError> {
-        self.tasks
-            .get(id)
-            .filter(|e| &*e.owner == owner && e.expires > Instant::now())
-            .ok_or_else(|| unknown(id))
-    }
-
-    fn find_mut(&mut self, owner: &str, id: &str) -> Result<&mut Entry, RpcError> {
-        self.tasks
-            .get_mut(id)
-            .filter(|e| &*e.owner == owner && e.expires > Instant::now())
-            .ok_or_else(|| unknown(id))
+        owned
     }
 }
 
+/// What a cancelled task's `statusMessage` says.
+const CANCELLED: &str = "Cancelled by the client";
+
+fn lock(table: &Mutex<Table>) -> std::sync::MutexGuard<'_, Table> {
+    table.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The refusal of a task over the limits.
+fn too_many(limits: &Limits, mine: u64, all: u64) -> RpcError {
+    RpcError::new(
+        jsonrpc::INTERNAL_ERROR,
+        format!(
+            "Too many tasks: {} are kept for this client (at most {}), {} in all (at most {}); \
+             cancel some or wait for them to expire",
+            mine, limits.per_owner, all, limits.total
+        ),
+    )
+}
+
+/// The error of a task whose result is over the limits (nothing of it is kept).
+fn too_large(size: usize, limits: &Limits) -> Value {
+    serde_json::json!({
+        "code": jsonrpc::INTERNAL_ERROR,
+        "message": format!(
+            "The task's result ({size} bytes) is larger than the server keeps ({} bytes per \
+             task, {} in all)",
+            limits.result_bytes, limits.total_bytes
+        ),
+    })
+}
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::time::Duration;
 
     fn limits() -> Limits {
         Limits {
@@ -374,7 +343,7 @@ mod tests {
 
     async fn settled(tasks: &Tasks, owner: &str, id: &str) -> Value {
         for _ in 0..200 {
-            let task = tasks.get(owner, id).unwrap();
+            let task = tasks.get(owner, id).await.unwrap();
             if task["status"] != "working" {
                 return task;
             }
@@ -383,14 +352,16 @@ mod tests {
         panic!("task {id} never ended");
     }
 
-    fn start(tasks: &Tasks, owner: &str, result: Value) -> Result<String, RpcError> {
-        let created = tasks.start(
-            Arc::from(owner),
-            move |_questions| async move {
-                Ended::Result(serde_json::value::to_raw_value(&result).unwrap())
-            },
-            Box::new(|| {}),
-        )?;
+    async fn start(tasks: &Tasks, owner: &str, result: Value) -> Result<String, RpcError> {
+        let created = tasks
+            .start(
+                Arc::from(owner),
+                move |_questions| async move {
+                    Ended::Result(serde_json::value::to_raw_value(&result).unwrap())
+                },
+                Box::new(|| {}),
+            )
+            .await?;
         Ok(created["taskId"].as_str().unwrap().to_owned())
     }
 
@@ -399,7 +370,9 @@ mod tests {
     #[tokio::test]
     async fn results_are_bounded_in_bytes() {
         let tasks = Tasks::new(limits());
-        let big = start(&tasks, "a", json!({"text": "x".repeat(100)})).unwrap();
+        let big = start(&tasks, "a", json!({"text": "x".repeat(100)}))
+            .await
+            .unwrap();
         let task = settled(&tasks, "a", &big).await;
         assert_eq!(task["status"], "failed", "{task}");
         assert!(task["error"]["message"]
@@ -407,13 +380,17 @@ mod tests {
             .unwrap()
             .contains("larger"));
         assert!(task.get("result").is_none());
-        let small = start(&tasks, "a", json!({"text": "x".repeat(30)})).unwrap();
+        let small = start(&tasks, "a", json!({"text": "x".repeat(30)}))
+            .await
+            .unwrap();
         assert_eq!(settled(&tasks, "a", &small).await["status"], "completed");
         // Results of 41 bytes, each under the per-task limit, until all kept reach 1000 bytes.
         let mut outcomes = Vec::new();
         for owner in ["b", "c", "d", "e", "f", "g", "h", "i", "j", "k"] {
             for _ in 0..3 {
-                let id = start(&tasks, owner, json!({"text": "x".repeat(30)})).unwrap();
+                let id = start(&tasks, owner, json!({"text": "x".repeat(30)}))
+                    .await
+                    .unwrap();
                 outcomes.push(settled(&tasks, owner, &id).await["status"].clone());
             }
         }
@@ -433,25 +410,25 @@ mod tests {
             ..limits()
         });
         for _ in 0..3 {
-            start(&tasks, "a", json!({})).unwrap();
+            start(&tasks, "a", json!({})).await.unwrap();
         }
-        let refused = start(&tasks, "a", json!({})).unwrap_err();
+        let refused = start(&tasks, "a", json!({})).await.unwrap_err();
         assert!(
             refused.message.contains("Too many tasks"),
             "{}",
             refused.message
         );
-        let theirs = start(&tasks, "b", json!({})).unwrap();
-        assert!(tasks.get("b", &theirs).is_ok());
+        let theirs = start(&tasks, "b", json!({})).await.unwrap();
+        assert!(tasks.get("b", &theirs).await.is_ok());
         assert_eq!(
-            tasks.get("a", &theirs).unwrap_err().code,
+            tasks.get("a", &theirs).await.unwrap_err().code,
             jsonrpc::INVALID_PARAMS
         );
         tokio::time::sleep(Duration::from_millis(60)).await;
         assert_eq!(
-            tasks.get("b", &theirs).unwrap_err().code,
+            tasks.get("b", &theirs).await.unwrap_err().code,
             jsonrpc::INVALID_PARAMS
         );
-        start(&tasks, "a", json!({})).unwrap();
+        start(&tasks, "a", json!({})).await.unwrap();
     }
 }

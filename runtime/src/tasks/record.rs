@@ -16,7 +16,7 @@ pub(crate) enum Status {
 }
 
 impl Status {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Status::Working => "working",
             Status::InputRequired => "input_required",
@@ -24,6 +24,18 @@ impl Status {
             Status::Failed => "failed",
             Status::Cancelled => "cancelled",
         }
+    }
+
+    /// The status named `text` (as [`as_str`](Self::as_str) writes it).
+    pub(crate) fn parse(text: &str) -> Option<Status> {
+        Some(match text {
+            "working" => Status::Working,
+            "input_required" => Status::InputRequired,
+            "completed" => Status::Completed,
+            "failed" => Status::Failed,
+            "cancelled" => Status::Cancelled,
+            _ => return None,
+        })
     }
 
     pub(crate) fn is_terminal(self) -> bool {

@@ -179,7 +179,8 @@ async fn health() -> Response {
 /// Prometheus metrics ([`crate::metrics`]); behind the bearer token (see [`admit`]), since they
 /// name the tools and who is failing.
 async fn metrics(State(state): State<Arc<AppState>>) -> Response {
-    let text = crate::metrics::render(state.server.registry());
+    let mut text = crate::metrics::render(state.server.registry());
+    crate::metrics::render_tasks(&mut text, state.server.tasks_running());
     (
         [(
             header::CONTENT_TYPE,

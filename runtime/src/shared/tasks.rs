@@ -1,0 +1,553 @@
+//! Task records shared by replicas (see [`crate::tasks`]): each task is one Redis hash, read and
+//! written by Lua scripts so that every check and change is one atomic round trip, by Redis's
+//! clock (`TIME`) for every replica.
+//!
+//! The hash holds the owner, status, timestamps, the result or error once ended, the questions
+//! waiting for answers (`q:<key>`), the answers not yet taken by the runner (`a:<key>`) and the
+//! replica running it. It expires with the task's `ttlMs`. Beside it, under the same hash tag (so
+//! a cluster keeps them in one slot and a script may touch them together):
+//!
+//! - `all` and `o:<owner digest>`: sorted sets of task ids by expiry: the counts the limits bound;
+//! - `leases`: the running tasks by the time their runner last promised to be alive until; a
+//!   task whose lease lapsed is turned `failed` by the next script that reads it;
+//! - `sizes` and `bytes`: each kept result's size and their sum;
+//! - `inbox:<replica>`: ids of the tasks a replica runs that another replica changed (cancelled,
+//!   answered), so that it looks at them at once rather than at its next lease renewal.
+
+use super::redis_store::{RedisStore, StoreFailure};
+use redis::Script;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// Task operations carry results (up to megabytes): a longer bound than the store's per-call one.
+const TASK_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Lua: `now` in ms by Redis's clock.
+const NOW: &str = "
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+";
+
+/// Lua, with `KEYS[2]` = all, `KEYS[3]` = leases, `KEYS[4]` = sizes, `KEYS[5]` = bytes: forgets
+/// the expired tasks' ids, leases and result sizes.
+const SWEEP: &str = "
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)) do
+  local size = redis.call('HGET', KEYS[4], id)
+  if size then
+    redis.call('DECRBY', KEYS[5], size)
+    redis.call('HDEL', KEYS[4], id)
+  end
+  redis.call('ZREM', KEYS[3], id)
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+";
+
+/// Lua: deletes the task's questions and answers (`KEYS[1]`).
+const FORGET_QUESTIONS: &str = "
+for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
+  local kind = string.sub(field, 1, 2)
+  if kind == 'q:' or kind == 'a:' then redis.call('HDEL', KEYS[1], field) end
+end
+redis.call('HDEL', KEYS[1], 'answered')
+";
+
+/// Lua, with `KEYS[1]` = the task, `KEYS[2]` = leases and `ARGV[1..5]` = owner, id, the time
+/// stamp, the lapse's error and message: returns nil unless the task exists and is the owner's;
+/// a running task whose lease lapsed is failed first. Leaves `status` set.
+const OWNED: &str = "
+if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return false end
+local status = redis.call('HGET', KEYS[1], 'status')
+if status == 'working' or status == 'input_required' then
+  local lease = redis.call('ZSCORE', KEYS[2], ARGV[2])
+  if not lease or tonumber(lease) < now then
+    redis.call('HSET', KEYS[1], 'status', 'failed', 'error', ARGV[4], 'message', ARGV[5],
+      'updated', ARGV[3])
+    redis.call('ZREM', KEYS[2], ARGV[2])
+    FORGET_QUESTIONS
+    status = 'failed'
+  end
+end
+";
+
+/// KEYS: task, all, leases, sizes, bytes, owner's set. ARGV: ttl ms, lease ms, per owner, in
+/// all, id, owner, stamp, poll ms, runner. Returns `{created (0|1), owner's count, count}`.
+const CREATE: &str = "
+local ttl = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now)
+local mine = redis.call('ZCARD', KEYS[6])
+local all = redis.call('ZCARD', KEYS[2])
+if mine >= tonumber(ARGV[3]) or all >= tonumber(ARGV[4]) then return {0, mine, all} end
+redis.call('HSET', KEYS[1], 'owner', ARGV[6], 'status', 'working', 'created', ARGV[7],
+  'updated', ARGV[7], 'ttl', ARGV[1], 'poll', ARGV[8], 'runner', ARGV[9])
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('ZADD', KEYS[2], now + ttl, ARGV[5])
+redis.call('ZADD', KEYS[6], now + ttl, ARGV[5])
+redis.call('PEXPIRE', KEYS[6], ttl)
+redis.call('ZADD', KEYS[3], now + tonumber(ARGV[2]), ARGV[5])
+return {1, mine, all}
+";
+
+/// KEYS: task, leases. ARGV: OWNED's. Returns the hash's fields and values, or nil.
+const GET: &str = "
+return redis.call('HGETALL', KEYS[1])
+";
+
+/// KEYS: task, leases. ARGV: OWNED's, then key and answer pairs. Takes the answers to questions
+/// outstanding (the others are ignored); the task works again once none is left. Returns
+/// `{runner, answers taken}`, or nil.
+const UPDATE: &str = "
+local taken = 0
+for i = 6, #ARGV, 2 do
+  if redis.call('HDEL', KEYS[1], 'q:' .. ARGV[i]) == 1 then
+    redis.call('HSET', KEYS[1], 'a:' .. ARGV[i], ARGV[i + 1], 'answered', '1')
+    taken = taken + 1
+  end
+end
+if taken > 0 and status == 'input_required' then
+  local asking = false
+  for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
+    if string.sub(field, 1, 2) == 'q:' then asking = true break end
+  end
+  if not asking then redis.call('HSET', KEYS[1], 'status', 'working', 'updated', ARGV[3]) end
+end
+return {redis.call('HGET', KEYS[1], 'runner'), taken}
+";
+
+/// KEYS: task, leases. ARGV: OWNED's, then the message. Returns `{runner, 1}` when a running task
+/// was cancelled, `{'', 0}` for one that had ended, or nil.
+const CANCEL: &str = "
+if status ~= 'working' and status ~= 'input_required' then return {'', 0} end
+redis.call('HSET', KEYS[1], 'status', 'cancelled', 'message', ARGV[6], 'updated', ARGV[3])
+FORGET_QUESTIONS
+redis.call('ZREM', KEYS[2], ARGV[2])
+return {redis.call('HGET', KEYS[1], 'runner'), 1}
+";
+
+/// KEYS: task. ARGV: key, the question, stamp. Returns 1 while the task runs, else 0.
+const ASK: &str = "
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'working' and status ~= 'input_required' then return 0 end
+redis.call('HSET', KEYS[1], 'q:' .. ARGV[1], ARGV[2], 'status', 'input_required',
+  'updated', ARGV[3])
+return 1
+";
+
+/// KEYS: task. Returns `{status, key, answer, …}` (the answers are taken), or `{}` when the
+/// task is gone.
+const TAKE: &str = "
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return {} end
+local out = {status}
+if redis.call('HDEL', KEYS[1], 'answered') == 1 then
+  for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
+    if string.sub(field, 1, 2) == 'a:' then
+      out[#out + 1] = string.sub(field, 3)
+      out[#out + 1] = redis.call('HGET', KEYS[1], field)
+      redis.call('HDEL', KEYS[1], field)
+    end
+  end
+end
+return out
+";
+
+/// KEYS: task, all, leases, sizes, bytes. ARGV: id, status, `result` or `error`, its JSON, its
+/// size, the limit in all, message, stamp, the error and message when over the limit. Returns 1
+/// when recorded, 2 when failed for its size, 0 when the task had ended (cancelled, lapsed).
+const FINISH: &str = "
+redis.call('ZREM', KEYS[3], ARGV[1])
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'working' and status ~= 'input_required' then return 0 end
+FORGET_QUESTIONS
+local size = tonumber(ARGV[5])
+local kept = tonumber(redis.call('GET', KEYS[5]) or '0')
+if kept + size > tonumber(ARGV[6]) then
+  redis.call('HSET', KEYS[1], 'status', 'failed', 'error', ARGV[9], 'message', ARGV[10],
+    'updated', ARGV[8])
+  return 2
+end
+redis.call('HSET', KEYS[1], 'status', ARGV[2], ARGV[3], ARGV[4], 'updated', ARGV[8])
+if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'message', ARGV[7]) end
+redis.call('HSET', KEYS[4], ARGV[1], size)
+redis.call('INCRBY', KEYS[5], size)
+return 1
+";
+
+/// KEYS: leases, then the tasks. ARGV: lease ms, then their ids. Extends the lease of each task
+/// still running; returns `{id, 'gone' | 'answered', …}` for those that ended (cancelled,
+/// lapsed, expired) or hold answers.
+const RENEW: &str = "
+local out = {}
+for i = 2, #KEYS do
+  local id = ARGV[i]
+  local status = redis.call('HGET', KEYS[i], 'status')
+  if (status == 'working' or status == 'input_required')
+      and redis.call('ZSCORE', KEYS[1], id) then
+    redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), id)
+    if redis.call('HEXISTS', KEYS[i], 'answered') == 1 then
+      out[#out + 1] = id
+      out[#out + 1] = 'answered'
+    end
+  else
+    out[#out + 1] = id
+    out[#out + 1] = 'gone'
+  end
+end
+return out
+";
+
+/// A script made of `parts`, prepared once (EVALSHA, and the text only when Redis lacks it).
+fn script(slot: &'static OnceLock<Script>, parts: &[&str]) -> &'static Script {
+    slot.get_or_init(|| Script::new(&parts.concat().replace("FORGET_QUESTIONS", FORGET_QUESTIONS)))
+}
+
+/// A new task's record.
+pub(crate) struct NewTask<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) owner: &'a str,
+    pub(crate) stamp: &'a str,
+    pub(crate) ttl: Duration,
+    pub(crate) poll_interval: Duration,
+    pub(crate) per_owner: usize,
+    pub(crate) total: usize,
+}
+
+/// How a running task ended, to record.
+pub(crate) struct Ending<'a> {
+    /// `completed` or `failed`.
+    pub(crate) status: &'a str,
+    /// `result` or `error`.
+    pub(crate) field: &'a str,
+    pub(crate) json: &'a str,
+    pub(crate) message: &'a str,
+    /// What the task records instead when all kept results would exceed `total_bytes`.
+    pub(crate) too_large: (&'a str, &'a str),
+    pub(crate) total_bytes: usize,
+}
+
+/// What recording an end did.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Recorded {
+    Kept,
+    TooLarge,
+    /// The task had ended already (cancelled, or its lease lapsed).
+    Ended,
+}
+
+/// What the runner's replica should do about a task it runs.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Nudge {
+    /// The task ended elsewhere (cancelled, lapsed, expired): stop the call.
+    Gone,
+    /// Answers wait for it.
+    Answered,
+}
+
+/// How a task that lapsed reads: its error and message.
+pub(crate) struct Lapse<'a> {
+    pub(crate) error: &'a str,
+    pub(crate) message: &'a str,
+}
+
+impl RedisStore {
+    /// The prefix of every task key: one hash tag, one cluster slot.
+    fn tasks_key(&self, rest: &str) -> String {
+        format!("{{{}:tasks}}:{rest}", self.namespace())
+    }
+
+    fn task_key(&self, id: &str) -> String {
+        self.tasks_key(&format!("t:{id}"))
+    }
+
+    fn owner_key(&self, owner: &str) -> String {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(owner.as_bytes());
+        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        self.tasks_key(&format!("o:{hex}"))
+    }
+
+    fn inbox_key(&self, replica: &str) -> String {
+        self.tasks_key(&format!("inbox:{replica}"))
+    }
+
+    /// KEYS every script that finds a task by its owner takes, and OWNED's ARGV.
+    fn owned<'s>(
+        &self,
+        script: &'s Script,
+        owner: &str,
+        id: &str,
+        stamp: &str,
+        lapse: &Lapse<'_>,
+    ) -> redis::ScriptInvocation<'s> {
+        let mut invocation = script.prepare_invoke();
+        invocation
+            .key(self.task_key(id))
+            .key(self.tasks_key("leases"))
+            .arg(owner)
+            .arg(id)
+            .arg(stamp)
+            .arg(lapse.error)
+            .arg(lapse.message);
+        invocation
+    }
+
+    /// Creates the record of a task `runner` runs, within the limits: `Ok(Err((the owner's
+    /// count, the count in all)))` when they refuse it.
+    pub(crate) async fn task_create(
+        &self,
+        task: &NewTask<'_>,
+        lease: Duration,
+        runner: &str,
+    ) -> Result<Result<(), (u64, u64)>, StoreFailure> {
+        static PREPARED: OnceLock<Script> = OnceLock::new();
+        let script = script(&PREPARED, &[NOW, SWEEP, CREATE]);
+        let mut invocation = script.prepare_invoke();
+        invocation
+            .key(self.task_key(task.id))
+            .key(self.tasks_key("all"))
+            .key(self.tasks_key("leases"))
+            .key(self.tasks_key("sizes"))
+            .key(self.tasks_key("bytes"))
+            .key(self.owner_key(task.owner))
+            .arg(millis(task.ttl))
+            .arg(millis(lease))
+            .arg(task.per_owner)
+            .arg(task.total)
+            .arg(task.id)
+            .arg(task.owner)
+            .arg(task.stamp)
+            .arg(millis(task.poll_interval))
+            .arg(runner);
+        let (created, mine, all): (i64, u64, u64) = self
+            .run_within("tasks", TASK_TIMEOUT, |mut c| async move {
+                invocation.invoke_async(&mut c).await
+            })
+            .await?;
+        Ok(if created == 1 {
+            Ok(())
+        } else {
+            Err((mine, all))
+        })
+    }
+
+    /// The fields of the owner's task `id` (a lapsed lease failing it first), or `None`.
+    pub(crate) async fn task_get(
+        &self,
+        owner: &str,
+        id: &str,
+        stamp: &str,
+        lapse: &Lapse<'_>,
+    ) -> Result<Option<HashMap<String, String>>, StoreFailure> {
+        static PREPARED: OnceLock<Script> = OnceLock::new();
+        let script = script(&PREPARED, &[NOW, OWNED, GET]);
+        let invocation = self.owned(script, owner, id, stamp, lapse);
+        let fields: Option<HashMap<String, String>> = self
+            .run_within("tasks", TASK_TIMEOUT, |mut c| async move {
+                invocation.invoke_async(&mut c).await
+            })
+            .await?;
+        Ok(fields.filter(|f| !f.is_empty()))
+    }
+
+    /// Hands `answers` (key, JSON) to the owner's task `id`: `None` when there is no such task,
+    /// else its runner and how many answers were taken.
+    pub(crate) async fn task_update(
+        &self,
+        owner: &str,
+        id: &str,
+        stamp: &str,
+        lapse: &Lapse<'_>,
+        answers: &[(&str, String)],
+    ) -> Result<Option<(String, u64)>, StoreFailure> {
+        static PREPARED: OnceLock<Script> = OnceLock::new();
+        let script = script(&PREPARED, &[NOW, OWNED, UPDATE]);
+        let mut invocation = self.owned(script, owner, id, stamp, lapse);
+        for (key, answer) in answers {
+            invocation.arg(*key).arg(answer);
+        }
+        self.run_within("tasks", TASK_TIMEOUT, |mut c| async move {
+            invocation.invoke_async(&mut c).await
+        })
+        .await
+    }
+
+    /// Cancels the owner's task `id`: `None` when there is no such task, else the replica that
+    /// runs it when it was running (`Some(None)` when it had ended).
+    pub(crate) async fn task_cancel(
+        &self,
+        owner: &str,
+        id: &str,
+        stamp: &str,
+        lapse: &Lapse<'_>,
+        message: &str,
+    ) -> Result<Option<Option<String>>, StoreFailure> {
+        static PREPARED: OnceLock<Script> = OnceLock::new();
+        let script = script(&PREPARED, &[NOW, OWNED, CANCEL]);
+        let mut invocation = self.owned(script, owner, id, stamp, lapse);
+        invocation.arg(message);
+        let answer: Option<(String, i64)> = self
+            .run_within("tasks", TASK_TIMEOUT, |mut c| async move {
+                invocation.invoke_async(&mut c).await
+            })
+            .await?;
+        Ok(answer.map(|(runner, cancelled)| (cancelled == 1).then_some(runner)))
+    }
+
+    /// Records a question of a running task: `false` when the task ended meanwhile.
+    pub(crate) async fn task_ask(
+        &self,
+        id: &str,
+        key: &str,
+        question: &str,
+        stamp: &str,
+    ) -> Result<bool, StoreFailure> {
+        static PREPARED: OnceLock<Script> = OnceLock::new();
+        let script = script(&PREPARED, &[ASK]);
+        let mut invocation = script.prepare_invoke();
+        invocation
+            .key(self.task_key(id))
+            .arg(key)
+            .arg(question)
+            .arg(stamp);
+        let running: i64 = self
+            .run_within("tasks", TASK_TIMEOUT, |mut c| async move {
+                invocation.invoke_async(&mut c).await
+            })
+            .await?;
+        Ok(running == 1)
+    }
+
+    /// The task's status and the answers waiting for it (taken), or `None` when it is gone.
+    pub(crate) async fn task_take(
+        &self,
+        id: &str,
+    ) -> Result<Option<(String, Vec<(String, String)>)>, StoreFailure> {
+        static PREPARED: OnceLock<Script> = OnceLock::new();
+        let script = script(&PREPARED, &[TAKE]);
+        let mut invocation = script.prepare_invoke();
+        invocation.key(self.task_key(id));
+        let mut out: Vec<String> = self
+            .run_within("tasks", TASK_TIMEOUT, |mut c| async move {
+                invocation.invoke_async(&mut c).await
+            })
+            .await?;
+        if out.is_empty() {
+            return Ok(None);
+        }
+        let status = out.remove(0);
+        let mut answers = Vec::with_capacity(out.len() / 2);
+        let mut pairs = out.into_iter();
+        while let (Some(key), Some(answer)) = (pairs.next(), pairs.next()) {
+            answers.push((key, answer));
+        }
+        Ok(Some((status, answers)))
+    }
+
+    /// Records how a running task ended.
+    pub(crate) async fn task_finish(
+        &self,
+        id: &str,
+        ending: &Ending<'_>,
+        stamp: &str,
+    ) -> Result<Recorded, StoreFailure> {
+        static PREPARED: OnceLock<Script> = OnceLock::new();
+        let script = script(&PREPARED, &[NOW, SWEEP, FINISH]);
+        let mut invocation = script.prepare_invoke();
+        invocation
+            .key(self.task_key(id))
+            .key(self.tasks_key("all"))
+            .key(self.tasks_key("leases"))
+            .key(self.tasks_key("sizes"))
+            .key(self.tasks_key("bytes"))
+            .arg(id)
+            .arg(ending.status)
+            .arg(ending.field)
+            .arg(ending.json)
+            .arg(ending.json.len())
+            .arg(ending.total_bytes)
+            .arg(ending.message)
+            .arg(stamp)
+            .arg(ending.too_large.0)
+            .arg(ending.too_large.1);
+        let recorded: i64 = self
+            .run_within("tasks", TASK_TIMEOUT, |mut c| async move {
+                invocation.invoke_async(&mut c).await
+            })
+            .await?;
+        Ok(match recorded {
+            1 => Recorded::Kept,
+            2 => Recorded::TooLarge,
+            _ => Recorded::Ended,
+        })
+    }
+
+    /// Extends the leases of the tasks `ids` (run here) by `lease`; what to do about some.
+    pub(crate) async fn task_renew(
+        &self,
+        ids: &[String],
+        lease: Duration,
+    ) -> Result<Vec<(String, Nudge)>, StoreFailure> {
+        static PREPARED: OnceLock<Script> = OnceLock::new();
+        let script = script(&PREPARED, &[NOW, RENEW]);
+        let mut invocation = script.prepare_invoke();
+        invocation.key(self.tasks_key("leases")).arg(millis(lease));
+        for id in ids {
+            invocation.key(self.task_key(id)).arg(id);
+        }
+        let out: Vec<String> = self
+            .run_within("tasks", TASK_TIMEOUT, |mut c| async move {
+                invocation.invoke_async(&mut c).await
+            })
+            .await?;
+        let mut nudges = Vec::new();
+        let mut pairs = out.into_iter();
+        while let (Some(id), Some(kind)) = (pairs.next(), pairs.next()) {
+            nudges.push((
+                id,
+                if kind == "gone" {
+                    Nudge::Gone
+                } else {
+                    Nudge::Answered
+                },
+            ));
+        }
+        Ok(nudges)
+    }
+
+    /// Tells replica `runner` to look at its task `id` now. Its inbox lives a minute: a replica
+    /// gone leaves nothing behind.
+    pub(crate) async fn task_nudge(&self, runner: &str, id: &str) -> Result<(), StoreFailure> {
+        let inbox = self.inbox_key(runner);
+        let id = id.to_owned();
+        self.run_within("tasks", TASK_TIMEOUT, |mut c| async move {
+            redis::pipe()
+                .rpush(&inbox, id)
+                .ignore()
+                .pexpire(&inbox, 60_000)
+                .ignore()
+                .query_async::<()>(&mut c)
+                .await
+        })
+        .await
+    }
+
+    /// Takes up to `count` ids from replica `runner`'s inbox.
+    pub(crate) async fn task_inbox(
+        &self,
+        runner: &str,
+        count: usize,
+    ) -> Result<Vec<String>, StoreFailure> {
+        let inbox = self.inbox_key(runner);
+        let count = std::num::NonZeroUsize::new(count.max(1));
+        self.run_within("tasks", TASK_TIMEOUT, |mut c| async move {
+            let ids: Option<Vec<String>> =
+                redis::AsyncCommands::lpop(&mut c, &inbox, count).await?;
+            Ok(ids.unwrap_or_default())
+        })
+        .await
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+}

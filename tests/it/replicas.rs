@@ -616,6 +616,31 @@ async fn replicas_share_limits_and_caches_through_a_redis_cluster() {
     let second = request(&http, &servers[1].url(), "tools/call", args).await;
     assert_eq!(first["structuredContent"]["cached"], false, "{first}");
     assert_eq!(second["structuredContent"]["cached"], true, "{second}");
+    // A task made on one replica, read and cancelled through the other: its keys share one
+    // hash tag, so each script stays in one slot.
+    let with_tasks = |server: &HttpServer, method: &'static str, mut params: serde_json::Value| {
+        params["_meta"] = json!({
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities":
+                {"extensions": {"io.modelcontextprotocol/tasks": {}}},
+        });
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        let (http, url) = (&http, server.url());
+        async move { json_of(post(http, &url, stateless_headers(), body).await).await["result"].clone() }
+    };
+    let created = with_tasks(
+        &servers[0],
+        "tools/call",
+        json!({"name": "long_report", "arguments": {"minutes": 5}}),
+    )
+    .await;
+    assert_eq!(created["resultType"], "task", "{created}");
+    let task = json!({"taskId": created["taskId"]});
+    let on_other = with_tasks(&servers[1], "tasks/get", task.clone()).await;
+    assert_eq!(on_other["status"], "working", "{on_other}");
+    with_tasks(&servers[1], "tasks/cancel", task.clone()).await;
+    let cancelled = with_tasks(&servers[0], "tasks/get", task).await;
+    assert_eq!(cancelled["status"], "cancelled", "{cancelled}");
     for s in &servers {
         assert_eq!(
             metric(&http, s, "sturdy_shared_store_outages_total").await,

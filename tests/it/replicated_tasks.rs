@@ -4,7 +4,7 @@
 //! a task that turns `failed` once its lease lapses; the quota per caller counts every replica's
 //! tasks.
 
-use crate::common::http::{json_of, post, stateless_headers};
+use crate::common::http::{json_of, post, read_events, stateless_headers};
 use crate::support;
 use reqwest::header::HeaderValue;
 use serde_json::{json, Value};
@@ -197,6 +197,74 @@ async fn a_task_made_on_one_replica_is_answered_and_cancelled_on_another() {
     assert_eq!(ended["result"]["isError"], true, "{ended}");
     for server in servers {
         support::assert_clean_exit(&server.stop(), "conformance --http");
+    }
+}
+
+/// A client listening on B for a task running on A hears each change of status A makes (B looks
+/// at the shared records every `pollIntervalMs`), each state once, the result inlined at the end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listener_on_one_replica_hears_a_task_running_on_another() {
+    let redis = RedisServer::start();
+    let servers = replicas(&redis, 2, &[]);
+    let (a, b) = (&servers[0], &servers[1]);
+    let http = reqwest::Client::new();
+    let created = call(
+        &http,
+        a,
+        "10.0.0.1",
+        "tools/call",
+        json!({"name": "confirm_delete", "arguments": {"filename": "c.txt"}}),
+    )
+    .await;
+    let id = task_id(&created);
+    poll_until(&http, a, "10.0.0.1", &id, &["input_required"], secs(10)).await;
+
+    let mut headers = stateless_headers();
+    headers.insert("x-forwarded-for", HeaderValue::from_static("10.0.0.1"));
+    let body = json!({"jsonrpc": "2.0", "id": 9, "method": "subscriptions/listen", "params": {
+    "notifications": {"taskIds": [id]},
+    "_meta": {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {"extensions": {TASKS: {}}},
+    }}});
+    let mut stream = post(&http, &b.url(), headers, body).await;
+    let mut text = String::new();
+    let ack = read_events(&mut stream, &mut text, 1).await;
+    let ack: Value = serde_json::from_str(&ack[0].data).unwrap();
+    assert_eq!(
+        ack["params"]["notifications"]["taskIds"],
+        json!([id]),
+        "{ack}"
+    );
+
+    // Answered on A, where it runs: B's listener hears it work again and complete.
+    let ack = call(
+        &http,
+        a,
+        "10.0.0.1",
+        "tasks/update",
+        json!({"taskId": id, "inputResponses": {
+            "confirm": {"action": "accept", "content": {"confirm": true}}}}),
+    )
+    .await;
+    assert_eq!(ack["result"]["resultType"], "complete", "{ack}");
+    let mut notes = Vec::new();
+    while notes
+        .last()
+        .map(|n: &Value| n["status"] != "completed")
+        .unwrap_or(true)
+    {
+        let events = read_events(&mut stream, &mut text, notes.len() + 2).await;
+        let note: Value = serde_json::from_str(&events.last().unwrap().data).unwrap();
+        assert_eq!(note["method"], "notifications/tasks", "{note}");
+        assert_eq!(note["params"]["taskId"], id.as_str(), "{note}");
+        notes.push(note["params"].clone());
+    }
+    let done = notes.last().unwrap();
+    assert_eq!(done["result"]["content"][0]["text"], "Deleted c.txt: true");
+    // Each state once: no two notes alike.
+    for pair in notes.windows(2) {
+        assert_ne!(pair[0], pair[1], "{notes:?}");
     }
 }
 

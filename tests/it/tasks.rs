@@ -215,6 +215,21 @@ async fn tasks_belong_to_their_caller_and_are_bounded() {
     )
     .await;
     assert_eq!(refused["error"]["code"], -32602, "{refused}");
+    // An answer that is no request's result (every one is an object), named in the error.
+    let refused = call(
+        "10.0.0.1",
+        "tasks/update",
+        json!({"taskId": id, "inputResponses": {"confirm": "yes"}}),
+    )
+    .await;
+    assert_eq!(refused["error"]["code"], -32602, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("confirm"),
+        "{refused}"
+    );
     // Removed with the first version of the extension.
     let gone = call("10.0.0.1", "tasks/list", json!({})).await;
     assert_eq!(gone["error"]["code"], -32601, "{gone}");

@@ -4,6 +4,7 @@
 mod call_deadline;
 mod completion;
 mod dispatch;
+mod followed_tasks;
 mod handshake;
 mod input_required;
 mod list_pages;

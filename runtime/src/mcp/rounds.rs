@@ -73,7 +73,7 @@ impl Server {
 
 /// The client's answers to a call's questions (`inputResponses`): an object of results, each an
 /// object (every request a server can put to a client has an object result).
-fn input_responses(responses: Option<&Value>) -> Result<Map<String, Value>, RpcError> {
+pub(super) fn input_responses(responses: Option<&Value>) -> Result<Map<String, Value>, RpcError> {
     let responses = match responses {
         None | Some(Value::Null) => return Ok(Map::new()),
         Some(Value::Object(r)) => r,

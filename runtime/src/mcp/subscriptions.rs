@@ -13,6 +13,7 @@
 //! A client holds at most [`MAX_LISTENS_PER_CLIENT`] listen streams at once, so that streams
 //! that never end cannot take every place under the server's concurrency cap.
 
+use super::followed_tasks::FollowedTasks;
 use super::{Server, Session};
 use crate::context::Cancellation;
 use crate::protocol::jsonrpc::{self, RpcError};
@@ -151,6 +152,8 @@ impl Server {
         // Subscribed before the acknowledgement: nothing after it is missed.
         let mut task_changes = self.tasks.changes();
         agreed.tasks = self.agree_tasks(session, params, asked).await?;
+        let mut followed =
+            FollowedTasks::new(&self.tasks, session.quota_key(), agreed.tasks.clone()).await;
         let mut changes = ListChanges::new(self);
         let mut updates = self.resources.updates().subscribe();
         let ack = tagged(
@@ -182,20 +185,24 @@ impl Server {
                     Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => continue,
                     Err(broadcast::error::RecvError::Closed) => break,
                 },
-                change = task_changes.recv(), if !agreed.tasks.is_empty() => {
-                    let changed: Vec<&String> = match &change {
-                        Ok(task) => agreed.tasks.iter().filter(|t| ***t == **task).collect(),
+                change = task_changes.recv(), if !followed.is_empty() => {
+                    let changed = match &change {
+                        Ok(task) => Some(&**task),
                         // Fell behind: each task followed is sent as it is now.
-                        Err(broadcast::error::RecvError::Lagged(_)) => agreed.tasks.iter().collect(),
+                        Err(broadcast::error::RecvError::Lagged(_)) => None,
                         Err(broadcast::error::RecvError::Closed) => break,
                     };
-                    let owner = session.quota_key();
-                    for task in changed {
-                        // A task gone (expired) is no longer sent.
-                        if let Ok(detailed) = self.tasks.get(&owner, task).await {
-                            if out.send(tagged(id, "notifications/tasks", detailed)).await.is_err() {
-                                return Ok(None);
-                            }
+                    for task in followed.changed(&self.tasks, changed).await {
+                        if out.send(tagged(id, "notifications/tasks", task)).await.is_err() {
+                            return Ok(None);
+                        }
+                    }
+                    continue;
+                }
+                () = followed.next_poll(), if !followed.is_empty() => {
+                    for task in followed.polled(&self.tasks).await {
+                        if out.send(tagged(id, "notifications/tasks", task)).await.is_err() {
+                            return Ok(None);
                         }
                     }
                     continue;

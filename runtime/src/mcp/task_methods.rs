@@ -42,13 +42,18 @@ impl Server {
         match method {
             Method::TasksGet => self.tasks.get(&owner, id).await,
             Method::TasksUpdate => {
-                let responses = params
-                    .get("inputResponses")
-                    .and_then(Value::as_object)
-                    .ok_or_else(|| {
-                        invalid_params("tasks/update needs inputResponses (an object)")
-                    })?;
-                self.tasks.update(&owner, id, responses).await?;
+                // Each answer is the result of the request asked under its key: an object.
+                let responses = match params.get("inputResponses") {
+                    Some(responses @ Value::Object(_)) => {
+                        super::rounds::input_responses(Some(responses))?
+                    }
+                    _ => {
+                        return Err(invalid_params(
+                            "tasks/update needs inputResponses (an object)",
+                        ))
+                    }
+                };
+                self.tasks.update(&owner, id, &responses).await?;
                 Ok(json!({}))
             }
             Method::TasksCancel => {

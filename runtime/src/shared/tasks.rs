@@ -196,6 +196,27 @@ end
 return out
 ";
 
+/// KEYS: leases, then the tasks. ARGV: owner, then their ids. Returns `{id, status, updated,
+/// lapsed (0|1), …}` for each that is the owner's (a lapsed one is not changed here).
+const STAMPS: &str = "
+local out = {}
+for i = 2, #KEYS do
+  local task = redis.call('HMGET', KEYS[i], 'owner', 'status', 'updated')
+  if task[1] == ARGV[1] then
+    local lapsed = 0
+    if task[2] == 'working' or task[2] == 'input_required' then
+      local lease = redis.call('ZSCORE', KEYS[1], ARGV[i])
+      if not lease or tonumber(lease) < now then lapsed = 1 end
+    end
+    out[#out + 1] = ARGV[i]
+    out[#out + 1] = task[2]
+    out[#out + 1] = task[3] or ''
+    out[#out + 1] = lapsed
+  end
+end
+return out
+";
+
 /// A script made of `parts`, prepared once (EVALSHA, and the text only when Redis lacks it).
 fn script(slot: &'static OnceLock<Script>, parts: &[&str]) -> &'static Script {
     slot.get_or_init(|| Script::new(&parts.concat().replace("FORGET_QUESTIONS", FORGET_QUESTIONS)))
@@ -512,6 +533,35 @@ impl RedisStore {
             ));
         }
         Ok(nudges)
+    }
+
+    /// The status and last update of each of the owner's tasks among `ids`, and whether its
+    /// lease lapsed (read it with [`task_get`](Self::task_get) to fail it).
+    pub(crate) async fn task_stamps(
+        &self,
+        owner: &str,
+        ids: &[String],
+    ) -> Result<Vec<(String, String, bool)>, StoreFailure> {
+        static PREPARED: OnceLock<Script> = OnceLock::new();
+        let script = script(&PREPARED, &[NOW, STAMPS]);
+        let mut invocation = script.prepare_invoke();
+        invocation.key(self.tasks_key("leases")).arg(owner);
+        for id in ids {
+            invocation.key(self.task_key(id)).arg(id);
+        }
+        let out: Vec<redis::Value> = self
+            .run_within("tasks", TASK_TIMEOUT, |mut c| async move {
+                invocation.invoke_async(&mut c).await
+            })
+            .await?;
+        let text = |v: &redis::Value| redis::from_redis_value_ref::<String>(v).unwrap_or_default();
+        Ok(out
+            .chunks_exact(4)
+            .map(|t| {
+                let stamp = format!("{} {}", text(&t[1]), text(&t[2]));
+                (text(&t[0]), stamp, text(&t[3]) == "1")
+            })
+            .collect())
     }
 
     /// Tells replica `runner` to look at its task `id` now. Its inbox lives a minute: a replica

@@ -271,6 +271,27 @@ impl Tasks {
         self.lock().changes.subscribe()
     }
 
+    /// With a shared store, how often a listener looks for changes made on other replicas
+    /// (they are not broadcast here); `None` without one.
+    pub(crate) fn shared_poll(&self) -> Option<std::time::Duration> {
+        #[cfg(feature = "redis")]
+        if self.shared().is_some() {
+            return Some(self.limits.poll_interval);
+        }
+        None
+    }
+
+    /// With a shared store: the [`stamp`] of each of `owner`'s tasks among `ids` (a task whose
+    /// lease lapsed is failed first). Empty without one, or when the store does not answer.
+    pub(crate) async fn stamps(&self, owner: &str, ids: &[String]) -> Vec<(String, String)> {
+        #[cfg(feature = "redis")]
+        if let Some(shared) = self.shared() {
+            return shared.stamps(owner, ids).await;
+        }
+        let _ = (owner, ids);
+        Vec::new()
+    }
+
     /// How many tasks run in this process.
     pub(crate) fn running(&self) -> usize {
         self.lock()
@@ -294,6 +315,13 @@ impl Tasks {
         }
         owned
     }
+}
+
+/// What tells one state of a task from the next, as `tasks/get` shows it: its status and the
+/// time of its last change.
+pub(crate) fn stamp(task: &Value) -> String {
+    let field = |name: &str| task.get(name).and_then(Value::as_str).unwrap_or_default();
+    format!("{} {}", field("status"), field("lastUpdatedAt"))
 }
 
 /// What a cancelled task's `statusMessage` says.

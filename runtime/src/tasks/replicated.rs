@@ -150,6 +150,24 @@ impl Replicated {
         Ok(())
     }
 
+    /// The stamp of each of the owner's tasks among `ids` (a lapsed one failed first).
+    pub(super) async fn stamps(&self, owner: &str, ids: &[String]) -> Vec<(String, String)> {
+        let mut stamps = Vec::with_capacity(ids.len());
+        for batch in ids.chunks(BATCH) {
+            let Ok(found) = self.store.task_stamps(owner, batch).await else {
+                return stamps;
+            };
+            for (id, stamp, lapsed) in found {
+                if !lapsed {
+                    stamps.push((id, stamp));
+                } else if let Ok(task) = self.get(owner, &id).await {
+                    stamps.push((id, super::stamp(&task)));
+                }
+            }
+        }
+        stamps
+    }
+
     /// Makes the replica `runner` look at its task `id`: here at once, else through its inbox.
     async fn tell(&self, runner: &str, id: &str) {
         if runner == self.replica {

@@ -51,8 +51,9 @@ impl Fetched {
 /// attempts (of the retried kinds) the circuit opens for 30 s: calls then fail immediately with
 /// `circuit_open` and a `retry_after`, without contacting the server. The breaker is shared by all
 /// URLs. Each attempt times out after 10 s; bodies over 8 MiB are refused. Returns the body as
-/// `data`, with `status: "success"`.
-#[tool(read_only, idempotent, open_world)]
+/// `data`, with `status: "success"`. A client that declared the tasks extension gets a task to
+/// poll while the attempts go on.
+#[tool(read_only, idempotent, open_world, task)]
 // Shared: with replicas on one Redis (`STURDY_REDIS_URL`), one replica's open breaker makes the
 // others fail fast too (the service is down for all of them); alone, it is an ordinary breaker.
 #[circuit_breaker(threshold = 3, recovery = 30, when = is_outage, shared = true)]

@@ -124,3 +124,52 @@ async fn resilient_api_call_does_not_retry_client_errors() {
         .await;
     assert!(!is_error(&r), "the circuit is still closed: {r}");
 }
+
+/// As a task (a client that declared the extension), the same policies: retried through 503s,
+/// the breaker opened by three failed attempts, and then failing fast; a tool error completes
+/// its task with `isError`, the error kind kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resilient_api_call_as_a_task_keeps_its_policies() {
+    let http = FlakyServer::start().await;
+    let (_child, mut rpc) = crate::example_stdio::spawn("tool_server");
+    rpc.initialize_with(
+        "2025-11-25",
+        "tasks-client",
+        json!({"extensions": {"io.modelcontextprotocol/tasks": {}}}),
+    )
+    .await;
+    let mut first = 1;
+    let mut as_task = async |url: String| {
+        first += 100;
+        let params = json!({"name": "resilient_api_call", "arguments": {"url": url}});
+        let created = rpc.request(first, "tools/call", params).await;
+        let id = created["result"]["taskId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("a task: {created}"))
+            .to_owned();
+        crate::example_stdio::settled(&mut rpc, &id, first + 1).await
+    };
+    let task = as_task(http.url("/flaky?fail=2")).await;
+    assert_eq!(task["status"], "completed", "{task}");
+    assert_eq!(
+        task["result"]["structuredContent"]["data"],
+        json!({"status": "ok", "attempt": 3}),
+        "{task}"
+    );
+    assert_eq!(http.hits("/flaky?fail=2"), 3);
+
+    let task = as_task(http.url("/down")).await;
+    assert_eq!(task["status"], "completed", "{task}");
+    assert_eq!(task["result"]["isError"], true, "{task}");
+    assert_eq!(
+        task["result"]["_meta"]["dev.sturdy/error"]["error"], "circuit_open",
+        "{task}"
+    );
+    assert_eq!(http.hits("/down"), 3);
+    let task = as_task(http.url("/ok")).await;
+    assert_eq!(
+        task["result"]["_meta"]["dev.sturdy/error"]["error"], "circuit_open",
+        "{task}"
+    );
+    assert_eq!(http.hits("/ok"), 0, "the open breaker sent nothing");
+}

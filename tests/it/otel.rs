@@ -557,3 +557,70 @@ fn event_names(span: &Value) -> Vec<String> {
         .map(|e| e.iter().map(|e| e["name"].to_string()).collect())
         .unwrap_or_default()
 }
+
+/// `OTEL_EXPORTER_OTLP_PROTOCOL=grpc`: spans and metrics reach a real gRPC receiver (oteltest's
+/// gRPC sink), the caller's `traceparent` still the parent of its call's span.
+#[test]
+fn spans_and_metrics_go_over_grpc() {
+    let sink = OtelSink::start_grpc();
+    let mut child = Command::new(support::build_example("tool_server"))
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", sink.endpoint())
+        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
+        // Longer than the test: only the flush at shutdown sends them.
+        .env("OTEL_BSP_SCHEDULE_DELAY", "600000")
+        .env("OTEL_METRIC_EXPORT_INTERVAL", "600000")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let traceparent = format!("00-{TRACE_ID}-{PARENT_ID}-01");
+    for r in [
+        json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}),
+        json!({"jsonrpc":"2.0","method":"notifications/initialized"}),
+        json!({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"add","arguments":{"a":1,"b":2},"_meta":{"traceparent":traceparent}}}),
+    ] {
+        writeln!(stdin, "{r}").unwrap();
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2);
+
+    let points = sink.points_when(Duration::from_secs(30), |p| {
+        p.iter()
+            .any(|p| p["name"] == "mcp.server.operation.duration")
+    });
+    let add = points
+        .iter()
+        .find(|p| {
+            p["name"] == "mcp.server.operation.duration"
+                && attribute(&p["point"], "gen_ai.tool.name").as_deref() == Some("add")
+        })
+        .unwrap_or_else(|| panic!("no duration of add among {points:#?}"));
+    assert_eq!(add["point"]["count"], "1", "{add:#}");
+    let started = std::time::Instant::now();
+    let spans = loop {
+        let spans = sink.spans();
+        if spans.iter().any(|s| s["name"] == "tools/call add") || started.elapsed().as_secs() > 30 {
+            break spans;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let call = span(&spans, "tools/call add");
+    // The OTLP JSON mapping of bytes is base64; the ids as hex are in the traceparent sent.
+    let hex = |b64: &Value| {
+        use base64::Engine as _;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(b64.as_str().unwrap())
+            .unwrap();
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    assert_eq!(hex(&call["traceId"]), TRACE_ID, "{call:#}");
+    assert_eq!(hex(&call["parentSpanId"]), PARENT_ID, "{call:#}");
+    assert!(
+        spans.iter().any(|s| s["name"] == "initialize"),
+        "{spans:#?}"
+    );
+}

@@ -1,4 +1,4 @@
-//! A real OTLP receiver for metrics: `otelsink`, the HTTP sink of OpenTelemetry's `oteltest`
+//! A real OTLP receiver: `otelsink`, the HTTP or the gRPC sink of OpenTelemetry's `oteltest`
 //! (from PyPI), which decodes each export with the official OTLP protobuf definitions. Installed
 //! into a virtualenv under `<target>/python-sdk/` on first use, started on a free 127.0.0.1
 //! port, and stopped with the test. Each export it receives is printed as one JSON line, read
@@ -17,18 +17,26 @@ pub const OTELTEST: &str = "oteltest==0.49.0";
 /// Longest the sink may take to listen after it was started.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// The sink, with the library's own HTTP server bound to 127.0.0.1 (it binds every interface
-/// otherwise) and a handler printing each export request as JSON.
+/// The sink (`argv`: port, `http` or `grpc`), with the library's servers bound to 127.0.0.1
+/// (they bind every interface otherwise) and a handler printing each export request as JSON.
 const SINK: &str = r#"
-import http.server, json, logging, sys
+import http.server, json, logging, sys, grpc
 from google.protobuf.json_format import MessageToDict
-from oteltest.sink import HttpSink
+from oteltest.sink import GrpcSink, HttpSink
 from oteltest.sink.handler import RequestHandler
 
 bind = http.server.HTTPServer.__init__
 def loopback(self, address, handler, *rest, **named):
     bind(self, ("127.0.0.1", address[1]), handler, *rest, **named)
 http.server.HTTPServer.__init__ = loopback
+
+grpc_server = grpc.server
+def loopback_grpc(*args, **named):
+    server = grpc_server(*args, **named)
+    add_port = server.add_insecure_port
+    server.add_insecure_port = lambda address: add_port("127.0.0.1:" + address.rsplit(":", 1)[1])
+    return server
+grpc.server = loopback_grpc
 
 class Printer(RequestHandler):
     def handle_logs(self, request, headers):
@@ -38,7 +46,13 @@ class Printer(RequestHandler):
     def handle_metrics(self, request, headers):
         print(json.dumps({"metrics": MessageToDict(request)}), flush=True)
 
-HttpSink(Printer(), logging.getLogger("otelsink"), port=int(sys.argv[1]), daemon=False).start()
+port = int(sys.argv[1])
+if sys.argv[2] == "grpc":
+    sink = GrpcSink(Printer(), logging.getLogger("otelsink"), port=port)
+    sink.start()
+    sink.wait_for_termination()
+else:
+    HttpSink(Printer(), logging.getLogger("otelsink"), port=port, daemon=False).start()
 "#;
 
 pub struct OtelSink {
@@ -48,7 +62,17 @@ pub struct OtelSink {
 }
 
 impl OtelSink {
+    /// The HTTP sink (OTLP over HTTP with protobuf).
     pub fn start() -> OtelSink {
+        Self::start_speaking("http")
+    }
+
+    /// The gRPC sink.
+    pub fn start_grpc() -> OtelSink {
+        Self::start_speaking("grpc")
+    }
+
+    fn start_speaking(protocol: &str) -> OtelSink {
         let python = sdk_venv("oteltest-0.49", OTELTEST);
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -56,7 +80,7 @@ impl OtelSink {
             .unwrap()
             .port();
         let mut child = Command::new(&python)
-            .args(["-c", SINK, &port.to_string()])
+            .args(["-c", SINK, &port.to_string(), protocol])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -87,9 +111,26 @@ impl OtelSink {
         }
     }
 
-    /// Where OTLP goes (`OTEL_EXPORTER_OTLP_ENDPOINT`): the exporter adds `/v1/metrics`.
+    /// Where OTLP goes (`OTEL_EXPORTER_OTLP_ENDPOINT`): over HTTP, the exporter adds
+    /// `/v1/metrics` and `/v1/traces`.
     pub fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Every span received so far (in the OTLP JSON mapping).
+    pub fn spans(&self) -> Vec<Value> {
+        let received = self.received.lock().unwrap();
+        received
+            .iter()
+            .flat_map(|export| {
+                export["traces"]["resourceSpans"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .flat_map(|r| r["scopeSpans"].as_array().cloned().unwrap_or_default())
+            .flat_map(|s| s["spans"].as_array().cloned().unwrap_or_default())
+            .collect()
     }
 
     /// Every data point of every metric received so far, each as

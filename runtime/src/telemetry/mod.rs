@@ -1,12 +1,13 @@
 //! OpenTelemetry: one server span per request, named and attributed by the semantic conventions
 //! for MCP, and the metric `mcp.server.operation.duration` with the policies' counters, exported
-//! over OTLP (HTTP, protobuf) when the standard `OTEL_*` variables say so.
+//! over OTLP (HTTP with protobuf, or gRPC) when the standard `OTEL_*` variables say so.
 //!
 //! [`Telemetry::from_env`] reads them: traces are exported when an endpoint is given for them
 //! (`OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`), metrics likewise
 //! (`OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`);
 //! `OTEL_TRACES_EXPORTER=none` or `OTEL_METRICS_EXPORTER=none` turn one off, and
-//! `OTEL_SDK_DISABLED=true` both. The SDK reads the rest itself: `OTEL_SERVICE_NAME` (default:
+//! `OTEL_SDK_DISABLED=true` both. `OTEL_EXPORTER_OTLP_PROTOCOL` (or its `_TRACES_`/`_METRICS_`
+//! form) is `http/protobuf` (the default) or `grpc`. The SDK reads the rest itself: `OTEL_SERVICE_NAME` (default:
 //! the server's name), `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_TRACES_SAMPLER` / `_ARG` (parent-based
 //! by default), `OTEL_BSP_*` (the export queue: a full queue drops spans, never slows a call),
 //! `OTEL_METRIC_EXPORT_INTERVAL` (60 s by default), `OTEL_EXPORTER_OTLP_HEADERS` and `_TIMEOUT`.
@@ -33,6 +34,7 @@
 mod client_span;
 mod events;
 mod exporter;
+mod grpc;
 mod metrics;
 mod outcome;
 mod parent;
@@ -84,9 +86,17 @@ impl Telemetry {
         }
         let traces = exported("TRACES")?;
         let metrics = exported("METRICS")?;
-        if !traces && !metrics {
+        if traces.is_none() && metrics.is_none() {
             return Ok(None);
         }
+        // Made once, when a signal goes over gRPC.
+        let mut grpc_runtime = None;
+        let mut grpc = || -> Result<Arc<grpc::ExportRuntime>, String> {
+            if grpc_runtime.is_none() {
+                grpc_runtime = Some(grpc::ExportRuntime::start()?);
+            }
+            Ok(grpc_runtime.clone().expect("made above"))
+        };
         let named = var("OTEL_SERVICE_NAME").is_some()
             || var("OTEL_RESOURCE_ATTRIBUTES").is_some_and(|a| a.contains("service.name="));
         let resource = if named {
@@ -97,33 +107,69 @@ impl Telemetry {
                 .build()
         };
         let tracer_provider = SdkTracerProvider::builder().with_resource(resource.clone());
-        let tracer_provider = if traces {
-            let exporter = opentelemetry_otlp::SpanExporter::builder()
-                .with_http()
-                .with_http_client(exporter::BlockingClient::new())
-                .build()
-                .map_err(|e| format!("OpenTelemetry span exporter: {e}"))?;
-            tracer_provider.with_batch_exporter(exporter)
+        let failed =
+            |e: opentelemetry_otlp::ExporterBuildError| format!("OpenTelemetry span exporter: {e}");
+        let tracer_provider = if let Some(protocol) = traces {
+            let builder = opentelemetry_otlp::SpanExporter::builder();
+            match protocol {
+                Protocol::HttpProtobuf => tracer_provider.with_batch_exporter(
+                    builder
+                        .with_http()
+                        .with_http_client(exporter::BlockingClient::new())
+                        .build()
+                        .map_err(failed)?,
+                ),
+                Protocol::Grpc => {
+                    let runtime = grpc()?;
+                    let _inside = runtime.handle().enter();
+                    let exporter = builder.with_tonic().build().map_err(failed)?;
+                    tracer_provider.with_batch_exporter(grpc::OnRuntime {
+                        exporter,
+                        runtime: runtime.clone(),
+                    })
+                }
+            }
         } else {
             // Metrics only: spans still carry the caller's context inward, and none is recorded.
             tracer_provider.with_sampler(Sampler::AlwaysOff)
         };
         let mut telemetry = Telemetry::with_provider(tracer_provider.build());
-        if !traces {
+        if traces.is_none() {
             let mut inner = Arc::unwrap_or_clone(telemetry.inner);
             inner.traced = false;
             telemetry.inner = Arc::new(inner);
         }
-        if metrics {
-            let exporter = opentelemetry_otlp::MetricExporter::builder()
-                .with_http()
-                .with_http_client(exporter::BlockingClient::new())
-                .build()
-                .map_err(|e| format!("OpenTelemetry metric exporter: {e}"))?;
-            let meter_provider = SdkMeterProvider::builder()
-                .with_reader(PeriodicReader::builder(exporter).build())
-                .with_resource(resource)
-                .build();
+        if let Some(protocol) = metrics {
+            let failed = |e: opentelemetry_otlp::ExporterBuildError| {
+                format!("OpenTelemetry metric exporter: {e}")
+            };
+            let builder = opentelemetry_otlp::MetricExporter::builder();
+            let meter_provider = SdkMeterProvider::builder().with_resource(resource);
+            let meter_provider = match protocol {
+                Protocol::HttpProtobuf => meter_provider.with_reader(
+                    PeriodicReader::builder(
+                        builder
+                            .with_http()
+                            .with_http_client(exporter::BlockingClient::new())
+                            .build()
+                            .map_err(failed)?,
+                    )
+                    .build(),
+                ),
+                Protocol::Grpc => {
+                    let runtime = grpc()?;
+                    let _inside = runtime.handle().enter();
+                    let exporter = builder.with_tonic().build().map_err(failed)?;
+                    meter_provider.with_reader(
+                        PeriodicReader::builder(grpc::OnRuntime {
+                            exporter,
+                            runtime: runtime.clone(),
+                        })
+                        .build(),
+                    )
+                }
+            }
+            .build();
             telemetry = telemetry.with_meter_provider(meter_provider);
         }
         Ok(Some(telemetry))
@@ -194,29 +240,40 @@ fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
-/// Whether `signal` (`TRACES`, `METRICS`) is to be exported: an endpoint is given for it and its
-/// exporter is not `none`. An error names a protocol other than `http/protobuf`.
-fn exported(signal: &str) -> Result<bool, String> {
+/// How a signal is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Protocol {
+    /// `http/protobuf`, the default.
+    HttpProtobuf,
+    /// `grpc`.
+    Grpc,
+}
+
+/// How `signal` (`TRACES`, `METRICS`) is to be exported: `None` unless an endpoint is given for
+/// it and its exporter is not `none`. An error names a protocol that is neither `http/protobuf`
+/// nor `grpc`.
+fn exported(signal: &str) -> Result<Option<Protocol>, String> {
     if var(&format!("OTEL_{signal}_EXPORTER")).is_some_and(|v| v.trim() == "none") {
-        return Ok(false);
+        return Ok(None);
     }
     if var(&format!("OTEL_EXPORTER_OTLP_{signal}_ENDPOINT")).is_none()
         && var("OTEL_EXPORTER_OTLP_ENDPOINT").is_none()
     {
-        return Ok(false);
+        return Ok(None);
     }
     for name in [
         format!("OTEL_EXPORTER_OTLP_{signal}_PROTOCOL"),
         "OTEL_EXPORTER_OTLP_PROTOCOL".to_owned(),
     ] {
         if let Some(protocol) = var(&name) {
-            if protocol.trim() != "http/protobuf" {
-                return Err(format!(
-                    "{name}={protocol:?}: sturdy exports over OTLP with http/protobuf only"
-                ));
-            }
-            break;
+            return match protocol.trim() {
+                "http/protobuf" => Ok(Some(Protocol::HttpProtobuf)),
+                "grpc" => Ok(Some(Protocol::Grpc)),
+                _ => Err(format!(
+                    "{name}={protocol:?}: sturdy exports over OTLP with http/protobuf or grpc"
+                )),
+            };
         }
     }
-    Ok(true)
+    Ok(Some(Protocol::HttpProtobuf))
 }

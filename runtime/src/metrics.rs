@@ -62,7 +62,55 @@ pub fn render(registry: &Registry) -> String {
     render_instances(&mut out);
     #[cfg(feature = "redis")]
     render_shared(&mut out);
+    render_span_exports(&mut out);
     out
+}
+
+/// What became of the spans a process exported over OTLP (kept by [`crate::telemetry`]): shown
+/// once it exports spans.
+pub(crate) struct SpanExports {
+    pub(crate) active: std::sync::atomic::AtomicBool,
+    /// Sent to the collector, which accepted them.
+    pub(crate) exported: std::sync::atomic::AtomicU64,
+    /// Sent, and refused or never answered: lost.
+    pub(crate) failed: std::sync::atomic::AtomicU64,
+    /// Not sent: the export queue was full (a slow or unreachable collector).
+    pub(crate) dropped: std::sync::atomic::AtomicU64,
+}
+
+pub(crate) static SPAN_EXPORTS: SpanExports = SpanExports {
+    active: std::sync::atomic::AtomicBool::new(false),
+    exported: std::sync::atomic::AtomicU64::new(0),
+    failed: std::sync::atomic::AtomicU64::new(0),
+    dropped: std::sync::atomic::AtomicU64::new(0),
+};
+
+fn render_span_exports(out: &mut String) {
+    use std::sync::atomic::Ordering::Relaxed;
+    let spans = &SPAN_EXPORTS;
+    if !spans.active.load(Relaxed) {
+        return;
+    }
+    for (name, help, value) in [
+        (
+            "sturdy_otel_spans_exported_total",
+            "Spans the OTLP collector accepted.",
+            &spans.exported,
+        ),
+        (
+            "sturdy_otel_spans_failed_total",
+            "Spans sent to the OTLP collector and lost (refused, or no answer in time).",
+            &spans.failed,
+        ),
+        (
+            "sturdy_otel_spans_dropped_total",
+            "Spans not sent: the export queue was full (OTEL_BSP_MAX_QUEUE_SIZE).",
+            &spans.dropped,
+        ),
+    ] {
+        family(out, name, "counter", help);
+        sample(out, name, &[], value.load(Relaxed));
+    }
 }
 
 /// Per tool: calls, errors by kind, time spent.

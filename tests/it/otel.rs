@@ -624,3 +624,79 @@ fn spans_and_metrics_go_over_grpc() {
         "{spans:#?}"
     );
 }
+
+/// A collector that accepts connections and never answers: calls are answered as usual, at
+/// most `OTEL_BSP_MAX_QUEUE_SIZE` spans wait for it, and the rest are dropped and counted in
+/// `/metrics`, as are those whose export failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unanswering_collector_costs_dropped_spans_never_calls() {
+    use crate::common::http::{json_of, post, stateless_headers, stateless_meta};
+    let hole = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", hole.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in hole.incoming().map_while(Result::ok) {
+            held.push(stream); // open, and silent
+        }
+    });
+    let server = support::HttpServer::start_with_env(
+        &support::build_example("tool_server"),
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+            ("OTEL_METRICS_EXPORTER", "none"),
+            ("OTEL_BSP_MAX_QUEUE_SIZE", "8"),
+            ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "8"),
+            ("OTEL_BSP_SCHEDULE_DELAY", "50"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "2000"),
+        ],
+    );
+    let http = reqwest::Client::new();
+    for n in 0..40 {
+        let started = std::time::Instant::now();
+        let body = json!({"jsonrpc": "2.0", "id": n, "method": "tools/call", "params": {
+            "name": "add", "arguments": {"a": n, "b": 1}, "_meta": stateless_meta()}});
+        let answer = json_of(post(&http, &server.url(), stateless_headers(), body).await).await;
+        assert_eq!(
+            answer["result"]["structuredContent"]["result"],
+            n + 1,
+            "{answer}"
+        );
+        // Far below the export timeout: no call waits on the collector.
+        assert!(started.elapsed() < Duration::from_secs(1), "call {n}");
+    }
+    let metrics = server.url().replace("/mcp", "/metrics");
+    let counter = |text: &str, name: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in\n{text}"))
+    };
+    let text = http
+        .get(&metrics)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let dropped = counter(&text, "sturdy_otel_spans_dropped_total");
+    assert!(dropped >= 20.0, "at most 8 wait, the rest dropped:\n{text}");
+    assert_eq!(counter(&text, "sturdy_otel_spans_exported_total"), 0.0);
+    // After the export timeout, the spans sent are counted as failed.
+    let started = std::time::Instant::now();
+    loop {
+        let text = http
+            .get(&metrics)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if counter(&text, "sturdy_otel_spans_failed_total") > 0.0 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "{text}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

@@ -39,6 +39,7 @@ mod metrics;
 mod outcome;
 mod parent;
 mod request_span;
+mod span_queue;
 
 pub(crate) use client_span::ClientSpan;
 pub(crate) use events::add_event;
@@ -112,7 +113,8 @@ impl Telemetry {
         let tracer_provider = if let Some(protocol) = traces {
             let builder = opentelemetry_otlp::SpanExporter::builder();
             match protocol {
-                Protocol::HttpProtobuf => tracer_provider.with_batch_exporter(
+                Protocol::HttpProtobuf => batched(
+                    tracer_provider,
                     builder
                         .with_http()
                         .with_http_client(exporter::BlockingClient::new())
@@ -123,10 +125,13 @@ impl Telemetry {
                     let runtime = grpc()?;
                     let _inside = runtime.handle().enter();
                     let exporter = builder.with_tonic().build().map_err(failed)?;
-                    tracer_provider.with_batch_exporter(grpc::OnRuntime {
-                        exporter,
-                        runtime: runtime.clone(),
-                    })
+                    batched(
+                        tracer_provider,
+                        grpc::OnRuntime {
+                            exporter,
+                            runtime: runtime.clone(),
+                        },
+                    )
                 }
             }
         } else {
@@ -233,6 +238,21 @@ impl Telemetry {
             meters.shutdown();
         }
     }
+}
+
+/// `provider` exporting spans with `exporter` in batches, behind a bounded queue whose drops are
+/// counted (see [`span_queue`]).
+fn batched<E: opentelemetry_sdk::trace::SpanExporter + 'static>(
+    provider: opentelemetry_sdk::trace::TracerProviderBuilder,
+    exporter: E,
+) -> opentelemetry_sdk::trace::TracerProviderBuilder {
+    let queue = span_queue::SpanQueue::from_env();
+    let processor = opentelemetry_sdk::trace::BatchSpanProcessor::builder(span_queue::Counted {
+        exporter,
+        queue: queue.clone(),
+    })
+    .build();
+    provider.with_span_processor(span_queue::Bounded { processor, queue })
 }
 
 /// A variable's value, unless unset or blank.

@@ -700,3 +700,63 @@ async fn an_unanswering_collector_costs_dropped_spans_never_calls() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// A caller that did not sample its trace: the server records no span for its call (nor for the
+/// calls the tool makes), and the trace goes on to the upstream, still unsampled, under the
+/// caller's trace id; a sampled caller's call, next to it, is recorded.
+#[test]
+fn an_unsampled_caller_gets_no_span_and_its_trace_goes_on() {
+    let sink = OtelSink::start();
+    let upstream = FlakyUpstream::start();
+    let mut child = Command::new(support::build_example("tool_server"))
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", sink.endpoint())
+        .env("OTEL_METRICS_EXPORTER", "none")
+        .env("OTEL_BSP_SCHEDULE_DELAY", "600000")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let unsampled = format!("00-{TRACE_ID}-{PARENT_ID}-00");
+    let sampled = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    let url = format!("{}/data", upstream.url());
+    for r in [
+        json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}),
+        json!({"jsonrpc":"2.0","method":"notifications/initialized"}),
+        json!({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"retry_api_call","arguments":{"url":url},"_meta":{"traceparent":unsampled}}}),
+        json!({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"add","arguments":{"a":1,"b":2},"_meta":{"traceparent":sampled}}}),
+    ] {
+        writeln!(stdin, "{r}").unwrap();
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 3);
+
+    // Two attempts (the first answered 503), each carrying the caller's trace, unsampled.
+    let sent = upstream.traceparents();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    for traceparent in &sent {
+        assert!(
+            traceparent.starts_with(&format!("00-{TRACE_ID}-")) && traceparent.ends_with("-00"),
+            "{traceparent}"
+        );
+    }
+    let started = std::time::Instant::now();
+    let spans = loop {
+        let spans = sink.spans();
+        if spans.iter().any(|s| s["name"] == "tools/call add") || started.elapsed().as_secs() > 30 {
+            break spans;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    span(&spans, "tools/call add");
+    let names: Vec<&Value> = spans.iter().map(|s| &s["name"]).collect();
+    assert!(
+        !names.iter().any(|n| n
+            .as_str()
+            .is_some_and(|n| n.contains("retry_api_call") || n.starts_with("GET"))),
+        "nothing of the unsampled call is recorded: {names:?}"
+    );
+}

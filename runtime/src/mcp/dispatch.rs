@@ -151,7 +151,9 @@ impl Server {
         let name = matches!(method, Method::ToolsCall | Method::PromptsGet)
             .then(|| params.name())
             .flatten();
-        let served = name.and_then(|name| match method {
+        // Only a recorded duration names what was served (a look-up otherwise spared).
+        let measured = telemetry.operation_duration().is_some();
+        let served = name.filter(|_| measured).and_then(|name| match method {
             Method::ToolsCall => self.registry.tool(name).map(|tool| tool.name()),
             _ => self.prompts.defined_name(name),
         });

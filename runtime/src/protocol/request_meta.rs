@@ -90,13 +90,15 @@ impl<'a> MetaKeys<'a> {
     }
 
     /// The caller's trace context, when given as strings without escapes (as W3C trace context
-    /// always is: a value with escapes is not one).
+    /// always is: a value with escapes is not one). `traceparent` may still hold a backslash:
+    /// its reader takes hex digits and dashes only.
     #[cfg(feature = "otel")]
     pub(crate) fn trace_context(&self) -> (Option<&'a str>, Option<&'a str>) {
-        let plain = |raw: Option<&'a RawValue>| {
-            raw.and_then(|r| serde_json::from_str::<&str>(r.get()).ok())
-        };
-        (plain(self.traceparent), plain(self.tracestate))
+        // A raw value is valid JSON without surrounding space: a string's text is between its
+        // quotes (read on every traced request: no deserializer for it).
+        let text = |raw: Option<&'a RawValue>| raw?.get().strip_prefix('"')?.strip_suffix('"');
+        let state = text(self.tracestate).filter(|s| !s.contains('\\'));
+        (text(self.traceparent), state)
     }
 
     /// The capabilities the client declared (none when absent or not an object).
@@ -204,6 +206,19 @@ mod tests {
             let err = check(&not_an_object).unwrap_err();
             assert_eq!(err.code, jsonrpc::INVALID_PARAMS);
         }
+    }
+
+    /// Plain strings are read as they are; escaped ones, and other kinds, are no trace context.
+    #[cfg(feature = "otel")]
+    #[test]
+    fn the_trace_context_is_a_plain_string() {
+        let plain = r#"{"traceparent":"00-ab-cd-01","tracestate":"a=b,c=d"}"#;
+        assert_eq!(
+            keys(plain).unwrap().trace_context(),
+            (Some("00-ab-cd-01"), Some("a=b,c=d"))
+        );
+        let odd = r#"{"traceparent":7,"tracestate":"a=\u0062"}"#;
+        assert_eq!(keys(odd).unwrap().trace_context(), (None, None));
     }
 
     fn keys(text: &str) -> Option<MetaKeys<'_>> {

@@ -68,6 +68,10 @@ struct Inner {
     /// Whether spans are exported: when not (metrics only), a request gets a span only to carry
     /// its caller's trace context to the calls it makes.
     traced: bool,
+    /// Whether the sampler follows the caller's decision (the default, parent-based): a request
+    /// whose caller did not sample its trace then gets no span of its own, only the caller's
+    /// context, carried on (the SDK would make one only to drop it).
+    follows_parents: bool,
     meters: Option<Meters>,
 }
 
@@ -139,11 +143,12 @@ impl Telemetry {
             tracer_provider.with_sampler(Sampler::AlwaysOff)
         };
         let mut telemetry = Telemetry::with_provider(tracer_provider.build());
-        if traces.is_none() {
-            let mut inner = Arc::unwrap_or_clone(telemetry.inner);
-            inner.traced = false;
-            telemetry.inner = Arc::new(inner);
-        }
+        let mut inner = Arc::unwrap_or_clone(telemetry.inner);
+        inner.traced = traces.is_some();
+        // Metrics only: nothing is sampled, whatever the caller decided.
+        inner.follows_parents = traces.is_none()
+            || var("OTEL_TRACES_SAMPLER").is_none_or(|s| s.trim().starts_with("parentbased_"));
+        telemetry.inner = Arc::new(inner);
         if let Some(protocol) = metrics {
             let failed = |e: opentelemetry_otlp::ExporterBuildError| {
                 format!("OpenTelemetry metric exporter: {e}")
@@ -190,6 +195,8 @@ impl Telemetry {
                 provider,
                 tracer,
                 traced: true,
+                // An application's own provider: its sampler is not known here.
+                follows_parents: false,
                 meters: None,
             }),
         }
@@ -222,6 +229,11 @@ impl Telemetry {
     /// Whether spans are exported.
     pub(crate) fn traced(&self) -> bool {
         self.inner.traced
+    }
+
+    /// Whether a request whose caller did not sample its trace needs no span of its own.
+    pub(crate) fn follows_parents(&self) -> bool {
+        self.inner.follows_parents
     }
 
     /// The histogram of request durations, when metrics are exported.

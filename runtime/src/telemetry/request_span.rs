@@ -12,7 +12,7 @@
 //! conventions ask, without its query or fragment.
 
 use super::outcome::Outcome;
-use super::parent::{parent, Carried};
+use super::parent::{parent, remote_span, Carried};
 use super::Telemetry;
 use crate::protocol::{Method, Version};
 use opentelemetry::trace::{SpanKind, Status, TraceContextExt as _, Tracer as _};
@@ -56,8 +56,11 @@ impl RequestSpan<'_> {
         });
         // Without exported spans, a span only carries a caller's context on (unsampled).
         let spanned = telemetry.traced() || self.carried.traceparent.is_some();
+        let cx = spanned.then(|| self.start_span(telemetry));
+        let recorded = cx.as_ref().is_some_and(|cx| cx.span().is_recording());
         Observed {
-            cx: spanned.then(|| self.start_span(telemetry)),
+            cx,
+            recorded,
             timing,
         }
     }
@@ -67,8 +70,15 @@ impl RequestSpan<'_> {
         let tracer = telemetry.tracer();
         // The sampler sees the method as the name; the name with its target and the attributes
         // are built once the span is known to be recorded.
+        let caller = remote_span(self.carried);
+        if let Some(caller) = caller.as_ref().filter(|c| !c.is_sampled()) {
+            if telemetry.follows_parents() {
+                // Not recorded whatever it says: the caller's context alone is carried on.
+                return parent(Some(caller.clone()));
+            }
+        }
+        let parent = parent(caller);
         let builder = tracer.span_builder(method).with_kind(SpanKind::Server);
-        let parent = parent(self.carried);
         let span = tracer.build_with_context(builder, &parent);
         let cx = parent.with_span(span);
         let span = cx.span();
@@ -151,6 +161,8 @@ impl RequestSpan<'_> {
 pub(crate) struct Observed {
     /// The span's context (`None`: no span, see [`RequestSpan::start`]).
     cx: Option<opentelemetry::Context>,
+    /// Whether that span records (else it only carries the caller's context, and ends unseen).
+    recorded: bool,
     timing: Option<Timing>,
 }
 
@@ -166,8 +178,11 @@ impl Observed {
     /// Ends the span, and records the duration, with what `response` says (`None`: no response,
     /// as for a notification).
     pub(crate) fn end(mut self, response: Option<&[u8]>) {
+        let recording = self.recorded;
+        if !recording && self.timing.is_none() {
+            return;
+        }
         let span = self.cx.as_ref().map(|cx| cx.span());
-        let recording = span.as_ref().is_some_and(|s| s.is_recording());
         // The response is read only for a span or a duration that records what it says.
         let outcome =
             (recording || self.timing.is_some()).then(|| response.map_or(Outcome::Ok, Outcome::of));
@@ -184,10 +199,11 @@ impl Observed {
             }
             timing.histogram.record(seconds, &timing.attributes);
         }
-        let Some(span) = span else {
+        // A span that does not record has nothing to end.
+        let (true, Some(span)) = (recording, span) else {
             return;
         };
-        if let (true, Some(outcome)) = (recording, outcome) {
+        if let Some(outcome) = outcome {
             match outcome {
                 Outcome::Ok => {}
                 Outcome::ToolError => {

@@ -27,6 +27,8 @@ mod redis_options;
 #[cfg(feature = "redis")]
 mod redis_store;
 #[cfg(feature = "redis")]
+mod task_scripts;
+#[cfg(feature = "redis")]
 pub(crate) mod tasks;
 
 #[cfg(feature = "redis")]

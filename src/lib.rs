@@ -244,7 +244,7 @@ pub use sturdy_runtime::{
 
 pub use sturdy_runtime::{
     app, balancer, batch, health, mcp, metrics, prompts, registry, resilience, resources, shared,
-    transport,
+    testing, transport,
 };
 
 #[cfg(feature = "remote")]

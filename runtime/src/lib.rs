@@ -53,6 +53,7 @@ mod resource_updates;
 pub mod skills;
 mod switches;
 mod tasks;
+pub mod testing;
 mod tool;
 
 pub use app::App;

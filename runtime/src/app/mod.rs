@@ -1,5 +1,6 @@
 //! The command line every sturdy server answers: serve stdio or HTTP, or list what it serves.
 
+mod http_settings;
 mod listing;
 
 pub use listing::{list_json, list_tools_json};
@@ -8,8 +9,9 @@ use crate::app_state::AppState;
 use crate::health::HealthChecker;
 use crate::mcp::{Server, ServerInfo};
 use crate::registry::Registry;
-use crate::transport::http::{self, BearerToken, HttpOptions};
+use crate::transport::http;
 use crate::transport::stdio;
+use http_settings::{http_options, DEFAULT_HTTP_CALL_TIMEOUT};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -158,6 +160,37 @@ impl App {
         self.run_with_args(std::env::args().skip(1)).await
     }
 
+    /// The server this app serves, built and checked as [`run`](Self::run) does (its tools,
+    /// resources, prompts, skills and state), without serving it: for tests, in process (see
+    /// [`crate::testing`]). An error says what does not hold.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let server = sturdy_runtime::App::new("notes", "1.0").into_server().unwrap();
+    /// let client = sturdy_runtime::testing::TestClient::new(server).await.unwrap();
+    /// # let _ = client;
+    /// # }
+    /// ```
+    pub fn into_server(self) -> Result<Server, String> {
+        let skills = match &self.skills {
+            None => crate::skills::Skills::default(),
+            Some(dir) => {
+                crate::skills::Skills::from_dir(dir).map_err(|e| format!("skills: {e}"))?
+            }
+        };
+        let registry = self.registry().map_err(|e| e.to_string())?;
+        let resources = crate::resources::Resources::from_inventory().map_err(|e| e.to_string())?;
+        let prompts = crate::prompts::Prompts::from_inventory().map_err(|e| e.to_string())?;
+        let server = Server::new(registry, self.info.clone())
+            .with_resources(resources)
+            .with_prompts(prompts)
+            .with_skills(skills)
+            .with_app_state(self.state);
+        server.check_app_state().map_err(|e| e.to_string())?;
+        Ok(with_state_key(server))
+    }
+
     /// Runs with the given arguments (without the program name).
     pub async fn run_with_args(self, args: impl IntoIterator<Item = String>) -> ExitCode {
         let args: Vec<String> = args.into_iter().collect();
@@ -174,32 +207,8 @@ impl App {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
-        let skills = match &self.skills {
-            None => crate::skills::Skills::default(),
-            Some(dir) => match crate::skills::Skills::from_dir(dir) {
-                Ok(skills) => skills,
-                Err(e) => {
-                    eprintln!("error: skills: {e}");
-                    return ExitCode::from(2);
-                }
-            },
-        };
-        let built = self.registry().and_then(|r| {
-            Ok((
-                r,
-                crate::resources::Resources::from_inventory()?,
-                crate::prompts::Prompts::from_inventory()?,
-            ))
-        });
-        let server = built.and_then(|(registry, resources, prompts)| {
-            let server = Server::new(registry, self.info.clone())
-                .with_resources(resources)
-                .with_prompts(prompts)
-                .with_skills(skills)
-                .with_app_state(self.state);
-            server.check_app_state().map(|()| with_state_key(server))
-        });
-        let server = match server {
+        let (health, info) = (self.health.clone(), self.info.clone());
+        let server = match self.into_server() {
             Ok(server) => server,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -226,7 +235,7 @@ impl App {
                 }
             }
             ["--http", addr] => {
-                let options = match http_options(addr, self.health.clone()) {
+                let options = match http_options(addr, health.clone()) {
                     Ok(o) => o,
                     Err(e) => {
                         eprintln!("error: {e}\n{USAGE}");
@@ -278,7 +287,7 @@ impl App {
                 ExitCode::SUCCESS
             }
             ["--help" | "-h"] => {
-                println!("{} {}\n{USAGE}", self.info.name, self.info.version);
+                println!("{} {}\n{USAGE}", info.name, info.version);
                 ExitCode::SUCCESS
             }
             _ => {
@@ -343,141 +352,6 @@ fn share_through_redis(server: &str) -> Result<(), String> {
         tracing::info!(target: "sturdy::shared", "rate limits shared through Redis at {url}");
     }
     Ok(())
-}
-
-/// Per-call bound of the HTTP transport unless `STURDY_CALL_TIMEOUT` says otherwise.
-const DEFAULT_HTTP_CALL_TIMEOUT: Duration = Duration::from_secs(120);
-
-fn http_options(addr: &str, health: Option<Arc<HealthChecker>>) -> Result<HttpOptions, String> {
-    let bind = addr
-        .parse()
-        .map_err(|e| format!("--http {addr}: not an address like 127.0.0.1:8000 ({e})"))?;
-    let mut options = HttpOptions {
-        bind,
-        health,
-        ..Default::default()
-    };
-    if let Ok(token) = std::env::var("STURDY_BEARER_TOKEN") {
-        if !token.is_empty() {
-            options.bearer_tokens.push(BearerToken {
-                token,
-                principal: "bearer".into(),
-            });
-        }
-    }
-    if let Ok(pairs) = std::env::var("STURDY_BEARER_TOKENS") {
-        for pair in pairs.split(',').filter(|p| !p.trim().is_empty()) {
-            options
-                .bearer_tokens
-                .push(principal_token(pair).map_err(|e| format!("STURDY_BEARER_TOKENS: {e}"))?);
-        }
-    }
-    if let Ok(path) = std::env::var("STURDY_BEARER_TOKENS_FILE") {
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("STURDY_BEARER_TOKENS_FILE={path}: {e}"))?;
-        for (n, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            options.bearer_tokens.push(
-                principal_token(line).map_err(|e| {
-                    format!("STURDY_BEARER_TOKENS_FILE={path}, line {}: {e}", n + 1)
-                })?,
-            );
-        }
-    }
-    options_auth(&mut options)?;
-    options.allowed_origins = env_list("STURDY_ALLOWED_ORIGINS");
-    options.allowed_hosts = env_list("STURDY_ALLOWED_HOSTS");
-    options.client_address_header = std::env::var("STURDY_CLIENT_ADDRESS_HEADER")
-        .ok()
-        .map(|h| h.trim().to_ascii_lowercase())
-        .filter(|h| !h.is_empty());
-    options.sse_close_after = env_seconds("STURDY_SSE_CLOSE_AFTER")?;
-    if let Some(d) = env_seconds("STURDY_HEADER_TIMEOUT")? {
-        options.header_read_timeout = d;
-    }
-    if let Some(d) = env_seconds("STURDY_BODY_TIMEOUT")? {
-        options.body_read_timeout = d;
-    }
-    if let Some(d) = env_seconds("STURDY_SHUTDOWN_GRACE")? {
-        options.shutdown_grace = d;
-    }
-    Ok(options)
-}
-
-/// `STURDY_AUTH_*` and `STURDY_PUBLIC_URL`: the server as an OAuth resource server.
-fn options_auth(options: &mut HttpOptions) -> Result<(), String> {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let Some(issuer) = var("STURDY_AUTH_ISSUER") else {
-        return Ok(());
-    };
-    #[cfg(feature = "auth")]
-    {
-        let mut auth = crate::auth::AuthOptions::new(issuer.trim());
-        auth.public_url = var("STURDY_PUBLIC_URL").map(|u| u.trim().to_owned());
-        auth.audience = var("STURDY_AUTH_AUDIENCE").map(|a| a.trim().to_owned());
-        auth.jwks_url = var("STURDY_AUTH_JWKS_URL").map(|u| u.trim().to_owned());
-        auth.required_scopes = var("STURDY_AUTH_REQUIRED_SCOPES")
-            .map(|s| s.split_ascii_whitespace().map(str::to_owned).collect())
-            .unwrap_or_default();
-        auth.introspection_url = var("STURDY_AUTH_INTROSPECTION_URL").map(|u| u.trim().to_owned());
-        if let (Some(id), Some(secret)) = (
-            var("STURDY_AUTH_CLIENT_ID"),
-            var("STURDY_AUTH_CLIENT_SECRET"),
-        ) {
-            auth.introspection_client = Some((id.trim().to_owned(), secret));
-        }
-        auth.list_all = match var("STURDY_AUTH_LIST_ALL").as_deref().map(str::trim) {
-            None | Some("false" | "0") => false,
-            Some("true" | "1") => true,
-            Some(other) => return Err(format!("STURDY_AUTH_LIST_ALL={other}: true or false")),
-        };
-        auth.check().map_err(|e| format!("STURDY_AUTH_*: {e}"))?;
-        options.auth = Some(auth);
-        Ok(())
-    }
-    #[cfg(not(feature = "auth"))]
-    {
-        let _ = options;
-        Err(format!(
-            "STURDY_AUTH_ISSUER={issuer}: this server was built without sturdy's `auth` feature"
-        ))
-    }
-}
-
-/// `principal:token` (the token may hold `:`, the principal may not).
-fn principal_token(pair: &str) -> Result<BearerToken, String> {
-    match pair.trim().split_once(':') {
-        Some((principal, token)) if !principal.is_empty() && !token.is_empty() => Ok(BearerToken {
-            principal: principal.to_owned(),
-            token: token.to_owned(),
-        }),
-        _ => Err("expected principal:token pairs".to_owned()),
-    }
-}
-
-/// The comma-separated items of the environment variable `name` (none when it is not set).
-fn env_list(name: &str) -> Vec<String> {
-    std::env::var(name)
-        .unwrap_or_default()
-        .split(',')
-        .map(|o| o.trim().to_owned())
-        .filter(|o| !o.is_empty())
-        .collect()
-}
-
-/// A duration in seconds from the environment variable `name`, when it is set.
-fn env_seconds(name: &str) -> Result<Option<Duration>, String> {
-    let Ok(text) = std::env::var(name) else {
-        return Ok(None);
-    };
-    text.parse::<f64>()
-        .ok()
-        .filter(|s| *s > 0.0 && s.is_finite())
-        .map(|s| Some(Duration::from_secs_f64(s)))
-        .ok_or_else(|| format!("{name}={text}: not a positive number of seconds"))
 }
 
 /// Logs to stderr, filtered by `STURDY_LOG` (default `warn`). A subscriber the program installed

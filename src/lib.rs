@@ -243,8 +243,8 @@ pub use sturdy_runtime::{
 };
 
 pub use sturdy_runtime::{
-    app, balancer, batch, health, mcp, metrics, prompts, registry, resilience, resources, shared,
-    testing, transport,
+    app, balancer, batch, client, health, mcp, metrics, prompts, registry, resilience, resources,
+    shared, testing, transport,
 };
 
 #[cfg(feature = "remote")]

@@ -45,7 +45,9 @@ pub mod private;
 #[doc(hidden)]
 pub use private as __private;
 mod args;
+pub mod client;
 mod clock;
+mod line_framing;
 mod output;
 mod protocol;
 mod random_token;

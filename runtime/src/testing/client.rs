@@ -3,7 +3,7 @@
 //! own messages (its questions, its notifications) taken from the session's channel by a task of
 //! the client's.
 
-use super::ToolResult;
+use crate::client::ToolResult;
 use crate::mcp::{Server, Session};
 use serde_json::{json, Value};
 use std::future::Future;

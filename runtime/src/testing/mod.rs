@@ -20,7 +20,6 @@
 //! ```
 
 mod client;
-mod tool_result;
 
+pub use crate::client::ToolResult;
 pub use client::{TestClient, TestClientBuilder, TestError};
-pub use tool_result::ToolResult;

@@ -14,12 +14,11 @@
 //! calls: tokio's `Stdin`/`Stdout` hand every read and write to the blocking pool, a thread hop per
 //! operation that dominated the cost of a small request.
 
-mod framing;
 mod inflight;
 
+use crate::line_framing::{Fed, Line, LineSplitter};
 use crate::mcp::Server;
 use crate::protocol::jsonrpc::{self, RpcError};
-use framing::{Fed, Line, LineSplitter};
 use inflight::{InFlight, Started};
 use std::io::{self, BufRead, Read, Write};
 use std::sync::{Arc, Mutex};

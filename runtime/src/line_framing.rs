@@ -1,13 +1,14 @@
-//! Newline framing with a size limit, shared by the blocking and the async reading loops.
+//! Newline framing with a size limit: the stdio transport's reading loops (blocking and async)
+//! and the client's reading of a server over stdio.
 
 /// Accumulates one line across buffer refills, never holding more than `max` bytes of it.
-pub(super) struct LineSplitter {
+pub(crate) struct LineSplitter {
     max: usize,
     too_long: bool,
 }
 
 /// What [`LineSplitter::feed`] found in a buffer.
-pub(super) enum Fed {
+pub(crate) enum Fed {
     /// The line is complete (without its newline); `consumed` bytes of the buffer were used.
     Line { consumed: usize, too_long: bool },
     /// All of the buffer belongs to a line that continues.
@@ -15,14 +16,14 @@ pub(super) enum Fed {
 }
 
 /// One read outcome.
-pub(super) enum Line {
+pub(crate) enum Line {
     Complete,
     TooLong,
     Eof,
 }
 
 impl LineSplitter {
-    pub(super) fn new(max: usize) -> Self {
+    pub(crate) fn new(max: usize) -> Self {
         LineSplitter {
             max,
             too_long: false,
@@ -30,7 +31,7 @@ impl LineSplitter {
     }
 
     /// Feeds buffered input. On `Partial` the caller consumes the whole buffer and refills.
-    pub(super) fn feed(&mut self, buf: &[u8], line: &mut Vec<u8>) -> Fed {
+    pub(crate) fn feed(&mut self, buf: &[u8], line: &mut Vec<u8>) -> Fed {
         let (chunk, found) = match memchr::memchr(b'\n', buf) {
             Some(i) => (&buf[..i], true),
             None => (buf, false),
@@ -53,7 +54,7 @@ impl LineSplitter {
     }
 
     /// End of input: whatever was accumulated is the last line.
-    pub(super) fn finish(&mut self, line: &[u8]) -> Line {
+    pub(crate) fn finish(&mut self, line: &[u8]) -> Line {
         match (std::mem::take(&mut self.too_long), line.is_empty()) {
             (true, _) => Line::TooLong,
             (false, true) => Line::Eof,

@@ -1,0 +1,353 @@
+//! Calling other MCP servers: [`Client`] speaks to a server run as a child process over stdio
+//! (its stderr kept for the errors, the process killed with the client), opens a 2025-11-25
+//! session (`initialize`, accepting the earlier revisions the server may answer with), and
+//! calls its tools, reads its resources and gets its prompts, typed. The server's questions
+//! (elicitation, sampling, roots) go to handlers the application gives; its notifications
+//! arrive on [`Client::notifications`].
+//!
+//! Every request has a timeout; a server that writes lines that are not JSON-RPC, answers with
+//! an id nobody asked for, or sends a message over the size limit has them dropped; one that
+//! exits fails the requests waiting with what it wrote to stderr last.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), sturdy_runtime::client::ClientError> {
+//! use serde_json::json;
+//! use sturdy_runtime::client::Client;
+//!
+//! let mut command = tokio::process::Command::new("npx");
+//! command.args(["-y", "@modelcontextprotocol/server-everything"]);
+//! let everything = Client::builder().stdio(command).await?;
+//! let echoed = everything.call_tool("echo", json!({"message": "hi"})).await?;
+//! assert_eq!(echoed.text(), "Echo: hi");
+//! # Ok(()) }
+//! ```
+
+mod peer;
+mod stdio;
+mod tool_result;
+
+pub use tool_result::ToolResult;
+
+use peer::Peer;
+use serde_json::{json, Value};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How the application answers one kind of the server's questions: the request's params in,
+/// its result out.
+pub(crate) type Handler =
+    Arc<dyn Fn(Value) -> Pin<Box<dyn Future<Output = Value> + Send>> + Send + Sync>;
+
+/// The protocol revisions a session may settle on (the server answers `initialize` with one).
+const REVISIONS: [&str; 4] = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];
+
+/// Why a request to a server has no result.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClientError {
+    /// The server answered with a JSON-RPC error.
+    Rpc {
+        /// Its code (-32602 for invalid params, …).
+        code: i64,
+        /// What it said.
+        message: String,
+        /// Its data, when it has some.
+        data: Option<Value>,
+    },
+    /// No answer within the client's timeout (the server is told the request is cancelled).
+    Timeout {
+        /// The server.
+        server: String,
+        /// The request's method.
+        method: String,
+        /// The timeout.
+        after: Duration,
+    },
+    /// The connection is over, or could not be made: why, naming the server.
+    Closed(String),
+    /// The server's answer breaks the protocol.
+    Protocol(String),
+}
+
+impl std::fmt::Display for ClientError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClientError::Rpc { code, message, .. } => write!(f, "{message} ({code})"),
+            ClientError::Timeout {
+                server,
+                method,
+                after,
+            } => write!(f, "{server}: no answer to {method} within {after:?}"),
+            ClientError::Closed(why) | ClientError::Protocol(why) => f.write_str(why),
+        }
+    }
+}
+
+impl std::error::Error for ClientError {}
+
+/// Sets up a [`Client`]: handlers of the server's questions, the timeout of every request, the
+/// largest message read.
+pub struct ClientBuilder {
+    handlers: Vec<(&'static str, &'static str, Handler)>,
+    timeout: Duration,
+    max_message_bytes: usize,
+    name: Option<String>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            handlers: Vec::new(),
+            timeout: Duration::from_secs(60),
+            max_message_bytes: 16 << 20,
+            name: None,
+        }
+    }
+}
+
+impl ClientBuilder {
+    fn handler<F, Fut>(mut self, method: &'static str, capability: &'static str, answer: F) -> Self
+    where
+        F: Fn(Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Value> + Send + 'static,
+    {
+        self.handlers.retain(|(m, _, _)| *m != method);
+        let handler: Handler = Arc::new(move |params| Box::pin(answer(params)));
+        self.handlers.push((method, capability, handler));
+        self
+    }
+
+    /// Answers `elicitation/create` (its result: `{"action": "accept", "content": {...}}`) and
+    /// declares the `elicitation` capability.
+    pub fn on_elicitation<F, Fut>(self, answer: F) -> Self
+    where
+        F: Fn(Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Value> + Send + 'static,
+    {
+        self.handler("elicitation/create", "elicitation", answer)
+    }
+
+    /// Answers `sampling/createMessage` and declares the `sampling` capability.
+    pub fn on_sampling<F, Fut>(self, answer: F) -> Self
+    where
+        F: Fn(Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Value> + Send + 'static,
+    {
+        self.handler("sampling/createMessage", "sampling", answer)
+    }
+
+    /// Answers `roots/list` and declares the `roots` capability.
+    pub fn on_roots<F, Fut>(self, answer: F) -> Self
+    where
+        F: Fn(Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Value> + Send + 'static,
+    {
+        self.handler("roots/list", "roots", answer)
+    }
+
+    /// How long a request may wait for its answer (60 s by default).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The largest message read from the server (16 MiB by default): a larger one is dropped.
+    pub fn max_message_bytes(mut self, max: usize) -> Self {
+        self.max_message_bytes = max;
+        self
+    }
+
+    /// What errors call the server (by default, its command).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Starts `command` and opens a session with it over its stdin and stdout.
+    pub async fn stdio(self, command: tokio::process::Command) -> Result<Client, ClientError> {
+        let name = self.name.clone().unwrap_or_else(|| {
+            let std = command.as_std();
+            std::iter::once(std.get_program())
+                .chain(std.get_args())
+                .map(|part| part.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        });
+        let mut capabilities = serde_json::Map::new();
+        for (_, capability, _) in &self.handlers {
+            capabilities.insert((*capability).to_owned(), json!({}));
+        }
+        let handlers: Vec<_> = self.handlers.into_iter().map(|(m, _, h)| (m, h)).collect();
+        let (process, peer) =
+            stdio::spawn(command, name, self.max_message_bytes, |name, outgoing| {
+                Peer::new(name, outgoing, handlers)
+            })
+            .map_err(ClientError::Closed)?;
+        let mut client = Client {
+            peer,
+            timeout: self.timeout,
+            process: Some(process),
+            server_info: Value::Null,
+        };
+        client.initialize(capabilities).await?;
+        Ok(client)
+    }
+}
+
+/// A session with one MCP server. See [the module](self).
+pub struct Client {
+    peer: Arc<Peer>,
+    timeout: Duration,
+    process: Option<stdio::StdioServer>,
+    server_info: Value,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("server", &self.peer.server)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Sets one up.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    async fn initialize(
+        &mut self,
+        capabilities: serde_json::Map<String, Value>,
+    ) -> Result<(), ClientError> {
+        let init = self
+            .request(
+                "initialize",
+                json!({
+                    "protocolVersion": REVISIONS[0],
+                    "capabilities": capabilities,
+                    "clientInfo": {"name": "sturdy", "version": env!("CARGO_PKG_VERSION")},
+                }),
+            )
+            .await?;
+        let revision = init["protocolVersion"].as_str().unwrap_or_default();
+        if !REVISIONS.contains(&revision) {
+            return Err(ClientError::Protocol(format!(
+                "{}: answered initialize with protocol revision {revision:?}, which this client \
+                 does not speak ({})",
+                self.peer.server,
+                REVISIONS.join(", ")
+            )));
+        }
+        self.server_info = init;
+        self.peer
+            .notify("notifications/initialized", json!({}))
+            .await;
+        Ok(())
+    }
+
+    /// What the server answered to `initialize`: `protocolVersion`, `capabilities`,
+    /// `serverInfo`, `instructions`.
+    pub fn server_info(&self) -> &Value {
+        &self.server_info
+    }
+
+    /// The end of what the server wrote to stderr (a process's).
+    pub fn stderr(&self) -> String {
+        self.process
+            .as_ref()
+            .map(|p| p.stderr())
+            .unwrap_or_default()
+    }
+
+    /// Sends any request; its result.
+    pub async fn request(&self, method: &str, params: Value) -> Result<Value, ClientError> {
+        self.peer.request(method, params, self.timeout).await
+    }
+
+    /// Sends a notification.
+    pub async fn notify(&self, method: &str, params: Value) {
+        self.peer.notify(method, params).await;
+    }
+
+    /// The server's notifications from now on (progress, log messages, list changes, resource
+    /// updates). A receiver that falls behind by 1024 loses the oldest.
+    pub fn notifications(&self) -> tokio::sync::broadcast::Receiver<Value> {
+        self.peer.notifications()
+    }
+
+    /// `ping`.
+    pub async fn ping(&self) -> Result<(), ClientError> {
+        self.request("ping", json!({})).await.map(drop)
+    }
+
+    /// Every tool the server lists (all pages).
+    pub async fn list_tools(&self) -> Result<Vec<Value>, ClientError> {
+        self.list_all("tools/list", "tools").await
+    }
+
+    /// Every resource the server lists (all pages).
+    pub async fn list_resources(&self) -> Result<Vec<Value>, ClientError> {
+        self.list_all("resources/list", "resources").await
+    }
+
+    /// Every prompt the server lists (all pages).
+    pub async fn list_prompts(&self) -> Result<Vec<Value>, ClientError> {
+        self.list_all("prompts/list", "prompts").await
+    }
+
+    /// Pages of a list, followed while the server gives a new cursor (at most 1000 pages).
+    async fn list_all(&self, method: &str, key: &str) -> Result<Vec<Value>, ClientError> {
+        let mut all = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..1000 {
+            let params = cursor.as_ref().map_or(json!({}), |c| json!({"cursor": c}));
+            let mut page = self.request(method, params).await?;
+            match page.get_mut(key).map(Value::take) {
+                Some(Value::Array(items)) => all.extend(items),
+                _ => {
+                    return Err(ClientError::Protocol(format!(
+                        "{}: {method} answered without a list of {key}",
+                        self.peer.server
+                    )))
+                }
+            }
+            match page["nextCursor"].as_str() {
+                Some(next) if Some(next) != cursor.as_deref() => cursor = Some(next.to_owned()),
+                _ => return Ok(all),
+            }
+        }
+        Err(ClientError::Protocol(format!(
+            "{}: {method} gave over 1000 pages",
+            self.peer.server
+        )))
+    }
+
+    /// Calls tool `name` with `arguments` (an object). The tool's own failure is a result with
+    /// `is_error()`; an error is what the server refused.
+    pub async fn call_tool(&self, name: &str, arguments: Value) -> Result<ToolResult, ClientError> {
+        self.request("tools/call", json!({"name": name, "arguments": arguments}))
+            .await
+            .map(ToolResult::new)
+    }
+
+    /// Reads the resource at `uri`: its contents.
+    pub async fn read_resource(&self, uri: &str) -> Result<Vec<Value>, ClientError> {
+        let mut read = self.request("resources/read", json!({"uri": uri})).await?;
+        match read["contents"].take() {
+            Value::Array(contents) => Ok(contents),
+            _ => Err(ClientError::Protocol(format!(
+                "{}: resources/read answered without contents",
+                self.peer.server
+            ))),
+        }
+    }
+
+    /// Gets prompt `name` with `arguments` (an object of strings): `description`, `messages`.
+    pub async fn get_prompt(&self, name: &str, arguments: Value) -> Result<Value, ClientError> {
+        self.request("prompts/get", json!({"name": name, "arguments": arguments}))
+            .await
+    }
+}

@@ -1,0 +1,202 @@
+//! One JSON-RPC conversation with a server, whatever carries it: requests waiting for their
+//! answers (each with a timeout), the server's questions handed to the application's handlers,
+//! its notifications broadcast (a listener that falls behind loses the oldest, never the
+//! client's memory).
+
+use super::{ClientError, Handler};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+/// Notifications a listener may fall behind by before it loses some.
+const NOTIFICATIONS: usize = 1024;
+
+type Answer = Result<Value, ClientError>;
+
+pub(super) struct Peer {
+    /// Each message to the server, whole (the transport frames it).
+    outgoing: mpsc::Sender<Vec<u8>>,
+    pending: Mutex<Pending>,
+    next_id: AtomicU64,
+    notifications: broadcast::Sender<Value>,
+    handlers: Vec<(&'static str, Handler)>,
+    /// Names the server in errors.
+    pub(super) server: String,
+}
+
+#[derive(Default)]
+struct Pending {
+    waiting: HashMap<u64, oneshot::Sender<Answer>>,
+    /// Why the conversation is over, once it is: every later request fails at once.
+    closed: Option<String>,
+}
+
+impl Peer {
+    pub(super) fn new(
+        server: String,
+        outgoing: mpsc::Sender<Vec<u8>>,
+        handlers: Vec<(&'static str, Handler)>,
+    ) -> Arc<Peer> {
+        Arc::new(Peer {
+            outgoing,
+            pending: Mutex::default(),
+            next_id: AtomicU64::new(1),
+            notifications: broadcast::channel(NOTIFICATIONS).0,
+            handlers,
+            server,
+        })
+    }
+
+    fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Sends a request; its result, the server's error, or why there is none.
+    pub(super) async fn request(&self, method: &str, params: Value, timeout: Duration) -> Answer {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (answer_tx, answer) = oneshot::channel();
+        {
+            let mut pending = self.pending();
+            if let Some(why) = &pending.closed {
+                return Err(ClientError::Closed(why.clone()));
+            }
+            pending.waiting.insert(id, answer_tx);
+        }
+        let message = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        if self
+            .outgoing
+            .send(message.to_string().into_bytes())
+            .await
+            .is_err()
+        {
+            self.pending().waiting.remove(&id);
+            return Err(ClientError::Closed(format!(
+                "{}: the connection is closed",
+                self.server
+            )));
+        }
+        match tokio::time::timeout(timeout, answer).await {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(_)) => Err(ClientError::Closed(format!(
+                "{}: the connection closed",
+                self.server
+            ))),
+            Err(_) => {
+                self.pending().waiting.remove(&id);
+                // The server may stop working on it.
+                self.notify(
+                    "notifications/cancelled",
+                    json!({"requestId": id, "reason": "timed out"}),
+                )
+                .await;
+                Err(ClientError::Timeout {
+                    server: self.server.clone(),
+                    method: method.to_owned(),
+                    after: timeout,
+                })
+            }
+        }
+    }
+
+    /// Sends a notification (lost if the connection is closed).
+    pub(super) async fn notify(&self, method: &str, params: Value) {
+        let message = json!({"jsonrpc": "2.0", "method": method, "params": params});
+        let _ = self.outgoing.send(message.to_string().into_bytes()).await;
+    }
+
+    /// The server's notifications from now on.
+    pub(super) fn notifications(&self) -> broadcast::Receiver<Value> {
+        self.notifications.subscribe()
+    }
+
+    /// Takes one message from the server: an answer goes to its request, a question to its
+    /// handler, a notification to the listeners. What is not JSON-RPC is dropped, told once
+    /// per kind in the log; an answer to no request waiting is dropped.
+    pub(super) fn receive(self: &Arc<Self>, message: &[u8]) {
+        let Ok(mut message) = serde_json::from_slice::<Value>(message) else {
+            tracing::debug!(target: "sturdy::client", server = %self.server, "a line that is not JSON, dropped");
+            return;
+        };
+        let id = message.get("id").cloned();
+        let method = message
+            .get("method")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        match (id, method) {
+            (Some(id), None) => {
+                let Some(waiting) = id
+                    .as_u64()
+                    .and_then(|id| self.pending().waiting.remove(&id))
+                else {
+                    return;
+                };
+                let (result, error) = match message.as_object_mut() {
+                    Some(m) => (m.remove("result"), m.remove("error")),
+                    None => (None, None),
+                };
+                let answer = match (result, error) {
+                    (Some(result), None) => Ok(result),
+                    (None, Some(mut error)) => Err(ClientError::Rpc {
+                        code: error["code"].as_i64().unwrap_or_default(),
+                        message: error["message"].as_str().unwrap_or_default().to_owned(),
+                        data: error.get_mut("data").map(Value::take),
+                    }),
+                    _ => Err(ClientError::Protocol(format!(
+                        "{}: an answer with neither a result nor an error (or both)",
+                        self.server
+                    ))),
+                };
+                let _ = waiting.send(answer);
+            }
+            (Some(id), Some(method)) => self.answer_question(id, &method, message),
+            (None, Some(_)) => {
+                let _ = self.notifications.send(message);
+            }
+            (None, None) => {}
+        }
+    }
+
+    /// Answers the server's question on a task of its own (a handler that waits holds up
+    /// nothing else).
+    fn answer_question(self: &Arc<Self>, id: Value, method: &str, mut message: Value) {
+        let handler = self
+            .handlers
+            .iter()
+            .find(|(m, _)| *m == method)
+            .map(|(_, h)| h.clone());
+        let params = message
+            .get_mut("params")
+            .map(Value::take)
+            .unwrap_or(Value::Null);
+        let peer = self.clone();
+        let method = method.to_owned();
+        tokio::spawn(async move {
+            let answer = match (method.as_str(), handler) {
+                (_, Some(handler)) => {
+                    json!({"jsonrpc": "2.0", "id": id, "result": handler(params).await})
+                }
+                ("ping", None) => json!({"jsonrpc": "2.0", "id": id, "result": {}}),
+                (_, None) => json!({"jsonrpc": "2.0", "id": id, "error": {
+                    "code": crate::protocol::jsonrpc::METHOD_NOT_FOUND,
+                    "message": format!("this client does not answer {method}"),
+                }}),
+            };
+            let _ = peer.outgoing.send(answer.to_string().into_bytes()).await;
+        });
+    }
+
+    /// The conversation is over: every request waiting, and every later one, fails with `why`.
+    pub(super) fn close(&self, why: String) {
+        let waiting = {
+            let mut pending = self.pending();
+            pending.closed.get_or_insert(why.clone());
+            std::mem::take(&mut pending.waiting)
+        };
+        for (_, waiting) in waiting {
+            let _ = waiting.send(Err(ClientError::Closed(why.clone())));
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! `sturdy::client` over stdio, against servers nobody here wrote and against hostile ones: the
+//! official `@modelcontextprotocol/server-everything` (npm), the example server (its questions
+//! answered by a handler), and a server that writes garbage, answers ids nobody asked for, sends
+//! a message over the limit, never answers, and dies.
+
+use crate::support;
+use serde_json::{json, Value};
+use std::time::Duration;
+use sturdy::client::{Client, ClientError};
+
+/// The pinned release of the official everything server.
+const EVERYTHING: &str = "@modelcontextprotocol/server-everything@2026.8.31";
+
+fn everything() -> tokio::process::Command {
+    let dir = support::target_dir()
+        .join("everything")
+        .join("server-everything-2026.8.31");
+    let dir = support::install::npm_package(&dir, EVERYTHING);
+    let mut command = tokio::process::Command::new("node");
+    command
+        .arg(dir.join("node_modules/@modelcontextprotocol/server-everything/dist/index.js"))
+        .arg("stdio");
+    command
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_everything_server_is_called_over_stdio() {
+    let client = Client::builder()
+        .name("everything")
+        .on_roots(|_| async { json!({"roots": [{"uri": "file:///tmp", "name": "tmp"}]}) })
+        .stdio(everything())
+        .await
+        .unwrap();
+    assert_eq!(client.server_info()["protocolVersion"], "2025-11-25");
+    let tools = client.list_tools().await.unwrap();
+    let names: Vec<&str> = tools.iter().filter_map(|t| t["name"].as_str()).collect();
+    assert!(
+        names.contains(&"echo") && names.contains(&"get-sum"),
+        "{names:?}"
+    );
+
+    let echoed = client
+        .call_tool("echo", json!({"message": "hi"}))
+        .await
+        .unwrap();
+    assert_eq!(echoed.text(), "Echo: hi");
+    let sum = client
+        .call_tool("get-sum", json!({"a": 2, "b": 40}))
+        .await
+        .unwrap();
+    assert!(sum.text().contains("42"), "{sum:?}");
+    let weather = client
+        .call_tool("get-structured-content", json!({"location": "Chicago"}))
+        .await
+        .unwrap();
+    assert!(
+        weather.structured().is_some_and(Value::is_object),
+        "{weather:?}"
+    );
+    // Arguments it refuses: its error, typed.
+    let refused = client.call_tool("get-sum", json!({"a": "x"})).await;
+    match refused {
+        Ok(result) => assert!(result.is_error(), "{result:?}"),
+        Err(ClientError::Rpc { code, .. }) => assert_eq!(code, -32602),
+        Err(other) => panic!("{other}"),
+    }
+
+    let resources = client.list_resources().await.unwrap();
+    let uri = resources[0]["uri"].as_str().unwrap().to_owned();
+    let contents = client.read_resource(&uri).await.unwrap();
+    assert_eq!(contents[0]["uri"], uri.as_str());
+    let prompt = client
+        .get_prompt("args-prompt", json!({"city": "Lyon", "state": "Rhône"}))
+        .await
+        .unwrap();
+    assert!(prompt["messages"][0]["content"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("Lyon"));
+    client.ping().await.unwrap();
+
+    // Its log messages arrive as notifications once turned on.
+    let mut notes = client.notifications();
+    client
+        .call_tool("toggle-simulated-logging", json!({}))
+        .await
+        .unwrap();
+    let logged = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            let note = notes.recv().await.unwrap();
+            if note["method"] == "notifications/message" {
+                return note;
+            }
+        }
+    })
+    .await
+    .expect("a log message within 20 s");
+    assert!(logged["params"]["level"].is_string(), "{logged}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_example_server_asks_and_the_handler_answers() {
+    let mut command = tokio::process::Command::new(support::build_example("tool_server"));
+    command.env_remove("STURDY_UPSTREAMS");
+    let client = Client::builder()
+        .on_elicitation(|request| async move {
+            let asked = request["message"].as_str().unwrap_or_default().to_owned();
+            json!({"action": "accept", "content": {"name": asked, "email": "ada@example.com"}})
+        })
+        .stdio(command)
+        .await
+        .unwrap();
+    assert_eq!(
+        client.server_info()["serverInfo"]["name"],
+        "sturdy-tool-server"
+    );
+    let details = client
+        .call_tool("ask_contact_details", json!({"reason": "for the report"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        details.structured(),
+        Some(&json!({"name": "for the report", "email": "ada@example.com"}))
+    );
+    let by_zero = client
+        .call_tool("divide", json!({"a": 1, "b": 0}))
+        .await
+        .unwrap();
+    assert!(by_zero.is_error());
+    let unknown = client.call_tool("subtract", json!({})).await.unwrap_err();
+    assert!(
+        matches!(unknown, ClientError::Rpc { code: -32602, .. }),
+        "{unknown}"
+    );
+}
+
+/// A server that misbehaves in every way a line protocol allows (a Python script).
+const HOSTILE: &str = r#"
+import json, sys
+def say(line):
+    sys.stdout.write(line + "\n"); sys.stdout.flush()
+for line in sys.stdin:
+    request = json.loads(line)
+    method, id = request.get("method"), request.get("id")
+    if method == "initialize":
+        say("this is not json")
+        say(json.dumps({"jsonrpc": "2.0", "id": 999, "result": {}}))
+        say("[" * 100000)
+        say(json.dumps({"jsonrpc": "2.0", "id": id, "result": {"protocolVersion": "2025-06-18",
+            "capabilities": {"tools": {}}, "serverInfo": {"name": "hostile", "version": "0"}}}))
+    elif method == "tools/list":
+        say(json.dumps({"jsonrpc": "2.0", "id": id, "result": {"tools": [], "pad": "x" * 3000000}}))
+        say(json.dumps({"jsonrpc": "2.0", "id": id, "result": {"tools": [{"name": "late"}]}}))
+    elif method == "ping":
+        for n in range(5000):
+            say(json.dumps({"jsonrpc": "2.0", "method": "notifications/message",
+                "params": {"level": "info", "data": n}}))
+        say(json.dumps({"jsonrpc": "2.0", "id": id, "result": {}}))
+    elif method == "tools/call" and request["params"]["name"] == "hang":
+        pass
+    elif method == "tools/call":
+        sys.stderr.write("fatal: the hostile server gives up\n"); sys.stderr.flush()
+        sys.exit(3)
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_server_gets_clear_errors_never_a_hang() {
+    let mut command = tokio::process::Command::new("python3");
+    command.args(["-c", HOSTILE]);
+    let client = Client::builder()
+        .name("hostile")
+        .max_message_bytes(1 << 20)
+        .timeout(Duration::from_secs(2))
+        .stdio(command)
+        .await
+        .expect("garbage, a stray id and a 100 KB line are dropped; initialize answered");
+    assert_eq!(client.server_info()["protocolVersion"], "2025-06-18");
+    // A 3 MB answer over the 1 MiB limit is dropped; the next answer to the same id is taken.
+    let tools = client.list_tools().await.unwrap();
+    assert_eq!(tools, vec![json!({"name": "late"})]);
+    // 5000 notifications before the answer: nobody listens, nothing piles up, ping answered.
+    client.ping().await.unwrap();
+    let hung = client.call_tool("hang", json!({})).await.unwrap_err();
+    assert!(
+        matches!(&hung, ClientError::Timeout { method, .. } if method == "tools/call"),
+        "{hung}"
+    );
+    let died = client.call_tool("die", json!({})).await.unwrap_err();
+    let ClientError::Closed(why) = &died else {
+        panic!("{died}");
+    };
+    assert!(why.contains("hostile") && why.contains("gives up"), "{why}");
+    // Every later request fails at once, saying why.
+    let after = client.ping().await.unwrap_err();
+    assert_eq!(after, died);
+}
+
+#[tokio::test]
+async fn a_command_that_cannot_start_is_an_error_naming_it() {
+    let missing = tokio::process::Command::new("/nonexistent/mcp-server");
+    let error = Client::builder().stdio(missing).await.unwrap_err();
+    assert!(
+        matches!(&error, ClientError::Closed(why) if why.contains("/nonexistent/mcp-server")),
+        "{error}"
+    );
+}

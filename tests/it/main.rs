@@ -12,6 +12,7 @@ mod example_stdio;
 mod support;
 
 mod batch;
+mod client_http;
 mod client_stdio;
 mod conformance_http;
 mod conformance_stdio;

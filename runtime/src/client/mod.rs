@@ -1,6 +1,6 @@
 //! Calling other MCP servers: [`Client`] speaks to a server run as a child process over stdio
-//! (its stderr kept for the errors, the process killed with the client), opens a 2025-11-25
-//! session (`initialize`, accepting the earlier revisions the server may answer with), and
+//! (its stderr kept for the errors, the process killed with the client) or to one over
+//! Streamable HTTP (with the `remote` feature), opens a 2025-11-25 session (`initialize`, accepting the earlier revisions the server may answer with), and
 //! calls its tools, reads its resources and gets its prompts, typed. The server's questions
 //! (elicitation, sampling, roots) go to handlers the application gives; its notifications
 //! arrive on [`Client::notifications`].
@@ -22,6 +22,8 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(feature = "remote")]
+mod http;
 mod peer;
 mod stdio;
 mod tool_result;
@@ -93,6 +95,8 @@ pub struct ClientBuilder {
     timeout: Duration,
     max_message_bytes: usize,
     name: Option<String>,
+    #[cfg(feature = "remote")]
+    headers: reqwest::header::HeaderMap,
 }
 
 impl Default for ClientBuilder {
@@ -102,6 +106,8 @@ impl Default for ClientBuilder {
             timeout: Duration::from_secs(60),
             max_message_bytes: 16 << 20,
             name: None,
+            #[cfg(feature = "remote")]
+            headers: reqwest::header::HeaderMap::new(),
         }
     }
 }
@@ -164,6 +170,60 @@ impl ClientBuilder {
         self
     }
 
+    /// Sends `Authorization: Bearer <token>` with every HTTP request.
+    #[cfg(feature = "remote")]
+    pub fn bearer(self, token: &str) -> Self {
+        self.header("authorization", &format!("Bearer {token}"))
+    }
+
+    /// Sends this header with every HTTP request (a value that is not one is left out).
+    #[cfg(feature = "remote")]
+    pub fn header(mut self, name: &'static str, value: &str) -> Self {
+        if let Ok(value) = reqwest::header::HeaderValue::from_str(value) {
+            self.headers.insert(name, value);
+        }
+        self
+    }
+
+    /// Opens a session with the server at `url` over Streamable HTTP.
+    #[cfg(feature = "remote")]
+    pub async fn http(self, url: &str) -> Result<Client, ClientError> {
+        let name = self.name.clone().unwrap_or_else(|| url.to_owned());
+        let capabilities = self.capabilities();
+        let handlers: Vec<_> = self.handlers.into_iter().map(|(m, _, h)| (m, h)).collect();
+        let (server, peer) = http::connect(
+            url.to_owned(),
+            name,
+            self.headers,
+            self.max_message_bytes,
+            self.timeout,
+            |name, outgoing| Peer::new(name, outgoing, handlers),
+        )
+        .map_err(ClientError::Closed)?;
+        let mut client = Client {
+            peer,
+            timeout: self.timeout,
+            transport: Transport::Http(server),
+            server_info: Value::Null,
+        };
+        client.initialize(capabilities).await?;
+        if let Transport::Http(server) = &client.transport {
+            let revision = client.server_info["protocolVersion"]
+                .as_str()
+                .unwrap_or_default();
+            server.negotiated(revision, &client.peer, self.max_message_bytes);
+        }
+        Ok(client)
+    }
+
+    fn capabilities(&self) -> serde_json::Map<String, Value> {
+        let mut capabilities = serde_json::Map::new();
+        for (_, capability, _) in &self.handlers {
+            capabilities.insert((*capability).to_owned(), json!({}));
+        }
+        capabilities
+    }
+
     /// Starts `command` and opens a session with it over its stdin and stdout.
     pub async fn stdio(self, command: tokio::process::Command) -> Result<Client, ClientError> {
         let name = self.name.clone().unwrap_or_else(|| {
@@ -174,10 +234,7 @@ impl ClientBuilder {
                 .collect::<Vec<_>>()
                 .join(" ")
         });
-        let mut capabilities = serde_json::Map::new();
-        for (_, capability, _) in &self.handlers {
-            capabilities.insert((*capability).to_owned(), json!({}));
-        }
+        let capabilities = self.capabilities();
         let handlers: Vec<_> = self.handlers.into_iter().map(|(m, _, h)| (m, h)).collect();
         let (process, peer) =
             stdio::spawn(command, name, self.max_message_bytes, |name, outgoing| {
@@ -187,7 +244,7 @@ impl ClientBuilder {
         let mut client = Client {
             peer,
             timeout: self.timeout,
-            process: Some(process),
+            transport: Transport::Stdio(process),
             server_info: Value::Null,
         };
         client.initialize(capabilities).await?;
@@ -199,8 +256,15 @@ impl ClientBuilder {
 pub struct Client {
     peer: Arc<Peer>,
     timeout: Duration,
-    process: Option<stdio::StdioServer>,
+    transport: Transport,
     server_info: Value,
+}
+
+/// What carries the session (and ends it when dropped).
+enum Transport {
+    Stdio(stdio::StdioServer),
+    #[cfg(feature = "remote")]
+    Http(http::HttpServer),
 }
 
 impl std::fmt::Debug for Client {
@@ -254,12 +318,13 @@ impl Client {
         &self.server_info
     }
 
-    /// The end of what the server wrote to stderr (a process's).
+    /// The end of what the server wrote to stderr (a process's; empty over HTTP).
     pub fn stderr(&self) -> String {
-        self.process
-            .as_ref()
-            .map(|p| p.stderr())
-            .unwrap_or_default()
+        match &self.transport {
+            Transport::Stdio(process) => process.stderr(),
+            #[cfg(feature = "remote")]
+            Transport::Http(_) => String::new(),
+        }
     }
 
     /// Sends any request; its result.

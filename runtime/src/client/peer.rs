@@ -188,6 +188,14 @@ impl Peer {
         });
     }
 
+    /// Request `id` failed before any answer could come (its message could not be delivered).
+    #[cfg(feature = "remote")]
+    pub(super) fn fail(&self, id: u64, error: ClientError) {
+        if let Some(waiting) = self.pending().waiting.remove(&id) {
+            let _ = waiting.send(Err(error));
+        }
+    }
+
     /// The conversation is over: every request waiting, and every later one, fails with `why`.
     pub(super) fn close(&self, why: String) {
         let waiting = {

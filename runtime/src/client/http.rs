@@ -1,0 +1,310 @@
+//! A server over Streamable HTTP (2025-11-25 sessions): each message POSTed on its own, its
+//! answer read from the response (JSON, or an SSE stream that may carry the server's questions
+//! and notifications first), the session's id and revision sent on every later request, a GET
+//! stream for what the server says unasked, and the session deleted with the client.
+//!
+//! Every message read is bounded by the client's size limit: a larger JSON body or SSE event
+//! fails its request (or is dropped, on the GET stream) rather than being held.
+
+use super::peer::Peer;
+use super::ClientError;
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
+use serde_json::Value;
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
+
+/// Messages waiting to be POSTed.
+const OUTGOING: usize = 256;
+
+/// What every request of one session carries.
+#[derive(Default)]
+struct Session {
+    /// `Mcp-Session-Id`, from the answer to `initialize`.
+    id: Option<HeaderValue>,
+    /// `MCP-Protocol-Version`, once negotiated.
+    revision: Option<HeaderValue>,
+}
+
+/// The session with an HTTP server: deleted when dropped.
+pub(super) struct HttpServer {
+    http: reqwest::Client,
+    url: String,
+    headers: HeaderMap,
+    session: Arc<Mutex<Session>>,
+}
+
+struct Post {
+    http: reqwest::Client,
+    url: String,
+    headers: HeaderMap,
+    session: Arc<Mutex<Session>>,
+    peer: Arc<Peer>,
+    max_message_bytes: usize,
+}
+
+impl HttpServer {
+    /// Sends `MCP-Protocol-Version: revision` from now on, and opens the GET stream.
+    pub(super) fn negotiated(&self, revision: &str, peer: &Arc<Peer>, max_message_bytes: usize) {
+        lock(&self.session).revision = HeaderValue::from_str(revision).ok();
+        let post = Arc::new(Post {
+            http: self.http.clone(),
+            url: self.url.clone(),
+            headers: self.headers.clone(),
+            session: self.session.clone(),
+            peer: peer.clone(),
+            max_message_bytes,
+        });
+        tokio::spawn(async move { post.listen().await });
+    }
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        let Some(id) = lock(&self.session).id.clone() else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let request = self
+            .http
+            .delete(&self.url)
+            .headers(self.headers.clone())
+            .header("mcp-session-id", id);
+        runtime.spawn(async move {
+            let _ = request.send().await;
+        });
+    }
+}
+
+fn lock(session: &Mutex<Session>) -> std::sync::MutexGuard<'_, Session> {
+    session.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Connects to the server at `url` (nothing is sent until the first message).
+pub(super) fn connect(
+    url: String,
+    name: String,
+    headers: HeaderMap,
+    max_message_bytes: usize,
+    timeout: std::time::Duration,
+    peer: impl FnOnce(String, mpsc::Sender<Vec<u8>>) -> Arc<Peer>,
+) -> Result<(HttpServer, Arc<Peer>), String> {
+    let http = reqwest::Client::builder()
+        .connect_timeout(timeout)
+        .build()
+        .map_err(|e| format!("{name}: {e}"))?;
+    let (outgoing, mut to_send) = mpsc::channel::<Vec<u8>>(OUTGOING);
+    let peer = peer(name, outgoing);
+    let session = Arc::new(Mutex::new(Session::default()));
+    let post = Arc::new(Post {
+        http: http.clone(),
+        url: url.clone(),
+        headers: headers.clone(),
+        session: session.clone(),
+        peer: peer.clone(),
+        max_message_bytes,
+    });
+    tokio::spawn(async move {
+        while let Some(message) = to_send.recv().await {
+            let post = post.clone();
+            // Each on its own: a call's long SSE answer holds up nothing else.
+            tokio::spawn(async move { post.send(message).await });
+        }
+    });
+    Ok((
+        HttpServer {
+            http,
+            url,
+            headers,
+            session,
+        },
+        peer,
+    ))
+}
+
+impl Post {
+    fn request(&self, method: reqwest::Method) -> reqwest::RequestBuilder {
+        let session = lock(&self.session);
+        let mut request = self
+            .http
+            .request(method, &self.url)
+            .headers(self.headers.clone());
+        if let Some(id) = &session.id {
+            request = request.header("mcp-session-id", id.clone());
+        }
+        if let Some(revision) = &session.revision {
+            request = request.header("mcp-protocol-version", revision.clone());
+        }
+        request
+    }
+
+    /// POSTs one message and reads what answers it.
+    async fn send(&self, message: Vec<u8>) {
+        // Our own message: a request has a numeric id, answered or failed here.
+        let id = serde_json::from_slice::<Value>(&message)
+            .ok()
+            .filter(|m| m.get("method").is_some())
+            .and_then(|m| m.get("id").and_then(Value::as_u64));
+        let fail = |why: String| {
+            if let Some(id) = id {
+                self.peer.fail(id, ClientError::Closed(why));
+            }
+        };
+        let sent = self
+            .request(reqwest::Method::POST)
+            .header(CONTENT_TYPE, "application/json")
+            .header(ACCEPT, "application/json, text/event-stream")
+            .body(message)
+            .send()
+            .await;
+        let mut response = match sent {
+            Ok(response) => response,
+            Err(e) => return fail(format!("{}: {e}", self.peer.server)),
+        };
+        if let Some(session) = response.headers().get("mcp-session-id") {
+            let mut known = lock(&self.session);
+            if known.id.is_none() {
+                known.id = Some(session.clone());
+            }
+        }
+        let status = response.status();
+        if status == reqwest::StatusCode::ACCEPTED {
+            return;
+        }
+        if status == reqwest::StatusCode::NOT_FOUND && lock(&self.session).id.is_some() {
+            self.peer.close(format!(
+                "{}: the server ended the session (404)",
+                self.peer.server
+            ));
+            return;
+        }
+        let kind = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        if kind.starts_with("text/event-stream") {
+            if let Err(why) = self.events(&mut response).await {
+                fail(why);
+            }
+            return;
+        }
+        match self.body(&mut response).await {
+            // A JSON-RPC answer (an error's too, whatever the status says).
+            Ok(body) if kind.starts_with("application/json") => self.peer.receive(&body),
+            Ok(body) => fail(format!(
+                "{}: HTTP {status}: {}",
+                self.peer.server,
+                String::from_utf8_lossy(&body[..body.len().min(300)])
+            )),
+            Err(why) => fail(why),
+        }
+    }
+
+    /// A whole body, at most the size limit.
+    async fn body(&self, response: &mut reqwest::Response) -> Result<Vec<u8>, String> {
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| format!("{}: {e}", self.peer.server))?
+        {
+            if body.len() + chunk.len() > self.max_message_bytes {
+                return Err(format!(
+                    "{}: an answer over {} bytes",
+                    self.peer.server, self.max_message_bytes
+                ));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    /// Each event of an SSE response to the peer, until the stream ends.
+    async fn events(&self, response: &mut reqwest::Response) -> Result<(), String> {
+        let mut pending = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| format!("{}: {e}", self.peer.server))?
+        {
+            pending.extend_from_slice(&chunk);
+            while let Some((end, gap)) = event_end(&pending) {
+                if let Some(data) = event_data(&pending[..end]) {
+                    self.peer.receive(&data);
+                }
+                pending.drain(..end + gap);
+            }
+            if pending.len() > self.max_message_bytes {
+                return Err(format!(
+                    "{}: an event over {} bytes",
+                    self.peer.server, self.max_message_bytes
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The GET stream: what the server says unasked (notifications, questions), until it ends
+    /// or the server does not offer one (405).
+    async fn listen(&self) {
+        let opened = self
+            .request(reqwest::Method::GET)
+            .header(ACCEPT, "text/event-stream")
+            .send()
+            .await;
+        if let Ok(mut response) = opened {
+            if response.status().is_success() {
+                let _ = self.events(&mut response).await;
+            }
+        }
+    }
+}
+
+/// Where the first event in `buffer` ends, and the length of the blank line after it.
+fn event_end(buffer: &[u8]) -> Option<(usize, usize)> {
+    let lf = memchr::memmem::find(buffer, b"\n\n").map(|i| (i, 2));
+    let crlf = memchr::memmem::find(buffer, b"\r\n\r\n").map(|i| (i, 4));
+    match (lf, crlf) {
+        (Some(a), Some(b)) => Some(if a.0 < b.0 { a } else { b }),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The data of one event (its `data:` lines joined), when it has some.
+fn event_data(event: &[u8]) -> Option<Vec<u8>> {
+    let mut data: Option<Vec<u8>> = None;
+    for line in event.split(|b| *b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if let Some(value) = line.strip_prefix(b"data:") {
+            let value = value.strip_prefix(b" ").unwrap_or(value);
+            let data = data.get_or_insert_with(Vec::new);
+            if !data.is_empty() {
+                data.push(b'\n');
+            }
+            data.extend_from_slice(value);
+        }
+    }
+    data.filter(|d| !d.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_are_split_and_their_data_joined() {
+        let stream = b"id: 1\ndata: {\"a\":\ndata: 1}\n\n: comment\r\n\r\nevent: x\ndata:2\n\n";
+        let (end, gap) = event_end(stream).unwrap();
+        assert_eq!(event_data(&stream[..end]).unwrap(), b"{\"a\":\n1}");
+        let rest = &stream[end + gap..];
+        let (end, gap) = event_end(rest).unwrap();
+        assert_eq!(event_data(&rest[..end]), None);
+        let rest = &rest[end + gap..];
+        let (end, _) = event_end(rest).unwrap();
+        assert_eq!(event_data(&rest[..end]).unwrap(), b"2");
+        assert_eq!(event_end(b"data: partial"), None);
+    }
+}

@@ -1,0 +1,128 @@
+//! `sturdy::client` over Streamable HTTP: the example server (a tool's question answered by a
+//! handler through the call's SSE stream) and the official `@modelcontextprotocol/server-everything`
+//! (its log messages on the session's GET stream).
+
+use crate::support;
+use serde_json::json;
+use std::time::Duration;
+use sturdy::client::{Client, ClientError};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_example_server_over_http_asks_and_is_answered() {
+    let server = support::HttpServer::start(&support::build_example("tool_server"));
+    let client = Client::builder()
+        .on_elicitation(|_| async {
+            json!({"action": "accept", "content": {"name": "Ada", "email": "ada@example.com"}})
+        })
+        .http(&server.url())
+        .await
+        .unwrap();
+    assert_eq!(client.server_info()["protocolVersion"], "2025-11-25");
+    let tools = client.list_tools().await.unwrap();
+    assert!(tools.iter().any(|t| t["name"] == "add"));
+    let sum = client
+        .call_tool("add", json!({"a": 40, "b": 2}))
+        .await
+        .unwrap();
+    assert_eq!(sum.structured(), Some(&json!({"result": 42})));
+    let details = client
+        .call_tool("ask_contact_details", json!({"reason": "for the report"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        details.structured(),
+        Some(&json!({"name": "Ada", "email": "ada@example.com"}))
+    );
+    let unknown = client.call_tool("subtract", json!({})).await.unwrap_err();
+    assert!(
+        matches!(unknown, ClientError::Rpc { code: -32602, .. }),
+        "{unknown}"
+    );
+    // Ten calls at once, each answered on its own request.
+    let calls = (0..10).map(|n| client.call_tool("add", json!({"a": n, "b": 1})));
+    for (n, answer) in futures_util::future::join_all(calls)
+        .await
+        .into_iter()
+        .enumerate()
+    {
+        assert_eq!(
+            answer.unwrap().structured(),
+            Some(&json!({"result": n + 1}))
+        );
+    }
+    drop(client);
+    support::assert_clean_exit(&server.stop(), "tool_server --http");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_everything_server_over_http() {
+    let dir = support::target_dir()
+        .join("everything")
+        .join("server-everything-2026.8.31");
+    let dir =
+        support::install::npm_package(&dir, "@modelcontextprotocol/server-everything@2026.8.31");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let loopback = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ts/loopback.cjs");
+    let mut node = tokio::process::Command::new("node");
+    node.arg("--require")
+        .arg(loopback)
+        .arg(dir.join("node_modules/@modelcontextprotocol/server-everything/dist/index.js"))
+        .arg("streamableHttp")
+        .env("PORT", port.to_string())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true);
+    let _everything = node.spawn().unwrap();
+    let started = std::time::Instant::now();
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "server-everything did not listen"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let client = Client::builder()
+        .http(&format!("http://127.0.0.1:{port}/mcp"))
+        .await
+        .unwrap();
+    let echoed = client
+        .call_tool("echo", json!({"message": "over http"}))
+        .await
+        .unwrap();
+    assert_eq!(echoed.text(), "Echo: over http");
+    let sum = client
+        .call_tool("get-sum", json!({"a": 1, "b": 2}))
+        .await
+        .unwrap();
+    assert!(sum.text().contains('3'), "{sum:?}");
+    let prompts = client.list_prompts().await.unwrap();
+    assert!(
+        prompts.iter().any(|p| p["name"] == "simple-prompt"),
+        "{prompts:?}"
+    );
+    // Log messages come unasked, on the session's GET stream.
+    let mut notes = client.notifications();
+    client
+        .call_tool("toggle-simulated-logging", json!({}))
+        .await
+        .unwrap();
+    let logged = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            let note = notes.recv().await.unwrap();
+            if note["method"] == "notifications/message" {
+                return note;
+            }
+        }
+    })
+    .await
+    .expect("a log message within 20 s");
+    assert!(logged["params"]["level"].is_string(), "{logged}");
+}

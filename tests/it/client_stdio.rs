@@ -180,19 +180,89 @@ async fn a_hostile_server_gets_clear_errors_never_a_hang() {
     assert_eq!(tools, vec![json!({"name": "late"})]);
     // 5000 notifications before the answer: nobody listens, nothing piles up, ping answered.
     client.ping().await.unwrap();
+    // No answer in time: the tool may have run (the server gave no hint it may be repeated).
     let hung = client.call_tool("hang", json!({})).await.unwrap_err();
+    let ClientError::MayHaveRun { tool, cause } = &hung else {
+        panic!("{hung}");
+    };
+    assert_eq!(tool, "hang");
     assert!(
-        matches!(&hung, ClientError::Timeout { method, .. } if method == "tools/call"),
+        matches!(&**cause, ClientError::Timeout { method, .. } if method == "tools/call"),
         "{hung}"
     );
     let died = client.call_tool("die", json!({})).await.unwrap_err();
-    let ClientError::Closed(why) = &died else {
+    let ClientError::MayHaveRun { cause, .. } = &died else {
+        panic!("{died}");
+    };
+    let ClientError::Closed(why) = &**cause else {
         panic!("{died}");
     };
     assert!(why.contains("hostile") && why.contains("gives up"), "{why}");
     // Every later request fails at once, saying why.
     let after = client.ping().await.unwrap_err();
-    assert_eq!(after, died);
+    assert_eq!(&after, &**cause);
+}
+
+/// A server whose tools answer their third call only, and tell how often each was called.
+const SLOW_TWICE: &str = r#"
+import json, sys
+calls = {}
+def say(m):
+    sys.stdout.write(json.dumps(m) + "\n"); sys.stdout.flush()
+for line in sys.stdin:
+    request = json.loads(line)
+    method, id = request.get("method"), request.get("id")
+    if method == "initialize":
+        say({"jsonrpc": "2.0", "id": id, "result": {"protocolVersion": "2025-11-25",
+            "capabilities": {"tools": {}}, "serverInfo": {"name": "slow-twice", "version": "0"}}})
+    elif method == "tools/list":
+        say({"jsonrpc": "2.0", "id": id, "result": {"tools": [
+            {"name": "lookup", "inputSchema": {"type": "object"}, "annotations": {"readOnlyHint": True}},
+            {"name": "charge", "inputSchema": {"type": "object"}}]}})
+    elif method == "tools/call":
+        name = request["params"]["name"]
+        if name == "calls":
+            say({"jsonrpc": "2.0", "id": id, "result": {"content": [], "structuredContent": calls}})
+            continue
+        calls[name] = calls.get(name, 0) + 1
+        if calls[name] >= 3:
+            say({"jsonrpc": "2.0", "id": id, "result": {"content": [
+                {"type": "text", "text": "done after %d" % calls[name]}]}})
+"#;
+
+/// A function of the application's that calls another server's tool, retried by the attribute.
+#[sturdy::retry(max = 3, base = "10ms")]
+async fn call_through(client: &Client, tool: &'static str) -> Result<String, sturdy::ToolError> {
+    Ok(client.call_tool(tool, json!({})).await?.text())
+}
+
+/// `#[retry]` around calls through the client repeats a call that got no answer only when the
+/// tool may be repeated: a read-only tool is called until it answers, a tool with no such hint
+/// once, its error saying why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_repeat_only_tools_that_may_be_repeated() {
+    let mut command = tokio::process::Command::new("python3");
+    command.args(["-c", SLOW_TWICE]);
+    let client = Client::builder()
+        .name("slow-twice")
+        .timeout(Duration::from_secs(2))
+        .stdio(command)
+        .await
+        .unwrap();
+    client.list_tools().await.unwrap();
+    assert_eq!(
+        call_through(&client, "lookup").await.unwrap(),
+        "done after 3"
+    );
+    let charged = call_through(&client, "charge").await.unwrap_err();
+    assert_eq!(charged.kind(), "upstream");
+    assert!(!charged.is_retryable());
+    assert!(
+        charged.to_string().contains("charge may have run"),
+        "{charged}"
+    );
+    let calls = client.call_tool("calls", json!({})).await.unwrap();
+    assert_eq!(calls.structured(), Some(&json!({"lookup": 3, "charge": 1})));
 }
 
 #[tokio::test]

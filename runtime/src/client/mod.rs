@@ -50,6 +50,8 @@ const REVISIONS: [&str; 4] = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11
 pub enum ClientError {
     /// The server answered with a JSON-RPC error.
     Rpc {
+        /// The server.
+        server: String,
         /// Its code (-32602 for invalid params, …).
         code: i64,
         /// What it said.
@@ -70,12 +72,32 @@ pub enum ClientError {
     Closed(String),
     /// The server's answer breaks the protocol.
     Protocol(String),
+    /// A tool call that got no answer (`cause`: a timeout, a lost connection) after it was sent:
+    /// the tool may have run. Not transient, so `#[retry]` does not repeat it, unless the tool
+    /// is marked `readOnlyHint` or `idempotentHint` or the client was told it may be repeated
+    /// ([`ClientBuilder::repeatable`]).
+    MayHaveRun {
+        /// The tool.
+        tool: String,
+        /// Why there is no answer.
+        cause: Box<ClientError>,
+    },
 }
 
 impl std::fmt::Display for ClientError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ClientError::Rpc { code, message, .. } => write!(f, "{message} ({code})"),
+            ClientError::Rpc {
+                server,
+                code,
+                message,
+                ..
+            } => write!(f, "{server}: {message} ({code})"),
+            ClientError::MayHaveRun { tool, cause } => write!(
+                f,
+                "{cause}; not repeated: {tool} may have run, and it is not marked read-only or \
+                 idempotent"
+            ),
             ClientError::Timeout {
                 server,
                 method,
@@ -88,6 +110,22 @@ impl std::fmt::Display for ClientError {
 
 impl std::error::Error for ClientError {}
 
+/// A tool's function that calls another server returns its failures as tool errors (`?` on the
+/// client's): an upstream error naming the server and the cause, transient (retried by
+/// `#[retry]`, counted by `#[circuit_breaker]`) when the server did not answer and repeating
+/// cannot run a tool twice.
+impl From<ClientError> for crate::ToolError {
+    fn from(e: ClientError) -> Self {
+        let transient = matches!(e, ClientError::Timeout { .. } | ClientError::Closed(_));
+        crate::ToolError::Upstream {
+            message: e.to_string(),
+            status: None,
+            instance: None,
+            transient,
+        }
+    }
+}
+
 /// Sets up a [`Client`]: handlers of the server's questions, the timeout of every request, the
 /// largest message read.
 pub struct ClientBuilder {
@@ -95,6 +133,7 @@ pub struct ClientBuilder {
     timeout: Duration,
     max_message_bytes: usize,
     name: Option<String>,
+    repeatable: Vec<String>,
     #[cfg(feature = "remote")]
     headers: reqwest::header::HeaderMap,
 }
@@ -106,6 +145,7 @@ impl Default for ClientBuilder {
             timeout: Duration::from_secs(60),
             max_message_bytes: 16 << 20,
             name: None,
+            repeatable: Vec::new(),
             #[cfg(feature = "remote")]
             headers: reqwest::header::HeaderMap::new(),
         }
@@ -164,6 +204,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Tool `name` may be repeated after a call of it got no answer (it is idempotent, whatever
+    /// its annotations say): see [`ClientError::MayHaveRun`].
+    pub fn repeatable(mut self, name: impl Into<String>) -> Self {
+        self.repeatable.push(name.into());
+        self
+    }
+
     /// What errors call the server (by default, its command).
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
@@ -205,6 +252,7 @@ impl ClientBuilder {
             timeout: self.timeout,
             transport: Transport::Http(server),
             server_info: Value::Null,
+            repeatable: std::sync::Mutex::new(self.repeatable.into_iter().collect()),
         };
         client.initialize(capabilities).await?;
         if let Transport::Http(server) = &client.transport {
@@ -246,6 +294,7 @@ impl ClientBuilder {
             timeout: self.timeout,
             transport: Transport::Stdio(process),
             server_info: Value::Null,
+            repeatable: std::sync::Mutex::new(self.repeatable.into_iter().collect()),
         };
         client.initialize(capabilities).await?;
         Ok(client)
@@ -258,6 +307,9 @@ pub struct Client {
     timeout: Duration,
     transport: Transport,
     server_info: Value,
+    /// Tools that may be repeated after a call got no answer: marked so by the application, or
+    /// listed by the server as read-only or idempotent.
+    repeatable: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 /// What carries the session (and ends it when dropped).
@@ -348,9 +400,20 @@ impl Client {
         self.request("ping", json!({})).await.map(drop)
     }
 
-    /// Every tool the server lists (all pages).
+    /// Every tool the server lists (all pages). Those it marks `readOnlyHint` or
+    /// `idempotentHint` may be repeated after a call got no answer.
     pub async fn list_tools(&self) -> Result<Vec<Value>, ClientError> {
-        self.list_all("tools/list", "tools").await
+        let tools = self.list_all("tools/list", "tools").await?;
+        let mut repeatable = self.repeatable.lock().unwrap_or_else(|p| p.into_inner());
+        for tool in &tools {
+            let hints = &tool["annotations"];
+            if hints["readOnlyHint"] == true || hints["idempotentHint"] == true {
+                if let Some(name) = tool["name"].as_str() {
+                    repeatable.insert(name.to_owned());
+                }
+            }
+        }
+        Ok(tools)
     }
 
     /// Every resource the server lists (all pages).
@@ -392,10 +455,31 @@ impl Client {
 
     /// Calls tool `name` with `arguments` (an object). The tool's own failure is a result with
     /// `is_error()`; an error is what the server refused.
+    ///
+    /// A call that got no answer (a timeout, a lost connection) is [`ClientError::MayHaveRun`]
+    /// unless the tool may be repeated (see [`list_tools`](Self::list_tools) and
+    /// [`ClientBuilder::repeatable`]).
     pub async fn call_tool(&self, name: &str, arguments: Value) -> Result<ToolResult, ClientError> {
-        self.request("tools/call", json!({"name": name, "arguments": arguments}))
+        match self
+            .request("tools/call", json!({"name": name, "arguments": arguments}))
             .await
-            .map(ToolResult::new)
+        {
+            Ok(result) => Ok(ToolResult::new(result)),
+            Err(cause @ (ClientError::Timeout { .. } | ClientError::Closed(_)))
+                if !self.may_repeat(name) =>
+            {
+                Err(ClientError::MayHaveRun {
+                    tool: name.to_owned(),
+                    cause: Box::new(cause),
+                })
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    fn may_repeat(&self, tool: &str) -> bool {
+        let repeatable = self.repeatable.lock().unwrap_or_else(|p| p.into_inner());
+        repeatable.contains(tool)
     }
 
     /// Reads the resource at `uri`: its contents.

@@ -140,6 +140,7 @@ impl Peer {
                 let answer = match (result, error) {
                     (Some(result), None) => Ok(result),
                     (None, Some(mut error)) => Err(ClientError::Rpc {
+                        server: self.server.clone(),
                         code: error["code"].as_i64().unwrap_or_default(),
                         message: error["message"].as_str().unwrap_or_default().to_owned(),
                         data: error.get_mut("data").map(Value::take),

@@ -1,8 +1,10 @@
 //! The official MCP conformance suite (`@modelcontextprotocol/conformance`, pinned in
 //! `.ci/conformance.sh`) against the conformance fixture server (`examples/conformance.rs`) over
 //! Streamable HTTP, three times: the active suite at 2025-11-25, exactly what 2026-07-28 requires,
-//! and the pending scenarios, each with its baseline in `tests/conformance/`: the test fails when a check not in the baseline
-//! fails, and when one in it passes.
+//! and the pending scenarios; then its client scenarios (2025-11-25) against sturdy's client
+//! (`examples/conformance_client.rs`). Each run has its baseline in `tests/conformance/`: the test
+//! fails when a check not in the baseline fails, and when one in it passes. (One test: the runs
+//! share the suite's install.)
 //!
 //! The script installs the suite and a Node 22 runtime from the npm registry on first use (needs
 //! `npm` on `PATH`), into `$CONFORMANCE_HOME` when set, else into `<target>/mcp-conformance/`, and
@@ -73,6 +75,46 @@ fn conformance_suite_over_http() {
         }
         run_suite(home, &fixture, run, &baseline_path);
     }
+    run_client_suite(home, &manifest.join(CLIENT_BASELINE));
+}
+
+/// The baseline of the client run.
+const CLIENT_BASELINE: &str = "tests/conformance/expected-failures-client.txt";
+
+/// The suite's client scenarios at 2025-11-25 against sturdy's client, in parallel (the suite
+/// starts a server per scenario and runs the client against it).
+fn run_client_suite(home: &Path, baseline_path: &Path) {
+    let client = support::build_example("conformance_client");
+    let started = Instant::now();
+    let mut cmd = runner(home);
+    cmd.arg("client")
+        .arg("--command")
+        .arg(&client)
+        .args(["--suite", "all", "--spec-version", "2025-11-25"])
+        .arg("--expected-failures")
+        .arg(baseline_path);
+    let out = run_command(cmd, SUITE_TIMEOUT);
+    assert!(
+        out.succeeded(),
+        "the MCP conformance suite's client scenarios against {} failed ({}): a check outside \
+         the baseline failed, or one in it now passes (then remove it from {})\n--- runner \
+         stdout ---\n{}\n--- runner stderr ---\n{}",
+        client.display(),
+        out.outcome(),
+        baseline_path.display(),
+        out.stdout,
+        out.stderr
+    );
+    let summary: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with('✓') || l.starts_with('✗') || l.starts_with("Total:"))
+        .collect();
+    println!(
+        "client run:\n{}\n(suite: {:.1} s)",
+        summary.join("\n"),
+        started.elapsed().as_secs_f64()
+    );
 }
 
 /// Runs the suite once against a fresh fixture server; fails on anything outside the baseline.

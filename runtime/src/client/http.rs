@@ -11,10 +11,17 @@ use super::ClientError;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
 use serde_json::Value;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// Messages waiting to be POSTed.
 const OUTGOING: usize = 256;
+
+/// Times an answer's stream is resumed before its request is given up.
+const MAX_RESUMPTIONS: usize = 5;
+
+/// The wait before resuming a stream whose server asked for none.
+const DEFAULT_RETRY: Duration = Duration::from_secs(1);
 
 /// What every request of one session carries.
 #[derive(Default)]
@@ -107,9 +114,15 @@ pub(super) fn connect(
     });
     tokio::spawn(async move {
         while let Some(message) = to_send.recv().await {
-            let post = post.clone();
-            // Each on its own: a call's long SSE answer holds up nothing else.
-            tokio::spawn(async move { post.send(message).await });
+            if is_request(&message) {
+                // Each request on its own: a call's long SSE answer holds up nothing else.
+                let post = post.clone();
+                tokio::spawn(async move { post.send(message).await });
+            } else {
+                // A notification or an answer is delivered before anything sent after it
+                // (`notifications/initialized` before the first request).
+                post.send(message).await;
+            }
         }
     });
     Ok((
@@ -186,14 +199,51 @@ impl Post {
             .unwrap_or_default()
             .to_owned();
         if kind.starts_with("text/event-stream") {
-            if let Err(why) = self.events(&mut response).await {
+            let mut stream = StreamState::default();
+            let mut read = self.events(&mut response, &mut stream).await;
+            // A stream that ends before the answer, having named its events, is resumed where it
+            // stopped (SEP-1699), after the wait it asked for.
+            for _ in 0..MAX_RESUMPTIONS {
+                let waiting = id.is_some_and(|id| self.peer.is_waiting(id));
+                let (true, Ok(()), Some(last)) = (waiting, &read, stream.last_id.clone()) else {
+                    break;
+                };
+                tokio::time::sleep(stream.retry.unwrap_or(DEFAULT_RETRY)).await;
+                let resumed = self
+                    .request(reqwest::Method::GET)
+                    .header(ACCEPT, "text/event-stream")
+                    .header("last-event-id", last)
+                    .send()
+                    .await;
+                read = match resumed {
+                    Ok(mut resumed) if resumed.status().is_success() => {
+                        self.events(&mut resumed, &mut stream).await
+                    }
+                    Ok(refused) => Err(format!(
+                        "{}: resuming the answer's stream: HTTP {}",
+                        self.peer.server,
+                        refused.status()
+                    )),
+                    Err(e) => Err(format!(
+                        "{}: resuming the answer's stream: {e}",
+                        self.peer.server
+                    )),
+                };
+            }
+            if let Err(why) = read {
                 fail(why);
             }
             return;
         }
         match self.body(&mut response).await {
             // A JSON-RPC answer (an error's too, whatever the status says).
-            Ok(body) if kind.starts_with("application/json") => self.peer.receive(&body),
+            Ok(body) if kind.starts_with("application/json") => {
+                self.peer.receive(&body);
+                // A refusal that is no answer to the request (401, 403, …) still ends it.
+                if !status.is_success() {
+                    fail(format!("{}: HTTP {status}", self.peer.server));
+                }
+            }
             Ok(body) => fail(format!(
                 "{}: HTTP {status}: {}",
                 self.peer.server,
@@ -222,8 +272,13 @@ impl Post {
         Ok(body)
     }
 
-    /// Each event of an SSE response to the peer, until the stream ends.
-    async fn events(&self, response: &mut reqwest::Response) -> Result<(), String> {
+    /// Each event of an SSE response to the peer, until the stream ends; `stream` keeps the last
+    /// event id and the retry wait the server gave.
+    async fn events(
+        &self,
+        response: &mut reqwest::Response,
+        stream: &mut StreamState,
+    ) -> Result<(), String> {
         let mut pending = Vec::new();
         while let Some(chunk) = response
             .chunk()
@@ -232,7 +287,17 @@ impl Post {
         {
             pending.extend_from_slice(&chunk);
             while let Some((end, gap)) = event_end(&pending) {
-                if let Some(data) = event_data(&pending[..end]) {
+                let event = &pending[..end];
+                if let Some(id) = event_field(event, b"id") {
+                    stream.last_id = HeaderValue::from_bytes(&id).ok();
+                }
+                if let Some(retry) = event_field(event, b"retry") {
+                    let ms = std::str::from_utf8(&retry)
+                        .ok()
+                        .and_then(|r| r.parse().ok());
+                    stream.retry = ms.map(|ms: u64| Duration::from_millis(ms.min(60_000)));
+                }
+                if let Some(data) = event_data(event) {
                     self.peer.receive(&data);
                 }
                 pending.drain(..end + gap);
@@ -257,10 +322,39 @@ impl Post {
             .await;
         if let Ok(mut response) = opened {
             if response.status().is_success() {
-                let _ = self.events(&mut response).await;
+                let _ = self
+                    .events(&mut response, &mut StreamState::default())
+                    .await;
             }
         }
     }
+}
+
+/// Whether `message` (one of ours) is a request: it has a method and an id.
+fn is_request(message: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(message)
+        .is_ok_and(|m| m.get("method").is_some() && m.get("id").is_some())
+}
+
+/// Where an SSE stream stopped, to resume it.
+#[derive(Default)]
+struct StreamState {
+    /// The id of its last event that had one (`Last-Event-ID` when resuming).
+    last_id: Option<HeaderValue>,
+    /// How long the server asked a client to wait before reconnecting.
+    retry: Option<Duration>,
+}
+
+/// The value of field `name` in one event (its last, when repeated).
+fn event_field(event: &[u8], name: &[u8]) -> Option<Vec<u8>> {
+    event
+        .split(|b| *b == b'\n')
+        .filter_map(|line| {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let value = line.strip_prefix(name)?.strip_prefix(b":")?;
+            Some(value.strip_prefix(b" ").unwrap_or(value).to_vec())
+        })
+        .next_back()
 }
 
 /// Where the first event in `buffer` ends, and the length of the blank line after it.
@@ -298,6 +392,8 @@ mod tests {
     fn events_are_split_and_their_data_joined() {
         let stream = b"id: 1\ndata: {\"a\":\ndata: 1}\n\n: comment\r\n\r\nevent: x\ndata:2\n\n";
         let (end, gap) = event_end(stream).unwrap();
+        assert_eq!(event_field(&stream[..end], b"id").unwrap(), b"1");
+        assert_eq!(event_field(&stream[..end], b"retry"), None);
         assert_eq!(event_data(&stream[..end]).unwrap(), b"{\"a\":\n1}");
         let rest = &stream[end + gap..];
         let (end, gap) = event_end(rest).unwrap();

@@ -189,6 +189,12 @@ impl Peer {
         });
     }
 
+    /// Whether request `id` still waits for its answer.
+    #[cfg(feature = "remote")]
+    pub(super) fn is_waiting(&self, id: u64) -> bool {
+        self.pending().waiting.contains_key(&id)
+    }
+
     /// Request `id` failed before any answer could come (its message could not be delivered).
     #[cfg(feature = "remote")]
     pub(super) fn fail(&self, id: u64, error: ClientError) {

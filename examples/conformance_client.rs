@@ -1,6 +1,7 @@
 //! The client the official MCP conformance suite drives (`conformance client --command …`): it
 //! connects to the server URL given as its last argument with `sturdy::client`, lists the tools
-//! and calls them, as the scenario named in `MCP_CONFORMANCE_SCENARIO` expects. An elicitation
+//! and calls them (those `MCP_CONFORMANCE_CONTEXT` names, with its arguments, when it names some),
+//! as the scenario named in `MCP_CONFORMANCE_SCENARIO` expects. An elicitation
 //! is accepted with the defaults its schema gives (SEP-1034).
 //!
 //! ```sh
@@ -37,6 +38,21 @@ async fn run(url: &str, scenario: &str) -> Result<(), sturdy::client::ClientErro
         .await?;
     let tools = client.list_tools().await?;
     if scenario == "initialize" {
+        return Ok(());
+    }
+    // The calls the scenario asks for, when it names them (of the tools this client kept).
+    let context: Value = std::env::var("MCP_CONFORMANCE_CONTEXT")
+        .ok()
+        .and_then(|c| serde_json::from_str(&c).ok())
+        .unwrap_or_default();
+    if let Some(calls) = context["toolCalls"].as_array() {
+        for call in calls {
+            let name = call["name"].as_str().unwrap_or_default();
+            if tools.iter().any(|t| t["name"] == name) {
+                let result = client.call_tool(name, call["arguments"].clone()).await?;
+                println!("{name}: {}", result.text());
+            }
+        }
         return Ok(());
     }
     for tool in &tools {

@@ -1,5 +1,5 @@
-//! `sturdy::client` over Streamable HTTP: the example server (a tool's question answered by a
-//! handler through the call's SSE stream) and the official `@modelcontextprotocol/server-everything`
+//! `sturdy::client` over Streamable HTTP: the example server in both protocol eras (a tool's
+//! question answered by a handler) and the official `@modelcontextprotocol/server-everything`
 //! (its log messages on the session's GET stream).
 
 use crate::support;
@@ -7,50 +7,56 @@ use serde_json::json;
 use std::time::Duration;
 use sturdy::client::{Client, ClientError};
 
+/// The example server in both eras: negotiated (it answers `server/discover`: 2026-07-28, each
+/// request standing alone, the tool's question taken as an `input_required` round) and pinned
+/// to a 2025-11-25 session (the question on the call's SSE stream).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_example_server_over_http_asks_and_is_answered() {
     let server = support::HttpServer::start(&support::build_example("tool_server"));
-    let client = Client::builder()
-        .on_elicitation(|_| async {
+    for pinned in [None, Some("2025-11-25")] {
+        let mut builder = Client::builder().on_elicitation(|_| async {
             json!({"action": "accept", "content": {"name": "Ada", "email": "ada@example.com"}})
-        })
-        .http(&server.url())
-        .await
-        .unwrap();
-    assert_eq!(client.server_info()["protocolVersion"], "2025-11-25");
-    let tools = client.list_tools().await.unwrap();
-    assert!(tools.iter().any(|t| t["name"] == "add"));
-    let sum = client
-        .call_tool("add", json!({"a": 40, "b": 2}))
-        .await
-        .unwrap();
-    assert_eq!(sum.structured(), Some(&json!({"result": 42})));
-    let details = client
-        .call_tool("ask_contact_details", json!({"reason": "for the report"}))
-        .await
-        .unwrap();
-    assert_eq!(
-        details.structured(),
-        Some(&json!({"name": "Ada", "email": "ada@example.com"}))
-    );
-    let unknown = client.call_tool("subtract", json!({})).await.unwrap_err();
-    assert!(
-        matches!(unknown, ClientError::Rpc { code: -32602, .. }),
-        "{unknown}"
-    );
-    // Ten calls at once, each answered on its own request.
-    let calls = (0..10).map(|n| client.call_tool("add", json!({"a": n, "b": 1})));
-    for (n, answer) in futures_util::future::join_all(calls)
-        .await
-        .into_iter()
-        .enumerate()
-    {
+        });
+        if let Some(revision) = pinned {
+            builder = builder.protocol_version(revision);
+        }
+        let client = builder.http(&server.url()).await.unwrap();
+        let expected = pinned.unwrap_or("2026-07-28");
+        assert_eq!(client.server_info()["protocolVersion"], expected);
+        let tools = client.list_tools().await.unwrap();
+        assert!(tools.iter().any(|t| t["name"] == "add"));
+        let sum = client
+            .call_tool("add", json!({"a": 40, "b": 2}))
+            .await
+            .unwrap();
+        assert_eq!(sum.structured(), Some(&json!({"result": 42})), "{expected}");
+        let details = client
+            .call_tool("ask_contact_details", json!({"reason": "for the report"}))
+            .await
+            .unwrap();
         assert_eq!(
-            answer.unwrap().structured(),
-            Some(&json!({"result": n + 1}))
+            details.structured(),
+            Some(&json!({"name": "Ada", "email": "ada@example.com"})),
+            "{expected}: {details:?}"
         );
+        let unknown = client.call_tool("subtract", json!({})).await.unwrap_err();
+        assert!(
+            matches!(unknown, ClientError::Rpc { code: -32602, .. }),
+            "{expected}: {unknown}"
+        );
+        // Ten calls at once, each answered on its own request.
+        let calls = (0..10).map(|n| client.call_tool("add", json!({"a": n, "b": 1})));
+        for (n, answer) in futures_util::future::join_all(calls)
+            .await
+            .into_iter()
+            .enumerate()
+        {
+            assert_eq!(
+                answer.unwrap().structured(),
+                Some(&json!({"result": n + 1}))
+            );
+        }
     }
-    drop(client);
     support::assert_clean_exit(&server.stop(), "tool_server --http");
 }
 

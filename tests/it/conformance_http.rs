@@ -1,7 +1,7 @@
 //! The official MCP conformance suite (`@modelcontextprotocol/conformance`, pinned in
 //! `.ci/conformance.sh`) against the conformance fixture server (`examples/conformance.rs`) over
 //! Streamable HTTP, three times: the active suite at 2025-11-25, exactly what 2026-07-28 requires,
-//! and the pending scenarios; then its client scenarios (2025-11-25) against sturdy's client
+//! and the pending scenarios; then its client scenarios (2025-11-25 and 2026-07-28) against sturdy's client
 //! (`examples/conformance_client.rs`). Each run has its baseline in `tests/conformance/`: the test
 //! fails when a check not in the baseline fails, and when one in it passes. (One test: the runs
 //! share the suite's install.)
@@ -75,30 +75,45 @@ fn conformance_suite_over_http() {
         }
         run_suite(home, &fixture, run, &baseline_path);
     }
-    run_client_suite(home, &manifest.join(CLIENT_BASELINE));
+    for run in &CLIENT_RUNS {
+        run_client_suite(home, run, &manifest.join(run.baseline));
+    }
 }
 
-/// The baseline of the client run.
-const CLIENT_BASELINE: &str = "tests/conformance/expected-failures-client.txt";
+/// The client scenarios of 2025-11-25 (sessions) and exactly those 2026-07-28 requires
+/// (stateless), each with its baseline.
+const CLIENT_RUNS: [Run; 2] = [
+    Run {
+        name: "client 2025-11-25",
+        args: &["--suite", "all", "--spec-version", "2025-11-25"],
+        baseline: "tests/conformance/expected-failures-client.txt",
+    },
+    Run {
+        name: "client 2026-07-28",
+        args: &["--requirements", "2026-07-28"],
+        baseline: "tests/conformance/expected-failures-client-2026-07-28.txt",
+    },
+];
 
-/// The suite's client scenarios at 2025-11-25 against sturdy's client, in parallel (the suite
-/// starts a server per scenario and runs the client against it).
-fn run_client_suite(home: &Path, baseline_path: &Path) {
+/// The suite's client scenarios against sturdy's client, in parallel (the suite starts a server
+/// per scenario and runs the client against it).
+fn run_client_suite(home: &Path, run: &Run, baseline_path: &Path) {
     let client = support::build_example("conformance_client");
     let started = Instant::now();
     let mut cmd = runner(home);
     cmd.arg("client")
         .arg("--command")
         .arg(&client)
-        .args(["--suite", "all", "--spec-version", "2025-11-25"])
+        .args(run.args)
         .arg("--expected-failures")
         .arg(baseline_path);
     let out = run_command(cmd, SUITE_TIMEOUT);
     assert!(
         out.succeeded(),
-        "the MCP conformance suite's client scenarios against {} failed ({}): a check outside \
-         the baseline failed, or one in it now passes (then remove it from {})\n--- runner \
-         stdout ---\n{}\n--- runner stderr ---\n{}",
+        "the MCP conformance suite's client scenarios ({} run) against {} failed ({}): a check \
+         outside the baseline failed, or one in it now passes (then remove it from {})\n--- \
+         runner stdout ---\n{}\n--- runner stderr ---\n{}",
+        run.name,
         client.display(),
         out.outcome(),
         baseline_path.display(),
@@ -111,7 +126,8 @@ fn run_client_suite(home: &Path, baseline_path: &Path) {
         .filter(|l| l.starts_with('✓') || l.starts_with('✗') || l.starts_with("Total:"))
         .collect();
     println!(
-        "client run:\n{}\n(suite: {:.1} s)",
+        "{} run:\n{}\n(suite: {:.1} s)",
+        run.name,
         summary.join("\n"),
         started.elapsed().as_secs_f64()
     );

@@ -30,7 +30,16 @@ struct Session {
     id: Option<HeaderValue>,
     /// `MCP-Protocol-Version`, once negotiated.
     revision: Option<HeaderValue>,
+    /// Speaking 2026-07-28: no session; each request carries the client's `_meta` (its
+    /// capabilities, `stateless`) and its method and name as headers.
+    stateless: Option<Value>,
 }
+
+/// The revision of stateless requests.
+pub(super) const STATELESS: &str = "2026-07-28";
+
+/// Rounds of `input_required` one request may take.
+const MAX_ROUNDS: usize = 16;
 
 /// The session with an HTTP server: deleted when dropped.
 pub(super) struct HttpServer {
@@ -50,6 +59,25 @@ struct Post {
 }
 
 impl HttpServer {
+    /// Speaks 2026-07-28 from now on (until [`session`](Self::session)): each request stands
+    /// alone, with `capabilities` in its `_meta`.
+    pub(super) fn stateless(&self, capabilities: &serde_json::Map<String, Value>) {
+        let mut session = lock(&self.session);
+        session.revision = Some(HeaderValue::from_static(STATELESS));
+        session.stateless = Some(serde_json::json!({
+            "io.modelcontextprotocol/protocolVersion": STATELESS,
+            "io.modelcontextprotocol/clientCapabilities": capabilities,
+            "io.modelcontextprotocol/clientInfo": {"name": "sturdy", "version": env!("CARGO_PKG_VERSION")},
+        }));
+    }
+
+    /// Back to sessions (the server does not speak 2026-07-28).
+    pub(super) fn session(&self) {
+        let mut session = lock(&self.session);
+        session.revision = None;
+        session.stateless = None;
+    }
+
     /// Sends `MCP-Protocol-Version: revision` from now on, and opens the GET stream.
     pub(super) fn negotiated(&self, revision: &str, peer: &Arc<Peer>, max_message_bytes: usize) {
         lock(&self.session).revision = HeaderValue::from_str(revision).ok();
@@ -154,6 +182,14 @@ impl Post {
 
     /// POSTs one message and reads what answers it.
     async fn send(&self, message: Vec<u8>) {
+        let stateless = lock(&self.session).stateless.clone();
+        if let Some(meta) = stateless {
+            if let Ok(request) = serde_json::from_slice::<Value>(&message) {
+                if request.get("id").is_some() && request.get("method").is_some() {
+                    return self.send_stateless(request, meta).await;
+                }
+            }
+        }
         // Our own message: a request has a numeric id, answered or failed here.
         let id = serde_json::from_slice::<Value>(&message)
             .ok()
@@ -253,6 +289,147 @@ impl Post {
         }
     }
 
+    /// A 2026-07-28 request: its `_meta` and headers added, its `input_required` rounds taken
+    /// (the questions answered by the application's handlers, the request sent again with the
+    /// answers and the server's `requestState`), its final answer handed to the peer.
+    async fn send_stateless(&self, mut request: Value, meta: Value) {
+        let id = request["id"].as_u64();
+        let request_id = request["id"].clone();
+        let fail = |why: String| {
+            if let Some(id) = id {
+                self.peer.fail(id, ClientError::Closed(why));
+            }
+        };
+        let method = request["method"].as_str().unwrap_or_default().to_owned();
+        let name = match method.as_str() {
+            "tools/call" | "prompts/get" => request["params"]["name"].as_str(),
+            "resources/read" => request["params"]["uri"].as_str(),
+            "tasks/get" | "tasks/update" | "tasks/cancel" => request["params"]["taskId"].as_str(),
+            _ => None,
+        }
+        .and_then(|n| HeaderValue::from_str(n).ok());
+        if !request["params"].is_object() {
+            request["params"] = serde_json::json!({});
+        }
+        let params = &mut request["params"];
+        if !params["_meta"].is_object() {
+            params["_meta"] = serde_json::json!({});
+        }
+        if let (Some(own), Some(given)) = (params["_meta"].as_object_mut(), meta.as_object()) {
+            for (key, value) in given {
+                own.entry(key.clone()).or_insert_with(|| value.clone());
+            }
+        }
+        let mut wire_id = id.unwrap_or_default();
+        let mut retried = false;
+        for _ in 0..MAX_ROUNDS {
+            let mut post = self
+                .request(reqwest::Method::POST)
+                .header(CONTENT_TYPE, "application/json")
+                .header(ACCEPT, "application/json, text/event-stream")
+                .header("mcp-method", method.as_str());
+            if let Some(name) = &name {
+                post = post.header("mcp-name", name.clone());
+            }
+            if method == "tools/call" {
+                let tool = request["params"]["name"].as_str().unwrap_or_default();
+                for (argument, header) in self.peer.mirrored(tool) {
+                    let value = request["params"]["arguments"].get(&argument);
+                    if let Some(value) = value.and_then(super::header_params::header_value) {
+                        post = post.header(format!("mcp-param-{header}"), value);
+                    }
+                }
+            }
+            let sent = post.body(request.to_string()).send().await;
+            let mut response = match sent {
+                Ok(response) => response,
+                Err(e) => return fail(format!("{}: {e}", self.peer.server)),
+            };
+            let status = response.status();
+            let kind = response
+                .headers()
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            let answer = if kind.starts_with("text/event-stream") {
+                let mut stream = StreamState {
+                    capture: Some(wire_id),
+                    ..StreamState::default()
+                };
+                if let Err(why) = self.events(&mut response, &mut stream).await {
+                    return fail(why);
+                }
+                stream.captured
+            } else {
+                match self.body(&mut response).await {
+                    Ok(body) => serde_json::from_slice::<Value>(&body).ok(),
+                    Err(why) => return fail(why),
+                }
+            };
+            let answer =
+                answer.filter(|a| a.get("method").is_none() && a["id"].as_u64() == Some(wire_id));
+            let Some(mut answer) = answer else {
+                return fail(format!(
+                    "{}: HTTP {status}, and no answer to {method}",
+                    self.peer.server
+                ));
+            };
+            // A rejected revision the server says it supports after all: tried again, once.
+            let rejected =
+                answer["error"]["code"] == crate::protocol::jsonrpc::UNSUPPORTED_PROTOCOL_VERSION;
+            let supported = answer["error"]["data"]["supported"]
+                .as_array()
+                .is_some_and(|v| v.iter().any(|v| v == STATELESS));
+            if rejected && supported && !retried {
+                retried = true;
+                wire_id = self.peer.fresh_id();
+                request["id"] = Value::from(wire_id);
+                continue;
+            }
+            if answer["result"]["resultType"] != "input_required" {
+                // The answer to the request the peer sent, under the id it waits on.
+                answer["id"] = request_id.clone();
+                self.peer.receive(answer.to_string().as_bytes());
+                return;
+            }
+            // The server's questions, answered; the request again with the answers.
+            let mut responses = serde_json::Map::new();
+            if let Some(asked) = answer["result"]["inputRequests"].as_object() {
+                for (key, question) in asked {
+                    let asked_method = question["method"].as_str().unwrap_or_default();
+                    let Some(answer) = self
+                        .peer
+                        .answer_with_handler(asked_method, question["params"].clone())
+                        .await
+                    else {
+                        return fail(format!(
+                            "{}: {method} asked {asked_method}, which this client does not answer",
+                            self.peer.server
+                        ));
+                    };
+                    responses.insert(key.clone(), answer);
+                }
+            }
+            request["params"]["inputResponses"] = Value::Object(responses);
+            match answer["result"].get("requestState") {
+                Some(state) => request["params"]["requestState"] = state.clone(),
+                None => {
+                    if let Some(params) = request["params"].as_object_mut() {
+                        params.remove("requestState");
+                    }
+                }
+            }
+            // Each round is a request of its own, with an id of its own.
+            wire_id = self.peer.fresh_id();
+            request["id"] = Value::from(wire_id);
+        }
+        fail(format!(
+            "{}: {method} asked for input more than {MAX_ROUNDS} times",
+            self.peer.server
+        ))
+    }
+
     /// A whole body, at most the size limit.
     async fn body(&self, response: &mut reqwest::Response) -> Result<Vec<u8>, String> {
         let mut body = Vec::new();
@@ -298,7 +475,12 @@ impl Post {
                     stream.retry = ms.map(|ms: u64| Duration::from_millis(ms.min(60_000)));
                 }
                 if let Some(data) = event_data(event) {
-                    self.peer.receive(&data);
+                    match stream.capture {
+                        Some(id) if answers(&data, id) => {
+                            stream.captured = serde_json::from_slice(&data).ok();
+                        }
+                        _ => self.peer.receive(&data),
+                    }
                 }
                 pending.drain(..end + gap);
             }
@@ -343,6 +525,15 @@ struct StreamState {
     last_id: Option<HeaderValue>,
     /// How long the server asked a client to wait before reconnecting.
     retry: Option<Duration>,
+    /// The request whose answer is kept here rather than handed to the peer.
+    capture: Option<u64>,
+    captured: Option<Value>,
+}
+
+/// Whether `message` is the answer to request `id`.
+fn answers(message: &[u8], id: u64) -> bool {
+    serde_json::from_slice::<Value>(message)
+        .is_ok_and(|m| m.get("method").is_none() && m["id"].as_u64() == Some(id))
 }
 
 /// The value of field `name` in one event (its last, when repeated).

@@ -22,6 +22,7 @@
 //! # Ok(()) }
 //! ```
 
+mod header_params;
 #[cfg(feature = "remote")]
 mod http;
 mod peer;
@@ -134,6 +135,7 @@ pub struct ClientBuilder {
     max_message_bytes: usize,
     name: Option<String>,
     repeatable: Vec<String>,
+    revision: Option<&'static str>,
     #[cfg(feature = "remote")]
     headers: reqwest::header::HeaderMap,
 }
@@ -146,6 +148,7 @@ impl Default for ClientBuilder {
             max_message_bytes: 16 << 20,
             name: None,
             repeatable: Vec::new(),
+            revision: None,
             #[cfg(feature = "remote")]
             headers: reqwest::header::HeaderMap::new(),
         }
@@ -211,6 +214,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Over HTTP, speaks this revision only: `"2026-07-28"` (stateless: `server/discover`, each
+    /// request standing alone) or `"2025-11-25"` (a session: `initialize`). By default the client
+    /// asks `server/discover` first and opens a session when the server does not speak
+    /// 2026-07-28.
+    pub fn protocol_version(mut self, revision: &'static str) -> Self {
+        self.revision = Some(revision);
+        self
+    }
+
     /// What errors call the server (by default, its command).
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
@@ -254,6 +266,32 @@ impl ClientBuilder {
             server_info: Value::Null,
             repeatable: std::sync::Mutex::new(self.repeatable.into_iter().collect()),
         };
+        let Transport::Http(server) = &client.transport else {
+            unreachable!("made above")
+        };
+        if self.revision != Some(REVISIONS[0]) {
+            server.stateless(&capabilities);
+            match client.request("server/discover", json!({})).await {
+                Ok(mut discovered)
+                    if discovered["supportedVersions"]
+                        .as_array()
+                        .is_some_and(|v| v.iter().any(|v| v == http::STATELESS)) =>
+                {
+                    discovered["protocolVersion"] = json!(http::STATELESS);
+                    client.server_info = discovered;
+                    return Ok(client);
+                }
+                Ok(_) | Err(_) if self.revision.is_none() => server.session(),
+                Ok(_) => {
+                    return Err(ClientError::Protocol(format!(
+                        "{}: does not speak {}",
+                        client.peer.server,
+                        http::STATELESS
+                    )))
+                }
+                Err(e) => return Err(e),
+            }
+        }
         client.initialize(capabilities).await?;
         if let Transport::Http(server) = &client.transport {
             let revision = client.server_info["protocolVersion"]
@@ -403,7 +441,22 @@ impl Client {
     /// Every tool the server lists (all pages). Those it marks `readOnlyHint` or
     /// `idempotentHint` may be repeated after a call got no answer.
     pub async fn list_tools(&self) -> Result<Vec<Value>, ClientError> {
-        let tools = self.list_all("tools/list", "tools").await?;
+        let mut tools = self.list_all("tools/list", "tools").await?;
+        // A tool whose header marks break the rules is left out (SEP-2243); the others' marks
+        // are kept for their calls.
+        tools.retain(|tool| {
+            let name = tool["name"].as_str().unwrap_or_default();
+            match header_params::header_params(&tool["inputSchema"]) {
+                Ok(marked) => {
+                    self.peer.mirror(name, marked);
+                    true
+                }
+                Err(why) => {
+                    tracing::debug!(target: "sturdy::client", server = %self.peer.server, "tool {name} left out: {why}");
+                    false
+                }
+            }
+        });
         let mut repeatable = self.repeatable.lock().unwrap_or_else(|p| p.into_inner());
         for tool in &tools {
             let hints = &tool["annotations"];

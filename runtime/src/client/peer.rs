@@ -25,6 +25,8 @@ pub(super) struct Peer {
     handlers: Vec<(&'static str, Handler)>,
     /// Names the server in errors.
     pub(super) server: String,
+    /// Per tool, the arguments its calls mirror into headers (learnt from `tools/list`).
+    mirrored: Mutex<HashMap<String, Vec<(String, String)>>>,
 }
 
 #[derive(Default)]
@@ -47,6 +49,7 @@ impl Peer {
             notifications: broadcast::channel(NOTIFICATIONS).0,
             handlers,
             server,
+            mirrored: Mutex::default(),
         })
     }
 
@@ -187,6 +190,40 @@ impl Peer {
             };
             let _ = peer.outgoing.send(answer.to_string().into_bytes()).await;
         });
+    }
+
+    /// An id no request of this conversation has used.
+    #[cfg(feature = "remote")]
+    pub(super) fn fresh_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The application's answer to a question of the server's, when it has a handler for it.
+    #[cfg(feature = "remote")]
+    pub(super) async fn answer_with_handler(&self, method: &str, params: Value) -> Option<Value> {
+        let handler = self
+            .handlers
+            .iter()
+            .find(|(m, _)| *m == method)
+            .map(|(_, h)| h.clone())?;
+        Some(handler(params).await)
+    }
+
+    /// Tool `name`'s calls mirror `marked` (argument, header) pairs.
+    pub(super) fn mirror(&self, name: &str, marked: Vec<(String, String)>) {
+        let mut mirrored = self.mirrored.lock().unwrap_or_else(|p| p.into_inner());
+        if marked.is_empty() {
+            mirrored.remove(name);
+        } else if mirrored.len() < 10_000 || mirrored.contains_key(name) {
+            mirrored.insert(name.to_owned(), marked);
+        }
+    }
+
+    /// The (argument, header) pairs tool `name`'s calls mirror.
+    #[cfg(feature = "remote")]
+    pub(super) fn mirrored(&self, name: &str) -> Vec<(String, String)> {
+        let mirrored = self.mirrored.lock().unwrap_or_else(|p| p.into_inner());
+        mirrored.get(name).cloned().unwrap_or_default()
     }
 
     /// Whether request `id` still waits for its answer.

@@ -25,6 +25,7 @@ async fn the_example_server_over_http_asks_and_is_answered() {
         assert_eq!(client.server_info()["protocolVersion"], expected);
         let tools = client.list_tools().await.unwrap();
         assert!(tools.iter().any(|t| t["name"] == "add"));
+        client.ping().await.unwrap_or_else(|e| panic!("{expected}: ping: {e}"));
         let sum = client
             .call_tool("add", json!({"a": 40, "b": 2}))
             .await
@@ -131,4 +132,58 @@ async fn the_official_everything_server_over_http() {
     .await
     .expect("a log message within 20 s");
     assert!(logged["params"]["level"].is_string(), "{logged}");
+}
+
+/// Two replicas of the example server behind `McpUpstreams`: calls alternate; once one replica
+/// is gone, every call is answered by the other (a read-only tool's call that got no answer is
+/// repeated there), the failures count against the gone replica's breaker, and its breaker
+/// opens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_of_a_server_are_balanced_and_a_gone_one_is_avoided() {
+    use sturdy::balancer::Strategy;
+    use sturdy::client::McpUpstreams;
+    let binary = support::build_example("tool_server");
+    let (a, b) = (
+        support::HttpServer::start(&binary),
+        support::HttpServer::start(&binary),
+    );
+    let upstreams = McpUpstreams::new(
+        Strategy::RoundRobin,
+        [("a", a.url()), ("b", b.url())],
+        Client::builder().timeout(Duration::from_secs(5)),
+    );
+    for n in 0..4 {
+        let sum = upstreams
+            .call_tool("add", json!({"a": n, "b": 1}))
+            .await
+            .unwrap();
+        assert_eq!(sum.structured(), Some(&json!({"result": n + 1})));
+    }
+    let stats = upstreams.balancer().stats();
+    assert_eq!(
+        (stats[0].successes, stats[1].successes),
+        (2, 2),
+        "{stats:?}"
+    );
+
+    support::assert_clean_exit(&a.stop(), "replica a");
+    for n in 0..10 {
+        let sum = upstreams
+            .call_tool("add", json!({"a": n, "b": 2}))
+            .await
+            .unwrap_or_else(|e| panic!("call {n}: {e}"));
+        assert_eq!(sum.structured(), Some(&json!({"result": n + 2})));
+    }
+    let stats = upstreams.balancer().stats();
+    assert!(stats[0].failures >= 1, "{stats:?}");
+    assert_eq!(stats[1].successes, 12, "{stats:?}");
+    assert_ne!(
+        stats[0].state,
+        sturdy::resilience::CircuitState::Closed,
+        "{stats:?}"
+    );
+    // Health checks keep the gone replica's breaker informed without calls failing.
+    upstreams.check_health().await;
+    assert_eq!(upstreams.balancer().stats()[1].failures, 0);
+    drop(b);
 }

@@ -28,8 +28,12 @@ mod http;
 mod peer;
 mod stdio;
 mod tool_result;
+#[cfg(feature = "remote")]
+mod upstreams;
 
 pub use tool_result::ToolResult;
+#[cfg(feature = "remote")]
+pub use upstreams::{McpUpstreams, Replica};
 
 use peer::Peer;
 use serde_json::{json, Value};
@@ -129,6 +133,7 @@ impl From<ClientError> for crate::ToolError {
 
 /// Sets up a [`Client`]: handlers of the server's questions, the timeout of every request, the
 /// largest message read.
+#[derive(Clone)]
 pub struct ClientBuilder {
     handlers: Vec<(&'static str, &'static str, Handler)>,
     timeout: Duration,
@@ -433,9 +438,15 @@ impl Client {
         self.peer.notifications()
     }
 
-    /// `ping`.
+    /// Whether the server answers: `ping`, or `server/discover` in 2026-07-28 (which has no
+    /// `ping`).
     pub async fn ping(&self) -> Result<(), ClientError> {
-        self.request("ping", json!({})).await.map(drop)
+        let method = if self.server_info["protocolVersion"] == "2026-07-28" {
+            "server/discover"
+        } else {
+            "ping"
+        };
+        self.request(method, json!({})).await.map(drop)
     }
 
     /// Every tool the server lists (all pages). Those it marks `readOnlyHint` or

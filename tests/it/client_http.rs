@@ -25,7 +25,10 @@ async fn the_example_server_over_http_asks_and_is_answered() {
         assert_eq!(client.server_info()["protocolVersion"], expected);
         let tools = client.list_tools().await.unwrap();
         assert!(tools.iter().any(|t| t["name"] == "add"));
-        client.ping().await.unwrap_or_else(|e| panic!("{expected}: ping: {e}"));
+        client
+            .ping()
+            .await
+            .unwrap_or_else(|e| panic!("{expected}: ping: {e}"));
         let sum = client
             .call_tool("add", json!({"a": 40, "b": 2}))
             .await

@@ -274,3 +274,51 @@ async fn a_command_that_cannot_start_is_an_error_naming_it() {
         "{error}"
     );
 }
+
+/// A server whose tool declares an output schema and returns structured content that breaks it
+/// (then none at all): a protocol error naming the tool, never data the application trusts.
+const BROKEN_OUTPUT: &str = r#"
+import json, sys
+answers = iter([{"n": 7}, {"n": "seven"}, None])
+def say(m):
+    sys.stdout.write(json.dumps(m) + "\n"); sys.stdout.flush()
+for line in sys.stdin:
+    request = json.loads(line)
+    method, id = request.get("method"), request.get("id")
+    if method == "initialize":
+        say({"jsonrpc": "2.0", "id": id, "result": {"protocolVersion": "2025-11-25",
+            "capabilities": {"tools": {}}, "serverInfo": {"name": "broken", "version": "0"}}})
+    elif method == "tools/list":
+        say({"jsonrpc": "2.0", "id": id, "result": {"tools": [{"name": "count",
+            "inputSchema": {"type": "object"},
+            "outputSchema": {"type": "object", "properties": {"n": {"type": "integer"}},
+                             "required": ["n"]}}]}})
+    elif method == "tools/call":
+        result = {"content": [{"type": "text", "text": "counted"}]}
+        structured = next(answers)
+        if structured is not None:
+            result["structuredContent"] = structured
+        say({"jsonrpc": "2.0", "id": id, "result": result})
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_that_break_their_output_schema_are_refused() {
+    let mut command = tokio::process::Command::new("python3");
+    command.args(["-c", BROKEN_OUTPUT]);
+    let client = Client::builder()
+        .name("broken")
+        .stdio(command)
+        .await
+        .unwrap();
+    client.list_tools().await.unwrap();
+    let good = client.call_tool("count", json!({})).await.unwrap();
+    assert_eq!(good.structured(), Some(&json!({"n": 7})));
+    for _ in 0..2 {
+        let bad = client.call_tool("count", json!({})).await.unwrap_err();
+        let ClientError::Protocol(why) = &bad else {
+            panic!("{bad}");
+        };
+        assert!(why.contains("broken") && why.contains("count"), "{why}");
+        assert!(why.contains("outputSchema"), "{why}");
+    }
+}

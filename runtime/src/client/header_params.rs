@@ -3,6 +3,7 @@
 //! `Mcp-Param-Name`, so that proxies can route without reading bodies. A tool whose marks break
 //! the rules is not offered to the application at all.
 
+#[cfg(feature = "remote")]
 use base64::Engine;
 use serde_json::Value;
 
@@ -47,6 +48,7 @@ pub(crate) fn header_params(schema: &Value) -> Result<Vec<(String, String)>, Str
 /// The header value of argument `value`: `None` for null (the header is left out); a string
 /// that would not survive as a header field (non-ASCII, edge whitespace, control characters)
 /// wrapped as `=?base64?…?=`.
+#[cfg(feature = "remote")]
 pub(crate) fn header_value(value: &Value) -> Option<String> {
     let text = match value {
         Value::Null => return None,
@@ -97,6 +99,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "remote")]
     #[test]
     fn values_are_plain_or_wrapped() {
         assert_eq!(header_value(&json!("us-west1")).unwrap(), "us-west1");

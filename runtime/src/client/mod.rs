@@ -25,6 +25,7 @@
 mod header_params;
 #[cfg(feature = "remote")]
 mod http;
+mod output_schemas;
 mod peer;
 mod stdio;
 mod tool_result;
@@ -270,6 +271,7 @@ impl ClientBuilder {
             transport: Transport::Http(server),
             server_info: Value::Null,
             repeatable: std::sync::Mutex::new(self.repeatable.into_iter().collect()),
+            output_schemas: Default::default(),
         };
         let Transport::Http(server) = &client.transport else {
             unreachable!("made above")
@@ -338,6 +340,7 @@ impl ClientBuilder {
             transport: Transport::Stdio(process),
             server_info: Value::Null,
             repeatable: std::sync::Mutex::new(self.repeatable.into_iter().collect()),
+            output_schemas: Default::default(),
         };
         client.initialize(capabilities).await?;
         Ok(client)
@@ -353,6 +356,8 @@ pub struct Client {
     /// Tools that may be repeated after a call got no answer: marked so by the application, or
     /// listed by the server as read-only or idempotent.
     repeatable: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// The output schemas of the tools listed, their results checked against.
+    output_schemas: output_schemas::OutputSchemas,
 }
 
 /// What carries the session (and ends it when dropped).
@@ -460,6 +465,7 @@ impl Client {
             match header_params::header_params(&tool["inputSchema"]) {
                 Ok(marked) => {
                     self.peer.mirror(name, marked);
+                    self.output_schemas.learn(name, tool.get("outputSchema"));
                     true
                 }
                 Err(why) => {
@@ -520,6 +526,9 @@ impl Client {
     /// Calls tool `name` with `arguments` (an object). The tool's own failure is a result with
     /// `is_error()`; an error is what the server refused.
     ///
+    /// With the `client` feature, a result that breaks the tool's `outputSchema` (as listed) is
+    /// a [`ClientError::Protocol`] error.
+    ///
     /// A call that got no answer (a timeout, a lost connection) is [`ClientError::MayHaveRun`]
     /// unless the tool may be repeated (see [`list_tools`](Self::list_tools) and
     /// [`ClientBuilder::repeatable`]).
@@ -528,7 +537,13 @@ impl Client {
             .request("tools/call", json!({"name": name, "arguments": arguments}))
             .await
         {
-            Ok(result) => Ok(ToolResult::new(result)),
+            Ok(result) => match self.output_schemas.check(name, &result) {
+                Some(why) => Err(ClientError::Protocol(format!(
+                    "{}: tool {name}: {why}",
+                    self.peer.server
+                ))),
+                None => Ok(ToolResult::new(result)),
+            },
             Err(cause @ (ClientError::Timeout { .. } | ClientError::Closed(_)))
                 if !self.may_repeat(name) =>
             {

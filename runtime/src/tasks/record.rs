@@ -27,6 +27,7 @@ impl Status {
     }
 
     /// The status named `text` (as [`as_str`](Self::as_str) writes it).
+    #[cfg(feature = "redis")]
     pub(crate) fn parse(text: &str) -> Option<Status> {
         Some(match text {
             "working" => Status::Working,

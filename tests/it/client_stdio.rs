@@ -78,6 +78,55 @@ async fn the_official_everything_server_is_called_over_stdio() {
         .unwrap()
         .contains("Lyon"));
     client.ping().await.unwrap();
+    let departments = client
+        .complete(
+            json!({"type": "ref/prompt", "name": "completable-prompt"}),
+            "department",
+            "E",
+        )
+        .await
+        .unwrap();
+    assert_eq!(departments, vec!["Engineering".to_owned()]);
+
+    // Progress under the token given, while the tool runs.
+    let mut notes = client.notifications();
+    let done = client
+        .call_tool_reporting(
+            "trigger-long-running-operation",
+            json!({"duration": 1, "steps": 2}),
+            "report-1",
+        )
+        .await
+        .unwrap();
+    assert!(done.text().contains("completed"), "{done:?}");
+    let mut progress = Vec::new();
+    while let Ok(note) = notes.try_recv() {
+        if note["method"] == "notifications/progress" {
+            assert_eq!(note["params"]["progressToken"], "report-1");
+            progress.push(note["params"]["progress"].as_f64().unwrap());
+        }
+    }
+    assert_eq!(progress, vec![1.0, 2.0]);
+
+    // A resource subscribed to: its updates arrive.
+    client.subscribe_resource(&uri).await.unwrap();
+    let mut notes = client.notifications();
+    client
+        .call_tool("toggle-subscriber-updates", json!({}))
+        .await
+        .unwrap();
+    let updated = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            let note = notes.recv().await.unwrap();
+            if note["method"] == "notifications/resources/updated" {
+                return note;
+            }
+        }
+    })
+    .await
+    .expect("a resource update within 20 s");
+    assert_eq!(updated["params"]["uri"], uri.as_str());
+    client.unsubscribe_resource(&uri).await.unwrap();
 
     // Its log messages arrive as notifications once turned on.
     let mut notes = client.notifications();

@@ -561,6 +561,64 @@ impl Client {
         repeatable.contains(tool)
     }
 
+    /// [`call_tool`](Self::call_tool) asking the server to report its progress under
+    /// `progress_token`: the `notifications/progress` carrying it arrive on
+    /// [`notifications`](Self::notifications) while the tool runs.
+    pub async fn call_tool_reporting(
+        &self,
+        name: &str,
+        arguments: Value,
+        progress_token: &str,
+    ) -> Result<ToolResult, ClientError> {
+        self.request(
+            "tools/call",
+            json!({"name": name, "arguments": arguments, "_meta": {"progressToken": progress_token}}),
+        )
+        .await
+        .map(ToolResult::new)
+    }
+
+    /// Asks to be told when the resource at `uri` changes (`notifications/resources/updated` on
+    /// [`notifications`](Self::notifications)).
+    pub async fn subscribe_resource(&self, uri: &str) -> Result<(), ClientError> {
+        self.request("resources/subscribe", json!({"uri": uri}))
+            .await
+            .map(drop)
+    }
+
+    /// No longer to be told about `uri`.
+    pub async fn unsubscribe_resource(&self, uri: &str) -> Result<(), ClientError> {
+        self.request("resources/unsubscribe", json!({"uri": uri}))
+            .await
+            .map(drop)
+    }
+
+    /// The completions of argument `argument` (its name) typed so far as `value`, for the prompt
+    /// or resource template `reference` (`{"type": "ref/prompt", "name": …}` or
+    /// `{"type": "ref/resource", "uri": …}`): the values offered.
+    pub async fn complete(
+        &self,
+        reference: Value,
+        argument: &str,
+        value: &str,
+    ) -> Result<Vec<String>, ClientError> {
+        let completed = self
+            .request(
+                "completion/complete",
+                json!({"ref": reference, "argument": {"name": argument, "value": value}}),
+            )
+            .await?;
+        Ok(completed["completion"]["values"]
+            .as_array()
+            .map(|values| {
+                values
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
     /// Reads the resource at `uri`: its contents.
     pub async fn read_resource(&self, uri: &str) -> Result<Vec<Value>, ClientError> {
         let mut read = self.request("resources/read", json!({"uri": uri})).await?;

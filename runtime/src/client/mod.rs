@@ -136,7 +136,7 @@ impl From<ClientError> for crate::ToolError {
 /// largest message read.
 #[derive(Clone)]
 pub struct ClientBuilder {
-    handlers: Vec<(&'static str, &'static str, Handler)>,
+    handlers: Handlers,
     timeout: Duration,
     max_message_bytes: usize,
     name: Option<String>,
@@ -161,15 +161,31 @@ impl Default for ClientBuilder {
     }
 }
 
+/// The handlers of the server's questions: (method, the capability it declares, handler).
+pub(crate) type Handlers = Vec<(&'static str, &'static str, Handler)>;
+
+/// Sets `answer` as the handler of `method` (declaring `capability`), replacing any before.
+pub(crate) fn set_handler<F, Fut>(
+    handlers: &mut Handlers,
+    method: &'static str,
+    capability: &'static str,
+    answer: F,
+) where
+    F: Fn(Value) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Value> + Send + 'static,
+{
+    handlers.retain(|(m, _, _)| *m != method);
+    let handler: Handler = Arc::new(move |params| Box::pin(answer(params)));
+    handlers.push((method, capability, handler));
+}
+
 impl ClientBuilder {
     fn handler<F, Fut>(mut self, method: &'static str, capability: &'static str, answer: F) -> Self
     where
         F: Fn(Value) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Value> + Send + 'static,
     {
-        self.handlers.retain(|(m, _, _)| *m != method);
-        let handler: Handler = Arc::new(move |params| Box::pin(answer(params)));
-        self.handlers.push((method, capability, handler));
+        set_handler(&mut self.handlers, method, capability, answer);
         self
     }
 

@@ -3,19 +3,14 @@
 //! own messages (its questions, its notifications) taken from the session's channel by a task of
 //! the client's.
 
-use crate::client::ToolResult;
+use crate::client::{set_handler, Handler, Handlers, ToolResult};
 use crate::mcp::{Server, Session};
 use serde_json::{json, Value};
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
-
-/// How a test answers one kind of question from the server: the request's params in, the
-/// result out.
-type Handler = Arc<dyn Fn(Value) -> Pin<Box<dyn Future<Output = Value> + Send>> + Send + Sync>;
 
 /// Notifications kept for [`TestClient::notifications`]: the oldest go first beyond this.
 const KEPT_NOTIFICATIONS: usize = 10_000;
@@ -51,7 +46,7 @@ impl std::error::Error for TestError {}
 /// capability in `initialize`) and the timeout of every request.
 pub struct TestClientBuilder {
     server: Server,
-    handlers: Vec<(&'static str, &'static str, Handler)>,
+    handlers: Handlers,
     timeout: Duration,
 }
 
@@ -61,9 +56,7 @@ impl TestClientBuilder {
         F: Fn(Value) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Value> + Send + 'static,
     {
-        self.handlers.retain(|(m, _, _)| *m != method);
-        let handler: Handler = Arc::new(move |params| Box::pin(answer(params)));
-        self.handlers.push((method, capability, handler));
+        set_handler(&mut self.handlers, method, capability, answer);
         self
     }
 

@@ -371,3 +371,135 @@ async fn results_that_break_their_output_schema_are_refused() {
         assert!(why.contains("outputSchema"), "{why}");
     }
 }
+
+/// A server on the official Python SDK (`mcp` 1.30, its FastMCP API): tools with output
+/// schemas, an elicitation, a resource and a prompt.
+const PYTHON_SERVER: &str = r#"
+from mcp.server.fastmcp import FastMCP, Context
+from pydantic import BaseModel
+
+mcp = FastMCP("python-sdk-server")
+
+@mcp.tool()
+def add(a: int, b: int) -> int:
+    """Add two integers."""
+    return a + b
+
+class Name(BaseModel):
+    name: str
+
+@mcp.tool()
+async def greet(ctx: Context) -> str:
+    """Ask the user's name, then greet them."""
+    answer = await ctx.elicit(message="Your name?", schema=Name)
+    if answer.action == "accept":
+        return f"Hello, {answer.data.name}!"
+    return "Hello, stranger."
+
+@mcp.resource("notes://today")
+def today() -> str:
+    return "Ship the client."
+
+@mcp.prompt()
+def review(code: str) -> str:
+    return f"Review this code: {code}"
+
+mcp.run()
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_on_the_official_python_sdk() {
+    let python = support::python::sdk_venv("mcp-1.30", "mcp==1.30.*");
+    let mut command = tokio::process::Command::new(python);
+    command.args(["-c", PYTHON_SERVER]);
+    let client = Client::builder()
+        .name("python-sdk-server")
+        .on_elicitation(|_| async { json!({"action": "accept", "content": {"name": "Ada"}}) })
+        .stdio(command)
+        .await
+        .unwrap();
+    assert_eq!(
+        client.server_info()["serverInfo"]["name"],
+        "python-sdk-server"
+    );
+    let tools = client.list_tools().await.unwrap();
+    assert_eq!(tools.len(), 2, "{tools:?}");
+    // Its result is checked against the output schema it lists.
+    let sum = client
+        .call_tool("add", json!({"a": 2, "b": 3}))
+        .await
+        .unwrap();
+    assert_eq!(sum.structured(), Some(&json!({"result": 5})));
+    let greeting = client.call_tool("greet", json!({})).await.unwrap();
+    assert_eq!(greeting.text(), "Hello, Ada!");
+    let notes = client.read_resource("notes://today").await.unwrap();
+    assert_eq!(notes[0]["text"], "Ship the client.");
+    let prompt = client
+        .get_prompt("review", json!({"code": "fn main() {}"}))
+        .await
+        .unwrap();
+    assert!(prompt["messages"][0]["content"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("fn main() {}"));
+}
+
+/// A FastMCP server (`fastmcp` 4.2.3 from PyPI): a tool with an output schema, a resource and a
+/// prompt, over stdio.
+const FASTMCP_SERVER: &str = r#"
+from fastmcp import FastMCP
+mcp = FastMCP("fastmcp-server")
+
+@mcp.tool
+def add(a: int, b: int) -> int:
+    """Add two integers."""
+    return a + b
+
+@mcp.resource("notes://today")
+def today() -> str:
+    return "Ship the client."
+
+@mcp.prompt
+def review(code: str) -> str:
+    return f"Review this code: {code}"
+
+mcp.run(show_banner=False)
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fastmcp_server() {
+    let python = support::python::sdk_venv("fastmcp-4.2.3", "fastmcp==4.2.3");
+    let mut command = tokio::process::Command::new(python);
+    command.args(["-c", FASTMCP_SERVER]);
+    let client = Client::builder()
+        .name("fastmcp-server")
+        .stdio(command)
+        .await
+        .unwrap();
+    assert_eq!(client.server_info()["serverInfo"]["name"], "fastmcp-server");
+    let tools = client.list_tools().await.unwrap();
+    assert!(tools.iter().any(|t| t["name"] == "add"), "{tools:?}");
+    let sum = client
+        .call_tool("add", json!({"a": 2, "b": 3}))
+        .await
+        .unwrap();
+    assert_eq!(sum.structured(), Some(&json!({"result": 5})));
+    assert_eq!(sum.text(), "5");
+    let notes = client.read_resource("notes://today").await.unwrap();
+    assert_eq!(notes[0]["text"], "Ship the client.");
+    let prompt = client
+        .get_prompt("review", json!({"code": "x"}))
+        .await
+        .unwrap();
+    assert!(prompt["messages"][0]["content"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("Review this code: x"));
+    // Its own refusal of bad arguments, typed.
+    let refused = client.call_tool("add", json!({"a": "two"})).await;
+    match refused {
+        Ok(result) => assert!(result.is_error(), "{result:?}"),
+        Err(ClientError::Rpc { .. }) => {}
+        Err(other) => panic!("{other}"),
+    }
+}

@@ -307,10 +307,23 @@ impl Tasks {
         owner: &str,
         ids: impl Iterator<Item = &'i str>,
     ) -> Vec<String> {
+        let ids: Vec<String> = ids
+            .filter(|id| well_formed(id))
+            .map(str::to_owned)
+            .collect();
+        // With a shared store, one round trip per batch rather than one per task.
+        #[cfg(feature = "redis")]
+        if self.shared().is_some() {
+            let found = self.stamps(owner, &ids).await;
+            return ids
+                .into_iter()
+                .filter(|id| found.iter().any(|(f, _)| f == id))
+                .collect();
+        }
         let mut owned = Vec::new();
         for id in ids {
-            if self.get(owner, id).await.is_ok() {
-                owned.push(id.to_owned());
+            if self.get(owner, &id).await.is_ok() {
+                owned.push(id);
             }
         }
         owned

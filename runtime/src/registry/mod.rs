@@ -65,7 +65,8 @@ impl<'r> Tool<'r> {
         self.registry.entries[self.index].def.scopes
     }
 
-    /// Its name, as its definition holds it.
+    /// Its name, as its definition holds it (what a recorded duration names).
+    #[cfg(feature = "otel")]
     pub(crate) fn name(self) -> &'static str {
         self.registry.entries[self.index].def.name
     }

@@ -6,10 +6,14 @@
 //! Every message read is bounded by the client's size limit: a larger JSON body or SSE event
 //! fails its request (or is dropped, on the GET stream) rather than being held.
 
+mod sse;
+mod stateless;
+
 use super::peer::Peer;
 use super::ClientError;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
 use serde_json::Value;
+use sse::{answers, event_data, event_end, event_field, StreamState};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -37,9 +41,6 @@ struct Session {
 
 /// The revision of stateless requests.
 pub(super) const STATELESS: &str = "2026-07-28";
-
-/// Rounds of `input_required` one request may take.
-const MAX_ROUNDS: usize = 16;
 
 /// The session with an HTTP server: deleted when dropped.
 pub(super) struct HttpServer {
@@ -289,147 +290,6 @@ impl Post {
         }
     }
 
-    /// A 2026-07-28 request: its `_meta` and headers added, its `input_required` rounds taken
-    /// (the questions answered by the application's handlers, the request sent again with the
-    /// answers and the server's `requestState`), its final answer handed to the peer.
-    async fn send_stateless(&self, mut request: Value, meta: Value) {
-        let id = request["id"].as_u64();
-        let request_id = request["id"].clone();
-        let fail = |why: String| {
-            if let Some(id) = id {
-                self.peer.fail(id, ClientError::Closed(why));
-            }
-        };
-        let method = request["method"].as_str().unwrap_or_default().to_owned();
-        let name = match method.as_str() {
-            "tools/call" | "prompts/get" => request["params"]["name"].as_str(),
-            "resources/read" => request["params"]["uri"].as_str(),
-            "tasks/get" | "tasks/update" | "tasks/cancel" => request["params"]["taskId"].as_str(),
-            _ => None,
-        }
-        .and_then(|n| HeaderValue::from_str(n).ok());
-        if !request["params"].is_object() {
-            request["params"] = serde_json::json!({});
-        }
-        let params = &mut request["params"];
-        if !params["_meta"].is_object() {
-            params["_meta"] = serde_json::json!({});
-        }
-        if let (Some(own), Some(given)) = (params["_meta"].as_object_mut(), meta.as_object()) {
-            for (key, value) in given {
-                own.entry(key.clone()).or_insert_with(|| value.clone());
-            }
-        }
-        let mut wire_id = id.unwrap_or_default();
-        let mut retried = false;
-        for _ in 0..MAX_ROUNDS {
-            let mut post = self
-                .request(reqwest::Method::POST)
-                .header(CONTENT_TYPE, "application/json")
-                .header(ACCEPT, "application/json, text/event-stream")
-                .header("mcp-method", method.as_str());
-            if let Some(name) = &name {
-                post = post.header("mcp-name", name.clone());
-            }
-            if method == "tools/call" {
-                let tool = request["params"]["name"].as_str().unwrap_or_default();
-                for (argument, header) in self.peer.mirrored(tool) {
-                    let value = request["params"]["arguments"].get(&argument);
-                    if let Some(value) = value.and_then(super::header_params::header_value) {
-                        post = post.header(format!("mcp-param-{header}"), value);
-                    }
-                }
-            }
-            let sent = post.body(request.to_string()).send().await;
-            let mut response = match sent {
-                Ok(response) => response,
-                Err(e) => return fail(format!("{}: {e}", self.peer.server)),
-            };
-            let status = response.status();
-            let kind = response
-                .headers()
-                .get(CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned();
-            let answer = if kind.starts_with("text/event-stream") {
-                let mut stream = StreamState {
-                    capture: Some(wire_id),
-                    ..StreamState::default()
-                };
-                if let Err(why) = self.events(&mut response, &mut stream).await {
-                    return fail(why);
-                }
-                stream.captured
-            } else {
-                match self.body(&mut response).await {
-                    Ok(body) => serde_json::from_slice::<Value>(&body).ok(),
-                    Err(why) => return fail(why),
-                }
-            };
-            let answer =
-                answer.filter(|a| a.get("method").is_none() && a["id"].as_u64() == Some(wire_id));
-            let Some(mut answer) = answer else {
-                return fail(format!(
-                    "{}: HTTP {status}, and no answer to {method}",
-                    self.peer.server
-                ));
-            };
-            // A rejected revision the server says it supports after all: tried again, once.
-            let rejected =
-                answer["error"]["code"] == crate::protocol::jsonrpc::UNSUPPORTED_PROTOCOL_VERSION;
-            let supported = answer["error"]["data"]["supported"]
-                .as_array()
-                .is_some_and(|v| v.iter().any(|v| v == STATELESS));
-            if rejected && supported && !retried {
-                retried = true;
-                wire_id = self.peer.fresh_id();
-                request["id"] = Value::from(wire_id);
-                continue;
-            }
-            if answer["result"]["resultType"] != "input_required" {
-                // The answer to the request the peer sent, under the id it waits on.
-                answer["id"] = request_id.clone();
-                self.peer.receive(answer.to_string().as_bytes());
-                return;
-            }
-            // The server's questions, answered; the request again with the answers.
-            let mut responses = serde_json::Map::new();
-            if let Some(asked) = answer["result"]["inputRequests"].as_object() {
-                for (key, question) in asked {
-                    let asked_method = question["method"].as_str().unwrap_or_default();
-                    let Some(answer) = self
-                        .peer
-                        .answer_with_handler(asked_method, question["params"].clone())
-                        .await
-                    else {
-                        return fail(format!(
-                            "{}: {method} asked {asked_method}, which this client does not answer",
-                            self.peer.server
-                        ));
-                    };
-                    responses.insert(key.clone(), answer);
-                }
-            }
-            request["params"]["inputResponses"] = Value::Object(responses);
-            match answer["result"].get("requestState") {
-                Some(state) => request["params"]["requestState"] = state.clone(),
-                None => {
-                    if let Some(params) = request["params"].as_object_mut() {
-                        params.remove("requestState");
-                    }
-                }
-            }
-            // Each round is a request of its own, with an id of its own.
-            wire_id = self.peer.fresh_id();
-            request["id"] = Value::from(wire_id);
-        }
-        fail(format!(
-            "{}: {method} asked for input more than {MAX_ROUNDS} times",
-            self.peer.server
-        ))
-    }
-
     /// A whole body, at most the size limit.
     async fn body(&self, response: &mut reqwest::Response) -> Result<Vec<u8>, String> {
         let mut body = Vec::new();
@@ -516,82 +376,4 @@ impl Post {
 fn is_request(message: &[u8]) -> bool {
     serde_json::from_slice::<Value>(message)
         .is_ok_and(|m| m.get("method").is_some() && m.get("id").is_some())
-}
-
-/// Where an SSE stream stopped, to resume it.
-#[derive(Default)]
-struct StreamState {
-    /// The id of its last event that had one (`Last-Event-ID` when resuming).
-    last_id: Option<HeaderValue>,
-    /// How long the server asked a client to wait before reconnecting.
-    retry: Option<Duration>,
-    /// The request whose answer is kept here rather than handed to the peer.
-    capture: Option<u64>,
-    captured: Option<Value>,
-}
-
-/// Whether `message` is the answer to request `id`.
-fn answers(message: &[u8], id: u64) -> bool {
-    serde_json::from_slice::<Value>(message)
-        .is_ok_and(|m| m.get("method").is_none() && m["id"].as_u64() == Some(id))
-}
-
-/// The value of field `name` in one event (its last, when repeated).
-fn event_field(event: &[u8], name: &[u8]) -> Option<Vec<u8>> {
-    event
-        .split(|b| *b == b'\n')
-        .filter_map(|line| {
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            let value = line.strip_prefix(name)?.strip_prefix(b":")?;
-            Some(value.strip_prefix(b" ").unwrap_or(value).to_vec())
-        })
-        .next_back()
-}
-
-/// Where the first event in `buffer` ends, and the length of the blank line after it.
-fn event_end(buffer: &[u8]) -> Option<(usize, usize)> {
-    let lf = memchr::memmem::find(buffer, b"\n\n").map(|i| (i, 2));
-    let crlf = memchr::memmem::find(buffer, b"\r\n\r\n").map(|i| (i, 4));
-    match (lf, crlf) {
-        (Some(a), Some(b)) => Some(if a.0 < b.0 { a } else { b }),
-        (a, b) => a.or(b),
-    }
-}
-
-/// The data of one event (its `data:` lines joined), when it has some.
-fn event_data(event: &[u8]) -> Option<Vec<u8>> {
-    let mut data: Option<Vec<u8>> = None;
-    for line in event.split(|b| *b == b'\n') {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if let Some(value) = line.strip_prefix(b"data:") {
-            let value = value.strip_prefix(b" ").unwrap_or(value);
-            let data = data.get_or_insert_with(Vec::new);
-            if !data.is_empty() {
-                data.push(b'\n');
-            }
-            data.extend_from_slice(value);
-        }
-    }
-    data.filter(|d| !d.is_empty())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn events_are_split_and_their_data_joined() {
-        let stream = b"id: 1\ndata: {\"a\":\ndata: 1}\n\n: comment\r\n\r\nevent: x\ndata:2\n\n";
-        let (end, gap) = event_end(stream).unwrap();
-        assert_eq!(event_field(&stream[..end], b"id").unwrap(), b"1");
-        assert_eq!(event_field(&stream[..end], b"retry"), None);
-        assert_eq!(event_data(&stream[..end]).unwrap(), b"{\"a\":\n1}");
-        let rest = &stream[end + gap..];
-        let (end, gap) = event_end(rest).unwrap();
-        assert_eq!(event_data(&rest[..end]), None);
-        let rest = &rest[end + gap..];
-        let (end, _) = event_end(rest).unwrap();
-        assert_eq!(event_data(&rest[..end]).unwrap(), b"2");
-        assert_eq!(event_end(b"data: partial"), None);
-    }
 }

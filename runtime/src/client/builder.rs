@@ -1,0 +1,244 @@
+//! Setting up a [`Client`]: the handlers of the server's questions, limits, the transport.
+
+#[cfg(feature = "remote")]
+use super::http;
+use super::peer::Peer;
+use super::stdio;
+#[cfg(feature = "remote")]
+use super::REVISIONS;
+use super::{Client, ClientError, Handler, Transport};
+use serde_json::{json, Value};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Sets up a [`Client`]: handlers of the server's questions, the timeout of every request, the
+/// largest message read.
+#[derive(Clone)]
+pub struct ClientBuilder {
+    handlers: Handlers,
+    timeout: Duration,
+    max_message_bytes: usize,
+    name: Option<String>,
+    repeatable: Vec<String>,
+    revision: Option<&'static str>,
+    #[cfg(feature = "remote")]
+    headers: reqwest::header::HeaderMap,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            handlers: Vec::new(),
+            timeout: Duration::from_secs(60),
+            max_message_bytes: 16 << 20,
+            name: None,
+            repeatable: Vec::new(),
+            revision: None,
+            #[cfg(feature = "remote")]
+            headers: reqwest::header::HeaderMap::new(),
+        }
+    }
+}
+
+/// The handlers of the server's questions: (method, the capability it declares, handler).
+pub(crate) type Handlers = Vec<(&'static str, &'static str, Handler)>;
+
+/// Sets `answer` as the handler of `method` (declaring `capability`), replacing any before.
+pub(crate) fn set_handler<F, Fut>(
+    handlers: &mut Handlers,
+    method: &'static str,
+    capability: &'static str,
+    answer: F,
+) where
+    F: Fn(Value) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Value> + Send + 'static,
+{
+    handlers.retain(|(m, _, _)| *m != method);
+    let handler: Handler = Arc::new(move |params| Box::pin(answer(params)));
+    handlers.push((method, capability, handler));
+}
+
+impl ClientBuilder {
+    fn handler<F, Fut>(mut self, method: &'static str, capability: &'static str, answer: F) -> Self
+    where
+        F: Fn(Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Value> + Send + 'static,
+    {
+        set_handler(&mut self.handlers, method, capability, answer);
+        self
+    }
+
+    /// Answers `elicitation/create` (its result: `{"action": "accept", "content": {...}}`) and
+    /// declares the `elicitation` capability.
+    pub fn on_elicitation<F, Fut>(self, answer: F) -> Self
+    where
+        F: Fn(Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Value> + Send + 'static,
+    {
+        self.handler("elicitation/create", "elicitation", answer)
+    }
+
+    /// Answers `sampling/createMessage` and declares the `sampling` capability.
+    pub fn on_sampling<F, Fut>(self, answer: F) -> Self
+    where
+        F: Fn(Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Value> + Send + 'static,
+    {
+        self.handler("sampling/createMessage", "sampling", answer)
+    }
+
+    /// Answers `roots/list` and declares the `roots` capability.
+    pub fn on_roots<F, Fut>(self, answer: F) -> Self
+    where
+        F: Fn(Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Value> + Send + 'static,
+    {
+        self.handler("roots/list", "roots", answer)
+    }
+
+    /// How long a request may wait for its answer (60 s by default).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The largest message read from the server (16 MiB by default): a larger one is dropped.
+    pub fn max_message_bytes(mut self, max: usize) -> Self {
+        self.max_message_bytes = max;
+        self
+    }
+
+    /// Tool `name` may be repeated after a call of it got no answer (it is idempotent, whatever
+    /// its annotations say): see [`ClientError::MayHaveRun`].
+    pub fn repeatable(mut self, name: impl Into<String>) -> Self {
+        self.repeatable.push(name.into());
+        self
+    }
+
+    /// Over HTTP, speaks this revision only: `"2026-07-28"` (stateless: `server/discover`, each
+    /// request standing alone) or `"2025-11-25"` (a session: `initialize`). By default the client
+    /// asks `server/discover` first and opens a session when the server does not speak
+    /// 2026-07-28.
+    pub fn protocol_version(mut self, revision: &'static str) -> Self {
+        self.revision = Some(revision);
+        self
+    }
+
+    /// What errors call the server (by default, its command).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sends `Authorization: Bearer <token>` with every HTTP request.
+    #[cfg(feature = "remote")]
+    pub fn bearer(self, token: &str) -> Self {
+        self.header("authorization", &format!("Bearer {token}"))
+    }
+
+    /// Sends this header with every HTTP request (a value that is not one is left out).
+    #[cfg(feature = "remote")]
+    pub fn header(mut self, name: &'static str, value: &str) -> Self {
+        if let Ok(value) = reqwest::header::HeaderValue::from_str(value) {
+            self.headers.insert(name, value);
+        }
+        self
+    }
+
+    /// Opens a session with the server at `url` over Streamable HTTP.
+    #[cfg(feature = "remote")]
+    pub async fn http(self, url: &str) -> Result<Client, ClientError> {
+        let name = self.name.clone().unwrap_or_else(|| url.to_owned());
+        let capabilities = self.capabilities();
+        let handlers: Vec<_> = self.handlers.into_iter().map(|(m, _, h)| (m, h)).collect();
+        let (server, peer) = http::connect(
+            url.to_owned(),
+            name,
+            self.headers,
+            self.max_message_bytes,
+            self.timeout,
+            |name, outgoing| Peer::new(name, outgoing, handlers),
+        )
+        .map_err(ClientError::Closed)?;
+        let mut client = Client {
+            peer,
+            timeout: self.timeout,
+            transport: Transport::Http(server),
+            server_info: Value::Null,
+            repeatable: std::sync::Mutex::new(self.repeatable.into_iter().collect()),
+            output_schemas: Default::default(),
+        };
+        let Transport::Http(server) = &client.transport else {
+            unreachable!("made above")
+        };
+        if self.revision != Some(REVISIONS[0]) {
+            server.stateless(&capabilities);
+            match client.request("server/discover", json!({})).await {
+                Ok(mut discovered)
+                    if discovered["supportedVersions"]
+                        .as_array()
+                        .is_some_and(|v| v.iter().any(|v| v == http::STATELESS)) =>
+                {
+                    discovered["protocolVersion"] = json!(http::STATELESS);
+                    client.server_info = discovered;
+                    return Ok(client);
+                }
+                Ok(_) | Err(_) if self.revision.is_none() => server.session(),
+                Ok(_) => {
+                    return Err(ClientError::Protocol(format!(
+                        "{}: does not speak {}",
+                        client.peer.server,
+                        http::STATELESS
+                    )))
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        client.initialize(capabilities).await?;
+        if let Transport::Http(server) = &client.transport {
+            let revision = client.server_info["protocolVersion"]
+                .as_str()
+                .unwrap_or_default();
+            server.negotiated(revision, &client.peer, self.max_message_bytes);
+        }
+        Ok(client)
+    }
+
+    fn capabilities(&self) -> serde_json::Map<String, Value> {
+        let mut capabilities = serde_json::Map::new();
+        for (_, capability, _) in &self.handlers {
+            capabilities.insert((*capability).to_owned(), json!({}));
+        }
+        capabilities
+    }
+
+    /// Starts `command` and opens a session with it over its stdin and stdout.
+    pub async fn stdio(self, command: tokio::process::Command) -> Result<Client, ClientError> {
+        let name = self.name.clone().unwrap_or_else(|| {
+            let std = command.as_std();
+            std::iter::once(std.get_program())
+                .chain(std.get_args())
+                .map(|part| part.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        });
+        let capabilities = self.capabilities();
+        let handlers: Vec<_> = self.handlers.into_iter().map(|(m, _, h)| (m, h)).collect();
+        let (process, peer) =
+            stdio::spawn(command, name, self.max_message_bytes, |name, outgoing| {
+                Peer::new(name, outgoing, handlers)
+            })
+            .map_err(ClientError::Closed)?;
+        let mut client = Client {
+            peer,
+            timeout: self.timeout,
+            transport: Transport::Stdio(process),
+            server_info: Value::Null,
+            repeatable: std::sync::Mutex::new(self.repeatable.into_iter().collect()),
+            output_schemas: Default::default(),
+        };
+        client.initialize(capabilities).await?;
+        Ok(client)
+    }
+}

@@ -1,0 +1,155 @@
+//! A 2026-07-28 request over HTTP: no session; each request carries the client's `_meta` and its
+//! method, name and mirrored arguments as headers, and takes its `input_required` rounds.
+
+use super::sse::StreamState;
+use super::{Post, STATELESS};
+use crate::client::ClientError;
+use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
+use serde_json::Value;
+
+/// Rounds of `input_required` one request may take.
+const MAX_ROUNDS: usize = 16;
+
+impl Post {
+    /// A 2026-07-28 request: its `_meta` and headers added, its `input_required` rounds taken
+    /// (the questions answered by the application's handlers, the request sent again with the
+    /// answers and the server's `requestState`), its final answer handed to the peer.
+    pub(super) async fn send_stateless(&self, mut request: Value, meta: Value) {
+        let id = request["id"].as_u64();
+        let request_id = request["id"].clone();
+        let fail = |why: String| {
+            if let Some(id) = id {
+                self.peer.fail(id, ClientError::Closed(why));
+            }
+        };
+        let method = request["method"].as_str().unwrap_or_default().to_owned();
+        let name = match method.as_str() {
+            "tools/call" | "prompts/get" => request["params"]["name"].as_str(),
+            "resources/read" => request["params"]["uri"].as_str(),
+            "tasks/get" | "tasks/update" | "tasks/cancel" => request["params"]["taskId"].as_str(),
+            _ => None,
+        }
+        .and_then(|n| HeaderValue::from_str(n).ok());
+        if !request["params"].is_object() {
+            request["params"] = serde_json::json!({});
+        }
+        let params = &mut request["params"];
+        if !params["_meta"].is_object() {
+            params["_meta"] = serde_json::json!({});
+        }
+        if let (Some(own), Some(given)) = (params["_meta"].as_object_mut(), meta.as_object()) {
+            for (key, value) in given {
+                own.entry(key.clone()).or_insert_with(|| value.clone());
+            }
+        }
+        let mut wire_id = id.unwrap_or_default();
+        let mut retried = false;
+        for _ in 0..MAX_ROUNDS {
+            let mut post = self
+                .request(reqwest::Method::POST)
+                .header(CONTENT_TYPE, "application/json")
+                .header(ACCEPT, "application/json, text/event-stream")
+                .header("mcp-method", method.as_str());
+            if let Some(name) = &name {
+                post = post.header("mcp-name", name.clone());
+            }
+            if method == "tools/call" {
+                let tool = request["params"]["name"].as_str().unwrap_or_default();
+                for (argument, header) in self.peer.mirrored(tool) {
+                    let value = request["params"]["arguments"].get(&argument);
+                    if let Some(value) = value.and_then(crate::client::header_params::header_value)
+                    {
+                        post = post.header(format!("mcp-param-{header}"), value);
+                    }
+                }
+            }
+            let sent = post.body(request.to_string()).send().await;
+            let mut response = match sent {
+                Ok(response) => response,
+                Err(e) => return fail(format!("{}: {e}", self.peer.server)),
+            };
+            let status = response.status();
+            let kind = response
+                .headers()
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            let answer = if kind.starts_with("text/event-stream") {
+                let mut stream = StreamState {
+                    capture: Some(wire_id),
+                    ..StreamState::default()
+                };
+                if let Err(why) = self.events(&mut response, &mut stream).await {
+                    return fail(why);
+                }
+                stream.captured
+            } else {
+                match self.body(&mut response).await {
+                    Ok(body) => serde_json::from_slice::<Value>(&body).ok(),
+                    Err(why) => return fail(why),
+                }
+            };
+            let answer =
+                answer.filter(|a| a.get("method").is_none() && a["id"].as_u64() == Some(wire_id));
+            let Some(mut answer) = answer else {
+                return fail(format!(
+                    "{}: HTTP {status}, and no answer to {method}",
+                    self.peer.server
+                ));
+            };
+            // A rejected revision the server says it supports after all: tried again, once.
+            let rejected =
+                answer["error"]["code"] == crate::protocol::jsonrpc::UNSUPPORTED_PROTOCOL_VERSION;
+            let supported = answer["error"]["data"]["supported"]
+                .as_array()
+                .is_some_and(|v| v.iter().any(|v| v == STATELESS));
+            if rejected && supported && !retried {
+                retried = true;
+                wire_id = self.peer.fresh_id();
+                request["id"] = Value::from(wire_id);
+                continue;
+            }
+            if answer["result"]["resultType"] != "input_required" {
+                // The answer to the request the peer sent, under the id it waits on.
+                answer["id"] = request_id.clone();
+                self.peer.receive(answer.to_string().as_bytes());
+                return;
+            }
+            // The server's questions, answered; the request again with the answers.
+            let mut responses = serde_json::Map::new();
+            if let Some(asked) = answer["result"]["inputRequests"].as_object() {
+                for (key, question) in asked {
+                    let asked_method = question["method"].as_str().unwrap_or_default();
+                    let Some(answer) = self
+                        .peer
+                        .answer_with_handler(asked_method, question["params"].clone())
+                        .await
+                    else {
+                        return fail(format!(
+                            "{}: {method} asked {asked_method}, which this client does not answer",
+                            self.peer.server
+                        ));
+                    };
+                    responses.insert(key.clone(), answer);
+                }
+            }
+            request["params"]["inputResponses"] = Value::Object(responses);
+            match answer["result"].get("requestState") {
+                Some(state) => request["params"]["requestState"] = state.clone(),
+                None => {
+                    if let Some(params) = request["params"].as_object_mut() {
+                        params.remove("requestState");
+                    }
+                }
+            }
+            // Each round is a request of its own, with an id of its own.
+            wire_id = self.peer.fresh_id();
+            request["id"] = Value::from(wire_id);
+        }
+        fail(format!(
+            "{}: {method} asked for input more than {MAX_ROUNDS} times",
+            self.peer.server
+        ))
+    }
+}

@@ -2,7 +2,11 @@
 //! connects to the server URL given as its last argument with `sturdy::client`, lists the tools
 //! and calls them (those `MCP_CONFORMANCE_CONTEXT` names, with its arguments, when it names some),
 //! as the scenario named in `MCP_CONFORMANCE_SCENARIO` expects. An elicitation
-//! is accepted with the defaults its schema gives (SEP-1034).
+//! is accepted with the defaults its schema gives (SEP-1034). A server that asks for a token
+//! gets one by OAuth: the authorization code grant with a user agent that follows the
+//! authorization server's redirect without a browser (the suite's server authorizes at once),
+//! the client id and secret the context gives (pre-registered, or for client credentials), or a
+//! client ID metadata document where the server accepts one.
 //!
 //! ```sh
 //! cargo build --example conformance_client
@@ -11,7 +15,7 @@
 
 use serde_json::{json, Map, Value};
 use std::process::ExitCode;
-use sturdy::client::Client;
+use sturdy::client::{Client, OAuth};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -30,10 +34,15 @@ async fn main() -> ExitCode {
 }
 
 async fn run(url: &str, scenario: &str) -> Result<(), sturdy::client::ClientError> {
+    let context: Value = std::env::var("MCP_CONFORMANCE_CONTEXT")
+        .ok()
+        .and_then(|c| serde_json::from_str(&c).ok())
+        .unwrap_or_default();
     let client = Client::builder()
         .on_elicitation(|request| async move {
             json!({"action": "accept", "content": defaults(&request["requestedSchema"])})
         })
+        .oauth(oauth(scenario, &context))
         .http(url)
         .await?;
     let tools = client.list_tools().await?;
@@ -41,10 +50,6 @@ async fn run(url: &str, scenario: &str) -> Result<(), sturdy::client::ClientErro
         return Ok(());
     }
     // The calls the scenario asks for, when it names them (of the tools this client kept).
-    let context: Value = std::env::var("MCP_CONFORMANCE_CONTEXT")
-        .ok()
-        .and_then(|c| serde_json::from_str(&c).ok())
-        .unwrap_or_default();
     if let Some(calls) = context["toolCalls"].as_array() {
         for call in calls {
             let name = call["name"].as_str().unwrap_or_default();
@@ -69,6 +74,40 @@ async fn run(url: &str, scenario: &str) -> Result<(), sturdy::client::ClientErro
         println!("{name}: {}", result.text());
     }
     Ok(())
+}
+
+/// How this client gets tokens in `scenario`.
+fn oauth(scenario: &str, context: &Value) -> OAuth {
+    let id = context["client_id"].as_str();
+    let secret = context["client_secret"].as_str();
+    if let (true, Some(id), Some(secret)) =
+        (scenario.starts_with("auth/client-credentials"), id, secret)
+    {
+        return OAuth::client_credentials(id, secret);
+    }
+    let oauth = OAuth::authorization_code("http://127.0.0.1:3333/callback", follow_redirect)
+        .client_name("sturdy conformance client")
+        .client_metadata_document("https://conformance-test.local/client-metadata.json");
+    match id {
+        Some(id) => oauth.client_id(id, secret),
+        None => oauth,
+    }
+}
+
+/// A user agent without a user: the authorization URL is fetched and the redirect it answers
+/// with is where the user would have landed.
+async fn follow_redirect(url: String) -> Result<String, String> {
+    let agent = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| e.to_string())?;
+    let response = agent.get(&url).send().await.map_err(|e| e.to_string())?;
+    response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .map(str::to_owned)
+        .ok_or_else(|| format!("{url}: HTTP {} without a redirect", response.status()))
 }
 
 /// The values an elicitation's schema gives as defaults, by property.

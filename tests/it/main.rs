@@ -13,6 +13,8 @@ mod support;
 
 mod batch;
 mod client_http;
+#[cfg(feature = "auth")]
+mod client_oauth;
 mod client_stdio;
 mod conformance_http;
 mod conformance_stdio;

@@ -24,6 +24,8 @@ pub struct ClientBuilder {
     revision: Option<&'static str>,
     #[cfg(feature = "remote")]
     headers: reqwest::header::HeaderMap,
+    #[cfg(feature = "remote")]
+    oauth: Option<super::OAuth>,
 }
 
 impl Default for ClientBuilder {
@@ -37,6 +39,8 @@ impl Default for ClientBuilder {
             revision: None,
             #[cfg(feature = "remote")]
             headers: reqwest::header::HeaderMap::new(),
+            #[cfg(feature = "remote")]
+            oauth: None,
         }
     }
 }
@@ -146,16 +150,33 @@ impl ClientBuilder {
         self
     }
 
+    /// Gets tokens by OAuth when an HTTP server asks for one (its 401, or a 403 for a scope the
+    /// token lacks): see [`OAuth`](super::OAuth). Replaces [`bearer`](Self::bearer).
+    #[cfg(feature = "remote")]
+    pub fn oauth(mut self, oauth: super::OAuth) -> Self {
+        self.headers.remove(reqwest::header::AUTHORIZATION);
+        self.oauth = Some(oauth);
+        self
+    }
+
     /// Opens a session with the server at `url` over Streamable HTTP.
     #[cfg(feature = "remote")]
     pub async fn http(self, url: &str) -> Result<Client, ClientError> {
         let name = self.name.clone().unwrap_or_else(|| url.to_owned());
         let capabilities = self.capabilities();
         let handlers: Vec<_> = self.handlers.into_iter().map(|(m, _, h)| (m, h)).collect();
+        let authorizer = match self.oauth {
+            Some(oauth) => Some(Arc::new(
+                super::oauth::Authorizer::new(oauth, url)
+                    .map_err(|why| ClientError::Unauthorized(format!("{name}: {why}")))?,
+            )),
+            None => None,
+        };
         let (server, peer) = http::connect(
             url.to_owned(),
             name,
             self.headers,
+            authorizer,
             self.max_message_bytes,
             self.timeout,
             |name, outgoing| Peer::new(name, outgoing, handlers),

@@ -30,10 +30,13 @@ pub enum ClientError {
     Closed(String),
     /// The server's answer breaks the protocol.
     Protocol(String),
+    /// The server refused the client's credentials, and no token it would take could be got
+    /// (why, naming the server): not transient.
+    Unauthorized(String),
     /// A tool call that got no answer (`cause`: a timeout, a lost connection) after it was sent:
     /// the tool may have run. Not transient, so `#[retry]` does not repeat it, unless the tool
     /// is marked `readOnlyHint` or `idempotentHint` or the client was told it may be repeated
-    /// ([`ClientBuilder::repeatable`]).
+    /// ([`ClientBuilder::repeatable`](super::ClientBuilder::repeatable)).
     MayHaveRun {
         /// The tool.
         tool: String,
@@ -61,7 +64,9 @@ impl std::fmt::Display for ClientError {
                 method,
                 after,
             } => write!(f, "{server}: no answer to {method} within {after:?}"),
-            ClientError::Closed(why) | ClientError::Protocol(why) => f.write_str(why),
+            ClientError::Closed(why)
+            | ClientError::Protocol(why)
+            | ClientError::Unauthorized(why) => f.write_str(why),
         }
     }
 }

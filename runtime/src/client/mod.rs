@@ -27,6 +27,8 @@ mod error;
 mod header_params;
 #[cfg(feature = "remote")]
 mod http;
+#[cfg(feature = "remote")]
+mod oauth;
 mod output_schemas;
 mod peer;
 mod stdio;
@@ -37,6 +39,8 @@ mod upstreams;
 pub use builder::ClientBuilder;
 pub(crate) use builder::{set_handler, Handlers};
 pub use error::ClientError;
+#[cfg(feature = "remote")]
+pub use oauth::OAuth;
 pub use tool_result::ToolResult;
 #[cfg(feature = "remote")]
 pub use upstreams::{McpUpstreams, Replica};

@@ -9,9 +9,12 @@
 mod sse;
 mod stateless;
 
+use super::oauth::Authorizer;
 use super::peer::Peer;
 use super::ClientError;
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
+use reqwest::header::{
+    HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE,
+};
 use serde_json::Value;
 use sse::{answers, event_data, event_end, event_field, StreamState};
 use std::sync::{Arc, Mutex};
@@ -23,6 +26,9 @@ const OUTGOING: usize = 256;
 
 /// Times an answer's stream is resumed before its request is given up.
 const MAX_RESUMPTIONS: usize = 5;
+
+/// Tokens got for one request the server keeps refusing, before it is given up.
+const MAX_AUTHORIZATIONS: usize = 3;
 
 /// The wait before resuming a stream whose server asked for none.
 const DEFAULT_RETRY: Duration = Duration::from_secs(1);
@@ -48,6 +54,7 @@ pub(super) struct HttpServer {
     url: String,
     headers: HeaderMap,
     session: Arc<Mutex<Session>>,
+    authorizer: Option<Arc<Authorizer>>,
 }
 
 struct Post {
@@ -57,6 +64,7 @@ struct Post {
     session: Arc<Mutex<Session>>,
     peer: Arc<Peer>,
     max_message_bytes: usize,
+    authorizer: Option<Arc<Authorizer>>,
 }
 
 impl HttpServer {
@@ -89,6 +97,7 @@ impl HttpServer {
             session: self.session.clone(),
             peer: peer.clone(),
             max_message_bytes,
+            authorizer: self.authorizer.clone(),
         });
         tokio::spawn(async move { post.listen().await });
     }
@@ -102,11 +111,14 @@ impl Drop for HttpServer {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        let request = self
+        let mut request = self
             .http
             .delete(&self.url)
             .headers(self.headers.clone())
             .header("mcp-session-id", id);
+        if let Some(bearer) = self.authorizer.as_ref().and_then(|a| a.bearer()) {
+            request = request.header(AUTHORIZATION, bearer);
+        }
         runtime.spawn(async move {
             let _ = request.send().await;
         });
@@ -122,6 +134,7 @@ pub(super) fn connect(
     url: String,
     name: String,
     headers: HeaderMap,
+    authorizer: Option<Arc<Authorizer>>,
     max_message_bytes: usize,
     timeout: std::time::Duration,
     peer: impl FnOnce(String, mpsc::Sender<Vec<u8>>) -> Arc<Peer>,
@@ -140,6 +153,7 @@ pub(super) fn connect(
         session: session.clone(),
         peer: peer.clone(),
         max_message_bytes,
+        authorizer: authorizer.clone(),
     });
     tokio::spawn(async move {
         while let Some(message) = to_send.recv().await {
@@ -160,6 +174,7 @@ pub(super) fn connect(
             url,
             headers,
             session,
+            authorizer,
         },
         peer,
     ))
@@ -181,6 +196,52 @@ impl Post {
         request
     }
 
+    /// Sends what `build` makes with the current token; a refusal a new token may answer (401,
+    /// or 403 for a missing scope) gets one and the request is sent again, a few times at most.
+    async fn send_authorized(
+        &self,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, ClientError> {
+        let mut authorizations = 0;
+        loop {
+            let bearer = self.authorizer.as_ref().and_then(|a| a.bearer());
+            let mut request = build();
+            if let Some(bearer) = &bearer {
+                request = request.header(AUTHORIZATION, bearer.clone());
+            }
+            let response = request
+                .send()
+                .await
+                .map_err(|e| ClientError::Closed(format!("{}: {e}", self.peer.server)))?;
+            let Some(authorizer) = &self.authorizer else {
+                return Ok(response);
+            };
+            let challenge = response
+                .headers()
+                .get(WWW_AUTHENTICATE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            if !Authorizer::answers(response.status(), &challenge) {
+                return Ok(response);
+            }
+            if authorizations == MAX_AUTHORIZATIONS {
+                return Err(ClientError::Unauthorized(format!(
+                    "{}: HTTP {} after {MAX_AUTHORIZATIONS} new tokens",
+                    self.peer.server,
+                    response.status()
+                )));
+            }
+            authorizations += 1;
+            authorizer
+                .authorize(response.status(), &challenge, bearer.as_ref())
+                .await
+                .map_err(|why| {
+                    ClientError::Unauthorized(format!("{}: authorization: {why}", self.peer.server))
+                })?;
+        }
+    }
+
     /// POSTs one message and reads what answers it.
     async fn send(&self, message: Vec<u8>) {
         let stateless = lock(&self.session).stateless.clone();
@@ -196,21 +257,23 @@ impl Post {
             .ok()
             .filter(|m| m.get("method").is_some())
             .and_then(|m| m.get("id").and_then(Value::as_u64));
-        let fail = |why: String| {
+        let fail_with = |error: ClientError| {
             if let Some(id) = id {
-                self.peer.fail(id, ClientError::Closed(why));
+                self.peer.fail(id, error);
             }
         };
+        let fail = |why: String| fail_with(ClientError::Closed(why));
         let sent = self
-            .request(reqwest::Method::POST)
-            .header(CONTENT_TYPE, "application/json")
-            .header(ACCEPT, "application/json, text/event-stream")
-            .body(message)
-            .send()
+            .send_authorized(|| {
+                self.request(reqwest::Method::POST)
+                    .header(CONTENT_TYPE, "application/json")
+                    .header(ACCEPT, "application/json, text/event-stream")
+                    .body(message.clone())
+            })
             .await;
         let mut response = match sent {
             Ok(response) => response,
-            Err(e) => return fail(format!("{}: {e}", self.peer.server)),
+            Err(e) => return fail_with(e),
         };
         if let Some(session) = response.headers().get("mcp-session-id") {
             let mut known = lock(&self.session);
@@ -247,10 +310,11 @@ impl Post {
                 };
                 tokio::time::sleep(stream.retry.unwrap_or(DEFAULT_RETRY)).await;
                 let resumed = self
-                    .request(reqwest::Method::GET)
-                    .header(ACCEPT, "text/event-stream")
-                    .header("last-event-id", last)
-                    .send()
+                    .send_authorized(|| {
+                        self.request(reqwest::Method::GET)
+                            .header(ACCEPT, "text/event-stream")
+                            .header("last-event-id", last.clone())
+                    })
                     .await;
                 read = match resumed {
                     Ok(mut resumed) if resumed.status().is_success() => {
@@ -261,10 +325,7 @@ impl Post {
                         self.peer.server,
                         refused.status()
                     )),
-                    Err(e) => Err(format!(
-                        "{}: resuming the answer's stream: {e}",
-                        self.peer.server
-                    )),
+                    Err(e) => Err(format!("resuming the answer's stream: {e}")),
                 };
             }
             if let Err(why) = read {
@@ -358,9 +419,10 @@ impl Post {
     /// or the server does not offer one (405).
     async fn listen(&self) {
         let opened = self
-            .request(reqwest::Method::GET)
-            .header(ACCEPT, "text/event-stream")
-            .send()
+            .send_authorized(|| {
+                self.request(reqwest::Method::GET)
+                    .header(ACCEPT, "text/event-stream")
+            })
             .await;
         if let Ok(mut response) = opened {
             if response.status().is_success() {

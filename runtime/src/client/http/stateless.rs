@@ -45,28 +45,42 @@ impl Post {
         let mut wire_id = id.unwrap_or_default();
         let mut retried = false;
         for _ in 0..MAX_ROUNDS {
-            let mut post = self
-                .request(reqwest::Method::POST)
-                .header(CONTENT_TYPE, "application/json")
-                .header(ACCEPT, "application/json, text/event-stream")
-                .header("mcp-method", method.as_str());
-            if let Some(name) = &name {
-                post = post.header("mcp-name", name.clone());
-            }
+            let mut headers = Vec::new();
             if method == "tools/call" {
                 let tool = request["params"]["name"].as_str().unwrap_or_default();
                 for (argument, header) in self.peer.mirrored(tool) {
                     let value = request["params"]["arguments"].get(&argument);
                     if let Some(value) = value.and_then(crate::client::header_params::header_value)
                     {
-                        post = post.header(format!("mcp-param-{header}"), value);
+                        headers.push((format!("mcp-param-{header}"), value));
                     }
                 }
             }
-            let sent = post.body(request.to_string()).send().await;
+            let body = request.to_string();
+            let sent = self
+                .send_authorized(|| {
+                    let mut post = self
+                        .request(reqwest::Method::POST)
+                        .header(CONTENT_TYPE, "application/json")
+                        .header(ACCEPT, "application/json, text/event-stream")
+                        .header("mcp-method", method.as_str());
+                    if let Some(name) = &name {
+                        post = post.header("mcp-name", name.clone());
+                    }
+                    for (header, value) in &headers {
+                        post = post.header(header.as_str(), value.clone());
+                    }
+                    post.body(body.clone())
+                })
+                .await;
             let mut response = match sent {
                 Ok(response) => response,
-                Err(e) => return fail(format!("{}: {e}", self.peer.server)),
+                Err(e) => {
+                    if let Some(id) = id {
+                        self.peer.fail(id, e);
+                    }
+                    return;
+                }
             };
             let status = response.status();
             let kind = response

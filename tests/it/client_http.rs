@@ -64,8 +64,9 @@ async fn the_example_server_over_http_asks_and_is_answered() {
     support::assert_clean_exit(&server.stop(), "tool_server --http");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_official_everything_server_over_http() {
+/// The official `@modelcontextprotocol/server-everything` serving `transport` (`streamableHttp`
+/// or `sse`) on a free 127.0.0.1 port: the process (killed when dropped) and the port.
+async fn everything_over(transport: &str) -> (tokio::process::Child, u16) {
     let dir = support::target_dir()
         .join("everything")
         .join("server-everything-2026.8.31");
@@ -81,13 +82,13 @@ async fn the_official_everything_server_over_http() {
     node.arg("--require")
         .arg(loopback)
         .arg(dir.join("node_modules/@modelcontextprotocol/server-everything/dist/index.js"))
-        .arg("streamableHttp")
+        .arg(transport)
         .env("PORT", port.to_string())
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true);
-    let _everything = node.spawn().unwrap();
+    let everything = node.spawn().unwrap();
     let started = std::time::Instant::now();
     while tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
@@ -99,6 +100,12 @@ async fn the_official_everything_server_over_http() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    (everything, port)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_everything_server_over_http() {
+    let (_everything, port) = everything_over("streamableHttp").await;
     let client = Client::builder()
         .http(&format!("http://127.0.0.1:{port}/mcp"))
         .await
@@ -135,6 +142,45 @@ async fn the_official_everything_server_over_http() {
     .await
     .expect("a log message within 20 s");
     assert!(logged["params"]["level"].is_string(), "{logged}");
+}
+
+/// The HTTP+SSE transport of 2024-11-05, as server-everything's `sse` mode serves it (a GET
+/// stream naming where to POST): found when the URL refuses Streamable HTTP's POSTs, and when
+/// pinned; tools called, a prompt got, the answers read from the stream.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_everything_server_over_the_2024_http_and_sse_transport() {
+    let (_everything, port) = everything_over("sse").await;
+    let url = format!("http://127.0.0.1:{port}/sse");
+    for pinned in [None, Some("2024-11-05")] {
+        let mut builder = Client::builder();
+        if let Some(revision) = pinned {
+            builder = builder.protocol_version(revision);
+        }
+        let client = builder
+            .http(&url)
+            .await
+            .unwrap_or_else(|e| panic!("{pinned:?}: {e}"));
+        let echoed = client
+            .call_tool("echo", json!({"message": "over sse"}))
+            .await
+            .unwrap();
+        assert_eq!(echoed.text(), "Echo: over sse", "{pinned:?}");
+        let sum = client
+            .call_tool("get-sum", json!({"a": 20, "b": 22}))
+            .await
+            .unwrap();
+        assert!(sum.text().contains("42"), "{pinned:?}: {sum:?}");
+        let prompt = client.get_prompt("simple-prompt", json!({})).await.unwrap();
+        assert!(prompt["messages"].is_array(), "{pinned:?}: {prompt}");
+        client.ping().await.unwrap();
+    }
+    // A URL that serves neither transport is a clear error, not a hang.
+    let err = Client::builder()
+        .timeout(Duration::from_secs(5))
+        .http(&format!("http://127.0.0.1:{port}/nothing-here"))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("HTTP 404"), "{err}");
 }
 
 /// Two replicas of the example server behind `McpUpstreams`: calls alternate; once one replica
@@ -189,4 +235,56 @@ async fn replicas_of_a_server_are_balanced_and_a_gone_one_is_avoided() {
     upstreams.check_health().await;
     assert_eq!(upstreams.balancer().stats()[1].failures, 0);
     drop(b);
+}
+
+/// HTTP+SSE servers that misbehave: an endpoint on another origin is not POSTed to; a stream
+/// that never names its endpoint, or sends an event over the size limit, is a clear error
+/// within the client's timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_http_and_sse_servers_get_clear_errors() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let cases: [(&str, &[u8]); 3] = [
+        (
+            "another origin",
+            b"event: endpoint\ndata: http://evil.example.com/message\n\n",
+        ),
+        ("no endpoint event", b": nothing to say\n\n"),
+        ("an event over", &[b'x'; 4096]),
+    ];
+    for (expected, stream) in cases {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/sse", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move {
+            loop {
+                let (mut socket, _) = listener.accept().await.unwrap();
+                let mut request = vec![0u8; 8192];
+                let n = socket.read(&mut request).await.unwrap_or(0);
+                if request[..n].starts_with(b"GET") {
+                    let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\r\n";
+                    let _ = socket.write_all(head.as_bytes()).await;
+                    let _ = socket.write_all(stream).await;
+                    // Held open: the client must give up by itself.
+                    tokio::spawn(async move {
+                        tokio::time::sleep(Duration::from_secs(30)).await;
+                        drop(socket);
+                    });
+                } else {
+                    let _ = socket
+                        .write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n")
+                        .await;
+                }
+            }
+        });
+        let started = std::time::Instant::now();
+        let err = Client::builder()
+            .protocol_version("2024-11-05")
+            .timeout(Duration::from_secs(1))
+            .max_message_bytes(1024)
+            .http(&url)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains(expected), "{expected}: {err}");
+        assert!(started.elapsed() < Duration::from_secs(10), "{expected}");
+        server.abort();
+    }
 }

@@ -121,9 +121,10 @@ impl ClientBuilder {
     }
 
     /// Over HTTP, speaks this revision only: `"2026-07-28"` (stateless: `server/discover`, each
-    /// request standing alone) or `"2025-11-25"` (a session: `initialize`). By default the client
-    /// asks `server/discover` first and opens a session when the server does not speak
-    /// 2026-07-28.
+    /// request standing alone), `"2025-11-25"` (a Streamable HTTP session: `initialize`) or
+    /// `"2024-11-05"` (the HTTP+SSE transport: a GET stream naming where to POST). By default
+    /// the client asks `server/discover` first, opens a session when the server does not speak
+    /// 2026-07-28, and speaks HTTP+SSE when the URL refuses POSTs before any session (404, 405).
     pub fn protocol_version(mut self, revision: &'static str) -> Self {
         self.revision = Some(revision);
         self
@@ -159,37 +160,36 @@ impl ClientBuilder {
         self
     }
 
-    /// Opens a session with the server at `url` over Streamable HTTP.
+    /// Opens a session with the server at `url` over HTTP: Streamable HTTP (2026-07-28 when the
+    /// server answers `server/discover`, else a 2025-11-25 session), or the HTTP+SSE transport of
+    /// 2024-11-05 when the server refuses POSTs to `url` (or [`protocol_version`](Self::protocol_version)
+    /// pins `"2024-11-05"`).
     #[cfg(feature = "remote")]
     pub async fn http(self, url: &str) -> Result<Client, ClientError> {
         let name = self.name.clone().unwrap_or_else(|| url.to_owned());
         let capabilities = self.capabilities();
-        let handlers: Vec<_> = self.handlers.into_iter().map(|(m, _, h)| (m, h)).collect();
-        let authorizer = match self.oauth {
+        let authorizer = match &self.oauth {
             Some(oauth) => Some(Arc::new(
-                super::oauth::Authorizer::new(oauth, url)
+                super::oauth::Authorizer::new(oauth.clone(), url)
                     .map_err(|why| ClientError::Unauthorized(format!("{name}: {why}")))?,
             )),
             None => None,
         };
+        if self.revision == Some(http::LEGACY) {
+            return self.legacy_http(url, name, authorizer, capabilities).await;
+        }
+        let handlers = self.peer_handlers();
         let (server, peer) = http::connect(
             url.to_owned(),
-            name,
-            self.headers,
-            authorizer,
+            name.clone(),
+            self.headers.clone(),
+            authorizer.clone(),
             self.max_message_bytes,
             self.timeout,
             |name, outgoing| Peer::new(name, outgoing, handlers),
         )
         .map_err(ClientError::Closed)?;
-        let mut client = Client {
-            peer,
-            timeout: self.timeout,
-            transport: Transport::Http(server),
-            server_info: Value::Null,
-            repeatable: std::sync::Mutex::new(self.repeatable.into_iter().collect()),
-            output_schemas: Default::default(),
-        };
+        let mut client = self.client(peer, Transport::Http(server));
         let Transport::Http(server) = &client.transport else {
             unreachable!("made above")
         };
@@ -216,7 +216,19 @@ impl ClientBuilder {
                 Err(e) => return Err(e),
             }
         }
-        client.initialize(capabilities).await?;
+        let initialized = client.initialize(capabilities.clone()).await;
+        let posts_refused = match &client.transport {
+            Transport::Http(server) => server.posts_refused(),
+            _ => false,
+        };
+        match initialized {
+            Ok(()) => {}
+            Err(_) if self.revision.is_none() && posts_refused => {
+                drop(client);
+                return self.legacy_http(url, name, authorizer, capabilities).await;
+            }
+            Err(e) => return Err(e),
+        }
         if let Transport::Http(server) = &client.transport {
             let revision = client.server_info["protocolVersion"]
                 .as_str()
@@ -224,6 +236,51 @@ impl ClientBuilder {
             server.negotiated(revision, &client.peer, self.max_message_bytes);
         }
         Ok(client)
+    }
+
+    /// A session over the HTTP+SSE transport of 2024-11-05.
+    #[cfg(feature = "remote")]
+    async fn legacy_http(
+        &self,
+        url: &str,
+        name: String,
+        authorizer: Option<Arc<super::oauth::Authorizer>>,
+        capabilities: serde_json::Map<String, Value>,
+    ) -> Result<Client, ClientError> {
+        let handlers = self.peer_handlers();
+        let (server, peer) = http::legacy::connect(
+            url,
+            name,
+            self.headers.clone(),
+            authorizer,
+            self.max_message_bytes,
+            self.timeout,
+            |name, outgoing| Peer::new(name, outgoing, handlers),
+        )
+        .await?;
+        let mut client = self.client(peer, Transport::LegacyHttp(server));
+        client.initialize(capabilities).await?;
+        Ok(client)
+    }
+
+    /// The handlers as the peer keeps them.
+    fn peer_handlers(&self) -> Vec<(&'static str, Handler)> {
+        self.handlers
+            .iter()
+            .map(|(method, _, handler)| (*method, handler.clone()))
+            .collect()
+    }
+
+    /// A client of `peer` over `transport`, not yet initialized.
+    fn client(&self, peer: Arc<Peer>, transport: Transport) -> Client {
+        Client {
+            peer,
+            timeout: self.timeout,
+            transport,
+            server_info: Value::Null,
+            repeatable: std::sync::Mutex::new(self.repeatable.iter().cloned().collect()),
+            output_schemas: Default::default(),
+        }
     }
 
     fn capabilities(&self) -> serde_json::Map<String, Value> {
@@ -245,20 +302,13 @@ impl ClientBuilder {
                 .join(" ")
         });
         let capabilities = self.capabilities();
-        let handlers: Vec<_> = self.handlers.into_iter().map(|(m, _, h)| (m, h)).collect();
+        let handlers = self.peer_handlers();
         let (process, peer) =
             stdio::spawn(command, name, self.max_message_bytes, |name, outgoing| {
                 Peer::new(name, outgoing, handlers)
             })
             .map_err(ClientError::Closed)?;
-        let mut client = Client {
-            peer,
-            timeout: self.timeout,
-            transport: Transport::Stdio(process),
-            server_info: Value::Null,
-            repeatable: std::sync::Mutex::new(self.repeatable.into_iter().collect()),
-            output_schemas: Default::default(),
-        };
+        let mut client = self.client(peer, Transport::Stdio(process));
         client.initialize(capabilities).await?;
         Ok(client)
     }

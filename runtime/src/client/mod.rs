@@ -78,6 +78,9 @@ enum Transport {
     Stdio(stdio::StdioServer),
     #[cfg(feature = "remote")]
     Http(http::HttpServer),
+    /// Held for its `Drop`: the stream and the sender stop with the client.
+    #[cfg(feature = "remote")]
+    LegacyHttp(#[allow(dead_code)] http::legacy::LegacyServer),
 }
 
 impl std::fmt::Debug for Client {
@@ -136,7 +139,7 @@ impl Client {
         match &self.transport {
             Transport::Stdio(process) => process.stderr(),
             #[cfg(feature = "remote")]
-            Transport::Http(_) => String::new(),
+            Transport::Http(_) | Transport::LegacyHttp(_) => String::new(),
         }
     }
 

@@ -6,6 +6,7 @@
 //! Every message read is bounded by the client's size limit: a larger JSON body or SSE event
 //! fails its request (or is dropped, on the GET stream) rather than being held.
 
+pub(super) mod legacy;
 mod sse;
 mod stateless;
 
@@ -22,7 +23,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// Messages waiting to be POSTed.
-const OUTGOING: usize = 256;
+pub(super) const OUTGOING: usize = 256;
 
 /// Times an answer's stream is resumed before its request is given up.
 const MAX_RESUMPTIONS: usize = 5;
@@ -40,10 +41,16 @@ struct Session {
     id: Option<HeaderValue>,
     /// `MCP-Protocol-Version`, once negotiated.
     revision: Option<HeaderValue>,
+    /// A POST before any session was refused as if the URL took none (404, 405): the server
+    /// may speak the HTTP+SSE transport of 2024-11-05 there.
+    posts_refused: bool,
     /// Speaking 2026-07-28: no session; each request carries the client's `_meta` (its
     /// capabilities, `stateless`) and its method and name as headers.
     stateless: Option<Value>,
 }
+
+/// The revision whose servers speak HTTP+SSE rather than Streamable HTTP.
+pub(super) const LEGACY: &str = "2024-11-05";
 
 /// The revision of stateless requests.
 pub(super) const STATELESS: &str = "2026-07-28";
@@ -85,6 +92,11 @@ impl HttpServer {
         let mut session = lock(&self.session);
         session.revision = None;
         session.stateless = None;
+    }
+
+    /// Whether a POST before any session was refused as if the URL took none.
+    pub(super) fn posts_refused(&self) -> bool {
+        lock(&self.session).posts_refused
     }
 
     /// Sends `MCP-Protocol-Version: revision` from now on, and opens the GET stream.
@@ -196,50 +208,12 @@ impl Post {
         request
     }
 
-    /// Sends what `build` makes with the current token; a refusal a new token may answer (401,
-    /// or 403 for a missing scope) gets one and the request is sent again, a few times at most.
+    /// Sends what `build` makes with the current token (see [`send_authorized`]).
     async fn send_authorized(
         &self,
         build: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, ClientError> {
-        let mut authorizations = 0;
-        loop {
-            let bearer = self.authorizer.as_ref().and_then(|a| a.bearer());
-            let mut request = build();
-            if let Some(bearer) = &bearer {
-                request = request.header(AUTHORIZATION, bearer.clone());
-            }
-            let response = request
-                .send()
-                .await
-                .map_err(|e| ClientError::Closed(format!("{}: {e}", self.peer.server)))?;
-            let Some(authorizer) = &self.authorizer else {
-                return Ok(response);
-            };
-            let challenge = response
-                .headers()
-                .get(WWW_AUTHENTICATE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned();
-            if !Authorizer::answers(response.status(), &challenge) {
-                return Ok(response);
-            }
-            if authorizations == MAX_AUTHORIZATIONS {
-                return Err(ClientError::Unauthorized(format!(
-                    "{}: HTTP {} after {MAX_AUTHORIZATIONS} new tokens",
-                    self.peer.server,
-                    response.status()
-                )));
-            }
-            authorizations += 1;
-            authorizer
-                .authorize(response.status(), &challenge, bearer.as_ref())
-                .await
-                .map_err(|why| {
-                    ClientError::Unauthorized(format!("{}: authorization: {why}", self.peer.server))
-                })?;
-        }
+        send_authorized(self.authorizer.as_deref(), &self.peer.server, build).await
     }
 
     /// POSTs one message and reads what answers it.
@@ -284,6 +258,10 @@ impl Post {
         let status = response.status();
         if status == reqwest::StatusCode::ACCEPTED {
             return;
+        }
+        if matches!(status.as_u16(), 404 | 405) {
+            let mut session = lock(&self.session);
+            session.posts_refused |= session.id.is_none();
         }
         if status == reqwest::StatusCode::NOT_FOUND && lock(&self.session).id.is_some() {
             self.peer.close(format!(
@@ -431,6 +409,51 @@ impl Post {
                     .await;
             }
         }
+    }
+}
+
+/// Sends what `build` makes with `authorizer`'s current token; a refusal a new token may answer
+/// (401, or 403 for a missing scope) gets one and the request is sent again, a few times at
+/// most.
+async fn send_authorized(
+    authorizer: Option<&Authorizer>,
+    server: &str,
+    build: impl Fn() -> reqwest::RequestBuilder,
+) -> Result<reqwest::Response, ClientError> {
+    let mut authorizations = 0;
+    loop {
+        let bearer = authorizer.and_then(Authorizer::bearer);
+        let mut request = build();
+        if let Some(bearer) = &bearer {
+            request = request.header(AUTHORIZATION, bearer.clone());
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| ClientError::Closed(format!("{server}: {e}")))?;
+        let Some(authorizer) = authorizer else {
+            return Ok(response);
+        };
+        let challenge = response
+            .headers()
+            .get(WWW_AUTHENTICATE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        if !Authorizer::answers(response.status(), &challenge) {
+            return Ok(response);
+        }
+        if authorizations == MAX_AUTHORIZATIONS {
+            return Err(ClientError::Unauthorized(format!(
+                "{server}: HTTP {} after {MAX_AUTHORIZATIONS} new tokens",
+                response.status()
+            )));
+        }
+        authorizations += 1;
+        authorizer
+            .authorize(response.status(), &challenge, bearer.as_ref())
+            .await
+            .map_err(|why| ClientError::Unauthorized(format!("{server}: authorization: {why}")))?;
     }
 }
 

@@ -314,6 +314,59 @@ async fn retries_repeat_only_tools_that_may_be_repeated() {
     assert_eq!(calls.structured(), Some(&json!({"lookup": 3, "charge": 1})));
 }
 
+/// A server whose `hang` tool never answers and whose `cancelled` tool tells which requests it
+/// was told were cancelled, and why.
+const REMEMBERS_CANCELS: &str = r#"
+import json, sys
+cancelled = []
+def say(m):
+    sys.stdout.write(json.dumps(m) + "\n"); sys.stdout.flush()
+for line in sys.stdin:
+    request = json.loads(line)
+    method, id = request.get("method"), request.get("id")
+    if method == "initialize":
+        say({"jsonrpc": "2.0", "id": id, "result": {"protocolVersion": "2025-11-25",
+            "capabilities": {"tools": {}}, "serverInfo": {"name": "cancels", "version": "0"}}})
+    elif method == "notifications/cancelled":
+        cancelled.append([request["params"]["requestId"], request["params"].get("reason")])
+    elif method == "tools/call" and request["params"]["name"] == "cancelled":
+        say({"jsonrpc": "2.0", "id": id, "result": {"content": [],
+            "structuredContent": {"cancelled": cancelled}}})
+"#;
+
+/// A call its caller stops waiting for (its future dropped, as `tokio::time::timeout` or a
+/// `select!` does) is cancelled at the server, as a timed-out one is, each with its reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_nobody_waits_for_is_cancelled_at_the_server() {
+    let mut command = tokio::process::Command::new("python3");
+    command.args(["-c", REMEMBERS_CANCELS]);
+    let client = Client::builder()
+        .timeout(Duration::from_millis(300))
+        .stdio(command)
+        .await
+        .unwrap();
+    let dropped = tokio::time::timeout(
+        Duration::from_millis(50),
+        client.call_tool("hang", json!({})),
+    )
+    .await;
+    assert!(dropped.is_err(), "hang answered: {dropped:?}");
+    let timed_out = client.call_tool("hang", json!({})).await.unwrap_err();
+    assert!(timed_out.to_string().contains("within"), "{timed_out}");
+    let told = client.call_tool("cancelled", json!({})).await.unwrap();
+    let told = told.structured().unwrap()["cancelled"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let reasons: Vec<_> = told.iter().map(|c| c[1].as_str().unwrap()).collect();
+    assert_eq!(
+        reasons,
+        ["the caller stopped waiting", "timed out"],
+        "{told:?}"
+    );
+    assert_ne!(told[0][0], told[1][0], "{told:?}");
+}
+
 #[tokio::test]
 async fn a_command_that_cannot_start_is_an_error_naming_it() {
     let missing = tokio::process::Command::new("/nonexistent/mcp-server");

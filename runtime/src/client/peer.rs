@@ -57,7 +57,9 @@ impl Peer {
         self.pending.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Sends a request; its result, the server's error, or why there is none.
+    /// Sends a request; its result, the server's error, or why there is none. A request whose
+    /// caller stops waiting (the future dropped, or the timeout) is forgotten and the server
+    /// told it is cancelled, so that nothing waits on an answer nobody reads.
     pub(super) async fn request(&self, method: &str, params: Value, timeout: Duration) -> Answer {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (answer_tx, answer) = oneshot::channel();
@@ -68,6 +70,11 @@ impl Peer {
             }
             pending.waiting.insert(id, answer_tx);
         }
+        let mut waiting = Waiting {
+            peer: self,
+            id,
+            reason: "the caller stopped waiting",
+        };
         let message = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
         if self
             .outgoing
@@ -75,6 +82,7 @@ impl Peer {
             .await
             .is_err()
         {
+            waiting.answered();
             self.pending().waiting.remove(&id);
             return Err(ClientError::Closed(format!(
                 "{}: the connection is closed",
@@ -82,19 +90,20 @@ impl Peer {
             )));
         }
         match tokio::time::timeout(timeout, answer).await {
-            Ok(Ok(answer)) => answer,
-            Ok(Err(_)) => Err(ClientError::Closed(format!(
-                "{}: the connection closed",
-                self.server
-            ))),
+            Ok(Ok(answer)) => {
+                waiting.answered();
+                answer
+            }
+            Ok(Err(_)) => {
+                waiting.answered();
+                Err(ClientError::Closed(format!(
+                    "{}: the connection closed",
+                    self.server
+                )))
+            }
             Err(_) => {
-                self.pending().waiting.remove(&id);
-                // The server may stop working on it.
-                self.notify(
-                    "notifications/cancelled",
-                    json!({"requestId": id, "reason": "timed out"}),
-                )
-                .await;
+                waiting.reason = "timed out";
+                drop(waiting);
                 Err(ClientError::Timeout {
                     server: self.server.clone(),
                     method: method.to_owned(),
@@ -250,5 +259,35 @@ impl Peer {
         for (_, waiting) in waiting {
             let _ = waiting.send(Err(ClientError::Closed(why.clone())));
         }
+    }
+}
+
+/// A request waiting for its answer: when dropped before it came, the request is forgotten and
+/// the server told it is cancelled (if the outgoing queue has room: a drop cannot wait).
+struct Waiting<'a> {
+    peer: &'a Peer,
+    id: u64,
+    reason: &'static str,
+}
+
+impl Waiting<'_> {
+    /// The answer came (or never will): nothing to cancel.
+    fn answered(&mut self) {
+        self.reason = "";
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        if self.reason.is_empty() {
+            return;
+        }
+        self.peer.pending().waiting.remove(&self.id);
+        let message = json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+            "params": {"requestId": self.id, "reason": self.reason}});
+        let _ = self
+            .peer
+            .outgoing
+            .try_send(message.to_string().into_bytes());
     }
 }

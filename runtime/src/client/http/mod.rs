@@ -31,6 +31,9 @@ const MAX_RESUMPTIONS: usize = 5;
 /// Tokens got for one request the server keeps refusing, before it is given up.
 const MAX_AUTHORIZATIONS: usize = 3;
 
+/// How long after its caller's timeout a request's response is still read.
+const ANSWER_GRACE: Duration = Duration::from_secs(5);
+
 /// The wait before resuming a stream whose server asked for none.
 const DEFAULT_RETRY: Duration = Duration::from_secs(1);
 
@@ -170,9 +173,14 @@ pub(super) fn connect(
     tokio::spawn(async move {
         while let Some(message) = to_send.recv().await {
             if is_request(&message) {
-                // Each request on its own: a call's long SSE answer holds up nothing else.
+                // Each request on its own: a call's long SSE answer holds up nothing else. Its
+                // caller waits at most the timeout; after that (and a grace for the answer in
+                // flight) nobody reads the answer, so a server that never ends the response
+                // holds no task or connection.
                 let post = post.clone();
-                tokio::spawn(async move { post.send(message).await });
+                tokio::spawn(async move {
+                    let _ = tokio::time::timeout(timeout + ANSWER_GRACE, post.send(message)).await;
+                });
             } else {
                 // A notification or an answer is delivered before anything sent after it
                 // (`notifications/initialized` before the first request).

@@ -288,3 +288,109 @@ async fn hostile_http_and_sse_servers_get_clear_errors() {
         server.abort();
     }
 }
+
+/// A 2025-11-25 server whose session GET stream ends after each event: the client opens it
+/// again from the last event id it saw (`Last-Event-ID`), so no notification is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sessions_get_stream_that_ends_is_resumed_from_its_last_event() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+    let resumed_from = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let seen = resumed_from.clone();
+    let server = tokio::spawn(async move {
+        let mut gets = 0;
+        loop {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = Vec::new();
+            let mut buf = [0u8; 4096];
+            // The head, then as much body as its Content-Length says.
+            let (head, body_len) = loop {
+                let n = socket.read(&mut buf).await.unwrap_or(0);
+                if n == 0 {
+                    break (String::new(), 0);
+                }
+                request.extend_from_slice(&buf[..n]);
+                if let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&request[..end]).to_lowercase();
+                    let len = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .map_or(0, |v| v.trim().parse().unwrap());
+                    while request.len() < end + 4 + len {
+                        let n = socket.read(&mut buf).await.unwrap_or(0);
+                        if n == 0 {
+                            break;
+                        }
+                        request.extend_from_slice(&buf[..n]);
+                    }
+                    break (head, len);
+                }
+            };
+            let body = String::from_utf8_lossy(&request[request.len() - body_len..]).into_owned();
+            let reply = if head.starts_with("get") {
+                gets += 1;
+                if gets == 1 {
+                    // The test listens before the first note is sent.
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                }
+                let last = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("last-event-id:"))
+                    .map(|v| v.trim().to_owned());
+                seen.lock().unwrap().push(last.unwrap_or_default());
+                let note = format!(
+                    r#"{{"jsonrpc":"2.0","method":"notifications/message","params":{{"level":"info","data":"note {gets}"}}}}"#
+                );
+                format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n\
+                     retry: 50\nid: {gets}\ndata: {note}\n\n"
+                )
+            } else if body.contains("\"initialize\"") {
+                let answer = r#"{"jsonrpc":"2.0","id":ID,"result":{"protocolVersion":"2025-11-25","capabilities":{},"serverInfo":{"name":"ends-streams","version":"0"}}}"#;
+                let id: serde_json::Value = serde_json::from_str(&body).unwrap();
+                let answer = answer.replace("ID", &id["id"].to_string());
+                format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nmcp-session-id: s1\r\n\
+                     content-length: {}\r\nconnection: close\r\n\r\n{answer}",
+                    answer.len()
+                )
+            } else if head.starts_with("post") && body.contains("\"id\"") {
+                // discover and anything else asked: not known here.
+                let id: serde_json::Value = serde_json::from_str(&body).unwrap();
+                let answer = format!(
+                    r#"{{"jsonrpc":"2.0","id":{},"error":{{"code":-32601,"message":"unknown"}}}}"#,
+                    id["id"]
+                );
+                format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+                     connection: close\r\n\r\n{answer}",
+                    answer.len()
+                )
+            } else {
+                "HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".to_owned()
+            };
+            let _ = socket.write_all(reply.as_bytes()).await;
+        }
+    });
+    let client = Client::builder()
+        .protocol_version("2025-11-25")
+        .http(&url)
+        .await
+        .unwrap();
+    let mut notes = client.notifications();
+    let mut got = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while got.len() < 3 {
+            let note = notes.recv().await.unwrap();
+            got.push(note["params"]["data"].as_str().unwrap().to_owned());
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("three notes over resumed streams within 10 s: {got:?}"));
+    assert_eq!(got, ["note 1", "note 2", "note 3"]);
+    let resumed = resumed_from.lock().unwrap().clone();
+    assert_eq!(&resumed[..3], ["", "1", "2"], "{resumed:?}");
+    drop(client);
+    server.abort();
+}

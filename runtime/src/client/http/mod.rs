@@ -65,6 +65,8 @@ pub(super) struct HttpServer {
     headers: HeaderMap,
     session: Arc<Mutex<Session>>,
     authorizer: Option<Arc<Authorizer>>,
+    /// Stops the session's GET stream (and its reconnections) with the client.
+    stop_listening: tokio_util::sync::CancellationToken,
 }
 
 struct Post {
@@ -114,12 +116,19 @@ impl HttpServer {
             max_message_bytes,
             authorizer: self.authorizer.clone(),
         });
-        tokio::spawn(async move { post.listen().await });
+        let stop = self.stop_listening.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = post.listen() => {}
+                () = stop.cancelled() => {}
+            }
+        });
     }
 }
 
 impl Drop for HttpServer {
     fn drop(&mut self) {
+        self.stop_listening.cancel();
         let Some(id) = lock(&self.session).id.clone() else {
             return;
         };
@@ -195,6 +204,7 @@ pub(super) fn connect(
             headers,
             session,
             authorizer,
+            stop_listening: tokio_util::sync::CancellationToken::new(),
         },
         peer,
     ))
@@ -382,6 +392,7 @@ impl Post {
                     stream.retry = ms.map(|ms: u64| Duration::from_millis(ms.min(60_000)));
                 }
                 if let Some(data) = event_data(event) {
+                    stream.received += 1;
                     match stream.capture {
                         Some(id) if answers(&data, id) => {
                             stream.captured = serde_json::from_slice(&data).ok();
@@ -401,21 +412,40 @@ impl Post {
         Ok(())
     }
 
-    /// The GET stream: what the server says unasked (notifications, questions), until it ends
-    /// or the server does not offer one (405).
+    /// The GET stream: what the server says unasked (notifications, questions). A stream that
+    /// ends is opened again after the wait the server asked for (1 s by default), from its last
+    /// event id when it gave ids; a server that does not offer one (405), a session that is gone
+    /// (404) or streams that keep failing or ending empty stop it.
     async fn listen(&self) {
-        let opened = self
-            .send_authorized(|| {
-                self.request(reqwest::Method::GET)
-                    .header(ACCEPT, "text/event-stream")
-            })
-            .await;
-        if let Ok(mut response) = opened {
-            if response.status().is_success() {
-                let _ = self
-                    .events(&mut response, &mut StreamState::default())
-                    .await;
+        let mut stream = StreamState::default();
+        let mut failures = 0;
+        while failures < MAX_RESUMPTIONS {
+            let received = stream.received;
+            let opened = self
+                .send_authorized(|| {
+                    let mut get = self
+                        .request(reqwest::Method::GET)
+                        .header(ACCEPT, "text/event-stream");
+                    if let Some(last) = &stream.last_id {
+                        get = get.header("last-event-id", last.clone());
+                    }
+                    get
+                })
+                .await;
+            match opened {
+                Ok(mut response) if response.status().is_success() => {
+                    let read = self.events(&mut response, &mut stream).await;
+                    if read.is_err() || stream.received == received {
+                        failures += 1;
+                    } else {
+                        failures = 0;
+                    }
+                }
+                Ok(response) if matches!(response.status().as_u16(), 404 | 405) => return,
+                _ => failures += 1,
             }
+            let wait = stream.retry.unwrap_or(DEFAULT_RETRY) * (failures as u32 + 1);
+            tokio::time::sleep(wait).await;
         }
     }
 }

@@ -181,7 +181,14 @@ pub(super) fn connect(
     });
     tokio::spawn(async move {
         while let Some(message) = to_send.recv().await {
-            if is_request(&message) {
+            // Read once here: whether it is a request, and (2026-07-28) the request to complete.
+            let parsed = serde_json::from_slice::<Value>(&message).unwrap_or_default();
+            let is_request = parsed.get("method").is_some() && parsed.get("id").is_some();
+            let message = Outgoing {
+                bytes: message,
+                parsed,
+            };
+            if is_request {
                 // Each request on its own: a call's long SSE answer holds up nothing else. Its
                 // caller waits at most the timeout; after that (and a grace for the answer in
                 // flight) nobody reads the answer, so a server that never ends the response
@@ -235,20 +242,18 @@ impl Post {
     }
 
     /// POSTs one message and reads what answers it.
-    async fn send(&self, message: Vec<u8>) {
+    async fn send(&self, message: Outgoing) {
+        let Outgoing {
+            bytes: message,
+            parsed,
+        } = message;
+        let is_request = parsed.get("method").is_some() && parsed.get("id").is_some();
         let stateless = lock(&self.session).stateless.clone();
-        if let Some(meta) = stateless {
-            if let Ok(request) = serde_json::from_slice::<Value>(&message) {
-                if request.get("id").is_some() && request.get("method").is_some() {
-                    return self.send_stateless(request, meta).await;
-                }
-            }
+        if let (Some(meta), true) = (stateless, is_request) {
+            return self.send_stateless(parsed, meta).await;
         }
         // Our own message: a request has a numeric id, answered or failed here.
-        let id = serde_json::from_slice::<Value>(&message)
-            .ok()
-            .filter(|m| m.get("method").is_some())
-            .and_then(|m| m.get("id").and_then(Value::as_u64));
+        let id = is_request.then(|| parsed["id"].as_u64()).flatten();
         let fail_with = |error: ClientError| {
             if let Some(id) = id {
                 self.peer.fail(id, error);
@@ -495,8 +500,8 @@ async fn send_authorized(
     }
 }
 
-/// Whether `message` (one of ours) is a request: it has a method and an id.
-fn is_request(message: &[u8]) -> bool {
-    serde_json::from_slice::<Value>(message)
-        .is_ok_and(|m| m.get("method").is_some() && m.get("id").is_some())
+/// A message of ours to send: its bytes, and what they say.
+struct Outgoing {
+    bytes: Vec<u8>,
+    parsed: Value,
 }

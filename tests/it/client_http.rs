@@ -394,3 +394,46 @@ async fn a_sessions_get_stream_that_ends_is_resumed_from_its_last_event() {
     drop(client);
     server.abort();
 }
+
+/// A resource subscription in either era: `resources/subscribe` in a 2025 session (the update
+/// on the session's GET stream), a `subscriptions/listen` stream in 2026-07-28; the example
+/// server's `notes://latest` changes when `add_note` runs, and the update arrives. A URI the
+/// server has no resource for is refused in 2026-07-28 (the acknowledgement leaves it out).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resource_update_arrives_in_either_era() {
+    let server = support::HttpServer::start(&support::build_example("tool_server"));
+    for pinned in [Some("2025-11-25"), None] {
+        let mut builder = Client::builder();
+        if let Some(revision) = pinned {
+            builder = builder.protocol_version(revision);
+        }
+        let client = builder.http(&server.url()).await.unwrap();
+        let mut notes = client.notifications();
+        client.subscribe_resource("notes://latest").await.unwrap();
+        // The 2025 update comes on the GET stream, opened as the session starts.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        client
+            .call_tool("add_note", json!({"text": format!("in {pinned:?}")}))
+            .await
+            .unwrap();
+        let updated = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                let note = notes.recv().await.unwrap();
+                if note["method"] == "notifications/resources/updated" {
+                    return note;
+                }
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("{pinned:?}: no update within 10 s"));
+        assert_eq!(updated["params"]["uri"], "notes://latest", "{pinned:?}");
+        if pinned.is_none() {
+            let refused = client
+                .subscribe_resource("notes://nowhere")
+                .await
+                .unwrap_err();
+            assert!(refused.to_string().contains("notes://nowhere"), "{refused}");
+            client.unsubscribe_resource("notes://latest").await.unwrap();
+        }
+    }
+}

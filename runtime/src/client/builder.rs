@@ -280,6 +280,8 @@ impl ClientBuilder {
             server_info: Value::Null,
             repeatable: std::sync::Mutex::new(self.repeatable.iter().cloned().collect()),
             output_schemas: Default::default(),
+            #[cfg(feature = "remote")]
+            watched: tokio::sync::Mutex::new(super::watch::Watched::new(self.max_message_bytes)),
         }
     }
 

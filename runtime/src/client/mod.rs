@@ -35,6 +35,8 @@ mod stdio;
 mod tool_result;
 #[cfg(feature = "remote")]
 mod upstreams;
+#[cfg(feature = "remote")]
+mod watch;
 
 pub use builder::ClientBuilder;
 pub(crate) use builder::{set_handler, Handlers};
@@ -71,6 +73,9 @@ pub struct Client {
     repeatable: std::sync::Mutex<std::collections::HashSet<String>>,
     /// The output schemas of the tools listed, their results checked against.
     output_schemas: output_schemas::OutputSchemas,
+    /// In 2026-07-28, the resources watched and their listen stream.
+    #[cfg(feature = "remote")]
+    watched: tokio::sync::Mutex<watch::Watched>,
 }
 
 /// What carries the session (and ends it when dropped).
@@ -295,8 +300,14 @@ impl Client {
     }
 
     /// Asks to be told when the resource at `uri` changes (`notifications/resources/updated` on
-    /// [`notifications`](Self::notifications)).
+    /// [`notifications`](Self::notifications)): `resources/subscribe` in a session, a
+    /// `subscriptions/listen` stream in 2026-07-28 (one for every resource watched, opened
+    /// again when the list changes; Ok once the server acknowledged it).
     pub async fn subscribe_resource(&self, uri: &str) -> Result<(), ClientError> {
+        #[cfg(feature = "remote")]
+        if self.listens() {
+            return self.rewatch(Some(uri), None).await;
+        }
         self.request("resources/subscribe", json!({"uri": uri}))
             .await
             .map(drop)
@@ -304,6 +315,10 @@ impl Client {
 
     /// No longer to be told about `uri`.
     pub async fn unsubscribe_resource(&self, uri: &str) -> Result<(), ClientError> {
+        #[cfg(feature = "remote")]
+        if self.listens() {
+            return self.rewatch(None, Some(uri)).await;
+        }
         self.request("resources/unsubscribe", json!({"uri": uri}))
             .await
             .map(drop)

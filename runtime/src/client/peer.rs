@@ -235,6 +235,29 @@ impl Peer {
         mirrored.get(name).cloned().unwrap_or_default()
     }
 
+    /// Waits for the answer to request `id`, sent by the transport itself (after this is
+    /// called, so that no answer comes before its waiter), unless `until` ends first: then
+    /// `until`'s output. The wait is forgotten either way.
+    #[cfg(feature = "remote")]
+    pub(super) async fn answer_unless<T>(
+        &self,
+        id: u64,
+        send: impl FnOnce(),
+        until: impl std::future::Future<Output = T>,
+    ) -> Result<Answer, T> {
+        let (answer_tx, answer) = oneshot::channel();
+        self.pending().waiting.insert(id, answer_tx);
+        send();
+        let outcome = tokio::select! {
+            answer = answer => Ok(answer.unwrap_or_else(|_| {
+                Err(ClientError::Closed(format!("{}: the connection closed", self.server)))
+            })),
+            other = until => Err(other),
+        };
+        self.pending().waiting.remove(&id);
+        outcome
+    }
+
     /// Whether request `id` still waits for its answer.
     #[cfg(feature = "remote")]
     pub(super) fn is_waiting(&self, id: u64) -> bool {

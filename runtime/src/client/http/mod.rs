@@ -104,6 +104,34 @@ impl HttpServer {
         lock(&self.session).posts_refused
     }
 
+    /// Opens a 2026-07-28 `subscriptions/listen` request `id` with `params` (None outside
+    /// 2026-07-28): what its stream carries goes to the peer until the returned handle is
+    /// dropped.
+    pub(in crate::client) fn listen(
+        &self,
+        peer: &Arc<Peer>,
+        id: u64,
+        params: Value,
+        max_message_bytes: usize,
+    ) -> Option<Listen> {
+        let meta = lock(&self.session).stateless.clone()?;
+        let post = Post {
+            http: self.http.clone(),
+            url: self.url.clone(),
+            headers: self.headers.clone(),
+            session: self.session.clone(),
+            peer: peer.clone(),
+            max_message_bytes,
+            authorizer: self.authorizer.clone(),
+        };
+        let request = serde_json::json!({
+            "jsonrpc": "2.0", "id": id, "method": "subscriptions/listen", "params": params,
+        });
+        Some(Listen(tokio::spawn(async move {
+            post.send_stateless(request, meta).await
+        })))
+    }
+
     /// Sends `MCP-Protocol-Version: revision` from now on, and opens the GET stream.
     pub(super) fn negotiated(&self, revision: &str, peer: &Arc<Peer>, max_message_bytes: usize) {
         lock(&self.session).revision = HeaderValue::from_str(revision).ok();
@@ -497,6 +525,15 @@ async fn send_authorized(
             .authorize(response.status(), &challenge, bearer.as_ref())
             .await
             .map_err(|why| ClientError::Unauthorized(format!("{server}: authorization: {why}")))?;
+    }
+}
+
+/// A `subscriptions/listen` stream held open: closed when dropped.
+pub(in crate::client) struct Listen(tokio::task::JoinHandle<()>);
+
+impl Drop for Listen {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

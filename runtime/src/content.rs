@@ -77,6 +77,12 @@ impl Content {
         }))
     }
 
+    /// A block as another server sent it (an object with a `"type"`), passed on as it is;
+    /// `None` for anything else.
+    pub fn from_json(block: Value) -> Option<Content> {
+        block["type"].is_string().then_some(Content(block))
+    }
+
     /// The block as sent on the wire.
     pub fn as_json(&self) -> &Value {
         &self.0

@@ -23,6 +23,16 @@ pub enum ToolOutput {
     Empty,
     /// Content blocks (the function returned [`Content`] or `Vec<Content>`), sent in order.
     Content(Vec<Content>),
+    /// A whole result as another server gave it (a gateway's, a client's): its blocks, its
+    /// `structuredContent`, and whether it is an error, passed on as they are.
+    Result {
+        /// The content blocks.
+        content: Vec<Content>,
+        /// `structuredContent`, when it has one.
+        structured: Option<Value>,
+        /// `isError`.
+        is_error: bool,
+    },
 }
 
 impl From<String> for ToolOutput {

@@ -19,6 +19,7 @@ mod client_stdio;
 mod conformance_http;
 mod conformance_stdio;
 mod demo;
+mod dynamic_tools;
 mod example_server;
 mod hostile_input;
 mod http_access;

@@ -154,7 +154,7 @@ impl Server {
         // Only a recorded duration names what was served (a look-up otherwise spared).
         let measured = telemetry.operation_duration().is_some();
         let served = name.filter(|_| measured).and_then(|name| match method {
-            Method::ToolsCall => self.registry.tool(name).map(|tool| tool.name()),
+            Method::ToolsCall => self.registry.tool(name).and_then(|tool| tool.name()),
             _ => self.prompts.defined_name(name),
         });
         let span = crate::telemetry::RequestSpan {

@@ -41,13 +41,13 @@ impl Server {
 
     /// Every scope some entry needs, sorted, once each: what the server's metadata lists.
     pub fn declared_scopes(&self) -> Vec<String> {
-        let tools = self.registry.defs().flat_map(|d| d.scopes);
-        let resources = self.resources.defs().flat_map(|d| d.scopes);
-        let prompts = self.prompts.defs().flat_map(|d| d.scopes);
+        let tools = self.registry.scopes();
+        let resources = self.resources.defs().flat_map(|d| d.scopes.iter().copied());
+        let prompts = self.prompts.defs().flat_map(|d| d.scopes.iter().copied());
         let mut scopes: Vec<String> = tools
             .chain(resources)
             .chain(prompts)
-            .map(|s| (*s).to_owned())
+            .map(|s| s.to_owned())
             .collect();
         scopes.sort_unstable();
         scopes.dedup();

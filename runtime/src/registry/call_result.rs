@@ -2,9 +2,10 @@
 
 use crate::content::Content;
 use crate::error::ToolError;
+use crate::output::ToolOutput;
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::value::RawValue;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 /// The outcome of [`Registry::call`](super::Registry::call), in MCP `CallToolResult` form.
 #[derive(Debug, Clone, PartialEq)]
@@ -174,6 +175,74 @@ pub const CACHE_META_KEY: &str = "dev.sturdy/cache";
 /// `_meta` key of an error result's structured fields (`{"error": <kind>, "message": …,
 /// "retry_after": …}`, see [`ToolError::to_json`]).
 pub const ERROR_META_KEY: &str = "dev.sturdy/error";
+
+impl CallResult {
+    /// A call's outcome as its result (`wrap_output`: a structured value that is no object is
+    /// sent as `{"result": value}`).
+    pub(super) fn of_outcome(
+        outcome: Result<ToolOutput, ToolError>,
+        wrap_output: bool,
+        cache_hit: bool,
+    ) -> CallResult {
+        let mut result = match outcome {
+            Ok(ToolOutput::Text(text)) => CallResult {
+                text: Some(text),
+                content: Vec::new(),
+                structured: None,
+                is_error: false,
+                error: None,
+                cache_hit: false,
+            },
+            Ok(ToolOutput::Empty) => CallResult {
+                text: None,
+                content: Vec::new(),
+                structured: None,
+                is_error: false,
+                error: None,
+                cache_hit: false,
+            },
+            Ok(ToolOutput::Result {
+                content,
+                structured,
+                is_error,
+            }) => CallResult {
+                text: None,
+                content,
+                structured,
+                is_error,
+                error: None,
+                cache_hit: false,
+            },
+            Ok(ToolOutput::Content(blocks)) => CallResult {
+                text: None,
+                content: blocks,
+                structured: None,
+                is_error: false,
+                error: None,
+                cache_hit: false,
+            },
+            Ok(ToolOutput::Structured(value)) => {
+                let value = if wrap_output {
+                    json!({ "result": value })
+                } else {
+                    value
+                };
+                CallResult {
+                    // `to_string` would go through `fmt`'s writer adapter: slower for the same bytes.
+                    text: Some(serde_json::to_string(&value).expect("a Value serialises")),
+                    content: Vec::new(),
+                    structured: Some(value),
+                    is_error: false,
+                    error: None,
+                    cache_hit: false,
+                }
+            }
+            Err(e) => CallResult::error(&e),
+        };
+        result.cache_hit = cache_hit && !result.is_error;
+        result
+    }
+}
 
 #[cfg(test)]
 mod tests {

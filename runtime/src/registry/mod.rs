@@ -1,12 +1,15 @@
 //! The tool registry: every `#[tool]` linked into the binary, collected once at start-up.
 
 mod call_result;
+mod dynamic;
+mod entry;
 mod error;
 mod header_params;
 mod info;
 mod stats;
 
 pub use call_result::{CallResult, CACHE_META_KEY, ERROR_META_KEY};
+pub use dynamic::DynamicTool;
 pub use error::RegistryError;
 #[doc(hidden)]
 pub use header_params::HeaderParam;
@@ -27,30 +30,16 @@ use crate::error::ToolError;
 use crate::output::ToolOutput;
 use crate::resilience::{CallInfo, CALL};
 use crate::schema;
+use entry::{dynamic_arguments, object_arguments, Entry, Given, Source};
 use futures_util::future::{Either, FutureExt};
 use serde_json::value::RawValue;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-
-struct Entry {
-    def: &'static ToolDef,
-    info: ToolInfo,
-    /// Non-object results are sent as `{"result": value}` because MCP requires
-    /// `structuredContent` and `outputSchema` to be objects.
-    wrap_output: bool,
-    /// Parameter names on the wire, in order: what a call's arguments are checked against.
-    param_names: Vec<&'static str>,
-    /// Parameter defaults, checked once at start-up: `(name, value)`.
-    defaults: Vec<(&'static str, Value)>,
-    /// Parameters mirrored in HTTP headers.
-    header_params: Vec<HeaderParam>,
-    metrics: ToolMetrics,
-}
 
 /// One tool of a [`Registry`], looked up once by name and handed on with the call.
 #[derive(Clone, Copy)]
@@ -62,28 +51,35 @@ pub(crate) struct Tool<'r> {
 impl<'r> Tool<'r> {
     /// What a caller's token must grant to call it.
     pub(crate) fn scopes(self) -> &'static [&'static str] {
-        self.registry.entries[self.index].def.scopes
+        self.registry.entries[self.index].scopes()
     }
 
-    /// Its name, as its definition holds it (what a recorded duration names).
+    /// Its name, as its definition holds it (what a recorded duration names): `#[tool]`s only.
     #[cfg(feature = "otel")]
-    pub(crate) fn name(self) -> &'static str {
-        self.registry.entries[self.index].def.name
+    pub(crate) fn name(self) -> Option<&'static str> {
+        match self.registry.entries[self.index].source {
+            Source::Def(def) => Some(def.name),
+            Source::Dynamic { .. } => None,
+        }
     }
 
     /// Whether its task begins when the call says so ([`ToolDef::task_deferred`]).
     pub(crate) fn task_deferred(self) -> bool {
-        self.registry.entries[self.index].def.task_deferred
+        self.registry.entries[self.index]
+            .def()
+            .is_some_and(|d| d.task_deferred)
     }
 
     /// Whether its calls may run as tasks ([`ToolDef::task`]).
     pub(crate) fn task_support(self) -> crate::tool::TaskSupport {
-        self.registry.entries[self.index].def.task
+        self.registry.entries[self.index].task()
     }
 
     /// Whether it takes a `Context` ([`ToolDef::takes_context`]).
     pub(crate) fn takes_context(self) -> bool {
-        self.registry.entries[self.index].def.takes_context
+        self.registry.entries[self.index]
+            .def()
+            .is_none_or(|d| d.takes_context)
     }
 
     /// [`Registry::call_raw`] of this tool. Its arguments are taken before this returns: the
@@ -96,10 +92,15 @@ impl<'r> Tool<'r> {
         let registry = self.registry;
         let entry = &registry.entries[self.index];
         if !registry.switches.is_enabled_at(self.index) {
-            let off = RegistryError::UnknownTool(entry.def.name.to_owned());
+            let off = RegistryError::UnknownTool(entry.info.name.clone());
             return Either::Right(std::future::ready(Err(off)));
         }
-        let args = Args::from_raw(&entry.param_names, &entry.defaults, arguments);
+        let args = match entry.source {
+            Source::Def(_) => {
+                Args::from_raw(&entry.param_names, &entry.defaults, arguments).map(Given::Args)
+            }
+            Source::Dynamic { .. } => dynamic_arguments(arguments).map(Given::Json),
+        };
         Either::Left(registry.run(entry, args, ctx).map(Ok))
     }
 }
@@ -115,7 +116,7 @@ impl<'r> Tool<'r> {
 pub struct Registry {
     entries: Vec<Entry>,
     /// Looked up on every call: foldhash rather than SipHash (the names are the program's own).
-    by_name: HashMap<&'static str, usize, foldhash::fast::RandomState>,
+    by_name: HashMap<String, usize, foldhash::fast::RandomState>,
     /// Which tools are on (shared with every call's `Context`).
     switches: Arc<ToolSwitches>,
 }
@@ -125,7 +126,7 @@ impl Registry {
     pub(crate) fn has_tasks(&self) -> bool {
         self.entries
             .iter()
-            .any(|e| e.def.task != crate::tool::TaskSupport::Forbidden)
+            .any(|e| e.task() != crate::tool::TaskSupport::Forbidden)
     }
 
     /// Collects every `#[tool]` linked into this binary, sorted by name.
@@ -162,21 +163,18 @@ impl Registry {
     pub fn from_defs(
         defs: impl IntoIterator<Item = &'static ToolDef>,
     ) -> Result<Self, RegistryError> {
+        Self::from_parts(defs, [])
+    }
+
+    /// Builds a registry from tool definitions and tools defined at run time.
+    pub fn from_parts(
+        defs: impl IntoIterator<Item = &'static ToolDef>,
+        dynamic: impl IntoIterator<Item = DynamicTool>,
+    ) -> Result<Self, RegistryError> {
         let mut defs: Vec<&'static ToolDef> = defs.into_iter().collect();
         defs.sort_by(|a, b| a.name.cmp(b.name).then(a.rust_path.cmp(b.rust_path)));
-        let mut by_name =
-            HashMap::with_capacity_and_hasher(defs.len(), foldhash::fast::RandomState::default());
         let mut entries = Vec::with_capacity(defs.len());
         for def in defs {
-            if let Some(&i) = by_name.get(def.name) {
-                let first: &Entry = &entries[i];
-                return Err(RegistryError::DuplicateName {
-                    name: def.name.to_owned(),
-                    first: format!("{} ({})", first.def.rust_path, first.def.location),
-                    second: format!("{} ({})", def.rust_path, def.location),
-                });
-            }
-            by_name.insert(def.name, entries.len());
             let mut defaults = Vec::new();
             for p in def.params {
                 if let Some(default) = p.default {
@@ -210,7 +208,7 @@ impl Registry {
                 }
             }
             entries.push(Entry {
-                def,
+                source: Source::Def(def),
                 info: ToolInfo {
                     name: def.name.to_owned(),
                     title: def.title.map(str::to_owned),
@@ -229,14 +227,41 @@ impl Registry {
                 metrics: Default::default(),
             });
         }
+        entries.extend(dynamic.into_iter().map(|tool| Entry {
+            source: Source::Dynamic {
+                scopes: tool.scopes,
+                call: tool.call,
+            },
+            info: tool.info,
+            wrap_output: false,
+            param_names: Vec::new(),
+            defaults: Vec::new(),
+            header_params: Vec::new(),
+            metrics: Default::default(),
+        }));
+        entries.sort_by(|a, b| a.info.name.cmp(&b.info.name));
+        let mut by_name = HashMap::with_capacity_and_hasher(
+            entries.len(),
+            foldhash::fast::RandomState::default(),
+        );
+        for (i, entry) in entries.iter().enumerate() {
+            if let Some(previous) = by_name.insert(entry.info.name.clone(), i) {
+                return Err(RegistryError::DuplicateName {
+                    name: entry.info.name.clone(),
+                    first: entries[previous].origin(),
+                    second: entry.origin(),
+                });
+            }
+        }
         // In the entries' order: an entry's switch is at its own index.
-        let switches = Arc::new(ToolSwitches::new(
-            entries.iter().map(|e| (e.def.name, !e.def.disabled)),
-        ));
+        let switches = Arc::new(ToolSwitches::new(entries.iter().map(|e| {
+            let on = e.def().is_none_or(|d| !d.disabled);
+            (e.info.name.as_str(), on)
+        })));
         debug_assert!(entries
             .iter()
             .enumerate()
-            .all(|(i, e)| switches.position(e.def.name) == Some(i)));
+            .all(|(i, e)| switches.position(&e.info.name) == Some(i)));
         Ok(Registry {
             entries,
             by_name,
@@ -249,9 +274,10 @@ impl Registry {
         self.entries.iter().map(|e| &e.info)
     }
 
-    /// Every tool definition (on or off), sorted by name.
-    pub fn defs(&self) -> impl ExactSizeIterator<Item = &'static ToolDef> + '_ {
-        self.entries.iter().map(|e| e.def)
+    /// Every `#[tool]` definition (on or off), sorted by name; tools defined at run time are
+    /// not among them.
+    pub fn defs(&self) -> impl Iterator<Item = &'static ToolDef> + '_ {
+        self.entries.iter().filter_map(Entry::def)
     }
 
     /// The tools that are on (what `tools/list` shows), sorted by name.
@@ -267,7 +293,12 @@ impl Registry {
             .iter()
             .enumerate()
             .filter(|(i, _)| self.switches.is_enabled_at(*i))
-            .map(|(_, e)| (&e.info, e.def.scopes))
+            .map(|(_, e)| (&e.info, e.scopes()))
+    }
+
+    /// Every scope some tool needs (repeated when several need it).
+    pub(crate) fn scopes(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.entries.iter().flat_map(|e| e.scopes().iter().copied())
     }
 
     /// The switches that turn tools on and off at run time, and announce list changes.
@@ -277,7 +308,9 @@ impl Registry {
 
     /// Each tool's counters, for [`crate::metrics::render`].
     pub(crate) fn metrics(&self) -> impl Iterator<Item = (&str, &ToolMetrics)> {
-        self.entries.iter().map(|e| (e.def.name, &e.metrics))
+        self.entries
+            .iter()
+            .map(|e| (e.info.name.as_str(), &e.metrics))
     }
 
     /// The parameters of tool `name` that 2026-07-28 clients mirror in HTTP headers (empty for an
@@ -313,7 +346,12 @@ impl Registry {
         ctx: Context,
     ) -> Result<CallResult, RegistryError> {
         let entry = self.enabled_entry(name)?;
-        let args = Args::from_value(&entry.param_names, &entry.defaults, arguments);
+        let args = match entry.source {
+            Source::Def(_) => {
+                Args::from_value(&entry.param_names, &entry.defaults, arguments).map(Given::Args)
+            }
+            Source::Dynamic { .. } => object_arguments(arguments).map(Given::Json),
+        };
         Ok(self.run(entry, args, ctx).await)
     }
 
@@ -349,7 +387,7 @@ impl Registry {
     fn run<'a>(
         &'a self,
         entry: &'a Entry,
-        args: Result<Args<'_>, ToolError>,
+        args: Result<Given<'_>, ToolError>,
         ctx: Context,
     ) -> impl Future<Output = CallResult> + Send + 'a {
         let ctx = ctx.with_switches(self.switches.clone());
@@ -358,8 +396,12 @@ impl Registry {
         // quanta's clock: `Instant` costs tens of ns per read on VMs, and every call reads it twice.
         let started = quanta::Instant::now();
         let call = args.and_then(|args| {
-            std::panic::catch_unwind(AssertUnwindSafe(|| (entry.def.call)(ctx, args)))
-                .map_err(|panic| ToolError::from_panic(&*panic))
+            std::panic::catch_unwind(AssertUnwindSafe(|| match (&entry.source, args) {
+                (Source::Def(def), Given::Args(args)) => (def.call)(ctx, args),
+                (Source::Dynamic { call, .. }, Given::Json(arguments)) => call.call(ctx, arguments),
+                _ => unreachable!("arguments are read as their tool's source takes them"),
+            }))
+            .map_err(|panic| ToolError::from_panic(&*panic))
         });
         let scoped = CALL.scope(info, async move {
             let outcome = match call {
@@ -377,62 +419,9 @@ impl Registry {
         scoped.map(move |(outcome, hit)| {
             let elapsed = quanta::Instant::now() - started;
             entry.metrics.record(elapsed, outcome.as_ref().err());
-            log_call(entry.def.name, &client, elapsed, &outcome);
-            Self::result(entry, outcome, hit)
+            log_call(&entry.info.name, &client, elapsed, &outcome);
+            CallResult::of_outcome(outcome, entry.wrap_output, hit)
         })
-    }
-
-    /// A call's outcome as its result.
-    fn result(
-        entry: &Entry,
-        outcome: Result<ToolOutput, ToolError>,
-        cache_hit: bool,
-    ) -> CallResult {
-        let mut result = match outcome {
-            Ok(ToolOutput::Text(text)) => CallResult {
-                text: Some(text),
-                content: Vec::new(),
-                structured: None,
-                is_error: false,
-                error: None,
-                cache_hit: false,
-            },
-            Ok(ToolOutput::Empty) => CallResult {
-                text: None,
-                content: Vec::new(),
-                structured: None,
-                is_error: false,
-                error: None,
-                cache_hit: false,
-            },
-            Ok(ToolOutput::Content(blocks)) => CallResult {
-                text: None,
-                content: blocks,
-                structured: None,
-                is_error: false,
-                error: None,
-                cache_hit: false,
-            },
-            Ok(ToolOutput::Structured(value)) => {
-                let value = if entry.wrap_output {
-                    json!({ "result": value })
-                } else {
-                    value
-                };
-                CallResult {
-                    // `to_string` would go through `fmt`'s writer adapter: slower for the same bytes.
-                    text: Some(serde_json::to_string(&value).expect("a Value serialises")),
-                    content: Vec::new(),
-                    structured: Some(value),
-                    is_error: false,
-                    error: None,
-                    cache_hit: false,
-                }
-            }
-            Err(e) => CallResult::error(&e),
-        };
-        result.cache_hit = cache_hit && !result.is_error;
-        result
     }
 }
 

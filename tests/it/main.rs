@@ -21,6 +21,7 @@ mod conformance_stdio;
 mod demo;
 mod dynamic_tools;
 mod example_server;
+mod gateway;
 mod hostile_input;
 mod http_access;
 mod http_timeouts;

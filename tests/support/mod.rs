@@ -56,11 +56,26 @@ pub fn exe_name(stem: &str) -> String {
 /// target directory: a no-op taking a fraction of a second when the example is fresh. (Cargo
 /// releases its build lock before it runs the tests, so this does not wait on the outer cargo.)
 pub fn build_example(name: &str) -> PathBuf {
+    let binary = profile_dir().join("examples").join(exe_name(name));
+    build(&["--example", name], binary)
+}
+
+/// Builds the `sturdy-gateway` binary (a package of the workspace) as [`build_example`] builds
+/// an example.
+pub fn build_gateway() -> PathBuf {
+    let binary = profile_dir().join(exe_name("sturdy-gateway"));
+    build(&["-p", "sturdy-gateway", "--bin", "sturdy-gateway"], binary)
+}
+
+/// `cargo build <what>` in this test's profile; `binary`, what it builds.
+fn build(what: &[&str], binary: PathBuf) -> PathBuf {
+    let name = what.join(" ");
     let profile = profile_dir();
-    let binary = profile.join("examples").join(exe_name(name));
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(&cargo);
-    cmd.args(["build", "--example", name, "--target-dir"])
+    cmd.arg("build")
+        .args(what)
+        .arg("--target-dir")
         .arg(target_dir())
         .current_dir(env!("CARGO_MANIFEST_DIR"));
     clear_crate_variables(&mut cmd);
@@ -85,13 +100,13 @@ pub fn build_example(name: &str) -> PathBuf {
     }
     assert!(
         out.succeeded(),
-        "`cargo build --example {name}` failed: {}\n{}",
+        "`cargo build {name}` failed: {}\n{}",
         out.outcome(),
         out.stderr
     );
     assert!(
         binary.is_file(),
-        "`cargo build --example {name}` built no {}",
+        "`cargo build {name}` built no {}",
         binary.display()
     );
     binary

@@ -27,6 +27,8 @@ use std::time::Duration;
 pub struct App {
     info: ServerInfo,
     health: Option<Arc<HealthChecker>>,
+    /// Tools defined at run time, served beside the `#[tool]`s.
+    dynamic: Vec<crate::registry::DynamicTool>,
     state: AppState,
     /// Where the skills it serves are (read at start-up).
     skills: Option<std::path::PathBuf>,
@@ -90,6 +92,7 @@ impl App {
         App {
             info: ServerInfo::new(name, version),
             health: None,
+            dynamic: Vec::new(),
             state: AppState::new(),
             skills: None,
         }
@@ -148,11 +151,20 @@ impl App {
             .map(crate::health::builtin_tools)
             .into_iter()
             .flatten();
-        Registry::from_defs(
+        Registry::from_parts(
             inventory::iter::<crate::registry::ToolDef>
                 .into_iter()
                 .chain(builtin),
+            self.dynamic.iter().cloned(),
         )
+    }
+
+    /// Serves `tools`, defined at run time, beside the `#[tool]`s (a gateway's, tools read from
+    /// a configuration): see [`DynamicTool`](crate::registry::DynamicTool). A name taken twice
+    /// stops start-up.
+    pub fn tools(mut self, tools: impl IntoIterator<Item = crate::registry::DynamicTool>) -> Self {
+        self.dynamic.extend(tools);
+        self
     }
 
     /// Runs with the process's command-line arguments.

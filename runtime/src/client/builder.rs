@@ -142,10 +142,12 @@ impl ClientBuilder {
         self.header("authorization", &format!("Bearer {token}"))
     }
 
-    /// Sends this header with every HTTP request (a value that is not one is left out).
+    /// Sends this header with every HTTP request (a name or value that is not one is left out).
     #[cfg(feature = "remote")]
-    pub fn header(mut self, name: &'static str, value: &str) -> Self {
-        if let Ok(value) = reqwest::header::HeaderValue::from_str(value) {
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        let name = reqwest::header::HeaderName::from_bytes(name.as_bytes());
+        let value = reqwest::header::HeaderValue::from_str(value);
+        if let (Ok(name), Ok(value)) = (name, value) {
             self.headers.insert(name, value);
         }
         self

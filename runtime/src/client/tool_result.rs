@@ -34,7 +34,13 @@ impl ToolResult {
         self.raw["content"].as_array().map_or(&[], Vec::as_slice)
     }
 
-    /// Its structured content, when it has one.
+    /// Its `_meta` (what the server says of the result: a cache hit, an error's kind), when
+    /// it has one.
+    pub fn meta(&self) -> Option<&Value> {
+        self.raw.get("_meta")
+    }
+
+    /// `structuredContent`, when the result has one.
     pub fn structured(&self) -> Option<&Value> {
         self.raw.get("structuredContent")
     }

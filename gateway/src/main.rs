@@ -1,0 +1,161 @@
+//! `sturdy-gateway`: sturdy's resilience policies in front of MCP servers nobody here wrote.
+//! Each upstream server (a command spoken to over stdio, or a Streamable HTTP URL) is reached
+//! with `sturdy_runtime::client`; its tools are served under `<upstream><separator><tool>` behind the
+//! breaker, retry, cache, limit and timeout its configuration gives, over stdio or HTTP with
+//! everything a sturdy server has (security, Redis, OpenTelemetry, the status page).
+//!
+//! ```sh
+//! sturdy-gateway --config gateway.toml                   # stdio
+//! sturdy-gateway --config gateway.toml --http 127.0.0.1:8080
+//! sturdy-gateway --config gateway.toml --check           # reach the upstreams, print, exit
+//! sturdy-gateway --config gateway.toml --check --offline # the file alone
+//! ```
+
+mod config;
+mod duration;
+mod tools;
+mod upstream;
+
+use config::Config;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: sturdy-gateway --config FILE [--check [--offline]] [--http ADDR]
+  --config FILE  the gateway's configuration (TOML; see examples/gateway/gateway.toml)
+  --check        reach every upstream, print the tools it would serve with their policies, exit
+                 (non-zero when the file or an upstream is wrong)
+  --offline      with --check: check the file alone
+  --http ADDR    serve Streamable HTTP on ADDR (else stdio); every setting of a sturdy server
+                 applies (STURDY_* and OTEL_* variables: see a sturdy server's --help)";
+
+/// What the command line asks.
+struct Args {
+    config: String,
+    check: bool,
+    offline: bool,
+    /// The rest, for the server (`--http ADDR`, `--list`, …).
+    serve: Vec<String>,
+}
+
+fn args() -> Result<Args, String> {
+    let mut parsed = Args {
+        config: String::new(),
+        check: false,
+        offline: false,
+        serve: Vec::new(),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--config" => parsed.config = args.next().ok_or("--config needs a file")?,
+            "--check" => parsed.check = true,
+            "--offline" => parsed.offline = true,
+            "--help" | "-h" => return Err(String::new()),
+            _ => parsed.serve.push(arg),
+        }
+    }
+    if parsed.config.is_empty() {
+        return Err("--config FILE is required".into());
+    }
+    if parsed.offline && !parsed.check {
+        return Err("--offline goes with --check".into());
+    }
+    Ok(parsed)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = match args() {
+        Ok(args) => args,
+        Err(why) if why.is_empty() => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(why) => {
+            eprintln!("error: {why}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let text = match std::fs::read_to_string(&args.config) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("error: {}: {e}", args.config);
+            return ExitCode::from(2);
+        }
+    };
+    let config = match Config::parse(&args.config, &text, |name| std::env::var(name).ok()) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if args.offline {
+        println!(
+            "{}: {} upstreams, valid",
+            args.config,
+            config.upstreams.len()
+        );
+        return ExitCode::SUCCESS;
+    }
+    // Every upstream at once; one that cannot be reached does not stop the others.
+    let reached = reach_all(&config).await;
+    let mut connected = BTreeMap::new();
+    let mut unreachable = Vec::new();
+    for (name, outcome) in reached {
+        match outcome {
+            Ok(c) => {
+                connected.insert(name, c);
+            }
+            Err(why) => unreachable.push(why),
+        }
+    }
+    for why in &unreachable {
+        eprintln!("warning: upstream {why}");
+    }
+    let served = match tools::served(&config, &connected) {
+        Ok(served) => served,
+        Err(why) => {
+            eprintln!("error: {why}");
+            return ExitCode::from(2);
+        }
+    };
+    if args.check {
+        let listing: Vec<_> = served
+            .iter()
+            .map(|s| {
+                json!({
+                    "name": s.tool.info().name,
+                    "upstream": s.upstream,
+                    "tool": s.upstream_tool,
+                    "policies": s.tool.info().policies,
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({"tools": listing})).expect("JSON")
+        );
+        return if unreachable.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        };
+    }
+    // The clients live as long as the tools that call through them: kept by the tools.
+    let app = sturdy_runtime::App::new(&config.name, env!("CARGO_PKG_VERSION"))
+        .tools(served.into_iter().map(|s| s.tool));
+    app.run_with_args(args.serve).await
+}
+
+/// Each upstream reached (or why not), by name: all started at once.
+async fn reach_all(config: &Config) -> Vec<(String, Result<upstream::Connected, String>)> {
+    futures_util::future::join_all(config.upstreams.iter().map(|(name, upstream)| async move {
+        (
+            name.clone(),
+            upstream::connect(name, upstream.get_ref()).await,
+        )
+    }))
+    .await
+}

@@ -1,0 +1,224 @@
+//! The tools the gateway serves: each upstream tool that passes its filter, under
+//! `<upstream><separator><name>`, behind the policies its configuration gives, built as the
+//! attributes build them (`#[rate_limited]`, `#[cached]`, `#[retry]`, `#[circuit_breaker]`,
+//! `#[timeout]`, in that order), its result passed on as the upstream gave it.
+
+use crate::config::{Config, RateKey, ToolSettings, Upstream};
+use crate::upstream::{Connected, CALL_TIMEOUT};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use sturdy_runtime::__private::{
+    CacheSpec, CircuitBreakerConfig, Policies, PolicySpec, Predicates, RateSpec, Retry, RetrySpec,
+};
+use sturdy_runtime::client::Client;
+use sturdy_runtime::registry::DynamicTool;
+use sturdy_runtime::{Content, ToolError, ToolOutput};
+
+/// An upstream's answer, kept whole (what a cache holds).
+#[derive(Clone)]
+struct Answer {
+    content: Vec<Value>,
+    structured: Option<Value>,
+    is_error: bool,
+}
+
+type ToolPolicies = Policies<String, Answer, ToolError>;
+
+/// One served tool: the name it is served under and where it comes from, for messages.
+pub struct Served {
+    pub tool: DynamicTool,
+    pub upstream: String,
+    pub upstream_tool: String,
+}
+
+/// The tools of every upstream reached, in the order of the upstreams' names; a name served
+/// twice (after renaming) is an error naming both.
+pub fn served(
+    config: &Config,
+    connected: &BTreeMap<String, Connected>,
+) -> Result<Vec<Served>, String> {
+    let mut served: Vec<Served> = Vec::new();
+    for (name, upstream) in &config.upstreams {
+        let Some(reached) = connected.get(name) else {
+            continue;
+        };
+        let upstream = upstream.get_ref();
+        for listed in &reached.tools {
+            let Some(tool_name) = listed["name"].as_str() else {
+                continue;
+            };
+            if !upstream.tools.serves(tool_name) {
+                continue;
+            }
+            let settings = upstream.tool.get(tool_name).map(|s| s.get_ref());
+            let exposed = format!(
+                "{name}{}{}",
+                config.separator,
+                settings
+                    .and_then(|s| s.rename.as_deref())
+                    .unwrap_or(tool_name)
+            );
+            if let Some(first) = served.iter().find(|s| s.tool.info().name == exposed) {
+                return Err(format!(
+                    "{exposed} would be served twice: {}'s {} and {name}'s {tool_name}",
+                    first.upstream, first.upstream_tool
+                ));
+            }
+            let tool = tool(
+                &exposed,
+                tool_name,
+                listed,
+                upstream,
+                settings,
+                &reached.client,
+            );
+            served.push(Served {
+                tool,
+                upstream: name.clone(),
+                upstream_tool: tool_name.to_owned(),
+            });
+        }
+    }
+    Ok(served)
+}
+
+/// What the attributes would write for this tool: the upstream's settings, the tool's over them.
+fn spec(listed: &Value, upstream: &Upstream, settings: Option<&ToolSettings>) -> PolicySpec {
+    let rate = settings
+        .and_then(|s| s.rate_limited.clone())
+        .or_else(|| upstream.rate_limited.clone());
+    let cache = settings.and_then(|s| s.cached).or(upstream.cached);
+    let retry = settings.and_then(|s| s.retry).or(upstream.retry);
+    let breaker = settings
+        .and_then(|s| s.circuit_breaker)
+        .or(upstream.circuit_breaker);
+    let timeout = settings.and_then(|s| s.timeout).or(upstream.timeout);
+    // A call that may have reached the tool is repeated only when repeating is harmless.
+    let annotations = &listed["annotations"];
+    let repeatable = upstream.retry_all
+        || annotations["readOnlyHint"] == true
+        || annotations["idempotentHint"] == true;
+    PolicySpec {
+        rate_limit: rate.map(|r| RateSpec {
+            limit: r.calls,
+            window: r.per,
+            key: match r.key {
+                RateKey::Client => sturdy_runtime::__private::RateKey::Client,
+                RateKey::Global => sturdy_runtime::__private::RateKey::Global,
+                RateKey::Argument(name) => {
+                    sturdy_runtime::__private::RateKey::Param(Box::leak(name.into_boxed_str()))
+                }
+            },
+        }),
+        cache: cache.map(|c| CacheSpec {
+            ttl: c.ttl,
+            capacity: c.capacity,
+            per_caller: false,
+        }),
+        retry: retry.filter(|_| repeatable).map(|r| RetrySpec {
+            retry: Retry {
+                max: r.max,
+                base: r.base.unwrap_or(Retry::default().base),
+                ..Retry::default()
+            },
+            when: false,
+        }),
+        circuit_breaker: breaker.map(|b| CircuitBreakerConfig {
+            threshold: b.threshold,
+            recovery: b.recovery,
+            ..CircuitBreakerConfig::default()
+        }),
+        timeout: Some(timeout.unwrap_or(CALL_TIMEOUT)),
+        ..PolicySpec::default()
+    }
+}
+
+/// The served tool `exposed`: the upstream's listing under its new name, its calls through the
+/// policies to `client`'s `upstream_name`.
+fn tool(
+    exposed: &str,
+    upstream_name: &str,
+    listed: &Value,
+    upstream: &Upstream,
+    settings: Option<&ToolSettings>,
+    client: &Arc<Client>,
+) -> DynamicTool {
+    let spec = spec(listed, upstream, settings);
+    // One set of policies per served tool, for the program's life (the configuration, not
+    // callers, decides how many), named as `--list` and the status page show them.
+    let name: &'static str = Box::leak(format!("gateway::{exposed}").into_boxed_str());
+    let policies: Arc<ToolPolicies> = if spec.cache.is_some() {
+        Policies::new_cached(name, &spec, Predicates::default(), None)
+    } else {
+        Policies::new(name, &spec, Predicates::default())
+    };
+    let argument_key = match spec.rate_limit.map(|r| r.key) {
+        Some(sturdy_runtime::__private::RateKey::Param(argument)) => Some(argument),
+        _ => None,
+    };
+    let call = {
+        let (client, upstream_name) = (client.clone(), upstream_name.to_owned());
+        move |_ctx: sturdy_runtime::Context, arguments: Value| {
+            let (client, upstream_name, policies) =
+                (client.clone(), upstream_name.clone(), policies.clone());
+            async move {
+                let deferred = argument_key.map(|a| match &arguments[a] {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                });
+                let key = arguments.to_string();
+                let attempt = || {
+                    let (client, upstream_name, arguments) =
+                        (client.clone(), upstream_name.clone(), arguments.clone());
+                    async move {
+                        let result = client.call_tool(&upstream_name, arguments).await?;
+                        Ok::<_, ToolError>(Answer {
+                            content: result.content().to_vec(),
+                            structured: result.structured().cloned(),
+                            is_error: result.is_error(),
+                        })
+                    }
+                };
+                let answer = if policies.cache().is_some() {
+                    policies.run(deferred, key, attempt).await
+                } else {
+                    policies.run_uncached(deferred, attempt).await
+                }
+                .map_err(|fail| fail.into_error())?;
+                Ok(ToolOutput::Result {
+                    content: answer
+                        .content
+                        .into_iter()
+                        .filter_map(Content::from_json)
+                        .collect(),
+                    structured: answer.structured,
+                    is_error: answer.is_error,
+                })
+            }
+        }
+    };
+    let mut tool = DynamicTool::new(
+        exposed,
+        listed["description"].as_str().unwrap_or_default(),
+        listed
+            .get("inputSchema")
+            .cloned()
+            .unwrap_or_else(|| json!({"type": "object"})),
+        call,
+    )
+    .policies(spec.describe());
+    if let Some(title) = listed["title"].as_str() {
+        tool = tool.title(title);
+    }
+    if let Some(schema) = listed.get("outputSchema").filter(|s| s.is_object()) {
+        tool = tool.output_schema(schema.clone());
+    }
+    if let Some(annotations) = listed.get("annotations").filter(|a| a.is_object()) {
+        tool = tool.annotations(annotations.clone());
+    }
+    if let Some(settings) = settings.filter(|s| !s.scopes.is_empty()) {
+        tool = tool.scopes(&settings.scopes);
+    }
+    tool
+}

@@ -1,0 +1,206 @@
+//! `sturdy-gateway` in front of servers nobody here wrote, the way an operator runs it: the
+//! official `@modelcontextprotocol/server-everything` (npm) and the example tool server, both
+//! over stdio, behind a configuration with a filter, a rename, a cache, a limit and a breaker;
+//! the gateway itself spoken to over stdio by `sturdy::client`, and `--check` on good and bad
+//! files.
+
+use crate::support;
+use serde_json::json;
+use std::path::Path;
+use std::time::Duration;
+use sturdy::client::Client;
+
+fn everything_script() -> std::path::PathBuf {
+    let dir = support::target_dir()
+        .join("everything")
+        .join("server-everything-2026.8.31");
+    support::install::npm_package(&dir, "@modelcontextprotocol/server-everything@2026.8.31")
+        .join("node_modules/@modelcontextprotocol/server-everything/dist/index.js")
+}
+
+/// A configuration file in a fresh directory.
+fn config_file(text: &str) -> (tempdir::Dir, std::path::PathBuf) {
+    let dir = tempdir::Dir::new();
+    let path = dir.path().join("gateway.toml");
+    std::fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
+mod tempdir {
+    /// A directory removed when dropped.
+    pub struct Dir(std::path::PathBuf);
+    impl Dir {
+        pub fn new() -> Dir {
+            static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let path = std::env::temp_dir()
+                .join(format!("sturdy-gateway-test-{}-{n}", std::process::id()));
+            std::fs::create_dir_all(&path).unwrap();
+            Dir(path)
+        }
+        pub fn path(&self) -> &std::path::Path {
+            &self.0
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+fn two_upstreams(everything: &Path, example: &Path) -> String {
+    format!(
+        r#"
+name = "test-gateway"
+
+[upstreams.everything]
+command = ["node", {everything:?}, "stdio"]
+tools = {{ allow = ["echo", "get-*"], deny = ["get-env"] }}
+timeout = "10s"
+circuit_breaker = {{ threshold = 3, recovery = "30s" }}
+
+[upstreams.everything.tool.echo]
+rename = "say"
+rate_limited = {{ calls = 2, per = "60s", key = "global" }}
+
+[upstreams.everything.tool.get-sum]
+cached = {{ ttl = "60s" }}
+
+[upstreams.example]
+command = [{example:?}]
+tools = {{ allow = ["add", "divide"] }}
+retry = {{ max = 2 }}
+"#
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateway_serves_two_upstreams_behind_their_policies() {
+    let gateway = support::build_gateway();
+    let example = support::build_example("tool_server");
+    let (_dir, config) = config_file(&two_upstreams(&everything_script(), &example));
+    let mut command = tokio::process::Command::new(&gateway);
+    command.arg("--config").arg(&config);
+    let client = Client::builder()
+        .timeout(Duration::from_secs(30))
+        .stdio(command)
+        .await
+        .unwrap_or_else(|e| panic!("the gateway starts: {e}"));
+    assert_eq!(client.server_info()["serverInfo"]["name"], "test-gateway");
+    let tools = client.list_tools().await.unwrap();
+    let mut names: Vec<_> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    names.sort();
+    assert!(names.contains(&"everything__say"), "{names:?}");
+    assert!(names.contains(&"everything__get-sum"), "{names:?}");
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.contains("get-env") || n.ends_with("__echo")),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"example__add") && names.contains(&"example__divide"),
+        "{names:?}"
+    );
+    assert!(!names.iter().any(|n| n.contains("greet")), "{names:?}");
+    // The upstream's listing under the new name, with the policies it is served behind.
+    let sum = tools
+        .iter()
+        .find(|t| t["name"] == "everything__get-sum")
+        .unwrap();
+    assert!(sum["inputSchema"]["properties"]["a"].is_object(), "{sum}");
+    let policies = sum["_meta"]["dev.sturdy/policies"].to_string();
+    assert!(
+        policies.contains("cached") && policies.contains("circuit_breaker"),
+        "{policies}"
+    );
+
+    let said = client
+        .call_tool("everything__say", json!({"message": "hi"}))
+        .await
+        .unwrap();
+    assert_eq!(said.text(), "Echo: hi");
+    let added = client
+        .call_tool("example__add", json!({"a": 2, "b": 3}))
+        .await
+        .unwrap();
+    assert_eq!(added.structured(), Some(&json!({"result": 5})));
+    // The upstream's own error result is passed on as it came.
+    let divided = client
+        .call_tool("example__divide", json!({"a": 1, "b": 0}))
+        .await
+        .unwrap();
+    assert!(divided.is_error(), "{divided:?}");
+    // The cache answers the second call.
+    let first = client
+        .call_tool("everything__get-sum", json!({"a": 20, "b": 22}))
+        .await
+        .unwrap();
+    let second = client
+        .call_tool("everything__get-sum", json!({"a": 20, "b": 22}))
+        .await
+        .unwrap();
+    assert!(
+        first.text().contains("42") && second.text() == first.text(),
+        "{second:?}"
+    );
+    assert_eq!(
+        second.meta().unwrap()["dev.sturdy/cache"],
+        "hit",
+        "{second:?}"
+    );
+    // The limit: two calls of `say` a minute, for everyone.
+    client
+        .call_tool("everything__say", json!({"message": "again"}))
+        .await
+        .unwrap();
+    let limited = client
+        .call_tool("everything__say", json!({"message": "too much"}))
+        .await
+        .unwrap();
+    assert_eq!(limited.error_kind(), Some("rate_limited"), "{limited:?}");
+}
+
+#[test]
+fn check_reports_the_line_of_a_mistake_and_offline_checks_the_file_alone() {
+    let gateway = support::build_gateway();
+    let (_dir, bad) =
+        config_file("name = \"g\"\n[upstreams.a]\ncommand = [\"x\"]\ntimeout = \"soon\"\n");
+    let out = std::process::Command::new(&gateway)
+        .args(["--check", "--offline", "--config"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("gateway.toml:4") && stderr.contains("soon"),
+        "{stderr}"
+    );
+
+    let (_dir, good) =
+        config_file("name = \"g\"\n[upstreams.a]\ncommand = [\"/nonexistent/server\"]\n");
+    let offline = std::process::Command::new(&gateway)
+        .args(["--check", "--offline", "--config"])
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert!(
+        offline.status.success(),
+        "{}",
+        String::from_utf8_lossy(&offline.stderr)
+    );
+    // Online, the upstream that cannot start fails the check, naming it.
+    let online = std::process::Command::new(&gateway)
+        .args(["--check", "--config"])
+        .arg(&good)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&online.stderr);
+    assert_eq!(online.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("upstream a") && stderr.contains("/nonexistent/server"),
+        "{stderr}"
+    );
+}

@@ -4,14 +4,13 @@
 //! `#[timeout]`, in that order), its result passed on as the upstream gave it.
 
 use crate::config::{Config, RateKey, ToolSettings, Upstream};
-use crate::upstream::{Connected, CALL_TIMEOUT};
+use crate::upstream::{Connected, Supervised, CALL_TIMEOUT};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use sturdy_runtime::__private::{
     CacheSpec, CircuitBreakerConfig, Policies, PolicySpec, Predicates, RateSpec, Retry, RetrySpec,
 };
-use sturdy_runtime::client::Client;
 use sturdy_runtime::registry::DynamicTool;
 use sturdy_runtime::{Content, ToolError, ToolOutput};
 
@@ -71,7 +70,7 @@ pub fn served(
                 listed,
                 upstream,
                 settings,
-                &reached.client,
+                &reached.upstream,
             );
             served.push(Served {
                 tool,
@@ -135,14 +134,14 @@ fn spec(listed: &Value, upstream: &Upstream, settings: Option<&ToolSettings>) ->
 }
 
 /// The served tool `exposed`: the upstream's listing under its new name, its calls through the
-/// policies to `client`'s `upstream_name`.
+/// policies to `supervised`'s `upstream_name`.
 fn tool(
     exposed: &str,
     upstream_name: &str,
     listed: &Value,
     upstream: &Upstream,
     settings: Option<&ToolSettings>,
-    client: &Arc<Client>,
+    supervised: &Arc<Supervised>,
 ) -> DynamicTool {
     let spec = spec(listed, upstream, settings);
     // One set of policies per served tool, for the program's life (the configuration, not
@@ -158,10 +157,10 @@ fn tool(
         _ => None,
     };
     let call = {
-        let (client, upstream_name) = (client.clone(), upstream_name.to_owned());
+        let (supervised, upstream_name) = (supervised.clone(), upstream_name.to_owned());
         move |_ctx: sturdy_runtime::Context, arguments: Value| {
-            let (client, upstream_name, policies) =
-                (client.clone(), upstream_name.clone(), policies.clone());
+            let (supervised, upstream_name, policies) =
+                (supervised.clone(), upstream_name.clone(), policies.clone());
             async move {
                 let deferred = argument_key.map(|a| match &arguments[a] {
                     Value::String(s) => s.clone(),
@@ -169,10 +168,17 @@ fn tool(
                 });
                 let key = arguments.to_string();
                 let attempt = || {
-                    let (client, upstream_name, arguments) =
-                        (client.clone(), upstream_name.clone(), arguments.clone());
+                    let (supervised, upstream_name, arguments) =
+                        (supervised.clone(), upstream_name.clone(), arguments.clone());
                     async move {
-                        let result = client.call_tool(&upstream_name, arguments).await?;
+                        let client = supervised.client();
+                        let result = match client.call_tool(&upstream_name, arguments).await {
+                            Ok(result) => result,
+                            Err(e) => {
+                                supervised.failed(&client, &e);
+                                return Err(ToolError::from(e));
+                            }
+                        };
                         Ok::<_, ToolError>(Answer {
                             content: result.content().to_vec(),
                             structured: result.structured().cloned(),

@@ -1,11 +1,15 @@
-//! Reaching one upstream server: its process started (stdio) or its URL opened (HTTP) with
-//! `sturdy_runtime::client`, within its start timeout, and its tools listed.
+//! Reaching one upstream server and keeping it reachable: its process started (stdio) or its URL
+//! opened (HTTP) with `sturdy_runtime::client`, within its start timeout, its tools listed; when
+//! the connection is lost (the process exited, the session ended), a new one is opened in the
+//! background, with a growing wait between tries, while calls fail fast (and count against
+//! their breakers).
 
 use crate::config::Upstream;
 use serde_json::Value;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use sturdy_runtime::client::Client;
+use sturdy_runtime::client::{Client, ClientError};
 
 /// How long starting and initializing an upstream may take, unless it says.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -13,51 +17,159 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long one tool call may take, unless the upstream says.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// An upstream reached: its client and the tools it lists.
+/// The first wait before a lost upstream is started again, and the longest.
+const FIRST_WAIT: Duration = Duration::from_millis(250);
+const LONGEST_WAIT: Duration = Duration::from_secs(30);
+
+/// How to reach one upstream.
+#[derive(Clone)]
+struct Reach {
+    name: String,
+    command: Option<Vec<String>>,
+    env: Vec<(String, String)>,
+    url: Option<String>,
+    headers: Vec<(String, String)>,
+    start_timeout: Duration,
+    call_timeout: Duration,
+}
+
+impl Reach {
+    fn of(name: &str, upstream: &Upstream) -> Reach {
+        Reach {
+            name: name.to_owned(),
+            command: upstream.command.clone(),
+            env: upstream.env.clone().into_iter().collect(),
+            // Replicas beyond the first are not balanced yet: the first is used.
+            url: upstream.url.as_ref().map(|u| u.list()[0].to_owned()),
+            headers: upstream.headers.clone().into_iter().collect(),
+            start_timeout: upstream.start_timeout.unwrap_or(START_TIMEOUT),
+            // The client's own timeout bounds each call beyond the policy's, so that nothing
+            // waits on a silent upstream for ever.
+            call_timeout: upstream.timeout.unwrap_or(CALL_TIMEOUT) + Duration::from_secs(1),
+        }
+    }
+
+    /// What errors say of how it is reached.
+    fn describe(&self) -> String {
+        let how = match (&self.command, &self.url) {
+            (Some(command), _) => command.join(" "),
+            (None, Some(url)) => url.clone(),
+            (None, None) => String::new(),
+        };
+        format!("{} ({how})", self.name)
+    }
+
+    /// A client of it, initialized, within the start timeout.
+    async fn open(&self) -> Result<Client, String> {
+        let builder = Client::builder()
+            .name(&self.name)
+            .timeout(self.call_timeout);
+        let opened = async {
+            match (&self.command, &self.url) {
+                (Some(command), _) => {
+                    let mut process = tokio::process::Command::new(&command[0]);
+                    process.args(&command[1..]).envs(self.env.iter().cloned());
+                    builder.stdio(process).await
+                }
+                (None, Some(url)) => {
+                    let mut builder = builder;
+                    for (header, value) in &self.headers {
+                        builder = builder.header(header, value);
+                    }
+                    builder.http(url).await
+                }
+                (None, None) => unreachable!("checked when the configuration loaded"),
+            }
+        };
+        tokio::time::timeout(self.start_timeout, opened)
+            .await
+            .map_err(|_| format!("not ready within {:?}", self.start_timeout))?
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// An upstream kept reachable: the client calls go through now.
+pub struct Supervised {
+    reach: Reach,
+    client: Mutex<Arc<Client>>,
+    restarting: AtomicBool,
+}
+
+impl Supervised {
+    /// The client to call through now.
+    pub fn client(&self) -> Arc<Client> {
+        self.client
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// A call through `used` failed with `error`: when that says the connection is over, a new
+    /// one is opened in the background (one at a time).
+    pub fn failed(self: &Arc<Self>, used: &Arc<Client>, error: &ClientError) {
+        let lost = match error {
+            ClientError::Closed(_) => true,
+            ClientError::MayHaveRun { cause, .. } => matches!(**cause, ClientError::Closed(_)),
+            _ => false,
+        };
+        if !lost || !Arc::ptr_eq(used, &self.client()) {
+            return;
+        }
+        if self.restarting.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let this = self.clone();
+        tokio::spawn(async move {
+            let mut wait = FIRST_WAIT;
+            loop {
+                tokio::time::sleep(wait).await;
+                match this.reach.open().await {
+                    Ok(client) => {
+                        *this.client.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(client);
+                        tracing::warn!(target: "sturdy_gateway", upstream = %this.reach.name, "upstream back");
+                        break;
+                    }
+                    Err(why) => {
+                        tracing::warn!(
+                            target: "sturdy_gateway",
+                            upstream = %this.reach.name,
+                            "upstream still down: {why}; next try in {:?}",
+                            wait * 2
+                        );
+                        wait = (wait * 2).min(LONGEST_WAIT);
+                    }
+                }
+            }
+            this.restarting.store(false, Ordering::Release);
+        });
+    }
+}
+
+/// An upstream reached: kept reachable, and the tools it lists.
 pub struct Connected {
-    pub client: Arc<Client>,
+    pub upstream: Arc<Supervised>,
     pub tools: Vec<Value>,
 }
 
 /// Starts or opens upstream `name` and lists its tools.
 pub async fn connect(name: &str, upstream: &Upstream) -> Result<Connected, String> {
-    let start_timeout = upstream.start_timeout.unwrap_or(START_TIMEOUT);
-    // The client's own timeout bounds each call beyond the policy's, so that nothing waits on
-    // a silent upstream for ever.
-    let call_timeout = upstream.timeout.unwrap_or(CALL_TIMEOUT) + Duration::from_secs(1);
-    let builder = Client::builder().name(name).timeout(call_timeout);
-    let opened = async {
-        let client = match (&upstream.command, &upstream.url) {
-            (Some(command), _) => {
-                let mut process = tokio::process::Command::new(&command[0]);
-                process.args(&command[1..]).envs(&upstream.env);
-                builder.stdio(process).await
-            }
-            (None, Some(urls)) => {
-                let mut builder = builder;
-                for (header, value) in &upstream.headers {
-                    builder = builder.header(header, value);
-                }
-                // Replicas beyond the first are not balanced yet: the first is used.
-                builder.http(urls.list()[0]).await
-            }
-            (None, None) => unreachable!("checked when the configuration loaded"),
-        }
-        .map_err(|e| e.to_string())?;
+    let reach = Reach::of(name, upstream);
+    let listed = async {
+        let client = reach.open().await?;
         let tools = client.list_tools().await.map_err(|e| e.to_string())?;
-        Ok::<_, String>(Connected {
-            client: Arc::new(client),
-            tools,
-        })
+        Ok::<_, String>((client, tools))
     };
-    // Errors name the upstream and how it was reached.
-    let reached = match (&upstream.command, &upstream.url) {
-        (Some(command), _) => command.join(" "),
-        (None, Some(urls)) => urls.list()[0].to_owned(),
-        (None, None) => String::new(),
-    };
-    tokio::time::timeout(start_timeout, opened)
+    let (client, tools) = tokio::time::timeout(reach.start_timeout, listed)
         .await
-        .map_err(|_| format!("{name} ({reached}): not ready within {start_timeout:?}"))?
-        .map_err(|e| format!("{name} ({reached}): {e}"))
+        .map_err(|_| format!("not ready within {:?}", reach.start_timeout))
+        .and_then(|opened| opened)
+        .map_err(|why| format!("{}: {why}", reach.describe()))?;
+    Ok(Connected {
+        upstream: Arc::new(Supervised {
+            reach,
+            client: Mutex::new(Arc::new(client)),
+            restarting: AtomicBool::new(false),
+        }),
+        tools,
+    })
 }

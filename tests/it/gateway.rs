@@ -204,3 +204,64 @@ fn check_reports_the_line_of_a_mistake_and_offline_checks_the_file_alone() {
         "{stderr}"
     );
 }
+
+/// An upstream that exits when its `die` tool is called, and tells its process id.
+const MORTAL: &str = r#"
+import json, os, sys
+def say(m):
+    sys.stdout.write(json.dumps(m) + "\n"); sys.stdout.flush()
+for line in sys.stdin:
+    request = json.loads(line)
+    method, id = request.get("method"), request.get("id")
+    if method == "initialize":
+        say({"jsonrpc": "2.0", "id": id, "result": {"protocolVersion": "2025-11-25",
+            "capabilities": {"tools": {}}, "serverInfo": {"name": "mortal", "version": "0"}}})
+    elif method == "tools/list":
+        say({"jsonrpc": "2.0", "id": id, "result": {"tools": [
+            {"name": "pid", "inputSchema": {"type": "object"}, "annotations": {"readOnlyHint": True}},
+            {"name": "die", "inputSchema": {"type": "object"}}]}})
+    elif method == "tools/call" and request["params"]["name"] == "die":
+        sys.exit(1)
+    elif method == "tools/call":
+        say({"jsonrpc": "2.0", "id": id, "result": {"content": [
+            {"type": "text", "text": str(os.getpid())}]}})
+"#;
+
+/// An upstream process that exits is started again: the call it died in is a clear error (not
+/// repeated: `die` may have run), calls fail fast while it is down, and once it is back calls
+/// reach the new process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upstream_that_exits_is_started_again() {
+    let gateway = support::build_gateway();
+    let script = format!(
+        "name = \"g\"\n[upstreams.mortal]\ncommand = [\"python3\", \"-c\", {MORTAL:?}]\n\
+         timeout = \"5s\"\nretry = {{ max = 2 }}\n"
+    );
+    let (_dir, config) = config_file(&script);
+    let mut command = tokio::process::Command::new(&gateway);
+    command.arg("--config").arg(&config);
+    let client = Client::builder().stdio(command).await.unwrap();
+    let first = client
+        .call_tool("mortal__pid", json!({}))
+        .await
+        .unwrap()
+        .text();
+    let died = client.call_tool("mortal__die", json!({})).await.unwrap();
+    assert!(
+        died.is_error() && died.text().contains("mortal"),
+        "{died:?}"
+    );
+    let started = std::time::Instant::now();
+    let second = loop {
+        let answer = client.call_tool("mortal__pid", json!({})).await.unwrap();
+        if !answer.is_error() {
+            break answer.text();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "not back within 20 s: {answer:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_ne!(first, second, "the same process answered");
+}

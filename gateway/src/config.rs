@@ -20,6 +20,10 @@ pub struct Config {
     pub upstreams: BTreeMap<String, toml::Spanned<Upstream>>,
 }
 
+fn yes() -> bool {
+    true
+}
+
 fn default_separator() -> String {
     "__".into()
 }
@@ -41,6 +45,10 @@ pub struct Upstream {
     /// Which tools to serve (glob patterns; all by default).
     #[serde(default)]
     pub tools: Filter,
+    /// Serve the tools under `<upstream><separator><tool>` (the default), or under their own
+    /// names (`false`: a gateway in front of one server, or upstreams whose names do not clash).
+    #[serde(default = "yes")]
+    pub namespace: bool,
     /// Each tool call's limit (30 s by default).
     #[serde(default, deserialize_with = "duration::optional")]
     pub timeout: Option<Duration>,

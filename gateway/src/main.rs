@@ -22,7 +22,8 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: sturdy-gateway --config FILE [--check [--offline]] [--http ADDR]
-  --config FILE  the gateway's configuration (TOML; see examples/gateway/gateway.toml)
+  --config FILE  the gateway's configuration (TOML; see examples/gateway/gateway.toml);
+                 STURDY_GATEWAY_CONFIG names it when --config does not
   --check        reach every upstream, print the tools it would serve with their policies, exit
                  (non-zero when the file or an upstream is wrong)
   --offline      with --check: check the file alone
@@ -56,7 +57,8 @@ fn args() -> Result<Args, String> {
         }
     }
     if parsed.config.is_empty() {
-        return Err("--config FILE is required".into());
+        parsed.config = std::env::var("STURDY_GATEWAY_CONFIG")
+            .map_err(|_| "--config FILE (or STURDY_GATEWAY_CONFIG) is required")?;
     }
     if parsed.offline && !parsed.check {
         return Err("--offline goes with --check".into());

@@ -51,13 +51,14 @@ pub fn served(
                 continue;
             }
             let settings = upstream.tool.get(tool_name).map(|s| s.get_ref());
-            let exposed = format!(
-                "{name}{}{}",
-                config.separator,
-                settings
-                    .and_then(|s| s.rename.as_deref())
-                    .unwrap_or(tool_name)
-            );
+            let own = settings
+                .and_then(|s| s.rename.as_deref())
+                .unwrap_or(tool_name);
+            let exposed = if upstream.namespace {
+                format!("{name}{}{own}", config.separator)
+            } else {
+                own.to_owned()
+            };
             if let Some(first) = served.iter().find(|s| s.tool.info().name == exposed) {
                 return Err(format!(
                     "{exposed} would be served twice: {}'s {} and {name}'s {tool_name}",

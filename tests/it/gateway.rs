@@ -265,3 +265,61 @@ async fn an_upstream_that_exits_is_started_again() {
     };
     assert_ne!(first, second, "the same process answered");
 }
+
+/// Official SDK clients through the gateway over Streamable HTTP, in front of the type-torture
+/// server (a tool for every kind of Rust type): every tool listed and validated by the SDK,
+/// every case called as a success and as an error, each `structuredContent` checked against its
+/// tool's `outputSchema`: the suite the server passes directly (`tests/it/type_torture.rs`).
+fn sdk_through_the_gateway(
+    client: impl Fn(&[&std::ffi::OsStr]) -> std::process::Command,
+    what: &str,
+) {
+    let gateway = support::build_gateway();
+    let upstream = support::build_example("type_torture");
+    let (_dir, config) = config_file(&format!(
+        "name = \"g\"\n[upstreams.torture]\ncommand = [{upstream:?}]\nnamespace = false\n"
+    ));
+    let config = config.to_string_lossy().into_owned();
+    let server = support::HttpServer::start_with_env(
+        &gateway,
+        &[("STURDY_GATEWAY_CONFIG", config.as_str())],
+    );
+    let url = server.url();
+    let cases =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/type_torture/cases.json");
+    let args: [&std::ffi::OsStr; 4] = [
+        "--http".as_ref(),
+        url.as_ref(),
+        "--cases".as_ref(),
+        cases.as_os_str(),
+    ];
+    let out = support::run(client(&args), Duration::from_secs(300));
+    let stopped = server.stop();
+    assert!(
+        out.succeeded(),
+        "{what} through the gateway: {}\n--- stdout ---\n{}\n--- stderr ---\n{}\n--- gateway \
+         stderr ---\n{}",
+        out.outcome(),
+        out.stdout,
+        out.stderr,
+        stopped.stderr
+    );
+    println!("{}", out.stdout);
+}
+
+#[test]
+fn the_typescript_sdk_calls_every_type_through_the_gateway() {
+    sdk_through_the_gateway(
+        |args| support::node::script("sdk_client.mjs", args),
+        support::node::TS_SDK,
+    );
+}
+
+#[test]
+fn the_python_sdk_calls_every_type_through_the_gateway() {
+    let python = support::python::sdk_venv("mcp-1.30", "mcp==1.30.*");
+    sdk_through_the_gateway(
+        |args| support::python::script(&python, "sdk_client.py", args),
+        "mcp 1.30",
+    );
+}

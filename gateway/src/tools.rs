@@ -4,7 +4,7 @@
 //! `#[timeout]`, in that order), its result passed on as the upstream gave it.
 
 use crate::config::{Config, RateKey, ToolSettings, Upstream};
-use crate::upstream::{Connected, Supervised, CALL_TIMEOUT};
+use crate::upstream::{Connected, Supervised};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -129,7 +129,9 @@ fn spec(listed: &Value, upstream: &Upstream, settings: Option<&ToolSettings>) ->
             recovery: b.recovery,
             ..CircuitBreakerConfig::default()
         }),
-        timeout: Some(timeout.unwrap_or(CALL_TIMEOUT)),
+        // Without one configured, the client's own timeout (30 s) bounds the call: no timer of
+        // the pipeline's besides.
+        timeout,
         ..PolicySpec::default()
     }
 }
@@ -167,7 +169,6 @@ fn tool(
                     Value::String(s) => s.clone(),
                     other => other.to_string(),
                 });
-                let key = arguments.to_string();
                 let attempt = || {
                     let (supervised, upstream_name, arguments) =
                         (supervised.clone(), upstream_name.clone(), arguments.clone());
@@ -188,6 +189,8 @@ fn tool(
                     }
                 };
                 let answer = if policies.cache().is_some() {
+                    // The arguments' JSON text (keys in order) keys the cache.
+                    let key = arguments.to_string();
                     policies.run(deferred, key, attempt).await
                 } else {
                     policies.run_uncached(deferred, attempt).await

@@ -323,3 +323,37 @@ fn the_python_sdk_calls_every_type_through_the_gateway() {
         "mcp 1.30",
     );
 }
+
+/// An upstream over Streamable HTTP (the example server, with a header the configuration takes
+/// from the environment), its calls through the gateway; one that refuses connections at
+/// start-up is left out and the others are served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upstream_over_http_and_one_that_is_down() {
+    let gateway = support::build_gateway();
+    let upstream = support::HttpServer::start(&support::build_example("tool_server"));
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_url = format!("http://{}/mcp", dead.local_addr().unwrap());
+    drop(dead);
+    let (_dir, config) = config_file(&format!(
+        "name = \"g\"\n\
+         [upstreams.example]\nurl = {:?}\nheaders = {{ X-Team = \"${{GATEWAY_TEST_TEAM}}\" }}\n\
+         tools = {{ allow = [\"add\", \"whoami\"] }}\n\
+         [upstreams.gone]\nurl = {dead_url:?}\nstart_timeout = \"2s\"\n",
+        upstream.url()
+    ));
+    let mut command = tokio::process::Command::new(&gateway);
+    command
+        .arg("--config")
+        .arg(&config)
+        .env("GATEWAY_TEST_TEAM", "blue");
+    let client = Client::builder().stdio(command).await.unwrap();
+    let tools = client.list_tools().await.unwrap();
+    let names: Vec<_> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["example__add", "example__whoami"]);
+    let sum = client
+        .call_tool("example__add", json!({"a": 40, "b": 2}))
+        .await
+        .unwrap();
+    assert_eq!(sum.structured(), Some(&json!({"result": 42})));
+    assert!(client.stderr().contains("gone"), "{}", client.stderr());
+}

@@ -7,12 +7,15 @@ use crate::config::{Config, RateKey, ToolSettings, Upstream};
 use crate::upstream::{Connected, Supervised};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use sturdy_runtime::__private::{
     CacheSpec, CircuitBreakerConfig, Policies, PolicySpec, Predicates, RateSpec, Retry, RetrySpec,
 };
+use sturdy_runtime::client::{Client, ClientError};
 use sturdy_runtime::registry::DynamicTool;
 use sturdy_runtime::{Content, ToolError, ToolOutput};
+use tokio::sync::broadcast::error::RecvError;
 
 /// An upstream's answer, kept whole (what a cache holds).
 #[derive(Clone)]
@@ -161,7 +164,7 @@ fn tool(
     };
     let call = {
         let (supervised, upstream_name) = (supervised.clone(), upstream_name.to_owned());
-        move |_ctx: sturdy_runtime::Context, arguments: Value| {
+        move |ctx: sturdy_runtime::Context, arguments: Value| {
             let (supervised, upstream_name, policies) =
                 (supervised.clone(), upstream_name.clone(), policies.clone());
             async move {
@@ -170,11 +173,20 @@ fn tool(
                     other => other.to_string(),
                 });
                 let attempt = || {
-                    let (supervised, upstream_name, arguments) =
-                        (supervised.clone(), upstream_name.clone(), arguments.clone());
+                    let (supervised, upstream_name, arguments, ctx) = (
+                        supervised.clone(),
+                        upstream_name.clone(),
+                        arguments.clone(),
+                        ctx.clone(),
+                    );
                     async move {
                         let client = supervised.client();
-                        let result = match client.call_tool(&upstream_name, arguments).await {
+                        let called = if ctx.wants_progress() {
+                            call_reporting(&client, &ctx, &upstream_name, arguments).await
+                        } else {
+                            client.call_tool(&upstream_name, arguments).await
+                        };
+                        let result = match called {
                             Ok(result) => result,
                             Err(e) => {
                                 supervised.failed(&client, &e);
@@ -231,4 +243,37 @@ fn tool(
         tool = tool.scopes(&settings.scopes);
     }
     tool
+}
+
+/// Calls `tool` asking the upstream for its progress, each report passed on to the caller
+/// (under the caller's own token) as it comes.
+async fn call_reporting(
+    client: &Client,
+    ctx: &sturdy_runtime::Context,
+    tool: &str,
+    arguments: Value,
+) -> Result<sturdy_runtime::client::ToolResult, ClientError> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let token = format!("sturdy-gateway-{}", NEXT.fetch_add(1, Ordering::Relaxed));
+    let mut notes = client.notifications();
+    let call = client.call_tool_reporting(tool, arguments, &token);
+    tokio::pin!(call);
+    let mut listening = true;
+    loop {
+        tokio::select! {
+            result = &mut call => return result,
+            note = notes.recv(), if listening => match note {
+                Ok(note) if note["method"] == "notifications/progress"
+                    && note["params"]["progressToken"] == token.as_str() =>
+                {
+                    let params = &note["params"];
+                    let progress = params["progress"].as_f64().unwrap_or_default();
+                    ctx.progress(progress, params["total"].as_f64(), params["message"].as_str())
+                        .await;
+                }
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => listening = false,
+            },
+        }
+    }
 }

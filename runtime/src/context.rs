@@ -275,6 +275,12 @@ impl Context {
         self.inner.cancellation.cancelled().await
     }
 
+    /// Whether the client asked for this call's progress (it sent a progress token and can be
+    /// told): [`progress`](Self::progress) reaches it.
+    pub fn wants_progress(&self) -> bool {
+        self.inner.progress_token.is_some() && self.inner.outbound.is_some()
+    }
+
     /// Reports progress to the client (`notifications/progress`), if it asked for progress by
     /// sending a progress token. Does nothing otherwise.
     pub async fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {

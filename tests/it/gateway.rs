@@ -56,7 +56,7 @@ name = "test-gateway"
 
 [upstreams.everything]
 command = ["node", {everything:?}, "stdio"]
-tools = {{ allow = ["echo", "get-*"], deny = ["get-env"] }}
+tools = {{ allow = ["echo", "get-*", "trigger-long-*"], deny = ["get-env"] }}
 timeout = "10s"
 circuit_breaker = {{ threshold = 3, recovery = "30s" }}
 
@@ -150,6 +150,25 @@ async fn the_gateway_serves_two_upstreams_behind_their_policies() {
         "hit",
         "{second:?}"
     );
+    // The upstream's progress reaches the caller, under the caller's token.
+    let mut notes = client.notifications();
+    let long = client
+        .call_tool_reporting(
+            "everything__trigger-long-running-operation",
+            json!({"duration": 1, "steps": 3}),
+            "mine",
+        )
+        .await
+        .unwrap();
+    assert!(!long.is_error(), "{long:?}");
+    let mut reported = Vec::new();
+    while let Ok(note) = notes.try_recv() {
+        if note["method"] == "notifications/progress" {
+            assert_eq!(note["params"]["progressToken"], "mine", "{note}");
+            reported.push(note["params"]["progress"].as_f64().unwrap());
+        }
+    }
+    assert_eq!(reported, [1.0, 2.0, 3.0], "progress passed on");
     // The limit: two calls of `say` a minute, for everyone.
     client
         .call_tool("everything__say", json!({"message": "again"}))

@@ -254,10 +254,13 @@ impl Client {
     /// unless the tool may be repeated (see [`list_tools`](Self::list_tools) and
     /// [`ClientBuilder::repeatable`]).
     pub async fn call_tool(&self, name: &str, arguments: Value) -> Result<ToolResult, ClientError> {
-        match self
-            .request("tools/call", json!({"name": name, "arguments": arguments}))
+        self.call(name, json!({"name": name, "arguments": arguments}))
             .await
-        {
+    }
+
+    /// `tools/call` with `params`, its result checked as [`call_tool`](Self::call_tool) says.
+    async fn call(&self, name: &str, params: Value) -> Result<ToolResult, ClientError> {
+        match self.request("tools/call", params).await {
             Ok(result) => match self.output_schemas.check(name, &result) {
                 Some(why) => Err(ClientError::Protocol(format!(
                     "{}: tool {name}: {why}",
@@ -291,12 +294,10 @@ impl Client {
         arguments: Value,
         progress_token: &str,
     ) -> Result<ToolResult, ClientError> {
-        self.request(
-            "tools/call",
-            json!({"name": name, "arguments": arguments, "_meta": {"progressToken": progress_token}}),
-        )
-        .await
-        .map(ToolResult::new)
+        let params = json!({
+            "name": name, "arguments": arguments, "_meta": {"progressToken": progress_token},
+        });
+        self.call(name, params).await
     }
 
     /// Asks to be told when the resource at `uri` changes (`notifications/resources/updated` on

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use sturdy_runtime::__private::{
     CacheSpec, CircuitBreakerConfig, Policies, PolicySpec, Predicates, RateSpec, Retry, RetrySpec,
 };
-use sturdy_runtime::client::{Client, ClientError};
+use sturdy_runtime::client::{CallOptions, Client, ClientError};
 use sturdy_runtime::registry::DynamicTool;
 use sturdy_runtime::{Content, ToolError, ToolOutput};
 use tokio::sync::broadcast::error::RecvError;
@@ -181,11 +181,7 @@ fn tool(
                     );
                     async move {
                         let client = supervised.client();
-                        let called = if ctx.wants_progress() {
-                            call_reporting(&client, &ctx, &upstream_name, arguments).await
-                        } else {
-                            client.call_tool(&upstream_name, arguments).await
-                        };
+                        let called = call(&client, &ctx, &upstream_name, arguments).await;
                         let result = match called {
                             Ok(result) => result,
                             Err(e) => {
@@ -208,7 +204,7 @@ fn tool(
                     policies.run_uncached(deferred, attempt).await
                 }
                 .map_err(|fail| fail.into_error())?;
-                Ok(ToolOutput::Result {
+                Ok(ToolOutput::Forwarded {
                     content: answer
                         .content
                         .into_iter()
@@ -245,18 +241,33 @@ fn tool(
     tool
 }
 
-/// Calls `tool` asking the upstream for its progress, each report passed on to the caller
-/// (under the caller's own token) as it comes.
-async fn call_reporting(
+/// Calls `tool` on the caller's behalf: the upstream's questions about this call go to the
+/// caller (`ctx`), and when the caller asked for progress, each report of the upstream's is
+/// passed on (under the caller's own token) as it comes.
+async fn call(
     client: &Client,
     ctx: &sturdy_runtime::Context,
     tool: &str,
     arguments: Value,
 ) -> Result<sturdy_runtime::client::ToolResult, ClientError> {
     static NEXT: AtomicU64 = AtomicU64::new(0);
+    let caller = ctx.clone();
+    let mut options = CallOptions::new().asking(move |method, params| {
+        let caller = caller.clone();
+        async move {
+            caller
+                .request(&method, params)
+                .await
+                .map_err(|e| (INTERNAL_ERROR, e.to_string()))
+        }
+    });
+    if !ctx.wants_progress() {
+        return client.call_tool_with(tool, arguments, options).await;
+    }
     let token = format!("sturdy-gateway-{}", NEXT.fetch_add(1, Ordering::Relaxed));
+    options = options.progress(token.clone());
     let mut notes = client.notifications();
-    let call = client.call_tool_reporting(tool, arguments, &token);
+    let call = client.call_tool_with(tool, arguments, options);
     tokio::pin!(call);
     let mut listening = true;
     loop {
@@ -277,3 +288,7 @@ async fn call_reporting(
         }
     }
 }
+
+/// JSON-RPC's internal error: what the upstream is told when its question could not be put to
+/// the caller (the caller cannot be asked, or answered with an error).
+const INTERNAL_ERROR: i64 = -32603;

@@ -61,9 +61,14 @@ impl Reach {
 
     /// A client of it, initialized, within the start timeout.
     async fn open(&self) -> Result<Client, String> {
+        // The questions an upstream asks go to the caller of the call they belong to (see
+        // `tools.rs`); these answer those that belong to none: nothing is shown, nothing is
+        // shared.
         let builder = Client::builder()
             .name(&self.name)
-            .timeout(self.call_timeout);
+            .timeout(self.call_timeout)
+            .on_elicitation(|_| async { serde_json::json!({"action": "decline"}) })
+            .on_roots(|_| async { serde_json::json!({"roots": []}) });
         let opened = async {
             match (&self.command, &self.url) {
                 (Some(command), _) => {

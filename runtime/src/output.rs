@@ -24,8 +24,10 @@ pub enum ToolOutput {
     /// Content blocks (the function returned [`Content`] or `Vec<Content>`), sent in order.
     Content(Vec<Content>),
     /// A whole result as another server gave it (a gateway's, a client's): its blocks, its
-    /// `structuredContent`, and whether it is an error, passed on as they are.
-    Result {
+    /// `structuredContent`, and whether it is an error, passed on as they are. (Not named
+    /// `Result`: a variant of that name makes rustc spell `std::result::Result` in full in
+    /// every error message about this crate's types.)
+    Forwarded {
         /// The content blocks.
         content: Vec<Content>,
         /// `structuredContent`, when it has one.

@@ -27,7 +27,7 @@ fn tools() -> Vec<DynamicTool> {
         "What another server answered, passed on.",
         json!({"type": "object"}),
         |_ctx: Context, _arguments: Value| async move {
-            Ok::<_, ToolError>(ToolOutput::Result {
+            Ok::<_, ToolError>(ToolOutput::Forwarded {
                 content: vec![
                     Content::from_json(json!({"type": "text", "text": "rain"})).unwrap(),
                     Content::from_json(

@@ -376,3 +376,51 @@ async fn an_upstream_over_http_and_one_that_is_down() {
     assert_eq!(sum.structured(), Some(&json!({"result": 42})));
     assert!(client.stderr().contains("gone"), "{}", client.stderr());
 }
+
+/// An upstream's questions go to the caller of the call they belong to: server-everything's
+/// elicitation (a stdio upstream) and the example server's (a Streamable HTTP upstream, its
+/// question on the call's stream), answered by the handler of the client calling through the
+/// gateway, over stdio and over Streamable HTTP (2026-07-28: the gateway's `input_required`
+/// rounds).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upstreams_questions_reach_the_caller() {
+    let gateway = support::build_gateway();
+    let example = support::HttpServer::start(&support::build_example("tool_server"));
+    let (_dir, config) = config_file(&format!(
+        "name = \"g\"\n\
+         [upstreams.everything]\ncommand = [\"node\", {:?}, \"stdio\"]\n\
+         tools = {{ allow = [\"trigger-elicitation-request\"] }}\n\
+         [upstreams.example]\nurl = {:?}\ntools = {{ allow = [\"ask_contact_details\"] }}\n",
+        everything_script(),
+        example.url()
+    ));
+    let answering = || {
+        Client::builder().on_elicitation(|_| async {
+            json!({"action": "accept", "content": {"name": "Ada", "email": "ada@example.com"}})
+        })
+    };
+    let mut command = tokio::process::Command::new(&gateway);
+    command.arg("--config").arg(&config);
+    let over_stdio = answering().stdio(command).await.unwrap();
+    let config_path = config.to_string_lossy().into_owned();
+    let served = support::HttpServer::start_with_env(
+        &gateway,
+        &[("STURDY_GATEWAY_CONFIG", config_path.as_str())],
+    );
+    let over_http = answering().http(&served.url()).await.unwrap();
+    for (client, how) in [(&over_stdio, "stdio"), (&over_http, "http")] {
+        let asked = client
+            .call_tool("everything__trigger-elicitation-request", json!({}))
+            .await
+            .unwrap();
+        assert!(asked.text().contains("Ada"), "{how}: {asked:?}");
+        let details = client
+            .call_tool(
+                "example__ask_contact_details",
+                json!({"reason": "the report"}),
+            )
+            .await
+            .unwrap();
+        assert!(details.text().contains("Ada"), "{how}: {details:?}");
+    }
+}

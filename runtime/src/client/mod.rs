@@ -78,6 +78,70 @@ pub struct Client {
     watched: tokio::sync::Mutex<watch::Watched>,
 }
 
+/// How one tool call is made ([`Client::call_tool_with`]).
+///
+/// ```no_run
+/// # async fn demo(client: &sturdy_runtime::client::Client) -> Result<(), sturdy_runtime::client::ClientError> {
+/// use serde_json::json;
+/// use sturdy_runtime::client::CallOptions;
+///
+/// let options = CallOptions::new()
+///     .progress("report-1")
+///     .asking(|method, _params| async move {
+///         match method.as_str() {
+///             "elicitation/create" => Ok(json!({"action": "decline"})),
+///             _ => Err((-32601, format!("{method} is not answered here"))),
+///         }
+///     });
+/// client.call_tool_with("build_report", json!({}), options).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Default)]
+pub struct CallOptions {
+    progress_token: Option<String>,
+    asker: Option<peer::Asker>,
+}
+
+impl std::fmt::Debug for CallOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallOptions")
+            .field("progress_token", &self.progress_token)
+            .field("asking", &self.asker.is_some())
+            .finish()
+    }
+}
+
+impl CallOptions {
+    /// A call as [`Client::call_tool`] makes it.
+    pub fn new() -> CallOptions {
+        CallOptions::default()
+    }
+
+    /// Asks the server to report its progress under `token` (the reports arrive on
+    /// [`Client::notifications`]).
+    pub fn progress(mut self, token: impl Into<String>) -> CallOptions {
+        self.progress_token = Some(token.into());
+        self
+    }
+
+    /// The server's questions asked on this call's behalf (elicitation, sampling, roots) go to
+    /// `asker` rather than the client's handlers: the question's method and params in, its
+    /// result or a JSON-RPC error's code and message out. Over HTTP a question belongs to the
+    /// call whose stream (or `input_required` round) carries it; over stdio, where nothing
+    /// says, to this call only while it is the one call with an asker waiting (otherwise the
+    /// handlers answer), so that no caller is ever shown another's question.
+    pub fn asking<F, Fut>(mut self, asker: F) -> CallOptions
+    where
+        F: Fn(String, Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Value, (i64, String)>> + Send + 'static,
+    {
+        self.asker = Some(Arc::new(move |method, params| {
+            Box::pin(asker(method, params))
+        }));
+        self
+    }
+}
+
 /// What carries the session (and ends it when dropped).
 enum Transport {
     Stdio(stdio::StdioServer),
@@ -254,13 +318,37 @@ impl Client {
     /// unless the tool may be repeated (see [`list_tools`](Self::list_tools) and
     /// [`ClientBuilder::repeatable`]).
     pub async fn call_tool(&self, name: &str, arguments: Value) -> Result<ToolResult, ClientError> {
-        self.call(name, json!({"name": name, "arguments": arguments}))
+        self.call(name, json!({"name": name, "arguments": arguments}), None)
             .await
     }
 
+    /// [`call_tool`](Self::call_tool) as `options` say: with a progress token, and who answers
+    /// the server's questions on this call's behalf.
+    pub async fn call_tool_with(
+        &self,
+        name: &str,
+        arguments: Value,
+        options: CallOptions,
+    ) -> Result<ToolResult, ClientError> {
+        let mut params = json!({"name": name, "arguments": arguments});
+        if let Some(token) = options.progress_token {
+            params["_meta"] = json!({"progressToken": token});
+        }
+        self.call(name, params, options.asker).await
+    }
+
     /// `tools/call` with `params`, its result checked as [`call_tool`](Self::call_tool) says.
-    async fn call(&self, name: &str, params: Value) -> Result<ToolResult, ClientError> {
-        match self.request("tools/call", params).await {
+    async fn call(
+        &self,
+        name: &str,
+        params: Value,
+        asker: Option<peer::Asker>,
+    ) -> Result<ToolResult, ClientError> {
+        let answer = self
+            .peer
+            .request_asking("tools/call", params, self.timeout, asker)
+            .await;
+        match answer {
             Ok(result) => match self.output_schemas.check(name, &result) {
                 Some(why) => Err(ClientError::Protocol(format!(
                     "{}: tool {name}: {why}",
@@ -294,10 +382,8 @@ impl Client {
         arguments: Value,
         progress_token: &str,
     ) -> Result<ToolResult, ClientError> {
-        let params = json!({
-            "name": name, "arguments": arguments, "_meta": {"progressToken": progress_token},
-        });
-        self.call(name, params).await
+        let options = CallOptions::new().progress(progress_token);
+        self.call_tool_with(name, arguments, options).await
     }
 
     /// Asks to be told when the resource at `uri` changes (`notifications/resources/updated` on

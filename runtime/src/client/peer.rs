@@ -6,6 +6,8 @@
 use super::{ClientError, Handler};
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -15,6 +17,15 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 const NOTIFICATIONS: usize = 1024;
 
 type Answer = Result<Value, ClientError>;
+
+/// Who answers the server's questions asked on behalf of one request (see
+/// [`CallOptions::asking`](super::CallOptions::asking)): the question's method and params in,
+/// its result (or a JSON-RPC error's code and message) out.
+pub(crate) type Asker = Arc<
+    dyn Fn(String, Value) -> Pin<Box<dyn Future<Output = Result<Value, (i64, String)>> + Send>>
+        + Send
+        + Sync,
+>;
 
 pub(super) struct Peer {
     /// Each message to the server, whole (the transport frames it).
@@ -27,6 +38,9 @@ pub(super) struct Peer {
     pub(super) server: String,
     /// Per tool, the arguments its calls mirror into headers (learnt from `tools/list`).
     mirrored: Mutex<HashMap<String, Vec<(String, String)>>>,
+    /// Per request waiting, who answers the questions asked on its behalf, when not the
+    /// handlers.
+    askers: Mutex<HashMap<u64, Asker>>,
 }
 
 #[derive(Default)]
@@ -50,6 +64,7 @@ impl Peer {
             handlers,
             server,
             mirrored: Mutex::default(),
+            askers: Mutex::default(),
         })
     }
 
@@ -61,7 +76,23 @@ impl Peer {
     /// caller stops waiting (the future dropped, or the timeout) is forgotten and the server
     /// told it is cancelled, so that nothing waits on an answer nobody reads.
     pub(super) async fn request(&self, method: &str, params: Value, timeout: Duration) -> Answer {
+        self.request_asking(method, params, timeout, None).await
+    }
+
+    /// [`request`](Self::request), the server's questions on its behalf answered by `asker`
+    /// (when given) rather than the handlers.
+    pub(super) async fn request_asking(
+        &self,
+        method: &str,
+        params: Value,
+        timeout: Duration,
+        asker: Option<Asker>,
+    ) -> Answer {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let _asking = asker.map(|asker| {
+            self.askers().insert(id, asker);
+            Asking { peer: self, id }
+        });
         let (answer_tx, answer) = oneshot::channel();
         {
             let mut pending = self.pending();
@@ -128,6 +159,12 @@ impl Peer {
     /// handler, a notification to the listeners. What is not JSON-RPC is dropped, told once
     /// per kind in the log; an answer to no request waiting is dropped.
     pub(super) fn receive(self: &Arc<Self>, message: &[u8]) {
+        self.receive_for(message, None)
+    }
+
+    /// [`receive`](Self::receive) of a message that came on the stream of request `related`
+    /// (an HTTP request's answer stream): a question in it is asked on that request's behalf.
+    pub(super) fn receive_for(self: &Arc<Self>, message: &[u8], related: Option<u64>) {
         let Ok(mut message) = serde_json::from_slice::<Value>(message) else {
             tracing::debug!(target: "sturdy::client", server = %self.server, "a line that is not JSON, dropped");
             return;
@@ -164,7 +201,7 @@ impl Peer {
                 };
                 let _ = waiting.send(answer);
             }
-            (Some(id), Some(method)) => self.answer_question(id, &method, message),
+            (Some(id), Some(method)) => self.answer_question(id, &method, message, related),
             (None, Some(_)) => {
                 let _ = self.notifications.send(message);
             }
@@ -174,7 +211,14 @@ impl Peer {
 
     /// Answers the server's question on a task of its own (a handler that waits holds up
     /// nothing else).
-    fn answer_question(self: &Arc<Self>, id: Value, method: &str, mut message: Value) {
+    fn answer_question(
+        self: &Arc<Self>,
+        id: Value,
+        method: &str,
+        mut message: Value,
+        related: Option<u64>,
+    ) {
+        let asker = self.asker_for(related);
         let handler = self
             .handlers
             .iter()
@@ -187,12 +231,18 @@ impl Peer {
         let peer = self.clone();
         let method = method.to_owned();
         tokio::spawn(async move {
-            let answer = match (method.as_str(), handler) {
-                (_, Some(handler)) => {
+            let answer = match (method.as_str(), asker, handler) {
+                ("ping", _, _) => json!({"jsonrpc": "2.0", "id": id, "result": {}}),
+                (_, Some(asker), _) => match asker(method.clone(), params).await {
+                    Ok(result) => json!({"jsonrpc": "2.0", "id": id, "result": result}),
+                    Err((code, message)) => json!({"jsonrpc": "2.0", "id": id, "error": {
+                        "code": code, "message": message,
+                    }}),
+                },
+                (_, None, Some(handler)) => {
                     json!({"jsonrpc": "2.0", "id": id, "result": handler(params).await})
                 }
-                ("ping", None) => json!({"jsonrpc": "2.0", "id": id, "result": {}}),
-                (_, None) => json!({"jsonrpc": "2.0", "id": id, "error": {
+                (_, None, None) => json!({"jsonrpc": "2.0", "id": id, "error": {
                     "code": crate::protocol::jsonrpc::METHOD_NOT_FOUND,
                     "message": format!("this client does not answer {method}"),
                 }}),
@@ -207,15 +257,42 @@ impl Peer {
         self.next_id.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// The application's answer to a question of the server's, when it has a handler for it.
+    /// Who answers a question asked on behalf of request `related`: its asker; or, for a
+    /// question whose request is not known (over stdio), the asker of the one request that has
+    /// one, when only one has (with several, guessing could show one caller another's question:
+    /// the handlers answer).
+    fn asker_for(&self, related: Option<u64>) -> Option<Asker> {
+        let askers = self.askers();
+        match related {
+            Some(id) => askers.get(&id).cloned(),
+            None if askers.len() == 1 => askers.values().next().cloned(),
+            None => None,
+        }
+    }
+
+    fn askers(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Asker>> {
+        self.askers.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The application's answer to a question of the server's asked on behalf of request
+    /// `related` (its asker's, else the handler's), when it has one; `Err` when the asker
+    /// refused.
     #[cfg(feature = "remote")]
-    pub(super) async fn answer_with_handler(&self, method: &str, params: Value) -> Option<Value> {
+    pub(super) async fn answer_with_handler(
+        &self,
+        method: &str,
+        params: Value,
+        related: u64,
+    ) -> Option<Result<Value, String>> {
+        if let Some(asker) = self.asker_for(Some(related)) {
+            return Some(asker(method.to_owned(), params).await.map_err(|(_, m)| m));
+        }
         let handler = self
             .handlers
             .iter()
             .find(|(m, _)| *m == method)
             .map(|(_, h)| h.clone())?;
-        Some(handler(params).await)
+        Some(Ok(handler(params).await))
     }
 
     /// Tool `name`'s calls mirror `marked` (argument, header) pairs.
@@ -312,5 +389,17 @@ impl Drop for Waiting<'_> {
             .peer
             .outgoing
             .try_send(message.to_string().into_bytes());
+    }
+}
+
+/// A request's asker, forgotten with the request.
+struct Asking<'a> {
+    peer: &'a Peer,
+    id: u64,
+}
+
+impl Drop for Asking<'_> {
+    fn drop(&mut self) {
+        self.peer.askers().remove(&self.id);
     }
 }

@@ -201,7 +201,7 @@ impl CallResult {
                 error: None,
                 cache_hit: false,
             },
-            Ok(ToolOutput::Result {
+            Ok(ToolOutput::Forwarded {
                 content,
                 structured,
                 is_error,

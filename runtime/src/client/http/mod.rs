@@ -328,7 +328,10 @@ impl Post {
             .unwrap_or_default()
             .to_owned();
         if kind.starts_with("text/event-stream") {
-            let mut stream = StreamState::default();
+            let mut stream = StreamState {
+                related: id,
+                ..StreamState::default()
+            };
             let mut read = self.events(&mut response, &mut stream).await;
             // A stream that ends before the answer, having named its events, is resumed where it
             // stopped (SEP-1699), after the wait it asked for.
@@ -430,7 +433,7 @@ impl Post {
                         Some(id) if answers(&data, id) => {
                             stream.captured = serde_json::from_slice(&data).ok();
                         }
-                        _ => self.peer.receive(&data),
+                        _ => self.peer.receive_for(&data, stream.related),
                     }
                 }
                 pending.drain(..end + gap);

@@ -12,6 +12,8 @@ pub(super) struct StreamState {
     pub(super) last_id: Option<HeaderValue>,
     /// How long the server asked a client to wait before reconnecting.
     pub(super) retry: Option<Duration>,
+    /// The request whose answer stream this is: questions on it are asked on its behalf.
+    pub(super) related: Option<u64>,
     /// Events with data read so far.
     pub(super) received: usize,
     /// The request whose answer is kept here rather than handed to the peer.

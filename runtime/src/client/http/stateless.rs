@@ -135,15 +135,26 @@ impl Post {
             if let Some(asked) = answer["result"]["inputRequests"].as_object() {
                 for (key, question) in asked {
                     let asked_method = question["method"].as_str().unwrap_or_default();
-                    let Some(answer) = self
+                    let related = id.unwrap_or_default();
+                    let answered = self
                         .peer
-                        .answer_with_handler(asked_method, question["params"].clone())
-                        .await
-                    else {
-                        return fail(format!(
-                            "{}: {method} asked {asked_method}, which this client does not answer",
-                            self.peer.server
-                        ));
+                        .answer_with_handler(asked_method, question["params"].clone(), related)
+                        .await;
+                    let answer = match answered {
+                        Some(Ok(answer)) => answer,
+                        Some(Err(why)) => {
+                            return fail(format!(
+                                "{}: {method} asked {asked_method}, and the answer failed: {why}",
+                                self.peer.server
+                            ))
+                        }
+                        None => {
+                            return fail(format!(
+                                "{}: {method} asked {asked_method}, which this client does not \
+                                 answer",
+                                self.peer.server
+                            ))
+                        }
                     };
                     responses.insert(key.clone(), answer);
                 }

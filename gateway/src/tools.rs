@@ -270,22 +270,35 @@ async fn call(
     let call = client.call_tool_with(tool, arguments, options);
     tokio::pin!(call);
     let mut listening = true;
-    loop {
+    let result = loop {
         tokio::select! {
-            result = &mut call => return result,
+            result = &mut call => break result,
             note = notes.recv(), if listening => match note {
-                Ok(note) if note["method"] == "notifications/progress"
-                    && note["params"]["progressToken"] == token.as_str() =>
-                {
-                    let params = &note["params"];
-                    let progress = params["progress"].as_f64().unwrap_or_default();
-                    ctx.progress(progress, params["total"].as_f64(), params["message"].as_str())
-                        .await;
-                }
-                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Ok(note) => pass_progress(ctx, &token, &note).await,
+                Err(RecvError::Lagged(_)) => {}
                 Err(RecvError::Closed) => listening = false,
             },
         }
+    };
+    // Reports the upstream sent before its answer are all queued by now (the client hands on
+    // messages in order): those the loop had not taken yet go before the result.
+    while let Ok(note) = notes.try_recv() {
+        pass_progress(ctx, &token, &note).await;
+    }
+    result
+}
+
+/// Reports `note` to the caller when it is the upstream's progress under `token`.
+async fn pass_progress(ctx: &sturdy_runtime::Context, token: &str, note: &Value) {
+    if note["method"] == "notifications/progress" && note["params"]["progressToken"] == token {
+        let params = &note["params"];
+        let progress = params["progress"].as_f64().unwrap_or_default();
+        ctx.progress(
+            progress,
+            params["total"].as_f64(),
+            params["message"].as_str(),
+        )
+        .await;
     }
 }
 

@@ -118,58 +118,71 @@ pub(in crate::client) async fn connect(
     .await
     .map_err(|_| closed(format!("no endpoint event within {timeout:?}")))?
     .map_err(closed)?;
-    let (outgoing, mut to_send) = mpsc::channel::<Vec<u8>>(super::OUTGOING);
+    let (outgoing, to_send) = mpsc::channel::<Vec<u8>>(super::OUTGOING);
     let peer = peer(name, outgoing);
-    let reader = {
-        let peer = peer.clone();
-        tokio::spawn(async move {
-            let why = loop {
-                match stream.next().await {
-                    Ok(Some((event, data))) if event == b"message" => peer.receive(&data),
-                    Ok(Some(_)) => {}
-                    Ok(None) => break "the server ended the HTTP+SSE stream".to_owned(),
-                    Err(e) => break format!("the HTTP+SSE stream: {e}"),
-                };
-            };
-            peer.close(format!("{}: {why}", peer.server));
-        })
-    };
-    let sender = {
-        let peer = peer.clone();
-        tokio::spawn(async move {
-            // One at a time, in order: each POST is only accepted (202), its answer comes on
-            // the stream.
-            while let Some(message) = to_send.recv().await {
-                let sent = send_authorized(authorizer.as_deref(), &peer.server, || {
-                    http.post(endpoint.clone())
-                        .headers(headers.clone())
-                        .header(CONTENT_TYPE, "application/json")
-                        .body(message.clone())
-                })
-                .await;
-                let failure = match sent {
-                    Ok(response) if response.status().is_success() => continue,
-                    Ok(response) => ClientError::Closed(format!(
-                        "{}: POST to {endpoint}: HTTP {}",
-                        peer.server,
-                        response.status()
-                    )),
-                    Err(e) => e,
-                };
-                let id = serde_json::from_slice::<Value>(&message)
-                    .ok()
-                    .filter(|m| m.get("method").is_some())
-                    .and_then(|m| m.get("id").and_then(Value::as_u64));
-                if let Some(id) = id {
-                    peer.fail(id, failure);
-                }
-            }
-        })
-    };
+    let reader = tokio::spawn(read_stream(stream, peer.clone()));
+    let sender = tokio::spawn(send_messages(
+        to_send,
+        http,
+        endpoint,
+        headers,
+        authorizer,
+        peer.clone(),
+    ));
     Ok((
         LegacyServer {
             tasks: [reader, sender],
         },
         peer,
     ))
+}
+
+/// Hands each `message` event of the stream to the peer until it ends, then closes the peer.
+async fn read_stream(mut stream: Stream, peer: Arc<Peer>) {
+    let why = loop {
+        match stream.next().await {
+            Ok(Some((event, data))) if event == b"message" => peer.receive(&data),
+            Ok(Some(_)) => {}
+            Ok(None) => break "the server ended the HTTP+SSE stream".to_owned(),
+            Err(e) => break format!("the HTTP+SSE stream: {e}"),
+        };
+    };
+    peer.close(format!("{}: {why}", peer.server));
+}
+
+/// POSTs each message to `endpoint`, one at a time and in order: each is only accepted (202),
+/// its answer comes on the stream; a request whose POST fails fails at once.
+async fn send_messages(
+    mut to_send: mpsc::Receiver<Vec<u8>>,
+    http: reqwest::Client,
+    endpoint: Url,
+    headers: HeaderMap,
+    authorizer: Option<Arc<Authorizer>>,
+    peer: Arc<Peer>,
+) {
+    while let Some(message) = to_send.recv().await {
+        let sent = send_authorized(authorizer.as_deref(), &peer.server, || {
+            http.post(endpoint.clone())
+                .headers(headers.clone())
+                .header(CONTENT_TYPE, "application/json")
+                .body(message.clone())
+        })
+        .await;
+        let failure = match sent {
+            Ok(response) if response.status().is_success() => continue,
+            Ok(response) => ClientError::Closed(format!(
+                "{}: POST to {endpoint}: HTTP {}",
+                peer.server,
+                response.status()
+            )),
+            Err(e) => e,
+        };
+        let id = serde_json::from_slice::<Value>(&message)
+            .ok()
+            .filter(|m| m.get("method").is_some())
+            .and_then(|m| m.get("id").and_then(Value::as_u64));
+        if let Some(id) = id {
+            peer.fail(id, failure);
+        }
+    }
 }

@@ -6,6 +6,7 @@
 //! Every message read is bounded by the client's size limit: a larger JSON body or SSE event
 //! fails its request (or is dropped, on the GET stream) rather than being held.
 
+mod authorized;
 pub(super) mod legacy;
 mod sse;
 mod stateless;
@@ -13,11 +14,11 @@ mod stateless;
 use super::oauth::Authorizer;
 use super::peer::Peer;
 use super::ClientError;
-use reqwest::header::{
-    HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE,
-};
+use authorized::send_authorized;
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use serde_json::Value;
 use sse::{answers, event_data, event_end, event_field, StreamState};
+pub(in crate::client) use stateless::Listen;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -29,7 +30,7 @@ pub(super) const OUTGOING: usize = 256;
 const MAX_RESUMPTIONS: usize = 5;
 
 /// Tokens got for one request the server keeps refusing, before it is given up.
-const MAX_AUTHORIZATIONS: usize = 3;
+pub(super) const MAX_AUTHORIZATIONS: usize = 3;
 
 /// How long after its caller's timeout a request's response is still read.
 const ANSWER_GRACE: Duration = Duration::from_secs(5);
@@ -102,34 +103,6 @@ impl HttpServer {
     /// Whether a POST before any session was refused as if the URL took none.
     pub(super) fn posts_refused(&self) -> bool {
         lock(&self.session).posts_refused
-    }
-
-    /// Opens a 2026-07-28 `subscriptions/listen` request `id` with `params` (None outside
-    /// 2026-07-28): what its stream carries goes to the peer until the returned handle is
-    /// dropped.
-    pub(in crate::client) fn listen(
-        &self,
-        peer: &Arc<Peer>,
-        id: u64,
-        params: Value,
-        max_message_bytes: usize,
-    ) -> Option<Listen> {
-        let meta = lock(&self.session).stateless.clone()?;
-        let post = Post {
-            http: self.http.clone(),
-            url: self.url.clone(),
-            headers: self.headers.clone(),
-            session: self.session.clone(),
-            peer: peer.clone(),
-            max_message_bytes,
-            authorizer: self.authorizer.clone(),
-        };
-        let request = serde_json::json!({
-            "jsonrpc": "2.0", "id": id, "method": "subscriptions/listen", "params": params,
-        });
-        Some(Listen(tokio::spawn(async move {
-            post.send_stateless(request, meta).await
-        })))
     }
 
     /// Sends `MCP-Protocol-Version: revision` from now on, and opens the GET stream.
@@ -328,39 +301,7 @@ impl Post {
             .unwrap_or_default()
             .to_owned();
         if kind.starts_with("text/event-stream") {
-            let mut stream = StreamState {
-                related: id,
-                ..StreamState::default()
-            };
-            let mut read = self.events(&mut response, &mut stream).await;
-            // A stream that ends before the answer, having named its events, is resumed where it
-            // stopped (SEP-1699), after the wait it asked for.
-            for _ in 0..MAX_RESUMPTIONS {
-                let waiting = id.is_some_and(|id| self.peer.is_waiting(id));
-                let (true, Ok(()), Some(last)) = (waiting, &read, stream.last_id.clone()) else {
-                    break;
-                };
-                tokio::time::sleep(stream.retry.unwrap_or(DEFAULT_RETRY)).await;
-                let resumed = self
-                    .send_authorized(|| {
-                        self.request(reqwest::Method::GET)
-                            .header(ACCEPT, "text/event-stream")
-                            .header("last-event-id", last.clone())
-                    })
-                    .await;
-                read = match resumed {
-                    Ok(mut resumed) if resumed.status().is_success() => {
-                        self.events(&mut resumed, &mut stream).await
-                    }
-                    Ok(refused) => Err(format!(
-                        "{}: resuming the answer's stream: HTTP {}",
-                        self.peer.server,
-                        refused.status()
-                    )),
-                    Err(e) => Err(format!("resuming the answer's stream: {e}")),
-                };
-            }
-            if let Err(why) = read {
+            if let Err(why) = self.answer_stream(&mut response, id).await {
                 fail(why);
             }
             return;
@@ -381,6 +322,47 @@ impl Post {
             )),
             Err(why) => fail(why),
         }
+    }
+
+    /// Reads the SSE stream answering request `id`; a stream that ends before the answer,
+    /// having named its events, is resumed where it stopped (SEP-1699), after the wait it
+    /// asked for, a few times at most.
+    async fn answer_stream(
+        &self,
+        response: &mut reqwest::Response,
+        id: Option<u64>,
+    ) -> Result<(), String> {
+        let mut stream = StreamState {
+            related: id,
+            ..StreamState::default()
+        };
+        let mut read = self.events(response, &mut stream).await;
+        for _ in 0..MAX_RESUMPTIONS {
+            let waiting = id.is_some_and(|id| self.peer.is_waiting(id));
+            let (true, Ok(()), Some(last)) = (waiting, &read, stream.last_id.clone()) else {
+                break;
+            };
+            tokio::time::sleep(stream.retry.unwrap_or(DEFAULT_RETRY)).await;
+            let resumed = self
+                .send_authorized(|| {
+                    self.request(reqwest::Method::GET)
+                        .header(ACCEPT, "text/event-stream")
+                        .header("last-event-id", last.clone())
+                })
+                .await;
+            read = match resumed {
+                Ok(mut resumed) if resumed.status().is_success() => {
+                    self.events(&mut resumed, &mut stream).await
+                }
+                Ok(refused) => Err(format!(
+                    "{}: resuming the answer's stream: HTTP {}",
+                    self.peer.server,
+                    refused.status()
+                )),
+                Err(e) => Err(format!("resuming the answer's stream: {e}")),
+            };
+        }
+        read
     }
 
     /// A whole body, at most the size limit.
@@ -483,60 +465,6 @@ impl Post {
             let wait = stream.retry.unwrap_or(DEFAULT_RETRY) * (failures as u32 + 1);
             tokio::time::sleep(wait).await;
         }
-    }
-}
-
-/// Sends what `build` makes with `authorizer`'s current token; a refusal a new token may answer
-/// (401, or 403 for a missing scope) gets one and the request is sent again, a few times at
-/// most.
-async fn send_authorized(
-    authorizer: Option<&Authorizer>,
-    server: &str,
-    build: impl Fn() -> reqwest::RequestBuilder,
-) -> Result<reqwest::Response, ClientError> {
-    let mut authorizations = 0;
-    loop {
-        let bearer = authorizer.and_then(Authorizer::bearer);
-        let mut request = build();
-        if let Some(bearer) = &bearer {
-            request = request.header(AUTHORIZATION, bearer.clone());
-        }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| ClientError::Closed(format!("{server}: {e}")))?;
-        let Some(authorizer) = authorizer else {
-            return Ok(response);
-        };
-        let challenge = response
-            .headers()
-            .get(WWW_AUTHENTICATE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        if !Authorizer::answers(response.status(), &challenge) {
-            return Ok(response);
-        }
-        if authorizations == MAX_AUTHORIZATIONS {
-            return Err(ClientError::Unauthorized(format!(
-                "{server}: HTTP {} after {MAX_AUTHORIZATIONS} new tokens",
-                response.status()
-            )));
-        }
-        authorizations += 1;
-        authorizer
-            .authorize(response.status(), &challenge, bearer.as_ref())
-            .await
-            .map_err(|why| ClientError::Unauthorized(format!("{server}: authorization: {why}")))?;
-    }
-}
-
-/// A `subscriptions/listen` stream held open: closed when dropped.
-pub(in crate::client) struct Listen(tokio::task::JoinHandle<()>);
-
-impl Drop for Listen {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
 

@@ -2,10 +2,12 @@
 //! method, name and mirrored arguments as headers, and takes its `input_required` rounds.
 
 use super::sse::StreamState;
-use super::{Post, STATELESS};
+use super::{lock, Post, STATELESS};
+use crate::client::peer::Peer;
 use crate::client::ClientError;
 use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
 use serde_json::Value;
+use std::sync::Arc;
 
 /// Rounds of `input_required` one request may take.
 const MAX_ROUNDS: usize = 16;
@@ -131,34 +133,11 @@ impl Post {
                 return;
             }
             // The server's questions, answered; the request again with the answers.
-            let mut responses = serde_json::Map::new();
-            if let Some(asked) = answer["result"]["inputRequests"].as_object() {
-                for (key, question) in asked {
-                    let asked_method = question["method"].as_str().unwrap_or_default();
-                    let related = id.unwrap_or_default();
-                    let answered = self
-                        .peer
-                        .answer_with_handler(asked_method, question["params"].clone(), related)
-                        .await;
-                    let answer = match answered {
-                        Some(Ok(answer)) => answer,
-                        Some(Err(why)) => {
-                            return fail(format!(
-                                "{}: {method} asked {asked_method}, and the answer failed: {why}",
-                                self.peer.server
-                            ))
-                        }
-                        None => {
-                            return fail(format!(
-                                "{}: {method} asked {asked_method}, which this client does not \
-                                 answer",
-                                self.peer.server
-                            ))
-                        }
-                    };
-                    responses.insert(key.clone(), answer);
-                }
-            }
+            let related = id.unwrap_or_default();
+            let responses = match self.answers(&method, &answer["result"], related).await {
+                Ok(responses) => responses,
+                Err(why) => return fail(why),
+            };
             request["params"]["inputResponses"] = Value::Object(responses);
             match answer["result"].get("requestState") {
                 Some(state) => request["params"]["requestState"] = state.clone(),
@@ -176,5 +155,84 @@ impl Post {
             "{}: {method} asked for input more than {MAX_ROUNDS} times",
             self.peer.server
         ))
+    }
+}
+
+impl Post {
+    /// The application's answers to the questions of an `input_required` result, by key, for
+    /// request `related` (its asker's, else the handlers'); why not, naming the question.
+    async fn answers(
+        &self,
+        method: &str,
+        result: &Value,
+        related: u64,
+    ) -> Result<serde_json::Map<String, Value>, String> {
+        let mut responses = serde_json::Map::new();
+        let Some(asked) = result["inputRequests"].as_object() else {
+            return Ok(responses);
+        };
+        for (key, question) in asked {
+            let asked_method = question["method"].as_str().unwrap_or_default();
+            let answered = self
+                .peer
+                .answer_with_handler(asked_method, question["params"].clone(), related)
+                .await;
+            let answer = match answered {
+                Some(Ok(answer)) => answer,
+                Some(Err(why)) => {
+                    return Err(format!(
+                        "{}: {method} asked {asked_method}, and the answer failed: {why}",
+                        self.peer.server
+                    ))
+                }
+                None => {
+                    return Err(format!(
+                        "{}: {method} asked {asked_method}, which this client does not answer",
+                        self.peer.server
+                    ))
+                }
+            };
+            responses.insert(key.clone(), answer);
+        }
+        Ok(responses)
+    }
+}
+
+impl super::HttpServer {
+    /// Opens a 2026-07-28 `subscriptions/listen` request `id` with `params` (None outside
+    /// 2026-07-28): what its stream carries goes to the peer until the returned handle is
+    /// dropped.
+    pub(in crate::client) fn listen(
+        &self,
+        peer: &Arc<Peer>,
+        id: u64,
+        params: Value,
+        max_message_bytes: usize,
+    ) -> Option<Listen> {
+        let meta = lock(&self.session).stateless.clone()?;
+        let post = Post {
+            http: self.http.clone(),
+            url: self.url.clone(),
+            headers: self.headers.clone(),
+            session: self.session.clone(),
+            peer: peer.clone(),
+            max_message_bytes,
+            authorizer: self.authorizer.clone(),
+        };
+        let request = serde_json::json!({
+            "jsonrpc": "2.0", "id": id, "method": "subscriptions/listen", "params": params,
+        });
+        Some(Listen(tokio::spawn(async move {
+            post.send_stateless(request, meta).await
+        })))
+    }
+}
+
+/// A `subscriptions/listen` stream held open: closed when dropped.
+pub(in crate::client) struct Listen(tokio::task::JoinHandle<()>);
+
+impl Drop for Listen {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }

@@ -28,10 +28,36 @@ async fn the_official_everything_server_is_called_over_stdio() {
     let client = Client::builder()
         .name("everything")
         .on_roots(|_| async { json!({"roots": [{"uri": "file:///tmp", "name": "tmp"}]}) })
+        .on_elicitation(|_| async {
+            json!({"action": "accept", "content": {"name": "Ada Lovelace"}})
+        })
+        .on_sampling(|request| async move {
+            let asked = request["messages"][0]["content"]["text"].clone();
+            json!({"role": "assistant", "model": "a-test-model",
+                "content": {"type": "text", "text": format!("the model read: {asked}")}})
+        })
         .stdio(everything())
         .await
         .unwrap();
     assert_eq!(client.server_info()["protocolVersion"], "2025-11-25");
+    // Its questions, answered by the handlers (it offers these tools to clients that declare
+    // the capabilities).
+    let elicited = client
+        .call_tool("trigger-elicitation-request", json!({}))
+        .await
+        .unwrap();
+    assert!(elicited.text().contains("Ada Lovelace"), "{elicited:?}");
+    let sampled = client
+        .call_tool(
+            "trigger-sampling-request",
+            json!({"prompt": "name a colour", "maxTokens": 10}),
+        )
+        .await
+        .unwrap();
+    assert!(
+        sampled.text().contains("the model read") && sampled.text().contains("a-test-model"),
+        "{sampled:?}"
+    );
     let tools = client.list_tools().await.unwrap();
     let names: Vec<&str> = tools.iter().filter_map(|t| t["name"].as_str()).collect();
     assert!(

@@ -330,8 +330,13 @@ async fn a_sessions_get_stream_that_ends_is_resumed_from_its_last_event() {
             let body = String::from_utf8_lossy(&request[request.len() - body_len..]).into_owned();
             let reply = if head.starts_with("get") {
                 gets += 1;
+                let _ = socket
+                    .write_all(
+                        b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n",
+                    )
+                    .await;
                 if gets == 1 {
-                    // The test listens before the first note is sent.
+                    // The stream is open; the test listens before its first note.
                     tokio::time::sleep(Duration::from_millis(300)).await;
                 }
                 let last = head
@@ -342,10 +347,7 @@ async fn a_sessions_get_stream_that_ends_is_resumed_from_its_last_event() {
                 let note = format!(
                     r#"{{"jsonrpc":"2.0","method":"notifications/message","params":{{"level":"info","data":"note {gets}"}}}}"#
                 );
-                format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n\
-                     retry: 50\nid: {gets}\ndata: {note}\n\n"
-                )
+                format!("retry: 50\nid: {gets}\ndata: {note}\n\n")
             } else if body.contains("\"initialize\"") {
                 let answer = r#"{"jsonrpc":"2.0","id":ID,"result":{"protocolVersion":"2025-11-25","capabilities":{},"serverInfo":{"name":"ends-streams","version":"0"}}}"#;
                 let id: serde_json::Value = serde_json::from_str(&body).unwrap();

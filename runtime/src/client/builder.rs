@@ -235,7 +235,9 @@ impl ClientBuilder {
             let revision = client.server_info["protocolVersion"]
                 .as_str()
                 .unwrap_or_default();
-            server.negotiated(revision, &client.peer, self.max_message_bytes);
+            server
+                .negotiated(revision, &client.peer, self.max_message_bytes, self.timeout)
+                .await;
         }
         Ok(client)
     }

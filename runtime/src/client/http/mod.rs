@@ -8,6 +8,7 @@
 
 mod authorized;
 pub(super) mod legacy;
+mod session_stream;
 mod sse;
 mod stateless;
 
@@ -34,6 +35,9 @@ pub(super) const MAX_AUTHORIZATIONS: usize = 3;
 
 /// How long after its caller's timeout a request's response is still read.
 const ANSWER_GRACE: Duration = Duration::from_secs(5);
+
+/// How long opening a session's GET stream may hold up the session's start.
+const FIRST_STREAM_WAIT: Duration = Duration::from_secs(5);
 
 /// The wait before resuming a stream whose server asked for none.
 const DEFAULT_RETRY: Duration = Duration::from_secs(1);
@@ -106,7 +110,13 @@ impl HttpServer {
     }
 
     /// Sends `MCP-Protocol-Version: revision` from now on, and opens the GET stream.
-    pub(super) fn negotiated(&self, revision: &str, peer: &Arc<Peer>, max_message_bytes: usize) {
+    pub(super) async fn negotiated(
+        &self,
+        revision: &str,
+        peer: &Arc<Peer>,
+        max_message_bytes: usize,
+        timeout: Duration,
+    ) {
         lock(&self.session).revision = HeaderValue::from_str(revision).ok();
         let post = Arc::new(Post {
             http: self.http.clone(),
@@ -117,10 +127,19 @@ impl HttpServer {
             max_message_bytes,
             authorizer: self.authorizer.clone(),
         });
+        // The stream is open before the session is used, so that what the server sends on it
+        // (it may answer a request there) finds it: a server that is slow to open it gets a few
+        // seconds, then it is opened in the background.
+        let first = tokio::time::timeout(
+            timeout.min(FIRST_STREAM_WAIT),
+            post.open_stream(&StreamState::default()),
+        )
+        .await
+        .ok();
         let stop = self.stop_listening.clone();
         tokio::spawn(async move {
             tokio::select! {
-                () = post.listen() => {}
+                () = post.listen(first) => {}
                 () = stop.cancelled() => {}
             }
         });
@@ -428,43 +447,6 @@ impl Post {
             }
         }
         Ok(())
-    }
-
-    /// The GET stream: what the server says unasked (notifications, questions). A stream that
-    /// ends is opened again after the wait the server asked for (1 s by default), from its last
-    /// event id when it gave ids; a server that does not offer one (405), a session that is gone
-    /// (404) or streams that keep failing or ending empty stop it.
-    async fn listen(&self) {
-        let mut stream = StreamState::default();
-        let mut failures = 0;
-        while failures < MAX_RESUMPTIONS {
-            let received = stream.received;
-            let opened = self
-                .send_authorized(|| {
-                    let mut get = self
-                        .request(reqwest::Method::GET)
-                        .header(ACCEPT, "text/event-stream");
-                    if let Some(last) = &stream.last_id {
-                        get = get.header("last-event-id", last.clone());
-                    }
-                    get
-                })
-                .await;
-            match opened {
-                Ok(mut response) if response.status().is_success() => {
-                    let read = self.events(&mut response, &mut stream).await;
-                    if read.is_err() || stream.received == received {
-                        failures += 1;
-                    } else {
-                        failures = 0;
-                    }
-                }
-                Ok(response) if matches!(response.status().as_u16(), 404 | 405) => return,
-                _ => failures += 1,
-            }
-            let wait = stream.retry.unwrap_or(DEFAULT_RETRY) * (failures as u32 + 1);
-            tokio::time::sleep(wait).await;
-        }
     }
 }
 

@@ -104,6 +104,19 @@ impl HttpServer {
         session.stateless = None;
     }
 
+    /// A sender of requests of this session to `peer`'s server.
+    fn post(&self, peer: &Arc<Peer>, max_message_bytes: usize) -> Post {
+        Post {
+            http: self.http.clone(),
+            url: self.url.clone(),
+            headers: self.headers.clone(),
+            session: self.session.clone(),
+            peer: peer.clone(),
+            max_message_bytes,
+            authorizer: self.authorizer.clone(),
+        }
+    }
+
     /// Whether a POST before any session was refused as if the URL took none.
     pub(super) fn posts_refused(&self) -> bool {
         lock(&self.session).posts_refused
@@ -118,15 +131,7 @@ impl HttpServer {
         timeout: Duration,
     ) {
         lock(&self.session).revision = HeaderValue::from_str(revision).ok();
-        let post = Arc::new(Post {
-            http: self.http.clone(),
-            url: self.url.clone(),
-            headers: self.headers.clone(),
-            session: self.session.clone(),
-            peer: peer.clone(),
-            max_message_bytes,
-            authorizer: self.authorizer.clone(),
-        });
+        let post = Arc::new(self.post(peer, max_message_bytes));
         // The stream is open before the session is used, so that what the server sends on it
         // (it may answer a request there) finds it: a server that is slow to open it gets a few
         // seconds, then it is opened in the background.

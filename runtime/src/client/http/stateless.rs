@@ -210,15 +210,7 @@ impl super::HttpServer {
         max_message_bytes: usize,
     ) -> Option<Listen> {
         let meta = lock(&self.session).stateless.clone()?;
-        let post = Post {
-            http: self.http.clone(),
-            url: self.url.clone(),
-            headers: self.headers.clone(),
-            session: self.session.clone(),
-            peer: peer.clone(),
-            max_message_bytes,
-            authorizer: self.authorizer.clone(),
-        };
+        let post = self.post(peer, max_message_bytes);
         let request = serde_json::json!({
             "jsonrpc": "2.0", "id": id, "method": "subscriptions/listen", "params": params,
         });

@@ -81,11 +81,7 @@ pub(in crate::client) async fn connect(
             .header(ACCEPT, "text/event-stream")
     })
     .await?;
-    let kind = response
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let kind = super::content_type(&response);
     if !response.status().is_success() || !kind.starts_with("text/event-stream") {
         return Err(closed(format!(
             "GET for the HTTP+SSE stream: HTTP {} ({kind})",

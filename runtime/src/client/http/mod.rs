@@ -318,12 +318,7 @@ impl Post {
             ));
             return;
         }
-        let kind = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let kind = content_type(&response);
         if kind.starts_with("text/event-stream") {
             if let Err(why) = self.answer_stream(&mut response, id).await {
                 fail(why);
@@ -453,6 +448,16 @@ impl Post {
         }
         Ok(())
     }
+}
+
+/// A response's `Content-Type` (empty when it has none).
+fn content_type(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// A message of ours to send: its bytes, and what they say.

@@ -85,12 +85,7 @@ impl Post {
                 }
             };
             let status = response.status();
-            let kind = response
-                .headers()
-                .get(CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned();
+            let kind = super::content_type(&response);
             let answer = if kind.starts_with("text/event-stream") {
                 let mut stream = StreamState {
                     capture: Some(wire_id),

@@ -45,6 +45,15 @@ pub struct Upstream {
     /// Which tools to serve (glob patterns; all by default).
     #[serde(default)]
     pub tools: Filter,
+    /// Which prompts to serve, by name (all by default).
+    #[serde(default)]
+    pub prompts: Filter,
+    /// Which resources and templates to serve, by URI or template (all by default).
+    #[serde(default)]
+    pub resources: Filter,
+    /// Put before its resources' URIs and templates: for two upstreams that serve the same URIs
+    /// (without one, a URI two upstreams serve is served by the first).
+    pub resource_prefix: Option<String>,
     /// Serve the tools under `<upstream><separator><tool>` (the default), or under their own
     /// names (`false`: a gateway in front of one server, or upstreams whose names do not clash).
     #[serde(default = "yes")]
@@ -308,6 +317,16 @@ impl Config {
                         start,
                         format!("upstream {name}: needs a command (stdio) or a url (HTTP)"),
                     ))
+                }
+            }
+            if let Some(prefix) = &upstream.resource_prefix {
+                if prefix.is_empty() || prefix.contains(['{', '}']) {
+                    return Err(at(
+                        start,
+                        format!(
+                            "upstream {name}: resource_prefix {prefix:?} is empty or holds a brace"
+                        ),
+                    ));
                 }
             }
             for (tool, settings) in &upstream.tool {

@@ -11,6 +11,7 @@
 //! sturdy-gateway --config gateway.toml --check --offline # the file alone
 //! ```
 
+mod catalog;
 mod config;
 mod duration;
 mod tools;
@@ -123,6 +124,16 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let catalog = match catalog::served(&config, &connected) {
+        Ok(catalog) => catalog,
+        Err(why) => {
+            eprintln!("error: {why}");
+            return ExitCode::from(2);
+        }
+    };
+    for note in &catalog.notes {
+        eprintln!("warning: {note}");
+    }
     if args.check {
         let listing: Vec<_> = served
             .iter()
@@ -135,10 +146,18 @@ async fn main() -> ExitCode {
                 })
             })
             .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({"tools": listing})).expect("JSON")
-        );
+        let resources: Vec<_> = catalog
+            .resources
+            .iter()
+            .map(|r| catalog::resource_key(r.listing()))
+            .collect();
+        let prompts: Vec<_> = catalog
+            .prompts
+            .iter()
+            .map(|p| &p.listing()["name"])
+            .collect();
+        let document = json!({"tools": listing, "resources": resources, "prompts": prompts});
+        println!("{}", serde_json::to_string_pretty(&document).expect("JSON"));
         return if unreachable.is_empty() {
             ExitCode::SUCCESS
         } else {
@@ -147,7 +166,9 @@ async fn main() -> ExitCode {
     }
     // The clients live as long as the tools that call through them: kept by the tools.
     let app = sturdy_runtime::App::new(&config.name, env!("CARGO_PKG_VERSION"))
-        .tools(served.into_iter().map(|s| s.tool));
+        .tools(served.into_iter().map(|s| s.tool))
+        .resources(catalog.resources)
+        .prompts(catalog.prompts);
     app.run_with_args(args.serve).await
 }
 

@@ -101,6 +101,11 @@ pub struct Supervised {
 }
 
 impl Supervised {
+    /// Its name in the configuration.
+    pub fn name(&self) -> &str {
+        &self.reach.name
+    }
+
     /// The client to call through now.
     pub fn client(&self) -> Arc<Client> {
         self.client
@@ -150,21 +155,59 @@ impl Supervised {
     }
 }
 
-/// An upstream reached: kept reachable, and the tools it lists.
+/// An upstream reached: kept reachable, and what it lists.
 pub struct Connected {
     pub upstream: Arc<Supervised>,
     pub tools: Vec<Value>,
+    pub resources: Vec<Value>,
+    pub templates: Vec<Value>,
+    pub prompts: Vec<Value>,
+    /// Whether it completes arguments (`completion/complete`).
+    pub completes: bool,
 }
 
-/// Starts or opens upstream `name` and lists its tools.
+/// What an upstream lists, each list asked only when its capabilities offer it.
+struct Lists {
+    tools: Vec<Value>,
+    resources: Vec<Value>,
+    templates: Vec<Value>,
+    prompts: Vec<Value>,
+    completes: bool,
+}
+
+impl Lists {
+    async fn of(client: &Client) -> Result<Lists, ClientError> {
+        let offers = |what: &str| client.server_info()["capabilities"].get(what).is_some();
+        let mut lists = Lists {
+            tools: Vec::new(),
+            resources: Vec::new(),
+            templates: Vec::new(),
+            prompts: Vec::new(),
+            completes: offers("completions"),
+        };
+        if offers("tools") {
+            lists.tools = client.list_tools().await?;
+        }
+        if offers("resources") {
+            lists.resources = client.list_resources().await?;
+            lists.templates = client.list_resource_templates().await?;
+        }
+        if offers("prompts") {
+            lists.prompts = client.list_prompts().await?;
+        }
+        Ok(lists)
+    }
+}
+
+/// Starts or opens upstream `name` and asks what it lists.
 pub async fn connect(name: &str, upstream: &Upstream) -> Result<Connected, String> {
     let reach = Reach::of(name, upstream);
     let listed = async {
         let client = reach.open().await?;
-        let tools = client.list_tools().await.map_err(|e| e.to_string())?;
-        Ok::<_, String>((client, tools))
+        let lists = Lists::of(&client).await.map_err(|e| e.to_string())?;
+        Ok::<_, String>((client, lists))
     };
-    let (client, tools) = tokio::time::timeout(reach.start_timeout, listed)
+    let (client, lists) = tokio::time::timeout(reach.start_timeout, listed)
         .await
         .map_err(|_| format!("not ready within {:?}", reach.start_timeout))
         .and_then(|opened| opened)
@@ -175,6 +218,10 @@ pub async fn connect(name: &str, upstream: &Upstream) -> Result<Connected, Strin
             client: Mutex::new(Arc::new(client)),
             restarting: AtomicBool::new(false),
         }),
-        tools,
+        tools: lists.tools,
+        resources: lists.resources,
+        templates: lists.templates,
+        prompts: lists.prompts,
+        completes: lists.completes,
     })
 }

@@ -424,3 +424,167 @@ async fn an_upstreams_questions_reach_the_caller() {
         assert!(details.text().contains("Ada"), "{how}: {details:?}");
     }
 }
+
+/// Resources, templates and prompts of upstreams nobody here wrote pass through the gateway:
+/// listed (prompts namespaced, resources under their own URIs or the upstream's
+/// `resource_prefix`), read, got and completed by the upstream that serves them, over stdio
+/// and Streamable HTTP.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resources_prompts_and_completions_reach_their_upstream() {
+    let gateway = support::build_gateway();
+    let example = support::build_example("tool_server");
+    let (_dir, config) = config_file(&format!(
+        "name = \"g\"\n\
+         [upstreams.everything]\ncommand = [\"node\", {:?}, \"stdio\"]\n\
+         prompts = {{ deny = [\"resource-*\"] }}\n\
+         resources = {{ deny = [\"*/blob/*\"] }}\n\
+         [upstreams.example]\ncommand = [{example:?}]\nresource_prefix = \"ex+\"\n",
+        everything_script(),
+    ));
+    let mut command = tokio::process::Command::new(&gateway);
+    command.arg("--config").arg(&config);
+    let over_stdio = Client::builder().stdio(command).await.unwrap();
+    let config_path = config.to_string_lossy().into_owned();
+    let served = support::HttpServer::start_with_env(
+        &gateway,
+        &[("STURDY_GATEWAY_CONFIG", config_path.as_str())],
+    );
+    let over_http = Client::builder().http(&served.url()).await.unwrap();
+    for (client, how) in [(&over_stdio, "stdio"), (&over_http, "http")] {
+        let uris: Vec<String> = client
+            .list_resources()
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r["uri"].as_str().unwrap().to_owned())
+            .collect();
+        assert!(
+            uris.contains(&"demo://resource/static/document/features.md".to_owned()),
+            "{how}: {uris:?}"
+        );
+        assert!(
+            uris.contains(&"ex+notes://latest".to_owned()),
+            "{how}: {uris:?}"
+        );
+        let templates: Vec<String> = client
+            .list_resource_templates()
+            .await
+            .unwrap()
+            .iter()
+            .map(|t| t["uriTemplate"].as_str().unwrap().to_owned())
+            .collect();
+        assert!(
+            templates.contains(&"demo://resource/dynamic/text/{resourceId}".to_owned()),
+            "{how}: {templates:?}"
+        );
+        assert!(
+            templates.contains(&"ex+status://regions/{region}".to_owned()),
+            "{how}: {templates:?}"
+        );
+        assert!(
+            !templates.iter().any(|t| t.contains("/blob/")),
+            "the filter leaves it out ({how}): {templates:?}"
+        );
+
+        let text = client
+            .read_resource("demo://resource/dynamic/text/7")
+            .await
+            .unwrap();
+        assert_eq!(text[0]["uri"], "demo://resource/dynamic/text/7", "{how}");
+        assert!(
+            text[0]["text"].as_str().unwrap().contains('7'),
+            "{how}: {text:?}"
+        );
+        let region = client
+            .read_resource("ex+status://regions/eu-west")
+            .await
+            .unwrap();
+        assert_eq!(region[0]["uri"], "ex+status://regions/eu-west", "{how}");
+        assert!(
+            region[0]["text"].as_str().unwrap().contains("healthy"),
+            "{how}"
+        );
+        let unknown = client
+            .read_resource("demo://nothing/here")
+            .await
+            .unwrap_err();
+        assert!(
+            unknown.to_string().contains("not found"),
+            "{how}: {unknown}"
+        );
+        let failing = client
+            .read_resource("ex+status://regions/mars")
+            .await
+            .unwrap_err();
+        assert!(failing.to_string().contains("mars"), "{how}: {failing}");
+
+        let prompts: Vec<String> = client
+            .list_prompts()
+            .await
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap().to_owned())
+            .collect();
+        assert!(
+            prompts.contains(&"everything__args-prompt".to_owned()),
+            "{how}: {prompts:?}"
+        );
+        assert!(
+            prompts.contains(&"example__explain_region".to_owned()),
+            "{how}: {prompts:?}"
+        );
+        assert!(
+            !prompts.iter().any(|p| p.contains("resource-prompt")),
+            "{how}: {prompts:?}"
+        );
+        let got = client
+            .get_prompt("everything__args-prompt", json!({"city": "Lyon"}))
+            .await
+            .unwrap();
+        assert!(got.to_string().contains("weather in Lyon"), "{how}: {got}");
+        let refused = client
+            .get_prompt("everything__args-prompt", json!({}))
+            .await
+            .unwrap_err();
+        assert!(
+            refused.to_string().contains("everything"),
+            "{how}: {refused}"
+        );
+
+        let departments = client
+            .complete(
+                json!({"type": "ref/prompt", "name": "everything__completable-prompt"}),
+                "department",
+                "Sa",
+            )
+            .await
+            .unwrap();
+        assert_eq!(departments, ["Sales"], "{how}");
+        // The arguments already given go along: the upstream's second list depends on them.
+        let members = client
+            .request(
+                "completion/complete",
+                json!({
+                    "ref": {"type": "ref/prompt", "name": "everything__completable-prompt"},
+                    "argument": {"name": "name", "value": ""},
+                    "context": {"arguments": {"department": "Sales"}},
+                }),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            members["completion"]["values"],
+            json!(["David", "Eve", "Frank"]),
+            "{how}"
+        );
+        let regions = client
+            .complete(
+                json!({"type": "ref/resource", "uri": "ex+status://regions/{region}"}),
+                "region",
+                "eu",
+            )
+            .await
+            .unwrap();
+        assert_eq!(regions, ["eu-west", "eu-central"], "{how}");
+    }
+}

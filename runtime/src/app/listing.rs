@@ -5,7 +5,7 @@ use crate::app_state::StateNeed;
 use crate::mcp::Server;
 use crate::registry::Registry;
 use crate::resilience::macro_support::policies_of;
-use crate::resources::{Address, ResourceDef};
+use crate::resources::ResourceDef;
 use serde_json::{json, Map, Value};
 
 /// The `--list-tools` document: `{"tools": [{name, description, inputSchema, outputSchema,
@@ -23,37 +23,32 @@ pub fn list_tools_json(registry: &Registry) -> String {
 /// prompt arguments that complete are listed under `completions`.
 pub fn list_json(server: &Server) -> String {
     let resources = server.resources();
-    let fixed = resources
-        .defs()
-        .filter(|d| matches!(d.address, Address::Uri(_)));
-    let templates = resources
-        .defs()
-        .filter(|d| matches!(d.address, Address::Template(_)));
-    let resource = |def: &ResourceDef, entry: &Value| {
+    let resource = |(entry, def): (&Value, Option<&'static ResourceDef>)| {
+        let key = entry["uri"].as_str().or(entry["uriTemplate"].as_str());
+        let on = key.is_some_and(|k| resources.switches().is_enabled(k));
+        let Some(def) = def else {
+            return described(entry, "", &[], &[], on);
+        };
         let completions: Vec<&str> = def.completions.iter().map(|(var, _)| *var).collect();
-        let on = resources.switches().is_enabled(def.address.key());
         described(entry, def.rust_path, def.states, &completions, on)
     };
-    let listed_resources: Vec<Value> = fixed
-        .zip(resources.listed())
-        .map(|(def, entry)| resource(def, entry))
-        .collect();
-    let listed_templates: Vec<Value> = templates
-        .zip(resources.templates_listed())
-        .map(|(def, entry)| resource(def, entry))
-        .collect();
+    let listed_resources: Vec<Value> = resources.described().map(resource).collect();
+    let listed_templates: Vec<Value> = resources.described_templates().map(resource).collect();
     let prompts: Vec<Value> = server
         .prompts()
-        .defs()
-        .zip(server.prompts().listed())
-        .map(|(def, entry)| {
+        .described()
+        .map(|(entry, def)| {
+            let name = entry["name"].as_str().unwrap_or_default();
+            let on = server.prompts().switches().is_enabled(name);
+            let Some(def) = def else {
+                return described(entry, "", &[], &[], on);
+            };
             let completions: Vec<&str> = def
                 .arguments
                 .iter()
                 .filter(|a| a.complete.is_some())
                 .map(|a| a.name)
                 .collect();
-            let on = server.prompts().switches().is_enabled(def.name);
             described(entry, def.rust_path, def.states, &completions, on)
         })
         .collect();

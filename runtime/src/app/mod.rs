@@ -29,6 +29,8 @@ pub struct App {
     health: Option<Arc<HealthChecker>>,
     /// Tools defined at run time, served beside the `#[tool]`s.
     dynamic: Vec<crate::registry::DynamicTool>,
+    dynamic_resources: Vec<crate::resources::DynamicResource>,
+    dynamic_prompts: Vec<crate::prompts::DynamicPrompt>,
     state: AppState,
     /// Where the skills it serves are (read at start-up).
     skills: Option<std::path::PathBuf>,
@@ -93,6 +95,8 @@ impl App {
             info: ServerInfo::new(name, version),
             health: None,
             dynamic: Vec::new(),
+            dynamic_resources: Vec::new(),
+            dynamic_prompts: Vec::new(),
             state: AppState::new(),
             skills: None,
         }
@@ -167,6 +171,27 @@ impl App {
         self
     }
 
+    /// Serves `resources`, defined at run time, beside the `#[resource]`s: see
+    /// [`DynamicResource`](crate::resources::DynamicResource). A URI or template taken twice
+    /// stops start-up.
+    pub fn resources(
+        mut self,
+        resources: impl IntoIterator<Item = crate::resources::DynamicResource>,
+    ) -> Self {
+        self.dynamic_resources.extend(resources);
+        self
+    }
+
+    /// Serves `prompts`, defined at run time, beside the `#[prompt]`s: see
+    /// [`DynamicPrompt`](crate::prompts::DynamicPrompt). A name taken twice stops start-up.
+    pub fn prompts(
+        mut self,
+        prompts: impl IntoIterator<Item = crate::prompts::DynamicPrompt>,
+    ) -> Self {
+        self.dynamic_prompts.extend(prompts);
+        self
+    }
+
     /// Runs with the process's command-line arguments.
     pub async fn run(self) -> ExitCode {
         self.run_with_args(std::env::args().skip(1)).await
@@ -192,8 +217,16 @@ impl App {
             }
         };
         let registry = self.registry().map_err(|e| e.to_string())?;
-        let resources = crate::resources::Resources::from_inventory().map_err(|e| e.to_string())?;
-        let prompts = crate::prompts::Prompts::from_inventory().map_err(|e| e.to_string())?;
+        let resources = crate::resources::Resources::from_parts(
+            inventory::iter::<crate::resources::ResourceDef>,
+            self.dynamic_resources.iter().cloned(),
+        )
+        .map_err(|e| e.to_string())?;
+        let prompts = crate::prompts::Prompts::from_parts(
+            inventory::iter::<crate::prompts::PromptDef>,
+            self.dynamic_prompts.iter().cloned(),
+        )
+        .map_err(|e| e.to_string())?;
         let server = Server::new(registry, self.info.clone())
             .with_resources(resources)
             .with_prompts(prompts)

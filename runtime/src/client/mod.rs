@@ -276,6 +276,12 @@ impl Client {
         self.list_all("resources/list", "resources").await
     }
 
+    /// Every resource template the server lists (all pages).
+    pub async fn list_resource_templates(&self) -> Result<Vec<Value>, ClientError> {
+        self.list_all("resources/templates/list", "resourceTemplates")
+            .await
+    }
+
     /// Every prompt the server lists (all pages).
     pub async fn list_prompts(&self) -> Result<Vec<Value>, ClientError> {
         self.list_all("prompts/list", "prompts").await

@@ -276,7 +276,7 @@ impl Server {
                 let result = Box::pin(self.get_prompt(session, version, &params, grant)).await?;
                 return Ok(Some(jsonrpc::raw_result_response(id, &result)));
             }
-            Method::CompletionComplete => self.complete(&params)?,
+            Method::CompletionComplete => Box::pin(self.complete(session, &params, grant)).await?,
             Method::ResourcesSubscribe => {
                 let uri = subscription_uri(method, &params)?;
                 if !self.resources.resolves(uri) {

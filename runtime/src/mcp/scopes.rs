@@ -42,8 +42,8 @@ impl Server {
     /// Every scope some entry needs, sorted, once each: what the server's metadata lists.
     pub fn declared_scopes(&self) -> Vec<String> {
         let tools = self.registry.scopes();
-        let resources = self.resources.defs().flat_map(|d| d.scopes.iter().copied());
-        let prompts = self.prompts.defs().flat_map(|d| d.scopes.iter().copied());
+        let resources = self.resources.scopes();
+        let prompts = self.prompts.scopes();
         let mut scopes: Vec<String> = tools
             .chain(resources)
             .chain(prompts)

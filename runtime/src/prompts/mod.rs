@@ -2,16 +2,18 @@
 //! tools, listed by `prompts/list`, expanded by `prompts/get`.
 
 mod def;
+mod dynamic;
 mod message;
 
 #[doc(hidden)]
 pub use def::{missing_prompt_arg, take_prompt_arg, GetFuture, GetOutcome};
 pub use def::{PromptArgDef, PromptDef};
+pub use dynamic::{DynamicGetOutcome, DynamicPrompt};
 #[doc(hidden)]
 pub use message::IntoPromptMessages;
 pub use message::PromptMessage;
 
-use crate::completion::Completer;
+use crate::completion::CompletionSource;
 use crate::context::Context;
 use crate::error::ToolError;
 use crate::registry::RegistryError;
@@ -28,13 +30,77 @@ use std::sync::Arc;
 /// assert!(prompts.is_empty());
 /// ```
 pub struct Prompts {
-    by_name: HashMap<&'static str, &'static PromptDef>,
-    /// `prompts/list` entries, sorted by name.
+    /// Every prompt, sorted by name.
+    entries: Vec<Entry>,
+    /// Positions in `entries`, by name.
+    by_name: HashMap<String, usize>,
+    /// `prompts/list` entries, in the same order.
     listed: Vec<Value>,
-    /// Every definition, by name.
+    /// Every `#[prompt]` definition, by name.
     defs: Vec<&'static PromptDef>,
     /// Which are on, by name.
     switches: Arc<Switches>,
+}
+
+/// One prompt as the server keeps it: a `#[prompt]`, or one defined at run time.
+enum Entry {
+    Def(&'static PromptDef),
+    Dynamic { name: String, prompt: DynamicPrompt },
+}
+
+impl Entry {
+    fn name(&self) -> &str {
+        match self {
+            Entry::Def(def) => def.name,
+            Entry::Dynamic { name, .. } => name,
+        }
+    }
+
+    fn scopes(&self) -> &'static [&'static str] {
+        match self {
+            Entry::Def(def) => def.scopes,
+            Entry::Dynamic { prompt, .. } => prompt.scopes,
+        }
+    }
+
+    /// Where it was defined, for start-up errors.
+    fn origin(&self) -> String {
+        match self {
+            Entry::Def(def) => format!("{} ({})", def.rust_path, def.location),
+            Entry::Dynamic { name, .. } => format!("{name} (defined at run time)"),
+        }
+    }
+
+    /// Its `prompts/list` entry.
+    fn listed(&self) -> Value {
+        let def = match self {
+            Entry::Def(def) => def,
+            Entry::Dynamic { prompt, .. } => return prompt.listing.clone(),
+        };
+        let mut entry = json!({ "name": def.name });
+        if let Some(t) = def.title {
+            entry["title"] = json!(t);
+        }
+        let description = def.description.trim();
+        if !description.is_empty() {
+            entry["description"] = json!(description);
+        }
+        let arguments: Vec<Value> = def
+            .arguments
+            .iter()
+            .map(|a| {
+                let mut arg = json!({ "name": a.name, "required": a.required });
+                if let Some(d) = a.description {
+                    arg["description"] = json!(d);
+                }
+                arg
+            })
+            .collect();
+        if !arguments.is_empty() {
+            entry["arguments"] = Value::Array(arguments);
+        }
+        entry
+    }
 }
 
 /// Why a prompt could not be expanded.
@@ -56,48 +122,73 @@ impl Prompts {
     pub fn from_defs(
         defs: impl IntoIterator<Item = &'static PromptDef>,
     ) -> Result<Self, RegistryError> {
+        Self::from_parts(defs, [])
+    }
+
+    /// These `#[prompt]` definitions and these defined at run time; an error names a prompt
+    /// name used twice, or a listing without a name.
+    pub fn from_parts(
+        defs: impl IntoIterator<Item = &'static PromptDef>,
+        dynamic: impl IntoIterator<Item = DynamicPrompt>,
+    ) -> Result<Self, RegistryError> {
         let mut defs: Vec<&'static PromptDef> = defs.into_iter().collect();
         defs.sort_by_key(|d| d.name);
-        let mut by_name = HashMap::new();
-        let mut listed = Vec::new();
-        for &def in &defs {
-            if let Some(first) = by_name.insert(def.name, def) {
+        let mut entries: Vec<Entry> = defs.iter().map(|d| Entry::Def(d)).collect();
+        for prompt in dynamic {
+            let Some(name) = prompt.listing["name"].as_str() else {
                 return Err(RegistryError::BadDefinition(format!(
-                    "two prompts are named `{}`: {} ({}) and {} ({})",
-                    def.name, first.rust_path, first.location, def.rust_path, def.location
+                    "the prompt listed as {} (defined at run time) has no `name`",
+                    prompt.listing
                 )));
-            }
-            let mut entry = json!({ "name": def.name });
-            if let Some(t) = def.title {
-                entry["title"] = json!(t);
-            }
-            let description = def.description.trim();
-            if !description.is_empty() {
-                entry["description"] = json!(description);
-            }
-            let arguments: Vec<Value> = def
-                .arguments
-                .iter()
-                .map(|a| {
-                    let mut arg = json!({ "name": a.name, "required": a.required });
-                    if let Some(d) = a.description {
-                        arg["description"] = json!(d);
-                    }
-                    arg
-                })
-                .collect();
-            if !arguments.is_empty() {
-                entry["arguments"] = Value::Array(arguments);
-            }
-            listed.push(entry);
+            };
+            let name = name.to_owned();
+            entries.push(Entry::Dynamic { name, prompt });
         }
-        let switches = Arc::new(Switches::new(defs.iter().map(|d| (d.name, !d.disabled))));
+        entries.sort_by(|a, b| a.name().cmp(b.name()));
+        if let Some(pair) = entries.windows(2).find(|w| w[0].name() == w[1].name()) {
+            return Err(RegistryError::BadDefinition(format!(
+                "two prompts are named `{}`: {} and {}",
+                pair[0].name(),
+                pair[0].origin(),
+                pair[1].origin()
+            )));
+        }
+        let switches = Arc::new(Switches::new(entries.iter().map(|e| {
+            let on = match e {
+                Entry::Def(def) => !def.disabled,
+                Entry::Dynamic { .. } => true,
+            };
+            (e.name(), on)
+        })));
+        let by_name = entries
+            .iter()
+            .enumerate()
+            .map(|(at, e)| (e.name().to_owned(), at))
+            .collect();
+        let listed = entries.iter().map(Entry::listed).collect();
         Ok(Prompts {
             switches,
+            entries,
             by_name,
             listed,
             defs,
         })
+    }
+
+    /// The prompts as listed, each with its `#[prompt]` definition (none for those defined at
+    /// run time).
+    pub(crate) fn described(
+        &self,
+    ) -> impl Iterator<Item = (&Value, Option<&'static PromptDef>)> + '_ {
+        self.listed.iter().zip(self.entries.iter().map(|e| match e {
+            Entry::Def(def) => Some(*def),
+            Entry::Dynamic { .. } => None,
+        }))
+    }
+
+    /// Every scope a prompt needs, once per prompt.
+    pub(crate) fn scopes(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.entries.iter().flat_map(|e| e.scopes().iter().copied())
     }
 
     /// Every prompt definition, sorted by name.
@@ -107,7 +198,7 @@ impl Prompts {
 
     /// Whether there are no prompts.
     pub fn is_empty(&self) -> bool {
-        self.by_name.is_empty()
+        self.entries.is_empty()
     }
 
     /// The prompts, as `prompts/list` lists them, whether on or off.
@@ -135,32 +226,49 @@ impl Prompts {
         &self.switches
     }
 
-    /// The scopes getting prompt `name` needs (none for an unknown one).
-    /// The name of the prompt `name`, as its definition holds it, when one is defined (enabled
-    /// or not).
+    /// The name of the prompt `name`, as its definition holds it, when a `#[prompt]` defines
+    /// it (enabled or not).
     #[cfg(feature = "otel")]
     pub(crate) fn defined_name(&self, name: &str) -> Option<&'static str> {
-        self.by_name.get_key_value(name).map(|(name, _)| *name)
+        match self.entries.get(*self.by_name.get(name)?)? {
+            Entry::Def(def) => Some(def.name),
+            Entry::Dynamic { .. } => None,
+        }
     }
 
+    /// The scopes getting prompt `name` needs (none for an unknown one).
     pub(crate) fn scopes_for(&self, name: &str) -> &'static [&'static str] {
-        self.by_name.get(name).map_or(&[], |d| d.scopes)
-    }
-
-    /// The definition of prompt `name`, if it is on.
-    fn enabled(&self, name: &str) -> Option<&'static PromptDef> {
         self.by_name
             .get(name)
-            .copied()
+            .map_or(&[], |at| self.entries[*at].scopes())
+    }
+
+    /// Prompt `name`, if it is on.
+    fn enabled(&self, name: &str) -> Option<&Entry> {
+        self.by_name
+            .get(name)
+            .map(|at| &self.entries[*at])
             .filter(|_| self.switches.is_enabled(name))
     }
 
-    /// The completions of argument `arg` of prompt `prompt`: `None` when there is no such
-    /// argument, `Some(None)` when it declares none.
-    pub fn completer(&self, prompt: &str, arg: &str) -> Option<Option<Completer>> {
-        let def = self.enabled(prompt)?;
-        let arg = def.arguments.iter().find(|a| a.name == arg)?;
-        Some(arg.complete)
+    /// Where the completions of argument `arg` of prompt `prompt` come from: `None` when there
+    /// is no such prompt (that is on) or argument.
+    pub(crate) fn completer(&self, prompt: &str, arg: &str) -> Option<CompletionSource> {
+        match self.enabled(prompt)? {
+            Entry::Def(def) => {
+                let arg = def.arguments.iter().find(|a| a.name == arg)?;
+                Some(CompletionSource::Declared(arg.complete))
+            }
+            Entry::Dynamic { prompt, .. } => {
+                // Its arguments are those its listing names, when it names them.
+                let arguments = prompt.listing["arguments"].as_array();
+                let known = arguments.is_none_or(|a| a.iter().any(|a| a["name"] == arg));
+                known.then(|| match &prompt.completer {
+                    Some(completer) => CompletionSource::Dynamic(completer.clone()),
+                    None => CompletionSource::Declared(None),
+                })
+            }
+        }
     }
 
     /// Expands prompt `name` with `arguments`: its description and messages, as `prompts/get`
@@ -171,7 +279,22 @@ impl Prompts {
         arguments: Map<String, Value>,
         ctx: Context,
     ) -> Result<Value, GetError> {
-        let def = self.enabled(name).ok_or(GetError::Unknown)?;
+        let def = match self.enabled(name).ok_or(GetError::Unknown)? {
+            Entry::Def(def) => *def,
+            Entry::Dynamic { prompt, .. } => {
+                let client = ctx.client_arc();
+                let got = (prompt.get)(ctx, arguments);
+                // Unknown is an answer, not a failure: kept apart from the panics caught.
+                let ran = run_as_call(client, async {
+                    match got.await {
+                        Err(GetError::Failed(e)) => Err(e),
+                        answered => Ok(answered),
+                    }
+                })
+                .await;
+                return ran.outcome.map_err(GetError::Failed)?;
+            }
+        };
         if let Some(unknown) = arguments
             .keys()
             .find(|k| !def.arguments.iter().any(|a| a.name == k.as_str()))

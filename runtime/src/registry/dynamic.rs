@@ -9,9 +9,8 @@ use crate::context::Context;
 use crate::output::CallOutcome;
 use crate::tool::CallFuture;
 use serde_json::Value;
-use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 /// What a dynamic tool's calls run: the call's context and its arguments (an object).
 #[derive(Clone)]
@@ -122,8 +121,7 @@ impl DynamicTool {
     /// What a caller's access token must grant to see and call it (HTTP with an authorization
     /// server only).
     pub fn scopes<S: AsRef<str>>(mut self, scopes: impl IntoIterator<Item = S>) -> DynamicTool {
-        let scopes: Vec<String> = scopes.into_iter().map(|s| s.as_ref().to_owned()).collect();
-        self.scopes = intern(scopes);
+        self.scopes = crate::scope_lists::intern_all(scopes);
         self
     }
 
@@ -131,28 +129,4 @@ impl DynamicTool {
     pub fn info(&self) -> &ToolInfo {
         &self.info
     }
-}
-
-/// The scope lists of dynamic tools, kept for the program's life so that they read as the
-/// macros' do (`&'static`): one copy per distinct list, which the program's configuration (not
-/// its callers) decides.
-fn intern(scopes: Vec<String>) -> &'static [&'static str] {
-    static LISTS: OnceLock<Mutex<HashMap<Vec<String>, &'static [&'static str]>>> = OnceLock::new();
-    if scopes.is_empty() {
-        return &[];
-    }
-    let mut lists = LISTS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
-    if let Some(list) = lists.get(&scopes) {
-        return list;
-    }
-    let list: Vec<&'static str> = scopes
-        .iter()
-        .map(|s| &*Box::leak(s.clone().into_boxed_str()))
-        .collect();
-    let list: &'static [&'static str] = Box::leak(list.into_boxed_slice());
-    lists.insert(scopes, list);
-    list
 }

@@ -25,6 +25,8 @@ pub struct ResourceContents {
 enum Body {
     Text(String),
     Blob(Vec<u8>),
+    /// An item as another server sent it (`text` or `blob` already in place), passed on whole.
+    Forwarded(serde_json::Map<String, Value>),
 }
 
 impl ResourceContents {
@@ -36,6 +38,26 @@ impl ResourceContents {
     /// Binary contents, sent base64-encoded.
     pub fn blob(bytes: impl Into<Vec<u8>>) -> Self {
         Self::of(Body::Blob(bytes.into()))
+    }
+
+    /// An item of `resources/read` contents as another server sent it (a gateway passes it on
+    /// whole: its `text` or base64 `blob`, MIME type, URI, `_meta`); `None` unless it is an
+    /// object with a string `text` or `blob`.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// use sturdy_runtime::resources::ResourceContents;
+    /// let item = ResourceContents::from_json(json!({"uri": "x://a", "text": "hi"}));
+    /// assert!(item.is_some());
+    /// assert!(ResourceContents::from_json(json!({"uri": "x://a"})).is_none());
+    /// ```
+    pub fn from_json(item: Value) -> Option<Self> {
+        let Value::Object(item) = item else {
+            return None;
+        };
+        let has_body = item.get("text").is_some_and(Value::is_string)
+            || item.get("blob").is_some_and(Value::is_string);
+        has_body.then(|| Self::of(Body::Forwarded(item)))
     }
 
     fn of(body: Body) -> Self {
@@ -60,14 +82,23 @@ impl ResourceContents {
 
     /// As `resources/read` sends it, with the read URI and the resource's MIME type as defaults.
     pub(crate) fn to_json(&self, uri: &str, mime_type: Option<&str>) -> Value {
+        let (key, body) = match &self.body {
+            Body::Text(t) => ("text", json!(t)),
+            Body::Blob(b) => (
+                "blob",
+                json!(base64::engine::general_purpose::STANDARD.encode(b)),
+            ),
+            Body::Forwarded(item) => {
+                let mut item = item.clone();
+                item.entry("uri").or_insert_with(|| json!(uri));
+                return Value::Object(item);
+            }
+        };
         let mut v = json!({ "uri": self.uri.as_deref().unwrap_or(uri) });
         if let Some(m) = self.mime_type.as_deref().or(mime_type) {
             v["mimeType"] = json!(m);
         }
-        match &self.body {
-            Body::Text(t) => v["text"] = json!(t),
-            Body::Blob(b) => v["blob"] = json!(base64::engine::general_purpose::STANDARD.encode(b)),
-        }
+        v[key] = body;
         v
     }
 }

@@ -4,6 +4,7 @@
 
 mod contents;
 mod def;
+mod dynamic;
 mod template;
 
 pub use crate::resource_updates::ResourceUpdates;
@@ -13,9 +14,10 @@ pub use contents::ResourceContents;
 #[doc(hidden)]
 pub use def::{take_var, ReadFuture, ReadOutcome};
 pub use def::{Address, CacheHint, ResourceDef};
+pub use dynamic::{DynamicReadOutcome, DynamicResource};
 pub use template::UriTemplate;
 
-use crate::completion::Completer;
+use crate::completion::CompletionSource;
 use crate::context::Context;
 use crate::error::ToolError;
 use crate::registry::RegistryError;
@@ -34,16 +36,121 @@ use std::sync::Arc;
 pub struct Resources {
     /// Updates announced, for the clients subscribed to them.
     updates: Arc<ResourceUpdates>,
-    fixed: HashMap<&'static str, &'static ResourceDef>,
-    templates: Vec<(UriTemplate, &'static ResourceDef)>,
-    /// `resources/list` and `resources/templates/list` entries, sorted by URI.
+    /// Every resource and template, sorted by URI (or template as written).
+    entries: Vec<Entry>,
+    /// The fixed resources' positions in `entries`, by URI.
+    fixed: HashMap<String, usize>,
+    /// The fixed resources' and the templates' positions in `entries`, in order.
+    fixed_order: Vec<usize>,
+    templates: Vec<usize>,
+    /// `resources/list` and `resources/templates/list` entries, in the same order.
     listed: Vec<Value>,
     templates_listed: Vec<Value>,
-    /// Every definition, by URI or template.
+    /// Every `#[resource]` definition, by URI or template.
     defs: Vec<&'static ResourceDef>,
     /// Which are on, by URI or template (as written).
     switches: Arc<Switches>,
 }
+
+/// One resource or template as the server keeps it.
+struct Entry {
+    /// Its URI, or its template as written: what names it to its switch.
+    key: String,
+    /// Its template, parsed (none for a fixed resource).
+    template: Option<UriTemplate>,
+    /// The MIME type its contents have unless they say.
+    mime_type: Option<String>,
+    scopes: &'static [&'static str],
+    reader: Reader,
+}
+
+/// Where a resource comes from, and so how it is read.
+enum Reader {
+    Def(&'static ResourceDef),
+    Dynamic(DynamicResource),
+}
+
+impl Entry {
+    fn of_def(def: &'static ResourceDef) -> Result<(Entry, Value), RegistryError> {
+        let mut listed = json!({ "name": def.name });
+        if let Some(t) = def.title {
+            listed["title"] = json!(t);
+        }
+        let description = def.description.trim();
+        if !description.is_empty() {
+            listed["description"] = json!(description);
+        }
+        if let Some(m) = def.mime_type {
+            listed["mimeType"] = json!(m);
+        }
+        let template = match def.address {
+            Address::Uri(uri) => {
+                listed["uri"] = json!(uri);
+                None
+            }
+            Address::Template(t) => {
+                listed["uriTemplate"] = json!(t);
+                Some(UriTemplate::parse(t).map_err(|e| {
+                    RegistryError::BadDefinition(format!(
+                        "resource {} ({}): {e}",
+                        def.rust_path, def.location
+                    ))
+                })?)
+            }
+        };
+        let entry = Entry {
+            key: def.address.key().to_owned(),
+            template,
+            mime_type: def.mime_type.map(str::to_owned),
+            scopes: def.scopes,
+            reader: Reader::Def(def),
+        };
+        Ok((entry, listed))
+    }
+
+    fn of_dynamic(resource: DynamicResource) -> Result<(Entry, Value), RegistryError> {
+        let listed = resource.listing.clone();
+        let bad = |why: &str| {
+            RegistryError::BadDefinition(format!(
+                "the resource listed as {listed} (defined at run time): {why}"
+            ))
+        };
+        if !listed["name"].is_string() {
+            return Err(bad("its listing has no `name`"));
+        }
+        let (key, template) = match (listed["uri"].as_str(), listed["uriTemplate"].as_str()) {
+            (Some(uri), None) => (uri.to_owned(), None),
+            (None, Some(t)) => {
+                let parsed = UriTemplate::parse(t).map_err(|e| bad(&e.to_string()))?;
+                (t.to_owned(), Some(parsed))
+            }
+            _ => {
+                return Err(bad(
+                    "its listing needs a `uri` or a `uriTemplate`, not both",
+                ))
+            }
+        };
+        let entry = Entry {
+            key,
+            template,
+            mime_type: listed["mimeType"].as_str().map(str::to_owned),
+            scopes: resource.scopes,
+            reader: Reader::Dynamic(resource),
+        };
+        Ok((entry, listed))
+    }
+
+    /// Where it was defined, for start-up errors.
+    fn origin(&self) -> String {
+        match &self.reader {
+            Reader::Def(def) => format!("{} ({})", def.rust_path, def.location),
+            Reader::Dynamic(_) => format!("{} (defined at run time)", self.key),
+        }
+    }
+}
+
+/// A list entry and its `#[resource]` definition, if it has one.
+pub(crate) type Described<'a> = (&'a Value, Option<&'static ResourceDef>);
 
 /// What reading a resource gave.
 #[derive(Debug)]
@@ -73,69 +180,96 @@ impl Resources {
     pub fn from_defs(
         defs: impl IntoIterator<Item = &'static ResourceDef>,
     ) -> Result<Self, RegistryError> {
+        Self::from_parts(defs, [])
+    }
+
+    /// These `#[resource]` definitions and these defined at run time; an error names a URI (or
+    /// template) defined twice, a template that does not parse, or a listing without a name.
+    pub fn from_parts(
+        defs: impl IntoIterator<Item = &'static ResourceDef>,
+        dynamic: impl IntoIterator<Item = DynamicResource>,
+    ) -> Result<Self, RegistryError> {
         let mut defs: Vec<&'static ResourceDef> = defs.into_iter().collect();
-        defs.sort_by_key(|d| match d.address {
-            Address::Uri(u) | Address::Template(u) => u,
-        });
-        let mut fixed = HashMap::new();
-        let mut templates: Vec<(UriTemplate, &'static ResourceDef)> = Vec::new();
-        let (mut listed, mut templates_listed) = (Vec::new(), Vec::new());
+        defs.sort_by_key(|d| d.address.key());
+        let mut entries = Vec::new();
         for &def in &defs {
-            let mut entry = json!({ "name": def.name });
-            if let Some(t) = def.title {
-                entry["title"] = json!(t);
-            }
-            let description = def.description.trim();
-            if !description.is_empty() {
-                entry["description"] = json!(description);
-            }
-            if let Some(m) = def.mime_type {
-                entry["mimeType"] = json!(m);
-            }
-            match def.address {
-                Address::Uri(uri) => {
-                    if let Some(first) = fixed.insert(uri, def) {
-                        return Err(RegistryError::BadDefinition(format!(
-                            "two resources have the URI {uri:?}: {} ({}) and {} ({})",
-                            first.rust_path, first.location, def.rust_path, def.location
-                        )));
-                    }
-                    entry["uri"] = json!(uri);
-                    listed.push(entry);
-                }
-                Address::Template(t) => {
-                    let parsed = UriTemplate::parse(t).map_err(|e| {
-                        RegistryError::BadDefinition(format!(
-                            "resource {} ({}): {e}",
-                            def.rust_path, def.location
-                        ))
-                    })?;
-                    let twice = templates
-                        .iter()
-                        .any(|(_, d)| matches!(d.address, Address::Template(o) if o == t));
-                    if twice {
-                        return Err(RegistryError::BadDefinition(format!(
-                            "two resource templates are {t:?}"
-                        )));
-                    }
-                    templates.push((parsed, def));
-                    entry["uriTemplate"] = json!(t);
-                    templates_listed.push(entry);
-                }
-            }
+            entries.push(Entry::of_def(def)?);
         }
-        let switches = Arc::new(Switches::new(
-            defs.iter().map(|d| (d.address.key(), !d.disabled)),
-        ));
-        Ok(Resources {
+        for resource in dynamic {
+            entries.push(Entry::of_dynamic(resource)?);
+        }
+        entries.sort_by(|(a, _), (b, _)| a.key.cmp(&b.key));
+        if let Some(pair) = entries.windows(2).find(|w| w[0].0.key == w[1].0.key) {
+            let (first, second) = (&pair[0].0, &pair[1].0);
+            let what = if first.template.is_some() {
+                "resource templates are"
+            } else {
+                "resources have the URI"
+            };
+            return Err(RegistryError::BadDefinition(format!(
+                "two {what} {:?}: {} and {}",
+                first.key,
+                first.origin(),
+                second.origin()
+            )));
+        }
+        let switches = Arc::new(Switches::new(entries.iter().map(|(e, _)| {
+            let on = match &e.reader {
+                Reader::Def(def) => !def.disabled,
+                Reader::Dynamic(_) => true,
+            };
+            (e.key.as_str(), on)
+        })));
+        let mut resources = Resources {
             switches,
             updates: Default::default(),
-            fixed,
-            templates,
-            listed,
-            templates_listed,
+            entries: Vec::with_capacity(entries.len()),
+            fixed: HashMap::new(),
+            fixed_order: Vec::new(),
+            templates: Vec::new(),
+            listed: Vec::new(),
+            templates_listed: Vec::new(),
             defs,
-        })
+        };
+        for (at, (entry, listed)) in entries.into_iter().enumerate() {
+            if entry.template.is_some() {
+                resources.templates.push(at);
+                resources.templates_listed.push(listed);
+            } else {
+                resources.fixed.insert(entry.key.clone(), at);
+                resources.fixed_order.push(at);
+                resources.listed.push(listed);
+            }
+            resources.entries.push(entry);
+        }
+        Ok(resources)
+    }
+
+    /// The fixed resources as listed, each with its `#[resource]` definition (none for those
+    /// defined at run time).
+    pub(crate) fn described(&self) -> impl Iterator<Item = Described<'_>> + '_ {
+        self.listed
+            .iter()
+            .zip(self.fixed_order.iter().map(|at| self.def_at(*at)))
+    }
+
+    /// The templates as listed, each with its `#[resource]` definition.
+    pub(crate) fn described_templates(&self) -> impl Iterator<Item = Described<'_>> + '_ {
+        self.templates_listed
+            .iter()
+            .zip(self.templates.iter().map(|at| self.def_at(*at)))
+    }
+
+    fn def_at(&self, at: usize) -> Option<&'static ResourceDef> {
+        match self.entries[at].reader {
+            Reader::Def(def) => Some(def),
+            Reader::Dynamic(_) => None,
+        }
+    }
+
+    /// Every scope a resource or template needs, once per entry.
+    pub(crate) fn scopes(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.entries.iter().flat_map(|e| e.scopes.iter().copied())
     }
 
     /// Every resource and template definition, sorted by URI (or template).
@@ -145,7 +279,7 @@ impl Resources {
 
     /// Whether there are no resources and no templates.
     pub fn is_empty(&self) -> bool {
-        self.fixed.is_empty() && self.templates.is_empty()
+        self.entries.is_empty()
     }
 
     /// The fixed resources, as `resources/list` lists them, whether on or off.
@@ -183,21 +317,28 @@ impl Resources {
         &self.switches
     }
 
-    /// The completions of variable `var` of the template written `template`: `None` when there
-    /// is no such template or variable, `Some(None)` when it declares none.
-    pub fn completer(&self, template: &str, var: &str) -> Option<Option<Completer>> {
-        let (parsed, def) = self
+    /// Where the completions of variable `var` of the template written `template` come from:
+    /// `None` when there is no such template (that is on) or variable.
+    pub(crate) fn completer(&self, template: &str, var: &str) -> Option<CompletionSource> {
+        let entry = self
             .templates
             .iter()
-            .find(|(_, d)| matches!(d.address, Address::Template(t) if t == template))
+            .map(|at| &self.entries[*at])
+            .find(|e| e.key == template)
             .filter(|_| self.switches.is_enabled(template))?;
-        parsed.variables().find(|v| *v == var)?;
-        Some(
-            def.completions
-                .iter()
-                .find(|(name, _)| *name == var)
-                .map(|(_, c)| *c),
-        )
+        entry.template.as_ref()?.variables().find(|v| *v == var)?;
+        Some(match &entry.reader {
+            Reader::Def(def) => CompletionSource::Declared(
+                def.completions
+                    .iter()
+                    .find(|(name, _)| *name == var)
+                    .map(|(_, c)| *c),
+            ),
+            Reader::Dynamic(resource) => match &resource.completer {
+                Some(completer) => CompletionSource::Dynamic(completer.clone()),
+                None => CompletionSource::Declared(None),
+            },
+        })
     }
 
     /// Announces that the resource at `uri` changed: clients subscribed to it (2025
@@ -217,31 +358,37 @@ impl Resources {
         self.find(uri).is_some()
     }
 
-    /// The definition serving `uri` now, with the template's variables: the fixed resource with
-    /// that URI, else the first template (by template text) that expands to it; those that are
-    /// off are skipped.
-    fn find(&self, uri: &str) -> Option<(&'static ResourceDef, Vec<(String, String)>)> {
-        let on = |def: &ResourceDef| self.switches.is_enabled(def.address.key());
-        if let Some(def) = self.fixed.get(uri).filter(|d| on(d)) {
-            return Some((*def, Vec::new()));
+    /// The entry serving `uri` now, with the template's variables: the fixed resource with that
+    /// URI, else the first template (by template text) that expands to it; those that are off
+    /// are skipped.
+    fn find(&self, uri: &str) -> Option<(&Entry, Vec<(String, String)>)> {
+        let on = |entry: &Entry| self.switches.is_enabled(&entry.key);
+        if let Some(entry) = self
+            .fixed
+            .get(uri)
+            .map(|at| &self.entries[*at])
+            .filter(|e| on(e))
+        {
+            return Some((entry, Vec::new()));
         }
         self.templates
             .iter()
-            .filter(|(_, def)| on(def))
-            .find_map(|(t, def)| Some((*def, t.matches(uri)?)))
+            .map(|at| &self.entries[*at])
+            .filter(|e| on(e))
+            .find_map(|e| Some((e, e.template.as_ref()?.matches(uri)?)))
     }
 
     /// The scopes reading `uri` needs (none for a URI nothing serves).
     pub(crate) fn scopes_for(&self, uri: &str) -> &'static [&'static str] {
-        self.find(uri).map_or(&[], |(def, _)| def.scopes)
+        self.find(uri).map_or(&[], |(entry, _)| entry.scopes)
     }
 
     /// The scopes the entry listed under `key` (its URI, or its template as written) needs.
     pub(crate) fn scopes_of_entry(&self, key: &str) -> &'static [&'static str] {
-        self.defs
+        self.entries
             .iter()
-            .find(|d| d.address.key() == key)
-            .map_or(&[], |d| d.scopes)
+            .find(|e| e.key == key)
+            .map_or(&[], |e| e.scopes)
     }
 
     /// Whether any template has variables (so completion means something).
@@ -253,17 +400,38 @@ impl Resources {
     /// text) it expands. The contents as `resources/read` sends them, and the resource's cache
     /// hint.
     pub async fn read(&self, uri: &str, ctx: Context) -> Result<Read, ReadError> {
-        let (def, vars) = self.find(uri).ok_or(ReadError::NotFound)?;
+        let (entry, vars) = self.find(uri).ok_or(ReadError::NotFound)?;
         // As for tools: the resilience attributes see the client, and a panic is an error.
-        let ran = run_as_call(ctx.client_arc(), (def.read)(ctx, vars)).await;
-        let contents = ran.outcome.map_err(ReadError::Failed)?;
-        let mut cache = def.cache;
-        // A cache kept this answer per caller: it is this caller's own, whatever the hint says.
-        cache.public &= !ran.per_caller;
+        let client = ctx.client_arc();
+        let (contents, cache) = match &entry.reader {
+            Reader::Def(def) => {
+                let ran = run_as_call(client, (def.read)(ctx, vars)).await;
+                let contents = ran.outcome.map_err(ReadError::Failed)?;
+                let mut cache = def.cache;
+                // A cache kept this answer per caller: it is this caller's own, whatever the
+                // hint says.
+                cache.public &= !ran.per_caller;
+                (contents, cache)
+            }
+            Reader::Dynamic(resource) => {
+                let read = (resource.read)(ctx, uri.to_owned());
+                // Not found is an answer, not a failure: kept apart from the panics caught.
+                let ran = run_as_call(client, async {
+                    match read.await {
+                        Err(ReadError::Failed(e)) => Err(e),
+                        answered => Ok(answered),
+                    }
+                })
+                .await;
+                let contents = ran.outcome.map_err(ReadError::Failed)??;
+                // Nothing says how long another server's contents stay true.
+                (contents, CacheHint::default())
+            }
+        };
         Ok(Read {
             contents: contents
                 .iter()
-                .map(|c| c.to_json(uri, def.mime_type))
+                .map(|c| c.to_json(uri, entry.mime_type.as_deref()))
                 .collect(),
             cache,
         })

@@ -1,0 +1,240 @@
+//! The resources, resource templates and prompts the gateway serves: each upstream's that pass
+//! its filters. Prompts are namespaced as tools are; resources keep the URIs their upstream
+//! gives them (behind `resource_prefix` when set), and a URI two upstreams serve is served by the
+//! first. Reads, gets and completions go to the upstream as they come, within its timeout.
+
+use crate::config::{Config, Upstream};
+use crate::upstream::{Connected, Supervised};
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use sturdy_runtime::client::ClientError;
+use sturdy_runtime::completion::{Completion, CompletionRequest, DynamicCompleter};
+use sturdy_runtime::prompts::{DynamicPrompt, GetError};
+use sturdy_runtime::resources::{DynamicResource, ReadError, ResourceContents};
+use sturdy_runtime::ToolError;
+
+/// What the gateway serves besides tools, and what it noticed putting it together.
+#[derive(Default)]
+pub struct Catalog {
+    pub resources: Vec<DynamicResource>,
+    pub prompts: Vec<DynamicPrompt>,
+    /// Entries left out, and why (a URI another upstream serves).
+    pub notes: Vec<String>,
+}
+
+/// The resources, templates and prompts of every upstream reached, in the order of the
+/// upstreams' names; a prompt name served twice is an error naming both.
+pub fn served(config: &Config, connected: &BTreeMap<String, Connected>) -> Result<Catalog, String> {
+    let mut catalog = Catalog::default();
+    let mut uris: HashMap<String, String> = HashMap::new();
+    let mut prompt_names: HashMap<String, (String, String)> = HashMap::new();
+    for (name, upstream) in &config.upstreams {
+        let Some(reached) = connected.get(name) else {
+            continue;
+        };
+        let upstream = upstream.get_ref();
+        let completes = reached.completes;
+        for listed in reached.resources.iter().chain(&reached.templates) {
+            let Some(resource) = resource(listed, upstream, &reached.upstream, completes) else {
+                continue;
+            };
+            let key = resource_key(resource.listing()).to_owned();
+            if let Some(first) = uris.get(&key) {
+                catalog.notes.push(format!(
+                    "{name}'s resource {key} is not served: {first} serves that URI \
+                     (set resource_prefix on one of them to serve both)"
+                ));
+                continue;
+            }
+            uris.insert(key, name.clone());
+            catalog.resources.push(resource);
+        }
+        for listed in &reached.prompts {
+            let Some(own) = listed["name"].as_str() else {
+                continue;
+            };
+            if !upstream.prompts.serves(own) {
+                continue;
+            }
+            let exposed = if upstream.namespace {
+                format!("{name}{}{own}", config.separator)
+            } else {
+                own.to_owned()
+            };
+            if let Some((first, first_own)) = prompt_names.get(&exposed) {
+                return Err(format!(
+                    "prompt {exposed} would be served twice: {first}'s {first_own} and {name}'s {own}"
+                ));
+            }
+            prompt_names.insert(exposed.clone(), (name.clone(), own.to_owned()));
+            catalog
+                .prompts
+                .push(prompt(&exposed, own, listed, &reached.upstream, completes));
+        }
+    }
+    Ok(catalog)
+}
+
+/// A resource listing's URI, or its template.
+pub fn resource_key(listing: &Value) -> &str {
+    listing["uri"]
+        .as_str()
+        .or(listing["uriTemplate"].as_str())
+        .unwrap_or_default()
+}
+
+/// The served resource (or template) for the upstream's `listed`, unless its filter leaves it
+/// out or the listing has no URI.
+fn resource(
+    listed: &Value,
+    upstream: &Upstream,
+    supervised: &Arc<Supervised>,
+    completes: bool,
+) -> Option<DynamicResource> {
+    let own = resource_key(listed);
+    if own.is_empty() || !listed["name"].is_string() || !upstream.resources.serves(own) {
+        return None;
+    }
+    let prefix = upstream.resource_prefix.clone().unwrap_or_default();
+    let mut listing = listed.clone();
+    let field = if listed["uri"].is_string() {
+        "uri"
+    } else {
+        "uriTemplate"
+    };
+    listing[field] = json!(format!("{prefix}{own}"));
+    let read = {
+        let (supervised, prefix) = (supervised.clone(), prefix.clone());
+        move |_ctx, uri: String| {
+            let (supervised, prefix) = (supervised.clone(), prefix.clone());
+            async move {
+                let own = uri.strip_prefix(prefix.as_str()).unwrap_or(&uri).to_owned();
+                let client = supervised.client();
+                let contents = client.read_resource(&own).await.map_err(|e| {
+                    supervised.failed(&client, &e);
+                    match e {
+                        ClientError::Rpc {
+                            code: RESOURCE_NOT_FOUND,
+                            ..
+                        } => ReadError::NotFound,
+                        e => ReadError::Failed(refused(supervised.name(), e)),
+                    }
+                })?;
+                Ok(contents
+                    .into_iter()
+                    .map(|item| with_prefix(item, &prefix))
+                    .filter_map(ResourceContents::from_json)
+                    .collect())
+            }
+        }
+    };
+    let mut resource = DynamicResource::new(listing, read);
+    if completes && field == "uriTemplate" {
+        let reference = json!({"type": "ref/resource", "uri": own});
+        resource = resource.completions(completer(supervised, reference));
+    }
+    Some(resource)
+}
+
+/// A contents item of a prefixed resource, its URI prefixed as the client knows it.
+fn with_prefix(mut item: Value, prefix: &str) -> Value {
+    if prefix.is_empty() {
+        return item;
+    }
+    if let Some(uri) = item["uri"].as_str() {
+        item["uri"] = json!(format!("{prefix}{uri}"));
+    }
+    item
+}
+
+/// The served prompt `exposed`: the upstream's listing under its new name, its gets to the
+/// upstream's `own`.
+fn prompt(
+    exposed: &str,
+    own: &str,
+    listed: &Value,
+    supervised: &Arc<Supervised>,
+    completes: bool,
+) -> DynamicPrompt {
+    let mut listing = listed.clone();
+    listing["name"] = json!(exposed);
+    let get = {
+        let (supervised, own) = (supervised.clone(), own.to_owned());
+        move |_ctx, arguments: Map<String, Value>| {
+            let (supervised, own) = (supervised.clone(), own.clone());
+            async move {
+                let client = supervised.client();
+                client
+                    .get_prompt(&own, Value::Object(arguments))
+                    .await
+                    .map_err(|e| {
+                        supervised.failed(&client, &e);
+                        GetError::Failed(refused(supervised.name(), e))
+                    })
+            }
+        }
+    };
+    let mut prompt = DynamicPrompt::new(listing, get);
+    if completes {
+        let reference = json!({"type": "ref/prompt", "name": own});
+        prompt = prompt.completions(completer(supervised, reference));
+    }
+    prompt
+}
+
+/// Completions asked of the upstream for its prompt or template `reference`.
+fn completer(supervised: &Arc<Supervised>, reference: Value) -> DynamicCompleter {
+    let supervised = supervised.clone();
+    DynamicCompleter::new(move |_ctx, request: CompletionRequest| {
+        let supervised = supervised.clone();
+        let mut params = json!({
+            "ref": reference,
+            "argument": {"name": request.argument, "value": request.value},
+        });
+        if !request.arguments.is_empty() {
+            params["context"] = json!({"arguments": request.arguments});
+        }
+        async move {
+            let client = supervised.client();
+            let answer = client
+                .request("completion/complete", params)
+                .await
+                .map_err(|e| {
+                    supervised.failed(&client, &e);
+                    refused(supervised.name(), e)
+                })?;
+            let values: Vec<String> = answer["completion"]["values"]
+                .as_array()
+                .map(|values| {
+                    values
+                        .iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let total = answer["completion"]["total"]
+                .as_u64()
+                .and_then(|t| usize::try_from(t).ok())
+                .unwrap_or(values.len());
+            Ok(Completion { values, total })
+        }
+    })
+}
+
+/// What the upstream refused, as the caller's error: arguments that do not fit stay the
+/// caller's mistake; anything else names the upstream.
+fn refused(upstream: &str, e: ClientError) -> ToolError {
+    match e {
+        ClientError::Rpc {
+            code: INVALID_PARAMS,
+            message,
+            ..
+        } => ToolError::InvalidArguments(format!("{upstream}: {message}")),
+        e => ToolError::from(e),
+    }
+}
+
+/// JSON-RPC's invalid params, and MCP's resource not found (2025).
+const INVALID_PARAMS: i64 = -32602;
+const RESOURCE_NOT_FOUND: i64 = -32002;

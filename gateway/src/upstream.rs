@@ -63,12 +63,13 @@ impl Reach {
     async fn open(&self) -> Result<Client, String> {
         // The questions an upstream asks go to the caller of the call they belong to (see
         // `tools.rs`); these answer those that belong to none: nothing is shown, nothing is
-        // shared.
+        // shared, and a sampling request is refused (no caller's model is used for another).
         let builder = Client::builder()
             .name(&self.name)
             .timeout(self.call_timeout)
             .on_elicitation(|_| async { serde_json::json!({"action": "decline"}) })
-            .on_roots(|_| async { serde_json::json!({"roots": []}) });
+            .on_roots(|_| async { serde_json::json!({"roots": []}) })
+            .capability("sampling", serde_json::json!({}));
         let opened = async {
             match (&self.command, &self.url) {
                 (Some(command), _) => {

@@ -378,7 +378,7 @@ async fn an_upstream_over_http_and_one_that_is_down() {
 }
 
 /// An upstream's questions go to the caller of the call they belong to: server-everything's
-/// elicitation (a stdio upstream) and the example server's (a Streamable HTTP upstream, its
+/// elicitation and sampling (a stdio upstream) and the example server's (a Streamable HTTP upstream, its
 /// question on the call's stream), answered by the handler of the client calling through the
 /// gateway, over stdio and over Streamable HTTP (2026-07-28: the gateway's `input_required`
 /// rounds).
@@ -389,15 +389,25 @@ async fn an_upstreams_questions_reach_the_caller() {
     let (_dir, config) = config_file(&format!(
         "name = \"g\"\n\
          [upstreams.everything]\ncommand = [\"node\", {:?}, \"stdio\"]\n\
-         tools = {{ allow = [\"trigger-elicitation-request\"] }}\n\
+         tools = {{ allow = [\"trigger-elicitation-request\", \"trigger-sampling-request\"] }}\n\
          [upstreams.example]\nurl = {:?}\ntools = {{ allow = [\"ask_contact_details\"] }}\n",
         everything_script(),
         example.url()
     ));
     let answering = || {
-        Client::builder().on_elicitation(|_| async {
-            json!({"action": "accept", "content": {"name": "Ada", "email": "ada@example.com"}})
-        })
+        Client::builder()
+            .on_elicitation(|_| async {
+                json!({"action": "accept", "content": {"name": "Ada", "email": "ada@example.com"}})
+            })
+            .on_sampling(|request| async move {
+                let asked = request["messages"][0]["content"]["text"].clone();
+                json!({
+                    "role": "assistant",
+                    "content": {"type": "text", "text": format!("the caller's model read {asked}")},
+                    "model": "caller-model",
+                    "stopReason": "endTurn",
+                })
+            })
     };
     let mut command = tokio::process::Command::new(&gateway);
     command.arg("--config").arg(&config);
@@ -414,6 +424,18 @@ async fn an_upstreams_questions_reach_the_caller() {
             .await
             .unwrap();
         assert!(asked.text().contains("Ada"), "{how}: {asked:?}");
+        let sampled = client
+            .call_tool(
+                "everything__trigger-sampling-request",
+                json!({"prompt": "the forecast"}),
+            )
+            .await
+            .unwrap();
+        assert!(
+            sampled.text().contains("the caller's model read")
+                && sampled.text().contains("the forecast"),
+            "{how}: {sampled:?}"
+        );
         let details = client
             .call_tool(
                 "example__ask_contact_details",

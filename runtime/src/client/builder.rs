@@ -17,6 +17,8 @@ use std::time::Duration;
 #[derive(Clone)]
 pub struct ClientBuilder {
     handlers: Handlers,
+    /// Capabilities declared beyond the handlers' (name, settings).
+    declared: Vec<(String, Value)>,
     timeout: Duration,
     max_message_bytes: usize,
     name: Option<String>,
@@ -32,6 +34,7 @@ impl Default for ClientBuilder {
     fn default() -> Self {
         ClientBuilder {
             handlers: Vec::new(),
+            declared: Vec::new(),
             timeout: Duration::from_secs(60),
             max_message_bytes: 16 << 20,
             name: None,
@@ -99,6 +102,18 @@ impl ClientBuilder {
         Fut: Future<Output = Value> + Send + 'static,
     {
         self.handler("roots/list", "roots", answer)
+    }
+
+    /// Declares capability `name` with `settings` (`{}` for none) beside those the handlers
+    /// declare: one whose questions only per-call askers answer ([`CallOptions::asking`]; a
+    /// gateway's `"sampling"`, put to the caller of each call), or an experimental one. A
+    /// question no asker and no handler answers is refused with an error.
+    ///
+    /// [`CallOptions::asking`]: super::CallOptions::asking
+    pub fn capability(mut self, name: &str, settings: Value) -> Self {
+        self.declared.retain(|(n, _)| n != name);
+        self.declared.push((name.to_owned(), settings));
+        self
     }
 
     /// How long a request may wait for its answer (60 s by default).
@@ -293,6 +308,9 @@ impl ClientBuilder {
         let mut capabilities = serde_json::Map::new();
         for (_, capability, _) in &self.handlers {
             capabilities.insert((*capability).to_owned(), json!({}));
+        }
+        for (name, settings) in &self.declared {
+            capabilities.insert(name.clone(), settings.clone());
         }
         capabilities
     }

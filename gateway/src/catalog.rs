@@ -4,10 +4,11 @@
 //! first. Reads, gets and completions go to the upstream as they come, within its timeout.
 
 use crate::config::{Config, Upstream};
+use crate::tools::on_behalf_of;
 use crate::upstream::{Connected, Supervised};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use sturdy_runtime::client::ClientError;
 use sturdy_runtime::completion::{Completion, CompletionRequest, DynamicCompleter};
 use sturdy_runtime::prompts::{DynamicPrompt, GetError};
@@ -161,17 +162,24 @@ fn prompt(
     listing["name"] = json!(exposed);
     let get = {
         let (supervised, own) = (supervised.clone(), own.to_owned());
-        move |_ctx, arguments: Map<String, Value>| {
+        move |ctx, arguments: Map<String, Value>| {
             let (supervised, own) = (supervised.clone(), own.clone());
             async move {
                 let client = supervised.client();
-                client
-                    .get_prompt(&own, Value::Object(arguments))
-                    .await
-                    .map_err(|e| {
-                        supervised.failed(&client, &e);
-                        GetError::Failed(refused(supervised.name(), e))
-                    })
+                // The prompt may ask the user (elicitation): its caller is asked.
+                let unasked = Arc::new(Mutex::new(None));
+                let params = json!({"name": own, "arguments": arguments});
+                let got = client
+                    .request_with("prompts/get", params, on_behalf_of(&ctx, unasked.clone()))
+                    .await;
+                let missing = unasked.lock().unwrap_or_else(|p| p.into_inner()).take();
+                if let Some(missing) = missing.filter(|_| got.is_err()) {
+                    return Err(GetError::Failed(missing));
+                }
+                got.map_err(|e| {
+                    supervised.failed(&client, &e);
+                    GetError::Failed(refused(supervised.name(), e))
+                })
             }
         }
     };

@@ -54,6 +54,9 @@ pub struct Upstream {
     /// Put before its resources' URIs and templates: for two upstreams that serve the same URIs
     /// (without one, a URI two upstreams serve is served by the first).
     pub resource_prefix: Option<String>,
+    /// The least severe of its log messages it is asked to send (`logging/setLevel`), which
+    /// reach callers that asked for that level: `"info"` by default.
+    pub log_level: Option<String>,
     /// Serve the tools under `<upstream><separator><tool>` (the default), or under their own
     /// names (`false`: a gateway in front of one server, or upstreams whose names do not clash).
     #[serde(default = "yes")]
@@ -317,6 +320,17 @@ impl Config {
                         start,
                         format!("upstream {name}: needs a command (stdio) or a url (HTTP)"),
                     ))
+                }
+            }
+            if let Some(level) = &upstream.log_level {
+                if sturdy_runtime::LogLevel::parse(level).is_none() {
+                    return Err(at(
+                        start,
+                        format!(
+                            "upstream {name}: log_level {level:?} is not one of debug, info, \
+                             notice, warning, error, critical, alert, emergency"
+                        ),
+                    ));
                 }
             }
             if let Some(prefix) = &upstream.resource_prefix {

@@ -8,14 +8,14 @@ use crate::upstream::{Connected, Supervised};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use sturdy_runtime::__private::{
     CacheSpec, CircuitBreakerConfig, Policies, PolicySpec, Predicates, RateSpec, Retry, RetrySpec,
 };
 use sturdy_runtime::client::{CallOptions, Client, ClientError};
 use sturdy_runtime::registry::DynamicTool;
-use sturdy_runtime::{Content, ToolError, ToolOutput};
-use tokio::sync::broadcast::error::RecvError;
+use sturdy_runtime::{Content, LogLevel, ToolError, ToolOutput};
+use tokio::sync::mpsc;
 
 /// An upstream's answer, kept whole (what a cache holds).
 #[derive(Clone)]
@@ -181,7 +181,17 @@ fn tool(
                     );
                     async move {
                         let client = supervised.client();
-                        let called = call(&client, &ctx, &upstream_name, arguments).await;
+                        let unasked = Arc::new(Mutex::new(None));
+                        let called =
+                            call(&client, &ctx, &upstream_name, arguments, unasked.clone()).await;
+                        // The caller could not be asked what the upstream needed, and the call
+                        // failed: it fails as it would at a server that needs it (-32021). (An
+                        // upstream may ask what it can do without, as roots.)
+                        let failed = called.as_ref().map_or(true, |r| r.is_error());
+                        let missing = unasked.lock().unwrap_or_else(|p| p.into_inner()).take();
+                        if let Some(missing) = missing.filter(|_| failed) {
+                            return Err(missing);
+                        }
                         let result = match called {
                             Ok(result) => result,
                             Err(e) => {
@@ -242,63 +252,97 @@ fn tool(
 }
 
 /// Calls `tool` on the caller's behalf: the upstream's questions about this call go to the
-/// caller (`ctx`), and when the caller asked for progress, each report of the upstream's is
-/// passed on (under the caller's own token) as it comes.
+/// caller (`ctx`), and when the caller asked for progress or log messages, the upstream's
+/// reports and messages sent on this call's behalf are passed on (progress under the caller's
+/// own token) as they come. A question the caller cannot be asked because it did not declare
+/// the capability is refused to the upstream and that error kept in `unasked`.
 async fn call(
     client: &Client,
     ctx: &sturdy_runtime::Context,
     tool: &str,
     arguments: Value,
+    unasked: Arc<Mutex<Option<ToolError>>>,
 ) -> Result<sturdy_runtime::client::ToolResult, ClientError> {
     static NEXT: AtomicU64 = AtomicU64::new(0);
-    let caller = ctx.clone();
-    let mut options = CallOptions::new().asking(move |method, params| {
-        let caller = caller.clone();
-        async move {
-            caller
-                .request(&method, params)
-                .await
-                .map_err(|e| (INTERNAL_ERROR, e.to_string()))
-        }
-    });
-    if !ctx.wants_progress() {
+    let mut options = on_behalf_of(ctx, unasked);
+    let wants_logs = ctx.logs(LogLevel::Emergency);
+    if !ctx.wants_progress() && !wants_logs {
         return client.call_tool_with(tool, arguments, options).await;
     }
     let token = format!("sturdy-gateway-{}", NEXT.fetch_add(1, Ordering::Relaxed));
-    options = options.progress(token.clone());
-    let mut notes = client.notifications();
+    if ctx.wants_progress() {
+        options = options.progress(token.clone());
+    }
+    // Bounded: a flood of messages the caller is slow to take is dropped, not queued.
+    let (notes_tx, mut notes) = mpsc::channel::<Value>(NOTES_QUEUED);
+    options = options.listening(move |note| {
+        let _ = notes_tx.try_send(note.clone());
+    });
     let call = client.call_tool_with(tool, arguments, options);
     tokio::pin!(call);
-    let mut listening = true;
     let result = loop {
         tokio::select! {
             result = &mut call => break result,
-            note = notes.recv(), if listening => match note {
-                Ok(note) => pass_progress(ctx, &token, &note).await,
-                Err(RecvError::Lagged(_)) => {}
-                Err(RecvError::Closed) => listening = false,
-            },
+            Some(note) = notes.recv() => pass_on(ctx, &token, &note).await,
         }
     };
-    // Reports the upstream sent before its answer are all queued by now (the client hands on
+    // Notes the upstream sent before its answer are all queued by now (the client hands on
     // messages in order): those the loop had not taken yet go before the result.
     while let Ok(note) = notes.try_recv() {
-        pass_progress(ctx, &token, &note).await;
+        pass_on(ctx, &token, &note).await;
     }
     result
 }
 
-/// Reports `note` to the caller when it is the upstream's progress under `token`.
-async fn pass_progress(ctx: &sturdy_runtime::Context, token: &str, note: &Value) {
-    if note["method"] == "notifications/progress" && note["params"]["progressToken"] == token {
-        let params = &note["params"];
-        let progress = params["progress"].as_f64().unwrap_or_default();
-        ctx.progress(
-            progress,
-            params["total"].as_f64(),
-            params["message"].as_str(),
-        )
-        .await;
+/// Options that put an upstream's questions on a request's behalf to its caller (`ctx`). A
+/// question the caller cannot be asked because it did not declare the capability is refused to
+/// the upstream and that error kept in `unasked`.
+pub fn on_behalf_of(
+    ctx: &sturdy_runtime::Context,
+    unasked: Arc<Mutex<Option<ToolError>>>,
+) -> CallOptions {
+    let caller = ctx.clone();
+    CallOptions::new().asking(move |method, params| {
+        let (caller, unasked) = (caller.clone(), unasked.clone());
+        async move {
+            caller.request(&method, params).await.map_err(|e| {
+                let refused = (INTERNAL_ERROR, e.to_string());
+                if matches!(e, ToolError::MissingClientCapability { .. }) {
+                    *unasked.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                }
+                refused
+            })
+        }
+    })
+}
+
+/// At most this many of an upstream's notes about one call wait for the caller.
+const NOTES_QUEUED: usize = 256;
+
+/// Passes `note` on to the caller: the upstream's progress under `token`, or a log message
+/// (at the level the caller asked for or above).
+async fn pass_on(ctx: &sturdy_runtime::Context, token: &str, note: &Value) {
+    let params = &note["params"];
+    match note["method"].as_str() {
+        Some("notifications/progress") if params["progressToken"] == token => {
+            let progress = params["progress"].as_f64().unwrap_or_default();
+            ctx.progress(
+                progress,
+                params["total"].as_f64(),
+                params["message"].as_str(),
+            )
+            .await;
+        }
+        Some("notifications/message") => {
+            let Some(level) = params["level"].as_str().and_then(LogLevel::parse) else {
+                return;
+            };
+            match params["logger"].as_str() {
+                Some(logger) => ctx.log_as(level, logger, &params["data"]).await,
+                None => ctx.log(level, &params["data"]).await,
+            }
+        }
+        _ => {}
     }
 }
 

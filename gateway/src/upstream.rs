@@ -31,6 +31,7 @@ struct Reach {
     headers: Vec<(String, String)>,
     start_timeout: Duration,
     call_timeout: Duration,
+    log_level: String,
 }
 
 impl Reach {
@@ -46,6 +47,7 @@ impl Reach {
             // The client's own timeout bounds each call beyond the policy's, so that nothing
             // waits on a silent upstream for ever.
             call_timeout: upstream.timeout.unwrap_or(CALL_TIMEOUT) + Duration::from_secs(1),
+            log_level: upstream.log_level.clone().unwrap_or_else(|| "info".into()),
         }
     }
 
@@ -87,10 +89,31 @@ impl Reach {
                 (None, None) => unreachable!("checked when the configuration loaded"),
             }
         };
-        tokio::time::timeout(self.start_timeout, opened)
+        let client = tokio::time::timeout(self.start_timeout, opened)
             .await
             .map_err(|_| format!("not ready within {:?}", self.start_timeout))?
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        self.ask_for_logs(&client).await;
+        Ok(client)
+    }
+
+    /// Asks an upstream that logs, in a session, for its messages from the configured level
+    /// on: they reach the callers whose calls they belong to, at the levels those asked for.
+    async fn ask_for_logs(&self, client: &Client) {
+        let info = client.server_info();
+        let session = info["protocolVersion"] != "2026-07-28";
+        if !session || info["capabilities"].get("logging").is_none() {
+            return;
+        }
+        let asked = client
+            .request(
+                "logging/setLevel",
+                serde_json::json!({"level": self.log_level}),
+            )
+            .await;
+        if let Err(e) = asked {
+            tracing::warn!(target: "sturdy_gateway", upstream = %self.name, "logging/setLevel refused: {e}");
+        }
     }
 }
 

@@ -304,6 +304,16 @@ impl Context {
     /// messages of this level (`logging/setLevel`, or the request's log level in 2026-07-28).
     /// `data` is any JSON value, typically a string.
     pub async fn log(&self, level: LogLevel, data: impl serde::Serialize) {
+        self.send_log(level, None, data).await
+    }
+
+    /// [`log`](Self::log) naming the `logger` it comes from (a subsystem; a gateway passes on
+    /// its upstream's).
+    pub async fn log_as(&self, level: LogLevel, logger: &str, data: impl serde::Serialize) {
+        self.send_log(level, Some(logger), data).await
+    }
+
+    async fn send_log(&self, level: LogLevel, logger: Option<&str>, data: impl serde::Serialize) {
         let (Some(min), Some(out)) = (self.inner.log_level, &self.inner.outbound) else {
             return;
         };
@@ -311,11 +321,11 @@ impl Context {
             return;
         }
         let data = serde_json::to_value(data).unwrap_or(Value::Null);
-        let note = json!({
-            "jsonrpc": "2.0",
-            "method": "notifications/message",
-            "params": { "level": level.as_str(), "data": data },
-        });
+        let mut params = json!({ "level": level.as_str(), "data": data });
+        if let Some(logger) = logger {
+            params["logger"] = json!(logger);
+        }
+        let note = json!({ "jsonrpc": "2.0", "method": "notifications/message", "params": params });
         let _ = out.send(note.to_string().into_bytes()).await;
     }
 

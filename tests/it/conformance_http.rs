@@ -1,7 +1,8 @@
 //! The official MCP conformance suite (`@modelcontextprotocol/conformance`, pinned in
 //! `.ci/conformance.sh`) against the conformance fixture server (`examples/conformance.rs`) over
 //! Streamable HTTP, three times: the active suite at 2025-11-25, exactly what 2026-07-28 requires,
-//! and the pending scenarios; then its client scenarios (2025-11-25 and 2026-07-28) against sturdy's client
+//! and the pending scenarios; the same three through `sturdy-gateway` in front of that server
+//! (a stdio upstream, served under its own names); then its client scenarios (2025-11-25 and 2026-07-28) against sturdy's client
 //! (`examples/conformance_client.rs`). Each run has its baseline in `tests/conformance/`: the test
 //! fails when a check not in the baseline fails, and when one in it passes. (One test: the runs
 //! share the suite's install.)
@@ -52,15 +53,53 @@ const RUNS: [Run; 3] = [
     },
 ];
 
+/// The same runs through the gateway, each with its own baseline: what the gateway cannot pass
+/// on, and why, is written there.
+const GATEWAY_RUNS: [Run; 3] = [
+    Run {
+        name: "gateway 2025-11-25",
+        args: &["--spec-version", "2025-11-25"],
+        baseline: "tests/conformance/expected-failures-gateway.txt",
+    },
+    Run {
+        name: "gateway 2026-07-28",
+        args: &["--requirements", "2026-07-28"],
+        baseline: "tests/conformance/expected-failures-gateway-2026-07-28.txt",
+    },
+    Run {
+        name: "gateway pending",
+        args: &["--suite", "pending"],
+        baseline: "tests/conformance/expected-failures-gateway-pending.txt",
+    },
+];
+
 #[test]
 fn conformance_suite_over_http() {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let fixture = support::build_example("conformance");
+    let gateway = support::build_gateway();
+    // A call whose round a scenario leaves unanswered waits on its upstream for the whole
+    // timeout; a long one keeps what the baseline says of the scenarios after it the same on a
+    // slow machine (see expected-failures-gateway-2026-07-28.txt).
+    let gateway_config = target_dir().join("conformance-gateway.toml");
+    std::fs::write(
+        &gateway_config,
+        format!(
+            "name = \"conformance-gateway\"\n[upstreams.conformance]\ncommand = [{:?}]\n\
+             namespace = false\ntimeout = \"120s\"\n",
+            fixture
+        ),
+    )
+    .expect("write the gateway's configuration");
     let home = conformance_home();
     // Every baseline entry must name a scenario of the suite (the suite ignores unknown names).
     let listed = scenarios(&home);
     let home = &home.dir;
-    for run in &RUNS {
+    let direct = RUNS.iter().map(|run| (run, &fixture, None));
+    let through_gateway = GATEWAY_RUNS
+        .iter()
+        .map(|run| (run, &gateway, Some(&gateway_config)));
+    for (run, server, config) in direct.chain(through_gateway) {
         let baseline_path = manifest.join(run.baseline);
         let baseline = std::fs::read_to_string(&baseline_path)
             .unwrap_or_else(|e| panic!("cannot read {}: {e}", baseline_path.display()));
@@ -73,7 +112,13 @@ fn conformance_suite_over_http() {
                 baseline_path.display()
             );
         }
-        run_suite(home, &fixture, run, &baseline_path);
+        run_suite(
+            home,
+            server,
+            config.map(|c| c.as_path()),
+            run,
+            &baseline_path,
+        );
     }
     for run in &CLIENT_RUNS {
         run_client_suite(home, run, &manifest.join(run.baseline));
@@ -133,10 +178,16 @@ fn run_client_suite(home: &Path, run: &Run, baseline_path: &Path) {
     );
 }
 
-/// Runs the suite once against a fresh fixture server; fails on anything outside the baseline.
-fn run_suite(home: &Path, fixture: &Path, run: &Run, baseline_path: &Path) {
+/// Runs the suite once against a fresh `server` (the fixture, or the gateway with its
+/// configuration in front of it); fails on anything outside the baseline.
+fn run_suite(home: &Path, server: &Path, config: Option<&Path>, run: &Run, baseline_path: &Path) {
     // SSE responses are cut after 200 ms, so that `test_reconnection` (500 ms) is resumed.
-    let server = HttpServer::start_with_env(fixture, &[("STURDY_SSE_CLOSE_AFTER", "0.2")]);
+    let config = config.map(|c| c.to_string_lossy().into_owned());
+    let mut env = vec![("STURDY_SSE_CLOSE_AFTER", "0.2")];
+    if let Some(config) = &config {
+        env.push(("STURDY_GATEWAY_CONFIG", config.as_str()));
+    }
+    let server = HttpServer::start_with_env(server, &env);
     let url = server.url();
     let started = Instant::now();
     let mut cmd = runner(home);

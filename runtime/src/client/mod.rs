@@ -100,6 +100,7 @@ pub struct Client {
 pub struct CallOptions {
     progress_token: Option<String>,
     asker: Option<peer::Asker>,
+    listener: Option<peer::Listener>,
 }
 
 impl std::fmt::Debug for CallOptions {
@@ -107,6 +108,7 @@ impl std::fmt::Debug for CallOptions {
         f.debug_struct("CallOptions")
             .field("progress_token", &self.progress_token)
             .field("asking", &self.asker.is_some())
+            .field("listening", &self.listener.is_some())
             .finish()
     }
 }
@@ -128,7 +130,7 @@ impl CallOptions {
     /// `asker` rather than the client's handlers: the question's method and params in, its
     /// result or a JSON-RPC error's code and message out. Over HTTP a question belongs to the
     /// call whose stream (or `input_required` round) carries it; over stdio, where nothing
-    /// says, to this call only while it is the one call with an asker waiting (otherwise the
+    /// says, to this call only while it is the one request waiting (otherwise the
     /// handlers answer), so that no caller is ever shown another's question.
     pub fn asking<F, Fut>(mut self, asker: F) -> CallOptions
     where
@@ -138,6 +140,20 @@ impl CallOptions {
         self.asker = Some(Arc::new(move |method, params| {
             Box::pin(asker(method, params))
         }));
+        self
+    }
+
+    /// The server's notifications sent on this call's behalf (its log messages, progress) are
+    /// handed to `listener` as they come, besides [`Client::notifications`]: its progress (by
+    /// its token); over HTTP those on the call's stream; over stdio, where nothing else says,
+    /// those that come while this is the one request waiting, so that no caller is handed
+    /// another's. `listener` runs on the client's
+    /// reading task: it should hand the message on (a channel's `try_send`), not wait.
+    pub fn listening<F>(mut self, listener: F) -> CallOptions
+    where
+        F: Fn(&Value) + Send + Sync + 'static,
+    {
+        self.listener = Some(Arc::new(listener));
         self
     }
 }
@@ -217,6 +233,32 @@ impl Client {
         self.peer.request(method, params, self.timeout).await
     }
 
+    /// [`request`](Self::request) as `options` say: with a progress token, who answers the
+    /// server's questions on its behalf, who is handed its notifications (a `prompts/get` whose
+    /// prompt asks the user, on behalf of a caller).
+    pub async fn request_with(
+        &self,
+        method: &str,
+        mut params: Value,
+        options: CallOptions,
+    ) -> Result<Value, ClientError> {
+        if let (Some(token), Some(object)) = (options.progress_token, params.as_object_mut()) {
+            let meta = object.entry("_meta").or_insert_with(|| json!({}));
+            if let Some(meta) = meta.as_object_mut() {
+                meta.insert("progressToken".into(), json!(token));
+            }
+        }
+        self.peer
+            .request_asking(
+                method,
+                params,
+                self.timeout,
+                options.asker,
+                options.listener,
+            )
+            .await
+    }
+
     /// Sends a notification.
     pub async fn notify(&self, method: &str, params: Value) {
         self.peer.notify(method, params).await;
@@ -247,7 +289,7 @@ impl Client {
         // are kept for their calls.
         tools.retain(|tool| {
             let name = tool["name"].as_str().unwrap_or_default();
-            match header_params::header_params(&tool["inputSchema"]) {
+            match crate::protocol::marked_arguments(&tool["inputSchema"]) {
                 Ok(marked) => {
                     self.peer.mirror(name, marked);
                     self.output_schemas.learn(name, tool.get("outputSchema"));
@@ -324,8 +366,13 @@ impl Client {
     /// unless the tool may be repeated (see [`list_tools`](Self::list_tools) and
     /// [`ClientBuilder::repeatable`]).
     pub async fn call_tool(&self, name: &str, arguments: Value) -> Result<ToolResult, ClientError> {
-        self.call(name, json!({"name": name, "arguments": arguments}), None)
-            .await
+        self.call(
+            name,
+            json!({"name": name, "arguments": arguments}),
+            None,
+            None,
+        )
+        .await
     }
 
     /// [`call_tool`](Self::call_tool) as `options` say: with a progress token, and who answers
@@ -340,7 +387,8 @@ impl Client {
         if let Some(token) = options.progress_token {
             params["_meta"] = json!({"progressToken": token});
         }
-        self.call(name, params, options.asker).await
+        self.call(name, params, options.asker, options.listener)
+            .await
     }
 
     /// `tools/call` with `params`, its result checked as [`call_tool`](Self::call_tool) says.
@@ -349,10 +397,11 @@ impl Client {
         name: &str,
         params: Value,
         asker: Option<peer::Asker>,
+        listener: Option<peer::Listener>,
     ) -> Result<ToolResult, ClientError> {
         let answer = self
             .peer
-            .request_asking("tools/call", params, self.timeout, asker)
+            .request_asking("tools/call", params, self.timeout, asker, listener)
             .await;
         match answer {
             Ok(result) => match self.output_schemas.check(name, &result) {

@@ -27,6 +27,10 @@ pub(crate) type Asker = Arc<
         + Sync,
 >;
 
+/// Who is handed the server's notifications sent on behalf of one request (see
+/// [`CallOptions::listening`](super::CallOptions::listening)).
+pub(crate) type Listener = Arc<dyn Fn(&Value) + Send + Sync>;
+
 pub(super) struct Peer {
     /// Each message to the server, whole (the transport frames it).
     outgoing: mpsc::Sender<Vec<u8>>,
@@ -41,6 +45,9 @@ pub(super) struct Peer {
     /// Per request waiting, who answers the questions asked on its behalf, when not the
     /// handlers.
     askers: Mutex<HashMap<u64, Asker>>,
+    /// Per request waiting, who is handed the notifications sent on its behalf, with the
+    /// request's progress token (its progress is its own wherever it comes).
+    listeners: Mutex<HashMap<u64, (Option<Value>, Listener)>>,
 }
 
 #[derive(Default)]
@@ -65,6 +72,7 @@ impl Peer {
             server,
             mirrored: Mutex::default(),
             askers: Mutex::default(),
+            listeners: Mutex::default(),
         })
     }
 
@@ -76,22 +84,32 @@ impl Peer {
     /// caller stops waiting (the future dropped, or the timeout) is forgotten and the server
     /// told it is cancelled, so that nothing waits on an answer nobody reads.
     pub(super) async fn request(&self, method: &str, params: Value, timeout: Duration) -> Answer {
-        self.request_asking(method, params, timeout, None).await
+        self.request_asking(method, params, timeout, None, None)
+            .await
     }
 
     /// [`request`](Self::request), the server's questions on its behalf answered by `asker`
-    /// (when given) rather than the handlers.
+    /// (when given) rather than the handlers, and its notifications handed to `listener`.
     pub(super) async fn request_asking(
         &self,
         method: &str,
         params: Value,
         timeout: Duration,
         asker: Option<Asker>,
+        listener: Option<Listener>,
     ) -> Answer {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let _asking = asker.map(|asker| {
             self.askers().insert(id, asker);
             Asking { peer: self, id }
+        });
+        let _listening = listener.map(|listener| {
+            let token = params
+                .get("_meta")
+                .and_then(|m| m.get("progressToken"))
+                .cloned();
+            self.listeners().insert(id, (token, listener));
+            Listening { peer: self, id }
         });
         let (answer_tx, answer) = oneshot::channel();
         {
@@ -203,6 +221,9 @@ impl Peer {
             }
             (Some(id), Some(method)) => self.answer_question(id, &method, message, related),
             (None, Some(_)) => {
+                if let Some(listener) = self.listener_for(related, &message) {
+                    listener(&message);
+                }
                 let _ = self.notifications.send(message);
             }
             (None, None) => {}
@@ -258,16 +279,54 @@ impl Peer {
     }
 
     /// Who answers a question asked on behalf of request `related`: its asker; or, for a
-    /// question whose request is not known (over stdio), the asker of the one request that has
-    /// one, when only one has (with several, guessing could show one caller another's question:
-    /// the handlers answer).
+    /// question whose request is not known (over stdio), the asker of the one request waiting,
+    /// when it has one (with several waiting, guessing could show one caller another's
+    /// question: the handlers answer).
     fn asker_for(&self, related: Option<u64>) -> Option<Asker> {
+        let alone = related.is_none() && self.alone();
         let askers = self.askers();
         match related {
             Some(id) => askers.get(&id).cloned(),
-            None if askers.len() == 1 => askers.values().next().cloned(),
+            None if alone && askers.len() == 1 => askers.values().next().cloned(),
             None => None,
         }
+    }
+
+    /// Whether one request alone is waiting: a message that does not say which request it
+    /// belongs to can only be that one's (with others waiting, even ones that ask nobody, it
+    /// could be theirs).
+    fn alone(&self) -> bool {
+        self.pending().waiting.len() == 1
+    }
+
+    /// Who is handed `note`, sent on behalf of request `related`: its listener; progress, the
+    /// listener of the request with its token; or, for a note whose request is not known (over
+    /// stdio), the listener of the one request waiting, when it has one (with several waiting,
+    /// none is: no caller is handed another's).
+    fn listener_for(&self, related: Option<u64>, note: &Value) -> Option<Listener> {
+        let alone = related.is_none() && self.alone();
+        let listeners = self.listeners();
+        let token = note
+            .get("params")
+            .and_then(|p| p.get("progressToken"))
+            .filter(|_| note["method"] == "notifications/progress");
+        if let Some(token) = token {
+            return listeners
+                .values()
+                .find(|(t, _)| t.as_ref() == Some(token))
+                .map(|(_, l)| l.clone());
+        }
+        match related {
+            Some(id) => listeners.get(&id).map(|(_, l)| l.clone()),
+            None if alone && listeners.len() == 1 => {
+                listeners.values().next().map(|(_, l)| l.clone())
+            }
+            None => None,
+        }
+    }
+
+    fn listeners(&self) -> std::sync::MutexGuard<'_, HashMap<u64, (Option<Value>, Listener)>> {
+        self.listeners.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn askers(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Asker>> {
@@ -401,5 +460,17 @@ struct Asking<'a> {
 impl Drop for Asking<'_> {
     fn drop(&mut self) {
         self.peer.askers().remove(&self.id);
+    }
+}
+
+/// A request's listener, forgotten with the request.
+struct Listening<'a> {
+    peer: &'a Peer,
+    id: u64,
+}
+
+impl Drop for Listening<'_> {
+    fn drop(&mut self) {
+        self.peer.listeners().remove(&self.id);
     }
 }

@@ -4,6 +4,7 @@
 mod attached;
 mod capabilities;
 mod envelope;
+mod header_marks;
 mod json_key;
 pub mod jsonrpc;
 mod logging;
@@ -16,6 +17,7 @@ pub mod version;
 pub(crate) use attached::{Attached, TraceHeaders};
 pub(crate) use capabilities::{ClientCapabilities, TASKS_EXTENSION};
 pub(crate) use envelope::Envelope;
+pub(crate) use header_marks::marked_arguments;
 pub(crate) use json_key::JsonKey;
 pub use logging::LogLevel;
 pub(crate) use method::Method;

@@ -10,7 +10,7 @@ pub struct HeaderParam {
     /// The full header name, lower-cased (`mcp-param-region`): header names ignore case.
     pub header: String,
     /// The argument it mirrors.
-    pub param: &'static str,
+    pub param: String,
 }
 
 /// The tool's mirrored parameters, or why its declarations are unusable: a name that is not an
@@ -36,8 +36,20 @@ pub(super) fn header_params(def: &ToolDef) -> Result<Vec<HeaderParam>, String> {
         }
         found.push(HeaderParam {
             header,
-            param: p.name,
+            param: p.name.to_owned(),
         });
     }
     Ok(found)
+}
+
+/// The mirrored parameters of a tool defined at run time, read from the marks of its input
+/// schema (`x-mcp-header`), or why they are unusable.
+pub(super) fn marked_in_schema(schema: &serde_json::Value) -> Result<Vec<HeaderParam>, String> {
+    Ok(crate::protocol::marked_arguments(schema)?
+        .into_iter()
+        .map(|(param, name)| HeaderParam {
+            header: format!("mcp-param-{}", name.to_ascii_lowercase()),
+            param,
+        })
+        .collect())
 }

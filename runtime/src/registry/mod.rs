@@ -227,18 +227,28 @@ impl Registry {
                 metrics: Default::default(),
             });
         }
-        entries.extend(dynamic.into_iter().map(|tool| Entry {
-            source: Source::Dynamic {
-                scopes: tool.scopes,
-                call: tool.call,
-            },
-            info: tool.info,
-            wrap_output: false,
-            param_names: Vec::new(),
-            defaults: Vec::new(),
-            header_params: Vec::new(),
-            metrics: Default::default(),
-        }));
+        for tool in dynamic {
+            // Its schema is given: the arguments it mirrors in headers are those it marks.
+            let header_params =
+                header_params::marked_in_schema(&tool.info.input_schema).map_err(|why| {
+                    RegistryError::BadDefinition(format!(
+                        "the tool {} defined at run time: {why}",
+                        tool.info.name
+                    ))
+                })?;
+            entries.push(Entry {
+                source: Source::Dynamic {
+                    scopes: tool.scopes,
+                    call: tool.call,
+                },
+                info: tool.info,
+                wrap_output: false,
+                param_names: Vec::new(),
+                defaults: Vec::new(),
+                header_params,
+                metrics: Default::default(),
+            });
+        }
         entries.sort_by(|a, b| a.info.name.cmp(&b.info.name));
         let mut by_name = HashMap::with_capacity_and_hasher(
             entries.len(),

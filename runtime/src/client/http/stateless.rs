@@ -87,8 +87,10 @@ impl Post {
             let status = response.status();
             let kind = super::content_type(&response);
             let answer = if kind.starts_with("text/event-stream") {
+                // Notifications on it are sent on the request's behalf.
                 let mut stream = StreamState {
                     capture: Some(wire_id),
+                    related: id,
                     ..StreamState::default()
                 };
                 if let Err(why) = self.events(&mut response, &mut stream).await {

@@ -45,7 +45,7 @@ pub(super) fn check_param_headers<'a>(
 ) -> Result<(), ParamMismatch<'a>> {
     for p in params {
         let arg = arguments
-            .and_then(|a| a.get(p.param))
+            .and_then(|a| a.get(p.param.as_str()))
             .filter(|v| !v.is_null());
         // A header that is not visible ASCII cannot match anything.
         let sent = headers
@@ -110,11 +110,11 @@ mod tests {
         vec![
             HeaderParam {
                 header: "mcp-param-region".into(),
-                param: "region",
+                param: "region".into(),
             },
             HeaderParam {
                 header: "mcp-param-priority".into(),
-                param: "priority",
+                param: "priority".into(),
             },
         ]
     }

@@ -67,11 +67,7 @@ async fn the_example_server_over_http_asks_and_is_answered() {
 /// The official `@modelcontextprotocol/server-everything` serving `transport` (`streamableHttp`
 /// or `sse`) on a free 127.0.0.1 port: the process (killed when dropped) and the port.
 async fn everything_over(transport: &str) -> (tokio::process::Child, u16) {
-    let dir = support::target_dir()
-        .join("everything")
-        .join("server-everything-2026.8.31");
-    let dir =
-        support::install::npm_package(&dir, "@modelcontextprotocol/server-everything@2026.8.31");
+    let script = support::everything::script();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -81,7 +77,7 @@ async fn everything_over(transport: &str) -> (tokio::process::Child, u16) {
     let mut node = tokio::process::Command::new("node");
     node.arg("--require")
         .arg(loopback)
-        .arg(dir.join("node_modules/@modelcontextprotocol/server-everything/dist/index.js"))
+        .arg(&script)
         .arg(transport)
         .env("PORT", port.to_string())
         .stdin(std::process::Stdio::null())

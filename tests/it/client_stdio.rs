@@ -8,18 +8,9 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use sturdy::client::{Client, ClientError};
 
-/// The pinned release of the official everything server.
-const EVERYTHING: &str = "@modelcontextprotocol/server-everything@2026.8.31";
-
 fn everything() -> tokio::process::Command {
-    let dir = support::target_dir()
-        .join("everything")
-        .join("server-everything-2026.8.31");
-    let dir = support::install::npm_package(&dir, EVERYTHING);
     let mut command = tokio::process::Command::new("node");
-    command
-        .arg(dir.join("node_modules/@modelcontextprotocol/server-everything/dist/index.js"))
-        .arg("stdio");
+    command.arg(support::everything::script()).arg("stdio");
     command
 }
 
@@ -451,46 +442,13 @@ async fn results_that_break_their_output_schema_are_refused() {
     }
 }
 
-/// A server on the official Python SDK (`mcp` 1.30, its FastMCP API): tools with output
-/// schemas, an elicitation, a resource and a prompt.
-const PYTHON_SERVER: &str = r#"
-from mcp.server.fastmcp import FastMCP, Context
-from pydantic import BaseModel
-
-mcp = FastMCP("python-sdk-server")
-
-@mcp.tool()
-def add(a: int, b: int) -> int:
-    """Add two integers."""
-    return a + b
-
-class Name(BaseModel):
-    name: str
-
-@mcp.tool()
-async def greet(ctx: Context) -> str:
-    """Ask the user's name, then greet them."""
-    answer = await ctx.elicit(message="Your name?", schema=Name)
-    if answer.action == "accept":
-        return f"Hello, {answer.data.name}!"
-    return "Hello, stranger."
-
-@mcp.resource("notes://today")
-def today() -> str:
-    return "Ship the client."
-
-@mcp.prompt()
-def review(code: str) -> str:
-    return f"Review this code: {code}"
-
-mcp.run()
-"#;
-
+/// A server on the official Python SDK (`mcp` 1.30, `tests/python/sdk_server.py`): tools with
+/// output schemas, an elicitation, a resource and a prompt.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_on_the_official_python_sdk() {
     let python = support::python::sdk_venv("mcp-1.30", "mcp==1.30.*");
     let mut command = tokio::process::Command::new(python);
-    command.args(["-c", PYTHON_SERVER]);
+    command.arg(support::python::script_path("sdk_server.py"));
     let client = Client::builder()
         .name("python-sdk-server")
         .on_elicitation(|_| async { json!({"action": "accept", "content": {"name": "Ada"}}) })
@@ -523,33 +481,13 @@ async fn a_server_on_the_official_python_sdk() {
         .contains("fn main() {}"));
 }
 
-/// A FastMCP server (`fastmcp` 4.2.3 from PyPI): a tool with an output schema, a resource and a
-/// prompt, over stdio.
-const FASTMCP_SERVER: &str = r#"
-from fastmcp import FastMCP
-mcp = FastMCP("fastmcp-server")
-
-@mcp.tool
-def add(a: int, b: int) -> int:
-    """Add two integers."""
-    return a + b
-
-@mcp.resource("notes://today")
-def today() -> str:
-    return "Ship the client."
-
-@mcp.prompt
-def review(code: str) -> str:
-    return f"Review this code: {code}"
-
-mcp.run(show_banner=False)
-"#;
-
+/// A FastMCP server (`fastmcp` 4.2.3 from PyPI, `tests/python/fastmcp_server.py`): a tool with
+/// an output schema, a resource and a prompt, over stdio.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fastmcp_server() {
     let python = support::python::sdk_venv("fastmcp-4.2.3", "fastmcp==4.2.3");
     let mut command = tokio::process::Command::new(python);
-    command.args(["-c", FASTMCP_SERVER]);
+    command.arg(support::python::script_path("fastmcp_server.py"));
     let client = Client::builder()
         .name("fastmcp-server")
         .stdio(command)

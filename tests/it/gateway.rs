@@ -11,42 +11,12 @@ use std::time::Duration;
 use sturdy::client::Client;
 
 fn everything_script() -> std::path::PathBuf {
-    let dir = support::target_dir()
-        .join("everything")
-        .join("server-everything-2026.8.31");
-    support::install::npm_package(&dir, "@modelcontextprotocol/server-everything@2026.8.31")
-        .join("node_modules/@modelcontextprotocol/server-everything/dist/index.js")
+    support::everything::script()
 }
 
 /// A configuration file in a fresh directory.
-fn config_file(text: &str) -> (tempdir::Dir, std::path::PathBuf) {
-    let dir = tempdir::Dir::new();
-    let path = dir.path().join("gateway.toml");
-    std::fs::write(&path, text).unwrap();
-    (dir, path)
-}
-
-mod tempdir {
-    /// A directory removed when dropped.
-    pub struct Dir(std::path::PathBuf);
-    impl Dir {
-        pub fn new() -> Dir {
-            static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let path = std::env::temp_dir()
-                .join(format!("sturdy-gateway-test-{}-{n}", std::process::id()));
-            std::fs::create_dir_all(&path).unwrap();
-            Dir(path)
-        }
-        pub fn path(&self) -> &std::path::Path {
-            &self.0
-        }
-    }
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
+fn config_file(text: &str) -> (support::temp::Dir, std::path::PathBuf) {
+    support::temp::file("gateway.toml", text)
 }
 
 fn two_upstreams(everything: &Path, example: &Path) -> String {

@@ -22,6 +22,8 @@ mod demo;
 mod dynamic_tools;
 mod example_server;
 mod gateway;
+mod gateway_faults;
+mod gateway_python;
 mod hostile_input;
 mod http_access;
 mod http_timeouts;

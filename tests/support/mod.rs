@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod chromium;
+pub mod everything;
 pub mod install;
 pub mod node;
 pub mod oidc;
@@ -12,6 +13,7 @@ pub mod phoenix;
 pub mod python;
 pub mod redis;
 pub mod spec;
+pub mod temp;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

@@ -52,11 +52,16 @@ pub fn sdk_venv(venv_name: &str, requirement: &str) -> PathBuf {
     venv_python(&dir)
 }
 
+/// `tests/python/<script>`.
+pub fn script_path(script: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/python")
+        .join(script)
+}
+
 /// `python -u tests/python/<script> <args>`
 pub fn script(python: &Path, script: &str, args: &[&std::ffi::OsStr]) -> Command {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/python")
-        .join(script);
+    let script = script_path(script);
     let mut cmd = Command::new(python);
     cmd.arg("-u")
         .arg(&script)

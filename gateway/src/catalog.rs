@@ -4,8 +4,8 @@
 //! first. Reads, gets and completions go to the upstream as they come, within its timeout.
 
 use crate::config::{Config, Upstream};
+use crate::replicas::{Connected, Replicas};
 use crate::tools::on_behalf_of;
-use crate::upstream::{Connected, Supervised};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -90,7 +90,7 @@ pub fn resource_key(listing: &Value) -> &str {
 fn resource(
     listed: &Value,
     upstream: &Upstream,
-    supervised: &Arc<Supervised>,
+    replicas: &Arc<Replicas>,
     completes: bool,
 ) -> Option<DynamicResource> {
     let own = resource_key(listed);
@@ -106,21 +106,20 @@ fn resource(
     };
     listing[field] = json!(format!("{prefix}{own}"));
     let read = {
-        let (supervised, prefix) = (supervised.clone(), prefix.clone());
+        let (replicas, prefix) = (replicas.clone(), prefix.clone());
         move |_ctx, uri: String| {
-            let (supervised, prefix) = (supervised.clone(), prefix.clone());
+            let (replicas, prefix) = (replicas.clone(), prefix.clone());
             async move {
                 let own = uri.strip_prefix(prefix.as_str()).unwrap_or(&uri).to_owned();
-                let client = supervised.client();
-                let contents = client.read_resource(&own).await.map_err(|e| {
-                    supervised.failed(&client, &e);
-                    match e {
-                        ClientError::Rpc {
-                            code: RESOURCE_NOT_FOUND,
-                            ..
-                        } => ReadError::NotFound,
-                        e => ReadError::Failed(refused(supervised.name(), e)),
-                    }
+                let picked = replicas.pick().map_err(ReadError::Failed)?;
+                let read = picked.client.read_resource(&own).await;
+                picked.report(&read);
+                let contents = read.map_err(|e| match e {
+                    ClientError::Rpc {
+                        code: RESOURCE_NOT_FOUND,
+                        ..
+                    } => ReadError::NotFound,
+                    e => ReadError::Failed(refused(replicas.name(), e)),
                 })?;
                 Ok(contents
                     .into_iter()
@@ -133,7 +132,7 @@ fn resource(
     let mut resource = DynamicResource::new(listing, read);
     if completes && field == "uriTemplate" {
         let reference = json!({"type": "ref/resource", "uri": own});
-        resource = resource.completions(completer(supervised, reference));
+        resource = resource.completions(completer(replicas, reference));
     }
     Some(resource)
 }
@@ -155,47 +154,46 @@ fn prompt(
     exposed: &str,
     own: &str,
     listed: &Value,
-    supervised: &Arc<Supervised>,
+    replicas: &Arc<Replicas>,
     completes: bool,
 ) -> DynamicPrompt {
     let mut listing = listed.clone();
     listing["name"] = json!(exposed);
     let get = {
-        let (supervised, own) = (supervised.clone(), own.to_owned());
+        let (replicas, own) = (replicas.clone(), own.to_owned());
         move |ctx, arguments: Map<String, Value>| {
-            let (supervised, own) = (supervised.clone(), own.clone());
+            let (replicas, own) = (replicas.clone(), own.clone());
             async move {
-                let client = supervised.client();
+                let picked = replicas.pick().map_err(GetError::Failed)?;
                 // The prompt may ask the user (elicitation): its caller is asked.
                 let unasked = Arc::new(Mutex::new(None));
                 let params = json!({"name": own, "arguments": arguments});
-                let got = client
+                let got = picked
+                    .client
                     .request_with("prompts/get", params, on_behalf_of(&ctx, unasked.clone()))
                     .await;
+                picked.report(&got);
                 let missing = unasked.lock().unwrap_or_else(|p| p.into_inner()).take();
                 if let Some(missing) = missing.filter(|_| got.is_err()) {
                     return Err(GetError::Failed(missing));
                 }
-                got.map_err(|e| {
-                    supervised.failed(&client, &e);
-                    GetError::Failed(refused(supervised.name(), e))
-                })
+                got.map_err(|e| GetError::Failed(refused(replicas.name(), e)))
             }
         }
     };
     let mut prompt = DynamicPrompt::new(listing, get);
     if completes {
         let reference = json!({"type": "ref/prompt", "name": own});
-        prompt = prompt.completions(completer(supervised, reference));
+        prompt = prompt.completions(completer(replicas, reference));
     }
     prompt
 }
 
 /// Completions asked of the upstream for its prompt or template `reference`.
-fn completer(supervised: &Arc<Supervised>, reference: Value) -> DynamicCompleter {
-    let supervised = supervised.clone();
+fn completer(replicas: &Arc<Replicas>, reference: Value) -> DynamicCompleter {
+    let replicas = replicas.clone();
     DynamicCompleter::new(move |_ctx, request: CompletionRequest| {
-        let supervised = supervised.clone();
+        let replicas = replicas.clone();
         let mut params = json!({
             "ref": reference,
             "argument": {"name": request.argument, "value": request.value},
@@ -204,14 +202,10 @@ fn completer(supervised: &Arc<Supervised>, reference: Value) -> DynamicCompleter
             params["context"] = json!({"arguments": request.arguments});
         }
         async move {
-            let client = supervised.client();
-            let answer = client
-                .request("completion/complete", params)
-                .await
-                .map_err(|e| {
-                    supervised.failed(&client, &e);
-                    refused(supervised.name(), e)
-                })?;
+            let picked = replicas.pick()?;
+            let answer = picked.client.request("completion/complete", params).await;
+            picked.report(&answer);
+            let answer = answer.map_err(|e| refused(replicas.name(), e))?;
             let values: Vec<String> = answer["completion"]["values"]
                 .as_array()
                 .map(|values| {

@@ -14,6 +14,7 @@
 mod catalog;
 mod config;
 mod duration;
+mod replicas;
 mod tools;
 mod upstream;
 
@@ -173,11 +174,11 @@ async fn main() -> ExitCode {
 }
 
 /// Each upstream reached (or why not), by name: all started at once.
-async fn reach_all(config: &Config) -> Vec<(String, Result<upstream::Connected, String>)> {
+async fn reach_all(config: &Config) -> Vec<(String, Result<replicas::Connected, String>)> {
     futures_util::future::join_all(config.upstreams.iter().map(|(name, upstream)| async move {
         (
             name.clone(),
-            upstream::connect(name, upstream.get_ref()).await,
+            replicas::connect(name, upstream.get_ref()).await,
         )
     }))
     .await

@@ -4,7 +4,7 @@
 //! `#[timeout]`, in that order), its result passed on as the upstream gave it.
 
 use crate::config::{Config, RateKey, ToolSettings, Upstream};
-use crate::upstream::{Connected, Supervised};
+use crate::replicas::{Connected, Replicas};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -140,14 +140,14 @@ fn spec(listed: &Value, upstream: &Upstream, settings: Option<&ToolSettings>) ->
 }
 
 /// The served tool `exposed`: the upstream's listing under its new name, its calls through the
-/// policies to `supervised`'s `upstream_name`.
+/// policies to `replicas`' `upstream_name`.
 fn tool(
     exposed: &str,
     upstream_name: &str,
     listed: &Value,
     upstream: &Upstream,
     settings: Option<&ToolSettings>,
-    supervised: &Arc<Supervised>,
+    replicas: &Arc<Replicas>,
 ) -> DynamicTool {
     let spec = spec(listed, upstream, settings);
     // One set of policies per served tool, for the program's life (the configuration, not
@@ -163,27 +163,30 @@ fn tool(
         _ => None,
     };
     let call = {
-        let (supervised, upstream_name) = (supervised.clone(), upstream_name.to_owned());
+        let (replicas, upstream_name) = (replicas.clone(), upstream_name.to_owned());
         move |ctx: sturdy_runtime::Context, arguments: Value| {
-            let (supervised, upstream_name, policies) =
-                (supervised.clone(), upstream_name.clone(), policies.clone());
+            let (replicas, upstream_name, policies) =
+                (replicas.clone(), upstream_name.clone(), policies.clone());
             async move {
                 let deferred = argument_key.map(|a| match &arguments[a] {
                     Value::String(s) => s.clone(),
                     other => other.to_string(),
                 });
                 let attempt = || {
-                    let (supervised, upstream_name, arguments, ctx) = (
-                        supervised.clone(),
+                    let (replicas, upstream_name, arguments, ctx) = (
+                        replicas.clone(),
                         upstream_name.clone(),
                         arguments.clone(),
                         ctx.clone(),
                     );
                     async move {
-                        let client = supervised.client();
+                        // A replica per attempt: a retry goes to the next one.
+                        let picked = replicas.pick()?;
+                        let client = picked.client.clone();
                         let unasked = Arc::new(Mutex::new(None));
                         let called =
                             call(&client, &ctx, &upstream_name, arguments, unasked.clone()).await;
+                        picked.report(&called);
                         // The caller could not be asked what the upstream needed, and the call
                         // failed: it fails as it would at a server that needs it (-32021). (An
                         // upstream may ask what it can do without, as roots.)
@@ -192,13 +195,7 @@ fn tool(
                         if let Some(missing) = missing.filter(|_| failed) {
                             return Err(missing);
                         }
-                        let result = match called {
-                            Ok(result) => result,
-                            Err(e) => {
-                                supervised.failed(&client, &e);
-                                return Err(ToolError::from(e));
-                            }
-                        };
+                        let result = called.map_err(ToolError::from)?;
                         Ok::<_, ToolError>(Answer {
                             content: result.content().to_vec(),
                             structured: result.structured().cloned(),

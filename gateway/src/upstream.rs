@@ -1,18 +1,17 @@
-//! Reaching one upstream server and keeping it reachable: its process started (stdio) or its URL
-//! opened (HTTP) with `sturdy_runtime::client`, within its start timeout, its tools listed; when
-//! the connection is lost (the process exited, the session ended), a new one is opened in the
-//! background, with a growing wait between tries, while calls fail fast (and count against
-//! their breakers).
+//! Reaching one upstream server (one replica of it) and keeping it reachable: its process started
+//! (stdio) or its URL opened (HTTP) with `sturdy_runtime::client`, within its start timeout; when
+//! the connection is lost (the process exited, the session ended), or could not be made at
+//! start-up, a new one is opened in the background, with a growing wait between tries, while
+//! calls go to the other replicas or fail fast.
 
 use crate::config::Upstream;
-use serde_json::Value;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use sturdy_runtime::client::{Client, ClientError};
 
 /// How long starting and initializing an upstream may take, unless it says.
-const START_TIMEOUT: Duration = Duration::from_secs(30);
+pub const START_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long one tool call may take, unless the upstream says.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
@@ -21,9 +20,9 @@ pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 const FIRST_WAIT: Duration = Duration::from_millis(250);
 const LONGEST_WAIT: Duration = Duration::from_secs(30);
 
-/// How to reach one upstream.
+/// How to reach one replica of an upstream.
 #[derive(Clone)]
-struct Reach {
+pub struct Reach {
     name: String,
     command: Option<Vec<String>>,
     env: Vec<(String, String)>,
@@ -35,13 +34,24 @@ struct Reach {
 }
 
 impl Reach {
-    fn of(name: &str, upstream: &Upstream) -> Reach {
+    /// How to reach each replica of upstream `name`: its command, or each of its URLs.
+    pub fn all(name: &str, upstream: &Upstream) -> Vec<Reach> {
+        match &upstream.url {
+            Some(urls) => urls
+                .list()
+                .into_iter()
+                .map(|url| Reach::of(name, upstream, Some(url.to_owned())))
+                .collect(),
+            None => vec![Reach::of(name, upstream, None)],
+        }
+    }
+
+    fn of(name: &str, upstream: &Upstream, url: Option<String>) -> Reach {
         Reach {
             name: name.to_owned(),
             command: upstream.command.clone(),
             env: upstream.env.clone().into_iter().collect(),
-            // Replicas beyond the first are not balanced yet: the first is used.
-            url: upstream.url.as_ref().map(|u| u.list()[0].to_owned()),
+            url,
             headers: upstream.headers.clone().into_iter().collect(),
             start_timeout: upstream.start_timeout.unwrap_or(START_TIMEOUT),
             // The client's own timeout bounds each call beyond the policy's, so that nothing
@@ -51,18 +61,28 @@ impl Reach {
         }
     }
 
-    /// What errors say of how it is reached.
-    fn describe(&self) -> String {
-        let how = match (&self.command, &self.url) {
+    /// How it is reached: its command or its URL.
+    pub fn how(&self) -> String {
+        match (&self.command, &self.url) {
             (Some(command), _) => command.join(" "),
             (None, Some(url)) => url.clone(),
             (None, None) => String::new(),
-        };
+        }
+    }
+
+    /// What errors say of how it is reached.
+    pub fn describe(&self) -> String {
+        let how = self.how();
         format!("{} ({how})", self.name)
     }
 
+    /// How long starting it may take.
+    pub fn start_timeout(&self) -> Duration {
+        self.start_timeout
+    }
+
     /// A client of it, initialized, within the start timeout.
-    async fn open(&self) -> Result<Client, String> {
+    pub async fn open(&self) -> Result<Client, String> {
         // The questions an upstream asks go to the caller of the call they belong to (see
         // `tools.rs`); these answer those that belong to none: nothing is shown, nothing is
         // shared, and a sampling request is refused (no caller's model is used for another).
@@ -117,21 +137,31 @@ impl Reach {
     }
 }
 
-/// An upstream kept reachable: the client calls go through now.
+/// A replica kept reachable: the client calls go through now, while it has one.
 pub struct Supervised {
     reach: Reach,
-    client: Mutex<Arc<Client>>,
+    client: Mutex<Option<Arc<Client>>>,
     restarting: AtomicBool,
 }
 
 impl Supervised {
-    /// Its name in the configuration.
-    pub fn name(&self) -> &str {
-        &self.reach.name
+    /// `reach` kept reachable from `opened` on: when it could not be opened, it is opened again
+    /// in the background.
+    pub fn start(reach: Reach, opened: Option<Client>) -> Arc<Supervised> {
+        let down = opened.is_none();
+        let supervised = Arc::new(Supervised {
+            reach,
+            client: Mutex::new(opened.map(Arc::new)),
+            restarting: AtomicBool::new(false),
+        });
+        if down {
+            supervised.restart();
+        }
+        supervised
     }
 
-    /// The client to call through now.
-    pub fn client(&self) -> Arc<Client> {
+    /// The client to call through now, unless it is down.
+    pub fn client(&self) -> Option<Arc<Client>> {
         self.client
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -146,9 +176,16 @@ impl Supervised {
             ClientError::MayHaveRun { cause, .. } => matches!(**cause, ClientError::Closed(_)),
             _ => false,
         };
-        if !lost || !Arc::ptr_eq(used, &self.client()) {
+        let current = self.client().is_some_and(|c| Arc::ptr_eq(used, &c));
+        if !lost || !current {
             return;
         }
+        *self.client.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        self.restart();
+    }
+
+    /// Opens it again in the background, with a doubling wait, unless that is under way.
+    fn restart(self: &Arc<Self>) {
         if self.restarting.swap(true, Ordering::AcqRel) {
             return;
         }
@@ -159,14 +196,16 @@ impl Supervised {
                 tokio::time::sleep(wait).await;
                 match this.reach.open().await {
                     Ok(client) => {
-                        *this.client.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(client);
-                        tracing::warn!(target: "sturdy_gateway", upstream = %this.reach.name, "upstream back");
+                        *this.client.lock().unwrap_or_else(|p| p.into_inner()) =
+                            Some(Arc::new(client));
+                        tracing::warn!(target: "sturdy_gateway", upstream = %this.reach.name, at = %this.reach.how(), "upstream back");
                         break;
                     }
                     Err(why) => {
                         tracing::warn!(
                             target: "sturdy_gateway",
                             upstream = %this.reach.name,
+                            at = %this.reach.how(),
                             "upstream still down: {why}; next try in {:?}",
                             wait * 2
                         );
@@ -177,75 +216,4 @@ impl Supervised {
             this.restarting.store(false, Ordering::Release);
         });
     }
-}
-
-/// An upstream reached: kept reachable, and what it lists.
-pub struct Connected {
-    pub upstream: Arc<Supervised>,
-    pub tools: Vec<Value>,
-    pub resources: Vec<Value>,
-    pub templates: Vec<Value>,
-    pub prompts: Vec<Value>,
-    /// Whether it completes arguments (`completion/complete`).
-    pub completes: bool,
-}
-
-/// What an upstream lists, each list asked only when its capabilities offer it.
-struct Lists {
-    tools: Vec<Value>,
-    resources: Vec<Value>,
-    templates: Vec<Value>,
-    prompts: Vec<Value>,
-    completes: bool,
-}
-
-impl Lists {
-    async fn of(client: &Client) -> Result<Lists, ClientError> {
-        let offers = |what: &str| client.server_info()["capabilities"].get(what).is_some();
-        let mut lists = Lists {
-            tools: Vec::new(),
-            resources: Vec::new(),
-            templates: Vec::new(),
-            prompts: Vec::new(),
-            completes: offers("completions"),
-        };
-        if offers("tools") {
-            lists.tools = client.list_tools().await?;
-        }
-        if offers("resources") {
-            lists.resources = client.list_resources().await?;
-            lists.templates = client.list_resource_templates().await?;
-        }
-        if offers("prompts") {
-            lists.prompts = client.list_prompts().await?;
-        }
-        Ok(lists)
-    }
-}
-
-/// Starts or opens upstream `name` and asks what it lists.
-pub async fn connect(name: &str, upstream: &Upstream) -> Result<Connected, String> {
-    let reach = Reach::of(name, upstream);
-    let listed = async {
-        let client = reach.open().await?;
-        let lists = Lists::of(&client).await.map_err(|e| e.to_string())?;
-        Ok::<_, String>((client, lists))
-    };
-    let (client, lists) = tokio::time::timeout(reach.start_timeout, listed)
-        .await
-        .map_err(|_| format!("not ready within {:?}", reach.start_timeout))
-        .and_then(|opened| opened)
-        .map_err(|why| format!("{}: {why}", reach.describe()))?;
-    Ok(Connected {
-        upstream: Arc::new(Supervised {
-            reach,
-            client: Mutex::new(Arc::new(client)),
-            restarting: AtomicBool::new(false),
-        }),
-        tools: lists.tools,
-        resources: lists.resources,
-        templates: lists.templates,
-        prompts: lists.prompts,
-        completes: lists.completes,
-    })
 }

@@ -64,44 +64,9 @@ async fn the_example_server_over_http_asks_and_is_answered() {
     support::assert_clean_exit(&server.stop(), "tool_server --http");
 }
 
-/// The official `@modelcontextprotocol/server-everything` serving `transport` (`streamableHttp`
-/// or `sse`) on a free 127.0.0.1 port: the process (killed when dropped) and the port.
-async fn everything_over(transport: &str) -> (tokio::process::Child, u16) {
-    let script = support::everything::script();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let loopback = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ts/loopback.cjs");
-    let mut node = tokio::process::Command::new("node");
-    node.arg("--require")
-        .arg(loopback)
-        .arg(&script)
-        .arg(transport)
-        .env("PORT", port.to_string())
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true);
-    let everything = node.spawn().unwrap();
-    let started = std::time::Instant::now();
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "server-everything did not listen"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    (everything, port)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_official_everything_server_over_http() {
-    let (_everything, port) = everything_over("streamableHttp").await;
+    let (_everything, port) = support::everything::over_http("streamableHttp", &[]).await;
     let client = Client::builder()
         .http(&format!("http://127.0.0.1:{port}/mcp"))
         .await
@@ -145,7 +110,7 @@ async fn the_official_everything_server_over_http() {
 /// pinned; tools called, a prompt got, the answers read from the stream.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_official_everything_server_over_the_2024_http_and_sse_transport() {
-    let (_everything, port) = everything_over("sse").await;
+    let (_everything, port) = support::everything::over_http("sse", &[]).await;
     let url = format!("http://127.0.0.1:{port}/sse");
     for pinned in [None, Some("2024-11-05")] {
         let mut builder = Client::builder();

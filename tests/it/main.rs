@@ -24,6 +24,7 @@ mod example_server;
 mod gateway;
 mod gateway_faults;
 mod gateway_python;
+mod gateway_replicas;
 mod hostile_input;
 mod http_access;
 mod http_timeouts;

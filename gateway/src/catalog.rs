@@ -22,6 +22,8 @@ pub struct Catalog {
     pub prompts: Vec<DynamicPrompt>,
     /// Entries left out, and why (a URI another upstream serves).
     pub notes: Vec<String>,
+    /// Per upstream, the prompts (names) and resources (URIs, templates) served of it.
+    pub owned: BTreeMap<String, (Vec<String>, Vec<String>)>,
 }
 
 /// The resources, templates and prompts of every upstream reached, in the order of the
@@ -48,7 +50,8 @@ pub fn served(config: &Config, connected: &BTreeMap<String, Connected>) -> Resul
                 ));
                 continue;
             }
-            uris.insert(key, name.clone());
+            uris.insert(key.clone(), name.clone());
+            catalog.owned.entry(name.clone()).or_default().1.push(key);
             catalog.resources.push(resource);
         }
         for listed in &reached.prompts {
@@ -69,6 +72,12 @@ pub fn served(config: &Config, connected: &BTreeMap<String, Connected>) -> Resul
                 ));
             }
             prompt_names.insert(exposed.clone(), (name.clone(), own.to_owned()));
+            catalog
+                .owned
+                .entry(name.clone())
+                .or_default()
+                .0
+                .push(exposed.clone());
             catalog
                 .prompts
                 .push(prompt(&exposed, own, listed, &reached.upstream, completes));

@@ -57,6 +57,10 @@ pub struct Upstream {
     /// The least severe of its log messages it is asked to send (`logging/setLevel`), which
     /// reach callers that asked for that level: `"info"` by default.
     pub log_level: Option<String>,
+    /// While none of its replicas is up: its entries stay listed and fail fast (`keep`), or
+    /// leave the lists (`hide`).
+    #[serde(default)]
+    pub on_down: OnDown,
     /// Serve the tools under `<upstream><separator><tool>` (the default), or under their own
     /// names (`false`: a gateway in front of one server, or upstreams whose names do not clash).
     #[serde(default = "yes")]
@@ -81,6 +85,15 @@ pub struct Upstream {
     /// Per tool, what differs from the upstream's settings.
     #[serde(default)]
     pub tool: BTreeMap<String, toml::Spanned<ToolSettings>>,
+}
+
+/// What becomes of an upstream's entries while it is down.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnDown {
+    #[default]
+    Keep,
+    Hide,
 }
 
 /// One URL, or a list of replicas.

@@ -14,6 +14,7 @@
 mod catalog;
 mod config;
 mod duration;
+mod presence;
 mod replicas;
 mod tools;
 mod upstream;
@@ -165,11 +166,35 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         };
     }
+    // Each upstream's entries, for the switches that list them while it is up.
+    let mut owned: BTreeMap<String, presence::Owned> = BTreeMap::new();
+    for s in &served {
+        let tools = &mut owned.entry(s.upstream.clone()).or_default().tools;
+        tools.push(s.tool.info().name.clone());
+    }
+    for (upstream, (prompts, resources)) in catalog.owned {
+        let entries = owned.entry(upstream).or_default();
+        (entries.prompts, entries.resources) = (prompts, resources);
+    }
+    let presences: Vec<_> = connected
+        .iter()
+        .map(|(name, c)| {
+            (
+                c.upstream.presence().clone(),
+                owned.remove(name).unwrap_or_default(),
+            )
+        })
+        .collect();
     // The clients live as long as the tools that call through them: kept by the tools.
     let app = sturdy_runtime::App::new(&config.name, env!("CARGO_PKG_VERSION"))
         .tools(served.into_iter().map(|s| s.tool))
         .resources(catalog.resources)
-        .prompts(catalog.prompts);
+        .prompts(catalog.prompts)
+        .on_start(move |server| {
+            for (presence, owned) in presences {
+                presence.attach(owned.switched_by(server));
+            }
+        });
     app.run_with_args(args.serve).await
 }
 

@@ -2,7 +2,8 @@
 //! URL of a list), each kept reachable, balanced in turn behind a breaker of its own; and what the
 //! upstream lists, asked of the first replica that answers at start-up.
 
-use crate::config::Upstream;
+use crate::config::{OnDown, Upstream};
+use crate::presence::Presence;
 use crate::upstream::{Reach, Supervised};
 use serde_json::Value;
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use sturdy_runtime::ToolError;
 pub struct Replicas {
     name: String,
     balancer: LoadBalancer<Arc<Supervised>>,
+    presence: Arc<Presence>,
 }
 
 /// A replica picked for one call: the client to call through, and the pick to report on.
@@ -26,6 +28,11 @@ impl Replicas {
     /// Its name in the configuration.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Whether its entries are listed.
+    pub fn presence(&self) -> &Arc<Presence> {
+        &self.presence
     }
 
     /// A replica to call through: the next in turn that is up and whose breaker admits the call;
@@ -150,17 +157,26 @@ pub async fn connect(name: &str, upstream: &Upstream) -> Result<Connected, Strin
     for why in &failures {
         tracing::warn!(target: "sturdy_gateway", upstream = %name, "replica down at start-up, opened again in the background: {why}");
     }
+    let up = replicas
+        .iter()
+        .filter(|(_, client)| client.is_some())
+        .count();
+    let presence = Presence::new(up, upstream.on_down == OnDown::Hide);
     let balancer = replicas
         .into_iter()
         .fold(
             LoadBalancer::builder(Strategy::RoundRobin),
-            |b, (reach, client)| b.instance(reach.how(), Supervised::start(reach, client)),
+            |b, (reach, client)| {
+                let replica = Supervised::start(reach, client, presence.clone());
+                b.instance(replica.how(), replica)
+            },
         )
         .build();
     Ok(Connected {
         upstream: Arc::new(Replicas {
             name: name.to_owned(),
             balancer,
+            presence,
         }),
         tools: lists.tools,
         resources: lists.resources,

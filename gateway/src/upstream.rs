@@ -5,6 +5,7 @@
 //! calls go to the other replicas or fail fast.
 
 use crate::config::Upstream;
+use crate::presence::Presence;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -142,22 +143,30 @@ pub struct Supervised {
     reach: Reach,
     client: Mutex<Option<Arc<Client>>>,
     restarting: AtomicBool,
+    /// Told when it comes up and goes down.
+    presence: Arc<Presence>,
 }
 
 impl Supervised {
     /// `reach` kept reachable from `opened` on: when it could not be opened, it is opened again
     /// in the background.
-    pub fn start(reach: Reach, opened: Option<Client>) -> Arc<Supervised> {
+    pub fn start(reach: Reach, opened: Option<Client>, presence: Arc<Presence>) -> Arc<Supervised> {
         let down = opened.is_none();
         let supervised = Arc::new(Supervised {
             reach,
             client: Mutex::new(opened.map(Arc::new)),
             restarting: AtomicBool::new(false),
+            presence,
         });
         if down {
             supervised.restart();
         }
         supervised
+    }
+
+    /// How it is reached.
+    pub fn how(&self) -> String {
+        self.reach.how()
     }
 
     /// The client to call through now, unless it is down.
@@ -180,7 +189,15 @@ impl Supervised {
         if !lost || !current {
             return;
         }
-        *self.client.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        let was_up = self
+            .client
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .is_some();
+        if was_up {
+            self.presence.replica_down();
+        }
         self.restart();
     }
 
@@ -198,6 +215,7 @@ impl Supervised {
                     Ok(client) => {
                         *this.client.lock().unwrap_or_else(|p| p.into_inner()) =
                             Some(Arc::new(client));
+                        this.presence.replica_up();
                         tracing::warn!(target: "sturdy_gateway", upstream = %this.reach.name, at = %this.reach.how(), "upstream back");
                         break;
                     }

@@ -102,6 +102,31 @@ impl Switches {
         self.set(name, false)
     }
 
+    /// Turns each of `names` on (`on`) or off, announcing the change once however many changed
+    /// (an upstream's tools leaving together). Whether anything changed.
+    ///
+    /// ```
+    /// use sturdy_runtime::registry::Switches;
+    /// let switches = Switches::new([("a", true), ("b", true), ("c", true)]);
+    /// let mut changes = switches.subscribe();
+    /// assert!(switches.set_all(["a", "b"], false));
+    /// assert!(changes.try_recv().is_ok());
+    /// assert!(changes.try_recv().is_err(), "announced once");
+    /// assert!(!switches.is_enabled("b") && switches.is_enabled("c"));
+    /// ```
+    pub fn set_all<'a>(&self, names: impl IntoIterator<Item = &'a str>, on: bool) -> bool {
+        let mut changed = false;
+        for name in names {
+            if let Some(switch) = self.position(name).map(|i| &self.on[i]) {
+                changed |= switch.swap(on, Ordering::Relaxed) != on;
+            }
+        }
+        if changed {
+            self.announce();
+        }
+        changed
+    }
+
     fn set(&self, name: &str, on: bool) -> bool {
         let Some(switch) = self.position(name).map(|i| &self.on[i]) else {
             return false;

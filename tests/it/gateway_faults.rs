@@ -120,3 +120,159 @@ async fn misbehaving_upstreams_and_a_flooding_caller_are_contained() {
     let stopped = served.stop();
     support::assert_clean_exit(&stopped, "the gateway");
 }
+
+/// An upstream that exits when `die` is called, and will not start again while the file named by
+/// `MARKER` exists (its `die` creates it).
+const STUBBORN: &str = r#"
+import json, os, sys
+marker = os.environ["MARKER"]
+if os.path.exists(marker):
+    sys.exit(1)
+def say(m):
+    sys.stdout.write(json.dumps(m) + "\n"); sys.stdout.flush()
+for line in sys.stdin:
+    request = json.loads(line)
+    method, id = request.get("method"), request.get("id")
+    if method == "initialize":
+        say({"jsonrpc": "2.0", "id": id, "result": {"protocolVersion": "2025-11-25",
+            "capabilities": {"tools": {}}, "serverInfo": {"name": "stubborn", "version": "0"}}})
+    elif method == "tools/list":
+        say({"jsonrpc": "2.0", "id": id, "result": {"tools": [
+            {"name": "die", "inputSchema": {"type": "object"}}]}})
+    elif method == "tools/call":
+        open(marker, "w").close()
+        sys.exit(1)
+"#;
+
+/// Waits for the gateway to say its tool list changed (at most `limit`).
+async fn list_changed(
+    notes: &mut tokio::sync::broadcast::Receiver<serde_json::Value>,
+    limit: Duration,
+) {
+    let waited = tokio::time::timeout(limit, async {
+        loop {
+            match notes.recv().await {
+                Ok(note) if note["method"] == "notifications/tools/list_changed" => return,
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+    })
+    .await;
+    assert!(waited.is_ok(), "no tools/list_changed within {limit:?}");
+}
+
+/// With `on_down = "hide"`, an upstream that is down leaves the tool list (the clients told it
+/// changed) and comes back with its process; the other upstream stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hidden_upstream_leaves_the_list_while_down() {
+    let gateway = support::build_gateway();
+    let dir = support::temp::Dir::new();
+    let marker = dir.path().join("down");
+    let config = dir.file(
+        "gateway.toml",
+        &format!(
+            "name = \"g\"\n\
+             [upstreams.stubborn]\ncommand = [\"python3\", \"-c\", {STUBBORN:?}]\n\
+             env = {{ MARKER = {:?} }}\non_down = \"hide\"\n\
+             [upstreams.steady]\ncommand = [\"python3\", \"-c\", {HOSTILE:?}]\n\
+             tools = {{ allow = [\"echo\"] }}\n",
+            marker.to_string_lossy()
+        ),
+    );
+    let mut command = tokio::process::Command::new(&gateway);
+    command.arg("--config").arg(&config);
+    let client = Client::builder().stdio(command).await.unwrap();
+    let names = |tools: Vec<serde_json::Value>| -> Vec<String> {
+        let mut names: Vec<String> = tools
+            .iter()
+            .map(|t| t["name"].as_str().unwrap().to_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(
+        names(client.list_tools().await.unwrap()),
+        ["steady__echo", "stubborn__die"]
+    );
+    let mut notes = client.notifications();
+    let died = client.call_tool("stubborn__die", json!({})).await.unwrap();
+    assert!(died.is_error(), "{died:?}");
+    list_changed(&mut notes, Duration::from_secs(10)).await;
+    assert_eq!(names(client.list_tools().await.unwrap()), ["steady__echo"]);
+
+    // It can start again: it comes back, and so do its tools.
+    std::fs::remove_file(&marker).unwrap();
+    list_changed(&mut notes, Duration::from_secs(30)).await;
+    assert_eq!(
+        names(client.list_tools().await.unwrap()),
+        ["steady__echo", "stubborn__die"]
+    );
+}
+
+/// An upstream whose `wait` never answers, and which writes each cancellation it is sent (the
+/// request id) to the file named by `CANCELLED`.
+const PATIENT: &str = r#"
+import json, os, sys
+def say(m):
+    sys.stdout.write(json.dumps(m) + "\n"); sys.stdout.flush()
+waiting = set()
+for line in sys.stdin:
+    request = json.loads(line)
+    method, id = request.get("method"), request.get("id")
+    if method == "initialize":
+        say({"jsonrpc": "2.0", "id": id, "result": {"protocolVersion": "2025-11-25",
+            "capabilities": {"tools": {}}, "serverInfo": {"name": "patient", "version": "0"}}})
+    elif method == "tools/list":
+        say({"jsonrpc": "2.0", "id": id, "result": {"tools": [
+            {"name": "wait", "inputSchema": {"type": "object"}},
+            {"name": "echo", "inputSchema": {"type": "object"}}]}})
+    elif method == "tools/call" and request["params"]["name"] == "wait":
+        waiting.add(id)
+    elif method == "tools/call":
+        say({"jsonrpc": "2.0", "id": id, "result": {"content": [{"type": "text", "text": "here"}]}})
+    elif method == "notifications/cancelled" and request["params"]["requestId"] in waiting:
+        with open(os.environ["CANCELLED"], "a") as f:
+            f.write(str(request["params"]["requestId"]) + "\n")
+"#;
+
+/// A caller that stops waiting cancels its call at the gateway, and the gateway cancels the
+/// upstream's request: the upstream is told, and the gateway goes on serving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_call_is_cancelled_upstream() {
+    let gateway = support::build_gateway();
+    let dir = support::temp::Dir::new();
+    let cancelled = dir.path().join("cancelled");
+    let config = dir.file(
+        "gateway.toml",
+        &format!(
+            "name = \"g\"\n[upstreams.patient]\ncommand = [\"python3\", \"-c\", {PATIENT:?}]\n\
+             env = {{ CANCELLED = {:?} }}\n",
+            cancelled.to_string_lossy()
+        ),
+    );
+    let mut command = tokio::process::Command::new(&gateway);
+    command.arg("--config").arg(&config);
+    let client = Client::builder().stdio(command).await.unwrap();
+    // The caller stops waiting: its client tells the gateway the call is cancelled.
+    let gave_up = tokio::time::timeout(
+        Duration::from_millis(500),
+        client.call_tool("patient__wait", json!({})),
+    )
+    .await;
+    assert!(gave_up.is_err(), "the upstream never answers");
+    let started = std::time::Instant::now();
+    let told = loop {
+        if let Ok(text) = std::fs::read_to_string(&cancelled) {
+            break text;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the upstream was not told the call is cancelled"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(told.lines().count(), 1, "{told}");
+    let here = client.call_tool("patient__echo", json!({})).await.unwrap();
+    assert_eq!(here.text(), "here");
+}

@@ -22,6 +22,7 @@ mod demo;
 mod dynamic_tools;
 mod example_server;
 mod gateway;
+mod gateway_auth;
 mod gateway_faults;
 mod gateway_python;
 mod gateway_replicas;

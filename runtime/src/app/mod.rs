@@ -16,6 +16,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// What [`App::on_start`] runs with the built server.
+type StartHook = Box<dyn FnOnce(&Server) + Send>;
+
 /// A tool server binary: collects the linked `#[tool]`s and serves them as the command line says.
 ///
 /// ```no_run
@@ -34,6 +37,8 @@ pub struct App {
     state: AppState,
     /// Where the skills it serves are (read at start-up).
     skills: Option<std::path::PathBuf>,
+    /// Run with the server once it is built.
+    on_start: Vec<StartHook>,
 }
 
 const USAGE: &str = "usage: [--http ADDR | --list | --list-tools | --help]
@@ -97,6 +102,7 @@ impl App {
             dynamic: Vec::new(),
             dynamic_resources: Vec::new(),
             dynamic_prompts: Vec::new(),
+            on_start: Vec::new(),
             state: AppState::new(),
             skills: None,
         }
@@ -192,6 +198,25 @@ impl App {
         self
     }
 
+    /// Runs `start` with the server once it is built, before it serves anything: to keep what
+    /// the program changes at run time (the switches of its tools, resources and prompts).
+    ///
+    /// ```
+    /// use std::sync::{Arc, OnceLock};
+    /// use sturdy_runtime::registry::Switches;
+    ///
+    /// let switches: Arc<OnceLock<Arc<Switches>>> = Default::default();
+    /// let kept = switches.clone();
+    /// let app = sturdy_runtime::App::new("notes", "1.0")
+    ///     .on_start(move |server| drop(kept.set(server.registry().switches().clone())));
+    /// let _server = app.into_server().unwrap();
+    /// assert!(switches.get().is_some());
+    /// ```
+    pub fn on_start(mut self, start: impl FnOnce(&Server) + Send + 'static) -> Self {
+        self.on_start.push(Box::new(start));
+        self
+    }
+
     /// Runs with the process's command-line arguments.
     pub async fn run(self) -> ExitCode {
         self.run_with_args(std::env::args().skip(1)).await
@@ -233,6 +258,9 @@ impl App {
             .with_skills(skills)
             .with_app_state(self.state);
         server.check_app_state().map_err(|e| e.to_string())?;
+        for start in self.on_start {
+            start(&server);
+        }
         Ok(with_state_key(server))
     }
 

@@ -25,15 +25,26 @@ pub(super) async fn send_authorized(
             .send()
             .await
             .map_err(|e| ClientError::Closed(format!("{server}: {e}")))?;
-        let Some(authorizer) = authorizer else {
-            return Ok(response);
-        };
         let challenge = response
             .headers()
             .get(WWW_AUTHENTICATE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_owned();
+        let Some(authorizer) = authorizer else {
+            // Refused for want of credentials (a bearer challenge): no answer will come, and the
+            // request was not served; the challenge says what was missing.
+            let status = response.status().as_u16();
+            let bearer_challenge = challenge
+                .get(..6)
+                .is_some_and(|scheme| scheme.eq_ignore_ascii_case("bearer"));
+            if matches!(status, 401 | 403) && bearer_challenge {
+                return Err(ClientError::Unauthorized(format!(
+                    "{server}: HTTP {status}: {challenge}"
+                )));
+            }
+            return Ok(response);
+        };
         if !Authorizer::answers(response.status(), &challenge) {
             return Ok(response);
         }

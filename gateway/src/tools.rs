@@ -262,7 +262,13 @@ async fn call(
 ) -> Result<sturdy_runtime::client::ToolResult, ClientError> {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let mut options = on_behalf_of(ctx, unasked);
-    let wants_logs = ctx.logs(LogLevel::Emergency);
+    // The least severe level the caller takes: a 2026-07-28 upstream is asked for it with the
+    // call (a 2025 one was asked for its messages once, per session).
+    let caller_level = LOG_LEVELS.into_iter().find(|l| ctx.logs(*l));
+    if let Some(level) = caller_level {
+        options = options.meta(META_LOG_LEVEL, json!(level.as_str()));
+    }
+    let wants_logs = caller_level.is_some();
     if !ctx.wants_progress() && !wants_logs {
         return client.call_tool_with(tool, arguments, options).await;
     }
@@ -312,6 +318,21 @@ pub fn on_behalf_of(
         }
     })
 }
+
+/// Every log level, least severe first.
+const LOG_LEVELS: [LogLevel; 8] = [
+    LogLevel::Debug,
+    LogLevel::Info,
+    LogLevel::Notice,
+    LogLevel::Warning,
+    LogLevel::Error,
+    LogLevel::Critical,
+    LogLevel::Alert,
+    LogLevel::Emergency,
+];
+
+/// Where a 2026-07-28 request names the log level its caller takes.
+const META_LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
 
 /// At most this many of an upstream's notes about one call wait for the caller.
 const NOTES_QUEUED: usize = 256;

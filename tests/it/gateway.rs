@@ -580,3 +580,37 @@ async fn resources_prompts_and_completions_reach_their_upstream() {
         assert_eq!(regions, ["eu-west", "eu-central"], "{how}");
     }
 }
+
+/// An upstream's log messages about a call reach its caller at the level the caller asked for:
+/// the conformance fixture over Streamable HTTP (2026-07-28: each call names its caller's level)
+/// logs at four levels; a caller that asked for warnings gets the warning and the error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upstreams_log_messages_reach_the_caller_at_its_level() {
+    let gateway = support::build_gateway();
+    let fixture = support::HttpServer::start(&support::build_example("conformance"));
+    let (_dir, config) = config_file(&format!(
+        "name = \"g\"\n[upstreams.fixture]\nurl = {:?}\n\
+         tools = {{ allow = [\"test_logging_tool\"] }}\n",
+        fixture.url()
+    ));
+    let mut command = tokio::process::Command::new(&gateway);
+    command.arg("--config").arg(&config);
+    let client = Client::builder().stdio(command).await.unwrap();
+    client
+        .request("logging/setLevel", json!({"level": "warning"}))
+        .await
+        .unwrap();
+    let mut notes = client.notifications();
+    let logged = client
+        .call_tool("fixture__test_logging_tool", json!({}))
+        .await
+        .unwrap();
+    assert!(!logged.is_error(), "{logged:?}");
+    let mut levels = Vec::new();
+    while let Ok(note) = notes.try_recv() {
+        if note["method"] == "notifications/message" {
+            levels.push(note["params"]["level"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(levels, ["warning", "error"]);
+}

@@ -101,6 +101,7 @@ pub struct CallOptions {
     progress_token: Option<String>,
     asker: Option<peer::Asker>,
     listener: Option<peer::Listener>,
+    meta: serde_json::Map<String, Value>,
 }
 
 impl std::fmt::Debug for CallOptions {
@@ -109,6 +110,7 @@ impl std::fmt::Debug for CallOptions {
             .field("progress_token", &self.progress_token)
             .field("asking", &self.asker.is_some())
             .field("listening", &self.listener.is_some())
+            .field("meta", &self.meta)
             .finish()
     }
 }
@@ -117,6 +119,22 @@ impl CallOptions {
     /// A call as [`Client::call_tool`] makes it.
     pub fn new() -> CallOptions {
         CallOptions::default()
+    }
+
+    /// Sends `value` under `key` in the request's `_meta` (a 2026-07-28 request's log level,
+    /// `io.modelcontextprotocol/logLevel`; a trace's `traceparent`).
+    pub fn meta(mut self, key: impl Into<String>, value: Value) -> CallOptions {
+        self.meta.insert(key.into(), value);
+        self
+    }
+
+    /// The request's `_meta` as these options make it (none when empty).
+    fn take_meta(&mut self) -> Option<serde_json::Map<String, Value>> {
+        let mut meta = std::mem::take(&mut self.meta);
+        if let Some(token) = self.progress_token.take() {
+            meta.insert("progressToken".into(), json!(token));
+        }
+        (!meta.is_empty()).then_some(meta)
     }
 
     /// Asks the server to report its progress under `token` (the reports arrive on
@@ -240,12 +258,12 @@ impl Client {
         &self,
         method: &str,
         mut params: Value,
-        options: CallOptions,
+        mut options: CallOptions,
     ) -> Result<Value, ClientError> {
-        if let (Some(token), Some(object)) = (options.progress_token, params.as_object_mut()) {
+        if let (Some(given), Some(object)) = (options.take_meta(), params.as_object_mut()) {
             let meta = object.entry("_meta").or_insert_with(|| json!({}));
             if let Some(meta) = meta.as_object_mut() {
-                meta.insert("progressToken".into(), json!(token));
+                meta.extend(given);
             }
         }
         self.peer
@@ -381,11 +399,11 @@ impl Client {
         &self,
         name: &str,
         arguments: Value,
-        options: CallOptions,
+        mut options: CallOptions,
     ) -> Result<ToolResult, ClientError> {
         let mut params = json!({"name": name, "arguments": arguments});
-        if let Some(token) = options.progress_token {
-            params["_meta"] = json!({"progressToken": token});
+        if let Some(meta) = options.take_meta() {
+            params["_meta"] = Value::Object(meta);
         }
         self.call(name, params, options.asker, options.listener)
             .await

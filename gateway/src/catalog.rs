@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use sturdy_runtime::client::ClientError;
-use sturdy_runtime::completion::{Completion, CompletionRequest, DynamicCompleter};
+use sturdy_runtime::completion::{CompletionRequest, DynamicCompleter};
 use sturdy_runtime::prompts::{DynamicPrompt, GetError};
 use sturdy_runtime::resources::{DynamicResource, ReadError, ResourceContents};
 use sturdy_runtime::ToolError;
@@ -202,33 +202,12 @@ fn prompt(
 fn completer(replicas: &Arc<Replicas>, reference: Value) -> DynamicCompleter {
     let replicas = replicas.clone();
     DynamicCompleter::new(move |_ctx, request: CompletionRequest| {
-        let replicas = replicas.clone();
-        let mut params = json!({
-            "ref": reference,
-            "argument": {"name": request.argument, "value": request.value},
-        });
-        if !request.arguments.is_empty() {
-            params["context"] = json!({"arguments": request.arguments});
-        }
+        let (replicas, reference) = (replicas.clone(), reference.clone());
         async move {
             let picked = replicas.pick()?;
-            let answer = picked.client.request("completion/complete", params).await;
-            picked.report(&answer);
-            let answer = answer.map_err(|e| refused(replicas.name(), e))?;
-            let values: Vec<String> = answer["completion"]["values"]
-                .as_array()
-                .map(|values| {
-                    values
-                        .iter()
-                        .filter_map(|v| v.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let total = answer["completion"]["total"]
-                .as_u64()
-                .and_then(|t| usize::try_from(t).ok())
-                .unwrap_or(values.len());
-            Ok(Completion { values, total })
+            let completed = picked.client.complete_request(reference, request).await;
+            picked.report(&completed);
+            completed.map_err(|e| refused(replicas.name(), e))
         }
     })
 }

@@ -271,29 +271,15 @@ async fn a_hostile_server_gets_clear_errors_never_a_hang() {
 
 /// A server whose tools answer their third call only, and tell how often each was called.
 const SLOW_TWICE: &str = r#"
-import json, sys
 calls = {}
-def say(m):
-    sys.stdout.write(json.dumps(m) + "\n"); sys.stdout.flush()
-for line in sys.stdin:
-    request = json.loads(line)
-    method, id = request.get("method"), request.get("id")
-    if method == "initialize":
-        say({"jsonrpc": "2.0", "id": id, "result": {"protocolVersion": "2025-11-25",
-            "capabilities": {"tools": {}}, "serverInfo": {"name": "slow-twice", "version": "0"}}})
-    elif method == "tools/list":
-        say({"jsonrpc": "2.0", "id": id, "result": {"tools": [
-            {"name": "lookup", "inputSchema": {"type": "object"}, "annotations": {"readOnlyHint": True}},
-            {"name": "charge", "inputSchema": {"type": "object"}}]}})
-    elif method == "tools/call":
-        name = request["params"]["name"]
-        if name == "calls":
-            say({"jsonrpc": "2.0", "id": id, "result": {"content": [], "structuredContent": calls}})
-            continue
-        calls[name] = calls.get(name, 0) + 1
-        if calls[name] >= 3:
-            say({"jsonrpc": "2.0", "id": id, "result": {"content": [
-                {"type": "text", "text": "done after %d" % calls[name]}]}})
+def on_call(id, name, request):
+    if name == "calls":
+        answer(id, {"content": [], "structuredContent": calls})
+        return
+    calls[name] = calls.get(name, 0) + 1
+    if calls[name] >= 3:
+        text(id, "done after %d" % calls[name])
+serve("slow-twice", [tool("lookup", annotations={"readOnlyHint": True}), tool("charge")], on_call)
 "#;
 
 /// A function of the application's that calls another server's tool, retried by the attribute.
@@ -308,7 +294,7 @@ async fn call_through(client: &Client, tool: &'static str) -> Result<String, stu
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retries_repeat_only_tools_that_may_be_repeated() {
     let mut command = tokio::process::Command::new("python3");
-    command.args(["-c", SLOW_TWICE]);
+    command.args(["-c", &support::python::scripted_server(SLOW_TWICE)]);
     let client = Client::builder()
         .name("slow-twice")
         .timeout(Duration::from_secs(2))
@@ -334,21 +320,14 @@ async fn retries_repeat_only_tools_that_may_be_repeated() {
 /// A server whose `hang` tool never answers and whose `cancelled` tool tells which requests it
 /// was told were cancelled, and why.
 const REMEMBERS_CANCELS: &str = r#"
-import json, sys
 cancelled = []
-def say(m):
-    sys.stdout.write(json.dumps(m) + "\n"); sys.stdout.flush()
-for line in sys.stdin:
-    request = json.loads(line)
-    method, id = request.get("method"), request.get("id")
-    if method == "initialize":
-        say({"jsonrpc": "2.0", "id": id, "result": {"protocolVersion": "2025-11-25",
-            "capabilities": {"tools": {}}, "serverInfo": {"name": "cancels", "version": "0"}}})
-    elif method == "notifications/cancelled":
+def on_call(id, name, request):
+    if name == "cancelled":
+        answer(id, {"content": [], "structuredContent": {"cancelled": cancelled}})
+def on_notification(request):
+    if request["method"] == "notifications/cancelled":
         cancelled.append([request["params"]["requestId"], request["params"].get("reason")])
-    elif method == "tools/call" and request["params"]["name"] == "cancelled":
-        say({"jsonrpc": "2.0", "id": id, "result": {"content": [],
-            "structuredContent": {"cancelled": cancelled}}})
+serve("cancels", [tool("hang"), tool("cancelled")], on_call, on_notification)
 "#;
 
 /// A call its caller stops waiting for (its future dropped, as `tokio::time::timeout` or a
@@ -356,9 +335,10 @@ for line in sys.stdin:
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_nobody_waits_for_is_cancelled_at_the_server() {
     let mut command = tokio::process::Command::new("python3");
-    command.args(["-c", REMEMBERS_CANCELS]);
+    command.args(["-c", &support::python::scripted_server(REMEMBERS_CANCELS)]);
     let client = Client::builder()
-        .timeout(Duration::from_millis(300))
+        // Long enough for a loaded machine to start Python; the second call waits it out.
+        .timeout(Duration::from_secs(2))
         .stdio(command)
         .await
         .unwrap();
@@ -397,33 +377,22 @@ async fn a_command_that_cannot_start_is_an_error_naming_it() {
 /// A server whose tool declares an output schema and returns structured content that breaks it
 /// (then none at all): a protocol error naming the tool, never data the application trusts.
 const BROKEN_OUTPUT: &str = r#"
-import json, sys
 answers = iter([{"n": 7}, {"n": "seven"}, None])
-def say(m):
-    sys.stdout.write(json.dumps(m) + "\n"); sys.stdout.flush()
-for line in sys.stdin:
-    request = json.loads(line)
-    method, id = request.get("method"), request.get("id")
-    if method == "initialize":
-        say({"jsonrpc": "2.0", "id": id, "result": {"protocolVersion": "2025-11-25",
-            "capabilities": {"tools": {}}, "serverInfo": {"name": "broken", "version": "0"}}})
-    elif method == "tools/list":
-        say({"jsonrpc": "2.0", "id": id, "result": {"tools": [{"name": "count",
-            "inputSchema": {"type": "object"},
-            "outputSchema": {"type": "object", "properties": {"n": {"type": "integer"}},
-                             "required": ["n"]}}]}})
-    elif method == "tools/call":
-        result = {"content": [{"type": "text", "text": "counted"}]}
-        structured = next(answers)
-        if structured is not None:
-            result["structuredContent"] = structured
-        say({"jsonrpc": "2.0", "id": id, "result": result})
+def on_call(id, name, request):
+    result = {"content": [{"type": "text", "text": "counted"}]}
+    structured = next(answers)
+    if structured is not None:
+        result["structuredContent"] = structured
+    answer(id, result)
+count = tool("count", outputSchema={"type": "object", "properties": {"n": {"type": "integer"}},
+                                    "required": ["n"]})
+serve("broken", [count], on_call)
 "#;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn results_that_break_their_output_schema_are_refused() {
     let mut command = tokio::process::Command::new("python3");
-    command.args(["-c", BROKEN_OUTPUT]);
+    command.args(["-c", &support::python::scripted_server(BROKEN_OUTPUT)]);
     let client = Client::builder()
         .name("broken")
         .stdio(command)

@@ -196,24 +196,12 @@ fn check_reports_the_line_of_a_mistake_and_offline_checks_the_file_alone() {
 
 /// An upstream that exits when its `die` tool is called, and tells its process id.
 const MORTAL: &str = r#"
-import json, os, sys
-def say(m):
-    sys.stdout.write(json.dumps(m) + "\n"); sys.stdout.flush()
-for line in sys.stdin:
-    request = json.loads(line)
-    method, id = request.get("method"), request.get("id")
-    if method == "initialize":
-        say({"jsonrpc": "2.0", "id": id, "result": {"protocolVersion": "2025-11-25",
-            "capabilities": {"tools": {}}, "serverInfo": {"name": "mortal", "version": "0"}}})
-    elif method == "tools/list":
-        say({"jsonrpc": "2.0", "id": id, "result": {"tools": [
-            {"name": "pid", "inputSchema": {"type": "object"}, "annotations": {"readOnlyHint": True}},
-            {"name": "die", "inputSchema": {"type": "object"}}]}})
-    elif method == "tools/call" and request["params"]["name"] == "die":
+import os
+def on_call(id, name, request):
+    if name == "die":
         sys.exit(1)
-    elif method == "tools/call":
-        say({"jsonrpc": "2.0", "id": id, "result": {"content": [
-            {"type": "text", "text": str(os.getpid())}]}})
+    text(id, str(os.getpid()))
+serve("mortal", [tool("pid", annotations={"readOnlyHint": True}), tool("die")], on_call)
 "#;
 
 /// An upstream process that exits is started again: the call it died in is a clear error (not
@@ -222,8 +210,9 @@ for line in sys.stdin:
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upstream_that_exits_is_started_again() {
     let gateway = support::build_gateway();
+    let mortal = support::python::scripted_server(MORTAL);
     let script = format!(
-        "name = \"g\"\n[upstreams.mortal]\ncommand = [\"python3\", \"-c\", {MORTAL:?}]\n\
+        "name = \"g\"\n[upstreams.mortal]\ncommand = [\"python3\", \"-c\", {mortal:?}]\n\
          timeout = \"5s\"\nretry = {{ max = 2 }}\n"
     );
     let (_dir, config) = config_file(&script);

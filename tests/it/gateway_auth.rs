@@ -10,15 +10,7 @@ use sturdy::client::Client;
 
 /// The tool names `client` is shown.
 async fn names(client: &Client) -> Vec<String> {
-    let mut names: Vec<String> = client
-        .list_tools()
-        .await
-        .unwrap()
-        .iter()
-        .map(|t| t["name"].as_str().unwrap().to_owned())
-        .collect();
-    names.sort();
-    names
+    support::sorted(&client.list_tools().await.unwrap(), "name")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,46 +11,33 @@ use sturdy::client::Client;
 /// An upstream whose tools misbehave on purpose: `garbage` answers after lines that are not
 /// its answer, `huge` answers with a 20 MiB line, `hang` never answers, `echo` echoes.
 const HOSTILE: &str = r#"
-import json, sys
-def say(m):
-    sys.stdout.write(json.dumps(m) + "\n"); sys.stdout.flush()
-def text(id, t):
-    say({"jsonrpc": "2.0", "id": id, "result": {"content": [{"type": "text", "text": t}]}})
-tools = [{"name": n, "inputSchema": {"type": "object"}} for n in ["garbage", "huge", "hang", "echo"]]
-for line in sys.stdin:
-    request = json.loads(line)
-    method, id = request.get("method"), request.get("id")
-    if method == "initialize":
-        say({"jsonrpc": "2.0", "id": id, "result": {"protocolVersion": "2025-11-25",
-            "capabilities": {"tools": {}}, "serverInfo": {"name": "hostile", "version": "0"}}})
-    elif method == "tools/list":
-        say({"jsonrpc": "2.0", "id": id, "result": {"tools": tools}})
-    elif method == "tools/call":
-        name = request["params"]["name"]
-        if name == "garbage":
-            sys.stdout.write("this is not JSON\n")
-            sys.stdout.write("[1, 2, 3]\n")
-            sys.stdout.write("\x00\x01\x02\n")
-            say({"jsonrpc": "2.0", "id": 999999, "result": {"content": []}})
-            text(id, "fine after garbage")
-        elif name == "huge":
-            text(id, "x" * (20 << 20))
-        elif name == "hang":
-            pass
-        else:
-            text(id, json.dumps(request["params"].get("arguments")))
+def on_call(id, name, request):
+    if name == "garbage":
+        sys.stdout.write("this is not JSON\n")
+        sys.stdout.write("[1, 2, 3]\n")
+        sys.stdout.write("\x00\x01\x02\n")
+        say({"jsonrpc": "2.0", "id": 999999, "result": {"content": []}})
+        text(id, "fine after garbage")
+    elif name == "huge":
+        text(id, "x" * (20 << 20))
+    elif name == "hang":
+        pass
+    else:
+        text(id, json.dumps(request["params"].get("arguments")))
+serve("hostile", [tool(n) for n in ["garbage", "huge", "hang", "echo"]], on_call)
 "#;
 
 fn config() -> String {
+    let hostile = support::python::scripted_server(HOSTILE);
     format!(
         "name = \"g\"\n\
-         [upstreams.hostile]\ncommand = [\"python3\", \"-c\", {HOSTILE:?}]\n\
+         [upstreams.hostile]\ncommand = [\"python3\", \"-c\", {hostile:?}]\n\
          rate_limited = {{ calls = 3, per = \"60s\", key = \"client\" }}\n\
          [upstreams.hostile.tool.huge]\ntimeout = \"2s\"\n\
          [upstreams.hostile.tool.hang]\ntimeout = \"1s\"\n\
          circuit_breaker = {{ threshold = 2, recovery = \"60s\" }}\n\
          rate_limited = {{ calls = 100, per = \"60s\" }}\n\
-         [upstreams.calm]\ncommand = [\"python3\", \"-c\", {HOSTILE:?}]\n"
+         [upstreams.calm]\ncommand = [\"python3\", \"-c\", {hostile:?}]\n"
     )
 }
 
@@ -124,24 +111,14 @@ async fn misbehaving_upstreams_and_a_flooding_caller_are_contained() {
 /// An upstream that exits when `die` is called, and will not start again while the file named by
 /// `MARKER` exists (its `die` creates it).
 const STUBBORN: &str = r#"
-import json, os, sys
+import os
 marker = os.environ["MARKER"]
 if os.path.exists(marker):
     sys.exit(1)
-def say(m):
-    sys.stdout.write(json.dumps(m) + "\n"); sys.stdout.flush()
-for line in sys.stdin:
-    request = json.loads(line)
-    method, id = request.get("method"), request.get("id")
-    if method == "initialize":
-        say({"jsonrpc": "2.0", "id": id, "result": {"protocolVersion": "2025-11-25",
-            "capabilities": {"tools": {}}, "serverInfo": {"name": "stubborn", "version": "0"}}})
-    elif method == "tools/list":
-        say({"jsonrpc": "2.0", "id": id, "result": {"tools": [
-            {"name": "die", "inputSchema": {"type": "object"}}]}})
-    elif method == "tools/call":
-        open(marker, "w").close()
-        sys.exit(1)
+def on_call(id, name, request):
+    open(marker, "w").close()
+    sys.exit(1)
+serve("stubborn", [tool("die")], on_call)
 "#;
 
 /// Waits for the gateway to say its tool list changed (at most `limit`).
@@ -169,13 +146,17 @@ async fn a_hidden_upstream_leaves_the_list_while_down() {
     let gateway = support::build_gateway();
     let dir = support::temp::Dir::new();
     let marker = dir.path().join("down");
+    let (stubborn, hostile) = (
+        support::python::scripted_server(STUBBORN),
+        support::python::scripted_server(HOSTILE),
+    );
     let config = dir.file(
         "gateway.toml",
         &format!(
             "name = \"g\"\n\
-             [upstreams.stubborn]\ncommand = [\"python3\", \"-c\", {STUBBORN:?}]\n\
+             [upstreams.stubborn]\ncommand = [\"python3\", \"-c\", {stubborn:?}]\n\
              env = {{ MARKER = {:?} }}\non_down = \"hide\"\n\
-             [upstreams.steady]\ncommand = [\"python3\", \"-c\", {HOSTILE:?}]\n\
+             [upstreams.steady]\ncommand = [\"python3\", \"-c\", {hostile:?}]\n\
              tools = {{ allow = [\"echo\"] }}\n",
             marker.to_string_lossy()
         ),
@@ -183,14 +164,7 @@ async fn a_hidden_upstream_leaves_the_list_while_down() {
     let mut command = tokio::process::Command::new(&gateway);
     command.arg("--config").arg(&config);
     let client = Client::builder().stdio(command).await.unwrap();
-    let names = |tools: Vec<serde_json::Value>| -> Vec<String> {
-        let mut names: Vec<String> = tools
-            .iter()
-            .map(|t| t["name"].as_str().unwrap().to_owned())
-            .collect();
-        names.sort();
-        names
-    };
+    let names = |tools: Vec<serde_json::Value>| support::sorted(&tools, "name");
     assert_eq!(
         names(client.list_tools().await.unwrap()),
         ["steady__echo", "stubborn__die"]
@@ -213,27 +187,18 @@ async fn a_hidden_upstream_leaves_the_list_while_down() {
 /// An upstream whose `wait` never answers, and which writes each cancellation it is sent (the
 /// request id) to the file named by `CANCELLED`.
 const PATIENT: &str = r#"
-import json, os, sys
-def say(m):
-    sys.stdout.write(json.dumps(m) + "\n"); sys.stdout.flush()
+import os
 waiting = set()
-for line in sys.stdin:
-    request = json.loads(line)
-    method, id = request.get("method"), request.get("id")
-    if method == "initialize":
-        say({"jsonrpc": "2.0", "id": id, "result": {"protocolVersion": "2025-11-25",
-            "capabilities": {"tools": {}}, "serverInfo": {"name": "patient", "version": "0"}}})
-    elif method == "tools/list":
-        say({"jsonrpc": "2.0", "id": id, "result": {"tools": [
-            {"name": "wait", "inputSchema": {"type": "object"}},
-            {"name": "echo", "inputSchema": {"type": "object"}}]}})
-    elif method == "tools/call" and request["params"]["name"] == "wait":
+def on_call(id, name, request):
+    if name == "wait":
         waiting.add(id)
-    elif method == "tools/call":
-        say({"jsonrpc": "2.0", "id": id, "result": {"content": [{"type": "text", "text": "here"}]}})
-    elif method == "notifications/cancelled" and request["params"]["requestId"] in waiting:
+    else:
+        text(id, "here")
+def on_notification(request):
+    if request["method"] == "notifications/cancelled" and request["params"]["requestId"] in waiting:
         with open(os.environ["CANCELLED"], "a") as f:
             f.write(str(request["params"]["requestId"]) + "\n")
+serve("patient", [tool("wait"), tool("echo")], on_call, on_notification)
 "#;
 
 /// A caller that stops waiting cancels its call at the gateway, and the gateway cancels the
@@ -243,10 +208,11 @@ async fn a_cancelled_call_is_cancelled_upstream() {
     let gateway = support::build_gateway();
     let dir = support::temp::Dir::new();
     let cancelled = dir.path().join("cancelled");
+    let patient = support::python::scripted_server(PATIENT);
     let config = dir.file(
         "gateway.toml",
         &format!(
-            "name = \"g\"\n[upstreams.patient]\ncommand = [\"python3\", \"-c\", {PATIENT:?}]\n\
+            "name = \"g\"\n[upstreams.patient]\ncommand = [\"python3\", \"-c\", {patient:?}]\n\
              env = {{ CANCELLED = {:?} }}\n",
             cancelled.to_string_lossy()
         ),

@@ -67,14 +67,7 @@ async fn python_servers_side_by_side_behind_the_gateway() {
         .await
         .unwrap_or_else(|e| panic!("the gateway starts: {e}"));
 
-    let mut tools: Vec<String> = client
-        .list_tools()
-        .await
-        .unwrap()
-        .iter()
-        .map(|t| t["name"].as_str().unwrap().to_owned())
-        .collect();
-    tools.sort();
+    let tools = support::sorted(&client.list_tools().await.unwrap(), "name");
     assert_eq!(tools, ["fastmcp__add", "sdk__add", "sdk__greet"]);
     for tool in ["sdk__add", "fastmcp__add"] {
         let sum = client
@@ -93,14 +86,7 @@ async fn python_servers_side_by_side_behind_the_gateway() {
     let greeting = client.call_tool("sdk__greet", json!({})).await.unwrap();
     assert_eq!(greeting.text(), "Hello, Ada!");
 
-    let mut uris: Vec<String> = client
-        .list_resources()
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r["uri"].as_str().unwrap().to_owned())
-        .collect();
-    uris.sort();
+    let uris = support::sorted(&client.list_resources().await.unwrap(), "uri");
     assert_eq!(uris, ["notes://today", "sdk+notes://today"]);
     for uri in uris {
         let read = client.read_resource(&uri).await.unwrap();
@@ -108,14 +94,7 @@ async fn python_servers_side_by_side_behind_the_gateway() {
         assert_eq!(read[0]["text"], "Ship the client.", "{uri}");
     }
 
-    let mut prompts: Vec<String> = client
-        .list_prompts()
-        .await
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap().to_owned())
-        .collect();
-    prompts.sort();
+    let prompts = support::sorted(&client.list_prompts().await.unwrap(), "name");
     assert_eq!(prompts, ["fastmcp__review", "sdk__review"]);
     for prompt in prompts {
         let got = client

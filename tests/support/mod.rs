@@ -446,3 +446,13 @@ pub fn call_over_http(
             .status()
     })
 }
+
+/// The `key` of each of `items` (a list's entries: tools' `name`, resources' `uri`), sorted.
+pub fn sorted(items: &[serde_json::Value], key: &str) -> Vec<String> {
+    let mut keys: Vec<String> = items
+        .iter()
+        .map(|item| item[key].as_str().unwrap_or_default().to_owned())
+        .collect();
+    keys.sort();
+    keys
+}

@@ -101,3 +101,10 @@ fn base_python() -> PathBuf {
         tried.join("; ")
     );
 }
+
+/// `tests/python/scripted_server.py` followed by `script`: the source of a test's scripted MCP
+/// server, for `python3 -c`.
+pub fn scripted_server(script: &str) -> String {
+    const SERVER: &str = include_str!("../python/scripted_server.py");
+    format!("{SERVER}\n{script}")
+}

@@ -47,6 +47,7 @@ pub use tool_result::ToolResult;
 #[cfg(feature = "remote")]
 pub use upstreams::{McpUpstreams, Replica};
 
+use crate::completion::{Completion, CompletionRequest};
 use peer::Peer;
 use serde_json::{json, Value};
 use std::future::Future;
@@ -493,13 +494,30 @@ impl Client {
         argument: &str,
         value: &str,
     ) -> Result<Vec<String>, ClientError> {
-        let completed = self
-            .request(
-                "completion/complete",
-                json!({"ref": reference, "argument": {"name": argument, "value": value}}),
-            )
-            .await?;
-        Ok(completed["completion"]["values"]
+        let request = CompletionRequest {
+            argument: argument.to_owned(),
+            value: value.to_owned(),
+            arguments: Default::default(),
+        };
+        Ok(self.complete_request(reference, request).await?.values)
+    }
+
+    /// [`complete`](Self::complete) with the other arguments already given
+    /// (`context.arguments`): the values offered, and how many there are in all.
+    pub async fn complete_request(
+        &self,
+        reference: Value,
+        request: CompletionRequest,
+    ) -> Result<Completion, ClientError> {
+        let mut params = json!({
+            "ref": reference,
+            "argument": {"name": request.argument, "value": request.value},
+        });
+        if !request.arguments.is_empty() {
+            params["context"] = json!({"arguments": request.arguments});
+        }
+        let completed = self.request("completion/complete", params).await?;
+        let values: Vec<String> = completed["completion"]["values"]
             .as_array()
             .map(|values| {
                 values
@@ -507,7 +525,12 @@ impl Client {
                     .filter_map(|v| v.as_str().map(str::to_owned))
                     .collect()
             })
-            .unwrap_or_default())
+            .unwrap_or_default();
+        let total = completed["completion"]["total"]
+            .as_u64()
+            .and_then(|t| usize::try_from(t).ok())
+            .unwrap_or(values.len());
+        Ok(Completion { values, total })
     }
 
     /// Reads the resource at `uri`: its contents.

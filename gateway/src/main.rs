@@ -82,17 +82,10 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let text = match std::fs::read_to_string(&args.config) {
-        Ok(text) => text,
-        Err(e) => {
-            eprintln!("error: {}: {e}", args.config);
-            return ExitCode::from(2);
-        }
-    };
-    let config = match Config::parse(&args.config, &text, |name| std::env::var(name).ok()) {
+    let config = match load(&args.config) {
         Ok(config) => config,
-        Err(e) => {
-            eprintln!("error: {e}");
+        Err(why) => {
+            eprintln!("error: {why}");
             return ExitCode::from(2);
         }
     };
@@ -105,10 +98,9 @@ async fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     // Every upstream at once; one that cannot be reached does not stop the others.
-    let reached = reach_all(&config).await;
     let mut connected = BTreeMap::new();
     let mut unreachable = Vec::new();
-    for (name, outcome) in reached {
+    for (name, outcome) in reach_all(&config).await {
         match outcome {
             Ok(c) => {
                 connected.insert(name, c);
@@ -119,15 +111,10 @@ async fn main() -> ExitCode {
     for why in &unreachable {
         eprintln!("warning: upstream {why}");
     }
-    let served = match tools::served(&config, &connected) {
+    let served = tools::served(&config, &connected)
+        .and_then(|tools| Ok((tools, catalog::served(&config, &connected)?)));
+    let (tools, catalog) = match served {
         Ok(served) => served,
-        Err(why) => {
-            eprintln!("error: {why}");
-            return ExitCode::from(2);
-        }
-    };
-    let catalog = match catalog::served(&config, &connected) {
-        Ok(catalog) => catalog,
         Err(why) => {
             eprintln!("error: {why}");
             return ExitCode::from(2);
@@ -137,38 +124,60 @@ async fn main() -> ExitCode {
         eprintln!("warning: {note}");
     }
     if args.check {
-        let listing: Vec<_> = served
-            .iter()
-            .map(|s| {
-                json!({
-                    "name": s.tool.info().name,
-                    "upstream": s.upstream,
-                    "tool": s.upstream_tool,
-                    "policies": s.tool.info().policies,
-                })
-            })
-            .collect();
-        let resources: Vec<_> = catalog
-            .resources
-            .iter()
-            .map(|r| catalog::resource_key(r.listing()))
-            .collect();
-        let prompts: Vec<_> = catalog
-            .prompts
-            .iter()
-            .map(|p| &p.listing()["name"])
-            .collect();
-        let document = json!({"tools": listing, "resources": resources, "prompts": prompts});
-        println!("{}", serde_json::to_string_pretty(&document).expect("JSON"));
+        print_check(&tools, &catalog);
         return if unreachable.is_empty() {
             ExitCode::SUCCESS
         } else {
             ExitCode::FAILURE
         };
     }
-    // Each upstream's entries, for the switches that list them while it is up.
+    serve(&config, &connected, tools, catalog, args.serve).await
+}
+
+/// The configuration in file `path`, checked.
+fn load(path: &str) -> Result<Config, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    Config::parse(path, &text, |name| std::env::var(name).ok()).map_err(|e| e.to_string())
+}
+
+/// What `--check` prints: the tools with their policies, the resources and the prompts.
+fn print_check(tools: &[tools::Served], catalog: &catalog::Catalog) {
+    let listing: Vec<_> = tools
+        .iter()
+        .map(|s| {
+            json!({
+                "name": s.tool.info().name,
+                "upstream": s.upstream,
+                "tool": s.upstream_tool,
+                "policies": s.tool.info().policies,
+            })
+        })
+        .collect();
+    let resources: Vec<_> = catalog
+        .resources
+        .iter()
+        .map(|r| catalog::resource_key(r.listing()))
+        .collect();
+    let prompts: Vec<_> = catalog
+        .prompts
+        .iter()
+        .map(|p| &p.listing()["name"])
+        .collect();
+    let document = json!({"tools": listing, "resources": resources, "prompts": prompts});
+    println!("{}", serde_json::to_string_pretty(&document).expect("JSON"));
+}
+
+/// Serves `tools` and `catalog` as the rest of the command line says (stdio, `--http ADDR`),
+/// each upstream's entries switched by whether it is up.
+async fn serve(
+    config: &Config,
+    connected: &BTreeMap<String, replicas::Connected>,
+    tools: Vec<tools::Served>,
+    catalog: catalog::Catalog,
+    args: Vec<String>,
+) -> ExitCode {
     let mut owned: BTreeMap<String, presence::Owned> = BTreeMap::new();
-    for s in &served {
+    for s in &tools {
         let tools = &mut owned.entry(s.upstream.clone()).or_default().tools;
         tools.push(s.tool.info().name.clone());
     }
@@ -179,15 +188,13 @@ async fn main() -> ExitCode {
     let presences: Vec<_> = connected
         .iter()
         .map(|(name, c)| {
-            (
-                c.upstream.presence().clone(),
-                owned.remove(name).unwrap_or_default(),
-            )
+            let owned = owned.remove(name).unwrap_or_default();
+            (c.upstream.presence().clone(), owned)
         })
         .collect();
     // The clients live as long as the tools that call through them: kept by the tools.
     let app = sturdy_runtime::App::new(&config.name, env!("CARGO_PKG_VERSION"))
-        .tools(served.into_iter().map(|s| s.tool))
+        .tools(tools.into_iter().map(|s| s.tool))
         .resources(catalog.resources)
         .prompts(catalog.prompts)
         .on_start(move |server| {
@@ -195,7 +202,7 @@ async fn main() -> ExitCode {
                 presence.attach(owned.switched_by(server));
             }
         });
-    app.run_with_args(args.serve).await
+    app.run_with_args(args).await
 }
 
 /// Each upstream reached (or why not), by name: all started at once.

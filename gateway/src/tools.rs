@@ -179,29 +179,7 @@ fn tool(
                         arguments.clone(),
                         ctx.clone(),
                     );
-                    async move {
-                        // A replica per attempt: a retry goes to the next one.
-                        let picked = replicas.pick()?;
-                        let client = picked.client.clone();
-                        let unasked = Arc::new(Mutex::new(None));
-                        let called =
-                            call(&client, &ctx, &upstream_name, arguments, unasked.clone()).await;
-                        picked.report(&called);
-                        // The caller could not be asked what the upstream needed, and the call
-                        // failed: it fails as it would at a server that needs it (-32021). (An
-                        // upstream may ask what it can do without, as roots.)
-                        let failed = called.as_ref().map_or(true, |r| r.is_error());
-                        let missing = unasked.lock().unwrap_or_else(|p| p.into_inner()).take();
-                        if let Some(missing) = missing.filter(|_| failed) {
-                            return Err(missing);
-                        }
-                        let result = called.map_err(ToolError::from)?;
-                        Ok::<_, ToolError>(Answer {
-                            content: result.content().to_vec(),
-                            structured: result.structured().cloned(),
-                            is_error: result.is_error(),
-                        })
-                    }
+                    async move { attempt(&replicas, &ctx, &upstream_name, arguments).await }
                 };
                 let answer = if policies.cache().is_some() {
                     // The arguments' JSON text (keys in order) keys the cache.
@@ -246,6 +224,34 @@ fn tool(
         tool = tool.scopes(&settings.scopes);
     }
     tool
+}
+
+/// One attempt of a call of `tool`, on the next replica of `replicas`.
+async fn attempt(
+    replicas: &Replicas,
+    ctx: &sturdy_runtime::Context,
+    tool: &str,
+    arguments: Value,
+) -> Result<Answer, ToolError> {
+    let picked = replicas.pick()?;
+    let client = picked.client.clone();
+    let unasked = Arc::new(Mutex::new(None));
+    let called = call(&client, ctx, tool, arguments, unasked.clone()).await;
+    picked.report(&called);
+    // The caller could not be asked what the upstream needed, and the call failed: it fails as
+    // it would at a server that needs it (-32021). (An upstream may ask what it can do without,
+    // as roots.)
+    let failed = called.as_ref().map_or(true, |r| r.is_error());
+    let missing = unasked.lock().unwrap_or_else(|p| p.into_inner()).take();
+    if let Some(missing) = missing.filter(|_| failed) {
+        return Err(missing);
+    }
+    let result = called.map_err(ToolError::from)?;
+    Ok(Answer {
+        content: result.content().to_vec(),
+        structured: result.structured().cloned(),
+        is_error: result.is_error(),
+    })
 }
 
 /// Calls `tool` on the caller's behalf: the upstream's questions about this call go to the

@@ -307,50 +307,7 @@ impl App {
                     }
                 }
             }
-            ["--http", addr] => {
-                let options = match http_options(addr, health.clone()) {
-                    Ok(o) => o,
-                    Err(e) => {
-                        eprintln!("error: {e}\n{USAGE}");
-                        return ExitCode::from(2);
-                    }
-                };
-                let timeout = std::env::var("STURDY_CALL_TIMEOUT")
-                    .ok()
-                    .and_then(|s| s.parse::<f64>().ok())
-                    .filter(|s| *s > 0.0)
-                    .map_or(DEFAULT_HTTP_CALL_TIMEOUT, Duration::from_secs_f64);
-                let (server, telemetry) = match with_telemetry(server) {
-                    Ok(traced) => traced,
-                    Err(e) => {
-                        eprintln!("error: {e}");
-                        return ExitCode::from(2);
-                    }
-                };
-                let server = Arc::new(server.with_call_timeout(timeout));
-                let listener = match tokio::net::TcpListener::bind(options.bind).await {
-                    Ok(l) => l,
-                    Err(e) => {
-                        eprintln!("error: cannot listen on {}: {e}", options.bind);
-                        return ExitCode::FAILURE;
-                    }
-                };
-                let local = listener
-                    .local_addr()
-                    .map(|a| a.to_string())
-                    .unwrap_or_default();
-                eprintln!("serving MCP on http://{local}/mcp");
-                let served =
-                    http::serve_http(server, listener, options, http::shutdown_signal()).await;
-                flush(telemetry).await;
-                match served {
-                    Ok(()) => ExitCode::SUCCESS,
-                    Err(e) => {
-                        eprintln!("error: http transport: {e}");
-                        ExitCode::FAILURE
-                    }
-                }
-            }
+            ["--http", addr] => serve_over_http(server, addr, health).await,
             ["--list"] => {
                 println!("{}", list_json(&server));
                 ExitCode::SUCCESS
@@ -367,6 +324,56 @@ impl App {
                 eprintln!("error: unexpected arguments {args:?}\n{USAGE}");
                 ExitCode::from(2)
             }
+        }
+    }
+}
+
+/// Serves `server` over Streamable HTTP at `addr` as the environment says, until a shutdown
+/// signal.
+async fn serve_over_http(
+    server: Server,
+    addr: &str,
+    health: Option<Arc<HealthChecker>>,
+) -> ExitCode {
+    let options = match http_options(addr, health.clone()) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let timeout = std::env::var("STURDY_CALL_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|s| *s > 0.0)
+        .map_or(DEFAULT_HTTP_CALL_TIMEOUT, Duration::from_secs_f64);
+    let (server, telemetry) = match with_telemetry(server) {
+        Ok(traced) => traced,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let server = Arc::new(server.with_call_timeout(timeout));
+    let listener = match tokio::net::TcpListener::bind(options.bind).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: cannot listen on {}: {e}", options.bind);
+            return ExitCode::FAILURE;
+        }
+    };
+    let local = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    eprintln!("serving MCP on http://{local}/mcp");
+    let served = http::serve_http(server, listener, options, http::shutdown_signal()).await;
+    flush(telemetry).await;
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: http transport: {e}");
+            ExitCode::FAILURE
         }
     }
 }

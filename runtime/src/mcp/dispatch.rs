@@ -1,8 +1,9 @@
 //! Routing of one incoming message to its handler: the route table.
 
-use super::reply::{invalid_params, with_result_type};
+use super::reply::{invalid_params, with_result_type, Params};
 use super::{Server, Session};
 use crate::context::{Cancellation, Context};
+use crate::grant::Grant;
 use crate::protocol::jsonrpc::{self, RpcError};
 use crate::protocol::version;
 use crate::protocol::{Attached, Envelope, Incoming, LogLevel, Method, Request, Version};
@@ -199,20 +200,19 @@ impl Server {
         }
         // What the client declared, for the task methods: the request's own (2026-07-28), else
         // the session's.
-        let capabilities = match method {
-            Method::TasksGet | Method::TasksUpdate | Method::TasksCancel => {
-                if version.is_stateless() {
-                    request
-                        .params
-                        .meta_keys
-                        .as_deref()
-                        .map(|m| m.capabilities())
-                        .unwrap_or_default()
-                } else {
-                    session.view().capabilities
-                }
-            }
-            _ => Default::default(),
+        let is_task_method = matches!(
+            method,
+            Method::TasksGet | Method::TasksUpdate | Method::TasksCancel
+        );
+        let capabilities = match (is_task_method, version.is_stateless()) {
+            (false, _) => Default::default(),
+            (true, true) => request
+                .params
+                .meta_keys
+                .as_deref()
+                .map(|m| m.capabilities())
+                .unwrap_or_default(),
+            (true, false) => session.view().capabilities,
         };
         let params = request.params.into_map()?;
         let result = match method {
@@ -220,25 +220,7 @@ impl Server {
                 self.task_method(session, method, &params, capabilities)
                     .await?
             }
-            Method::SkillsList => {
-                let cursor = match params.get("cursor") {
-                    None | Some(Value::Null) => None,
-                    Some(Value::String(c)) => Some(c.as_str()),
-                    Some(_) => return Err(invalid_params("cursor must be a string")),
-                };
-                self.skills
-                    .list(cursor)
-                    .ok_or_else(|| invalid_params("Invalid cursor"))?
-            }
-            Method::SkillsGet => {
-                let uri = params
-                    .get("uri")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| invalid_params("skills/get needs the uri of a SKILL.md"))?;
-                self.skills.get(uri).ok_or_else(|| {
-                    invalid_params(format!("No skill at {uri}")).with_data(json!({ "uri": uri }))
-                })?
-            }
+            Method::SkillsList | Method::SkillsGet => self.skills_method(method, &params)?,
             Method::Initialize => self.initialize(session, &params)?,
             Method::Ping => json!({}),
             Method::LoggingSetLevel => {
@@ -252,20 +234,8 @@ impl Server {
             }
             Method::ServerDiscover => self.discover(),
             m if m.is_list() => {
-                let cursor = match params.get("cursor") {
-                    None | Some(Value::Null) => None,
-                    Some(Value::String(c)) => Some(c.as_str()),
-                    Some(_) => return Err(invalid_params("cursor must be a string")),
-                };
-                let pages = grant
-                    .as_deref()
-                    .and_then(|g| self.pages_for(m, g))
-                    .or_else(|| self.list_pages(m))
-                    .expect("a list method");
-                let page = pages
-                    .page(version, cursor)
-                    .ok_or_else(|| invalid_params("Invalid cursor"))?;
-                return Ok(Some(jsonrpc::raw_result_response(id, page)));
+                let page = self.list_page(id, version, m, grant.as_deref(), &params)?;
+                return Ok(Some(page));
             }
             // Boxed, as every handler but the tool call's: the route's future is as large as
             // its largest handler's, and every call moves it.
@@ -277,23 +247,7 @@ impl Server {
                 return Ok(Some(jsonrpc::raw_result_response(id, &result)));
             }
             Method::CompletionComplete => Box::pin(self.complete(session, &params, grant)).await?,
-            Method::ResourcesSubscribe => {
-                let uri = subscription_uri(method, &params)?;
-                if !self.resources.resolves(uri) {
-                    return Err(RpcError::new(
-                        jsonrpc::RESOURCE_NOT_FOUND,
-                        format!("Resource not found: {uri}"),
-                    )
-                    .with_data(json!({ "uri": uri })));
-                }
-                if !session.subscribe(uri) {
-                    return Err(invalid_params(format!(
-                        "this session already holds {} resource subscriptions",
-                        super::MAX_SUBSCRIPTIONS_PER_SESSION
-                    )));
-                }
-                json!({})
-            }
+            Method::ResourcesSubscribe => self.subscribe(session, &params)?,
             Method::ResourcesUnsubscribe => {
                 session.unsubscribe(subscription_uri(method, &params)?);
                 json!({})
@@ -322,6 +276,62 @@ impl Server {
             result
         };
         Ok(Some(jsonrpc::result_response(id, &result)))
+    }
+
+    /// A page of list `method`, as `grant`'s holder sees it: the response to request `id`.
+    fn list_page(
+        &self,
+        id: &Value,
+        version: Version,
+        method: Method,
+        grant: Option<&Grant>,
+        params: &Params,
+    ) -> Result<Vec<u8>, RpcError> {
+        let cursor = cursor(params)?;
+        let pages = grant
+            .and_then(|g| self.pages_for(method, g))
+            .or_else(|| self.list_pages(method))
+            .expect("a list method");
+        let page = pages
+            .page(version, cursor)
+            .ok_or_else(|| invalid_params("Invalid cursor"))?;
+        Ok(jsonrpc::raw_result_response(id, page))
+    }
+
+    /// `skills/list` and `skills/get`.
+    fn skills_method(&self, method: Method, params: &Params) -> Result<Value, RpcError> {
+        if method == Method::SkillsList {
+            return self
+                .skills
+                .list(cursor(params)?)
+                .ok_or_else(|| invalid_params("Invalid cursor"));
+        }
+        let uri = params
+            .get("uri")
+            .and_then(Value::as_str)
+            .ok_or_else(|| invalid_params("skills/get needs the uri of a SKILL.md"))?;
+        self.skills.get(uri).ok_or_else(|| {
+            invalid_params(format!("No skill at {uri}")).with_data(json!({ "uri": uri }))
+        })
+    }
+
+    /// `resources/subscribe` (2025): a resource that resolves, within the session's quota.
+    fn subscribe(&self, session: &Session, params: &Params) -> Result<Value, RpcError> {
+        let uri = subscription_uri(Method::ResourcesSubscribe, params)?;
+        if !self.resources.resolves(uri) {
+            return Err(RpcError::new(
+                jsonrpc::RESOURCE_NOT_FOUND,
+                format!("Resource not found: {uri}"),
+            )
+            .with_data(json!({ "uri": uri })));
+        }
+        if !session.subscribe(uri) {
+            return Err(invalid_params(format!(
+                "this session already holds {} resource subscriptions",
+                super::MAX_SUBSCRIPTIONS_PER_SESSION
+            )));
+        }
+        Ok(json!({}))
     }
 
     fn notification(&self, session: &Session, request: &Request<'_>) {
@@ -373,6 +383,15 @@ pub(super) fn request_client(params: &Map<String, Value>) -> Option<&str> {
         .and_then(|m| m.get(version::META_CLIENT_INFO))
         .and_then(|c| c.get("name"))
         .and_then(Value::as_str)
+}
+
+/// A list request's `cursor`, if any.
+fn cursor(params: &Params) -> Result<Option<&str>, RpcError> {
+    match params.get("cursor") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(c)) => Ok(Some(c.as_str())),
+        Some(_) => Err(invalid_params("cursor must be a string")),
+    }
 }
 
 #[cfg(test)]

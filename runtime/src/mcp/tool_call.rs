@@ -9,16 +9,26 @@ use super::unless_cancelled::{Ended, UnlessCancelled};
 use super::{Server, Session, SessionView};
 use crate::context::{Asking, Context};
 use crate::error::ToolError;
+use crate::grant::Grant;
 use crate::protocol::jsonrpc::{self, RpcError};
 use crate::protocol::version::Version;
-use crate::protocol::{ClientCapabilities, Request, RequestParams};
-use crate::registry::{CallResult, RegistryError, TaskSupport};
+use crate::protocol::{ClientCapabilities, MetaKeys, Request, RequestParams};
+use crate::registry::{CallResult, RegistryError, TaskSupport, Tool};
 use futures_util::future::{Either, FutureExt};
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use tokio::sync::mpsc;
+
+/// What a call run as a task starts from (read from the request, which the task outlives).
+struct TaskCall<'r> {
+    id: Value,
+    name: &'r str,
+    arguments: Option<&'r RawValue>,
+    capabilities: ClientCapabilities,
+}
 
 impl Server {
     /// `tools/call`: its response, `None` when the client cancelled the call.
@@ -49,23 +59,10 @@ impl Server {
             ..
         } = params;
         let name = plain_name.or_else(|| params.get("name").and_then(Value::as_str));
-        let Some(name) = name else {
-            return refuse(&id, invalid_params("tools/call needs a tool name"));
+        let (name, arguments, tool) = match self.target(name, arguments, grant.as_deref()) {
+            Ok(target) => target,
+            Err(err) => return refuse(&id, err),
         };
-        // Raw JSON has no whitespace around it: its first byte tells its kind.
-        let arguments = match arguments.map(|a| a.get().as_bytes()[0]) {
-            None | Some(b'n') => None,
-            Some(b'{') => arguments,
-            Some(_) => return refuse(&id, invalid_params("tool arguments must be an object")),
-        };
-        let Some(tool) = self.registry.tool(name) else {
-            return refuse(&id, invalid_params(format!("Unknown tool: {name}")));
-        };
-        if let Some(grant) = &grant {
-            if !grant.allows(tool.scopes()) {
-                return refuse(&id, lacks_scopes(&grant.missing(tool.scopes())));
-            }
-        }
         let task_support = tool.task_support();
         // A `deferred_task` tool called statelessly by a client with tasks runs in rounds until
         // it calls `ctx.begin_task()`.
@@ -87,22 +84,14 @@ impl Server {
                     Context::new(session.client_id_in(&seen, None), None, None)
                         .with_caller(session.principal().cloned(), grant),
                 );
-                let started = self.start_task(session, name, arguments, ctx, capabilities);
-                let stateless = version.is_stateless();
-                let answer = async move {
-                    Some(match started.await {
-                        Ok(created) => {
-                            let created = if stateless {
-                                created
-                            } else {
-                                strip_result_type(created)
-                            };
-                            jsonrpc::result_response(&id, &created)
-                        }
-                        Err(err) => jsonrpc::error_response(Some(&id), &err),
-                    })
+                let task = TaskCall {
+                    id,
+                    name,
+                    arguments,
+                    capabilities,
                 };
-                return Either::Right(Either::Right(Either::Right(answer.boxed())));
+                let answer = self.call_as_task(session, version, task, ctx);
+                return Either::Right(Either::Right(Either::Right(answer)));
             }
             if task_support == TaskSupport::Required && !capabilities.tasks {
                 return refuse(&id, tasks_not_declared(&format!("the tool {name}")));
@@ -117,26 +106,7 @@ impl Server {
                 || params.contains_key("requestState")
                 || params.contains_key("inputResponses"));
         let meta = meta.map(|m| *m).unwrap_or_default();
-        let progress_token = meta.progress_token();
-        let request_client = meta.client_name();
-        let log_level = meta.log_level().or(seen.log_level);
-        // A stateless call may outlive this request (parked between rounds): its messages go
-        // through a relay that each round forwards to its own request's stream.
-        let (outbound, relay) = match &notify {
-            Some(_) if in_rounds => {
-                let (tx, rx) = mpsc::channel(64);
-                (Some(tx), Some(rx))
-            }
-            _ => (notify.clone().or_else(|| session.outbound()), None),
-        };
-        let ctx = Context::new(
-            session.client_id_in(&seen, request_client.as_deref()),
-            progress_token,
-            outbound,
-        )
-        .with_log_level(log_level)
-        .with_caller(session.principal().cloned(), grant);
-        let ctx = self.served(ctx);
+        let (ctx, relay) = self.call_context(session, &seen, &meta, in_rounds, &notify, grant);
         if in_rounds {
             let call = Rounds {
                 name: name.to_owned(),
@@ -164,6 +134,95 @@ impl Server {
             UnlessCancelled::new(session, id, cancel, call)
                 .map(move |ended| answer(ended, version)),
         )
+    }
+
+    /// What a call names: the tool (known, and allowed to `grant`'s holder), its name and its
+    /// arguments (an object, or none).
+    fn target<'s, 'n, 'g>(
+        &'s self,
+        name: Option<&'n str>,
+        arguments: Option<&'g RawValue>,
+        grant: Option<&Grant>,
+    ) -> Result<(&'n str, Option<&'g RawValue>, Tool<'s>), RpcError> {
+        let name = name.ok_or_else(|| invalid_params("tools/call needs a tool name"))?;
+        // Raw JSON has no whitespace around it: its first byte tells its kind.
+        let arguments = match arguments.map(|a| a.get().as_bytes()[0]) {
+            None | Some(b'n') => None,
+            Some(b'{') => arguments,
+            Some(_) => return Err(invalid_params("tool arguments must be an object")),
+        };
+        let tool = self
+            .registry
+            .tool(name)
+            .ok_or_else(|| invalid_params(format!("Unknown tool: {name}")))?;
+        if let Some(grant) = grant {
+            if !grant.allows(tool.scopes()) {
+                return Err(lacks_scopes(&grant.missing(tool.scopes())));
+            }
+        }
+        Ok((name, arguments, tool))
+    }
+
+    /// The context of a call: who calls, its progress token and log level, and where its
+    /// messages go. A stateless call may outlive this request (parked between rounds): its
+    /// messages go through a relay (returned) that each round forwards to its own request's
+    /// stream.
+    fn call_context(
+        &self,
+        session: &Session,
+        seen: &SessionView,
+        meta: &MetaKeys<'_>,
+        in_rounds: bool,
+        notify: &Option<mpsc::Sender<Vec<u8>>>,
+        grant: Option<Arc<Grant>>,
+    ) -> (Context, Option<mpsc::Receiver<Vec<u8>>>) {
+        let (outbound, relay) = match notify {
+            Some(_) if in_rounds => {
+                let (tx, rx) = mpsc::channel(64);
+                (Some(tx), Some(rx))
+            }
+            _ => (notify.clone().or_else(|| session.outbound()), None),
+        };
+        let ctx = Context::new(
+            session.client_id_in(seen, meta.client_name().as_deref()),
+            meta.progress_token(),
+            outbound,
+        )
+        .with_log_level(meta.log_level().or(seen.log_level))
+        .with_caller(session.principal().cloned(), grant);
+        (self.served(ctx), relay)
+    }
+
+    /// A call run as a task (its client declared the extension): the answer is the task
+    /// created. Boxed: the task runs on its own, and this future only waits for it to start.
+    fn call_as_task(
+        &self,
+        session: &Session,
+        version: Version,
+        task: TaskCall<'_>,
+        ctx: Context,
+    ) -> Pin<Box<dyn Future<Output = Option<Vec<u8>>> + Send + '_>> {
+        let TaskCall {
+            id,
+            name,
+            arguments,
+            capabilities,
+        } = task;
+        let started = self.start_task(session, name, arguments, ctx, capabilities);
+        async move {
+            Some(match started.await {
+                Ok(created) => {
+                    let created = if version.is_stateless() {
+                        created
+                    } else {
+                        strip_result_type(created)
+                    };
+                    jsonrpc::result_response(&id, &created)
+                }
+                Err(err) => jsonrpc::error_response(Some(&id), &err),
+            })
+        }
+        .boxed()
     }
 
     /// A stateless call run in rounds: it may ask, be parked between requests, and resume.

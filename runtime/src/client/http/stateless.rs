@@ -13,6 +13,56 @@ use std::sync::Arc;
 const MAX_ROUNDS: usize = 16;
 
 impl Post {
+    /// The answer to request `wire_id` in `response` (its body, or its event stream, whose other
+    /// messages go to the peer as sent on behalf of request `related`); why there is none.
+    async fn read_answer(
+        &self,
+        response: &mut reqwest::Response,
+        wire_id: u64,
+        related: Option<u64>,
+        method: &str,
+    ) -> Result<Value, String> {
+        let status = response.status();
+        let answer = if super::content_type(response).starts_with("text/event-stream") {
+            // Notifications on it are sent on the request's behalf.
+            let mut stream = StreamState {
+                capture: Some(wire_id),
+                related,
+                ..StreamState::default()
+            };
+            self.events(response, &mut stream).await?;
+            stream.captured
+        } else {
+            serde_json::from_slice::<Value>(&self.body(response).await?).ok()
+        };
+        answer
+            .filter(|a| a.get("method").is_none() && a["id"].as_u64() == Some(wire_id))
+            .ok_or_else(|| {
+                format!(
+                    "{}: HTTP {status}, and no answer to {method}",
+                    self.peer.server
+                )
+            })
+    }
+
+    /// The `Mcp-Param-*` headers of `request`: a tool call's arguments its tool mirrors.
+    fn mirrored_headers(&self, method: &str, request: &Value) -> Vec<(String, String)> {
+        if method != "tools/call" {
+            return Vec::new();
+        }
+        let tool = request["params"]["name"].as_str().unwrap_or_default();
+        let arguments = &request["params"]["arguments"];
+        self.peer
+            .mirrored(tool)
+            .into_iter()
+            .filter_map(|(argument, header)| {
+                let value = arguments.get(&argument)?;
+                let value = crate::client::header_params::header_value(value)?;
+                Some((format!("mcp-param-{header}"), value))
+            })
+            .collect()
+    }
+
     /// A 2026-07-28 request: its `_meta` and headers added, its `input_required` rounds taken
     /// (the questions answered by the application's handlers, the request sent again with the
     /// answers and the server's `requestState`), its final answer handed to the peer.
@@ -32,32 +82,11 @@ impl Post {
             _ => None,
         }
         .and_then(|n| HeaderValue::from_str(n).ok());
-        if !request["params"].is_object() {
-            request["params"] = serde_json::json!({});
-        }
-        let params = &mut request["params"];
-        if !params["_meta"].is_object() {
-            params["_meta"] = serde_json::json!({});
-        }
-        if let (Some(own), Some(given)) = (params["_meta"].as_object_mut(), meta.as_object()) {
-            for (key, value) in given {
-                own.entry(key.clone()).or_insert_with(|| value.clone());
-            }
-        }
+        with_meta(&mut request, &meta);
         let mut wire_id = id.unwrap_or_default();
         let mut retried = false;
         for _ in 0..MAX_ROUNDS {
-            let mut headers = Vec::new();
-            if method == "tools/call" {
-                let tool = request["params"]["name"].as_str().unwrap_or_default();
-                for (argument, header) in self.peer.mirrored(tool) {
-                    let value = request["params"]["arguments"].get(&argument);
-                    if let Some(value) = value.and_then(crate::client::header_params::header_value)
-                    {
-                        headers.push((format!("mcp-param-{header}"), value));
-                    }
-                }
-            }
+            let headers = self.mirrored_headers(&method, &request);
             let body = request.to_string();
             let sent = self
                 .send_authorized(|| {
@@ -84,32 +113,9 @@ impl Post {
                     return;
                 }
             };
-            let status = response.status();
-            let kind = super::content_type(&response);
-            let answer = if kind.starts_with("text/event-stream") {
-                // Notifications on it are sent on the request's behalf.
-                let mut stream = StreamState {
-                    capture: Some(wire_id),
-                    related: id,
-                    ..StreamState::default()
-                };
-                if let Err(why) = self.events(&mut response, &mut stream).await {
-                    return fail(why);
-                }
-                stream.captured
-            } else {
-                match self.body(&mut response).await {
-                    Ok(body) => serde_json::from_slice::<Value>(&body).ok(),
-                    Err(why) => return fail(why),
-                }
-            };
-            let answer =
-                answer.filter(|a| a.get("method").is_none() && a["id"].as_u64() == Some(wire_id));
-            let Some(mut answer) = answer else {
-                return fail(format!(
-                    "{}: HTTP {status}, and no answer to {method}",
-                    self.peer.server
-                ));
+            let mut answer = match self.read_answer(&mut response, wire_id, id, &method).await {
+                Ok(answer) => answer,
+                Err(why) => return fail(why),
             };
             // A rejected revision the server says it supports after all: tried again, once.
             let rejected =
@@ -223,5 +229,21 @@ pub(in crate::client) struct Listen(tokio::task::JoinHandle<()>);
 impl Drop for Listen {
     fn drop(&mut self) {
         self.0.abort();
+    }
+}
+
+/// `request` with `meta`'s entries in its `_meta` (its own entries kept where both have one).
+fn with_meta(request: &mut Value, meta: &Value) {
+    if !request["params"].is_object() {
+        request["params"] = serde_json::json!({});
+    }
+    let params = &mut request["params"];
+    if !params["_meta"].is_object() {
+        params["_meta"] = serde_json::json!({});
+    }
+    if let (Some(own), Some(given)) = (params["_meta"].as_object_mut(), meta.as_object()) {
+        for (key, value) in given {
+            own.entry(key.clone()).or_insert_with(|| value.clone());
+        }
     }
 }

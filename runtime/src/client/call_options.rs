@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use std::future::Future;
 use std::sync::Arc;
 
-/// How one tool call is made ([`Client::call_tool_with`]).
+/// How one tool call is made ([`Client::call_tool_with`](super::Client::call_tool_with)).
 ///
 /// ```no_run
 /// # async fn demo(client: &sturdy_runtime::client::Client) -> Result<(), sturdy_runtime::client::ClientError> {
@@ -44,7 +44,7 @@ impl std::fmt::Debug for CallOptions {
 }
 
 impl CallOptions {
-    /// A call as [`Client::call_tool`] makes it.
+    /// A call as [`Client::call_tool`](super::Client::call_tool) makes it.
     pub fn new() -> CallOptions {
         CallOptions::default()
     }
@@ -66,7 +66,7 @@ impl CallOptions {
     }
 
     /// Asks the server to report its progress under `token` (the reports arrive on
-    /// [`Client::notifications`]).
+    /// [`Client::notifications`](super::Client::notifications)).
     pub fn progress(mut self, token: impl Into<String>) -> CallOptions {
         self.progress_token = Some(token.into());
         self
@@ -90,11 +90,12 @@ impl CallOptions {
     }
 
     /// The server's notifications sent on this call's behalf (its log messages, progress) are
-    /// handed to `listener` as they come, besides [`Client::notifications`]: its progress (by
-    /// its token); over HTTP those on the call's stream; over stdio, where nothing else says,
-    /// those that come while this is the one request waiting, so that no caller is handed
-    /// another's. `listener` runs on the client's
-    /// reading task: it should hand the message on (a channel's `try_send`), not wait.
+    /// handed to `listener` as they come, besides
+    /// [`Client::notifications`](super::Client::notifications): its progress (by its token);
+    /// over HTTP those on the call's stream; over stdio, where nothing else says, those that
+    /// come while this is the one request waiting, so that no caller is handed another's.
+    /// `listener` runs on the client's reading task: it should hand the message on (a
+    /// channel's `try_send`), not wait.
     pub fn listening<F>(mut self, listener: F) -> CallOptions
     where
         F: Fn(&Value) + Send + Sync + 'static,

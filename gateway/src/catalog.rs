@@ -5,10 +5,10 @@
 
 use crate::config::{Config, Upstream};
 use crate::replicas::{Connected, Replicas};
-use crate::tools::on_behalf_of;
+use crate::tools::OnBehalf;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use sturdy_runtime::client::ClientError;
 use sturdy_runtime::completion::{CompletionRequest, DynamicCompleter};
 use sturdy_runtime::prompts::{DynamicPrompt, GetError};
@@ -175,16 +175,15 @@ fn prompt(
             async move {
                 let picked = replicas.pick().map_err(GetError::Failed)?;
                 // The prompt may ask the user (elicitation): its caller is asked.
-                let unasked = Arc::new(Mutex::new(None));
+                let behalf = OnBehalf::of(&ctx);
                 let params = json!({"name": own, "arguments": arguments});
                 let got = picked
                     .client
-                    .request_with("prompts/get", params, on_behalf_of(&ctx, unasked.clone()))
+                    .request_with("prompts/get", params, behalf.options())
                     .await;
                 picked.report(&got);
-                let missing = unasked.lock().unwrap_or_else(|p| p.into_inner()).take();
-                if let Some(missing) = missing.filter(|_| got.is_err()) {
-                    return Err(GetError::Failed(missing));
+                if let Some(lacked) = behalf.lacked_if(got.is_err()) {
+                    return Err(GetError::Failed(lacked));
                 }
                 got.map_err(|e| GetError::Failed(refused(replicas.name(), e)))
             }

@@ -235,16 +235,12 @@ async fn attempt(
 ) -> Result<Answer, ToolError> {
     let picked = replicas.pick()?;
     let client = picked.client.clone();
-    let unasked = Arc::new(Mutex::new(None));
-    let called = call(&client, ctx, tool, arguments, unasked.clone()).await;
+    let behalf = OnBehalf::of(ctx);
+    let called = call(&client, ctx, tool, arguments, behalf.options()).await;
     picked.report(&called);
-    // The caller could not be asked what the upstream needed, and the call failed: it fails as
-    // it would at a server that needs it (-32021). (An upstream may ask what it can do without,
-    // as roots.)
     let failed = called.as_ref().map_or(true, |r| r.is_error());
-    let missing = unasked.lock().unwrap_or_else(|p| p.into_inner()).take();
-    if let Some(missing) = missing.filter(|_| failed) {
-        return Err(missing);
+    if let Some(lacked) = behalf.lacked_if(failed) {
+        return Err(lacked);
     }
     let result = called.map_err(ToolError::from)?;
     Ok(Answer {
@@ -257,17 +253,15 @@ async fn attempt(
 /// Calls `tool` on the caller's behalf: the upstream's questions about this call go to the
 /// caller (`ctx`), and when the caller asked for progress or log messages, the upstream's
 /// reports and messages sent on this call's behalf are passed on (progress under the caller's
-/// own token) as they come. A question the caller cannot be asked because it did not declare
-/// the capability is refused to the upstream and that error kept in `unasked`.
+/// own token) as they come. `options` put its questions to the caller (see [`OnBehalf`]).
 async fn call(
     client: &Client,
     ctx: &sturdy_runtime::Context,
     tool: &str,
     arguments: Value,
-    unasked: Arc<Mutex<Option<ToolError>>>,
+    mut options: CallOptions,
 ) -> Result<sturdy_runtime::client::ToolResult, ClientError> {
     static NEXT: AtomicU64 = AtomicU64::new(0);
-    let mut options = on_behalf_of(ctx, unasked);
     // The least severe level the caller takes: a 2026-07-28 upstream is asked for it with the
     // call (a 2025 one was asked for its messages once, per session).
     let caller_level = LOG_LEVELS.into_iter().find(|l| ctx.logs(*l));
@@ -303,26 +297,46 @@ async fn call(
     result
 }
 
-/// Options that put an upstream's questions on a request's behalf to its caller (`ctx`). A
-/// question the caller cannot be asked because it did not declare the capability is refused to
-/// the upstream and that error kept in `unasked`.
-pub fn on_behalf_of(
-    ctx: &sturdy_runtime::Context,
-    unasked: Arc<Mutex<Option<ToolError>>>,
-) -> CallOptions {
-    let caller = ctx.clone();
-    CallOptions::new().asking(move |method, params| {
-        let (caller, unasked) = (caller.clone(), unasked.clone());
-        async move {
-            caller.request(&method, params).await.map_err(|e| {
-                let refused = (INTERNAL_ERROR, e.to_string());
-                if matches!(e, ToolError::MissingClientCapability { .. }) {
-                    *unasked.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
-                }
-                refused
-            })
+/// A request made on a caller's behalf: the upstream's questions about it go to the caller.
+/// One the caller cannot be asked, for want of a capability it did not declare, is refused to
+/// the upstream and remembered: a request that then fails fails with it (-32021), as it would
+/// at a server that needs the capability. (An upstream may ask what it can do without, as
+/// roots: a request that succeeds anyway stands.)
+pub struct OnBehalf {
+    caller: sturdy_runtime::Context,
+    lacked: Arc<Mutex<Option<ToolError>>>,
+}
+
+impl OnBehalf {
+    pub fn of(ctx: &sturdy_runtime::Context) -> OnBehalf {
+        OnBehalf {
+            caller: ctx.clone(),
+            lacked: Arc::default(),
         }
-    })
+    }
+
+    /// Options that put the upstream's questions to the caller.
+    pub fn options(&self) -> CallOptions {
+        let (caller, lacked) = (self.caller.clone(), self.lacked.clone());
+        CallOptions::new().asking(move |method, params| {
+            let (caller, lacked) = (caller.clone(), lacked.clone());
+            async move {
+                caller.request(&method, params).await.map_err(|e| {
+                    let refused = (INTERNAL_ERROR, e.to_string());
+                    if matches!(e, ToolError::MissingClientCapability { .. }) {
+                        *lacked.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                    }
+                    refused
+                })
+            }
+        })
+    }
+
+    /// The capability the caller lacked, when the request `failed` for want of it.
+    pub fn lacked_if(&self, failed: bool) -> Option<ToolError> {
+        let lacked = self.lacked.lock().unwrap_or_else(|p| p.into_inner()).take();
+        lacked.filter(|_| failed)
+    }
 }
 
 /// Every log level, least severe first.
